@@ -1,0 +1,1 @@
+"""Opsbot's Slack side: transport, rendering, notifier and the local workspace."""

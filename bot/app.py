@@ -1,0 +1,85 @@
+"""The Bolt app: request verification, the `/ops` command, listener registration."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import CommandContext, split_words
+from bot.deps import Deps
+from bot.errors import error_reply, report_error
+from bot.listeners import register_all
+from bot.render import render
+from engine.actor import Actor
+
+log = logging.getLogger("opsbot.app")
+
+# Slack waits 3 s for an ack; answer inline when the handler is faster than this,
+# otherwise ack at once and send the answer through response_url when it is ready.
+INLINE_BUDGET_S = 2.0
+
+
+def actor_from_body(body: dict[str, Any]) -> Actor:
+    """Build the Actor of a slash command or interaction payload."""
+    user = body.get("user") or {}
+    user_id = body.get("user_id") or user.get("id") or ""
+    name = body.get("user_name") or user.get("username") or user.get("name") or user_id
+    return Actor(user_id=user_id, name=name)
+
+
+def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
+    """Create the Bolt AsyncApp with every listener registered."""
+    settings = deps.settings
+    client = client or AsyncWebClient(token=settings.slack_bot_token.get_secret_value() or None,
+                                      base_url=settings.api_base_url, timeout=10)
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
+                   raise_error_for_unhandled_request=False,
+                   ignoring_self_events_enabled=False)
+
+    @app.command("/ops")
+    async def ops_command(ack, body, respond, client):  # noqa: ANN001 - Bolt injects by name
+        await dispatch_command(deps, ack, body, respond, client)
+
+    @app.error
+    async def on_error(error, body, respond):  # noqa: ANN001
+        if respond is not None:
+            await report_error(error, respond, deps.metrics)
+        else:
+            log.error("unhandled listener error", exc_info=error)
+
+    register_all(app, deps)
+    return app
+
+
+async def dispatch_command(deps: Deps, ack: Any, body: dict[str, Any], respond: Any, client: Any) -> None:
+    """Route one `/ops ...` request to its subcommand and answer within Slack's 3 s."""
+    try:
+        words = split_words(body.get("text") or "")
+        sub, args, suggestions = deps.router.resolve(words)
+        if sub is None:
+            await ack(**render("core/unknown_command", {"word": words[0], "suggestions": suggestions}),
+                      response_type="ephemeral")
+            return
+        ctx = CommandContext(deps=deps, actor=actor_from_body(body), command=sub.name, args=args,
+                             text=body.get("text") or "", channel_id=body.get("channel_id") or "",
+                             user_id=body.get("user_id") or "", trigger_id=body.get("trigger_id"),
+                             respond=respond, client=client, body=body)
+        task = asyncio.create_task(sub.handler(ctx))
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
+        except asyncio.TimeoutError:
+            await ack(**render("core/working", {"command": sub.name}), response_type="ephemeral")
+            try:
+                reply = await task
+                if reply:
+                    await respond(**reply)
+            except Exception as exc:  # the ack is gone; the error goes through response_url
+                await report_error(exc, respond, deps.metrics)
+            return
+        await ack(**(reply or {}))
+    except Exception as exc:
+        await ack(**error_reply(exc, deps.metrics))

@@ -1,0 +1,79 @@
+"""`opsbot check`: validate the config and probe every configured dependency."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+import aiohttp
+
+from bot.settings import BotSettings
+from engine.config import load_config
+from engine.errors import OpsError
+from engine.settings import EngineSettings
+from engine.store.db import Database
+from engine.store.migrate import current_revision, head_revision
+
+Probe = Callable[[], Awaitable[str]]
+TIMEOUT = aiohttp.ClientTimeout(total=5)
+
+
+async def _http_ok(url: str, what: str) -> str:
+    try:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as http, http.get(url) as resp:
+            if resp.status >= 400:
+                raise OpsError(f"{what} at {url} answered HTTP {resp.status}")
+            return f"{url} answered {resp.status}"
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise OpsError(f"{what} at {url} is not reachable: {exc!r}") from exc
+
+
+async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None = None,
+                     out: Callable[[str], None] = print) -> int:
+    """Print one line per check; return 0 when all pass, 1 otherwise."""
+    bot = bot or BotSettings()
+    eng = eng or EngineSettings()
+    failures = 0
+    checks: list[tuple[str, Probe]] = []
+
+    async def config_probe() -> str:
+        cfg = load_config(eng.config_path)
+        return f"{eng.config_path or '(no OPSBOT_CONFIG: defaults)'} is valid ({cfg.environment})"
+
+    async def db_probe() -> str:
+        db = Database(eng.database_url)
+        try:
+            await db.ping()
+            rev, head = await current_revision(db), head_revision()
+            state = "at head" if rev == head else f"at {rev}, head is {head}: run `opsbot migrate`"
+            return f"{db.safe_url} reachable, schema {state}"
+        finally:
+            await db.dispose()
+
+    async def slack_probe() -> str:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        token = bot.slack_bot_token.get_secret_value()
+        if not token:
+            raise OpsError("SLACK_BOT_TOKEN is not set")
+        resp = await AsyncWebClient(token=token, base_url=bot.api_base_url, timeout=5).auth_test()
+        return f"auth.test ok: bot {resp.get('user')} in team {resp.get('team')} via {bot.api_base_url}"
+
+    checks += [("config", config_probe), ("database", db_probe), ("slack", slack_probe)]
+    if eng.mlflow_tracking_uri and eng.mlflow_tracking_uri.startswith("http"):
+        checks.append(("mlflow", lambda: _http_ok(eng.mlflow_tracking_uri.rstrip("/") + "/health", "MLflow")))
+    if eng.prometheus_url:
+        checks.append(("prometheus", lambda: _http_ok(eng.prometheus_url.rstrip("/") + "/-/ready", "Prometheus")))
+    if eng.alertmanager_url:
+        checks.append(("alertmanager",
+                       lambda: _http_ok(eng.alertmanager_url.rstrip("/") + "/-/ready", "Alertmanager")))
+    for name, probe in checks:
+        try:
+            detail = await probe()
+            out(f"ok    {name:<13} {detail}")
+        except Exception as exc:  # every failure is one line with its reason, never a traceback
+            failures += 1
+            reason = exc.message if isinstance(exc, OpsError) else f"{type(exc).__name__}: {exc}"
+            out(f"FAIL  {name:<13} {reason}")
+    out("all checks passed" if not failures else f"{failures} check(s) failed")
+    return 0 if not failures else 1

@@ -1,0 +1,85 @@
+"""The `/ops` subcommand router: parse, find the handler, suggest on typos."""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from engine.actor import Actor
+from engine.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+Reply = dict[str, Any]  # {"text", "blocks", "response_type"}
+Handler = Callable[["CommandContext"], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `/ops <name>` subcommand with its help line."""
+
+    name: str
+    summary: str
+    usage: str
+    example: str
+    handler: Handler
+    family: str = "core"
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class CommandContext:
+    """What a subcommand handler gets: who, where, the words, and the bot's dependencies."""
+
+    deps: "Deps"
+    actor: Actor
+    command: str
+    args: list[str]
+    text: str
+    channel_id: str
+    user_id: str
+    trigger_id: str | None
+    respond: Callable[..., Awaitable[Any]]
+    client: Any
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def split_words(text: str) -> list[str]:
+    """Split command text like a shell would, but never fail on an unbalanced quote."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise InvalidInput(f"could not read the command: {exc}", hint="close the quotes and try again") from exc
+
+
+class Router:
+    """Holds every subcommand and resolves command text to one of them."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Subcommand] = {}
+        self._names: dict[str, str] = {}
+
+    def add(self, cmd: Subcommand) -> None:
+        """Register a subcommand; names and aliases must be unique."""
+        for name in (cmd.name, *cmd.aliases):
+            if name in self._names:
+                raise ValueError(f"subcommand {name!r} registered twice")
+            self._names[name] = cmd.name
+        self._commands[cmd.name] = cmd
+
+    def commands(self) -> list[Subcommand]:
+        """Return subcommands in registration order."""
+        return list(self._commands.values())
+
+    def resolve(self, words: list[str]) -> tuple[Subcommand | None, list[str], list[str]]:
+        """Return (subcommand, remaining args, suggestions when not found)."""
+        if not words:
+            return self._commands.get("help"), [], []
+        head = words[0].lower()
+        if head in self._names:
+            return self._commands[self._names[head]], words[1:], []
+        return None, words[1:], difflib.get_close_matches(head, list(self._names), n=3, cutoff=0.5)

@@ -1,0 +1,20 @@
+"""Every listener family, registered explicitly in this order (help lists them so)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.listeners import core
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.deps import Deps
+
+FAMILIES = [core]
+
+
+def register_all(app: "AsyncApp", deps: "Deps") -> None:
+    """Register every family's commands and actions on the app."""
+    for family in FAMILIES:
+        family.register(app, deps)

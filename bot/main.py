@@ -1,0 +1,98 @@
+"""The `opsbot` command line: serve, migrate, check, demo, and the offline tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Sequence
+
+from engine.errors import OpsError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.logs import setup_logging
+    from bot.runtime import build_runtime, serve_forever
+    from bot.settings import BotSettings
+
+    settings = BotSettings()
+    setup_logging(settings.log_level)
+    runtime = build_runtime(settings)
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    try:
+        asyncio.run(serve_forever(runtime, host, port))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from engine.settings import EngineSettings
+    from engine.store.db import Database
+    from engine.store.migrate import current_revision, migrate
+
+    async def run() -> str | None:
+        db = Database(EngineSettings().database_url)
+        try:
+            await migrate(db)
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    rev = asyncio.run(run())
+    print(f"database schema at revision {rev}")
+    return 0
+
+
+def _check(_: argparse.Namespace) -> int:
+    from bot.check import run_checks
+
+    return asyncio.run(run_checks())
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(port=args.port, open_browser=not args.no_browser))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="opsbot", description="ChatOps for ML and SRE teams.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("serve", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    p.add_argument("--host", default=None, help="listen address (default OPSBOT_HOST or 0.0.0.0)")
+    p.add_argument("--port", type=int, default=None, help="listen port (default OPSBOT_PORT or 3000)")
+    p.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    sub.add_parser("check", help="validate the config and probe every dependency").set_defaults(func=_check)
+    p = sub.add_parser("demo", help="run the bot beside a local Slack workspace, no account needed")
+    p.add_argument("--port", type=int, default=8900, help="workspace page port (default 8900)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=_demo)
+    eval_p = sub.add_parser("eval", help="evaluate a detector, the grouping or the ranker")
+    eval_sub = eval_p.add_subparsers(dest="eval_command", required=True, metavar="WHAT")
+    sim_p = sub.add_parser("simulate", help="generate evaluation data")
+    sim_sub = sim_p.add_subparsers(dest="simulate_command", required=True, metavar="WHAT")
+    _add_feature_commands(sub, eval_sub, sim_sub)
+    return parser
+
+
+def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - argparse internals
+    """Mount the offline commands each feature provides."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except OpsError as exc:
+        print(f"error: {exc.message}" + (f"\n  what to do: {exc.hint}" if exc.hint else ""), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

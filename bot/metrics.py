@@ -1,0 +1,41 @@
+"""The bot's own Prometheus metrics, one registry per app instance."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+class Metrics:
+    """Counters, gauges and histograms exposed at GET /metrics."""
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.requests = Counter("opsbot_requests_total", "Slack requests handled", ["kind"], registry=r)
+        self.ack_latency = Histogram("opsbot_ack_latency_seconds", "Time to acknowledge a Slack request",
+                                     ["kind"], buckets=ACK_BUCKETS, registry=r)
+        self.errors = Counter("opsbot_errors_total", "Errors shown to users", ["code"], registry=r)
+        self.outbox_depth = Gauge("opsbot_outbox_depth", "Notices waiting in the outbox", registry=r)
+        self.slack_api_errors = Counter("opsbot_slack_api_errors_total", "Slack Web API errors",
+                                        ["method", "error"], registry=r)
+        self.notices_sent = Counter("opsbot_notices_sent_total", "Notices delivered to Slack", ["op"], registry=r)
+        self.webhook_received = Counter("opsbot_webhook_requests_total", "Webhook requests accepted",
+                                        ["source"], registry=r)
+        self.webhook_rejections = Counter("opsbot_webhook_rejections_total", "Webhook requests refused",
+                                          ["source", "reason"], registry=r)
+        self.rejected_requests = Counter("opsbot_slack_rejections_total", "Slack requests refused",
+                                         ["reason"], registry=r)
+        self.lease_changes = Counter("opsbot_lease_changes_total", "Leases acquired or lost", ["job", "change"],
+                                     registry=r)
+        self.lease_held = Gauge("opsbot_lease_held", "1 while this replica holds the job's lease", ["job"],
+                                registry=r)
+
+    def on_lease_change(self, job: str, held: bool) -> None:
+        """Record a lease moving to or from this replica."""
+        self.lease_changes.labels(job, "acquired" if held else "lost").inc()
+        self.lease_held.labels(job).set(1 if held else 0)
+
+    def exposition(self) -> bytes:
+        """Return the text exposition format."""
+        return generate_latest(self.registry)

@@ -1,0 +1,62 @@
+"""Render Block Kit messages from Jinja2 templates under templates/slack/."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES_DIR = Path(os.environ.get("OPSBOT_TEMPLATES_DIR", Path(__file__).resolve().parent.parent / "templates"))
+
+
+def mrkdwn_escape(value: Any) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(value: Any, limit: int = 150, marker: str = "…") -> str:
+    """Cut text to Slack's field limits, marking the cut."""
+    s = str(value)
+    return s if len(s) <= limit else s[: max(0, limit - len(marker))] + marker
+
+
+def sparkline(values: list[float] | None) -> str:
+    """Draw a list of numbers as unicode block characters."""
+    vals = [v for v in (values or []) if v is not None]
+    if not vals:
+        return ""
+    lo, hi = min(vals), max(vals)
+    bars = "▁▂▃▄▅▆▇█"
+    span = (hi - lo) or 1.0
+    return "".join(bars[min(7, int((v - lo) / span * 7.999))] for v in vals)
+
+
+def _tojson(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """Return the shared Jinja2 environment (strict: undefined names are errors)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                             undefined=jinja2.StrictUndefined, autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env.filters.update(j=_tojson, esc=mrkdwn_escape, truncate_to=truncate, sparkline=sparkline)
+    return env
+
+
+def render(template: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Render `slack/<template>.json.j2` into {"text": ..., "blocks": [...]}."""
+    tpl = environment().get_template(f"slack/{template}.json.j2")
+    raw = tpl.render(**(context or {}))
+    try:
+        message = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"template {template} rendered invalid JSON: {exc}") from exc
+    if "text" not in message:
+        raise ValueError(f"template {template} has no `text` fallback")
+    return message

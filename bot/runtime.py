@@ -1,0 +1,110 @@
+"""The composition root: build engine, Bolt app, web app and background jobs from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_bolt_app
+from bot.deps import Deps
+from bot.metrics import Metrics
+from bot.notifier import Notifier
+from bot.server import build_web_app
+from bot.settings import BotSettings
+from bot.webhooks import route_factories
+from engine.api import Engine
+from engine.clock import Clock
+from engine.config import OpsbotConfig, load_config
+from engine.settings import EngineSettings
+from engine.store.migrate import migrate
+from engine.wiring import build_engine
+
+log = logging.getLogger("opsbot.runtime")
+
+
+@dataclass
+class Runtime:
+    """A running (or ready to run) Opsbot instance."""
+
+    deps: Deps
+    bolt: AsyncApp
+    web_app: web.Application
+    notifier: Notifier
+    runner: web.AppRunner | None = None
+    port: int | None = None
+    socket_handler: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        """Return the engine facade."""
+        return self.deps.engine
+
+    @property
+    def url(self) -> str:
+        """Return the base URL the HTTP server listens on."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0, *, migrate_first: bool = True,
+                    background: bool = True) -> None:
+        """Apply migrations, start the HTTP server, Socket Mode if configured, and the jobs."""
+        if migrate_first:
+            await migrate(self.engine.db)
+        self.runner = web.AppRunner(self.web_app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, host, port, reuse_address=True)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound port for port=0
+        if self.deps.settings.socket_mode:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self.socket_handler = AsyncSocketModeHandler(
+                self.bolt, self.deps.settings.slack_app_token.get_secret_value())
+            await self.socket_handler.connect_async()
+        if background:
+            self.engine.scheduler.start()
+        log.info("opsbot listening", extra={"port": self.port, "replica": self.engine.replica_id,
+                                             "socket_mode": self.deps.settings.socket_mode})
+
+    async def stop(self) -> None:
+        """Stop jobs, close Socket Mode and the server, release the store."""
+        if self.socket_handler is not None:
+            await self.socket_handler.close_async()
+        await self.engine.close()
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+def build_runtime(bot_settings: BotSettings | None = None, engine_settings: EngineSettings | None = None,
+                  config: OpsbotConfig | None = None, *, clock: Clock | None = None,
+                  notifier_rate: float = 1.0) -> Runtime:
+    """Wire one Opsbot instance from settings (environment by default)."""
+    bot_settings = bot_settings or BotSettings()
+    engine_settings = engine_settings or EngineSettings()
+    config = config if config is not None else load_config(engine_settings.config_path)
+    metrics = Metrics()
+    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change)
+    deps = Deps(settings=bot_settings, engine=engine, metrics=metrics)
+    client = AsyncWebClient(token=bot_settings.slack_bot_token.get_secret_value() or None,
+                            base_url=bot_settings.api_base_url, timeout=10)
+    deps.extras["client"] = client
+    bolt = build_bolt_app(deps, client)
+    web_app = build_web_app(bolt, deps, route_factories())
+    notifier = Notifier(engine.outbox, client, metrics, rate=notifier_rate)
+    engine.scheduler.add("outbox", 0.0, notifier.drain)
+    return Runtime(deps=deps, bolt=bolt, web_app=web_app, notifier=notifier)
+
+
+async def serve_forever(runtime: Runtime, host: str, port: int) -> None:
+    """Run until cancelled (Ctrl-C or SIGTERM)."""
+    await runtime.start(host, port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runtime.stop()

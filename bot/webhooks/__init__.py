@@ -1,0 +1,14 @@
+"""Inbound webhooks (Alertmanager, generic alerts, change events), each a route factory."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from aiohttp import web
+
+RouteFactory = Callable[..., Iterable[web.RouteDef]]
+
+
+def route_factories() -> list[RouteFactory]:
+    """Return the route factories of every webhook family."""
+    return []

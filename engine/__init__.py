@@ -1,0 +1,1 @@
+"""Opsbot engine: the domain behind the Slack bot (no Slack, no HTTP server, no templates)."""

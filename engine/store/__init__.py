@@ -1,0 +1,1 @@
+"""SQL store: engine, sessions, tables and migrations."""

@@ -1,0 +1,4 @@
+"""Every SQLModel table module, imported so that SQLModel.metadata (and Alembic) sees it."""
+
+from engine import outbox_tables  # noqa: F401
+from engine import leases  # noqa: F401
