@@ -35,12 +35,20 @@ def help_context(deps: "Deps", family: str | None = None) -> dict:
 def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register `/ops help` and its family buttons."""
 
+    cache: dict[str | None, dict] = {}
+
+    def cached_help(family: str | None) -> dict:
+        # The command list is fixed once the app is built, so help renders once per family.
+        if family not in cache:
+            cache[family] = deps.render("core/help", help_context(deps, family))
+        return dict(cache[family])
+
     async def help_cmd(ctx: CommandContext):
         family = ctx.args[0].lower() if ctx.args else None
         known = {c.family for c in deps.router.commands()}
         if family and family not in known:
             family = None
-        return deps.render("core/help", help_context(deps, family))
+        return cached_help(family)
 
     deps.router.add(Subcommand(name="help", summary="List every command with an example",
                                usage="help [family]", example="/ops help", handler=help_cmd,
