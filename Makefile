@@ -11,7 +11,7 @@ demo: $(STAMP)
 	$(VENV)/bin/opsbot demo $(DEMO_ARGS)
 
 test: $(STAMP) system-deps
-	@. scripts/ensure-postgres.sh && $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@. scripts/ensure-postgres.sh && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Unit tests only: no servers, seconds.
 test-fast: $(STAMP)

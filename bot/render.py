@@ -10,7 +10,18 @@ from typing import Any
 
 import jinja2
 
-TEMPLATES_DIR = Path(os.environ.get("OPSBOT_TEMPLATES_DIR", Path(__file__).resolve().parent.parent / "templates"))
+
+
+def _templates_dir() -> Path:
+    """Find templates/: OPSBOT_TEMPLATES_DIR, else beside the source tree, else the working directory."""
+    configured = os.environ.get("OPSBOT_TEMPLATES_DIR")  # read once at import; a deployment path, not a setting
+    if configured:
+        return Path(configured)
+    beside_source = Path(__file__).resolve().parent.parent / "templates"
+    return beside_source if beside_source.is_dir() else Path.cwd() / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 def mrkdwn_escape(value: Any) -> str:

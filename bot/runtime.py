@@ -67,6 +67,8 @@ class Runtime:
             self.socket_handler = AsyncSocketModeHandler(
                 self.bolt, self.deps.settings.slack_app_token.get_secret_value())
             await self.socket_handler.connect_async()
+        for job in self.engine.scheduler.jobs:
+            self.deps.metrics.lease_held.labels(job).set(0)  # every lease reports from the start
         if background:
             self.engine.scheduler.start()
         log.info("opsbot listening", extra={"port": self.port, "replica": self.engine.replica_id,
