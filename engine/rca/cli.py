@@ -1,0 +1,84 @@
+"""Command-line pieces for ``opsbot eval rca`` and ``opsbot simulate rca``.
+
+The composition root (bot/main.py) owns the top-level parser and calls
+``add_eval_rca(eval_subparsers)`` and ``add_simulate_rca(simulate_subparsers)``; each sets
+``func`` to a callable ``(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.rca.baselines import baro
+from engine.rca.cases import find_cases, load_case
+from engine.rca.evaluate import evaluate, format_report
+from engine.rca.ranker import rank_names
+from engine.rca.simulate import write_suite
+
+
+def add_eval_rca(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``rca DIR [--delay SECONDS] [--json] [--compare]``."""
+    p = subparsers.add_parser("rca", help="score the root-cause ranker on a folder of cases")
+    p.add_argument("dir", type=Path, help="folder holding case folders (ours or RCAEval's)")
+    p.add_argument("--delay", type=float, default=0.0, help="detect this many seconds after injection")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--compare", action="store_true", help="also score BARO side by side")
+    p.set_defaults(func=run_eval)
+    return p
+
+
+def add_simulate_rca(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``rca --nodes N --cases K --seed S [--edges E] OUT``."""
+    p = subparsers.add_parser("rca", help="write CIRCA-style simulated root-cause cases")
+    p.add_argument("--nodes", type=int, required=True)
+    p.add_argument("--cases", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--edges", type=int, default=None, help="edges per graph (default 2 x nodes)")
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=run_simulate)
+    return p
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Evaluate every case under ``args.dir`` and print the report."""
+    folders = find_cases(args.dir)
+    if not folders:
+        print(f"no cases under {args.dir}", file=sys.stderr)
+        return 2
+    cases = [load_case(f) for f in folders]
+    rankers = {"opsbot": rank_names}
+    if args.compare:
+        rankers["baro"] = baro
+    report = evaluate(cases, rankers, delay=args.delay)
+    if args.json:
+        print(json.dumps({"delay": args.delay, "cases": len(cases), "rankers": report}, indent=2))
+    else:
+        print(format_report(report, args.delay))
+    return 0
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Write the simulated cases and say where."""
+    if args.nodes < 2 or args.cases < 1:
+        print("need --nodes >= 2 and --cases >= 1", file=sys.stderr)
+        return 2
+    paths = write_suite(args.out, args.nodes, args.cases, args.seed, args.edges)
+    print(f"wrote {len(paths)} cases of {args.nodes} nodes to {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``eval rca`` / ``simulate rca`` standalone (``python -m engine.rca.cli``)."""
+    parser = argparse.ArgumentParser(prog="opsbot")
+    top = parser.add_subparsers(dest="command", required=True)
+    add_eval_rca(top.add_parser("eval").add_subparsers(dest="what", required=True))
+    add_simulate_rca(top.add_parser("simulate").add_subparsers(dest="what", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""Rank root-cause hypotheses for an incident from metrics, topology and change events.
+
+Pipeline (all pure, no I/O):
+1. Put the series on one grid; drop flat ones (they cannot have caused anything).
+2. Find the anomaly episode in the data (``signals.analyse``): the baseline ends before a
+   search horizon ahead of detection, so a late detection neither pollutes the baseline
+   nor pushes the fault out of the scored window.
+3. Deviation: peak robust z (median / IQR) in the episode.  Rises count fully, drops at
+   ``DROP_WEIGHT``: resource and latency faults push metrics up, while drops (traffic,
+   throughput) are more often what callers see downstream.
+4. Topology: the residual of each signal given its own past and its dependencies
+   (``topology.residual_peaks``).  The score is the geometric mean of deviation and
+   residual, so a candidate must both move and be unexplained by its upstream.
+5. Onset ordering and change-event proximity raise candidates that moved first or whose
+   service changed just before the episode; alerts count as onsets.
+6. Confidence: how strong the deviation is times the softmax share of the score.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.rca.grid import build_grid
+from engine.rca.signals import Episode, analyse
+from engine.rca.topology import dependents_closure, residual_peaks
+from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
+
+DROP_WEIGHT = 0.5
+ANOMALOUS = 3.0  # robust sigmas: the usual "3 sigma" line for calling a signal deviating
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """Knobs of the ranker; defaults are used everywhere unless a caller has a reason."""
+
+    lookback_seconds: float | None = None  # onset search horizon; None = from the data
+    lead_bonus: float = 0.25  # weight for moving before the other deviating signals
+    change_bonus: float = 1.0  # weight for a change on the service just before onset
+    change_decay_seconds: float = 900.0
+    temperature: float = 2.0  # softmax temperature in robust sigmas
+
+
+def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
+    """Return hypotheses, most likely first: one per signal, plus one per relevant change."""
+    series = {n: s for n, s in inp.series.items() if s.values.size and np.ptp(s.values) > 0}
+    if not series:
+        return []
+    grid = build_grid(series)
+    episode = analyse(grid, inp.detect_time, config.lookback_seconds)
+    residual = residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)
+    closure = dependents_closure(inp.graph) if inp.graph else {}
+    onsets = _onsets(episode, inp)
+    step = grid.step
+    scored: list[tuple[float, str, bool, Evidence]] = []
+    for name, st in episode.stats.items():
+        service, _ = split_name(name)
+        dev = max(st.up, DROP_WEIGHT * st.down)
+        r_up, r_down = residual[name]
+        score = math.sqrt(dev * max(r_up, DROP_WEIGHT * r_down))
+        notes: list[str] = []
+        lead = _lead(onsets.get(name), onsets, step)
+        if lead > 0 and score >= ANOMALOUS:
+            score *= 1.0 + config.lead_bonus * min(lead, 1.0)
+            notes.append("moved before the other deviating signals")
+        change, proximity = _nearest_change(inp.changes, service, episode.change_time, step, config)
+        if change is not None:
+            score *= 1.0 + config.change_bonus * proximity
+            notes.append(f"{change.kind} on {service} shortly before onset")
+        explains = _explains(service, closure, episode, onsets.get(name))
+        scored.append((score, name, False, Evidence(
+            signal=name, onset=onsets.get(name), deviation=round(st.deviation, 2),
+            direction="up" if st.up >= st.down else "down", explains=explains,
+            change=change, notes=tuple(notes))))
+    scored += _change_hypotheses(inp, episode, scored, step, config)
+    return _finish(scored, config)
+
+
+def rank_services(hypotheses: list[Hypothesis]) -> list[tuple[str, float]]:
+    """Aggregate a metric ranking to services: each service keeps its best hypothesis."""
+    best: dict[str, float] = {}
+    for h in hypotheses:
+        if h.service not in best:
+            best[h.service] = h.confidence
+    return list(best.items())
+
+
+def rank_names(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[str]:
+    """Return the ranked ``<service>_<metric>`` names only (change hypotheses left out)."""
+    return [h.name for h in rank(inp, config) if h.metric is not None]
+
+
+def _onsets(episode: Episode, inp: RcaInput) -> dict[str, float]:
+    """Return onset per deviating signal; an alert on the service can only make it earlier."""
+    first_alert: dict[str, float] = {}
+    for alert in inp.alerts:
+        if alert.time >= episode.window_start:
+            first_alert[alert.service] = min(alert.time, first_alert.get(alert.service, math.inf))
+    out = {}
+    for name, st in episode.stats.items():
+        if st.deviation < ANOMALOUS or st.onset is None:
+            continue
+        onset = min(st.onset, first_alert.get(split_name(name)[0], math.inf))
+        out[name] = onset
+    return out
+
+
+def _lead(onset: float | None, onsets: dict[str, float], step: float) -> float:
+    """Return by how many steps a signal led the median deviating signal (0 if it did not)."""
+    if onset is None or len(onsets) < 2:
+        return 0.0
+    median = float(np.median(list(onsets.values())))
+    return max(0.0, (median - onset) / step)
+
+
+def _nearest_change(
+    changes: list[ChangeEvent], service: str, change_time: float, step: float, config: RankerConfig
+) -> tuple[ChangeEvent | None, float]:
+    """Return the change on ``service`` closest before the episode and its proximity in [0, 1].
+
+    A change more than one step after the onset cannot have caused it (it is more likely a
+    response, such as a rollback), so it is ignored.
+    """
+    best, proximity = None, 0.0
+    for ev in changes:
+        if ev.service != service or ev.time > change_time + step:
+            continue
+        p = math.exp(-max(change_time - ev.time, 0.0) / config.change_decay_seconds)
+        if p > proximity:
+            best, proximity = ev, p
+    return best, proximity
+
+
+def _explains(service: str, closure: dict[str, set[str]], episode: Episode, onset: float | None) -> tuple[str, ...]:
+    """Return downstream services with a deviating signal that did not start earlier."""
+    out = set()
+    for name, st in episode.stats.items():
+        other = split_name(name)[0]
+        if other in closure.get(service, ()) and st.deviation >= ANOMALOUS:
+            if onset is None or st.onset is None or st.onset >= onset:
+                out.add(other)
+    return tuple(sorted(out))
+
+
+def _change_hypotheses(inp, episode, scored, step, config) -> list[tuple[float, str, bool, Evidence]]:
+    """Turn each change shortly before onset into a hypothesis scored by what it explains."""
+    by_service: dict[str, float] = {}
+    for score, name, _, _ in scored:
+        service = split_name(name)[0]
+        by_service[service] = max(by_service.get(service, 0.0), score)
+    closure = dependents_closure(inp.graph) if inp.graph else {}
+    out = []
+    for ev in inp.changes:
+        if ev.time > episode.change_time + step:
+            continue
+        p = math.exp(-max(episode.change_time - ev.time, 0.0) / config.change_decay_seconds)
+        affected = [ev.service, *sorted(closure.get(ev.service, ()))]
+        impact = max((by_service.get(s, 0.0) for s in affected), default=0.0)
+        if p < 0.05 or impact < ANOMALOUS:
+            continue
+        explains = tuple(s for s in affected[1:] if by_service.get(s, 0.0) >= ANOMALOUS)
+        out.append((p * impact, f"{ev.service}:{ev.kind}", True, Evidence(
+            signal=f"{ev.kind}: {ev.description}".strip(": "), onset=ev.time, deviation=0.0,
+            direction="", explains=explains, change=ev,
+            notes=(f"{int(episode.change_time - ev.time)} s before onset",))))
+    return out
+
+
+def _finish(scored, config: RankerConfig) -> list[Hypothesis]:
+    """Sort (score, then name for stable ties) and attach confidences."""
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    scores = np.array([s[0] for s in scored])
+    weights = np.exp((scores - scores.max()) / config.temperature)
+    shares = weights / weights.sum()
+    out = []
+    for (score, name, is_change, ev), share in zip(scored, shares):
+        strength = 1.0 - math.exp(-max(score - ANOMALOUS, 0.0) / ANOMALOUS)
+        service, metric = (ev.change.service, None) if is_change else split_name(name)
+        out.append(Hypothesis(service=service, metric=metric, confidence=round(float(strength * share), 4),
+                              score=round(float(score), 4), evidence=ev))
+    return out
+
+
+def input_from_frame(times: np.ndarray, columns: dict[str, np.ndarray], detect_time: float, **kw) -> RcaInput:
+    """Build an ``RcaInput`` from one time column and named value columns."""
+    return RcaInput({n: Series.of(times, v) for n, v in columns.items()}, detect_time, **kw)

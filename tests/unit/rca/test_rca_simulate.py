@@ -1,0 +1,45 @@
+"""Simulator: determinism, shape, single sink, case folder contents."""
+
+import json
+
+import numpy as np
+
+from engine.rca.simulate import SLI, generate_dag, simulate, write_suite
+
+
+def test_same_seed_same_cases_and_different_seed_differs():
+    a, b, c = simulate(10, 3, seed=5), simulate(10, 3, seed=5), simulate(10, 3, seed=6)
+    assert all(np.array_equal(x.data, y.data) and x.causes == y.causes for x, y in zip(a, b))
+    assert not np.array_equal(a[0].data, c[0].data)
+
+
+def test_shape_standardised_normal_part_and_abnormal_tail():
+    case = simulate(10, 1, seed=1)[0]
+    assert case.data.shape == (1450, 10)
+    normal = case.data[:1440]
+    assert np.allclose(normal.mean(axis=0), 0, atol=0.01) and np.allclose(normal.std(axis=0), 1, atol=0.01)
+    assert 1 <= len(case.causes) <= 10
+    # The injected fault must leave a mark: some root cause leaves its 3-sigma band.
+    assert max(abs(case.data[1440:1442, c]).max() for c in case.causes) > 1.0
+
+
+def test_dag_has_single_sink_and_is_acyclic():
+    m = generate_dag(12, 24, np.random.default_rng(0))
+    assert np.count_nonzero(m) == 24
+    assert not m[:, SLI].any()  # the SLI causes nothing
+    assert not np.tril(m).any()  # causes always have a higher index: no cycle possible
+    assert all(m[:j, j].any() for j in range(1, 12))  # every other node has an effect
+
+
+def test_written_case_folder(tmp_path):
+    (path,) = write_suite(tmp_path, num_nodes=5, num_cases=1, seed=3)
+    header = (path / "data.csv").read_text().splitlines()[0].split(",")
+    assert header == ["time", "n00_latency", "n01_errors", "n02_cpu", "n03_mem", "n04_latency"]
+    rows = (path / "data.csv").read_text().splitlines()[1:]
+    assert len(rows) == 1450 and int(rows[1].split(",")[0]) - int(rows[0].split(",")[0]) == 60
+    inject = int((path / "inject_time.txt").read_text())
+    assert inject == int(rows[1440].split(",")[0])
+    roots = (path / "root_cause.txt").read_text().split()
+    assert roots and all(r in header for r in roots)
+    graph = json.loads((path / "graph.json").read_text())
+    assert graph["n04"] == [] and "n00" in graph
