@@ -1,0 +1,77 @@
+"""The workspace page in headless Chromium against a real Bolt app."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason=f"{CHROMIUM} is absent (Debian package 'chromium')")
+
+
+@pytest.fixture
+async def page():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 860})
+            page.set_default_timeout(8000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page
+            assert errors == [], f"JavaScript errors on the page: {errors}"
+        finally:
+            await browser.close()
+
+
+async def test_help_then_button_changes_message(workspace, bot, page):
+    await page.goto(f"{workspace.url}/?user=alice&channel=ops")
+    await page.fill("[data-testid=composer]", "/ops help")
+    await page.keyboard.press("Enter")
+    eph = page.locator(".message.ephemeral")
+    await eph.get_by_text("Opsbot help", exact=True).wait_for()
+    assert await eph.locator("[data-testid=ephemeral-mark]").is_visible()
+    await eph.locator("[data-testid='button-help.more']").click()
+    await eph.get_by_text("all done").wait_for()
+    assert await eph.locator("b", has_text="all done").count() == 1  # mrkdwn *bold*
+    assert workspace.last_ephemeral("alice")["text"] == "Opsbot help (page 2)"
+
+
+async def test_second_person_approves_with_confirm_dialog(workspace, bot, page):
+    await page.goto(f"{workspace.url}/?user=alice&channel=ops")
+    await page.fill("[data-testid=composer]", "/ops announce")
+    await page.keyboard.press("Enter")
+    approve = page.locator("[data-testid='button-approval.approve']")
+    await approve.wait_for()
+    await page.select_option("[data-testid=user-picker]", "U0BOB")
+    await approve.click()
+    dialog = page.locator("[data-testid=confirm-dialog]")
+    await dialog.get_by_text("Promote").wait_for()
+    await page.click("[data-testid=confirm-yes]")
+    await page.locator("[data-testid=message-content]", has_text="Approved by @bob").wait_for()
+    assert await approve.count() == 0
+    assert workspace.messages("ops")[0]["text"] == "Approved by <@U0BOB>"
+
+
+async def test_modal_shows_field_errors_then_closes(workspace, bot, page):
+    await page.goto(f"{workspace.url}/?user=carol&channel=ops")
+    await page.fill("[data-testid=composer]", "/ops form")
+    await page.keyboard.press("Enter")
+    await page.locator("[data-testid=modal-title]", has_text="Run runbook").wait_for()
+    await page.click("[data-testid=modal-submit]")  # empty required fields stay client-side
+    assert await page.locator(".field-error").count() == 2
+    await page.fill("[data-testid=input-namespace]", "nope")
+    await page.select_option("[data-testid=select-pick]", "prod")
+    await page.click("[data-testid=modal-submit]")
+    await page.get_by_text("Unknown namespace nope").wait_for()
+    await page.fill("[data-testid=input-namespace]", "payments")
+    await page.click("[data-testid=modal-submit]")
+    await page.locator("#modal-overlay").wait_for(state="hidden")
+    await page.get_by_text("Requested restart in prod").wait_for()
