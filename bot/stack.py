@@ -34,6 +34,8 @@ class LocalStack:
         runtime = build_runtime(self.bot_settings.model_copy(), self.engine_settings, config, clock=clock)
         await runtime.start("127.0.0.1", 0)
         self.runtimes.append(runtime)
+        if self.bot_settings.socket_mode:
+            await self.workspace.wait_for_connections(len(self.runtimes))
         return runtime
 
     async def stop(self) -> None:
@@ -46,15 +48,20 @@ class LocalStack:
 async def start_local_stack(engine_settings: EngineSettings, config: OpsbotConfig, *,
                             ws_port: int = 0, bot_port: int = 0, clock: Clock | None = None,
                             workspace_config: WorkspaceConfig | None = None,
-                            background: bool = True) -> LocalStack:
+                            background: bool = True, socket_mode: bool = False) -> LocalStack:
     """Start a workspace and a bot pointed at each other, both on 127.0.0.1."""
     secret, token = secrets.token_hex(16), "xoxb-local-" + secrets.token_hex(8)
+    app_token = "xapp-local-" + secrets.token_hex(8) if socket_mode else None
     ws_config = workspace_config or WorkspaceConfig(signing_secret=secret, bot_token=token)
-    ws_config.signing_secret, ws_config.bot_token = secret, token
+    ws_config.signing_secret, ws_config.bot_token, ws_config.app_token = secret, token, app_token
     workspace = await start_workspace(ws_config, port=ws_port)
     bot_settings = BotSettings(SLACK_BOT_TOKEN=SecretStr(token), SLACK_SIGNING_SECRET=SecretStr(secret),
-                               SLACK_API_URL=workspace.api_url, SLACK_APP_TOKEN=None)
+                               SLACK_API_URL=workspace.api_url,
+                               SLACK_APP_TOKEN=SecretStr(app_token) if app_token else None)
     runtime = build_runtime(bot_settings, engine_settings, config, clock=clock)
     await runtime.start("127.0.0.1", bot_port, background=background)
-    workspace.set_request_url(f"{runtime.url}/slack/events")
+    if socket_mode:
+        await workspace.wait_for_connections(1)
+    else:
+        workspace.set_request_url(f"{runtime.url}/slack/events")
     return LocalStack(workspace, [runtime], bot_settings, engine_settings)

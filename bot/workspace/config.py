@@ -95,4 +95,14 @@ class WorkspaceConfig:
     require_text_fallback: bool = True
     # Public base URL (e.g. behind a proxy); otherwise learnt from the bound socket.
     public_url: str | None = None
+    # Socket Mode: the app-level token (`xapp-...`) that may call apps.connections.open.
+    app_token: str | None = None
+    # None: websockets while a connection is open and no request_url is set; True/False: force.
+    socket_mode: bool | None = None
+    # Slack allows 10 concurrent connections per app and pings them; connections last hours.
+    max_socket_connections: int = 10
+    socket_ping_interval: float | None = 30.0
+    socket_connection_ttl: float = 4 * 3600
+    # Slack retries an unacked events_api envelope nearly at once, then after 1 and 5 minutes.
+    event_retry_delays: tuple[float, ...] = (0.0, 60.0, 300.0)
     clock: Callable[[], float] = time.time

@@ -17,6 +17,7 @@ from .blocks import validate_view
 from .errors import ApiError
 from .responder import show_response
 from .signing import signed_headers
+from .socket_mode import SocketModeHub, event_callback
 from .state import SLACKBOT, Workspace
 from .tokens import ResponseTarget
 
@@ -25,11 +26,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BotAnswer:
-    """The bot's immediate HTTP answer (`error` is Slack's failure code, if any)."""
+    """The bot's immediate answer: HTTP body or Socket Mode ack (`error`: Slack's failure code)."""
 
     status: int
     body: str
     error: str | None = None
+    # The Socket Mode connection that carried the envelope (None over HTTP).
+    connection: str | None = None
 
     @property
     def json(self) -> dict[str, Any] | None:
@@ -55,8 +58,9 @@ class BotAnswer:
 class Interactions:
     """What a person does in the workspace that Slack forwards to the bot."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, socket_mode: SocketModeHub | None = None) -> None:
         self.ws = ws
+        self.socket_mode = socket_mode or SocketModeHub(ws)
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -72,6 +76,11 @@ class Interactions:
         return f"{self.ws.base_url}/response/{token}"
 
     async def _deliver(self, form: dict[str, str]) -> BotAnswer:
+        if self.socket_mode.uses_socket_mode():
+            done = await self.socket_mode.deliver_form(form)
+            # The ack's payload plays the part of the HTTP response body.
+            body = json.dumps(done.payload) if done.payload else ""
+            return BotAnswer(0 if done.error else 200, body, done.error, done.connection_id)
         url = self.ws.config.request_url
         if not url:
             return BotAnswer(0, "", "dispatch_failed")
@@ -92,6 +101,13 @@ class Interactions:
             log.warning("bot unreachable at %s: %s", url, exc)
             return BotAnswer(0, "", "dispatch_failed")
         return BotAnswer(resp.status, text, None if resp.status == 200 else "dispatch_failed")
+
+    async def send_event(self, event: dict[str, Any]) -> BotAnswer:
+        """Deliver an Events API event over Socket Mode, with Slack's retries."""
+        if not self.socket_mode.uses_socket_mode():
+            raise RuntimeError("Events API deliveries are modelled over Socket Mode only")
+        done = await self.socket_mode.deliver_event(event_callback(self.ws, event))
+        return BotAnswer(0 if done.error else 200, "", done.error, done.connection_id)
 
     def _slackbot_says(self, channel_id: str, user_id: str, text: str) -> None:
         channel = self.ws.require_channel(channel_id)

@@ -11,6 +11,7 @@ from .config import WorkspaceConfig
 from .appkeys import WORKSPACE
 from .interactions import INTERACTIONS, BotAnswer, Interactions
 from .responder import handle_response_url
+from .socket_mode import SOCKET_MODE, SocketModeHub
 from .state import Workspace
 from .webapi import handle_api
 
@@ -32,16 +33,23 @@ def create_workspace_app(config: WorkspaceConfig,
     """Build the aiohttp app: Web API at /api/, response URLs, the page and its endpoints."""
     app = web.Application(middlewares=[_learn_base_url], client_max_size=4 * 1024 * 1024)
     ws = workspace or Workspace(config)
-    inter = Interactions(ws)
+    hub = SocketModeHub(ws)
+    inter = Interactions(ws, hub)
     app[WORKSPACE] = ws
     app[INTERACTIONS] = inter
+    app[SOCKET_MODE] = hub
     app.router.add_route("*", "/api/{method}", handle_api)
+    app.router.add_get("/socket-mode/{ticket}", hub.handle_socket)
     app.router.add_post("/response/{token}", handle_response_url)
     ui.add_routes(app)
 
     async def _close(_: web.Application) -> None:
         await inter.close()
 
+    async def _close_sockets(_: web.Application) -> None:
+        await hub.close()
+
+    app.on_shutdown.append(_close_sockets)
     app.on_cleanup.append(_close)
     return app
 
@@ -65,9 +73,18 @@ class RunningWorkspace:
         """Return the sender of slash commands and interactions."""
         return self.app[INTERACTIONS]
 
-    def set_request_url(self, url: str) -> None:
+    @property
+    def socket_mode(self) -> SocketModeHub:
+        """Return the Socket Mode side: open connections and what each was sent."""
+        return self.app[SOCKET_MODE]
+
+    def set_request_url(self, url: str | None) -> None:
         """Point slash commands and interactions at the bot (e.g. after it started)."""
         self.workspace.config.request_url = url
+
+    async def wait_for_connections(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until `count` Socket Mode connections take envelopes."""
+        await self.wait_for(lambda: len(self.socket_mode.active) >= count, timeout)
 
     async def stop(self) -> None:
         """Stop serving and close connections."""
@@ -83,6 +100,10 @@ class RunningWorkspace:
     async def send_slash_command(self, user: str, channel: str, text: str) -> BotAnswer:
         """Type `/ops <text>` as `user` (id or name) in `channel` (id, name or #name)."""
         return await self.interactions.send_slash_command(user, channel, text)
+
+    async def send_event(self, event: dict[str, Any]) -> BotAnswer:
+        """Deliver an Events API `event` over Socket Mode (retried when not acked)."""
+        return await self.interactions.send_event(event)
 
     async def post_as(self, user: str, channel: str, text: str,
                       thread_ts: str | None = None) -> dict[str, Any]:

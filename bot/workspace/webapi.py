@@ -10,6 +10,7 @@ from aiohttp import web
 from . import api_chat, api_read, api_views
 from .appkeys import WORKSPACE
 from .errors import ApiError
+from .socket_mode import SOCKET_MODE
 from .state import Workspace
 
 Handler = Callable[[Workspace, dict[str, Any]], Awaitable[dict[str, Any]] | dict[str, Any]]
@@ -37,6 +38,8 @@ METHODS: dict[str, Handler] = {
 }
 # api.test is the one method Slack answers without a token.
 NO_AUTH = {"api.test"}
+# Methods that take the app-level token (xapp-) instead of the bot token.
+APP_LEVEL = {"apps.connections.open"}
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:
@@ -64,11 +67,17 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
     return args
 
 
-def _check_token(ws: Workspace, request: web.Request, args: dict[str, Any]) -> None:
+def _token(request: web.Request, args: dict[str, Any]) -> str | None:
     header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else args.get("token")
+    return header[7:].strip() if header.lower().startswith("bearer ") else args.get("token")
+
+
+def _check_token(ws: Workspace, request: web.Request, args: dict[str, Any]) -> None:
+    token = _token(request, args)
     if not token:
         raise ApiError("not_authed")
+    if token.startswith("xapp-"):
+        raise ApiError("not_allowed_token_type")  # app-level tokens only open sockets
     if token != ws.config.bot_token:
         raise ApiError("invalid_auth")
 
@@ -78,6 +87,11 @@ async def handle_api(request: web.Request) -> web.Response:
     ws = request.app[WORKSPACE]
     method = request.match_info["method"]
     try:
+        if method in APP_LEVEL:
+            args = await _read_args(request)
+            hub = request.app[SOCKET_MODE]
+            hub.check_app_token(_token(request, args))
+            return web.json_response(hub.open_url())
         handler = METHODS.get(method)
         if handler is None:
             raise ApiError("unknown_method")
