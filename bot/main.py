@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - argparse internals
     """Mount the offline commands each feature provides."""
+    from engine.anomaly.cli import add_eval_nab
     from engine.rca.cli import add_eval_rca, add_simulate_rca
 
+    add_eval_nab(eval_sub)
     add_eval_rca(eval_sub)
     add_simulate_rca(sim_sub)
 
