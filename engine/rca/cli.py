@@ -31,12 +31,13 @@ def add_eval_rca(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
 
 
 def add_simulate_rca(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``rca --nodes N --cases K --seed S [--edges E] OUT``."""
+    """Register ``rca --nodes N --cases K --seed S [--edges E] [--graphs G] OUT``."""
     p = subparsers.add_parser("rca", help="write CIRCA-style simulated root-cause cases")
     p.add_argument("--nodes", type=int, required=True)
     p.add_argument("--cases", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--edges", type=int, default=None, help="edges per graph (default 2 x nodes)")
+    p.add_argument("--graphs", type=int, default=None, help="random graphs the cases share (default 10, as CIRCA)")
     p.add_argument("out", type=Path)
     p.set_defaults(func=run_simulate)
     return p
@@ -65,7 +66,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.nodes < 2 or args.cases < 1:
         print("need --nodes >= 2 and --cases >= 1", file=sys.stderr)
         return 2
-    paths = write_suite(args.out, args.nodes, args.cases, args.seed, args.edges)
+    paths = write_suite(args.out, args.nodes, args.cases, args.seed, args.edges, args.graphs)
     print(f"wrote {len(paths)} cases of {args.nodes} nodes to {args.out}")
     return 0
 

@@ -9,7 +9,9 @@ Pipeline (all pure, no I/O):
    ``DROP_WEIGHT``: resource and latency faults push metrics up, while drops (traffic,
    throughput) are more often what callers see downstream.
 4. Topology: the residual of each signal given its own past and its dependencies
-   (``topology.residual_peaks``).  The score is the geometric mean of deviation and
+   (``topology.residual_peaks``); without a graph, given every other signal at the
+   same time, with the structure learned from the baseline
+   (``structure.partial_residual_peaks``).  The score is the geometric mean of deviation and
    residual, so a candidate must both move and be unexplained by its upstream.
 5. Onset ordering and change-event proximity raise candidates that moved first or whose
    service changed just before the episode; alerts count as onsets.
@@ -25,6 +27,7 @@ import numpy as np
 
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
+from engine.rca.structure import partial_residual_peaks
 from engine.rca.topology import dependents_closure, residual_peaks
 from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
 
@@ -50,7 +53,10 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         return []
     grid = build_grid(series)
     episode = analyse(grid, inp.detect_time, config.lookback_seconds)
-    residual = residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)
+    if inp.graph:
+        residual = residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)
+    else:
+        residual = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step

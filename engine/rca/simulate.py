@@ -8,6 +8,21 @@ standard exponential draw and doubles until the SLI deviates by more than ``tau`
 deviations.  The fault lasts ``fault_duration`` points of the ``length_abnormal`` abnormal
 points.  Data are standardised on the normal part and rounded to 3 decimals, as in CIRCA.
 
+Checked against CIRCA's ``circa/experiment/simulation/__init__.py``: same DAG generator
+(single sink 0, a spanning tree towards lower indices, then extra edges; weights uniform
+in [-2, -0.5] U [0.5, 2]), same VAR with ``beta = 0.1`` and exponential noise scales per
+case, same fault rule (1 + Poisson(1) causes, exponential ``alpha`` doubled until the
+SLI's first faulty value is beyond 3 sigma of its normal part), ``fault_duration = 2``
+of ``length_abnormal = 10`` points, and several cases per graph (``num_graphs``).  CIRCA
+ships 50/100/500-node sizes with 2x/5x/10x edges; 10 nodes (RCAEval's ``circa10``) uses
+2x here as well.  CIRCA writes no timestamps: we add one-minute unix times, so a 60 s
+detection delay is one sample here.  RCAEval's ``rq2.py`` adds its ``--tdelta`` to the
+inject time in the data's own time unit, which for CIRCA data without a time column is
+the row index (our reading of the code; the rca_circa files were not available to
+check), so the 2-point fault is entirely before detection, which is why BARO falls to
+about random there (0.24 / 0.04).  ``opsbot eval rca --delay 180`` (three samples, past
+the fault and most of its lagged echo) is the comparable setting on these cases.
+
 Naming: node ``i`` is service ``n{i:02d}`` with one metric.  The SLI is ``n00_latency``;
 other nodes take a metric name by index from ``METRIC_CYCLE`` so that cases look like the
 ``<service>_<metric>`` columns the ranker sees in production.  ``graph.json`` maps each
@@ -27,6 +42,7 @@ SLI = 0
 START_TIME = 1_700_000_000
 STEP_SECONDS = 60
 METRIC_CYCLE = ("latency", "errors", "cpu", "mem")
+DEFAULT_GRAPHS = 10  # CIRCA's _NUM_GRAPHS: datasets per graph size
 
 
 @dataclass(frozen=True)
@@ -126,11 +142,25 @@ def generate_case(
     return SimCase(data, tuple(sorted(int(c) for c in causes)), matrix, length_normal)
 
 
-def simulate(num_nodes: int, num_cases: int, seed: int, num_edges: int | None = None) -> list[SimCase]:
-    """Generate ``num_cases`` cases, each on its own random graph, reproducibly from ``seed``."""
+def simulate(
+    num_nodes: int, num_cases: int, seed: int, num_edges: int | None = None, num_graphs: int | None = None
+) -> list[SimCase]:
+    """Generate ``num_cases`` cases on ``num_graphs`` random graphs, reproducibly from ``seed``.
+
+    As in CIRCA's ``generate``, a graph is drawn once and several cases are simulated on
+    it (each with its own noise scales and fault); CIRCA uses 10 graphs per size, so
+    that is the default (fewer when there are fewer cases).  Cases are spread over the
+    graphs in order: graph ``g`` holds cases ``g * K / G`` up to ``(g + 1) * K / G``.
+    """
     rng = np.random.default_rng(seed)
     edges = 2 * num_nodes if num_edges is None else num_edges
-    return [generate_case(generate_dag(num_nodes, edges, rng), rng) for _ in range(num_cases)]
+    graphs = min(num_cases, DEFAULT_GRAPHS if num_graphs is None else max(num_graphs, 1))
+    cases: list[SimCase] = []
+    for g in range(graphs):
+        matrix = generate_dag(num_nodes, edges, rng)
+        count = (g + 1) * num_cases // graphs - g * num_cases // graphs
+        cases += [generate_case(matrix, rng) for _ in range(count)]
+    return cases
 
 
 def dependencies(matrix: np.ndarray) -> dict[str, list[str]]:
@@ -155,11 +185,13 @@ def write_case(case: SimCase, folder: Path) -> None:
     (folder / "graph.json").write_text(json.dumps(dependencies(case.matrix), indent=1), encoding="utf-8")
 
 
-def write_suite(out: Path, num_nodes: int, num_cases: int, seed: int, num_edges: int | None = None) -> list[Path]:
+def write_suite(
+    out: Path, num_nodes: int, num_cases: int, seed: int, num_edges: int | None = None, num_graphs: int | None = None
+) -> list[Path]:
     """Simulate and write ``num_cases`` case folders under ``out``; return their paths."""
     width = max(3, len(str(num_cases - 1)))
     paths = []
-    for index, case in enumerate(simulate(num_nodes, num_cases, seed, num_edges)):
+    for index, case in enumerate(simulate(num_nodes, num_cases, seed, num_edges, num_graphs)):
         path = out / f"sim{num_nodes}_case{index:0{width}d}"
         write_case(case, path)
         paths.append(path)

@@ -2,11 +2,13 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_rca.py [--cases 100] [--seed10 101] [--seed50 202]
 
-Writes 100 CIRCA-style cases each of 10 and 50 nodes to a temporary folder, reads them back
-through the same loader as ``opsbot eval rca``, and scores at detection delays of 0, 60
-and 600 seconds (the simulator samples once a minute, so 60 s is one step late and 600 s
-puts every abnormal point before detection).  ``opsbot-nograph`` is our ranker with
-graph.json withheld, the setting for generators that ship no dependency graph.
+Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
+to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,
+and scores at detection delays of 0, 60 and 180 seconds.  The simulator samples once a
+minute, so 60 s is one step late and 180 s puts the whole 2-point fault before
+detection (RCAEval's published t_delta = 60 on CIRCA data counts rows, not seconds; see
+engine/rca/simulate.py).  ``opsbot-nograph`` (graph.json withheld) comes first: the
+evaluation cases ship no graph.  ``opsbot-graph`` reads graph.json.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.rca.baselines import baro
+from engine.rca.baselines import baro, random_ranking
 from engine.rca.cases import find_cases, load_case
 from engine.rca.evaluate import evaluate
 from engine.rca.ranker import rank, rank_names
 from engine.rca.simulate import write_suite
 
-DELAYS = (0.0, 60.0, 600.0)
+DELAYS = (0.0, 60.0, 180.0)
 
 
 def _nograph(inp):
@@ -39,7 +41,7 @@ def _suite(root: Path, nodes: int, cases: int, seed: int):
 
 def _timing(case, repeats: int = 30) -> tuple[float, float]:
     """Return median and p99 seconds of one full ``rank`` call (evidence included)."""
-    inp = case.input(60.0)
+    inp = dataclasses.replace(case.input(60.0), graph=None)  # the graph-free path is the slower one
     rank(inp)  # warm caches
     times = []
     for _ in range(repeats):
@@ -56,7 +58,9 @@ def main() -> None:
     ap.add_argument("--seed10", type=int, default=101)
     ap.add_argument("--seed50", type=int, default=202)
     args = ap.parse_args()
-    rankers = {"opsbot": rank_names, "opsbot-nograph": _nograph, "baro": baro}
+    rng = np.random.default_rng(0)
+    rankers = {"opsbot-nograph": _nograph, "opsbot-graph": rank_names, "baro": baro,
+               "random": lambda inp: random_ranking(inp, rng)}
     with tempfile.TemporaryDirectory() as tmp:
         for nodes, seed in ((10, args.seed10), (50, args.seed50)):
             cases = _suite(Path(tmp), nodes, args.cases, seed)
@@ -68,8 +72,8 @@ def main() -> None:
                     m = levels["metric"]
                     print(f"{delay:>6.0f} {label:<15} {m['AC@1']:>6.3f} {m['AC@3']:>6.3f} {m['Avg@5']:>6.3f}"
                           f"   {m['random_Avg@5']:.3f}")
-                ratio = report["opsbot"]["metric"]["Avg@5"] / max(report["baro"]["metric"]["Avg@5"], 1e-9)
-                print(f"{'':>6} opsbot/baro Avg@5 ratio: {ratio:.2f}")
+                ratio = report["opsbot-nograph"]["metric"]["Avg@5"] / max(report["baro"]["metric"]["Avg@5"], 1e-9)
+                print(f"{'':>6} opsbot-nograph/baro Avg@5 ratio: {ratio:.2f}")
             if nodes == 50:
                 med, p99 = _timing(cases[0])
                 baro_t = [time.perf_counter()]

@@ -1,0 +1,81 @@
+"""Graph-free reasoning: what the *other* signals predict for each signal.
+
+When no dependency graph is known, the structure is learned from the baseline as a
+Gaussian graphical model: each signal is regressed on every other signal at the same
+time (the rows of the baseline precision matrix give all these regressions at once).
+For a linear structural model ``x = A x + n`` the precision is
+``(I - A)^T D^-1 (I - A)``, so the standardised residual of signal ``j`` is a mix of
+its own noise and its direct effects' noise only: a fault injected at a root cause
+shows in the residual of the root cause (and of its direct causes, which do not move
+themselves) but *not* in the residual of the symptoms it drives, which the root cause
+explains.  Pairing this residual with the signal's own deviation keeps the root
+cause on top: symptoms move but are explained, direct causes are unexplained but do
+not move.
+
+Shrinkage (Ledoit-Wolf) keeps the inverse stable when metrics are collinear or the
+baseline is short compared with the number of signals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.rca.grid import Grid
+from engine.rca.robust import robust_location_scale
+
+MIN_ROWS_PER_SIGNAL = 2.0  # below this the joint fit is too noisy: use fewer signals
+
+
+def _shrunk_precision(x: np.ndarray) -> np.ndarray:
+    """Return the precision of the standardised columns with Ledoit-Wolf shrinkage."""
+    n, p = x.shape
+    cov = x.T @ x / n
+    # Ledoit-Wolf towards the identity (columns are standardised, so mu = 1).
+    mu = float(np.trace(cov)) / p
+    delta = float(((cov - mu * np.eye(p)) ** 2).sum()) / p
+    xsq = x**2
+    beta = float((xsq.T @ xsq / n - cov**2).sum()) / (p * n)
+    shrink = min(beta, delta) / delta if delta > 0 else 1.0
+    shrink = max(shrink, 1e-3)  # a floor: exact collinearity must never be inverted
+    target = (1 - shrink) * cov + shrink * mu * np.eye(p)
+    return np.linalg.inv(target)
+
+
+def partial_residual_peaks(
+    grid: Grid, baseline_rows: np.ndarray, episode_rows: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """Return per signal the (rise, drop) of the part the other signals do not explain.
+
+    Units are robust sigmas of the same residual over the baseline.
+    """
+    values = grid.values
+    names = grid.names
+    base = values[baseline_rows]
+    out = {n: (0.0, 0.0) for n in names}
+    if base.shape[0] < 8 or len(names) < 2:
+        return out
+    mean = base.mean(axis=0)
+    std = base.std(axis=0)
+    usable = np.flatnonzero(std > 0)
+    if usable.size < 2:
+        return out
+    # With more signals than the baseline can support, keep the most variable ones
+    # in the joint model; the rest fall back to their raw deviation.
+    limit = max(2, int(base.shape[0] / MIN_ROWS_PER_SIGNAL))
+    cols = usable if usable.size <= limit else usable[:limit]
+    z_all = (values[:, cols] - mean[cols]) / std[cols]
+    theta = _shrunk_precision(z_all[baseline_rows])
+    # Row j of theta @ z, divided by theta_jj, is z_j minus its regression on the others.
+    resid = (z_all @ theta) / np.diag(theta)
+    for k, col in enumerate(cols):
+        med, sigma = robust_location_scale(resid[baseline_rows, k])
+        r = (resid[episode_rows, k] - med) / sigma
+        if r.size:
+            out[names[col]] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0)))
+    for col in np.setdiff1d(np.arange(len(names)), cols):
+        if std[col] > 0:
+            med, sigma = robust_location_scale(base[:, col])
+            r = (values[episode_rows, col] - med) / sigma
+            out[names[col]] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0))) if r.size else (0.0, 0.0)
+    return out
+
