@@ -9,26 +9,17 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import CommandContext, split_words
+from bot.commands import CommandContext, actor_from_body, split_words
 from bot.deps import Deps
 from bot.errors import error_reply, report_error
 from bot.listeners import register_all
 from bot.render import render
-from engine.actor import Actor
 
 log = logging.getLogger("opsbot.app")
 
 # Slack waits 3 s for an ack; answer inline when the handler is faster than this,
 # otherwise ack at once and send the answer through response_url when it is ready.
 INLINE_BUDGET_S = 2.0
-
-
-def actor_from_body(body: dict[str, Any]) -> Actor:
-    """Build the Actor of a slash command or interaction payload."""
-    user = body.get("user") or {}
-    user_id = body.get("user_id") or user.get("id") or ""
-    name = body.get("user_name") or user.get("username") or user.get("name") or user_id
-    return Actor(user_id=user_id, name=name)
 
 
 def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:

@@ -83,3 +83,11 @@ class Router:
         if head in self._names:
             return self._commands[self._names[head]], words[1:], []
         return None, words[1:], difflib.get_close_matches(head, list(self._names), n=3, cutoff=0.5)
+
+
+def actor_from_body(body: dict[str, Any]) -> Actor:
+    """Build the Actor of a slash command or interaction payload."""
+    user = body.get("user") or {}
+    user_id = body.get("user_id") or user.get("id") or ""
+    name = body.get("user_name") or user.get("username") or user.get("name") or user_id
+    return Actor(user_id=user_id, name=name)

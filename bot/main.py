@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Sequence
 
@@ -17,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = BotSettings()
     setup_logging(settings.log_level)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, environ=os.environ)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     try:
@@ -82,8 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - argparse internals
     """Mount the offline commands each feature provides."""
     from engine.anomaly.cli import add_eval_nab
+    from engine.audit_cli import add_audit_command
+    from engine.drift.cli import add_drift_command
     from engine.rca.cli import add_eval_rca, add_simulate_rca
 
+    add_audit_command(sub)
+    add_drift_command(sub)
     add_eval_nab(eval_sub)
     add_eval_rca(eval_sub)
     add_simulate_rca(sim_sub)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -85,13 +85,14 @@ class Runtime:
 
 def build_runtime(bot_settings: BotSettings | None = None, engine_settings: EngineSettings | None = None,
                   config: OpsbotConfig | None = None, *, clock: Clock | None = None,
-                  notifier_rate: float = 1.0) -> Runtime:
+                  notifier_rate: float = 1.0, environ: Mapping[str, str] | None = None) -> Runtime:
     """Wire one Opsbot instance from settings (environment by default)."""
     bot_settings = bot_settings or BotSettings()
     engine_settings = engine_settings or EngineSettings()
     config = config if config is not None else load_config(engine_settings.config_path)
     metrics = Metrics()
-    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change)
+    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change,
+                          environ=environ)
     deps = Deps(settings=bot_settings, engine=engine, metrics=metrics)
     client = AsyncWebClient(token=bot_settings.slack_bot_token.get_secret_value() or None,
                             base_url=bot_settings.api_base_url, timeout=10)

@@ -9,6 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import InvalidInput
+from engine.policy.config import PolicyConfig
+from engine.runbooks.config import RunbooksConfig
 
 
 class Strict(BaseModel):
@@ -36,6 +38,8 @@ class OpsbotConfig(Strict):
 
     environment: str = Field(default="production", description="default environment of actions")
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
 
 
 def _describe(err: dict[str, Any]) -> str:

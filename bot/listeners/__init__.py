@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.listeners import core
+from bot.listeners import admin, core, runbooks
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.deps import Deps
 
-FAMILIES = [core]
+FAMILIES = [core, runbooks, admin]
 
 
 def register_all(app: "AsyncApp", deps: "Deps") -> None:

@@ -1,0 +1,147 @@
+"""Runbook commands (`/ops runbooks`, `/ops runbook`, `/ops run`) and the approval buttons."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import actor_from_body
+from bot.commands import CommandContext, Subcommand
+from engine.approvals.view import APPROVE, CANCEL, REJECT, parse_button_value
+from engine.errors import InvalidInput
+from engine.runbooks import parse_args
+
+# The "Run…" button (on /ops runbooks and on incidents, value = runbook name) and its modal.
+OPEN_MODAL, MODAL_CALLBACK = "runbook.open", "runbook.run_modal"
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.deps import Deps
+
+
+def _summary(lr: Any) -> dict[str, Any]:
+    rb = lr.runbook
+    return {"name": rb.name, "description": rb.description, "risk": rb.risk, "environment": rb.environment,
+            "approval": rb.approval.model_dump() if rb.approval else None}
+
+
+def _detail(lr: Any) -> dict[str, Any]:
+    rb = lr.runbook
+    return _summary(lr) | {
+        "path": lr.path,
+        "parameters": {k: {"type": p.type, "description": p.description, "default": p.default,
+                           "allowed": p.allowed, "pattern": p.pattern} for k, p in rb.parameters.items()},
+        "steps": [{"section": sec, "name": s.name, "type": s.type} for sec, s in rb.all_steps()]}
+
+
+def register(app: "AsyncApp", deps: "Deps") -> None:
+    """Register the runbook subcommands and the Approve / Reject / Cancel buttons."""
+
+    def svc() -> Any:
+        return deps.engine.runbooks
+
+    async def list_cmd(ctx: CommandContext):
+        return deps.render("runbooks/list", {"runbooks": [_summary(lr) for lr in svc().list()]})
+
+    async def show_cmd(ctx: CommandContext):
+        if not ctx.args:
+            raise InvalidInput("which runbook?", hint="`/ops runbooks` lists them")
+        return deps.render("runbooks/show", _detail(svc().show(ctx.args[0])))
+
+    async def run_cmd(ctx: CommandContext):
+        if not ctx.args:
+            raise InvalidInput("which runbook?", hint="usage: /ops run <name> key=value ... [--dry-run]")
+        dry = "--dry-run" in ctx.args[1:]
+        values = parse_args([a for a in ctx.args[1:] if a != "--dry-run"])
+        if dry:
+            p = await svc().preview(ctx.actor, ctx.args[0], values)
+            d = p.decision
+            return deps.render("runbooks/preview", {
+                "dry_run_only": True, "state": None, "id": None, "title": p.plan.title, "env": p.plan.env,
+                "effect": d.effect, "approvals": d.approvals, "approver_roles": list(d.approver_roles),
+                "channel": svc().channel, "reason": d.reason, "dry_run": p.plan.dry_run})
+        req = await svc().request(ctx.actor, ctx.args[0], values)
+        return deps.render("runbooks/preview", {
+            "dry_run_only": False, "state": req.state, "id": req.id, "title": req.title, "env": req.env,
+            "effect": "approval" if req.required else "allow", "approvals": req.required,
+            "approver_roles": list(req.approver_roles), "channel": req.channel, "reason": "",
+            "dry_run": req.dry_run})
+
+    router = deps.router
+    router.add(Subcommand(name="runbooks", summary="List the runbooks", usage="runbooks",
+                          example="/ops runbooks", handler=list_cmd, family="runbooks"))
+    router.add(Subcommand(name="runbook", summary="Show a runbook's description, parameters and steps",
+                          usage="runbook <name>", example="/ops runbook restart-service",
+                          handler=show_cmd, family="runbooks"))
+    router.add(Subcommand(name="run", summary="Run a runbook (dry-run preview, then approval if needed)",
+                          usage="run <name> key=value ... [--dry-run]",
+                          example="/ops run restart-service service=api env=production",
+                          handler=run_cmd, family="runbooks"))
+
+    async def _button(body: dict[str, Any], verb: str) -> None:
+        request_id, digest = parse_button_value(body["actions"][0]["value"])
+        approvals = deps.engine.approvals
+        actor = actor_from_body(body)
+        if verb == "approve":
+            await approvals.approve(request_id, actor, digest)
+        elif verb == "reject":
+            await approvals.reject(request_id, actor, digest)
+        else:
+            await approvals.cancel(request_id, actor)
+
+    # The message itself is edited through the outbox; refusals raise and the one error
+    # handler shows them to the clicker only.
+    @app.action(APPROVE)
+    async def on_approve(ack, body):  # noqa: ANN001 - Bolt injects by name
+        await ack()
+        await _button(body, "approve")
+
+    @app.action(REJECT)
+    async def on_reject(ack, body):  # noqa: ANN001
+        await ack()
+        await _button(body, "reject")
+
+    @app.action(CANCEL)
+    async def on_cancel(ack, body):  # noqa: ANN001
+        await ack()
+        await _button(body, "cancel")
+
+    @app.action(OPEN_MODAL)
+    async def on_open(ack, body, client):  # noqa: ANN001
+        await ack()
+        lr = svc().show(body["actions"][0]["value"])
+        msg = deps.render("runbooks/modal", _detail(lr))
+        channel = (body.get("channel") or {}).get("id") or svc().channel
+        view = {"type": "modal", "callback_id": MODAL_CALLBACK,
+                "private_metadata": json.dumps({"name": lr.runbook.name, "channel": channel}),
+                "title": {"type": "plain_text", "text": msg["title"]},
+                "submit": {"type": "plain_text", "text": msg["submit"]},
+                "close": {"type": "plain_text", "text": msg["close"]}, "blocks": msg["blocks"]}
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(MODAL_CALLBACK)
+    async def on_submit(ack, body, client):  # noqa: ANN001
+        meta = json.loads(body["view"]["private_metadata"])
+        values = {}
+        for block_id, fields in body["view"]["state"]["values"].items():
+            field = fields.get("value") or {}
+            value = (field.get("selected_option") or {}).get("value") if "selected_option" in field \
+                else field.get("value")
+            if value not in (None, ""):
+                values[block_id.removeprefix("param:")] = value
+        try:
+            req = await svc().request(actor_from_body(body), meta["name"], values)
+        except InvalidInput as exc:
+            # Shown under the first field of the form; the modal stays open to fix it.
+            first = next(iter(body["view"]["state"]["values"]), None)
+            await ack(response_action="errors", errors={first: exc.message[:150]} if first else {})
+            return
+        await ack()
+        reply = deps.render("runbooks/preview", {
+            "dry_run_only": False, "state": req.state, "id": req.id, "title": req.title, "env": req.env,
+            "effect": "approval" if req.required else "allow", "approvals": req.required,
+            "approver_roles": list(req.approver_roles), "channel": req.channel, "reason": "",
+            "dry_run": req.dry_run})
+        await client.chat_postEphemeral(channel=meta["channel"], user=body["user"]["id"],
+                                        text=reply["text"], blocks=reply["blocks"])

@@ -1,0 +1,177 @@
+"""`opsbot drift REF CUR`: the offline drift check for CI pipelines.
+
+Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input (the message names the file and
+the column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+import yaml
+
+from engine.clock import Clock, SystemClock
+from engine.drift.evidently_report import load_evidently_report
+from engine.drift.service import compare
+from engine.drift.sources import FileSource, SqlSource, Window
+from engine.drift.text import format_table, format_text
+from engine.drift.types import DriftOptions
+from engine.errors import InvalidInput
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi")
+
+
+def add_drift_command(subparsers, clock: Optional[Clock] = None) -> argparse.ArgumentParser:
+    """Add the `drift` command to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "drift", help="compare a reference and a current dataset (exit 1 on dataset drift)",
+        description="Compare CUR against REF feature by feature with Evidently's DataDriftPreset "
+                    "defaults. REF/CUR: CSV or Parquet path, glob, http(s) URL, or 'sql:QUERY' with --db-url.")
+    p.add_argument("reference", nargs="?", metavar="REF")
+    p.add_argument("current", nargs="?", metavar="CUR")
+    p.add_argument("--format", choices=("text", "json", "table"), default="text")
+    p.add_argument("--evidently", metavar="REPORT.json", help="summarise an existing Evidently JSON report instead")
+    p.add_argument("--column-mapping", metavar="FILE", help="JSON/YAML: numerical_features, categorical_features, "
+                   "id, datetime, exclude, columns")
+    p.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
+    p.add_argument("--columns", metavar="A,B,...", help="test only these columns")
+    p.add_argument("--method", action="append", default=[], metavar="[COL=]METHOD",
+                   help=f"test for all or one column: {', '.join(METHODS)}")
+    p.add_argument("--threshold", action="append", default=[], metavar="[COL=]VALUE")
+    p.add_argument("--num-method", choices=METHODS)
+    p.add_argument("--cat-method", choices=METHODS)
+    p.add_argument("--drift-share", type=float, default=0.5)
+    p.add_argument("--time-column", metavar="COL", help="timestamp column selecting current rows")
+    p.add_argument("--window", metavar="24h", help="current rows from the last window (ending --until or now)")
+    p.add_argument("--since", metavar="ISO-TIME")
+    p.add_argument("--until", metavar="ISO-TIME")
+    p.add_argument("--db-url", metavar="URL", help="SQLAlchemy URL for sql: sources")
+    p.add_argument("--top", type=int, default=5, help="drivers shown in text output")
+    p.set_defaults(func=_runner(clock or SystemClock()))
+    return p
+
+
+def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            report = _report(args, clock)
+        except InvalidInput as exc:
+            print(f"opsbot drift: {exc}", file=sys.stderr)
+            return 2
+        if args.format == "json":
+            print(report.to_json(indent=2))
+        elif args.format == "table":
+            print(format_table(report))
+        else:
+            print(format_text(report, args.top))
+        return 1 if report.dataset_drift else 0
+    return run
+
+
+def _report(args: argparse.Namespace, clock: Clock):
+    if args.evidently:
+        return load_evidently_report(args.evidently)
+    if not args.reference or not args.current:
+        raise InvalidInput("give REF and CUR (or --evidently REPORT.json)")
+    options = _options(args)
+    window = _window(args, clock)
+    return compare(_source(args.reference, args, None), _source(args.current, args, window), options)
+
+
+def _source(spec: str, args: argparse.Namespace, window: Optional[Window]):
+    if spec.startswith("sql:"):
+        if not args.db_url:
+            raise InvalidInput(f"{spec[:40]}: a sql: source needs --db-url")
+        return SqlSource(args.db_url, spec[4:], window=window, label=f"query `{spec[4:60]}`")
+    return FileSource(spec, window=window)
+
+
+def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
+    if not args.time_column:
+        if args.window or args.since or args.until:
+            raise InvalidInput("--window/--since/--until need --time-column")
+        return None
+    until = _time(args.until, "--until") if args.until else None
+    since = _time(args.since, "--since") if args.since else None
+    if args.window:
+        until = until or clock.now()
+        since = until - _duration(args.window)
+    return Window(args.time_column, since, until)
+
+
+def _options(args: argparse.Namespace) -> DriftOptions:
+    mapping = _mapping(args.column_mapping) if args.column_mapping else {}
+    exclude = list(args.exclude) + list(mapping.get("exclude") or [])
+    exclude += [mapping[k] for k in ("id", "datetime") if mapping.get(k)]
+    columns = args.columns.split(",") if args.columns else mapping.get("columns")
+    per_method, method = _pairs(args.method, "--method", str)
+    per_threshold, threshold = _pairs(args.threshold, "--threshold", float)
+    try:
+        return DriftOptions(
+            drift_share=args.drift_share, method=method, num_method=args.num_method, cat_method=args.cat_method,
+            per_column_method=per_method, threshold=threshold, per_column_threshold=per_threshold,
+            columns=columns, exclude=exclude, numerical=mapping.get("numerical_features") or [],
+            categorical=mapping.get("categorical_features") or [])
+    except ValueError as exc:
+        raise InvalidInput(f"bad drift options: {str(exc).splitlines()[-1].strip()}") from None
+
+
+def _pairs(values: list[str], flag: str, cast) -> tuple[dict, object]:
+    per_column, overall = {}, None
+    for item in values:
+        column, _, value = item.rpartition("=")
+        try:
+            parsed = cast(value)
+        except ValueError:
+            raise InvalidInput(f"{flag} {item}: bad value") from None
+        if flag == "--method" and parsed not in METHODS:
+            raise InvalidInput(f"{flag} {item}: unknown method; use one of {', '.join(METHODS)}")
+        if column:
+            per_column[column] = parsed
+        else:
+            overall = parsed
+    return per_column, overall
+
+
+def _mapping(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)  # YAML is a superset of JSON
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"{path}: cannot read column mapping ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: column mapping must be a mapping of keys to column names")
+    return data
+
+
+def _time(text: str, flag: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{flag} {text}: not an ISO time (e.g. 2026-01-31T00:00:00Z)") from None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise InvalidInput(f"--window {text}: use a number and a unit, e.g. 30m, 24h, 7d")
+    return timedelta(**{_UNITS[match[2]]: float(match[1])})
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run `drift` standalone (the lead wires add_drift_command into `opsbot`)."""
+    parser = argparse.ArgumentParser(prog="opsbot")
+    add_drift_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Compare a reference and a current dataset: profile both in one pass each, then test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
+
+from engine.drift import quality
+from engine.drift.describe import describe_categorical, describe_numeric
+from engine.drift.methods import SMALL_REFERENCE, aligned_counts, infer_kind, run_test
+from engine.drift.numeric import NumericProfile, RefContext
+from engine.drift.profile import CategoricalProfile, OtherProfile, SideProfile, SideProfiler
+from engine.drift.stats import ecdf_points
+from engine.drift.sources import RetypeNeeded, Source, iter_batches
+from engine.drift.types import DriftOptions, DriftReport, FeatureDrift, QualityFinding, SideInfo
+from engine.errors import InvalidInput
+
+_WORKERS = max(2, min(8, os.cpu_count() or 2))
+
+
+async def compare_async(reference: Source, current: Source, options: Optional[DriftOptions] = None) -> DriftReport:
+    """Compare off the event loop (numpy and pyarrow release the GIL for the heavy parts)."""
+    return await asyncio.to_thread(compare, reference, current, options)
+
+
+def compare(reference: Source, current: Source, options: Optional[DriftOptions] = None) -> DriftReport:
+    """Return the DriftReport of current against reference."""
+    options = options or DriftOptions()
+    skip = set(options.exclude)
+    for src in (reference, current):
+        if src.window is not None:
+            skip.add(src.window.column)
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        ref = profile_source(reference, options, skip, None, pool)
+        contexts = {name: RefContext(col.minimum, col.maximum,
+                                     ecdf_points(col.sorted)[0] if col.count <= SMALL_REFERENCE else None)
+                    for name, col in ref.columns.items() if isinstance(col, NumericProfile) and col.count}
+        cur = profile_source(current, options, skip, contexts, pool)
+        return build_report(ref, cur, options, skip, pool)
+
+
+def profile_source(source: Source, options: DriftOptions, skip: set[str], contexts: dict | None,
+                   pool: ThreadPoolExecutor) -> SideProfile:
+    """Stream a source into a SideProfile, re-reading a CSV if a column needs a wider type."""
+    csv_types: dict = {}
+    while True:
+        profiler = SideProfiler(source.name, options.exact_limit, contexts, skip)
+        try:
+            for batch, origin in iter_batches(source, csv_types):
+                profiler.add_batch(batch, origin)
+            break
+        except RetypeNeeded as retry:
+            csv_types.setdefault(retry.path, {})[retry.column] = retry.arrow_type
+    if profiler.rows == 0:
+        where = ""
+        if source.window is not None:
+            w = source.window
+            where = f" with `{w.column}` in [{w.start or '...'}, {w.end or '...'})"
+        raise InvalidInput(f"{source.name}: no rows{where}", hint="check the file, the query or the window")
+    return profiler.finish(pool)
+
+
+def build_report(ref: SideProfile, cur: SideProfile, options: DriftOptions, skip: set[str],
+                 pool: ThreadPoolExecutor | None = None) -> DriftReport:
+    """Test every common column and gather quality findings into a DriftReport."""
+    findings: list[QualityFinding] = quality.schema_findings(ref, cur, skip)
+    wanted = options.columns
+    for name in wanted or []:
+        if name not in cur.columns or name not in ref.columns:
+            side = cur.name if name not in cur.columns else ref.name
+            raise InvalidInput(f"{side}: column `{name}` not found",
+                               hint=f"columns are: {', '.join(sorted(cur.columns))[:300]}")
+    names = [n for n in cur.columns if n in ref.columns and (wanted is None or n in wanted)]
+    jobs = []
+    for name in names:
+        r, c = ref.columns[name], cur.columns[name]
+        findings += quality.missing_rate(name, r, c, options)
+        if isinstance(r, OtherProfile) or isinstance(c, OtherProfile):
+            empty = [p for p in (r, c) if isinstance(p, OtherProfile) and p.family == "empty"]
+            if empty:
+                findings.append(quality.not_tested(name, "no values on one side"))
+            elif r.family != c.family:
+                findings.append(quality.type_changed(name, r, c))
+            continue
+        kind = infer_kind(name, c, options)
+        if kind is None:
+            findings.append(quality.not_tested(name, "free text (over half the values are distinct)"))
+        elif r.family != c.family and not (kind == "categorical" and name in options.categorical):
+            findings.append(quality.type_changed(name, r, c))
+        elif r.count == 0 or c.count == 0:
+            findings.append(quality.not_tested(name, "no values on one side"))
+        else:
+            findings += quality.value_findings(name, r, c, options)
+            jobs.append((name, kind))
+    run = pool.map if pool is not None else map
+    features = list(run(lambda job: _feature(job[0], ref.columns[job[0]], cur.columns[job[0]], job[1], options),
+                        jobs))
+    n_drifted = sum(f.drifted for f in features)
+    share = n_drifted / len(features) if features else 0.0
+    return DriftReport(
+        reference=SideInfo(name=ref.name, rows=ref.rows), current=SideInfo(name=cur.name, rows=cur.rows),
+        dataset_drift=bool(features) and share >= options.drift_share, drift_share=options.drift_share,
+        share_drifted=share, n_features=len(features), n_drifted=n_drifted, features=features, quality=findings)
+
+
+def _feature(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
+    result = run_test(name, r, c, kind, options)
+    ref_stats, cur_stats = _summary(r), _summary(c)
+    if kind == "numerical":
+        text = describe_numeric(name, ref_stats, cur_stats, result.method, result.score, result.drifted)
+    else:
+        keys, rc, cc = aligned_counts(r, c, name)
+        text = describe_categorical(name, keys, list(rc / rc.sum()), list(cc / cc.sum()),
+                                    result.method, result.score, result.drifted)
+    return FeatureDrift(name=name, kind=kind, method=result.method, score=result.score,
+                        threshold=result.threshold, drifted=result.drifted, effect=result.effect,
+                        description=text, reference=ref_stats, current=cur_stats)
+
+
+def _summary(p) -> dict:
+    base = {"rows": float(p.rows), "missing_rate": p.missing / p.rows if p.rows else 0.0}
+    if isinstance(p, NumericProfile):
+        return base | {"median": p.quantile(0.5), "mean": p.mean, "std": p.std,
+                       "min": p.minimum, "max": p.maximum}
+    if isinstance(p, CategoricalProfile) and p.counts:
+        top = max(p.counts, key=p.counts.get)
+        return base | {"top": str(top), "top_share": p.counts[top] / p.count, "n_values": float(len(p.counts))}
+    return base
+

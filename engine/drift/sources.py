@@ -1,0 +1,231 @@
+"""Where drift data comes from: files (CSV, Parquet; path, glob or URL), SQL, or in-memory tables.
+
+Every source is read as a stream of Arrow record batches, so memory stays bounded by the
+batch size plus what the profiles keep.
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import os
+import re
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator, Optional
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from engine.errors import InvalidInput
+
+BATCH_ROWS = 131_072
+CSV_BLOCK_BYTES = 16 << 20
+_CSV_COLUMN_ERROR = re.compile(r"CSV column #(\d+).*conversion error to (\w+)")
+# When a later CSV block contradicts the type inferred from the first, widen and re-read.
+# A double column meeting text is a real mix of numbers and words: that is reported, not guessed.
+_WIDER = {"int64": pa.float64(), "null": pa.float64(), "double": None}
+
+
+@dataclass(frozen=True)
+class Window:
+    """Keep rows whose `column` lies in [start, end); open ends are allowed."""
+
+    column: str
+    start: Optional[datetime] = None
+    end: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A CSV or Parquet file: local path, glob pattern, or http(s) URL."""
+
+    path: str
+    format: Optional[str] = None  # "csv" | "parquet"; guessed from the name when None
+    window: Optional[Window] = None
+
+    @property
+    def name(self) -> str:
+        """Return the label used in messages."""
+        return self.path
+
+
+@dataclass(frozen=True)
+class SqlSource:
+    """Rows of a SQL query run through SQLAlchemy."""
+
+    url: str
+    query: str
+    window: Optional[Window] = None
+    label: str = "SQL query"
+
+    @property
+    def name(self) -> str:
+        """Return the label used in messages (never the URL, which may hold a password)."""
+        return self.label
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """An in-memory pyarrow Table or pandas DataFrame."""
+
+    data: Any = field(repr=False)
+    label: str = "table"
+    window: Optional[Window] = None
+
+    @property
+    def name(self) -> str:
+        """Return the label used in messages."""
+        return self.label
+
+
+Source = FileSource | SqlSource | TableSource
+
+
+class RetypeNeeded(Exception):
+    """A CSV column must be re-read with a wider type (raised before anything is trusted)."""
+
+    def __init__(self, path: str, column: str, arrow_type: pa.DataType) -> None:
+        super().__init__(f"{path}: re-read `{column}` as {arrow_type}")
+        self.path, self.column, self.arrow_type = path, column, arrow_type
+
+
+def iter_batches(source: Source, csv_types: dict[str, dict[str, pa.DataType]] | None = None
+                 ) -> Iterator[tuple[pa.RecordBatch, str]]:
+    """Yield (batch, origin) pairs, window applied; origin names the file or query."""
+    for batch, origin in _raw_batches(source, csv_types or {}):
+        if source.window is not None:
+            batch = apply_window(batch, source.window, origin)
+        yield batch, origin
+
+
+def _raw_batches(source: Source, csv_types: dict) -> Iterator[tuple[pa.RecordBatch, str]]:
+    if isinstance(source, TableSource):
+        table = source.data if isinstance(source.data, pa.Table) else pa.Table.from_pandas(
+            source.data, preserve_index=False)
+        for batch in table.to_batches(BATCH_ROWS):
+            yield batch, source.name
+    elif isinstance(source, SqlSource):
+        from engine.drift.sql import sql_batches
+        yield from sql_batches(source.url, source.query, source.name, BATCH_ROWS)
+    else:
+        for path in _expand(source.path):
+            fmt = source.format or _guess_format(path)
+            if path.startswith(("http://", "https://")):
+                local = _download(path)
+                try:
+                    yield from _file_batches(local, fmt, path, csv_types.get(path, {}))
+                finally:
+                    os.unlink(local)
+            else:
+                yield from _file_batches(path, fmt, path, csv_types.get(path, {}))
+
+
+def _expand(path: str) -> list[str]:
+    if path.startswith(("http://", "https://")):
+        return [path]
+    if any(ch in path for ch in "*?["):
+        matches = sorted(globmod.glob(path))
+        if not matches:
+            raise InvalidInput(f"{path}: no files match this pattern")
+        return matches
+    if not os.path.exists(path):
+        raise InvalidInput(f"{path}: file not found")
+    return [path]
+
+
+def _guess_format(path: str) -> str:
+    lower = path.lower().split("?")[0]
+    if lower.endswith((".parquet", ".pq")):
+        return "parquet"
+    if lower.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+        return "csv"
+    raise InvalidInput(f"{path}: unknown file type; use .csv or .parquet or give the format")
+
+
+def _download(url: str) -> str:
+    fd, local = tempfile.mkstemp(prefix="opsbot-drift-", suffix=os.path.basename(url.split("?")[0])[-40:])
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp, os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(resp, out, 1 << 20)  # streamed to disk: memory stays flat
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        os.unlink(local)
+        raise InvalidInput(f"{url}: could not download ({exc})") from None
+    return local
+
+
+def _file_batches(path: str, fmt: str, origin: str, types: dict) -> Iterator[tuple[pa.RecordBatch, str]]:
+    try:
+        if fmt == "parquet":
+            schema = pq.read_schema(path)
+            # text columns come back dictionary-encoded: counting indices beats hashing strings
+            strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            for batch in pq.ParquetFile(path, read_dictionary=strings).iter_batches(batch_size=BATCH_ROWS):
+                yield batch, origin
+            return
+        delimiter = "\t" if path.lower().endswith(".tsv") else ","
+        reader = pcsv.open_csv(
+            path, read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter),
+            convert_options=pcsv.ConvertOptions(strings_can_be_null=True, column_types=types))
+        names = reader.schema.names
+        try:
+            for batch in reader:
+                yield batch, origin
+        except pa.ArrowInvalid as exc:
+            _raise_retype(origin, names, reader.schema, exc)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise InvalidInput(f"{origin}: cannot read as {fmt} ({_short(exc)})") from None
+
+
+def _raise_retype(origin: str, names: list[str], schema: pa.Schema, exc: Exception) -> None:
+    match = _CSV_COLUMN_ERROR.search(str(exc))
+    if not match:
+        raise InvalidInput(f"{origin}: cannot read as csv ({_short(exc)})") from None
+    column = names[int(match.group(1))]
+    wider = _WIDER.get(str(schema.field(column).type), pa.string())
+    if wider is None:
+        raise InvalidInput(f"{origin}: column `{column}` mixes types ({_short(exc)})",
+                           hint="make the column hold one type in every row") from None
+    raise RetypeNeeded(origin, column, wider) from None
+
+
+def apply_window(batch: pa.RecordBatch, window: Window, origin: str) -> pa.RecordBatch:
+    """Return the rows of batch inside the window."""
+    if window.column not in batch.schema.names:
+        raise InvalidInput(f"{origin}: time column `{window.column}` not found",
+                           hint=f"columns are: {', '.join(batch.schema.names)[:300]}")
+    times = to_utc_series(batch.column(window.column), origin, window.column)
+    keep = pd.Series(True, index=times.index)
+    if window.start is not None:
+        keep &= times >= pd.Timestamp(_utc(window.start))
+    if window.end is not None:
+        keep &= times < pd.Timestamp(_utc(window.end))
+    return batch.filter(pa.array(keep.to_numpy()))
+
+
+def to_utc_series(arr: pa.Array, origin: str, column: str) -> pd.Series:
+    """Return a column of timestamps (or ISO strings, or epoch seconds) as UTC pandas times."""
+    try:
+        if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+            values = pd.to_datetime(arr.to_pandas(), utc=True)
+        elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+            values = pd.to_datetime(arr.to_pandas(), unit="s", utc=True)
+        else:
+            values = pd.to_datetime(arr.to_pandas(), utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidInput(f"{origin}: time column `{column}` does not hold times ({_short(exc)})") from None
+    return values.reset_index(drop=True)
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200]

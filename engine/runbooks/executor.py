@@ -1,0 +1,81 @@
+"""Execute a frozen runbook plan: steps, then verify; on failure the on_failure steps."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Mapping
+
+from engine.approvals.types import Outcome, RunContext
+from engine.runbooks.plan import describe
+from engine.runbooks.ports import MetricsQuery, ModelRegistry, SilenceAPI
+from engine.runbooks.redact import Redactor
+from engine.runbooks.steps import StepDeps, StepResult, run_step
+
+KIND = "runbook"
+_GRACE_S = 5.0  # command steps kill on their own timeout; this only catches a runner that hangs
+
+
+class RunbookExecutor:
+    """The approvals executor for `runbook` actions."""
+
+    kind = KIND
+
+    def __init__(self, *, metrics: MetricsQuery | None = None, silences: SilenceAPI | None = None,
+                 registry: ModelRegistry | None = None, secrets: Mapping[str, str] | None = None,
+                 base_env: Mapping[str, str] | None = None, output_limit: int = 3000) -> None:
+        self.metrics, self.silences, self.registry = metrics, silences, registry
+        self.secrets = dict(secrets or {})
+        self.base_env = dict(base_env or {})
+        self.output_limit = output_limit
+
+    async def precondition(self, parameters: dict[str, Any], targets: dict[str, Any]) -> str | None:
+        """Return why the plan is stale (an alias it replaces has moved), or None."""
+        for key, frozen in targets.get("aliases", {}).items():
+            if self.registry is None:
+                return "no model registry is configured to re-check aliases"
+            model, _, alias = key.partition("@")
+            now = await self.registry.get_alias_version(model, alias)
+            if now != frozen:
+                return f"{key} moved from version {frozen} to {now} since the request"
+        return None
+
+    async def execute(self, ctx: RunContext) -> Outcome:
+        """Run the plan; a failing step or verify runs on_failure and fails the run."""
+        targets = ctx.targets
+        deps = StepDeps(metrics=self.metrics, silences=self.silences, registry=self.registry,
+                        secrets=self.secrets, base_env=self.base_env, output_limit=self.output_limit,
+                        redactor=Redactor(self.secrets.values()), requester=ctx.requester,
+                        frozen_aliases=dict(targets.get("aliases", {})))
+        failed: str | None = None
+        try:
+            async with asyncio.timeout(float(targets.get("timeout", 900))):
+                failed = await self._section(ctx, targets.get("steps", []), deps)
+                if failed is None:
+                    failed = await self._section(ctx, targets.get("verify", []), deps, "verify ")
+        except TimeoutError:
+            failed = f"run timed out after {float(targets.get('timeout', 900)):g}s"
+        if failed is None:
+            n = len(targets.get("steps", [])) + len(targets.get("verify", []))
+            return Outcome(True, f"all {n} steps succeeded")
+        if targets.get("on_failure"):
+            cleanup = await self._section(ctx, targets["on_failure"], deps, "on_failure ")
+            failed += "; on_failure " + ("also failed: " + cleanup if cleanup else "steps ran")
+        return Outcome(False, failed)
+
+    async def _section(self, ctx: RunContext, steps: list[dict[str, Any]], deps: StepDeps,
+                       label: str = "") -> str | None:
+        for step in steps:
+            await ctx.step(step["name"], "running", label + describe(step))
+            grace = _GRACE_S if step["type"] == "command" else 0.0
+            try:
+                async with asyncio.timeout(float(step["timeout"]) + grace):
+                    result = await run_step(step, deps)
+            except TimeoutError:
+                result = StepResult(False, f"timed out after {float(step['timeout']):g}s")
+            except Exception as exc:  # noqa: BLE001 - a port error fails the step, with its reason
+                result = StepResult(False, deps.clean(f"{type(exc).__name__}: {exc}"))
+            status = "ok" if result.ok else "failed"
+            await ctx.step(step["name"], status, label + result.summary, detail=result.output or None)
+            if not result.ok:
+                return f"{label}step {step['name']} failed: {result.summary}"
+        return None

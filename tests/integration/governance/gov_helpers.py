@@ -1,0 +1,133 @@
+"""Shared pieces for governance tests: a policy, a counting executor, an approvals factory."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from engine.actor import Actor
+from engine.approvals import Approvals, Outcome, RunContext
+from engine.audit import AuditLog
+from engine.clock import Clock, SystemClock
+from engine.policy import Policy, PolicyConfig
+from engine.store.db import Database
+
+ALICE, BOB, CAROL, VIC, LEAD = (Actor("U_A", "alice"), Actor("U_B", "bob"), Actor("U_C", "carol"),
+                                Actor("U_V", "vic"), Actor("U_L", "lee"))
+
+POLICY = PolicyConfig.model_validate({
+    "roles": {"sre": {"users": ["U_A", "U_B", "U_C"]}, "lead": {"users": ["U_L"]},
+              "viewer": {"users": ["U_V"]}},
+    "rules": [
+        {"action": "test:*", "env": "production", "roles": ["sre"], "effect": "approval",
+         "approval": {"approver_roles": ["sre", "lead"], "approvals": 1}},
+        {"action": "test:two", "env": "production", "roles": ["lead"], "effect": "approval",
+         "approval": {"approver_roles": ["sre"], "approvals": 2}},
+        {"action": "test:*", "env": "staging", "roles": ["sre"], "effect": "allow"},
+        {"action": "runbook:*", "env": "*", "roles": ["sre"], "effect": "approval",
+         "approval": {"approver_roles": ["sre", "lead"], "approvals": 1}},
+        {"action": "runbook:*", "env": "*", "roles": ["lead"], "effect": "allow"},
+    ],
+})
+
+
+class CountingExecutor:
+    """Counts executions; can block on a gate, report a conflict, or fail."""
+
+    kind = "test"
+
+    def __init__(self) -> None:
+        self.runs: list[int] = []
+        self.conflicts: list[str | None] = []
+        self.gate: asyncio.Event | None = None
+        self.fail = False
+
+    async def precondition(self, parameters: dict[str, Any], targets: dict[str, Any]) -> str | None:
+        return self.conflicts.pop(0) if self.conflicts else None
+
+    async def execute(self, ctx: RunContext) -> Outcome:
+        self.runs.append(ctx.request_id)
+        await ctx.step("first", "running", "started")
+        if self.gate is not None:
+            await self.gate.wait()
+        await ctx.step("first", "ok", "done", detail="all good")
+        return Outcome(not self.fail, "failed on purpose" if self.fail else "done", {"n": len(self.runs)})
+
+
+def make_approvals(db: Database, clock: Clock | None = None, replica: str = "r1",
+                   executor: Any = None, **kw: Any) -> tuple[Approvals, Any, AuditLog]:
+    """Build an Approvals service with the test policy and an executor registered."""
+    clock = clock or SystemClock()
+    audit = AuditLog(db, clock)
+    svc = Approvals(db, audit, Policy(POLICY, None, clock), clock, replica, **kw)
+    executor = executor or CountingExecutor()
+    svc.register(executor)
+    return svc, executor, audit
+
+
+class FakeModels:
+    """An in-memory model registry satisfying engine.runbooks.ports.ModelRegistry."""
+
+    def __init__(self, aliases: dict[str, str] | None = None) -> None:
+        self.aliases = dict(aliases or {})
+        self.sets: list[tuple[str, str, str]] = []
+
+    async def get_alias_version(self, model: str, alias: str) -> str | None:
+        return self.aliases.get(f"{model}@{alias}")
+
+    async def set_alias_version(self, model: str, alias: str, version: str) -> None:
+        self.sets.append((model, alias, version))
+        self.aliases[f"{model}@{alias}"] = version
+
+
+class FakeMetrics:
+    """Answers every instant query with the next value list in `answers` (the last repeats)."""
+
+    def __init__(self, *answers: list[float]) -> None:
+        self.answers = list(answers) or [[0.0]]
+        self.queries: list[str] = []
+
+    async def instant_values(self, query: str) -> list[float]:
+        self.queries.append(query)
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+class FakeSilences:
+    """Records silences like Alertmanager would."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+
+    async def create_silence(self, matchers, duration_s, comment, created_by) -> str:
+        self.created.append({"matchers": dict(matchers), "duration": duration_s, "comment": comment,
+                             "by": created_by})
+        return f"sil-{len(self.created)}"
+
+
+def make_runbooks(db: Database, dirs: list[Any], *, clock: Clock | None = None, replica: str = "r1",
+                  models: Any = None, metrics: Any = None, silences: Any = None,
+                  secrets: dict[str, str] | None = None, **kw: Any):
+    """Build approvals + runbook service + executor on one database (one 'instance')."""
+    import os
+
+    from engine.runbooks import RunbookExecutor, RunbookService, load_dirs
+
+    clock = clock or SystemClock()
+    audit = AuditLog(db, clock)
+    policy = Policy(POLICY, None, clock)
+    approvals = Approvals(db, audit, policy, clock, replica, **kw)
+    approvals.register(RunbookExecutor(metrics=metrics, silences=silences, registry=models,
+                                       secrets=secrets or {}, base_env={"PATH": os.environ["PATH"]}))
+    registry = load_dirs(dirs).require_clean()
+    return RunbookService(registry, approvals, policy, "C_OPS", models), approvals, audit
+
+
+async def step_details(db: Database, request_id: int) -> dict[str, str]:
+    """Return {step name: detail} from the thread notices in the outbox."""
+    from sqlmodel import select
+
+    from engine.outbox_tables import OutboxItem
+
+    async with db.session() as s:
+        rows = (await s.exec(select(OutboxItem).where(OutboxItem.template == "approvals/step"))).all()
+    return {r.context["step"]["name"]: r.context["detail"] for r in rows if r.context["id"] == request_id}
