@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import signal
+import socket
+import sys
 import webbrowser
 from pathlib import Path
 from typing import Awaitable, Callable
@@ -13,6 +16,7 @@ from typing import Awaitable, Callable
 from bot.logs import setup_logging
 from bot.stack import LocalStack, start_local_stack
 from engine.config import OpsbotConfig
+from engine.errors import InvalidInput
 from engine.settings import EngineSettings
 
 log = logging.getLogger("opsbot.demo")
@@ -21,18 +25,80 @@ DEMO_DIR = Path(".opsbot/demo")
 Seeder = Callable[[LocalStack, Path], Awaitable[str | None]]
 
 
+DEMO_RUNBOOK = """\
+name: restart-service
+description: Restart a service's workers, let them settle, and check it answers again.
+risk: high
+environment: production
+approval: {approvals: 1, approver_roles: [sre]}
+match: {alertname: HighErrorRate}
+parameters:
+  service: {type: string, pattern: "^[a-z][a-z0-9-]{0,39}$", description: service name}
+steps:
+  - name: announce
+    type: notify
+    message: "Restarting ${service}"
+  - name: restart
+    type: command
+    argv: [%(python)s, -c, "import sys, time; print('draining', sys.argv[1]); time.sleep(1); print('workers up')", "${service}"]
+    timeout: 30s
+  - name: settle
+    type: wait
+    seconds: 2
+verify:
+  - name: health
+    type: http
+    method: GET
+    url: %(health_url)s
+    expect_status: [200]
+"""
+
+
 def demo_config(data_dir: Path) -> OpsbotConfig:
     """Return the demo's opsbot.yaml equivalent."""
     return OpsbotConfig.model_validate({
         "environment": "production",
         "channels": {"default": "ops", "incidents": "incidents", "models": "ml-models",
                      "approvals": "ops", "drift": "ml-models"},
+        "policy": {
+            "roles": {"sre": {"description": "on-call engineers", "usergroups": ["S0ONCALL"], "users": ["U0ALICE"]},
+                      "ml": {"description": "ML engineers", "usergroups": ["S0MLAPPROVERS"]}},
+            "rules": [
+                {"action": "runbook:*", "env": "production", "roles": ["sre"], "effect": "approval",
+                 "approval": {"approver_roles": ["sre"], "approvals": 1}},
+                {"action": "runbook:*", "env": "staging", "roles": ["sre", "ml"], "effect": "allow"},
+                {"action": "cmd:audit", "roles": ["sre", "ml"], "effect": "allow"},
+            ],
+        },
+        "runbooks": {"dirs": [str(data_dir / "runbooks")]},
     })
+
+
+def write_demo_runbooks(data_dir: Path, health_url: str) -> None:
+    """Write the demo's runbooks (they need the bot's own URL for their verify step)."""
+    folder = data_dir / "runbooks"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = DEMO_RUNBOOK % {"python": json.dumps(sys.executable), "health_url": json.dumps(health_url)}
+    (folder / "restart-service.yaml").write_text(text)
+
+
+async def seed_runbook_request(stack: LocalStack, _data_dir: Path) -> str:
+    """Have alice ask for a production restart, which waits for a second person."""
+    ws = stack.workspace
+    await ws.send_slash_command("alice", "ops", "run restart-service service=checkout")
+    await ws.wait_for(lambda: any("restart-service" in m.get("text", "") for m in ws.messages("ops")), timeout=15)
+    return "alice asked to restart `checkout` in #ops: switch to bob and approve it"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def seeders() -> list[tuple[str, Seeder]]:
     """Return each feature's demo seeding step, in the order they run."""
-    return []
+    return [("runbook approval", seed_runbook_request)]
 
 
 async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path = DEMO_DIR,
@@ -43,7 +109,13 @@ async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path =
         shutil.rmtree(data_dir)  # every demo starts from the same story
     data_dir.mkdir(parents=True)
     settings = EngineSettings(OPSBOT_DATABASE_URL=f"sqlite:///{data_dir / 'opsbot.db'}")
-    stack = await start_local_stack(settings, demo_config(data_dir), ws_port=port)
+    bot_port = _free_port()
+    write_demo_runbooks(data_dir, f"http://127.0.0.1:{bot_port}/healthz")
+    try:
+        stack = await start_local_stack(settings, demo_config(data_dir), ws_port=port, bot_port=bot_port)
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
+                           hint="another demo may be running; pick a free port with --port") from exc
     try:
         for name, seed in seeders():
             try:
