@@ -59,7 +59,16 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
         resp = await AsyncWebClient(token=token, base_url=bot.api_base_url, timeout=5).auth_test()
         return f"auth.test ok: bot {resp.get('user')} in team {resp.get('team')} via {bot.api_base_url}"
 
-    checks += [("config", config_probe), ("database", db_probe), ("slack", slack_probe)]
+    async def runbooks_probe() -> str:
+        from engine.runbooks.wiring import check_runbooks
+
+        registry = check_runbooks(load_config(eng.config_path))
+        if registry.errors:
+            raise OpsError("; ".join(registry.errors))
+        return f"{len(registry.runbooks)} runbook(s) valid"
+
+    checks += [("config", config_probe), ("runbooks", runbooks_probe), ("database", db_probe),
+               ("slack", slack_probe)]
     if eng.mlflow_tracking_uri and eng.mlflow_tracking_uri.startswith("http"):
         checks.append(("mlflow", lambda: _http_ok(eng.mlflow_tracking_uri.rstrip("/") + "/health", "MLflow")))
     if eng.prometheus_url:
