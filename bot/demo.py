@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 import webbrowser
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable
 
@@ -22,7 +23,20 @@ from engine.settings import EngineSettings
 log = logging.getLogger("opsbot.demo")
 
 DEMO_DIR = Path(".opsbot/demo")
-Seeder = Callable[[LocalStack, Path], Awaitable[str | None]]
+# Kept between demos: training and logging the scikit-learn models takes ~30 s the first time.
+MLFLOW_DIR = Path(".opsbot/demo-mlflow")
+
+
+@dataclass
+class DemoContext:
+    """What a seeding step gets: the running stack and where the demo keeps its files."""
+
+    stack: LocalStack
+    data_dir: Path
+    mlflow_dir: Path
+
+
+Seeder = Callable[[DemoContext], Awaitable[str | None]]
 
 
 DEMO_RUNBOOK = """\
@@ -54,9 +68,21 @@ verify:
 """
 
 
-def demo_config(data_dir: Path) -> OpsbotConfig:
+DEMO_GATES = {
+    # Latency is measured on this machine, so the gate allows noise in absolute terms too.
+    "champion": ["auc >= champion.auc - 0.002", "latency_p95_ms <= 2 * champion.latency_p95_ms + 1",
+                 "validation_status == passed"],
+    "challenger": ["validation_status == passed"],
+}
+
+
+def demo_config(data_dir: Path, mlflow_uri: str | None = None) -> OpsbotConfig:
     """Return the demo's opsbot.yaml equivalent."""
+    models = None if mlflow_uri is None else {
+        "tracking_uri": mlflow_uri, "watch_interval_seconds": 10,
+        "defaults": {"channel": "ml-models", "key_metrics": ["auc", "latency_p95_ms"], "gates": DEMO_GATES}}
     return OpsbotConfig.model_validate({
+        "models": models,
         "environment": "production",
         "channels": {"default": "ops", "incidents": "incidents", "models": "ml-models",
                      "approvals": "ops", "drift": "ml-models"},
@@ -68,6 +94,10 @@ def demo_config(data_dir: Path) -> OpsbotConfig:
                  "approval": {"approver_roles": ["sre"], "approvals": 1}},
                 {"action": "runbook:*", "env": "staging", "roles": ["sre", "ml"], "effect": "allow"},
                 {"action": "cmd:audit", "roles": ["sre", "ml"], "effect": "allow"},
+                {"action": "model:promote", "env": "*", "roles": ["ml", "sre"], "effect": "approval",
+                 "approval": {"approver_roles": ["ml"], "approvals": 1}},
+                {"action": "model:rollback", "env": "*", "roles": ["ml", "sre"], "effect": "allow"},
+                {"action": "model:override_gates", "env": "*", "roles": ["sre"], "effect": "allow"},
             ],
         },
         "runbooks": {"dirs": [str(data_dir / "runbooks")]},
@@ -82,9 +112,9 @@ def write_demo_runbooks(data_dir: Path, health_url: str) -> None:
     (folder / "restart-service.yaml").write_text(text)
 
 
-async def seed_runbook_request(stack: LocalStack, _data_dir: Path) -> str:
+async def seed_runbook_request(ctx: DemoContext) -> str:
     """Have alice ask for a production restart, which waits for a second person."""
-    ws = stack.workspace
+    ws = ctx.stack.workspace
     await ws.send_slash_command("alice", "ops", "run restart-service service=checkout")
     await ws.wait_for(lambda: any("restart-service" in m.get("text", "") for m in ws.messages("ops")), timeout=15)
     return "alice asked to restart `checkout` in #ops: switch to bob and approve it"
@@ -96,13 +126,53 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def prepare_mlflow(store: Path) -> str:
+    """Train the demo models once, then reset their aliases so every demo starts the same."""
+    from engine.demo_models import reset_aliases, seed
+
+    uri = seed(store, log=lambda _: None)
+    reset_aliases(store)
+    return uri
+
+
+async def _until(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def seed_models(ctx: DemoContext) -> str:
+    """A nightly retrain registers churn vN (announced with Promote buttons); alice tries a weak v3."""
+    from engine.demo_models import register_retrained
+
+    eng, ws = ctx.stack.bot.engine, ctx.stack.workspace
+    watch = eng.scheduler.jobs["models-watch"]
+    await _until(lambda: watch.runs >= 1, 60, "the registry watch to learn the registry")
+    version = await asyncio.to_thread(register_retrained, ctx.mlflow_dir)
+    await _until(lambda: any(f"v{version}" in m.get("text", "") for m in ws.messages("ml-models")), 60,
+                 f"the announcement of churn v{version}")
+    await ws.send_slash_command("alice", "ml-models", "promote churn 3")
+    return (f"churn v{version} announced in #ml-models (try Promote to champion, approve as bob, then "
+            f"`/ops rollback churn`); alice's `/ops promote churn 3` failed its gates")
+
+
+async def seed_drift(ctx: DemoContext) -> str:
+    """Drifted churn data with a scheduled check that posts its summary to #ml-models."""
+    from engine.drift.demo import seed_drift_demo
+
+    return await seed_drift_demo(ctx.stack, ctx.data_dir)
+
+
 def seeders() -> list[tuple[str, Seeder]]:
     """Return each feature's demo seeding step, in the order they run."""
-    return [("runbook approval", seed_runbook_request)]
+    return [("runbook approval", seed_runbook_request), ("models", seed_models), ("drift", seed_drift)]
 
 
 async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path = DEMO_DIR,
-                   stop: asyncio.Event | None = None) -> int:
+                   stop: asyncio.Event | None = None, mlflow_dir: Path | None = None) -> int:
     """Start the demo, seed it, print the URL, and run until interrupted."""
     setup_logging("WARNING")
     if data_dir.exists():
@@ -111,15 +181,19 @@ async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path =
     settings = EngineSettings(OPSBOT_DATABASE_URL=f"sqlite:///{data_dir / 'opsbot.db'}")
     bot_port = _free_port()
     write_demo_runbooks(data_dir, f"http://127.0.0.1:{bot_port}/healthz")
+    print("Preparing the demo (the first run trains the demo models, about 30 s)...", flush=True)
+    mlflow_dir = mlflow_dir or MLFLOW_DIR
+    mlflow_uri = await asyncio.to_thread(prepare_mlflow, mlflow_dir)
     try:
-        stack = await start_local_stack(settings, demo_config(data_dir), ws_port=port, bot_port=bot_port)
+        stack = await start_local_stack(settings, demo_config(data_dir, mlflow_uri), ws_port=port,
+                                        bot_port=bot_port)
     except OSError as exc:
         raise InvalidInput(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
                            hint="another demo may be running; pick a free port with --port") from exc
     try:
         for name, seed in seeders():
             try:
-                note = await seed(stack, data_dir)
+                note = await seed(DemoContext(stack, data_dir, mlflow_dir))
                 print(f"  seeded {name}" + (f": {note}" if note else ""), flush=True)
             except Exception as exc:  # one broken seed must not take the whole shop window down
                 log.exception("demo seed failed", extra={"seed": name})

@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - argparse internals
     """Mount the offline commands each feature provides."""
+    from engine.alerts.cli import add_eval_grouping, add_simulate_storm
     from engine.anomaly.cli import add_eval_nab
     from engine.audit_cli import add_audit_command
     from engine.drift.cli import add_drift_command
@@ -89,6 +90,8 @@ def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - arg
 
     add_audit_command(sub)
     add_drift_command(sub)
+    add_eval_grouping(eval_sub)
+    add_simulate_storm(sim_sub)
     add_eval_nab(eval_sub)
     add_eval_rca(eval_sub)
     add_simulate_rca(sim_sub)

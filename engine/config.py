@@ -8,7 +8,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.alerts.config import AlertsConfig
+from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
+from engine.models.config import ModelsConfig
 from engine.policy.config import PolicyConfig
 from engine.runbooks.config import RunbooksConfig
 
@@ -40,6 +43,9 @@ class OpsbotConfig(Strict):
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    drift: DriftConfig = Field(default_factory=DriftConfig)
+    models: ModelsConfig | None = Field(default=None, description="MLflow registry; absent = no model commands")
 
 
 def _describe(err: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -25,7 +25,7 @@ class Job:
     interval_s: float
     fn: JobFn
     held: bool = False
-    last_run: float = field(default=0.0)
+    last_run: float | None = None  # monotonic time of the last start; None runs at once
     runs: int = 0
     failures: int = 0
 
@@ -66,7 +66,7 @@ class Scheduler:
 
     async def _loop(self) -> None:
         while True:
-            for job in self.jobs.values():
+            for job in list(self.jobs.values()):  # jobs may be added while we run
                 try:
                     await self._tick(job)
                 except Exception:  # a failing lease query must not stop every other job
@@ -78,7 +78,7 @@ class Scheduler:
         self._set_held(job, token is not None)
         if token is None or job.name in self._running:
             return
-        if time.monotonic() - job.last_run < job.interval_s:
+        if job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
             return
         job.last_run = time.monotonic()
         self._running[job.name] = asyncio.create_task(self._run(job))

@@ -3,57 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import uuid
 from typing import AsyncIterator
 
 import pytest
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from engine.store.db import Database
-
-PG_ADMIN_URL = os.environ.get("OPSBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_admin_connect():
-    import psycopg2
-
-    url = make_url(PG_ADMIN_URL)
-    conn = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username or "postgres",
-                            password=url.password, dbname=url.database or "postgres", connect_timeout=3)
-    conn.autocommit = True
-    return conn
-
-
-def create_pg_database() -> str:
-    """Create a fresh PostgreSQL database and return its URL."""
-    name = f"opsbot_test_{uuid.uuid4().hex[:12]}"
-    try:
-        conn = _pg_admin_connect()
-    except Exception as exc:  # noqa: BLE001 - report why PostgreSQL tests cannot run
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc}); `make test` starts one")
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(url: str) -> None:
-    """Drop a database made by create_pg_database, closing its connections."""
-    name = make_url(url).database
-    conn = _pg_admin_connect()
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
-
+from tests.servers import create_pg_database, drop_pg_database, free_port  # noqa: F401 - shared helpers
 
 async def _make_db(url: str) -> Database:
     import engine.store.tables  # noqa: F401 - registers every table with SQLModel.metadata
@@ -125,3 +81,14 @@ async def browser_page():
             assert errors == [], f"JavaScript errors on the page: {errors}"
         finally:
             await browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Put os.environ back after each test: MLflow's set_tracking_uri writes to it, and
+    EngineSettings would then see an MLflow server in every later test."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.listeners import admin, core, runbooks
+from bot.listeners import admin, alerts, core, drift, models, runbooks
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.deps import Deps
 
-FAMILIES = [core, runbooks, admin]
+FAMILIES = [core, alerts, models, drift, runbooks, admin]
 
 
 def register_all(app: "AsyncApp", deps: "Deps") -> None:

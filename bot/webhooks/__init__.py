@@ -11,4 +11,6 @@ RouteFactory = Callable[..., Iterable[web.RouteDef]]
 
 def route_factories() -> list[RouteFactory]:
     """Return the route factories of every webhook family."""
-    return []
+    from bot.webhooks import alerts
+
+    return [alerts.routes]

@@ -11,7 +11,8 @@ Pipeline (all pure, no I/O):
 4. Topology: the residual of each signal given its own past and its dependencies
    (``topology.residual_peaks``); without a graph, given every other signal at the
    same time, with the structure learned from the baseline
-   (``structure.partial_residual_peaks``).  The score is the geometric mean of deviation and
+   (``structure.partial_residual_peaks``; ``RankerConfig.graph_free`` can switch to the
+   innovation given the still signals, ``shift.innovation_peaks``).  The score is the geometric mean of deviation and
    residual, so a candidate must both move and be unexplained by its upstream.
 5. Onset ordering and change-event proximity raise candidates that moved first or whose
    service changed just before the episode; alerts count as onsets.
@@ -27,6 +28,7 @@ import numpy as np
 
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
+from engine.rca.shift import innovation_peaks
 from engine.rca.structure import partial_residual_peaks
 from engine.rca.topology import dependents_closure, residual_peaks
 from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
@@ -44,6 +46,10 @@ class RankerConfig:
     change_bonus: float = 1.0  # weight for a change on the service just before onset
     change_decay_seconds: float = 900.0
     temperature: float = 2.0  # softmax temperature in robust sigmas
+    # Graph-free residual: "partial" (regression on every other signal, structure.py),
+    # "innovation" (regression on the signals that stayed still, shift.py) or "both".
+    # "partial" is the default: on held-out simulated seeds the others did not beat it.
+    graph_free: str = "partial"
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -56,7 +62,7 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     if inp.graph:
         residual = residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)
     else:
-        residual = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows)
+        residual = _graph_free_residual(grid, episode, config.graph_free)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step
@@ -82,6 +88,20 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
             change=change, notes=tuple(notes))))
     scored += _change_hypotheses(inp, episode, scored, step, config)
     return _finish(scored, config)
+
+
+def _graph_free_residual(grid, episode: Episode, mode: str) -> dict[str, tuple[float, float]]:
+    """Return the unexplained part of each signal without a graph, by ``RankerConfig.graph_free``."""
+    partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows)
+    if mode == "partial":
+        return partial
+    inn = innovation_peaks(grid, episode.baseline_rows, episode.episode_rows, DROP_WEIGHT)
+    if inn is None:  # baseline too short for the covariance: the shrunk model still works
+        return partial
+    if mode == "innovation":
+        return inn
+    # "both": geometric mean, so a candidate must be unexplained under both views.
+    return {n: (math.sqrt(inn[n][0] * partial[n][0]), math.sqrt(inn[n][1] * partial[n][1])) for n in inn}
 
 
 def rank_services(hypotheses: list[Hypothesis]) -> list[tuple[str, float]]:

@@ -35,6 +35,13 @@ def normalize_url(url: str | None) -> str:
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
 
 
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # A deferred transaction that reads, then writes, fails at once with "database is locked"
+    # when another connection wrote meanwhile (SQLite cannot wait there without deadlocking).
+    # Taking the write lock at BEGIN makes writers queue on busy_timeout instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue
     # instead of failing with "database is locked" when two replicas share a file.
@@ -44,6 +51,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+    dbapi_conn.isolation_level = None  # let _sqlite_begin_immediate issue BEGIN itself
 
 
 class Database:
@@ -59,6 +67,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @property

@@ -4,3 +4,6 @@ from engine import outbox_tables  # noqa: F401
 from engine import leases  # noqa: F401
 from engine.audit import tables as audit_tables  # noqa: F401
 from engine.approvals import tables as approvals_tables  # noqa: F401
+from engine.models import tables as models_tables  # noqa: F401
+from engine.drift import tables as drift_tables  # noqa: F401
+from engine.alerts import tables as alerts_tables  # noqa: F401

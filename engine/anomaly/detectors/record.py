@@ -7,16 +7,28 @@ from typing import Any
 
 import numpy as np
 
+from engine.anomaly.detectors.blocks import BlockState
 from engine.anomaly.detectors.features import period_from_step
-from engine.anomaly.detectors.robust import CHANNELS, Carry, RobustParams, score_matrix
+from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score_matrix
 from engine.anomaly.types import Evidence
 
 PERIOD_PROBE = 9  # timestamps used to infer the sampling step (period needs >= 12 points)
 FEEDBACK_MARGIN = 1.25  # "Not an anomaly" also covers deviations up to 25% larger
 
 
+def _enc(a: np.ndarray) -> dict[str, Any]:
+    """Encode an array for JSON (NaN as null)."""
+    flat = [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
+    return {"shape": list(a.shape), "data": flat}
+
+
+def _dec(d: dict[str, Any]) -> np.ndarray:
+    """Decode an array written by _enc."""
+    return np.array(d["data"], dtype=np.float64).reshape(d["shape"])
+
+
 class RobustRecordDetector:
-    """Causal detector for one series; state is a bounded tail of raw values."""
+    """Causal detector for one series; state is bounded (tails plus block summaries)."""
 
     name = "robust"
 
@@ -29,8 +41,7 @@ class RobustRecordDetector:
         self.seasonal = seasonal
         self.period: int | None = None
         self._stamps: list[float] = []  # only the first PERIOD_PROBE, to infer the step
-        self._history = np.zeros(0)
-        self._carry = Carry.fresh(1)
+        self._state = State.fresh(1, self.params)
         self._floors = np.zeros(CHANNELS)
         self._last: tuple[float, float, float, np.ndarray, np.ndarray] | None = None
 
@@ -45,13 +56,8 @@ class RobustRecordDetector:
         if len(vals) == 0:
             return np.zeros(0)
         self._probe_period(ts)
-        scored = score_matrix(
-            self._history[:, None], vals[:, None], self.period, self._carry,
-            self.params, self.sensitivity, self._floors[:, None],
-        )
-        self._carry = scored.carry
-        keep = self.params.history(self.period)
-        self._history = np.concatenate([self._history, vals])[-keep:]
+        scored = score_matrix(vals[:, None], self._state, self.period, self.params, self.sensitivity, self._floors[:, None])
+        self._state = scored.state
         last = scored.record[:, -1, 0] / self.sensitivity
         self._last = (vals[-1], scored.expected[-1, 0], scored.scale[-1, 0], scored.deviation[:, -1, 0], last)
         return scored.scores[:, 0]
@@ -83,6 +89,7 @@ class RobustRecordDetector:
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serializable snapshot."""
+        s = self._state
         return {
             "detector": self.name,
             "params": asdict(self.params),
@@ -90,10 +97,13 @@ class RobustRecordDetector:
             "seasonal": self.seasonal,
             "period": self.period,
             "stamps": list(self._stamps),
-            "history": self._history.tolist(),
-            "record": self._carry.record[:, 0].tolist(),
-            "refractory": float(self._carry.refractory[0]),
-            "seen": int(self._carry.seen[0]),
+            "raw": _enc(s.raw),
+            "lev": _enc(s.lev),
+            "chans": [{"partial": _enc(c.partial), "stats": _enc(c.stats)} for c in s.chans],
+            "dev_tail": s.dev_tail[:, 0].tolist(),
+            "record": s.record[:, 0].tolist(),
+            "refractory": float(s.refractory[0]),
+            "seen": int(s.seen),
             "floors": self._floors.tolist(),
         }
 
@@ -103,11 +113,13 @@ class RobustRecordDetector:
         det = cls(RobustParams(**state["params"]), state["sensitivity"], state["seasonal"])
         det.period = state["period"]
         det._stamps = list(state["stamps"])
-        det._history = np.asarray(state["history"], dtype=np.float64)
-        det._carry = Carry(
+        det._state = State(
+            _dec(state["raw"]), _dec(state["lev"]),
+            [BlockState(_dec(c["partial"]), _dec(c["stats"])) for c in state["chans"]],
+            np.asarray(state["dev_tail"], dtype=np.float64)[:, None],
             np.asarray(state["record"], dtype=np.float64)[:, None],
             np.array([state["refractory"]], dtype=np.float64),
-            np.array([state["seen"]], dtype=np.int64),
+            int(state["seen"]),
         )
         det._floors = np.asarray(state["floors"], dtype=np.float64)
         return det

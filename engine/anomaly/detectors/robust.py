@@ -1,57 +1,68 @@
 """Robust record detector: robust z-scores (plain and seasonal), scored as records.
 
-Each point gets a deviation r = max(robust z against the last `window` points, robust z
-of its residual against the same phase of the past `seasons` days), on the raw values
-("spike") and on a short rolling median ("level", for shifts). The score is
+Each point gets a deviation r = max(robust z against the last `block * blocks` points,
+robust z of its residual against the same phase of the past `seasons` days), on the raw
+values ("spike") and on a short rolling median ("level", for shifts). The score is
 u = r / (r + m), m being the largest deviation seen recently (forgotten with a
 half-life), so u > 0.5 exactly when a deviation beats the series' own recent record.
-That calibrates one threshold across series of any scale and noise. A short refractory
+That calibrates one threshold across series of any scale and noise. A refractory
 memory damps repeats so a long incident alerts once.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.anomaly.detectors.features import decayed_max, robust_z, seasonal_residual
+from engine.anomaly.detectors.blocks import BlockState, block_deviation, nan_median
+from engine.anomaly.detectors.features import decayed_max
 
-CHANNELS = 2  # spike, level
+CHANNELS = 3  # spike, level, energy (mean spike deviation over the last `energy` rows)
+PROBE_ROWS = 16  # raw rows kept before the period is known (the period probe needs 9)
 
 
 @dataclass(frozen=True)
 class RobustParams:
-    """Hyperparameters; see tests/benchmarks/bench_nab.py for how they were chosen."""
+    """Hyperparameters; see tests/benchmarks/bench_nab_loco.py for how they were chosen."""
 
-    window: int = 300
+    block: int = 10
+    blocks: int = 30
     level: int = 10
+    energy: int = 10
     seasons: int = 3
     record_halflife: float = 1400.0
-    refractory_halflife: float = 70.0
-    damp: float = 0.9
+    refractory_halflife: float = 300.0  # also picked by leave-one-category-out, 4 of 5 folds
+    damp: float = 0.7  # picked by leave-one-category-out (bench_nab_loco.py), 4 of 5 folds
     min_history: int = 50
-    min_periods: int = 30
+    min_blocks: int = 3
     rel_floor: float = 0.01
 
-    def history(self, period: int | None) -> int:
-        """Return how many past raw values the features need."""
-        return 2 * self.window + self.level + (self.seasons * period if period else 0) + 2
+    def tail(self, period: int | None) -> int:
+        """Return how many past raw (and level) values the features need."""
+        return max(self.seasons * period if period else 0, self.level - 1, PROBE_ROWS)
 
 
 @dataclass
-class Carry:
-    """Per-series recursive state between batches (one entry per series column)."""
+class State:
+    """Per-series recursive state between batches (one column per series)."""
 
+    raw: np.ndarray  # (tail, m) last raw values, NaN before the series started
+    lev: np.ndarray  # (tail, m) last level values
+    chans: list[BlockState]  # spike, spike-seasonal, level, level-seasonal
+    dev_tail: np.ndarray  # (energy - 1, m) last spike deviations
     record: np.ndarray  # (CHANNELS, m) decayed max deviation
     refractory: np.ndarray  # (m,) decayed max of undamped scores
-    seen: np.ndarray  # (m,) points seen
+    seen: int = 0
 
     @classmethod
-    def fresh(cls, m: int) -> "Carry":
+    def fresh(cls, m: int, p: RobustParams, period: int | None = None) -> "State":
         """Return the state of series that have seen nothing."""
-        return cls(np.zeros((CHANNELS, m)), np.zeros(m), np.zeros(m, dtype=np.int64))
+        tail = np.full((p.tail(period), m), np.nan)
+        chans = [BlockState.fresh(p.blocks, m) for _ in range(4)]
+        dev_tail = np.zeros((p.energy - 1, m))
+        return cls(tail, tail.copy(), chans, dev_tail, np.zeros((CHANNELS, m)), np.zeros(m))
 
 
 @dataclass
@@ -63,60 +74,80 @@ class Scored:
     scale: np.ndarray
     deviation: np.ndarray  # (CHANNELS, n, m)
     record: np.ndarray  # (CHANNELS, n, m) record level in force at each row
-    carry: Carry = field(repr=False, default=None)  # type: ignore[assignment]
+    state: State = field(repr=False, default=None)  # type: ignore[assignment]
 
 
-def _channel(v: pd.DataFrame, period: int | None, p: RobustParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (deviation, expected value, scale) for one channel."""
-    z, med, scale = robust_z(v, p.window, p.rel_floor, p.min_periods)
-    dev, expected, sc = z.to_numpy(), med.to_numpy(), scale.to_numpy()
+def _resize(tail: np.ndarray, rows: int) -> np.ndarray:
+    """Keep the last `rows` rows, padding older ones with NaN."""
+    if len(tail) >= rows:
+        return tail[len(tail) - rows :]
+    return np.vstack([np.full((rows - len(tail), tail.shape[1]), np.nan), tail])
+
+
+def _seasonal_residual(tail: np.ndarray, x: np.ndarray, period: int, seasons: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (x - baseline, baseline): baseline is the median of the same phase in past days."""
+    full = np.vstack([tail, x])
+    h, n = len(tail), len(x)
+    lags = np.stack([full[h - j * period : h - j * period + n] for j in range(1, seasons + 1)])
+    base, _ = nan_median(lags, axis=0)
+    return x - base, base
+
+
+def _channel(x, tail, plain, seas, period, p):
+    """Return (deviation, expected, scale, new plain state, new seasonal state) of one channel."""
+    d, plain = block_deviation(x, plain, p.block, p.min_blocks, p.rel_floor)
+    dev, expected, scale = d.z, d.centre, d.scale
     if period:
-        resid, base = seasonal_residual(v, period, p.seasons)
-        zs, meds, scales = robust_z(resid, p.window, p.rel_floor, p.min_periods)
-        zs_np = zs.to_numpy()
-        seasonal = ~np.isnan((base + meds).to_numpy())
+        resid, base = _seasonal_residual(tail, x, period, p.seasons)
+        ds, seas = block_deviation(resid, seas, p.block, p.min_blocks, p.rel_floor)
+        seasonal = np.isfinite(base + ds.centre)
         # Take the larger deviation so a broken daily pattern alerts even inside the range.
-        use = seasonal & (zs_np > dev)
-        dev = np.where(seasonal, np.maximum(dev, zs_np), dev)
-        expected = np.where(use, (base + meds).to_numpy(), expected)
-        sc = np.where(use, scales.to_numpy(), sc)
-    return dev, expected, sc
+        use = seasonal & (ds.z > dev)
+        dev = np.where(seasonal, np.maximum(dev, ds.z), dev)
+        expected = np.where(use, base + ds.centre, expected)
+        scale = np.where(use, ds.scale, scale)
+    return dev, expected, scale, plain, seas
 
 
 def score_matrix(
-    history: np.ndarray,
     values: np.ndarray,
+    state: State,
     period: int | None,
-    carry: Carry,
     p: RobustParams,
     sensitivity: np.ndarray | float = 1.0,
     floors: np.ndarray | None = None,
 ) -> Scored:
-    """Score new rows `values` (n, m) given the raw `history` rows before them."""
-    h = len(history)
-    frame = pd.DataFrame(np.vstack([history, values]))
-    spike = _channel(frame, period, p)
-    level = _channel(frame.rolling(p.level, min_periods=1).median(), period, p)
-    devs = np.stack([spike[0][h:], level[0][h:]])
-    floors = np.zeros((CHANNELS, values.shape[1])) if floors is None else floors
+    """Score new rows `values` (n, m) of m series that share `state`."""
+    n, m = values.shape
+    rows = p.tail(period)
+    raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
+    recent = np.vstack([raw[len(raw) - (p.level - 1) :], values])
+    level, _ = nan_median(sliding_window_view(recent, p.level, axis=0), axis=-1)
+    c = state.chans
+    spike = _channel(values, raw, c[0], c[1], period, p)
+    lvl = _channel(level, lev, c[2], c[3], period, p)
+    spike_tail = np.vstack([state.dev_tail, spike[0]])
+    # Many moderate deviations close together (denser spikes, more noise) beat a lone one.
+    energy = sliding_window_view(spike_tail, p.energy, axis=0).mean(axis=-1)
+    devs = np.stack([spike[0], lvl[0], energy])
+    floors = np.zeros((CHANNELS, m)) if floors is None else floors
     records, carries = [], []
-    for c in range(CHANNELS):
-        before, after = decayed_max(devs[c], carry.record[c], p.record_halflife)
-        records.append(np.maximum(before, floors[c][None, :]))
+    for ch in range(CHANNELS):
+        before, after = decayed_max(devs[ch], state.record[ch], p.record_halflife)
+        records.append(np.maximum(before, floors[ch][None, :]))
         carries.append(after)
     record = np.stack(records)
     sens = np.asarray(sensitivity, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
     u = ratio.max(axis=0)
-    seen = carry.seen[None, :] + np.arange(1, len(values) + 1)[:, None]
+    seen = state.seen + np.arange(1, n + 1)[:, None]
     u = np.where(seen > p.min_history, u, 0.0)
-    prev, refr = decayed_max(u, carry.refractory, p.refractory_halflife)
+    prev, refr = decayed_max(u, state.refractory, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
-    new_carry = Carry(np.stack(carries), refr, carry.seen + len(values))
-    return Scored(out, spike[1][h:], spike[2][h:], devs, record, new_carry)
-
-
-def params_dict(p: RobustParams) -> dict:
-    """Return params as a plain dict."""
-    return asdict(p)
+    new = State(
+        np.vstack([raw, values])[-rows:], np.vstack([lev, level])[-rows:],
+        [spike[3], spike[4], lvl[3], lvl[4]], spike_tail[len(spike_tail) - (p.energy - 1) :],
+        np.stack(carries), refr, state.seen + n,
+    )
+    return Scored(out, spike[1], spike[2], devs, record, new)

@@ -3,7 +3,6 @@ them with SQLModel.metadata so create_all makes them."""
 
 from __future__ import annotations
 
-import uuid
 from typing import AsyncIterator
 
 import pytest
@@ -14,30 +13,7 @@ import engine.audit.tables  # noqa: F401
 import engine.store.tables  # noqa: F401
 from engine.store.db import Database
 
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-
-
-def create_pg_database() -> str:
-    """Create a fresh database and return its URL."""
-    name = f"opsbot_gov_{uuid.uuid4().hex[:10]}"
-    eng = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with eng.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - say why PostgreSQL tests cannot run
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not reachable ({exc})")
-    finally:
-        eng.dispose()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_pg_database(url: str) -> None:
-    """Drop a database made by create_pg_database."""
-    name = url.rsplit("/", 1)[1]
-    eng = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    eng.dispose()
+from tests.servers import create_pg_database, drop_pg_database
 
 
 async def make_db(url: str) -> Database:

@@ -57,7 +57,8 @@ def test_restored_detector_continues_identically():
     state = json.loads(json.dumps(first.to_state()))
     restored = registry.restore(state)
     np.testing.assert_allclose(restored.score_batch(t[600:], y[600:]), whole[600:], rtol=1e-9, atol=1e-12)
-    assert len(state["history"]) <= restored.params.history(restored.period)
+    assert len(state["raw"]["data"]) == restored.params.tail(restored.period)
+    assert len(json.dumps(state)) < 60_000  # bounded: tails plus block summaries
 
 
 def test_not_an_anomaly_feedback_lowers_score_for_similar_deviations():

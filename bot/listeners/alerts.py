@@ -1,0 +1,105 @@
+"""Alert commands (`/ops incidents`, `incident`, `why`, `stats`) and the incident buttons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import CommandContext, Subcommand, actor_from_body
+from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_line,
+                                    incident_context)
+from engine.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.deps import Deps
+
+
+def _incident_id(text: str) -> int:
+    value = text.strip().lstrip("#")
+    if not value.isdigit():
+        raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
+    return int(value)
+
+
+def _days(args: list[str]) -> int:
+    if not args:
+        return 7
+    m = re.fullmatch(r"(\d+)d?", args[0])
+    if not m:
+        raise InvalidInput(f"{args[0]!r} is not a period", hint="use e.g. 7d or 30d")
+    return int(m.group(1))
+
+
+def register(app: "AsyncApp", deps: "Deps") -> None:
+    """Register the alert subcommands and the incident message buttons."""
+
+    def svc() -> Any:
+        return deps.engine.alerts
+
+    async def incidents_cmd(ctx: CommandContext):
+        which = ctx.args[0] if ctx.args else "open"
+        found = await svc().queries.incidents(which, limit=20)
+        return deps.render("alerts/incidents", {"which": which, "limit": 20,
+                                                "incidents": [incident_context(i, svc().cfg) for i in found]})
+
+    async def incident_cmd(ctx: CommandContext):
+        if not ctx.args:
+            raise InvalidInput("which incident?", hint="usage: /ops incident <id>")
+        d = await svc().queries.incident(_incident_id(ctx.args[0]))
+        return deps.render("alerts/incident_detail", {"incident": incident_context(d.incident, svc().cfg),
+                                                      "alerts": [alert_line(a) for a in d.alerts],
+                                                      "decisions": d.decisions})
+
+    async def why_cmd(ctx: CommandContext):
+        if not ctx.args:
+            raise InvalidInput("why what?", hint="usage: /ops why <fingerprint | incident id>")
+        w = await svc().queries.why(ctx.args[0])
+        return deps.render("alerts/why", {"subject": w.subject, "decisions": w.decisions, "state": w.state,
+                                          "next_due_at": w.next_due_at.isoformat() if w.next_due_at else None})
+
+    async def stats_cmd(ctx: CommandContext):
+        return deps.render("alerts/stats", asdict(await svc().queries.stats(_days(ctx.args))))
+
+    for name, summary, usage, example, fn in [
+        ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),
+        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 42", incident_cmd),
+        ("why", "Explain the dedup, grouping, snooze and notification decisions",
+         "why <fingerprint | incident id>", "/ops why 42", why_cmd),
+        ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts", "stats [7d]",
+         "/ops stats 30d", stats_cmd),
+    ]:
+        deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example, handler=fn,
+                                   family="alerts"))
+
+    # Buttons carry only the incident id; the engine re-checks state, edits the living message
+    # through the outbox, and raises OpsErrors that the one error handler shows ephemerally.
+    @app.action(ACK)
+    async def on_ack(ack, body):  # noqa: ANN001 - Bolt injects by name
+        await ack()
+        await svc().acknowledge(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+
+    @app.action(RESOLVE)
+    async def on_resolve(ack, body):  # noqa: ANN001
+        await ack()
+        await svc().resolve(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+
+    @app.action(re.compile(re.escape(SNOOZE_PREFIX) + r"\d+$"))
+    async def on_snooze(ack, body):  # noqa: ANN001
+        await ack()
+        action = body["actions"][0]
+        seconds = int(action["action_id"][len(SNOOZE_PREFIX):])
+        await svc().snooze(_incident_id(action["value"]), seconds, actor_from_body(body))
+
+    @app.action(SILENCE)
+    async def on_silence(ack, body):  # noqa: ANN001
+        await ack()
+        await svc().silence(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+
+    @app.action(UNSILENCE)
+    async def on_unsilence(ack, body):  # noqa: ANN001
+        await ack()
+        inc, _, sid = body["actions"][0]["value"].partition(":")
+        await svc().expire_silence(_incident_id(inc), sid, actor_from_body(body))

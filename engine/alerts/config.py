@@ -1,0 +1,114 @@
+"""The `alerts:` section of opsbot.yaml: ingest limits, dedup, correlation, routing."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    """Bounds on what a webhook may send, so one bad sender cannot exhaust memory."""
+
+    max_body_bytes: int = 1_048_576
+    max_alerts: int = 1000
+    max_labels: int = 64
+    max_label_value_chars: int = 1024
+    max_annotation_chars: int = 8192
+
+
+class SharedLabelRule(_Strict):
+    """Alerts whose `labels` all match an incident's alert join it within `window_s`."""
+
+    name: str
+    labels: list[str] = Field(min_length=1)
+    window_s: float = 900.0
+
+
+class InhibitRule(_Strict):
+    """While a source alert fires, target alerts with `equal` labels attach to it silently."""
+
+    name: str
+    source_match: dict[str, str]
+    target_match: dict[str, str]
+    equal: list[str] = Field(default_factory=list)
+
+
+class Route(_Strict):
+    """Send incidents whose first alert matches all `match` labels to `channel`."""
+
+    match: dict[str, str] = Field(default_factory=dict)
+    channel: str
+
+
+class AlertsConfig(_Strict):
+    """Everything the alert pipeline needs to decide, validated at start-up."""
+
+    limits: Limits = Limits()
+    volatile_labels: list[str] = Field(default_factory=lambda: ["pod_ip", "instance_ip", "replica"])
+    service_label: str = "service"
+    severity_label: str = "severity"
+    severities: list[str] = Field(default_factory=lambda: ["info", "warning", "error", "critical"])
+    flap_window_s: float = 300.0
+    group_key_window_s: float = 600.0
+    # Alertmanager's group counts as an incident only if it groups by these labels: a group by
+    # (alertname, cluster) spans unrelated services and would glue their incidents together.
+    group_key_requires: list[str] = Field(default_factory=lambda: ["service"])
+    shared_labels: list[SharedLabelRule] = Field(default_factory=lambda: [
+        SharedLabelRule(name="same-service", labels=["service"], window_s=900.0)])
+    dependency_window_s: float = 900.0
+    # A cause's alert may lag its symptoms a little (scrape interval, `for:` clauses), but a
+    # cause arriving long after a symptom more likely started something new.
+    cause_lag_s: float = 300.0
+    # service -> services it depends on (its upstreams); a downstream symptom joins its
+    # upstream's incident because fixing the cause fixes the symptom.
+    depends_on: dict[str, list[str]] = Field(default_factory=dict)
+    inhibit: list[InhibitRule] = Field(default_factory=list)
+    resolve_cooldown_s: float = 300.0
+    reopen_window_s: float = 1800.0
+    repeat_interval_s: float = 4 * 3600.0
+    default_channel: str = "#alerts"
+    routes: list[Route] = Field(default_factory=list)
+    snooze_choices_s: list[int] = Field(default_factory=lambda: [900, 3600, 14400])
+    tick_interval_s: float = 30.0
+    alertmanager_url: str | None = None  # API v2 base URL for silences; unset disables the button
+    alertmanager_timeout_s: float = 5.0
+
+    @model_validator(mode="after")
+    def _check_graph(self) -> "AlertsConfig":
+        """Reject dependency cycles: a cycle would make every service its own cause."""
+        state: dict[str, int] = {}
+
+        def visit(node: str, path: list[str]) -> None:
+            if state.get(node) == 2:
+                return
+            if state.get(node) == 1:
+                raise ValueError(f"depends_on has a cycle: {' -> '.join(path + [node])}")
+            state[node] = 1
+            for up in self.depends_on.get(node, []):
+                visit(up, path + [node])
+            state[node] = 2
+
+        for svc in self.depends_on:
+            visit(svc, [])
+        return self
+
+    def severity_rank(self, severity: str | None) -> int:
+        """Return the rank of a severity (unknown ones rank lowest)."""
+        try:
+            return self.severities.index(severity or "")
+        except ValueError:
+            return -1
+
+    def upstreams(self, service: str) -> set[str]:
+        """Return every service `service` depends on, transitively."""
+        seen: set[str] = set()
+        stack = list(self.depends_on.get(service, []))
+        while stack:
+            s = stack.pop()
+            if s not in seen:
+                seen.add(s)
+                stack.extend(self.depends_on.get(s, []))
+        return seen

@@ -1,0 +1,99 @@
+"""Dedup stage: decide what one alert delivery means given what we already know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from engine.alerts.types import AlertEvent, AlertState, Status
+
+
+class Dedup(str, Enum):
+    """The named outcomes of the dedup stage."""
+
+    NEW = "new"                        # first firing of this fingerprint
+    REFIRE = "refire"                  # fires again after a resolve outside the flap window
+    FLAP = "flap"                      # fires again within the flap window: absorbed
+    REPEAT = "repeat_delivery"         # same occurrence delivered again: absorbed
+    RESOLVED = "resolved"              # a firing alert resolved
+    REPEAT_RESOLVE = "repeated_resolve"  # resolved again: absorbed
+    RESOLVED_UNSEEN = "resolved_unseen"  # resolve for an alert never seen firing: recorded only
+    STALE = "stale"                    # an older occurrence delivered late (HA, retries): absorbed
+
+
+REPEAT_REASON = "repeat delivery of a firing alert"
+ABSORBED = frozenset({Dedup.FLAP, Dedup.REPEAT, Dedup.REPEAT_RESOLVE, Dedup.STALE, Dedup.RESOLVED_UNSEEN})
+FIRES = frozenset({Dedup.NEW, Dedup.REFIRE, Dedup.FLAP})
+
+
+@dataclass(frozen=True, slots=True)
+class DedupDecision:
+    """A dedup verdict and the reason a person can read."""
+
+    kind: Dedup
+    reason: str
+
+
+def decide_dedup(prev: AlertState | None, ev: AlertEvent, now: datetime,
+                 flap_window_s: float) -> DedupDecision:
+    """Classify one delivery against the fingerprint's stored state."""
+    firing = ev.status is Status.FIRING
+    if prev is None:
+        if firing:
+            return DedupDecision(Dedup.NEW, "first time this fingerprint fires")
+        return DedupDecision(Dedup.RESOLVED_UNSEEN, "resolved before Opsbot ever saw it fire")
+    if ev.starts_at < prev.starts_at:
+        return DedupDecision(Dedup.STALE, f"late delivery of an occurrence that started "
+                                          f"{ev.starts_at:%H:%M:%S}, before the current one")
+    same_occurrence = ev.starts_at == prev.starts_at
+    if firing:
+        if prev.status is Status.FIRING:
+            if same_occurrence:
+                return DedupDecision(Dedup.REPEAT, REPEAT_REASON)
+            # A new start while we still think it fires: we missed the resolve in between.
+            return DedupDecision(Dedup.FLAP, "restarted without a resolve in between")
+        if same_occurrence:
+            return DedupDecision(Dedup.STALE, "firing delivery for an occurrence already resolved")
+        gap = (now - (prev.resolved_at or prev.last_seen_at)).total_seconds()
+        if gap <= flap_window_s:
+            return DedupDecision(Dedup.FLAP, f"fired again {gap:.0f}s after resolving "
+                                             f"(flap window {flap_window_s:.0f}s), flap #{prev.flaps + 1}")
+        return DedupDecision(Dedup.REFIRE, f"fired again {gap:.0f}s after resolving")
+    if prev.status is Status.RESOLVED:
+        return DedupDecision(Dedup.REPEAT_RESOLVE, f"resolved again (#{prev.repeat_resolves + 1})")
+    return DedupDecision(Dedup.RESOLVED, "alert resolved")
+
+
+def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: datetime) -> AlertState:
+    """Return the fingerprint's new state after a delivery (mutating prev when given)."""
+    if prev is None:
+        return AlertState(
+            fingerprint=ev.fingerprint, status=ev.status, labels=ev.labels, annotations=ev.annotations,
+            starts_at=ev.starts_at, ends_at=ev.ends_at, first_seen_at=now, last_seen_at=now,
+            source=ev.source, group_key=ev.group_key,
+            resolved_at=now if ev.status is Status.RESOLVED else None,
+            last_decision=d.kind.value, last_reason=d.reason)
+    s = prev
+    s.last_seen_at = now
+    s.deliveries += 1
+    if d.kind is Dedup.REPEAT and not s.dirty:
+        # The commonest delivery in a storm changes only counters: keep the write cheap.
+        s.touched += 1
+        s.last_decision, s.last_reason = d.kind.value, REPEAT_REASON
+        return s
+    s.last_decision, s.last_reason, s.dirty = d.kind.value, d.reason, True
+    if d.kind is Dedup.STALE:
+        return s
+    if d.kind is Dedup.REPEAT_RESOLVE:
+        s.repeat_resolves += 1
+        return s
+    s.annotations = ev.annotations  # annotations carry current values; keep the latest
+    if ev.group_key:
+        s.group_key = ev.group_key
+    if d.kind in (Dedup.FLAP, Dedup.REFIRE):
+        s.flaps += d.kind is Dedup.FLAP
+        s.starts_at, s.ends_at, s.status, s.resolved_at = ev.starts_at, ev.ends_at, Status.FIRING, None
+    elif d.kind is Dedup.RESOLVED:
+        s.status, s.ends_at, s.resolved_at = Status.RESOLVED, ev.ends_at, now
+    return s

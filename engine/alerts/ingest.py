@@ -1,0 +1,222 @@
+"""Ingest: validate a webhook body, store it durably, and run it through the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engine.alerts import repo
+from engine.alerts.config import AlertsConfig
+from engine.alerts.fingerprint import sha256_hex
+from engine.alerts.parse import parse_alertmanager, parse_generic
+from engine.alerts.pipeline import Outcome, PipelineState, process, tick
+from engine.alerts.store import AlertStore, EmitFn
+from engine.alerts.tables import AlertBatch
+from engine.alerts.types import Batch
+from engine.clock import Clock
+from engine.errors import OpsError, Unavailable
+from engine.store.db import Database
+
+log = logging.getLogger("opsbot.alerts")
+B = AlertBatch.__table__
+KINDS = ("alertmanager", "generic")
+GROUP_MAX = 32  # batches sharing one transaction at most
+
+
+@dataclass
+class _Item:
+    kind: str
+    batch: Batch
+    body: bytes
+    digest: str
+    future: asyncio.Future
+
+
+@dataclass
+class IngestResult:
+    """What happened to one webhook body."""
+
+    batch_id: int
+    alerts: int
+    duplicate: bool = False  # the identical body was already processed
+    deferred: bool = False  # stored, but processing failed; the tick job retries it
+    counts: Counter = field(default_factory=Counter)
+
+
+class AlertIngest:
+    """Receives alert batches for the engine: parse, store, dedup, group, notify."""
+
+    def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
+                 hasher: Callable[[bytes], str] = sha256_hex) -> None:
+        self.db, self.cfg, self.clock, self.hasher = db, cfg, clock, hasher
+        self.store = AlertStore(db, cfg, emit)
+        self.volatile = frozenset(cfg.volatile_labels)
+        self.counters: Counter = Counter()  # exported on /metrics by the bot
+        self._queue: list[_Item] = []
+        self._drainer: asyncio.Task | None = None
+
+    def parse(self, kind: str, body: bytes) -> Batch:
+        """Validate a body of the given kind (alertmanager | generic) or raise InvalidInput."""
+        fn = parse_alertmanager if kind == "alertmanager" else parse_generic
+        try:
+            return fn(body, self.cfg.limits, self.hasher, self.volatile)
+        except OpsError:
+            self.counters[f"rejected.{kind}"] += 1
+            raise
+
+    async def receive(self, kind: str, body: bytes) -> IngestResult:
+        """Validate, durably store and process one body; raise Unavailable if it cannot be stored."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown alert source kind {kind!r}")
+        batch = self.parse(kind, body)
+        item = _Item(kind, batch, body, self.hasher(kind.encode() + b"\n" + body),
+                     asyncio.get_running_loop().create_future())
+        self._queue.append(item)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await asyncio.shield(item.future)
+
+    async def _drain(self) -> None:
+        # Group commit: requests that queued while a transaction ran share the next one, so
+        # under load the lock, the commit and the state writes are paid once per group.
+        while self._queue:
+            group, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
+            if len(group) == 1:
+                await self._settle(group[0], self._one(group[0]))
+                continue
+            try:
+                results = await self._process_group(group)
+            except Exception:  # one bad batch must not fail the others: retry them one by one
+                log.warning("group of %d alert batches failed; processing them one by one", len(group))
+                for it in group:
+                    await self._settle(it, self._one(it))
+                continue
+            for it, res in zip(group, results):
+                if not it.future.done():
+                    it.future.set_result(res)
+
+    async def _settle(self, it: "_Item", coro) -> None:  # noqa: ANN001 - a coroutine
+        try:
+            res = await coro
+        except BaseException as exc:
+            if not it.future.done():
+                it.future.set_exception(exc)
+            return
+        if not it.future.done():
+            it.future.set_result(res)
+
+    async def _one(self, it: "_Item") -> IngestResult:
+        kind, batch, body, digest = it.kind, it.batch, it.body, it.digest
+        try:
+            return (await self._process_group([it]))[0]
+        except Exception as exc:  # processing bug or lost DB: keep the body if we still can
+            log.exception("alert batch processing failed; storing it for retry")
+            try:
+                bid = await self._store_pending(kind, batch, body, digest, repr(exc))
+            except Exception as exc2:
+                # Not stored: answer 5xx so Alertmanager retries instead of dropping it.
+                raise Unavailable(f"could not store the alert batch: {exc2}",
+                                  hint="the sender will retry") from exc2
+            self.counters["deferred"] += 1
+            return IngestResult(bid, len(batch.alerts), deferred=True)
+
+    def _batch_insert(self, kind: str, batch: Batch, body: bytes, digest: str, now: datetime,
+                      on_conflict: dict | None = None):
+        ins = (postgresql if self.db.dialect == "postgresql" else sqlite).insert(B).values(
+            digest=digest, source=kind if kind == "alertmanager" else batch.source,
+            receiver=batch.receiver[:200], group_key=batch.group_key,
+            body=body.decode("utf-8"), alert_count=len(batch.alerts), deliveries=1, received_at=now)
+        return ins.on_conflict_do_update(index_elements=[B.c.digest],
+                                         set_=on_conflict or {"deliveries": B.c.deliveries + 1})
+
+    async def _process_group(self, items: list["_Item"]) -> list[IngestResult]:
+        results: list[IngestResult] = []
+        async with self.store.locked() as s:
+            now = self.clock.now()
+            todo: list[tuple[int, Batch]] = []
+            for it in items:
+                row = (await s.execute(self._batch_insert(it.kind, it.batch, it.body, it.digest, now)
+                                       .returning(B.c.id, B.c.processed_at))).one()
+                dup = row.processed_at is not None or any(bid == row.id for bid, _ in todo)
+                results.append(IngestResult(row.id, len(it.batch.alerts), duplicate=dup))
+                if not dup:
+                    todo.append((row.id, it.batch))
+            counts = await self._run(s, [b for _, b in todo], now)
+            if todo:
+                await s.execute(update(B).where(B.c.id.in_([bid for bid, _ in todo])).values(processed_at=now))
+        self.counters.update(counts)
+        for r in results:
+            self.counters["duplicate_batches" if r.duplicate else "batches"] += 1
+            self.counters["alerts"] += r.alerts
+            r.counts = counts if len(results) == 1 else Counter()
+        return results
+
+    async def _run(self, s, batches: list[Batch], now: datetime) -> Counter:
+        if not batches:
+            return Counter()
+        alerts = await self.store.alerts_for(s, (a.fingerprint for b in batches for a in b.alerts))
+        # The cached candidates dict itself: new incidents land in the cache as they are made.
+        state = PipelineState(alerts, await self.store.candidates(s, now))
+        out = Outcome()
+        for b in batches:
+            o = process(state, b.alerts, self.cfg, now)
+            out.decisions += o.decisions
+            out.counts.update(o.counts)
+            for inc_id, changes in o.changes.items():
+                out.changes.setdefault(inc_id, []).extend(changes)
+        await self.store.commit_outcome(s, state, out, now)
+        return out.counts
+
+    async def _store_pending(self, kind: str, batch: Batch, body: bytes, digest: str, error: str) -> int:
+        async with self.db.session() as s:
+            stmt = self._batch_insert(kind, batch, body, digest, self.clock.now(),
+                                      {"error": error[:500], "deliveries": B.c.deliveries + 1})
+            return (await s.execute(stmt.returning(B.c.id))).scalar_one()
+
+    async def retry_pending(self, limit: int = 20) -> int:
+        """Process stored batches whose first processing failed; return how many succeeded."""
+        async with self.db.session() as s:
+            rows = (await s.execute(select(B.c.id, B.c.source, B.c.body).where(B.c.processed_at.is_(None))
+                                    .order_by(B.c.id).limit(limit))).all()
+        done = 0
+        for r in rows:
+            kind = "alertmanager" if r.source == "alertmanager" else "generic"
+            try:
+                batch = self.parse(kind, r.body.encode())
+                async with self.store.locked() as s:
+                    # Another replica may have processed it meanwhile: re-check under the lock.
+                    if (await s.execute(select(B.c.processed_at).where(B.c.id == r.id))).scalar_one():
+                        continue
+                    now = self.clock.now()
+                    await self._run(s, [batch], now)
+                    await s.execute(update(B).where(B.c.id == r.id).values(processed_at=now, error=None))
+                done += 1
+            except Exception:
+                log.exception("retrying stored alert batch %s failed", r.id)
+        return done
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Run time-driven work (retries, cool-down resolves, snooze ends, reminders); return changes."""
+        await self.retry_pending()
+        async with self.store.locked() as s:
+            now = now or self.clock.now()
+            state = PipelineState({}, await self.store.candidates(s, now))
+            out = tick(state, self.cfg, now)
+            if out.changes:
+                member_fps = [fp for i in out.changes for fp in state.incidents[i].firing]
+                state.alerts = await self.store.alerts_for(s, member_fps)
+                await self.store.commit_outcome(s, state, out, now)
+            return sum(len(c) for c in out.changes.values())
+
+    async def prune(self, older_than_s: float = 7 * 86400) -> None:
+        """Delete processed raw batches older than the retention (alerts and decisions stay)."""
+        cutoff = self.clock.now() - timedelta(seconds=older_than_s)
+        async with self.db.session() as s:
+            await s.execute(B.delete().where(B.c.processed_at < cutoff))

@@ -1,0 +1,154 @@
+"""Incident lifecycle: open -> acknowledged -> resolved (after a cool-down), reopened on recurrence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.alerts.config import AlertsConfig
+from engine.alerts.grouping import corr_keys, inhibit_sources, matches
+from engine.alerts.types import AlertEvent, AlertState, Incident, IncidentStatus
+from engine.errors import Conflict, InvalidInput
+
+# Changes a reader of the channel should hear about in the thread; the rest only edit the message.
+MEANINGFUL = frozenset({"opened", "reopened", "severity_up", "service_joined", "new_alertname",
+                        "resolved", "acknowledged", "snoozed", "reminder", "silenced"})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Something that happened to an incident, named so the notify stage can weigh it."""
+
+    kind: str
+    text: str
+
+    @property
+    def meaningful(self) -> bool:
+        """Return True when the change deserves a thread reply."""
+        return self.kind in MEANINGFUL
+
+
+def route_channel(cfg: AlertsConfig, labels: dict[str, str]) -> str:
+    """Return the channel of the first route matching labels, else the default."""
+    for r in cfg.routes:
+        if matches(labels, r.match):
+            return r.channel
+    return cfg.default_channel
+
+
+def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime) -> Incident:
+    """Open an incident for an alert no rule attached anywhere."""
+    svc = ev.labels.get(cfg.service_label, "")
+    title = f"{ev.alertname} on {svc}" if svc else ev.alertname
+    return Incident(id=temp_id, status=IncidentStatus.OPEN, title=title,
+                    severity=ev.labels.get(cfg.severity_label, ""),
+                    channel=route_channel(cfg, ev.labels), opened_at=now, last_activity_at=now)
+
+
+def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
+         inhibited_by: str | None = None) -> list[Change]:
+    """Attach a firing alert to an incident and return what changed."""
+    changes: list[Change] = []
+    if inc.status is IncidentStatus.RESOLVED:
+        inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.OPEN, None, None
+        inc.acked_at = inc.acked_by = None
+        inc.reopen_count += 1
+        changes.append(Change("reopened", f"reopened: {ev.alertname} fired again"))
+    if st.incident_id != inc.id:
+        inc.alert_count += 1
+        st.incident_id = inc.id
+        st.inhibited_by = inhibited_by
+        if inc.alert_count > 1:
+            changes.append(Change("joined", f"{ev.alertname} joined"))
+    inc.firing[ev.fingerprint] = ev.group_key or ""
+    if inc.resolve_due_at is not None:
+        inc.resolve_due_at = None
+        changes.append(Change("resolve_cancelled", f"{ev.alertname} fires again: not resolving"))
+    ts = now.timestamp()
+    svc = ev.labels.get(cfg.service_label)
+    if svc and svc not in inc.services:
+        inc.services[svc] = ts
+        if len(inc.services) > 1:
+            changes.append(Change("service_joined", f"service {svc} is affected too"))
+    if ev.alertname not in inc.alertnames:
+        inc.alertnames.append(ev.alertname)
+        if len(inc.alertnames) > 1:
+            changes.append(Change("new_alertname", f"new alert {ev.alertname}"))
+    sev = ev.labels.get(cfg.severity_label, "")
+    if cfg.severity_rank(sev) > cfg.severity_rank(inc.severity):
+        if inc.severity:
+            changes.append(Change("severity_up", f"severity raised from {inc.severity} to {sev}"))
+        inc.severity = sev
+    if ev.group_key:
+        inc.group_keys[ev.group_key] = ts
+    for key in corr_keys(cfg, ev.labels):
+        inc.corr_keys[key] = ts
+    for key in inhibit_sources(cfg, ev.labels):
+        inc.inhibitors.setdefault(key, ev.fingerprint)
+    inc.last_activity_at = now
+    inc.dirty = True
+    return changes
+
+
+def alert_resolved(inc: Incident, st: AlertState, cfg: AlertsConfig, now: datetime) -> list[Change]:
+    """Take a resolved alert out of the firing set; schedule the resolve when none fire."""
+    inc.firing.pop(st.fingerprint, None)
+    for key in [k for k, fp in inc.inhibitors.items() if fp == st.fingerprint]:
+        del inc.inhibitors[key]
+    inc.dirty = True
+    name = st.labels.get("alertname", st.fingerprint)
+    if inc.firing or not inc.is_open:
+        return [Change("alert_resolved", f"{name} resolved")]
+    inc.resolve_due_at = now + timedelta(seconds=cfg.resolve_cooldown_s)
+    return [Change("resolving", f"all alerts resolved; resolves at {inc.resolve_due_at:%H:%M:%S} "
+                                f"unless one fires again")]
+
+
+def tick(inc: Incident, cfg: AlertsConfig, now: datetime) -> list[Change]:
+    """Apply time-driven transitions: cool-down resolves, snooze ends, reminders."""
+    changes: list[Change] = []
+    if inc.is_open and inc.resolve_due_at and now >= inc.resolve_due_at and not inc.firing:
+        # Resolved as of the due time, not this tick: the reopen window must not depend on
+        # how late the scheduler ran.
+        inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.RESOLVED, inc.resolve_due_at, None
+        inc.resolve_due_at = None
+        changes.append(Change("resolved", f"resolved: all alerts stayed resolved for "
+                                          f"{cfg.resolve_cooldown_s:.0f}s"))
+    if inc.snoozed_until and now >= inc.snoozed_until:
+        inc.snoozed_until = None
+        changes.append(Change("snooze_ended", "snooze ended"))
+    if (inc.status is IncidentStatus.OPEN and inc.posted and not inc.snoozed_until
+            and now >= (inc.last_notified_at or inc.opened_at) + timedelta(seconds=cfg.repeat_interval_s)):
+        changes.append(Change("reminder", f"still open and unacknowledged with {len(inc.firing)} "
+                                          f"firing alert(s)"))
+    if changes:
+        inc.dirty = True
+    return changes
+
+
+def acknowledge(inc: Incident, who: str, now: datetime) -> list[Change]:
+    """Mark an open incident acknowledged by a person."""
+    if inc.status is not IncidentStatus.OPEN:
+        raise Conflict(f"incident #{inc.id} is {inc.status.value}, not open")
+    inc.status, inc.acked_at, inc.acked_by, inc.dirty = IncidentStatus.ACKNOWLEDGED, now, who, True
+    return [Change("acknowledged", f"acknowledged by {who}")]
+
+
+def resolve(inc: Incident, who: str, now: datetime) -> list[Change]:
+    """Resolve an incident by hand, whatever its alerts say."""
+    if inc.status is IncidentStatus.RESOLVED:
+        raise Conflict(f"incident #{inc.id} is already resolved")
+    inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.RESOLVED, now, who
+    inc.resolve_due_at, inc.dirty = None, True
+    return [Change("resolved", f"resolved by {who}")]
+
+
+def snooze(inc: Incident, seconds: int, who: str, now: datetime, cfg: AlertsConfig) -> list[Change]:
+    """Mute thread notifications of an incident for one of the configured durations."""
+    if seconds not in cfg.snooze_choices_s:
+        raise InvalidInput(f"snooze of {seconds}s is not offered",
+                           hint=f"choose one of {cfg.snooze_choices_s} seconds")
+    if not inc.is_open:
+        raise Conflict(f"incident #{inc.id} is resolved; nothing to snooze")
+    inc.snoozed_until, inc.dirty = now + timedelta(seconds=seconds), True
+    return [Change("snoozed", f"snoozed by {who} until {inc.snoozed_until:%H:%M} UTC")]

@@ -1,0 +1,75 @@
+"""Turn incidents and notify decisions into Notices for the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.alerts.config import AlertsConfig
+from engine.alerts.lifecycle import Change
+from engine.alerts.notify import NotifyDecision
+from engine.alerts.types import AlertState, Incident
+from engine.notices import Notice
+
+MAX_THREAD_ALERTS = 20  # a thread reply lists at most this many alerts; the rest are counted
+
+# action_ids of the incident message's buttons (templates/slack/alerts/incident.json.j2)
+ACK, RESOLVE, SILENCE, UNSILENCE = "alerts.ack", "alerts.resolve", "alerts.silence", "alerts.unsilence"
+SNOOZE_PREFIX = "alerts.snooze."  # followed by the seconds, e.g. alerts.snooze.900
+
+
+def message_key(incident_id: int) -> str:
+    """Return the outbox key of an incident's one living message."""
+    return f"incident:{incident_id}"
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
+    """Return the JSON-serializable facts the incident message template shows."""
+    return {
+        "id": inc.id, "title": inc.title, "severity": inc.severity or "unknown",
+        "status": inc.status.value, "alert_count": inc.alert_count, "firing_count": len(inc.firing),
+        "services": list(inc.services), "alertnames": list(inc.alertnames),
+        "opened_at": _iso(inc.opened_at), "acked_at": _iso(inc.acked_at), "acked_by": inc.acked_by,
+        "resolved_at": _iso(inc.resolved_at), "resolved_by": inc.resolved_by,
+        "resolve_due_at": _iso(inc.resolve_due_at), "snoozed_until": _iso(inc.snoozed_until),
+        "reopen_count": inc.reopen_count, "flaps": inc.flaps, "silences": list(inc.silences),
+        "snooze_choices_s": list(cfg.snooze_choices_s),
+    }
+
+
+def alert_line(st: AlertState) -> dict[str, Any]:
+    """Return one alert as the thread reply lists it."""
+    return {"fingerprint": st.fingerprint, "alertname": st.labels.get("alertname", ""),
+            "status": st.status.value, "summary": st.annotations.get("summary", ""),
+            "labels": {k: v for k, v in sorted(st.labels.items()) if k != "alertname"},
+            "starts_at": _iso(st.starts_at), "inhibited_by": st.inhibited_by}
+
+
+def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change],
+                  members: list[AlertState], cfg: AlertsConfig, now: datetime) -> list[Notice]:
+    """Return the notices a decision calls for and record the notification on the incident."""
+    out: list[Notice] = []
+    key = message_key(inc.id)
+    if decision.message in ("post", "edit"):
+        out.append(Notice(key=key, channel=inc.channel, template="alerts/incident",
+                          context=incident_context(inc, cfg)))
+    if decision.message == "post":
+        inc.posted, inc.last_notified_at = True, now
+    if decision.thread:
+        inc.thread_seq += 1
+        inc.last_notified_at = now
+        shown = members[:MAX_THREAD_ALERTS]
+        out.append(Notice(
+            key=f"{key}:update:{inc.thread_seq}", channel=inc.channel, thread_key=key,
+            template="alerts/incident_update",
+            context={"incident": incident_context(inc, cfg), "at": _iso(now),
+                     "changes": [{"kind": c.kind, "text": c.text} for c in changes],
+                     "alerts": [alert_line(a) for a in shown],
+                     "more_alerts": max(0, len(members) - len(shown))}))
+    inc.next_due_at = decision.next_due_at
+    inc.dirty = True
+    return out

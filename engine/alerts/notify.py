@@ -1,0 +1,60 @@
+"""Notify stage: decide whether an incident's changes post, edit, add a thread reply, or stay silent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.alerts.config import AlertsConfig
+from engine.alerts.lifecycle import Change
+from engine.alerts.types import Incident, IncidentStatus
+
+# People's own actions are always echoed in the thread, snoozed or not: they are the record.
+_HUMAN = frozenset({"acknowledged", "resolved", "snoozed", "silenced"})
+# Changes that alter nothing on the message itself.
+_INVISIBLE = frozenset({"flap"})
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyDecision:
+    """What to send for an incident: message post/edit/none, a thread reply or not, and why."""
+
+    message: str  # post | edit | none
+    thread: bool
+    name: str
+    reason: str
+    next_due_at: datetime | None
+
+
+def next_due(inc: Incident, cfg: AlertsConfig) -> datetime | None:
+    """Return when the incident will next be notified about without new alerts."""
+    times = [t for t in (inc.resolve_due_at, inc.snoozed_until) if t]
+    if inc.status is IncidentStatus.OPEN and not inc.snoozed_until:
+        times.append((inc.last_notified_at or inc.opened_at) + timedelta(seconds=cfg.repeat_interval_s))
+    return min(times) if times else None
+
+
+def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: AlertsConfig) -> NotifyDecision:
+    """Weigh an incident's changes into one notification decision with a named reason."""
+    due = next_due(inc, cfg)
+    if not inc.posted:
+        if not inc.is_open:
+            return NotifyDecision("none", False, "never_posted", "resolved before it was posted", None)
+        return NotifyDecision("post", False, "new_incident", "new incident: first message", due)
+    visible = [c for c in changes if c.kind not in _INVISIBLE]
+    if not visible:
+        kinds = ", ".join(sorted({c.kind for c in changes})) or "nothing"
+        return NotifyDecision("none", False, "no_visible_change",
+                              f"nothing a reader would see changed ({kinds})", due)
+    meaningful = [c for c in visible if c.meaningful]
+    human = [c for c in visible if c.kind in _HUMAN]
+    snoozed = inc.snoozed_until is not None and inc.snoozed_until > now
+    if snoozed and not human:
+        return NotifyDecision("edit", False, "snoozed",
+                              f"snoozed until {inc.snoozed_until:%H:%M} UTC: message edited, "
+                              f"no thread reply", due)
+    if meaningful:
+        what = "; ".join(c.text for c in meaningful[:3])
+        return NotifyDecision("edit", True, "meaningful_change", f"meaningful change: {what}", due)
+    what = "; ".join(c.text for c in visible[:3])
+    return NotifyDecision("edit", False, "minor_change", f"message edited in place: {what}", due)

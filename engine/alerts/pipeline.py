@@ -1,0 +1,90 @@
+"""The alert pipeline as a chain of pure stages over in-memory state: dedup -> group -> lifecycle."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.alerts import lifecycle
+from engine.alerts.config import AlertsConfig
+from engine.alerts.dedup import FIRES, Dedup, apply_dedup, decide_dedup
+from engine.alerts.grouping import choose_incident
+from engine.alerts.lifecycle import Change
+from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
+
+
+@dataclass
+class PipelineState:
+    """What the stages read and change: the batch's fingerprints and the candidate incidents."""
+
+    alerts: dict[str, AlertState]
+    incidents: dict[int, Incident]
+    next_temp_id: int = -1
+
+
+@dataclass
+class Outcome:
+    """What one batch did: decisions to store and per-incident changes to notify about."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    changes: dict[int, list[Change]] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)
+
+    def note(self, inc: Incident, changes: list[Change]) -> None:
+        """Record changes against an incident (an empty list still marks it touched)."""
+        self.changes.setdefault(inc.id, []).extend(changes)
+
+
+def _group(state: PipelineState, ev: AlertEvent, st: AlertState, cfg: AlertsConfig,
+           now: datetime, out: Outcome) -> None:
+    cands = list(state.incidents.values())
+    g = choose_incident(ev, st, cands, cfg, now)
+    if g.incident is None:
+        inc = lifecycle.new_incident(state.next_temp_id, ev, cfg, now)
+        state.next_temp_id -= 1
+        state.incidents[inc.id] = inc
+        changes = [Change("opened", f"opened by {ev.alertname}")]
+    else:
+        inc, changes = g.incident, []
+    changes += lifecycle.join(inc, st, ev, cfg, now, g.inhibited_by)
+    stage = "inhibit" if g.inhibited_by else "group"
+    out.decisions.append(Decision(stage, g.name, g.reason, ev.fingerprint, inc.id))
+    out.counts[f"group.{g.name}"] += 1
+    out.note(inc, changes)
+
+
+def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEvent],
+            cfg: AlertsConfig, now: datetime) -> Outcome:
+    """Run every event of a batch through dedup, grouping and lifecycle, in order."""
+    out = Outcome()
+    for ev in events:
+        prev = state.alerts.get(ev.fingerprint)
+        d = decide_dedup(prev, ev, now, cfg.flap_window_s)
+        st = apply_dedup(prev, ev, d, now)
+        state.alerts[ev.fingerprint] = st
+        out.counts[f"dedup.{d.kind.value}"] += 1
+        inc = state.incidents.get(st.incident_id) if st.incident_id is not None else None
+        if d.kind is Dedup.REPEAT:
+            continue  # the commonest case by far: count it, store nothing else
+        out.decisions.append(Decision("dedup", d.kind.value, d.reason, ev.fingerprint, st.incident_id))
+        if d.kind in FIRES:
+            if d.kind is Dedup.FLAP and inc is not None:
+                inc.flaps += 1
+                out.note(inc, [Change("flap", d.reason)])
+            _group(state, ev, st, cfg, now, out)
+        elif d.kind is Dedup.RESOLVED and inc is not None:
+            out.note(inc, lifecycle.alert_resolved(inc, st, cfg, now))
+    return out
+
+
+def tick(state: PipelineState, cfg: AlertsConfig, now: datetime) -> Outcome:
+    """Apply time-driven transitions to every loaded incident."""
+    out = Outcome()
+    for inc in state.incidents.values():
+        changes = lifecycle.tick(inc, cfg, now)
+        if changes:
+            out.note(inc, changes)
+            for c in changes:
+                out.decisions.append(Decision("lifecycle", c.kind, c.text, None, inc.id))
+    return out

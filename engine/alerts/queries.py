@@ -1,0 +1,135 @@
+"""Read side of alerts: incident lists, one incident, `/ops why` and `/ops stats`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import desc, select
+
+from engine.alerts import repo
+from engine.alerts.config import AlertsConfig
+from engine.alerts.types import AlertState, Incident, IncidentStatus
+from engine.clock import Clock, utc
+from engine.errors import InvalidInput, NotFound
+from engine.store.db import Database
+
+A, I, D = repo.A, repo.I, repo.D
+
+
+@dataclass
+class IncidentDetail:
+    """An incident with its member alerts and its latest decisions."""
+
+    incident: Incident
+    alerts: list[AlertState]
+    decisions: list[dict]
+
+
+@dataclass
+class WhyAnswer:
+    """Which decisions applied to an alert or incident, and when it is next due."""
+
+    subject: str
+    decisions: list[dict]
+    next_due_at: datetime | None
+    state: dict = field(default_factory=dict)
+
+
+@dataclass
+class Stats:
+    """Alert-handling figures over a period."""
+
+    days: int
+    alerts_in: int
+    distinct_alerts: int
+    incidents: int
+    compression: float
+    mtta_s: float | None
+    mttr_s: float | None
+    noisiest: list[tuple[str, int]]
+
+
+def _decision(r) -> dict:  # noqa: ANN001 - a Row
+    return {"at": utc(r.at).isoformat(), "stage": r.stage, "name": r.name, "reason": r.reason,
+            "fingerprint": r.fingerprint, "incident_id": r.incident_id, "actor": r.actor,
+            "next_due_at": utc(r.next_due_at).isoformat() if r.next_due_at else None}
+
+
+class AlertQueries:
+    """Answers questions about alerts from the store."""
+
+    def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock) -> None:
+        self.db, self.cfg, self.clock = db, cfg, clock
+
+    async def incidents(self, which: str = "open", limit: int = 20) -> list[Incident]:
+        """Return open (or all) incidents, newest first."""
+        if which not in ("open", "all"):
+            raise InvalidInput(f"unknown incident filter {which!r}", hint="use `open` or `all`")
+        q = select(I).order_by(desc(I.c.id)).limit(limit)
+        if which == "open":
+            q = q.where(I.c.status != IncidentStatus.RESOLVED.value)
+        async with self.db.session() as s:
+            return [repo.incident_from_row(r) for r in (await s.execute(q)).all()]
+
+    async def incident(self, incident_id: int, decisions: int = 15) -> IncidentDetail:
+        """Return one incident with its alerts and recent decisions, or raise NotFound."""
+        async with self.db.session() as s:
+            inc = await repo.load_incident(s, incident_id)
+            if inc is None:
+                raise NotFound(f"incident #{incident_id} does not exist", hint="see /ops incidents all")
+            rows = (await s.execute(select(A).where(A.c.incident_id == incident_id)
+                                    .order_by(A.c.first_seen_at).limit(200))).all()
+            ds = (await s.execute(select(D).where(D.c.incident_id == incident_id)
+                                  .order_by(desc(D.c.id)).limit(decisions))).all()
+        return IncidentDetail(inc, [repo.state_from_row(r) for r in rows], [_decision(r) for r in ds])
+
+    async def why(self, target: str) -> WhyAnswer:
+        """Explain the decisions behind an incident id (`42`, `#42`) or an alert fingerprint."""
+        t = target.strip().lstrip("#")
+        if t.isdigit():
+            d = await self.incident(int(t), decisions=12)
+            inc = d.incident
+            return WhyAnswer(f"incident #{inc.id}", d.decisions, inc.next_due_at, {
+                "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until
+                else None, "silences": inc.silences, "resolve_due_at": inc.resolve_due_at.isoformat()
+                if inc.resolve_due_at else None})
+        async with self.db.session() as s:
+            row = (await s.execute(select(A).where(A.c.fingerprint == t))).first()
+            if row is None:
+                raise NotFound(f"no alert with fingerprint {t!r}", hint="fingerprints are shown in the incident thread")
+            ds = (await s.execute(select(D).where(D.c.fingerprint == t).order_by(desc(D.c.id)).limit(8))).all()
+            inc = await repo.load_incident(s, row.incident_id) if row.incident_id else None
+            nd = (await s.execute(select(D).where(D.c.incident_id == row.incident_id, D.c.stage == "notify")
+                                  .order_by(desc(D.c.id)).limit(1))).all() if inc else []
+        st = repo.state_from_row(row)
+        decisions = [{"at": st.last_seen_at.isoformat(), "stage": "dedup", "name": st.last_decision,
+                      "reason": f"latest delivery: {st.last_reason} ({st.deliveries} deliveries, "
+                                f"{st.flaps} flaps, {st.repeat_resolves} repeated resolves)",
+                      "fingerprint": t, "incident_id": st.incident_id, "actor": None, "next_due_at": None}]
+        decisions += [_decision(r) for r in ds] + [_decision(r) for r in nd]
+        return WhyAnswer(f"alert {t}", decisions, inc.next_due_at if inc else None, {
+            "status": st.status.value, "incident_id": st.incident_id, "inhibited_by": st.inhibited_by,
+            "snoozed_until": inc.snoozed_until.isoformat() if inc and inc.snoozed_until else None,
+            "silences": inc.silences if inc else []})
+
+    async def stats(self, days: int = 7) -> Stats:
+        """Return alerts in, incidents out, compression, MTTA, MTTR and the noisiest alerts."""
+        if not 1 <= days <= 365:
+            raise InvalidInput("days must be between 1 and 365")
+        since = self.clock.now() - timedelta(days=days)
+        async with self.db.session() as s:
+            arows = (await s.execute(select(A.c.alertname, A.c.deliveries).where(A.c.last_seen_at >= since))).all()
+            irows = (await s.execute(select(I.c.opened_at, I.c.acked_at, I.c.resolved_at)
+                                     .where(I.c.opened_at >= since))).all()
+        noisy: Counter = Counter()
+        for name, n in arows:
+            noisy[name] += n
+        acks = [(utc(r.acked_at) - utc(r.opened_at)).total_seconds() for r in irows if r.acked_at]
+        fixes = [(utc(r.resolved_at) - utc(r.opened_at)).total_seconds() for r in irows if r.resolved_at]
+        distinct = len(arows)
+        return Stats(days, sum(noisy.values()), distinct, len(irows),
+                     1 - len(irows) / distinct if distinct else 0.0,
+                     sum(acks) / len(acks) if acks else None, sum(fixes) / len(fixes) if fixes else None,
+                     noisy.most_common(5))

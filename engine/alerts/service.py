@@ -1,0 +1,138 @@
+"""The alerts feature facade: ingest, people's actions on incidents, and silences."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Callable
+
+from engine.actor import Actor
+from engine.alerts import lifecycle, repo
+from engine.alerts.config import AlertsConfig
+from engine.alerts.fingerprint import sha256_hex
+from engine.alerts.ingest import AlertIngest, IngestResult
+from engine.alerts.lifecycle import Change
+from engine.alerts.pipeline import PipelineState
+from engine.alerts.ports import Matcher, SilencePort
+from engine.alerts.queries import AlertQueries
+from engine.alerts.store import EmitFn
+from engine.alerts.types import Incident
+from engine.clock import Clock
+from engine.errors import Conflict, InvalidInput, NotFound, Unavailable
+from engine.store.db import Database
+
+
+def silence_matchers(inc: Incident, alerts: list, service_label: str) -> list[Matcher]:
+    """Return matchers covering an incident's alerts: its alertnames and, if known, its services."""
+    names = sorted({a.labels.get("alertname", "") for a in alerts} or set(inc.alertnames))
+    out = [Matcher("alertname", names[0]) if len(names) == 1 else
+           Matcher("alertname", "|".join(re.escape(n) for n in names), is_regex=True)]
+    services = sorted({a.labels[service_label] for a in alerts if service_label in a.labels})
+    if services:
+        out.append(Matcher(service_label, services[0]) if len(services) == 1 else
+                   Matcher(service_label, "|".join(re.escape(s) for s in services), is_regex=True))
+    return out
+
+
+class AlertService:
+    """What the bot calls for alerts: every method re-reads state and checks it."""
+
+    def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
+                 silences: SilencePort | None = None, hasher: Callable[[bytes], str] = sha256_hex) -> None:
+        self.cfg, self.clock, self.silences = cfg, clock, silences
+        self.ingest = AlertIngest(db, cfg, clock, emit, hasher)
+        self.store = self.ingest.store
+        self.queries = AlertQueries(db, cfg, clock)
+
+    async def aclose(self) -> None:
+        """Close the Alertmanager client, if any."""
+        closer = getattr(self.silences, "aclose", None)
+        if closer is not None:
+            await closer()
+
+    async def receive(self, kind: str, body: bytes) -> IngestResult:
+        """Ingest one webhook body (see AlertIngest.receive)."""
+        return await self.ingest.receive(kind, body)
+
+    async def tick(self, now=None) -> None:  # noqa: ANN001 - scheduler passes a datetime
+        """Run the periodic job: retries, cool-down resolves, snooze ends, reminders."""
+        await self.ingest.tick(now)
+
+    async def _act(self, incident_id: int, actor: Actor,
+                   fn: Callable[[Incident], list[Change]]) -> Incident:
+        async with self.store.locked() as s:
+            now = self.clock.now()
+            incidents = await self.store.candidates(s, now)
+            inc = incidents.get(incident_id) or await repo.load_incident(s, incident_id)
+            if inc is None:
+                raise NotFound(f"incident #{incident_id} does not exist", hint="see /ops incidents all")
+            changes = fn(inc)
+            alerts = await self.store.alerts_for(s, inc.firing)
+            state = PipelineState(alerts, {inc.id: inc})
+            await self.store.apply_changes(s, state, inc.id, changes, now, actor.user_id)
+            return inc
+
+    async def acknowledge(self, incident_id: int, actor: Actor) -> Incident:
+        """Acknowledge an open incident."""
+        return await self._act(incident_id, actor,
+                               lambda inc: lifecycle.acknowledge(inc, actor.name or actor.user_id, self.clock.now()))
+
+    async def resolve(self, incident_id: int, actor: Actor) -> Incident:
+        """Resolve an incident by hand."""
+        return await self._act(incident_id, actor,
+                               lambda inc: lifecycle.resolve(inc, actor.name or actor.user_id, self.clock.now()))
+
+    async def snooze(self, incident_id: int, seconds: int, actor: Actor) -> Incident:
+        """Mute an incident's thread notifications for one of the offered durations."""
+        return await self._act(incident_id, actor, lambda inc: lifecycle.snooze(
+            inc, seconds, actor.name or actor.user_id, self.clock.now(), self.cfg))
+
+    async def silence(self, incident_id: int, actor: Actor, hours: float = 2.0) -> str:
+        """Create an Alertmanager silence for an incident's alerts; return its id."""
+        if self.silences is None:
+            raise Unavailable("no Alertmanager is configured", hint="set alerts.alertmanager_url")
+        detail = await self.queries.incident(incident_id)
+        inc, alerts = detail.incident, detail.alerts
+        if not inc.is_open:
+            raise Conflict(f"incident #{incident_id} is resolved; nothing to silence")
+        am_alerts = [a for a in alerts if a.source == "alertmanager"]
+        if not am_alerts:
+            raise InvalidInput(f"incident #{incident_id} has no Alertmanager alerts to silence")
+        matchers = silence_matchers(inc, am_alerts, self.cfg.service_label)
+        now = self.clock.now()
+        who = f"{actor.name or actor.user_id} ({actor.user_id}) via Opsbot"
+        sid = await self.silences.create_silence(matchers, now, now + timedelta(hours=hours), who,
+                                                 f"Opsbot incident #{incident_id}: {inc.title}")
+        shown = ", ".join(f"{m.name}{'=~' if m.is_regex else '='}\"{m.value}\"" for m in matchers)
+
+        def record(i: Incident) -> list[Change]:
+            i.silences.append(sid)
+            i.dirty = True
+            return [Change("silenced", f"silenced in Alertmanager by {actor.name or actor.user_id} for "
+                                       f"{hours:g}h: {shown} (silence {sid})")]
+        await self._act(incident_id, actor, record)
+        return sid
+
+    async def expire_silence(self, incident_id: int, silence_id: str, actor: Actor) -> None:
+        """Expire a silence Opsbot created for an incident."""
+        if self.silences is None:
+            raise Unavailable("no Alertmanager is configured", hint="set alerts.alertmanager_url")
+        inc = (await self.queries.incident(incident_id)).incident
+        if silence_id not in inc.silences:
+            raise NotFound(f"silence {silence_id} was not created for incident #{incident_id}")
+        await self.silences.expire_silence(silence_id)
+
+        def record(i: Incident) -> list[Change]:
+            i.silences = [x for x in i.silences if x != silence_id]
+            i.dirty = True
+            return [Change("silenced", f"silence {silence_id} expired by {actor.name or actor.user_id}")]
+        await self._act(incident_id, actor, record)
+
+
+def build_alert_service(db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn) -> AlertService:
+    """Build the alert service with a real Alertmanager client when one is configured."""
+    from engine.adapters.alertmanager import AlertmanagerClient
+
+    silences = (AlertmanagerClient(cfg.alertmanager_url, timeout_s=cfg.alertmanager_timeout_s)
+                if cfg.alertmanager_url else None)
+    return AlertService(db, cfg, clock, emit, silences)

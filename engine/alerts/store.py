@@ -1,0 +1,130 @@
+"""Serialized access to alert state: one writer at a time across replicas and processes."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import AsyncIterator, Awaitable, Callable, Iterable
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from engine.alerts import repo
+from engine.alerts.config import AlertsConfig
+from engine.alerts.lifecycle import Change
+from engine.alerts.messages import build_notices
+from engine.alerts.notify import decide_notice
+from engine.alerts.pipeline import Outcome, PipelineState
+from engine.alerts.tables import AlertsGeneration
+from engine.alerts.types import AlertState, Decision, Incident
+from engine.notices import Notice
+from engine.store.db import Database
+
+EmitFn = Callable[[AsyncSession, Notice, datetime], Awaitable[None]]
+G = AlertsGeneration.__table__
+MAX_CACHED_ALERTS = 200_000
+
+
+class AlertStore:
+    """Serializes writers and keeps the state this replica last wrote cached in memory.
+
+    Grouping reads every open incident, so correctness needs one writer at a time. Every
+    writer bumps the single `alerts_generation` row first: that row lock serializes writers
+    across replicas on PostgreSQL and takes SQLite's write lock before any read (a later
+    read-then-write upgrade could fail). The counter also tells a replica whether anyone else
+    wrote since its own last write; if not, its cached alerts and incidents are current and
+    the batch needs no state reads at all.
+    """
+
+    def __init__(self, db: Database, cfg: AlertsConfig, emit: EmitFn) -> None:
+        self.db = db
+        self.cfg = cfg
+        self.emit = emit
+        self._lock = asyncio.Lock()  # in-process queue: cheaper than contending on the row lock
+        self._gen: int | None = None
+        self.alerts: dict[str, AlertState] = {}
+        self.incidents: dict[int, Incident] | None = None
+
+    def invalidate(self) -> None:
+        """Forget cached state (after a failed transaction the objects may be half-changed)."""
+        self._gen, self.incidents = None, None
+        self.alerts.clear()
+
+    async def _bump(self, s: AsyncSession) -> int:
+        stmt = update(G).where(G.c.id == 1).values(value=G.c.value + 1).returning(G.c.value)
+        gen = (await s.execute(stmt)).scalar_one_or_none()
+        if gen is None:
+            ins = (postgresql if self.db.dialect == "postgresql" else sqlite).insert(G)
+            await s.execute(ins.values(id=1, value=0).on_conflict_do_nothing(index_elements=[G.c.id]))
+            gen = (await s.execute(stmt)).scalar_one()
+        return gen
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[AsyncSession]:
+        """Yield a session holding the alerts write lock until commit or rollback."""
+        async with self._lock:
+            try:
+                async with self.db.session() as s:
+                    gen = await self._bump(s)
+                    if self._gen is None or gen != self._gen + 1:
+                        self.invalidate()  # another replica wrote in between
+                    self._gen = gen
+                    yield s
+            except BaseException:
+                self.invalidate()
+                raise
+
+    async def candidates(self, s: AsyncSession, now: datetime) -> dict[int, Incident]:
+        """Return open and recently resolved incidents (cached while this replica is the writer)."""
+        if self.incidents is None:
+            self.incidents = await repo.load_candidates(s, now, self.cfg.reopen_window_s)
+        else:
+            horizon = now - timedelta(seconds=self.cfg.reopen_window_s)
+            for i in [i for i, inc in self.incidents.items()
+                      if not inc.is_open and inc.resolved_at and inc.resolved_at < horizon]:
+                del self.incidents[i]
+        return self.incidents
+
+    async def alerts_for(self, s: AsyncSession, fingerprints: Iterable[str]) -> dict[str, AlertState]:
+        """Return stored states of the given fingerprints, reading only those not cached."""
+        fps = set(fingerprints)
+        missing = [fp for fp in fps if fp not in self.alerts]
+        if missing:
+            if len(self.alerts) > MAX_CACHED_ALERTS:
+                self.alerts.clear()
+                missing = list(fps)
+            self.alerts.update(await repo.load_alerts(s, missing))
+        return {fp: self.alerts[fp] for fp in fps if fp in self.alerts}
+
+    async def commit_outcome(self, s: AsyncSession, state: PipelineState, out: Outcome,
+                             now: datetime, actor: str | None = None) -> dict[int, int]:
+        """Persist state, decide and emit notices per touched incident; return the id remap."""
+        new = [i for i in state.incidents.values() if i.id < 0]
+        remap = await repo.insert_incidents(s, new)
+        for temp, real in remap.items():
+            state.incidents[real] = state.incidents.pop(temp)
+        for st in state.alerts.values():
+            if st.incident_id in remap:
+                st.incident_id = remap[st.incident_id]
+        decisions = list(out.decisions)
+        for inc_id, changes in out.changes.items():
+            inc = state.incidents[remap.get(inc_id, inc_id)]
+            d = decide_notice(inc, changes, now, self.cfg)
+            members = [a for a in state.alerts.values() if a.incident_id == inc.id]
+            for notice in build_notices(inc, d, changes, members, self.cfg, now):
+                await self.emit(s, notice, now)
+            decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))
+        await repo.save(s, self.db.dialect, state.alerts.values(), state.incidents.values())
+        await repo.save_decisions(s, decisions, now, remap, actor)
+        self.alerts.update(state.alerts)
+        return remap
+
+    async def apply_changes(self, s: AsyncSession, state: PipelineState, inc_id: int,
+                            changes: list[Change], now: datetime, actor: str) -> None:
+        """Persist a person's action on one incident with its notices and decisions."""
+        out = Outcome()
+        out.note(state.incidents[inc_id], changes)
+        out.decisions.extend(Decision("lifecycle", c.kind, c.text, None, inc_id) for c in changes)
+        await self.commit_outcome(s, state, out, now, actor)

@@ -1,0 +1,124 @@
+"""SQL tables of the alert pipeline: raw batches, alerts, incidents and decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+
+def _dt(nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, **kw))
+
+
+class AlertBatch(SQLModel, table=True):
+    """A webhook body exactly as received, stored before the 2xx so a crash loses nothing."""
+
+    __tablename__ = "alerts_batch"
+    __table_args__ = (Index("ix_alerts_batch_pending", "processed_at"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    # sha256 of source + body: a retried delivery of the same body is recognized, not reprocessed.
+    digest: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    source: str = Field(sa_column=Column(String(64), nullable=False))
+    receiver: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    group_key: Optional[str] = Field(default=None, sa_column=Column(Text))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    alert_count: int = 0
+    deliveries: int = 1
+    received_at: datetime = _dt(False)
+    processed_at: Optional[datetime] = _dt()
+    error: Optional[str] = Field(default=None, sa_column=Column(String(500)))
+
+
+class AlertRow(SQLModel, table=True):
+    """The latest known state of one alert fingerprint."""
+
+    __tablename__ = "alerts_alert"
+    __table_args__ = (Index("ix_alerts_alert_incident", "incident_id"),)
+
+    fingerprint: str = Field(sa_column=Column(String(128), primary_key=True))
+    source: str = Field(sa_column=Column(String(64), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    alertname: str = Field(default="", sa_column=Column(String(200), nullable=False, index=True))
+    labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    annotations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    starts_at: datetime = _dt(False)
+    ends_at: Optional[datetime] = _dt()
+    first_seen_at: datetime = _dt(False)
+    last_seen_at: datetime = _dt(False)
+    resolved_at: Optional[datetime] = _dt()
+    group_key: Optional[str] = Field(default=None, sa_column=Column(Text))
+    incident_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger))
+    inhibited_by: Optional[str] = Field(default=None, sa_column=Column(String(128)))
+    deliveries: int = 1
+    flaps: int = 0
+    repeat_resolves: int = 0
+    last_decision: str = Field(default="", sa_column=Column(String(32), nullable=False))
+    last_reason: str = Field(default="", sa_column=Column(String(500), nullable=False))
+
+
+class IncidentRow(SQLModel, table=True):
+    """An incident: its lifecycle, what correlates into it, and its notification state."""
+
+    __tablename__ = "alerts_incident"
+    __table_args__ = (Index("ix_alerts_incident_status", "status", "resolved_at"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    title: str = Field(sa_column=Column(String(300), nullable=False))
+    severity: str = Field(default="", sa_column=Column(String(32), nullable=False))
+    channel: str = Field(sa_column=Column(String(80), nullable=False))
+    opened_at: datetime = _dt(False)
+    last_activity_at: datetime = _dt(False)
+    # Correlation memory, kept on the incident so grouping never scans member alerts.
+    group_keys: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    services: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    corr_keys: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    alertnames: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    firing: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    inhibitors: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    alert_count: int = 0
+    acked_at: Optional[datetime] = _dt()
+    acked_by: Optional[str] = Field(default=None, sa_column=Column(String(120)))
+    resolved_at: Optional[datetime] = _dt()
+    resolved_by: Optional[str] = Field(default=None, sa_column=Column(String(120)))
+    resolve_due_at: Optional[datetime] = _dt()
+    snoozed_until: Optional[datetime] = _dt()
+    reopen_count: int = 0
+    flaps: int = 0
+    posted: bool = False
+    last_notified_at: Optional[datetime] = _dt()
+    next_due_at: Optional[datetime] = _dt()
+    silences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    thread_seq: int = 0
+
+
+class DecisionRow(SQLModel, table=True):
+    """One stage decision with its reason: what `/ops why` answers from."""
+
+    __tablename__ = "alerts_decision"
+    __table_args__ = (Index("ix_alerts_decision_fp", "fingerprint", "id"),
+                      Index("ix_alerts_decision_incident", "incident_id", "id"))
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                             primary_key=True, autoincrement=True))
+    at: datetime = _dt(False)
+    stage: str = Field(sa_column=Column(String(16), nullable=False))
+    name: str = Field(sa_column=Column(String(32), nullable=False))
+    reason: str = Field(sa_column=Column(String(500), nullable=False))
+    fingerprint: Optional[str] = Field(default=None, sa_column=Column(String(128)))
+    incident_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger))
+    next_due_at: Optional[datetime] = _dt()
+    actor: Optional[str] = Field(default=None, sa_column=Column(String(120)))
+
+
+class AlertsGeneration(SQLModel, table=True):
+    """One row whose counter every alert-state writer bumps: the write lock and cache validator."""
+
+    __tablename__ = "alerts_generation"
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

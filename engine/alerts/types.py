@@ -1,0 +1,134 @@
+"""Typed values that flow between the alert pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Status(str, Enum):
+    """Whether an alert is firing or resolved."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class IncidentStatus(str, Enum):
+    """Where an incident is in its lifecycle."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """One delivery of one alert, validated and normalized."""
+
+    fingerprint: str
+    status: Status
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None  # None means "no end" (Go's zero time in Alertmanager)
+    source: str = "alertmanager"
+    group_key: str | None = None
+    generator_url: str = ""
+    # Label names Alertmanager grouped by (its groupLabels); None when the source did not say.
+    group_labels: frozenset[str] | None = None
+
+    @property
+    def alertname(self) -> str:
+        """Return the alertname label (or '' when absent)."""
+        return self.labels.get("alertname", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One validated webhook body: its alerts and where it came from."""
+
+    source: str
+    receiver: str
+    group_key: str | None
+    alerts: tuple[AlertEvent, ...]
+
+
+@dataclass(slots=True)
+class AlertState:
+    """What the store remembers about one fingerprint."""
+
+    fingerprint: str
+    status: Status
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    source: str = "alertmanager"
+    group_key: str | None = None
+    incident_id: int | None = None
+    inhibited_by: str | None = None
+    resolved_at: datetime | None = None
+    deliveries: int = 1
+    flaps: int = 0
+    repeat_resolves: int = 0
+    last_decision: str = ""
+    last_reason: str = ""
+    dirty: bool = True  # needs a full write
+    touched: int = 0  # repeat deliveries since the last write: a cheap counter update suffices
+
+
+@dataclass(slots=True)
+class Incident:
+    """A group of alerts that share one cause and one living Slack message."""
+
+    id: int  # negative until the store assigns a real id
+    status: IncidentStatus
+    title: str
+    severity: str
+    channel: str
+    opened_at: datetime
+    last_activity_at: datetime
+    # Correlation memory as key -> epoch seconds, so each rule's window runs from the moment
+    # its own evidence appeared, not from the incident's latest activity (which a long storm
+    # keeps fresh forever and would let it swallow everything).
+    group_keys: dict[str, float] = field(default_factory=dict)  # last time the group fired
+    services: dict[str, float] = field(default_factory=dict)  # first time the service fired
+    corr_keys: dict[str, float] = field(default_factory=dict)  # "rule|k=v" -> last fired
+    alertnames: list[str] = field(default_factory=list)
+    firing: dict[str, str] = field(default_factory=dict)  # firing fingerprint -> its group key
+    inhibitors: dict[str, str] = field(default_factory=dict)  # inhibit key -> firing source fp
+    alert_count: int = 0
+    acked_at: datetime | None = None
+    acked_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolve_due_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    reopen_count: int = 0
+    posted: bool = False
+    last_notified_at: datetime | None = None
+    next_due_at: datetime | None = None
+    silences: list[str] = field(default_factory=list)
+    thread_seq: int = 0
+    flaps: int = 0
+    dirty: bool = True
+
+    @property
+    def is_open(self) -> bool:
+        """Return True unless the incident is resolved."""
+        return self.status is not IncidentStatus.RESOLVED
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A stage's verdict with its named reason, stored for `/ops why`."""
+
+    stage: str  # dedup | group | inhibit | lifecycle | notify | snooze | silence
+    name: str
+    reason: str
+    fingerprint: str | None = None
+    incident_id: int | None = None
+    next_due_at: datetime | None = None

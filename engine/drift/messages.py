@@ -1,0 +1,103 @@
+"""What a drift check says in Slack: template contexts and the buttons' ids (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from engine.drift.describe import human_number, score_text
+from engine.drift.types import DriftReport
+
+# Button and modal ids; bot/ids.py re-exports these so engine and bot agree.
+SHOW_ALL, COMPARE, COMPARE_MODAL = "drift_show_all", "drift_compare", "drift_compare_modal"
+# Handled by other families: the models listener rolls back, the runbooks listener opens
+# its parameter modal (bot/listeners/runbooks.py OPEN_MODAL).
+ROLLBACK, RUN_RUNBOOK = "models_rollback", "runbook.open"
+
+MAX_QUALITY = 8
+LINES_PER_SECTION = 12
+
+
+def fingerprint(report: Optional[DriftReport], top: int, error: Optional[str] = None) -> str:
+    """Return what a scheduled check compares to the last one: the verdict and top drivers, or the error."""
+    if error is not None:
+        return json.dumps(["error", error])[:1000]
+    drift, names = report.fingerprint(top) if report is not None else (False, ())
+    return json.dumps([bool(drift), list(names)])[:1000]
+
+
+def pct(x: float) -> str:
+    """Format a share as a whole percentage."""
+    return f"{x * 100:.0f}%"
+
+
+def short_name(name: str) -> str:
+    """Return a file's last path component (messages stay short; errors keep the full path)."""
+    if "/" not in name or name.startswith("sql:"):
+        return name
+    return name.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or name
+
+
+def serving_text(versions: Optional[list[int]]) -> Optional[str]:
+    """Say which versions served: `v3`, or `v2 -> v3` when the alias moved in the window."""
+    if not versions:
+        return None
+    return " -> ".join(f"v{v}" for v in versions)
+
+
+def summary_context(*, model: str, check_id: int, report: DriftReport, window: str, top: int,
+                    trends: dict[str, list[float]], serving: Optional[list[int]], alias: str,
+                    trigger: str, checked_at: str, rollback_value: Optional[str] = None,
+                    runbook: Optional[str] = None) -> dict[str, Any]:
+    """Return the context of `drift/summary`: verdict, share, drivers with trends, quality, buttons."""
+    drivers = report.drivers(top)
+    quality = [q.message for q in report.quality]
+    buttons = [{"label": "Show all features", "action_id": SHOW_ALL, "value": str(check_id)},
+               {"label": "Compare another window", "action_id": COMPARE, "value": model}]
+    if report.n_drifted and rollback_value is not None:
+        buttons.append({"label": "Roll back model", "action_id": ROLLBACK, "value": rollback_value,
+                        "style": "danger", "confirm": {
+                            "title": "Roll back?", "confirm": "Roll back", "deny": "Cancel",
+                            "text": f"Return `{alias}` of {model} to its previous version (policy decides "
+                                    "whether it needs approval)."}})
+    if report.n_drifted and runbook:
+        buttons.append({"label": f"Run {runbook}", "action_id": RUN_RUNBOOK, "value": runbook})
+    return {
+        "model": model, "check_id": check_id, "dataset_drift": report.dataset_drift,
+        "n_drifted": report.n_drifted, "n_features": report.n_features,
+        "share": pct(report.share_drifted), "drift_share": pct(report.drift_share), "window": window,
+        "reference": short_name(report.reference.name), "reference_rows": _rows(report.reference.rows),
+        "current": short_name(report.current.name), "current_rows": _rows(report.current.rows),
+        "drivers": [{"name": f.name, "sentence": f.description, "trend": trends.get(f.name, [])}
+                    for f in drivers],
+        "more_drifted": max(0, report.n_drifted - len(drivers)),
+        "quality": quality[:MAX_QUALITY], "more_quality": max(0, len(quality) - MAX_QUALITY),
+        "serving": serving_text(serving), "alias": alias, "trigger": trigger, "checked_at": checked_at,
+        "buttons": buttons,
+    }
+
+
+def failure_context(*, model: str, message: str, hint: Optional[str], window: str, trigger: str) -> dict[str, Any]:
+    """Return the context of `drift/check_failed`: a check that could not run, and why."""
+    return {"model": model, "message": message, "hint": hint, "window": window, "trigger": trigger,
+            "buttons": [{"label": "Compare another window", "action_id": COMPARE, "value": model}]}
+
+
+def features_context(model: str, check_id: int, report: DriftReport, limit: int = 400) -> dict[str, Any]:
+    """Return the context of `drift/features`: one line per feature, in sections Slack accepts."""
+    lines = []
+    for f in report.ranked()[:limit]:
+        mark = ":red_circle:" if f.drifted else ":white_circle:"
+        lines.append(f"{mark} {f.description}  _({f.kind}, threshold "
+                     f"{score_text(f.method, f.threshold)}, effect {_effect(f.effect)})_")
+    sections = [lines[i:i + LINES_PER_SECTION] for i in range(0, len(lines), LINES_PER_SECTION)]
+    return {"model": model, "check_id": check_id, "n_features": report.n_features, "n_drifted": report.n_drifted,
+            "sections": ["\n".join(s) for s in sections], "more": max(0, len(report.features) - limit)}
+
+
+def _effect(x: Optional[float]) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
+
+
+def _rows(n: Optional[int]) -> str:
+    return "?" if n is None else human_number(float(n)) if n >= 10_000 else f"{n:,}"

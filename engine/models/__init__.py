@@ -1,0 +1,1 @@
+"""Model lifecycle: MLflow aliases moved behind gates, approvals and a history."""

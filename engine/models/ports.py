@@ -1,0 +1,81 @@
+"""The model registry port: what the model service needs from MLflow (or its twin)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable, Protocol
+
+from engine.errors import NotFound
+from engine.models.types import ModelVersion, RegisteredModel
+
+
+class ModelRegistry(Protocol):
+    """A model registry with aliases; every method may raise Unavailable or NotFound."""
+
+    uri: str
+
+    async def list_models(self) -> list[RegisteredModel]:
+        """Return every registered model with its aliases."""
+        ...
+
+    async def get_model(self, name: str) -> RegisteredModel:
+        """Return one model with its aliases."""
+        ...
+
+    async def list_versions(self, name: str) -> list[ModelVersion]:
+        """Return the versions of a model, newest first."""
+        ...
+
+    async def get_version(self, name: str, version: int) -> ModelVersion:
+        """Return one version of a model."""
+        ...
+
+    async def run_metrics(self, run_id: str) -> dict[str, float]:
+        """Return the latest value of each metric a run logged."""
+        ...
+
+    async def set_alias(self, name: str, alias: str, version: int) -> None:
+        """Point an alias at a version."""
+        ...
+
+    async def delete_alias(self, name: str, alias: str) -> None:
+        """Remove an alias from a model."""
+        ...
+
+    async def set_version_tag(self, name: str, version: int, key: str, value: str) -> None:
+        """Set one tag on a version."""
+        ...
+
+
+def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to n candidates that look like word, best first."""
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
+
+
+def model_not_found(name: str, known: Iterable[str]) -> NotFound:
+    """Build the NotFound for an unknown model, naming the closest known models."""
+    known = list(known)
+    near = closest(name, known)
+    hint = f"did you mean {', '.join(near)}?" if near else (
+        f"known models: {', '.join(sorted(known)[:10])}" if known else "the registry has no models")
+    return NotFound(f"model `{name}` is not registered", hint=hint)
+
+
+def version_not_found(name: str, version: int | str, known: Iterable[int]) -> NotFound:
+    """Build the NotFound for an unknown version, naming the closest existing versions."""
+    nums = sorted(set(known))
+    try:
+        target = int(version)
+        near = sorted(nums, key=lambda v: (abs(v - target), -v))[:3]
+    except ValueError:
+        near = nums[-3:]
+    hint = f"closest versions: {', '.join(str(v) for v in sorted(near))}" if near else "it has no versions"
+    return NotFound(f"model `{name}` has no version {version}", hint=hint)
+
+
+def alias_not_found(name: str, alias: str, known: Iterable[str]) -> NotFound:
+    """Build the NotFound for an alias a model does not have."""
+    known = list(known)
+    near = closest(alias, known) or sorted(known)
+    hint = f"its aliases: {', '.join(near)}" if near else "it has no aliases"
+    return NotFound(f"model `{name}` has no alias `{alias}`", hint=hint)

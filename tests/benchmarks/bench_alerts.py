@@ -1,0 +1,271 @@
+"""Sustained alert ingest and p99 webhook latency: Opsbot vs Alertmanager's POST /api/v2/alerts.
+
+Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--seconds 8] [--concurrency 8]
+Opsbot runs in its own process (aiohttp + the real pipeline, every batch stored durably before
+the 200) on SQLite, then on PostgreSQL; Alertmanager is Debian's binary. Same client, same bodies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+TOKEN = "bench-token"
+
+from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
+
+
+def free_port() -> int:
+    """Return a free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_batches(n: int, seed: int = 1) -> list[list[dict]]:
+    """Return n batches of 100 alerts: one service group each, ~5% flipping status per batch."""
+    rng = random.Random(seed)
+    base = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    state: dict[tuple[int, int], tuple[str, datetime]] = {}
+    out = []
+    for b in range(n):
+        svc = rng.randrange(100)
+        t = base + timedelta(seconds=b)
+        alerts = []
+        for i in range(100):
+            status, start = state.get((svc, i), ("firing", t))
+            if rng.random() < 0.05:
+                status, start = ("resolved", start) if status == "firing" else ("firing", t)
+            state[(svc, i)] = (status, start)
+            alerts.append({"labels": {"alertname": f"Alert{i % 7}", "service": f"svc-{svc}",
+                                      "instance": f"svc-{svc}-{i}:9100", "severity": "warning"},
+                           "annotations": {"summary": f"alert {i} on svc-{svc}"},
+                           "startsAt": start.isoformat().replace("+00:00", "Z"),
+                           "endsAt": (t.isoformat().replace("+00:00", "Z") if status == "resolved"
+                                      else "0001-01-01T00:00:00Z"),
+                           "generatorURL": "http://prometheus:9090/graph", "status": status})
+        out.append(alerts)
+    return out
+
+
+def webhook_body(alerts: list[dict]) -> bytes:
+    """Wrap alerts as an Alertmanager v4 webhook body."""
+    svc = alerts[0]["labels"]["service"]
+    # Alertmanager puts each alert's fingerprint in the webhook; so does this body.
+    alerts = [dict(a, fingerprint=fingerprint_of(a["labels"], frozenset())) for a in alerts]
+    return json.dumps({"receiver": "opsbot", "status": "firing", "alerts": alerts, "version": "4",
+                       "groupLabels": {"service": svc}, "commonLabels": {}, "commonAnnotations": {},
+                       "externalURL": "http://am:9093", "groupKey": f'{{}}:{{service="{svc}"}}',
+                       "truncatedAlerts": 0}).encode()
+
+
+def am_body(alerts: list[dict]) -> bytes:
+    """Return the same alerts as Alertmanager's POST /api/v2/alerts expects them."""
+    return json.dumps([{k: v for k, v in a.items() if k != "status" and not (k == "endsAt" and
+                        v.startswith("0001"))} for a in alerts]).encode()
+
+
+async def load(url: str, bodies: list[bytes], headers: dict[str, str], seconds: float,
+               concurrency: int) -> dict:
+    """POST bodies round-robin for `seconds` from `concurrency` workers; return rate and latencies."""
+    lat: list[float] = []
+    sent = 0
+    errors = 0
+    stop = time.perf_counter() + seconds
+    async with aiohttp.ClientSession() as http:
+        async def worker(k: int) -> None:
+            nonlocal sent, errors
+            i = k
+            while time.perf_counter() < stop:
+                body = bodies[i % len(bodies)]
+                i += concurrency
+                t0 = time.perf_counter()
+                async with http.post(url, data=body, headers=headers) as r:
+                    await r.read()
+                    if r.status >= 300:
+                        errors += 1
+                        continue
+                lat.append(time.perf_counter() - t0)
+                sent += 1
+        started = time.perf_counter()
+        await asyncio.gather(*[worker(k) for k in range(concurrency)])
+        elapsed = time.perf_counter() - started
+    lat.sort()
+    return {"alerts_per_s": sent * 100 / elapsed, "batches": sent, "errors": errors,
+            "p50_ms": 1000 * statistics.median(lat) if lat else None,
+            "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))] if lat else None}
+
+
+def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
+    """Start Debian's Alertmanager (gossip off) on a free port."""
+    port = free_port()
+    (tmp / "am.yml").write_text("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
+    proc = subprocess.Popen([shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager",
+                             f"--config.file={tmp / 'am.yml'}", "--cluster.listen-address=",
+                             f"--storage.path={tmp}", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_opsbot(db_url: str) -> tuple[subprocess.Popen, str]:
+    """Start the Opsbot webhook endpoint in its own process."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "serve", "--db", db_url, "--port", str(port)], cwd=ROOT)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+async def wait_up(url: str) -> None:
+    """Wait until a server answers on url."""
+    deadline = time.time() + 30
+    async with aiohttp.ClientSession() as http:
+        while time.time() < deadline:
+            try:
+                async with http.get(url) as r:
+                    await r.read()
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def serve(db_url: str, port: int) -> None:
+    """Run the real webhook handler over a fresh store (the benchmark's server process)."""
+    from aiohttp import web
+    from pydantic import SecretStr
+    from sqlmodel import SQLModel
+
+    import engine.alerts.tables  # noqa: F401
+    import engine.store.tables  # noqa: F401
+    from bot.metrics import Metrics
+    from bot.webhooks.alerts import AlertWebhooks
+    from engine.alerts.config import AlertsConfig
+    from engine.alerts.service import AlertService
+    from engine.clock import SystemClock
+    from engine.outbox import emit
+    from engine.store.db import Database
+
+    db = Database(db_url)
+    await db.run_sync(SQLModel.metadata.create_all)
+    svc = AlertService(db, AlertsConfig(), SystemClock(), emit)
+    app = web.Application(client_max_size=8 * 1024 * 1024)
+    app.add_routes(AlertWebhooks(svc, SecretStr(TOKEN), Metrics(), 4 * 1024 * 1024).routes())
+    app.add_routes([web.get("/ready", lambda r: web.Response(text="ok"))])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await asyncio.Event().wait()
+
+
+def pg_database() -> tuple[str, str]:
+    """Create a scratch PostgreSQL database; return (url, name)."""
+    import psycopg2
+
+    name = f"opsbot_bench_{uuid.uuid4().hex[:8]}"
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    conn.autocommit = True
+    conn.cursor().execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"postgresql://postgres@127.0.0.1:5432/{name}", name
+
+
+def drop_pg(name: str) -> None:
+    """Drop the scratch database."""
+    import psycopg2
+
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    conn.autocommit = True
+    conn.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+async def stored_alerts(db_url: str) -> tuple[int, int]:
+    """Return (batches stored, alert rows) to prove persistence."""
+    from sqlalchemy import text
+
+    from engine.store.db import Database
+
+    db = Database(db_url)
+    async with db.session() as s:
+        b = (await s.execute(text("SELECT count(*), coalesce(sum(alert_count), 0) FROM alerts_batch "
+                                  "WHERE processed_at IS NOT NULL"))).one()
+    await db.dispose()
+    return int(b[0]), int(b[1])
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    """Run both systems side by side and print the figures."""
+    batches = make_batches(2000)
+    wh = [webhook_body(a) for a in batches]
+    amb = [am_body(a) for a in batches]
+    hdr_bot = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    hdr_am = {"Content-Type": "application/json"}
+    print(f"# {len(batches)} distinct 100-alert batches, {args.seconds}s per run, "
+          f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        am, am_url = start_alertmanager(Path(tmp))
+        try:
+            await wait_up(f"{am_url}/-/ready")
+            for backend in args.backends:
+                if backend == "sqlite":
+                    url, pg_name = f"sqlite:///{tmp}/bench.db", None
+                else:
+                    url, pg_name = pg_database()
+                bot, bot_url = start_opsbot(url)
+                try:
+                    await wait_up(f"{bot_url}/ready")
+                    r_am = await load(f"{am_url}/api/v2/alerts", amb, hdr_am, args.seconds, args.concurrency)
+                    r_bot = await load(f"{bot_url}/webhooks/alertmanager", wh, hdr_bot, args.seconds,
+                                       args.concurrency)
+                    stored = await stored_alerts(url)
+                finally:
+                    bot.terminate()
+                    bot.wait()
+                    if pg_name:
+                        drop_pg(pg_name)
+                ratio = r_bot["alerts_per_s"] / r_am["alerts_per_s"]
+                print(f"\n## {backend}")
+                for name, r in (("alertmanager POST /api/v2/alerts", r_am), ("opsbot /webhooks/alertmanager", r_bot)):
+                    print(f"{name:36s} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:7.2f} ms  "
+                          f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}")
+                print(f"ratio opsbot/alertmanager             {ratio:.2f}x   "
+                      f"(stored and processed: {stored[0]} batches, {stored[1]} alerts)")
+        finally:
+            am.terminate()
+            am.wait()
+
+
+def main() -> None:
+    """Parse arguments and run the benchmark (or the server half of it)."""
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", nargs="?", default="bench", choices=["bench", "serve"])
+    p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    p.add_argument("--db")
+    p.add_argument("--port", type=int)
+    args = p.parse_args()
+    if args.mode == "serve":
+        asyncio.run(serve(args.db, args.port))
+    else:
+        asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""People's actions on incidents, silences, `/ops why` and `/ops stats` through the store."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.actor import Actor
+from engine.adapters.alertmanager import MemoryAlertmanager
+from engine.alerts.service import AlertService
+from engine.errors import Conflict, NotFound
+from engine.outbox import emit
+from engine.outbox_tables import OutboxItem
+from test_ha_and_retries import am_body
+
+ANN = Actor("U1", "ann")
+
+
+@pytest.fixture
+def service(db, cfg, clock):
+    """An alert service with the in-memory Alertmanager twin."""
+    return AlertService(db, cfg, clock, emit, MemoryAlertmanager(clock))
+
+
+async def _notices(db):
+    async with db.session() as s:
+        return (await s.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all()
+
+
+async def test_ack_snooze_resolve_with_thread_notes(service, db, clock):
+    await service.receive("alertmanager", am_body([("HighLatency", "checkout"), ("HighErrorRate", "checkout")]))
+    (inc,) = await service.queries.incidents("open")
+    clock.advance(60)
+    acked = await service.acknowledge(inc.id, ANN)
+    assert acked.status.value == "acknowledged" and acked.acked_by == "ann"
+    with pytest.raises(Conflict):
+        await service.acknowledge(inc.id, ANN)
+    await service.snooze(inc.id, 900, ANN)
+    await service.resolve(inc.id, ANN)
+    with pytest.raises(NotFound):
+        await service.resolve(999, ANN)
+    notes = await _notices(db)
+    keys = {n.key for n in notes if n.thread_key is None}
+    assert keys == {f"incident:{inc.id}"}
+    thread = [n.context["changes"][0]["kind"] for n in notes if n.thread_key]
+    assert thread == ["acknowledged", "snoozed", "resolved"]
+    stats = await service.queries.stats(7)
+    assert stats.incidents == 1 and stats.distinct_alerts == 2 and stats.mtta_s == 60
+
+
+async def test_silence_creates_and_expires_in_alertmanager(service, db):
+    await service.receive("alertmanager", am_body([("HighLatency", "checkout"), ("HighErrorRate", "checkout")]))
+    (inc,) = await service.queries.incidents("open")
+    sid = await service.silence(inc.id, ANN, hours=1)
+    (sil,) = await service.silences.list_silences()
+    assert sil.id == sid and "ann" in sil.created_by and sil.state == "active"
+    assert {(m.name, m.value) for m in sil.matchers} == {("alertname", "HighErrorRate|HighLatency"),
+                                                        ("service", "checkout")}
+    await service.expire_silence(inc.id, sid, ANN)
+    assert (await service.silences.list_silences())[0].state == "expired"
+    why = await service.queries.why(str(inc.id))
+    assert any(d["name"] == "silenced" for d in why.decisions)
+
+
+async def test_why_for_fingerprint_names_each_stage(service, clock):
+    body = am_body([("HighLatency", "checkout")])
+    await service.receive("alertmanager", body)
+    await service.receive("alertmanager", am_body([("HighLatency", "checkout")], url="http://am-1:9093"))
+    why = await service.queries.why("HighLatency-checkout")
+    stages = [d["stage"] for d in why.decisions]
+    assert why.decisions[0]["name"] == "repeat_delivery" and "2 deliveries" in why.decisions[0]["reason"]
+    assert {"dedup", "group", "notify"} <= set(stages) and why.next_due_at is not None
+    with pytest.raises(NotFound):
+        await service.queries.why("nope")

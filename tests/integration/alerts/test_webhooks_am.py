@@ -1,0 +1,162 @@
+"""The webhook endpoints over real HTTP, and a real Alertmanager delivering to them."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.metrics import Metrics
+from bot.webhooks.alerts import AlertWebhooks
+from tests.servers import start_alertmanager
+from engine.actor import Actor
+from engine.adapters.alertmanager import AlertmanagerClient
+from engine.alerts.config import AlertsConfig, Limits
+from engine.alerts.service import AlertService
+from engine.alerts.tables import IncidentRow
+from engine.clock import SystemClock
+from engine.outbox import emit
+from engine.outbox_tables import OutboxItem
+
+CAPTURE = Path(__file__).resolve().parents[2] / "fixtures" / "alerts" / "webhook-v4-firing-then-resolved.jsonl"
+TOKEN = "test-token"
+
+
+async def _serve(service: AlertService, metrics: Metrics, port: int = 0) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.add_routes(AlertWebhooks(service, SecretStr(TOKEN), metrics, 64 * 1024).routes())
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+@pytest.fixture
+async def served(db):
+    """The webhook app on a loopback port over the parametrized store."""
+    metrics = Metrics()
+    svc = AlertService(db, AlertsConfig(limits=Limits(max_body_bytes=64 * 1024)), SystemClock(), emit)
+    runner, url = await _serve(svc, metrics)
+    yield url, metrics, svc
+    await runner.cleanup()
+
+
+def _rejections(metrics: Metrics, reason: str) -> float:
+    return metrics.registry.get_sample_value("opsbot_webhook_rejections_total",
+                                             {"source": "alertmanager", "reason": reason}) or 0.0
+
+
+async def test_auth_and_validation_errors_name_the_problem(served):
+    url, metrics, _ = served
+    firing = CAPTURE.read_text().splitlines()[0].encode()
+    bearer = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    basic = {"Authorization": "Basic " + base64.b64encode(f"am:{TOKEN}".encode()).decode(),
+             "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http:
+        async def post(headers, body=firing, path="/webhooks/alertmanager"):
+            async with http.post(url + path, data=body, headers=headers) as r:
+                return r.status, await r.json()
+        assert (await post({"Content-Type": "application/json"}))[0] == 401
+        status, doc = await post({"Authorization": "Bearer nope", "Content-Type": "application/json"})
+        assert status == 401 and doc["message"] == "wrong webhook token"
+        status, doc = await post({"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"})
+        assert status == 415
+        status, doc = await post(bearer, body=b"{not json")
+        assert status == 400 and "not valid JSON" in doc["message"]
+        status, doc = await post(bearer, body=json.dumps({"version": "3"}).encode())
+        assert status == 400 and "version" in doc["message"]
+        status, doc = await post(bearer, body=b"{" + b" " * 70000 + b"}")
+        assert status == 413
+        status, doc = await post(basic)
+        assert status == 200 and doc["alerts"] == 1 and not doc["duplicate"]
+        status, doc = await post(bearer)
+        assert status == 200 and doc["duplicate"]
+        generic = {"source": "cron", "alerts": [{"labels": {"alertname": "BackupFailed"},
+                                                  "startsAt": "2026-11-27T12:00:00Z"}]}
+        status, doc = await post(bearer, json.dumps(generic).encode(), "/webhooks/alerts")
+        assert status == 200 and doc["alerts"] == 1
+    assert _rejections(metrics, "unauthorized") == 2
+    assert _rejections(metrics, "invalid_payload") == 2 and _rejections(metrics, "payload_too_large") == 1
+
+
+async def _wait_for(predicate, timeout: float = 20.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        value = await predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_real_alertmanager_fires_updates_resolves_and_silences(db, tmp_path):
+    from tests.servers import free_port
+
+    port = free_port()
+    am_proc, am_url = start_alertmanager(tmp_path, f"http://127.0.0.1:{port}/webhooks/alertmanager")
+    am = AlertmanagerClient(am_url)
+    svc = AlertService(db, AlertsConfig(resolve_cooldown_s=0), SystemClock(), emit, am)
+    runner, _ = await _serve(svc, Metrics(), port)
+    now = datetime.now(timezone.utc)
+
+    def alert(name, instance, ends=None):
+        a = {"labels": {"alertname": name, "service": "checkout", "severity": "warning", "instance": instance},
+             "annotations": {"summary": f"{name} on checkout"}, "startsAt": now.isoformat()}
+        if ends:
+            a["endsAt"] = ends.isoformat()
+        return a
+
+    async def incidents():
+        async with db.session() as s:
+            return (await s.execute(select(IncidentRow))).scalars().all()
+
+    async def notices():
+        async with db.session() as s:
+            return (await s.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all()
+
+    try:
+        await am.post_alerts([alert("HighLatency", "a"), alert("HighLatency", "b")])
+        (inc,) = await _wait_for(incidents)
+        await am.post_alerts([alert("HighLatency", "a"), alert("HighLatency", "b"), alert("HighErrorRate", "a")])
+        await _wait_for(lambda: _count_alerts(incidents, 3))
+        sid = await svc.silence(inc.id, Actor("U9", "ann"), hours=1)
+        listed = {s.id: s for s in await am.list_silences()}
+        assert sid in listed and "ann" in listed[sid].created_by and listed[sid].state == "active"
+        # A silenced group gets no notifications at all, resolves included: expire it first.
+        await svc.expire_silence(inc.id, sid, Actor("U9", "ann"))
+        assert {s.id: s for s in await am.list_silences()}[sid].state == "expired"
+        past = datetime.now(timezone.utc) - timedelta(seconds=1)
+        await am.post_alerts([alert("HighLatency", "a", past), alert("HighLatency", "b", past),
+                              alert("HighErrorRate", "a", past)])
+        await _wait_for(lambda: _firing_gone(incidents))
+        await svc.tick()
+        (done,) = await incidents()
+        assert done.status == "resolved"
+        keys = [n.key for n in await notices() if n.thread_key is None]
+        assert set(keys) == {f"incident:{inc.id}"} and len(keys) >= 2  # posted once, then edited
+        assert (await notices())[-1].context.get("status") in ("resolved", None)
+    finally:
+        await runner.cleanup()
+        await am.aclose()
+        am_proc.terminate()
+        am_proc.wait(timeout=10)
+
+
+async def _count_alerts(incidents, n):
+    rows = await incidents()
+    return rows and rows[0].alert_count >= n
+
+
+async def _firing_gone(incidents):
+    rows = await incidents()
+    return rows and not rows[0].firing and (rows[0].resolve_due_at or rows[0].status == "resolved")

@@ -1,0 +1,85 @@
+"""Model-lifecycle fixtures: a service on the in-memory registry twin over a real database."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+import engine.approvals.tables  # noqa: F401 - registers tables before the db fixture creates them
+import engine.audit.tables  # noqa: F401
+import engine.models.tables  # noqa: F401
+from engine.actor import Actor
+from engine.adapters.memory_registry import MemoryRegistry
+from engine.approvals import Approvals
+from engine.audit import AuditLog
+from engine.clock import Clock, SystemClock
+from engine.models.config import ModelsConfig
+from engine.models.service import ModelService
+from engine.outbox_tables import OutboxItem
+from engine.policy import Policy, PolicyConfig
+from engine.store.db import Database
+
+ALICE, BOB, LEAD, VIC = Actor("U_A", "alice"), Actor("U_B", "bob"), Actor("U_L", "lee"), Actor("U_V", "vic")
+
+POLICY = PolicyConfig.model_validate({
+    "roles": {"ml": {"users": ["U_A", "U_B"]}, "lead": {"users": ["U_L"]}, "viewer": {"users": ["U_V"]}},
+    "rules": [
+        {"action": "model:promote", "env": "production", "roles": ["ml"], "effect": "approval",
+         "approval": {"approver_roles": ["ml", "lead"], "approvals": 1}},
+        {"action": "model:promote", "env": "*", "roles": ["lead"], "effect": "allow"},
+        {"action": "model:promote", "env": "staging", "roles": ["ml"], "effect": "allow"},
+        {"action": "model:rollback", "env": "*", "roles": ["ml", "lead"], "effect": "allow"},
+        {"action": "model:override_gates", "env": "*", "roles": ["lead"], "effect": "allow"},
+    ],
+})
+
+CONFIG = ModelsConfig.model_validate({
+    "defaults": {"gates": {"champion": ["auc >= champion.auc - 0.002",
+                                        "latency_p95_ms <= 1.1 * champion.latency_p95_ms",
+                                        "validation_status == passed"]},
+                 "key_metrics": ["auc", "latency_p95_ms"], "channel": "ml-models"},
+    "models": {"staging-*": {"env": "staging"}, "frozen": {"freeze": ["sat-sun"]}},
+})
+
+GOOD = {"auc": 0.90, "latency_p95_ms": 40.0}
+BETTER = {"auc": 0.92, "latency_p95_ms": 41.0}
+WORSE = {"auc": 0.85, "latency_p95_ms": 39.0}
+PASSED = {"validation_status": "passed"}
+
+
+def seed(reg: MemoryRegistry, name: str) -> None:
+    """Register three versions: v1 good, v2 better, v3 worse (fails the auc gate)."""
+    reg.create_version(name, GOOD, PASSED)
+    reg.create_version(name, BETTER, PASSED)
+    reg.create_version(name, WORSE, PASSED)
+
+
+def build(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
+          config: ModelsConfig = CONFIG) -> tuple[ModelService, Approvals, AuditLog]:
+    """Wire a model service the way engine/wiring does, on the given registry."""
+    clock = clock or SystemClock()
+    audit = AuditLog(db, clock)
+    policy = Policy(POLICY, None, clock)
+    approvals = Approvals(db, audit, policy, clock, "test-replica")
+    svc = ModelService(db, registry, approvals, policy, audit, clock, config, env="production", channel="ops")
+    return svc, approvals, audit
+
+
+@pytest.fixture
+async def world(db: Database) -> AsyncIterator[tuple[ModelService, Approvals, MemoryRegistry, Database]]:
+    """A service over the twin with `churn` (production) and `staging-churn` seeded."""
+    reg = MemoryRegistry()
+    seed(reg, "churn")
+    seed(reg, "staging-churn")
+    svc, approvals, _ = build(db, reg)
+    yield svc, approvals, reg, db
+    await approvals.aclose()
+
+
+async def notices(db: Database, template: str | None = None) -> list[OutboxItem]:
+    """Return queued notices, optionally of one template."""
+    async with db.session() as s:
+        rows = (await s.exec(select(OutboxItem).order_by(OutboxItem.id))).all()
+    return [r for r in rows if template is None or r.template == template]

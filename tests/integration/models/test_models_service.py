@@ -1,0 +1,174 @@
+"""Promote and roll back through gates, policy and approvals, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import select
+
+from engine.adapters.memory_registry import MemoryRegistry
+from engine.audit.tables import AuditEvent
+from engine.clock import FakeClock
+from engine.errors import Conflict, Forbidden, NotFound
+from tests.integration.models.conftest import ALICE, BETTER, BOB, LEAD, VIC, build, seed
+
+
+async def aliases(reg, name):
+    return (await reg.get_model(name)).aliases
+
+
+async def test_allowed_promotion_moves_alias_records_history_and_tags(world) -> None:
+    svc, approvals, reg, db = world
+    res = await svc.promote(ALICE, "staging-churn", 1)
+    assert res.status == "approved" and res.gates_passed and res.from_version is None
+    await approvals.wait_idle()
+    assert await aliases(reg, "staging-churn") == {"champion": 1}
+    res = await svc.promote(ALICE, "staging-churn", 2)
+    await approvals.wait_idle()
+    assert await aliases(reg, "staging-churn") == {"champion": 2}
+    hist = await svc.history(ALICE, "staging-churn")
+    assert [(h["from_version"], h["to_version"], h["state"], h["actor_id"]) for h in hist] == \
+        [(1, 2, "done", "U_A"), (None, 1, "done", "U_A")]
+    assert {g["subject"] for g in hist[0]["gates"]} == {"auc", "latency_p95_ms", "validation_status"}
+    tags = (await reg.get_version("staging-churn", 2)).tags
+    assert tags["opsbot.promoted_by"] == "alice" and tags["opsbot.previous_champion"] == "1"
+    async with db.session() as s:
+        actions = [e.action for e in (await s.exec(select(AuditEvent))).all()]
+    assert "model.promote" in actions and "approval.requested" in actions
+
+
+async def test_failing_gate_blocks_without_a_request(world) -> None:
+    svc, approvals, reg, _ = world
+    await svc.promote(ALICE, "staging-churn", 2)
+    await approvals.wait_idle()
+    res = await svc.promote(ALICE, "staging-churn", 3)
+    assert res.status == "blocked" and res.request_id is None
+    auc = next(g for g in res.gates if g.subject == "auc")
+    assert not auc.passed and auc.candidate == 0.85 and auc.current == 0.92 and auc.delta == pytest.approx(-0.07)
+    assert await aliases(reg, "staging-churn") == {"champion": 2}
+
+
+async def test_override_needs_the_role_and_is_recorded(world) -> None:
+    svc, approvals, reg, db = world
+    await svc.promote(ALICE, "staging-churn", 2)
+    await approvals.wait_idle()
+    with pytest.raises(Forbidden) as err:
+        await svc.promote(ALICE, "staging-churn", 3, override_reason="hotfix for a data bug")
+    assert "lead" in err.value.message
+    res = await svc.promote(LEAD, "staging-churn", 3, override_reason="hotfix for a data bug")
+    await approvals.wait_idle()
+    assert res.override_reason == "hotfix for a data bug"
+    assert await aliases(reg, "staging-churn") == {"champion": 3}
+    latest = (await svc.history(LEAD, "staging-churn"))[0]
+    assert latest["override_reason"] == "hotfix for a data bug" and latest["actor_id"] == "U_L"
+    async with db.session() as s:
+        assert (await s.exec(select(AuditEvent).where(AuditEvent.action == "model.gates_overridden"))).first()
+
+
+async def test_production_promotion_needs_a_second_person(world) -> None:
+    svc, approvals, reg, _ = world
+    res = await svc.promote(ALICE, "churn", 2)
+    assert res.status == "requested" and res.approvers == ("ml", "lead")
+    with pytest.raises(Forbidden):
+        await approvals.approve(res.request_id, ALICE)
+    with pytest.raises(Forbidden):
+        await approvals.approve(res.request_id, VIC)
+    assert await aliases(reg, "churn") == {}
+    await approvals.approve(res.request_id, BOB)
+    await approvals.wait_idle()
+    assert await aliases(reg, "churn") == {"champion": 2}
+    change = (await svc.history(BOB, "churn"))[0]
+    assert change["approval_id"] == res.request_id and [a["user"] for a in change["approvals"]] == ["U_B"]
+
+
+async def test_alias_moved_before_approval_is_a_conflict(world) -> None:
+    svc, approvals, reg, _ = world
+    res = await svc.promote(ALICE, "churn", 2)
+    await reg.set_alias("churn", "champion", 1)  # someone moves it in the MLflow UI meanwhile
+    with pytest.raises(Conflict) as err:
+        await approvals.approve(res.request_id, BOB)
+    assert "moved" in err.value.message
+    await approvals.wait_idle()
+    assert await aliases(reg, "churn") == {"champion": 1}
+    row, _ = await approvals.get(res.request_id)
+    assert row.state == "conflict"
+
+
+async def test_rollback_walks_back_through_history(world) -> None:
+    svc, approvals, reg, _ = world
+    for v in (1, 2):
+        await svc.promote(ALICE, "staging-churn", v)
+        await approvals.wait_idle()
+    await svc.promote(LEAD, "staging-churn", 3, override_reason="testing rollback")
+    await approvals.wait_idle()
+    res = await svc.rollback(BOB, "staging-churn")
+    assert (res.from_version, res.version) == (3, 2)
+    await approvals.wait_idle()
+    assert await aliases(reg, "staging-churn") == {"champion": 2}
+    await svc.rollback(BOB, "staging-churn")
+    await approvals.wait_idle()
+    assert await aliases(reg, "staging-churn") == {"champion": 1}
+    with pytest.raises(Conflict) as err:
+        await svc.rollback(BOB, "staging-churn")
+    assert "no earlier holder" in err.value.message
+    assert (await reg.get_version("staging-churn", 1)).tags["opsbot.rolled_back_by"] == "bob"
+
+
+async def test_rollback_survives_a_restart(world) -> None:
+    svc, approvals, reg, db = world
+    for v in (1, 2):
+        await svc.promote(ALICE, "staging-churn", v)
+        await approvals.wait_idle()
+    await approvals.aclose()
+    svc2, approvals2, _ = build(db, reg)  # a new process: only the database remembers
+    await svc2.rollback(ALICE, "staging-churn")
+    await approvals2.wait_idle()
+    assert await aliases(reg, "staging-churn") == {"champion": 1}
+    await approvals2.aclose()
+
+
+async def test_denied_and_unknown_inputs(world) -> None:
+    svc, _, _, _ = world
+    with pytest.raises(Forbidden) as err:
+        await svc.promote(VIC, "churn", 2)
+    assert "ml" in err.value.message
+    with pytest.raises(NotFound) as err:
+        await svc.promote(ALICE, "chrun", 2)
+    assert "churn" in (err.value.hint or "")
+    with pytest.raises(NotFound) as err:
+        await svc.promote(ALICE, "churn", 9)
+    assert "3" in (err.value.hint or "")
+
+
+async def test_pending_version_cannot_be_promoted(world) -> None:
+    svc, _, reg, _ = world
+    reg.create_version("staging-churn", BETTER, {}, status="PENDING_REGISTRATION")
+    with pytest.raises(Conflict) as err:
+        await svc.promote(ALICE, "staging-churn", 4)
+    assert "PENDING_REGISTRATION" in err.value.message
+
+
+async def test_freeze_window_blocks_promotion(db) -> None:
+    reg = MemoryRegistry()
+    seed(reg, "frozen")
+    saturday = FakeClock(datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc))
+    svc, approvals, _ = build(db, reg, clock=saturday)
+    res = await svc.promote(LEAD, "frozen", 1)
+    assert res.status == "blocked" and "freeze" in res.gates[-1].reason
+    saturday.set(datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc))
+    assert (await svc.promote(LEAD, "frozen", 1)).status == "approved"
+    await approvals.wait_idle()
+    await approvals.aclose()
+
+
+async def test_show_and_list(world) -> None:
+    svc, approvals, _, _ = world
+    await svc.promote(ALICE, "staging-churn", 2)
+    await approvals.wait_idle()
+    detail = await svc.show(ALICE, "staging-churn")
+    assert [v.version for v in detail.versions] == [3, 2, 1]
+    assert detail.versions[1].aliases == ("champion",) and detail.versions[1].metrics["auc"] == 0.92
+    assert detail.changes[0]["to_version"] == 2
+    rows = {r.name: r for r in await svc.list_models(ALICE)}
+    assert rows["staging-churn"].last_change["actor_name"] == "alice" and rows["churn"].last_change is None

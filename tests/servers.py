@@ -1,0 +1,90 @@
+"""Real servers the tests use: PostgreSQL databases made and dropped per test, and
+Alertmanager (and Prometheus) started on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+
+import pytest
+from sqlalchemy.engine import make_url
+
+AM_BIN = "/usr/bin/prometheus-alertmanager"
+
+
+PG_ADMIN_URL = os.environ.get("OPSBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_admin_connect():
+    import psycopg2
+
+    url = make_url(PG_ADMIN_URL)
+    conn = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username or "postgres",
+                            password=url.password, dbname=url.database or "postgres", connect_timeout=3)
+    conn.autocommit = True
+    return conn
+
+
+def create_pg_database() -> str:
+    """Create a fresh PostgreSQL database and return its URL."""
+    name = f"opsbot_test_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = _pg_admin_connect()
+    except Exception as exc:  # noqa: BLE001 - report why PostgreSQL tests cannot run
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc}); `make test` starts one")
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database made by create_pg_database, closing its connections."""
+    name = make_url(url).database
+    conn = _pg_admin_connect()
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+def start_alertmanager(tmp_path, webhook_url: str | None = None):
+    """Start a real Alertmanager on a free loopback port (gossip off); return (proc, base_url)."""
+    import shutil
+    import subprocess
+    import time
+    import urllib.request
+
+    binary = shutil.which("prometheus-alertmanager") or AM_BIN
+    port = free_port()
+    receiver = "  - name: opsbot\n"
+    if webhook_url:
+        receiver += (f"    webhook_configs:\n      - url: {webhook_url}\n        send_resolved: true\n"
+                     f"        http_config:\n          authorization:\n            credentials: test-token\n")
+    (tmp_path / "am.yml").write_text(
+        "route:\n  receiver: opsbot\n  group_by: [alertname, service]\n  group_wait: 1s\n"
+        "  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n" + receiver)
+    (tmp_path / "am-data").mkdir(exist_ok=True)
+    proc = subprocess.Popen([binary, f"--config.file={tmp_path / 'am.yml'}", "--cluster.listen-address=",
+                             f"--storage.path={tmp_path / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "am.log", "wb"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/-/ready", timeout=1).read()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"alertmanager did not start: {(tmp_path / 'am.log').read_text()[-2000:]}")

@@ -1,0 +1,88 @@
+"""Grouping rules: membership, inhibition, dependencies, shared labels, group key, windows."""
+
+from __future__ import annotations
+
+from engine.alerts import lifecycle
+from engine.alerts.config import AlertsConfig
+from engine.alerts.dedup import apply_dedup, decide_dedup
+from engine.alerts.grouping import choose_incident, upstream_closure
+from engine.alerts.pipeline import PipelineState, process
+
+from alerts_helpers import at, ev
+
+CFG = AlertsConfig.model_validate({
+    "depends_on": {"checkout": ["payments"], "payments": ["db"], "search": ["db"]},
+    "inhibit": [{"name": "cluster-down", "source_match": {"alertname": "ClusterDown"},
+                 "target_match": {"severity": "warning"}, "equal": ["cluster"]}],
+})
+
+
+def _state(e, when=0):
+    return apply_dedup(None, e, decide_dedup(None, e, at(when), 300), at(when))
+
+
+def _feed(events):
+    state = PipelineState({}, {})
+    for when, e in events:
+        process(state, [e], CFG, at(when))
+    return state
+
+
+def _incident_of(state, fp):
+    return state.alerts[fp].incident_id
+
+
+def test_downstream_symptom_joins_upstream_cause_and_siblings_do_not():
+    s = _feed([(0, ev("DatabaseDown", "db", fp="db")), (60, ev("HighLatency", "checkout", fp="co")),
+               (90, ev("HighLatency", "search", fp="se")), (100, ev("Disk", "billing", fp="bi"))])
+    assert _incident_of(s, "co") == _incident_of(s, "db") == _incident_of(s, "se")
+    assert _incident_of(s, "bi") != _incident_of(s, "db")
+    assert upstream_closure(CFG)["checkout"] == {"payments", "db"}
+
+
+def test_late_cause_joins_symptoms_only_within_cause_lag():
+    s = _feed([(0, ev("HighLatency", "checkout", fp="co")), (120, ev("DatabaseDown", "db", fp="db"))])
+    assert _incident_of(s, "db") == _incident_of(s, "co")
+    s = _feed([(0, ev("HighLatency", "checkout", fp="co")), (1000, ev("DatabaseDown", "db", fp="db"))])
+    assert _incident_of(s, "db") != _incident_of(s, "co")
+
+
+def test_dependency_window_runs_from_when_the_cause_fired():
+    s = _feed([(0, ev("DatabaseDown", "db", fp="db")), (CFG.dependency_window_s + 60,
+                                                        ev("HighLatency", "checkout", fp="co"))])
+    assert _incident_of(s, "co") != _incident_of(s, "db")
+
+
+def test_inhibited_child_attaches_to_parent_silently():
+    parent = ev("ClusterDown", "k8s", fp="p", cluster="eu", severity="critical")
+    child = ev("PodPending", "other", fp="c", cluster="eu")
+    s = _feed([(0, parent)])
+    inc = s.incidents[_incident_of(s, "p")]
+    g = choose_incident(child, _state(child, 10), list(s.incidents.values()), CFG, at(10))
+    assert g.name == "inhibited" and g.incident is inc and g.inhibited_by == "p"
+    other = ev("PodPending", "other", fp="c2", cluster="us")
+    assert choose_incident(other, _state(other), list(s.incidents.values()), CFG, at(10)).incident is None
+
+
+def test_shared_labels_window_and_group_key_fallback():
+    s = _feed([(0, ev("A", "billing", fp="a")), (300, ev("B", "billing", fp="b")),
+               (3000, ev("C", "billing", fp="c"))])
+    assert _incident_of(s, "a") == _incident_of(s, "b") != _incident_of(s, "c")
+    s = _feed([(0, ev("A", "x", fp="a", group_key="g1")), (60, ev("A", "y", fp="b", group_key="g1"))])
+    assert _incident_of(s, "a") == _incident_of(s, "b")
+
+
+def test_resolved_incident_reopens_within_window_and_not_after():
+    e = ev("A", "billing", fp="a")
+    s = _feed([(0, e), (60, ev("A", "billing", fp="a", status="resolved"))])
+    inc = s.incidents[_incident_of(s, "a")]
+    lifecycle.tick(inc, CFG, at(60 + CFG.resolve_cooldown_s + 1))
+    assert inc.status.value == "resolved"
+    process(s, [ev("A", "billing", fp="a", start=1000)], CFG, at(1000))
+    assert inc.status.value == "open" and inc.reopen_count == 1
+    s2 = _feed([(0, e), (60, ev("A", "billing", fp="a", status="resolved"))])
+    inc2 = s2.incidents[_incident_of(s2, "a")]
+    lifecycle.tick(inc2, CFG, at(400))
+    late = 400 + CFG.reopen_window_s + 10
+    process(s2, [ev("A", "billing", fp="a", start=late)], CFG, at(late))
+    assert _incident_of(s2, "a") != inc2.id and inc2.status.value == "resolved"

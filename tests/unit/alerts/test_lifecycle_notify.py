@@ -1,0 +1,84 @@
+"""Incident lifecycle transitions and the notify stage's decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.alerts import lifecycle
+from engine.alerts.config import AlertsConfig
+from engine.alerts.lifecycle import Change
+from engine.alerts.notify import decide_notice
+from engine.alerts.pipeline import PipelineState, process
+from engine.errors import Conflict, InvalidInput
+
+from alerts_helpers import at, ev
+
+CFG = AlertsConfig(routes=[{"match": {"severity": "critical"}, "channel": "#sev1"}])
+
+
+def _open(*events):
+    s = PipelineState({}, {})
+    out = process(s, list(events), CFG, at(0))
+    (inc,) = s.incidents.values()
+    return s, inc, out
+
+
+def test_routing_and_first_post():
+    _, inc, out = _open(ev("DatabaseDown", "db", severity="critical"))
+    assert inc.channel == "#sev1"
+    d = decide_notice(inc, out.changes[inc.id], at(0), CFG)
+    assert (d.message, d.thread, d.name) == ("post", False, "new_incident")
+    _, inc2, _ = _open(ev("Disk", "db"))
+    assert inc2.channel == CFG.default_channel
+
+
+def test_minor_vs_meaningful_vs_silent():
+    s, inc, _ = _open(ev("A", "billing", fp="a", instance="1"))
+    inc.posted = True
+    out = process(s, [ev("A", "billing", fp="b", instance="2")], CFG, at(10))
+    d = decide_notice(inc, out.changes[inc.id], at(10), CFG)
+    assert (d.message, d.thread, d.name) == ("edit", False, "minor_change")
+    out = process(s, [ev("A", "billing", fp="c", severity="critical")], CFG, at(20))
+    d = decide_notice(inc, out.changes[inc.id], at(20), CFG)
+    assert d.thread and "severity raised" in d.reason
+    out = process(s, [ev("A", "billing", fp="a", instance="1")], CFG, at(30))
+    assert inc.id not in out.changes  # a repeat delivery touches nothing
+    d = decide_notice(inc, [Change("flap", "x")], at(30), CFG)
+    assert (d.message, d.name) == ("none", "no_visible_change")
+
+
+def test_cooldown_resolve_and_cancel():
+    s, inc, _ = _open(ev("A", "billing", fp="a"))
+    process(s, [ev("A", "billing", fp="a", status="resolved")], CFG, at(60))
+    assert inc.resolve_due_at == at(60 + CFG.resolve_cooldown_s)
+    assert lifecycle.tick(inc, CFG, at(100)) == [] and inc.is_open
+    process(s, [ev("A", "billing", fp="a", start=120)], CFG, at(120))  # flap cancels
+    assert inc.resolve_due_at is None and inc.is_open and inc.flaps == 1
+    process(s, [ev("A", "billing", fp="a", start=120, status="resolved")], CFG, at(200))
+    changes = lifecycle.tick(inc, CFG, at(200 + CFG.resolve_cooldown_s))
+    assert [c.kind for c in changes] == ["resolved"] and inc.resolved_at == at(200 + CFG.resolve_cooldown_s)
+
+
+def test_ack_resolve_snooze_rules():
+    _, inc, _ = _open(ev())
+    lifecycle.acknowledge(inc, "ann", at(5))
+    with pytest.raises(Conflict):
+        lifecycle.acknowledge(inc, "bob", at(6))
+    with pytest.raises(InvalidInput):
+        lifecycle.snooze(inc, 60, "ann", at(7), CFG)
+    lifecycle.snooze(inc, 900, "ann", at(7), CFG)
+    inc.posted = True
+    d = decide_notice(inc, [Change("joined", "B joined"), Change("new_alertname", "new alert B")], at(8), CFG)
+    assert (d.message, d.thread, d.name) == ("edit", False, "snoozed")
+    assert d.next_due_at == at(907)
+    lifecycle.resolve(inc, "ann", at(9))
+    with pytest.raises(Conflict):
+        lifecycle.resolve(inc, "ann", at(10))
+
+
+def test_reminder_for_unacknowledged_incident():
+    _, inc, _ = _open(ev())
+    inc.posted, inc.last_notified_at = True, at(0)
+    assert lifecycle.tick(inc, CFG, at(10)) == []
+    kinds = [c.kind for c in lifecycle.tick(inc, CFG, at(CFG.repeat_interval_s + 1))]
+    assert kinds == ["reminder"]
