@@ -88,3 +88,52 @@ def start_alertmanager(tmp_path, webhook_url: str | None = None):
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"alertmanager did not start: {(tmp_path / 'am.log').read_text()[-2000:]}")
+
+
+PROMETHEUS_BIN = "/usr/bin/prometheus"
+
+
+def openmetrics(series: dict[str, list[tuple[float, float]]], labels: dict[str, dict[str, str]] | None = None) -> str:
+    """Render {metric name: [(unix seconds, value), ...]} as OpenMetrics text for promtool."""
+    lines: list[str] = []
+    for name, points in series.items():
+        metric = name.split("{")[0]
+        lab = (labels or {}).get(name, {})
+        sel = "{" + ",".join(f'{k}="{v}"' for k, v in sorted(lab.items())) + "}" if lab else ""
+        lines.append(f"# TYPE {metric} gauge")
+        lines.extend(f"{metric}{sel} {v} {t:.3f}" for t, v in points)
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def start_prometheus(tmp_path, backfill: str | None = None):
+    """Start Debian's prometheus on a free loopback port, optionally backfilled with OpenMetrics
+    text through `promtool tsdb create-blocks-from openmetrics`; return (proc, base_url)."""
+    import subprocess
+    import time
+    import urllib.request
+
+    data = tmp_path / "prom-data"
+    data.mkdir(exist_ok=True)
+    if backfill:
+        source = tmp_path / "backfill.om"
+        source.write_text(backfill)
+        subprocess.run([shutil.which("promtool") or "/usr/bin/promtool", "tsdb", "create-blocks-from",
+                        "openmetrics", str(source), str(data)], check=True, capture_output=True)
+    (tmp_path / "prometheus.yml").write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
+    port = free_port()
+    proc = subprocess.Popen([shutil.which("prometheus") or PROMETHEUS_BIN,
+                             f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={data}",
+                             "--storage.tsdb.retention.time=3650d", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "wb"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/-/ready", timeout=1).read()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"prometheus did not start: {(tmp_path / 'prometheus.log').read_text()[-2000:]}")
