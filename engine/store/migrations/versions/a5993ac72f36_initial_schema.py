@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 4942103f1d6a
+Revision ID: a5993ac72f36
 Revises: 
-Create Date: 2026-11-27 14:28:40.035591
+Create Date: 2026-11-27 14:36:47.880689
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '4942103f1d6a'
+revision = 'a5993ac72f36'
 down_revision = None
 branch_labels = None
 depends_on = None
