@@ -28,6 +28,19 @@ async def _http_ok(url: str, what: str) -> str:
         raise OpsError(f"{what} at {url} is not reachable: {exc!r}") from exc
 
 
+async def _local_store(uri: str) -> str:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    if uri.startswith("sqlite:"):
+        path = Path(make_url(uri).database or "")
+        if not path.exists():
+            raise OpsError(f"MLflow store {uri} does not exist")
+        return f"local store {uri} exists"
+    return f"local store {uri} (not probed)"
+
+
 async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None = None,
                      out: Callable[[str], None] = print) -> int:
     """Print one line per check; return 0 when all pass, 1 otherwise."""
@@ -69,8 +82,15 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
 
     checks += [("config", config_probe), ("runbooks", runbooks_probe), ("database", db_probe),
                ("slack", slack_probe)]
-    if eng.mlflow_tracking_uri and eng.mlflow_tracking_uri.startswith("http"):
-        checks.append(("mlflow", lambda: _http_ok(eng.mlflow_tracking_uri.rstrip("/") + "/health", "MLflow")))
+    try:
+        config = load_config(eng.config_path)
+    except OpsError:
+        config = None  # the config check reports it
+    mlflow_uri = eng.mlflow_tracking_uri or (config.models.tracking_uri if config and config.models else None)
+    if mlflow_uri and mlflow_uri.startswith("http"):
+        checks.append(("mlflow", lambda: _http_ok(mlflow_uri.rstrip("/") + "/health", "MLflow")))
+    elif mlflow_uri:
+        checks.append(("mlflow", lambda: _local_store(mlflow_uri)))
     if eng.prometheus_url:
         checks.append(("prometheus", lambda: _http_ok(eng.prometheus_url.rstrip("/") + "/-/ready", "Prometheus")))
     if eng.alertmanager_url:
