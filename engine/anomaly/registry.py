@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.anomaly.detectors.record import RobustRecordDetector
+from engine.anomaly.detectors.robust import RobustParams
 from engine.anomaly.types import Detector
 from engine.errors import InvalidInput
 
@@ -14,6 +15,8 @@ DEFAULT_DETECTOR = "robust"
 _FACTORIES: dict[str, Callable[..., Detector]] = {
     "robust": lambda sensitivity=1.0: RobustRecordDetector(sensitivity=sensitivity),
     "robust-plain": lambda sensitivity=1.0: RobustRecordDetector(sensitivity=sensitivity, seasonal=False),
+    # The detector before the range (novelty) channel, kept for comparison in benchmarks.
+    "robust-v1": lambda sensitivity=1.0: RobustRecordDetector(RobustParams(range_c=0.0), sensitivity=sensitivity),
 }
 _RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {
     "robust": RobustRecordDetector.from_state,

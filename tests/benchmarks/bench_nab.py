@@ -33,7 +33,7 @@ def main() -> None:
         cells = "  ".join(f"{p} {res[p].normalized:6.2f}/{expected[name][p]:6.2f}" for p in PROFILES)
         print(f"  {name:<17} {cells}  ({time.perf_counter() - t0:.2f}s)")
     print("detectors (2 processes):")
-    for det in ("robust", "robust-plain"):
+    for det in ("robust", "robust-v1", "robust-plain"):
         t0 = time.perf_counter()
         scores = detect_corpus(det, files)
         t1 = time.perf_counter()

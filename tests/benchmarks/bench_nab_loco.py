@@ -26,6 +26,11 @@ BASE = RobustParams()
 # Small, coarse grid over the knobs that matter; never per file.
 GRID = {
     "default": BASE,
+    "v1 (no range)": replace(BASE, range_c=0.0),
+    "range_c 0.02": replace(BASE, range_c=0.02),
+    "range_c 0.05": replace(BASE, range_c=0.05),
+    "range_warm 150": replace(BASE, range_warm=150),
+    "range_warm 500": replace(BASE, range_warm=500),
     "damp 0.9": replace(BASE, damp=0.9),
     "damp 0.5": replace(BASE, damp=0.5),
     "refractory 70": replace(BASE, refractory_halflife=70.0),

@@ -104,6 +104,7 @@ class RobustRecordDetector:
             "record": s.record[:, 0].tolist(),
             "refractory": float(s.refractory[0]),
             "seen": int(s.seen),
+            "bounds": s.bounds[:, 0].tolist() if s.bounds is not None else None,
             "floors": self._floors.tolist(),
         }
 
@@ -120,6 +121,9 @@ class RobustRecordDetector:
             np.asarray(state["record"], dtype=np.float64)[:, None],
             np.array([state["refractory"]], dtype=np.float64),
             int(state["seen"]),
+            np.asarray([np.nan if b is None else b for b in state.get("bounds") or [None, None]], dtype=np.float64)[:, None],
         )
-        det._floors = np.asarray(state["floors"], dtype=np.float64)
+        floors = np.asarray(state["floors"], dtype=np.float64)
+        # States written before the range channel existed have one floor fewer.
+        det._floors = np.concatenate([floors, np.zeros(CHANNELS - len(floors))])
         return det

@@ -5,8 +5,11 @@ robust z of its residual against the same phase of the past `seasons` days), on 
 values ("spike") and on a short rolling median ("level", for shifts). The score is
 u = r / (r + m), m being the largest deviation seen recently (forgotten with a
 half-life), so u > 0.5 exactly when a deviation beats the series' own recent record.
-That calibrates one threshold across series of any scale and noise. A refractory
-memory damps repeats so a long incident alerts once.
+That calibrates one threshold across series of any scale and noise. A fourth, "range"
+channel scores how far a value leaves the range of everything seen so far (excess over
+that range's width, e / (e + range_c)): a never-seen level is the novelty signal that
+contextOSE-style detectors exploit, and it is scale free. A refractory memory damps
+repeats so a long incident alerts once.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from engine.anomaly.detectors.blocks import BlockState, block_deviation, nan_median
 from engine.anomaly.detectors.features import decayed_max
 
-CHANNELS = 3  # spike, level, energy (mean spike deviation over the last `energy` rows)
+RECORDS = 3  # spike, level, energy (mean spike deviation over the last `energy` rows)
+CHANNELS = RECORDS + 1  # plus range: excess over the all-time range, as a fraction of it
 PROBE_ROWS = 16  # raw rows kept before the period is known (the period probe needs 9)
 
 
@@ -38,6 +42,8 @@ class RobustParams:
     min_history: int = 50
     min_blocks: int = 3
     rel_floor: float = 0.01
+    range_c: float = 0.005  # 0 disables the range channel (the v1 detector); leave-one-category-out pick
+    range_warm: int = 300  # rows of history before the range channel may score
 
     def tail(self, period: int | None) -> int:
         """Return how many past raw (and level) values the features need."""
@@ -55,6 +61,7 @@ class State:
     record: np.ndarray  # (CHANNELS, m) decayed max deviation
     refractory: np.ndarray  # (m,) decayed max of undamped scores
     seen: int = 0
+    bounds: np.ndarray | None = None  # (2, m) max and min of every value seen, NaN before
 
     @classmethod
     def fresh(cls, m: int, p: RobustParams, period: int | None = None) -> "State":
@@ -62,7 +69,8 @@ class State:
         tail = np.full((p.tail(period), m), np.nan)
         chans = [BlockState.fresh(p.blocks, m) for _ in range(4)]
         dev_tail = np.zeros((p.energy - 1, m))
-        return cls(tail, tail.copy(), chans, dev_tail, np.zeros((CHANNELS, m)), np.zeros(m))
+        bounds = np.full((2, m), np.nan)
+        return cls(tail, tail.copy(), chans, dev_tail, np.zeros((RECORDS, m)), np.zeros(m), 0, bounds)
 
 
 @dataclass
@@ -109,6 +117,20 @@ def _channel(x, tail, plain, seas, period, p):
     return dev, expected, scale, plain, seas
 
 
+def _range_excess(x: np.ndarray, bounds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (excess of each row over the range of all earlier rows / that range, new bounds)."""
+    m = x.shape[1]
+    bounds = np.full((2, m), np.nan) if bounds is None else bounds
+    hi = np.fmax.accumulate(np.vstack([bounds[0], x]), axis=0)
+    lo = np.fmin.accumulate(np.vstack([bounds[1], x]), axis=0)
+    width = hi[:-1] - lo[:-1]
+    # A flat history has no width: a tiny fraction of the level keeps the ratio finite.
+    width = np.maximum(width, 1e-9 * (np.abs(hi[:-1]) + 1.0))
+    with np.errstate(invalid="ignore"):
+        e = np.fmax(np.fmax(x - hi[:-1], lo[:-1] - x), 0.0) / width
+    return np.nan_to_num(e, nan=0.0), np.stack([hi[-1], lo[-1]])
+
+
 def score_matrix(
     values: np.ndarray,
     state: State,
@@ -129,25 +151,31 @@ def score_matrix(
     spike_tail = np.vstack([state.dev_tail, spike[0]])
     # Many moderate deviations close together (denser spikes, more noise) beat a lone one.
     energy = sliding_window_view(spike_tail, p.energy, axis=0).mean(axis=-1)
-    devs = np.stack([spike[0], lvl[0], energy])
+    excess, bounds = _range_excess(values, state.bounds)
+    seen = state.seen + np.arange(1, n + 1)[:, None]
+    if p.range_c <= 0:
+        excess = np.zeros_like(excess)
+    excess = np.where(seen > p.range_warm, excess, 0.0)
+    devs = np.stack([spike[0], lvl[0], energy, excess])
     floors = np.zeros((CHANNELS, m)) if floors is None else floors
     records, carries = [], []
-    for ch in range(CHANNELS):
+    for ch in range(RECORDS):
         before, after = decayed_max(devs[ch], state.record[ch], p.record_halflife)
         records.append(np.maximum(before, floors[ch][None, :]))
         carries.append(after)
+    # The range channel has no record: its own width already normalises it.
+    records.append(np.broadcast_to(np.maximum(p.range_c, floors[RECORDS])[None, :], (n, m)))
     record = np.stack(records)
     sens = np.asarray(sensitivity, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
     u = ratio.max(axis=0)
-    seen = state.seen + np.arange(1, n + 1)[:, None]
     u = np.where(seen > p.min_history, u, 0.0)
     prev, refr = decayed_max(u, state.refractory, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(
         np.vstack([raw, values])[-rows:], np.vstack([lev, level])[-rows:],
         [spike[3], spike[4], lvl[3], lvl[4]], spike_tail[len(spike_tail) - (p.energy - 1) :],
-        np.stack(carries), refr, state.seen + n,
+        np.stack(carries), refr, state.seen + n, bounds,
     )
     return Scored(out, spike[1], spike[2], devs, record, new)
