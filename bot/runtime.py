@@ -78,9 +78,9 @@ class Runtime:
         """Stop jobs, close Socket Mode and the server, release the store."""
         if self.socket_handler is not None:
             await self.socket_handler.close_async()
-        await self.engine.close()
         if self.runner is not None:
-            await self.runner.cleanup()
+            await self.runner.cleanup()  # no new requests; in-flight ones finish first
+        await self.engine.close()
 
 
 def build_runtime(bot_settings: BotSettings | None = None, engine_settings: EngineSettings | None = None,

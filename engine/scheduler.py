@@ -41,6 +41,7 @@ class Scheduler:
         self.jobs: dict[str, Job] = {}
         self.on_lease_change = on_lease_change
         self._task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
         self._running: dict[str, asyncio.Task] = {}
 
     def add(self, name: str, interval_s: float, fn: JobFn) -> None:
@@ -55,8 +56,10 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Stop the loop, wait for running jobs, and release held leases."""
+        # Ask the loop to finish its tick rather than cancelling it: a cancel landing inside a
+        # lease query could leave a connection mid-transaction (on SQLite, holding the lock).
+        self._stopping.set()
         if self._task:
-            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await asyncio.gather(*self._running.values(), return_exceptions=True)
         for job in self.jobs.values():
@@ -65,13 +68,18 @@ class Scheduler:
                 self._set_held(job, False)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             for job in list(self.jobs.values()):  # jobs may be added while we run
+                if self._stopping.is_set():
+                    return
                 try:
                     await self._tick(job)
                 except Exception:  # a failing lease query must not stop every other job
                     log.exception("scheduler tick failed", extra={"job": job.name})
-            await asyncio.sleep(self.tick_s)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.tick_s)
+            except asyncio.TimeoutError:
+                pass
 
     async def _tick(self, job: Job) -> None:
         token = await self.leases.acquire(f"job:{job.name}", self.ttl_s)
