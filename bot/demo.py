@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import shutil
 import signal
 import socket
@@ -16,6 +17,7 @@ from typing import Awaitable, Callable
 
 from bot.logs import setup_logging
 from bot.stack import LocalStack, start_local_stack
+from engine.alerts.demo import demo_alerts_config
 from engine.config import OpsbotConfig
 from engine.errors import InvalidInput
 from engine.settings import EngineSettings
@@ -101,6 +103,9 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None) -> OpsbotConfig:
             ],
         },
         "runbooks": {"dirs": [str(data_dir / "runbooks")]},
+        "rca": _rca_demo_config(data_dir),
+        "alerts": demo_alerts_config(),  # storm graph and routes; default channel #incidents (no #alerts here)
+        "watches": _watches_demo_config(data_dir),
     })
 
 
@@ -166,9 +171,46 @@ async def seed_drift(ctx: DemoContext) -> str:
     return await seed_drift_demo(ctx.stack, ctx.data_dir)
 
 
+async def seed_alerts(ctx: DemoContext) -> str:
+    """Post a seeded alert storm through the real webhooks; it collapses into a few incidents."""
+    from engine.alerts.demo import seed_alert_storm
+
+    return await seed_alert_storm(ctx.stack)
+
+
+def _watches_demo_config(data_dir: Path) -> list[dict]:
+    """Return the demo's `watches:` (a replayed checkout latency; the demo has no Prometheus)."""
+    from engine.anomaly.demo import demo_watches
+
+    return demo_watches(data_dir, channel="incidents")
+
+
+async def seed_anomaly(ctx: DemoContext) -> str:
+    """The replayed checkout latency jumps: its anomaly becomes an incident with evidence in #incidents."""
+    from engine.anomaly.demo import seed_anomaly_demo
+
+    return await seed_anomaly_demo(ctx.stack)
+
+
 def seeders() -> list[tuple[str, Seeder]]:
     """Return each feature's demo seeding step, in the order they run."""
-    return [("runbook approval", seed_runbook_request), ("models", seed_models), ("drift", seed_drift)]
+    return [("runbook approval", seed_runbook_request), ("models", seed_models), ("drift", seed_drift)] + [
+        ("hypotheses", seed_rca)] + [("alert storm", seed_alerts)] + [("anomaly watch", seed_anomaly)]
+
+
+def _rca_demo_config(data_dir: Path) -> dict:
+    """Return the demo's `rca:` section (graph and recorded signals; no Prometheus in the demo)."""
+    from engine.rca.demo import REPLAY_FILE, demo_rca_config
+
+    return demo_rca_config(data_dir / REPLAY_FILE)
+
+
+async def seed_rca(ctx: DemoContext) -> str:
+    """A db saturation cascade pages the frontend; alice asks for hypotheses in its thread."""
+    from engine.rca.demo import seed_rca_demo
+
+    channel = ctx.stack.bot.engine.config.alerts.default_channel.lstrip("#")
+    return await seed_rca_demo(ctx, channel if channel != "alerts" else "incidents")
 
 
 async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path = DEMO_DIR,
@@ -186,7 +228,7 @@ async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path =
     mlflow_uri = await asyncio.to_thread(prepare_mlflow, mlflow_dir)
     try:
         stack = await start_local_stack(settings, demo_config(data_dir, mlflow_uri), ws_port=port,
-                                        bot_port=bot_port)
+                                        bot_port=bot_port, webhook_token=secrets.token_urlsafe(16))
     except OSError as exc:
         raise InvalidInput(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
                            hint="another demo may be running; pick a free port with --port") from exc

@@ -22,4 +22,9 @@ from engine.drift.messages import COMPARE as DRIFT_COMPARE  # noqa: E402
 from engine.drift.messages import COMPARE_MODAL as DRIFT_COMPARE_MODAL  # noqa: E402
 from engine.drift.messages import SHOW_ALL as DRIFT_SHOW_ALL  # noqa: E402
 # anomaly feedback
+from engine.anomaly.watches.evidence import NOT_ANOMALY as ANOMALY_NOT_ANOMALY  # noqa: E402
+from engine.anomaly.watches.evidence import USEFUL as ANOMALY_USEFUL  # noqa: E402
 # hypotheses
+from engine.rca.messages import CONFIRM as RCA_CONFIRM  # noqa: E402
+from engine.rca.messages import SHOW as RCA_SHOW  # noqa: E402
+from engine.rca.messages import WRONG as RCA_WRONG  # noqa: E402

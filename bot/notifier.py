@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ PERMANENT = {"invalid_blocks", "invalid_blocks_format", "channel_not_found", "no
              "is_archived", "msg_too_long", "no_text", "invalid_arguments", "invalid_auth",
              "not_authed", "account_inactive", "cant_update_message", "message_not_found"}
 METADATA_EVENT = "opsbot_notice"
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
 @dataclass
@@ -104,9 +106,9 @@ class Notifier:
                 return True
             if d.message is not None and d.message.state == "sending":
                 # A post of this key may have reached Slack before a crash: find it, never repost.
-                ts = await self._find_posted(item.channel, item.key)
+                channel = await self._channel_id(item.channel)
+                ts = await self._find_posted(channel, item.key)
                 if ts:
-                    channel = self._channel_ids.get(item.channel, item.channel)
                     await self._update(channel, ts, message)
                     await self.outbox.mark_sent(item, channel, ts)
                     self.metrics.notices_sent.labels("recovered").inc()
@@ -131,11 +133,32 @@ class Notifier:
         await self.client.chat_update(channel=channel, ts=ts, text=message["text"],
                                       blocks=message.get("blocks"))
 
+    async def _channel_id(self, channel: str) -> str:
+        """Return a channel's id: history and edits need it, while posts accept a name."""
+        if channel in self._channel_ids:
+            return self._channel_ids[channel]
+        name = channel.lstrip("#")
+        if CHANNEL_ID.match(name):
+            return name
+        cursor = None
+        try:
+            while True:
+                resp = await self.client.conversations_list(limit=200, cursor=cursor,
+                                                            types="public_channel,private_channel")
+                for chan in resp.get("channels", []):
+                    if chan.get("name") == name:
+                        self._channel_ids[channel] = chan["id"]
+                        return chan["id"]
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return channel
+        except SlackApiError:
+            return channel
+
     async def _find_posted(self, channel: str, key: str) -> str | None:
         """Look for a message carrying this key in its metadata among recent ones."""
         try:
-            resp = await self.client.conversations_history(channel=self._channel_ids.get(channel, channel),
-                                                           limit=200, include_all_metadata=True)
+            resp = await self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
         except SlackApiError:
             return None
         for msg in resp.get("messages", []):

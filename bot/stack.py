@@ -48,7 +48,8 @@ class LocalStack:
 async def start_local_stack(engine_settings: EngineSettings, config: OpsbotConfig, *,
                             ws_port: int = 0, bot_port: int = 0, clock: Clock | None = None,
                             workspace_config: WorkspaceConfig | None = None,
-                            background: bool = True, socket_mode: bool = False) -> LocalStack:
+                            background: bool = True, socket_mode: bool = False,
+                            webhook_token: str | None = None) -> LocalStack:
     """Start a workspace and a bot pointed at each other, both on 127.0.0.1."""
     secret, token = secrets.token_hex(16), "xoxb-local-" + secrets.token_hex(8)
     app_token = "xapp-local-" + secrets.token_hex(8) if socket_mode else None
@@ -57,7 +58,8 @@ async def start_local_stack(engine_settings: EngineSettings, config: OpsbotConfi
     workspace = await start_workspace(ws_config, port=ws_port)
     bot_settings = BotSettings(SLACK_BOT_TOKEN=SecretStr(token), SLACK_SIGNING_SECRET=SecretStr(secret),
                                SLACK_API_URL=workspace.api_url,
-                               SLACK_APP_TOKEN=SecretStr(app_token) if app_token else None)
+                               SLACK_APP_TOKEN=SecretStr(app_token) if app_token else None,
+                               **({"OPSBOT_WEBHOOK_TOKEN": SecretStr(webhook_token)} if webhook_token else {}))
     runtime = build_runtime(bot_settings, engine_settings, config, clock=clock)
     await runtime.start("127.0.0.1", bot_port, background=background)
     if socket_mode:

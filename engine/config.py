@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from engine.alerts.config import AlertsConfig
+from engine.anomaly.watches.config import WatchConfig, check_unique
 from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
 from engine.models.config import ModelsConfig
 from engine.policy.config import PolicyConfig
+from engine.rca.config import RcaConfig
 from engine.runbooks.config import RunbooksConfig
 
 
@@ -46,6 +48,9 @@ class OpsbotConfig(Strict):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
     models: ModelsConfig | None = Field(default=None, description="MLflow registry; absent = no model commands")
+    rca: RcaConfig = Field(default_factory=RcaConfig)
+    watches: Annotated[list[WatchConfig], AfterValidator(check_unique)] = Field(
+        default_factory=list, description="metric watches: anomaly detection and forecasts")
 
 
 def _describe(err: dict[str, Any]) -> str:

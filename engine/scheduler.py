@@ -28,6 +28,11 @@ class Job:
     last_run: float | None = None  # monotonic time of the last start; None runs at once
     runs: int = 0
     failures: int = 0
+    # Monotonic time until which this replica may still act for the job: the start of the last
+    # successful renewal plus the TTL, minus a safety margin. Checked without the database, so
+    # a replica cut off from it (or paused) stops before another can take the lease over.
+    valid_until: float = 0.0
+    lapses: int = 0  # runs cancelled because the lease could no longer be vouched for
 
 
 class Scheduler:
@@ -38,11 +43,13 @@ class Scheduler:
         self.leases = leases
         self.tick_s = tick_s
         self.ttl_s = ttl_s
+        self.margin_s = min(2.0, ttl_s / 4)
         self.jobs: dict[str, Job] = {}
         self.on_lease_change = on_lease_change
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
         self._running: dict[str, asyncio.Task] = {}
+        self._work: dict[str, asyncio.Task] = {}  # the job function's own task within a run
 
     def add(self, name: str, interval_s: float, fn: JobFn) -> None:
         """Register a job; names are unique across the deployment."""
@@ -82,9 +89,15 @@ class Scheduler:
                 pass
 
     async def _tick(self, job: Job) -> None:
+        started = time.monotonic()
         token = await self.leases.acquire(f"job:{job.name}", self.ttl_s)
+        # The row's expiry was computed before this round trip began, so measure from `started`.
+        job.valid_until = started + self.ttl_s - self.margin_s if token is not None else 0.0
         self._set_held(job, token is not None)
-        if token is None or job.name in self._running:
+        if token is None:
+            self._cancel_running(job, "lease held by another replica")
+            return
+        if job.name in self._running:
             return
         if job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
             return
@@ -92,14 +105,41 @@ class Scheduler:
         self._running[job.name] = asyncio.create_task(self._run(job))
 
     async def _run(self, job: Job) -> None:
+        work = asyncio.create_task(job.fn(self.leases.clock.now()), name=f"opsbot-job-{job.name}")
+        self._work[job.name] = work
         try:
-            await job.fn(self.leases.clock.now())
+            # Watchdog: renewals happen in the loop; if they stop succeeding (database gone, loop
+            # stalled, process paused) the lease may pass to another replica at expiry, so the
+            # run is cancelled before then. A cancelled run is like a crash, which every job
+            # already survives (the outbox finds a half-sent post by its metadata).
+            while not work.done():
+                remaining = job.valid_until - time.monotonic()
+                if remaining <= 0:
+                    job.lapses += 1
+                    self._set_held(job, False)
+                    self._cancel_running(job, "lease could not be renewed in time")
+                    break
+                await asyncio.wait({work}, timeout=remaining)
+            await work
             job.runs += 1
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # this run itself is being cancelled
+                work.cancel()
+                raise
+            log.warning("job run cancelled: lease lost", extra={"job": job.name})
         except Exception:
             job.failures += 1
             log.exception("job failed", extra={"job": job.name})
         finally:
             self._running.pop(job.name, None)
+            self._work.pop(job.name, None)
+
+    def _cancel_running(self, job: Job, why: str) -> None:
+        work = self._work.get(job.name)
+        if work is not None and not work.done():
+            log.warning("cancelling job run: %s", why, extra={"job": job.name})
+            work.cancel()
 
     def _set_held(self, job: Job, held: bool) -> None:
         if held != job.held:

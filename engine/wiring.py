@@ -11,6 +11,7 @@ from engine.leases import Leases
 from engine.outbox import Outbox, emit
 from engine.adapters.alertmanager import RunbookSilences
 from engine.alerts.service import build_alert_service
+from engine.alerts.messages import runbook_suggestions
 from engine.drift.wiring import build_drift
 from engine.runbooks.wiring import build_governance
 from engine.scheduler import LeaseListener, Scheduler
@@ -34,14 +35,21 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     alerts_config = config.alerts
     if settings.alertmanager_url:  # the environment names the server; the file keeps the rules
         alerts_config = alerts_config.model_copy(update={"alertmanager_url": settings.alertmanager_url})
+    from engine.anomaly.watches.wiring import build_watches, with_watch_routes
+    alerts_config = with_watch_routes(alerts_config, config.watches)  # a watch's `channel`
     alerts = build_alert_service(db, alerts_config, clock, emit)
     engine.services["alerts"] = alerts
     engine.scheduler.add("alerts-tick", alerts_config.tick_interval_s, alerts.tick)
     silences = RunbookSilences(alerts.silences, clock) if alerts.silences is not None else None
     build_governance(engine, environ=environ or {}, silences=silences)
+    alerts.extensions.append(runbook_suggestions(
+        lambda labels: [lr.runbook.name for lr in engine.runbooks.suggest(labels)], alerts_config))
     build_drift(engine)
     if config.models is not None or settings.mlflow_tracking_uri:
         _build_models(engine, settings, config)
+    from engine.rca.service import build_rca
+    engine.services["rca"] = build_rca(engine)
+    build_watches(engine)
     return engine
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.listeners import admin, alerts, core, drift, models, runbooks
+from bot.listeners import rca
+from bot.listeners import anomaly
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -12,6 +14,8 @@ if TYPE_CHECKING:
     from bot.deps import Deps
 
 FAMILIES = [core, alerts, models, drift, runbooks, admin]
+FAMILIES.insert(FAMILIES.index(alerts) + 1, rca)
+FAMILIES.insert(FAMILIES.index(rca) + 1, anomaly)
 
 
 def register_all(app: "AsyncApp", deps: "Deps") -> None:

@@ -12,5 +12,7 @@ RouteFactory = Callable[..., Iterable[web.RouteDef]]
 def route_factories() -> list[RouteFactory]:
     """Return the route factories of every webhook family."""
     from bot.webhooks import alerts
+    from bot.webhooks import changes
+    from bot.webhooks import mlflow
 
-    return [alerts.routes]
+    return [alerts.routes, changes.routes, mlflow.routes]

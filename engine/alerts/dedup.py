@@ -25,6 +25,9 @@ class Dedup(str, Enum):
 REPEAT_REASON = "repeat delivery of a firing alert"
 ABSORBED = frozenset({Dedup.FLAP, Dedup.REPEAT, Dedup.REPEAT_RESOLVE, Dedup.STALE, Dedup.RESOLVED_UNSEEN})
 FIRES = frozenset({Dedup.NEW, Dedup.REFIRE, Dedup.FLAP})
+# Absorbed repeats that only move counters: no decision row, only a light update of the alert row
+# (Alertmanager re-sends every resolved alert of a group with each notification).
+QUIET = frozenset({Dedup.REPEAT, Dedup.REPEAT_RESOLVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +38,21 @@ class DedupDecision:
     reason: str
 
 
+# The verdicts whose reason never varies, built once: dedup runs for every delivered alert.
+_NEW = DedupDecision(Dedup.NEW, "first time this fingerprint fires")
+_UNSEEN = DedupDecision(Dedup.RESOLVED_UNSEEN, "resolved before Opsbot ever saw it fire")
+_REPEAT = DedupDecision(Dedup.REPEAT, REPEAT_REASON)
+_RESOLVED = DedupDecision(Dedup.RESOLVED, "alert resolved")
+
+
 def decide_dedup(prev: AlertState | None, ev: AlertEvent, now: datetime,
                  flap_window_s: float) -> DedupDecision:
     """Classify one delivery against the fingerprint's stored state."""
     firing = ev.status is Status.FIRING
     if prev is None:
         if firing:
-            return DedupDecision(Dedup.NEW, "first time this fingerprint fires")
-        return DedupDecision(Dedup.RESOLVED_UNSEEN, "resolved before Opsbot ever saw it fire")
+            return _NEW
+        return _UNSEEN
     if ev.starts_at < prev.starts_at:
         return DedupDecision(Dedup.STALE, f"late delivery of an occurrence that started "
                                           f"{ev.starts_at:%H:%M:%S}, before the current one")
@@ -50,7 +60,7 @@ def decide_dedup(prev: AlertState | None, ev: AlertEvent, now: datetime,
     if firing:
         if prev.status is Status.FIRING:
             if same_occurrence:
-                return DedupDecision(Dedup.REPEAT, REPEAT_REASON)
+                return _REPEAT
             # A new start while we still think it fires: we missed the resolve in between.
             return DedupDecision(Dedup.FLAP, "restarted without a resolve in between")
         if same_occurrence:
@@ -62,7 +72,7 @@ def decide_dedup(prev: AlertState | None, ev: AlertEvent, now: datetime,
         return DedupDecision(Dedup.REFIRE, f"fired again {gap:.0f}s after resolving")
     if prev.status is Status.RESOLVED:
         return DedupDecision(Dedup.REPEAT_RESOLVE, f"resolved again (#{prev.repeat_resolves + 1})")
-    return DedupDecision(Dedup.RESOLVED, "alert resolved")
+    return _RESOLVED
 
 
 def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: datetime) -> AlertState:
@@ -77,10 +87,11 @@ def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: 
     s = prev
     s.last_seen_at = now
     s.deliveries += 1
-    if d.kind is Dedup.REPEAT and not s.dirty:
-        # The commonest delivery in a storm changes only counters: keep the write cheap.
+    if d.kind in QUIET and not s.dirty:
+        # The commonest deliveries in a storm change only counters: keep the write cheap.
         s.touched += 1
-        s.last_decision, s.last_reason = d.kind.value, REPEAT_REASON
+        s.repeat_resolves += d.kind is Dedup.REPEAT_RESOLVE
+        s.last_decision, s.last_reason = d.kind.value, d.reason
         return s
     s.last_decision, s.last_reason, s.dirty = d.kind.value, d.reason, True
     if d.kind is Dedup.STALE:

@@ -13,6 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.alerts import repo
+from engine.alerts.bulk import Bulk
+from engine.alerts.repo import claim_batches
 from engine.alerts.config import AlertsConfig
 from engine.alerts.fingerprint import sha256_hex
 from engine.alerts.parse import parse_alertmanager, parse_generic
@@ -28,6 +30,7 @@ log = logging.getLogger("opsbot.alerts")
 B = AlertBatch.__table__
 KINDS = ("alertmanager", "generic")
 GROUP_MAX = 32  # batches sharing one transaction at most
+COALESCE_S = 0.002  # longest a transaction waits for more requests to join it
 
 
 @dataclass
@@ -61,6 +64,9 @@ class AlertIngest:
         self.counters: Counter = Counter()  # exported on /metrics by the bot
         self._queue: list[_Item] = []
         self._drainer: asyncio.Task | None = None
+        self._arrived = asyncio.Event()
+        self._inflight = 0  # requests parsed and waiting for their commit
+        self._peak = 0  # most requests in flight since the last group started
 
     def parse(self, kind: str, body: bytes) -> Batch:
         """Validate a body of the given kind (alertmanager | generic) or raise InvalidInput."""
@@ -79,15 +85,23 @@ class AlertIngest:
         item = _Item(kind, batch, body, self.hasher(kind.encode() + b"\n" + body),
                      asyncio.get_running_loop().create_future())
         self._queue.append(item)
+        self._arrived.set()
+        self._inflight += 1
+        self._peak = max(self._peak, self._inflight)
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
-        return await asyncio.shield(item.future)
+        try:
+            return await asyncio.shield(item.future)
+        finally:
+            self._inflight -= 1
 
     async def _drain(self) -> None:
         # Group commit: requests that queued while a transaction ran share the next one, so
         # under load the lock, the commit and the state writes are paid once per group.
         while self._queue:
+            await self._gather()
             group, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
+            self.counters["groups"] += 1
             if len(group) == 1:
                 await self._settle(group[0], self._one(group[0]))
                 continue
@@ -101,6 +115,19 @@ class AlertIngest:
             for it, res in zip(group, results):
                 if not it.future.done():
                     it.future.set_result(res)
+
+    async def _gather(self) -> None:
+        # Under load senders answered by the last commit are about to send again; waiting a
+        # moment for them (never past COALESCE_S) turns two half groups into one full one, and
+        # a transaction costs more than the wait. Without load there is nothing to wait for.
+        target, self._peak = min(GROUP_MAX, self._peak), self._inflight
+        deadline = asyncio.get_running_loop().time() + COALESCE_S
+        while len(self._queue) < target and asyncio.get_running_loop().time() < deadline:
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), COALESCE_S / 4)
+            except TimeoutError:
+                pass
 
     async def _settle(self, it: "_Item", coro) -> None:  # noqa: ANN001 - a coroutine
         try:
@@ -140,23 +167,28 @@ class AlertIngest:
         results: list[IngestResult] = []
         async with self.store.locked() as s:
             now = self.clock.now()
-            todo: list[tuple[int, Batch]] = []
+            bulk = await Bulk.of(s)
+            ids, fresh = await claim_batches(bulk, [self._batch_row(it) for it in items], now)
+            todo: list[Batch] = []
             for it in items:
-                row = (await s.execute(self._batch_insert(it.kind, it.batch, it.body, it.digest, now)
-                                       .returning(B.c.id, B.c.processed_at))).one()
-                dup = row.processed_at is not None or any(bid == row.id for bid, _ in todo)
-                results.append(IngestResult(row.id, len(it.batch.alerts), duplicate=dup))
+                # A body seen twice in one group is processed once, like a retry would be.
+                dup = it.digest not in fresh
+                fresh.discard(it.digest)
+                results.append(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup))
                 if not dup:
-                    todo.append((row.id, it.batch))
-            counts = await self._run(s, [b for _, b in todo], now)
-            if todo:
-                await s.execute(update(B).where(B.c.id.in_([bid for bid, _ in todo])).values(processed_at=now))
+                    todo.append(it.batch)
+            counts = await self._run(s, todo, now)
         self.counters.update(counts)
         for r in results:
             self.counters["duplicate_batches" if r.duplicate else "batches"] += 1
             self.counters["alerts"] += r.alerts
             r.counts = counts if len(results) == 1 else Counter()
         return results
+
+    def _batch_row(self, it: "_Item") -> tuple:
+        b = it.batch
+        return (it.digest, it.kind if it.kind == "alertmanager" else b.source, b.receiver[:200],
+                b.group_key, it.body.decode("utf-8"), len(b.alerts))
 
     async def _run(self, s, batches: list[Batch], now: datetime) -> Counter:
         if not batches:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lifecycle import Change
@@ -16,6 +16,13 @@ MAX_THREAD_ALERTS = 20  # a thread reply lists at most this many alerts; the res
 # action_ids of the incident message's buttons (templates/slack/alerts/incident.json.j2)
 ACK, RESOLVE, SILENCE, UNSILENCE = "alerts.ack", "alerts.resolve", "alerts.silence", "alerts.unsilence"
 SNOOZE_PREFIX = "alerts.snooze."  # followed by the seconds, e.g. alerts.snooze.900
+INCIDENT_TEMPLATE = "alerts/incident"
+MAX_SUGGESTED_RUNBOOKS = 3  # each takes its own actions block (one `runbook.open` per block)
+MAX_LABEL_VIEWS = 200  # alertname x service pairs tried against runbook `match` labels
+
+# Adds to an incident message's context before it is stored, e.g. `suggested_runbooks` or
+# `extra_actions` ([{"text", "action_id", "value", "style"?}] shown after the built-in buttons).
+MessageExtension = Callable[[dict[str, Any]], None]
 
 
 def message_key(incident_id: int) -> str:
@@ -38,7 +45,39 @@ def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
         "resolve_due_at": _iso(inc.resolve_due_at), "snoozed_until": _iso(inc.snoozed_until),
         "reopen_count": inc.reopen_count, "flaps": inc.flaps, "silences": list(inc.silences),
         "snooze_choices_s": list(cfg.snooze_choices_s),
+        "silence_enabled": cfg.alertmanager_url is not None,
+        "suggested_runbooks": [], "extra_actions": [],
     }
+
+
+def label_views(ctx: dict[str, Any], cfg: AlertsConfig) -> list[dict[str, str]]:
+    """Return label sets an incident's alerts carry (alertname x service, with its severity).
+
+    Built from the incident's own accumulated alertnames and services rather than one
+    batch's members, so suggestions stay stable as later batches edit the message.
+    """
+    services = ctx.get("services") or [None]
+    out: list[dict[str, str]] = []
+    for name in ctx.get("alertnames") or []:
+        for svc in services:
+            labels = {"alertname": name, cfg.severity_label: ctx.get("severity") or ""}
+            if svc:
+                labels[cfg.service_label] = svc
+            out.append(labels)
+            if len(out) >= MAX_LABEL_VIEWS:
+                return out
+    return out
+
+
+def runbook_suggestions(suggest: Callable[[dict[str, str]], list[str]], cfg: AlertsConfig) -> MessageExtension:
+    """Return an extension that lists runbooks whose `match` labels match the incident's alerts."""
+
+    def extend(ctx: dict[str, Any]) -> None:
+        names: list[str] = []
+        for labels in label_views(ctx, cfg):
+            names += [n for n in suggest(labels) if n not in names]
+        ctx["suggested_runbooks"] = names[:MAX_SUGGESTED_RUNBOOKS]
+    return extend
 
 
 def alert_line(st: AlertState) -> dict[str, Any]:
@@ -55,7 +94,7 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
     out: list[Notice] = []
     key = message_key(inc.id)
     if decision.message in ("post", "edit"):
-        out.append(Notice(key=key, channel=inc.channel, template="alerts/incident",
+        out.append(Notice(key=key, channel=inc.channel, template=INCIDENT_TEMPLATE,
                           context=incident_context(inc, cfg)))
     if decision.message == "post":
         inc.posted, inc.last_notified_at = True, now

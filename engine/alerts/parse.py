@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable
+
+import orjson
 
 from engine.alerts.config import Limits
 from engine.alerts.fingerprint import fingerprint_of
@@ -13,9 +14,13 @@ from engine.alerts.types import AlertEvent, Batch, Status
 from engine.errors import InvalidInput
 
 GO_ZERO_TIME_YEAR = 1  # Alertmanager's "0001-01-01T00:00:00Z" means "no end"
-_AM_ALERT_KEYS = {"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"}
-_GENERIC_TOP = {"source", "groupKey", "receiver", "alerts"}
-_GENERIC_ALERT = {"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"}
+_AM_ALERT_KEYS = frozenset({"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL",
+                            "fingerprint"})
+_GENERIC_TOP = frozenset({"source", "groupKey", "receiver", "alerts"})
+_GENERIC_ALERT = _AM_ALERT_KEYS
+_STATUS = {"firing": Status.FIRING, "resolved": Status.RESOLVED}
+_BAD_TIME = object()  # cached marker: the value failed to parse
+_NO_ZONE = object()  # cached marker: the value parsed but carries no zone
 
 
 class PayloadTooLarge(InvalidInput):
@@ -24,24 +29,34 @@ class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
 
 
-@lru_cache(maxsize=4096)
-def parse_time(value: str, where: str) -> datetime | None:
-    """Parse an RFC 3339 timestamp with a zone; Go's zero time becomes None."""
+@lru_cache(maxsize=65536)
+def _time(value: str) -> Any:
+    # Cached by value alone: a storm repeats the same few timestamps in every batch.
     try:
         dt = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{where} is not an RFC 3339 timestamp: {value!r}") from None
+        return _BAD_TIME
     if dt.tzinfo is None:
-        raise InvalidInput(f"{where} has no time zone: {value!r}", hint="use ...Z or an offset")
+        return _NO_ZONE
     return None if dt.year == GO_ZERO_TIME_YEAR else dt
+
+
+def parse_time(value: str, where: str) -> datetime | None:
+    """Parse an RFC 3339 timestamp with a zone; Go's zero time becomes None."""
+    dt = _time(value) if isinstance(value, str) else _BAD_TIME
+    if dt is _BAD_TIME:
+        raise InvalidInput(f"{where} is not an RFC 3339 timestamp: {value!r}")
+    if dt is _NO_ZONE:
+        raise InvalidInput(f"{where} has no time zone: {value!r}", hint="use ...Z or an offset")
+    return dt
 
 
 def _load(body: bytes, limits: Limits) -> dict[str, Any]:
     if len(body) > limits.max_body_bytes:
         raise PayloadTooLarge(f"body is {len(body)} bytes, limit is {limits.max_body_bytes}")
     try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise InvalidInput("body must be a JSON object")
@@ -54,11 +69,22 @@ def _str_map(value: Any, where: str, limits: Limits, max_chars: int) -> dict[str
     if len(value) > limits.max_labels:
         raise PayloadTooLarge(f"{where} has {len(value)} entries, limit is {limits.max_labels}")
     for k, v in value.items():
-        if not isinstance(v, str):
-            raise InvalidInput(f"{where}.{k} must be a string")
-        if len(v) > max_chars:
-            raise PayloadTooLarge(f"{where}.{k} is {len(v)} characters, limit is {max_chars}")
+        if v.__class__ is not str or len(v) > max_chars:  # the common case costs two checks
+            if not isinstance(v, str):
+                raise InvalidInput(f"{where}.{k} must be a string")
+            if len(v) > max_chars:
+                raise PayloadTooLarge(f"{where}.{k} is {len(v)} characters, limit is {max_chars}")
     return value
+
+
+def _fine(value: Any, max_entries: int, max_chars: int) -> bool:
+    """Return True for a small enough object of short enough strings (the fast path)."""
+    if value.__class__ is not dict or len(value) > max_entries:
+        return False
+    for v in value.values():
+        if v.__class__ is not str or len(v) > max_chars:
+            return False
+    return True
 
 
 def _opt_str(a: dict[str, Any], key: str, where: str) -> str | None:
@@ -68,39 +94,50 @@ def _opt_str(a: dict[str, Any], key: str, where: str) -> str | None:
     return v
 
 
-def _alert(a: Any, where: str, limits: Limits, source: str, group_key: str | None,
-           allowed: set[str], hasher: Callable[[bytes], str], volatile: frozenset[str],
+def _time_at(value: Any, i: int, key: str) -> datetime | None:
+    dt = _time(value) if value.__class__ is str else _BAD_TIME
+    if dt is _BAD_TIME or dt is _NO_ZONE:
+        return parse_time(value, f"alerts[{i}].{key}")  # raises with the precise message
+    return dt
+
+
+def _alert(a: Any, i: int, limits: Limits, source: str, group_key: str | None,
+           allowed: frozenset[str], hasher: Callable[[bytes], str], volatile: frozenset[str],
            default_status: str | None, group_labels: frozenset[str] | None = None) -> AlertEvent:
+    # Error messages are formatted only on failure: this runs for every alert of every batch.
     if not isinstance(a, dict):
-        raise InvalidInput(f"{where} must be an object")
-    if not allowed.issuperset(a):
-        raise InvalidInput(f"{where} has unknown fields: {sorted(set(a) - allowed)}")
-    labels = _str_map(a.get("labels"), f"{where}.labels", limits, limits.max_label_value_chars)
+        raise InvalidInput(f"alerts[{i}] must be an object")
+    if not a.keys() <= allowed:
+        raise InvalidInput(f"alerts[{i}] has unknown fields: {sorted(set(a) - allowed)}")
+    labels = a.get("labels")
+    if not _fine(labels, limits.max_labels, limits.max_label_value_chars):
+        _str_map(labels, f"alerts[{i}].labels", limits, limits.max_label_value_chars)  # raises
     if not labels.get("alertname"):
-        raise InvalidInput(f"{where}.labels.alertname is required")
-    annotations = _str_map(a.get("annotations") or {}, f"{where}.annotations", limits,
-                           limits.max_annotation_chars)
-    status = a.get("status", default_status)
-    if status not in ("firing", "resolved"):
-        raise InvalidInput(f"{where}.status must be 'firing' or 'resolved', got {status!r}")
-    starts_raw = _opt_str(a, "startsAt", where)
+        raise InvalidInput(f"alerts[{i}].labels.alertname is required")
+    annotations = a.get("annotations") or {}
+    if not _fine(annotations, limits.max_labels, limits.max_annotation_chars):
+        _str_map(annotations, f"alerts[{i}].annotations", limits, limits.max_annotation_chars)
+    raw_status = a.get("status", default_status)
+    status = _STATUS.get(raw_status) if isinstance(raw_status, str) else None
+    if status is None:
+        raise InvalidInput(f"alerts[{i}].status must be 'firing' or 'resolved', got {raw_status!r}")
+    starts_raw, ends_raw = a.get("startsAt"), a.get("endsAt")
+    fp, url = a.get("fingerprint"), a.get("generatorURL")
+    for key, v in (("startsAt", starts_raw), ("endsAt", ends_raw), ("fingerprint", fp), ("generatorURL", url)):
+        if v is not None and v.__class__ is not str:
+            _opt_str(a, key, f"alerts[{i}]")  # raises
     if not starts_raw:
-        raise InvalidInput(f"{where}.startsAt is required")
-    starts_at = parse_time(starts_raw, f"{where}.startsAt")
+        raise InvalidInput(f"alerts[{i}].startsAt is required")
+    starts_at = _time_at(starts_raw, i, "startsAt")
     if starts_at is None:
-        raise InvalidInput(f"{where}.startsAt cannot be the zero time")
-    ends_raw = _opt_str(a, "endsAt", where)
-    ends_at = parse_time(ends_raw, f"{where}.endsAt") if ends_raw else None
-    if status == "resolved" and ends_at is None:
-        raise InvalidInput(f"{where}.endsAt is required when status is 'resolved'")
-    fp = _opt_str(a, "fingerprint", where)
+        raise InvalidInput(f"alerts[{i}].startsAt cannot be the zero time")
+    ends_at = _time_at(ends_raw, i, "endsAt") if ends_raw else None
+    if status is Status.RESOLVED and ends_at is None:
+        raise InvalidInput(f"alerts[{i}].endsAt is required when status is 'resolved'")
     if fp is not None and not (0 < len(fp) <= 128):
-        raise InvalidInput(f"{where}.fingerprint must be 1..128 characters")
-    return AlertEvent(
-        fingerprint=fp or fingerprint_of(labels, volatile, hasher),
-        status=Status(status), labels=labels, annotations=annotations,
-        starts_at=starts_at, ends_at=ends_at, source=source, group_key=group_key,
-        generator_url=_opt_str(a, "generatorURL", where) or "", group_labels=group_labels)
+        raise InvalidInput(f"alerts[{i}].fingerprint must be 1..128 characters")
+    return AlertEvent(fp or fingerprint_of(labels, volatile, hasher), status, labels, annotations,
+                      starts_at, ends_at, source, group_key, url or "", group_labels)
 
 
 def _alerts_list(doc: dict[str, Any], limits: Limits) -> list[Any]:
@@ -110,8 +147,6 @@ def _alerts_list(doc: dict[str, Any], limits: Limits) -> list[Any]:
     if len(alerts) > limits.max_alerts:
         raise PayloadTooLarge(f"batch has {len(alerts)} alerts, limit is {limits.max_alerts}")
     return alerts
-
-
 def parse_alertmanager(body: bytes, limits: Limits, hasher: Callable[[bytes], str],
                        volatile: frozenset[str] = frozenset()) -> Batch:
     """Validate an Alertmanager webhook (version 4) body and return its batch."""
@@ -129,7 +164,7 @@ def parse_alertmanager(body: bytes, limits: Limits, hasher: Callable[[bytes], st
     # Unknown top-level fields are accepted (newer Alertmanagers add some, e.g. truncatedAlerts);
     # alert objects are held to the v4 field set.
     names = frozenset(group_labels)
-    alerts = tuple(_alert(a, f"alerts[{i}]", limits, "alertmanager", group_key, _AM_ALERT_KEYS,
+    alerts = tuple(_alert(a, i, limits, "alertmanager", group_key, _AM_ALERT_KEYS,
                           hasher, volatile, None, names)
                    for i, a in enumerate(_alerts_list(doc, limits)))
     return Batch(source="alertmanager", receiver=receiver, group_key=group_key, alerts=alerts)
@@ -139,13 +174,13 @@ def parse_generic(body: bytes, limits: Limits, hasher: Callable[[bytes], str],
                   volatile: frozenset[str] = frozenset()) -> Batch:
     """Validate a body in Opsbot's generic alert schema (see SCHEMA.md) and return its batch."""
     doc = _load(body, limits)
-    if not _GENERIC_TOP.issuperset(doc):
+    if not doc.keys() <= _GENERIC_TOP:
         raise InvalidInput(f"unknown top-level fields: {sorted(set(doc) - _GENERIC_TOP)}")
     source = doc.get("source")
     if not isinstance(source, str) or not (0 < len(source) <= 64) or source == "alertmanager":
         raise InvalidInput("source must be a 1..64 character name other than 'alertmanager'")
     group_key = _opt_str(doc, "groupKey", "body")
-    alerts = tuple(_alert(a, f"alerts[{i}]", limits, source, group_key, _GENERIC_ALERT, hasher,
+    alerts = tuple(_alert(a, i, limits, source, group_key, _GENERIC_ALERT, hasher,
                           volatile, "firing")
                    for i, a in enumerate(_alerts_list(doc, limits)))
     return Batch(source=source, receiver=_opt_str(doc, "receiver", "body") or source,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from engine.alerts import lifecycle
 from engine.alerts.config import AlertsConfig
-from engine.alerts.dedup import FIRES, Dedup, apply_dedup, decide_dedup
+from engine.alerts.dedup import FIRES, QUIET, Dedup, apply_dedup, decide_dedup
 from engine.alerts.grouping import choose_incident
 from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
@@ -58,15 +58,17 @@ def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEve
             cfg: AlertsConfig, now: datetime) -> Outcome:
     """Run every event of a batch through dedup, grouping and lifecycle, in order."""
     out = Outcome()
+    kinds: Counter = Counter()
+    alerts, window = state.alerts, cfg.flap_window_s
     for ev in events:
-        prev = state.alerts.get(ev.fingerprint)
-        d = decide_dedup(prev, ev, now, cfg.flap_window_s)
+        prev = alerts.get(ev.fingerprint)
+        d = decide_dedup(prev, ev, now, window)
         st = apply_dedup(prev, ev, d, now)
-        state.alerts[ev.fingerprint] = st
-        out.counts[f"dedup.{d.kind.value}"] += 1
+        alerts[ev.fingerprint] = st
+        kinds[d.kind] += 1
+        if d.kind in QUIET:
+            continue  # the commonest cases by far: count them, store nothing else
         inc = state.incidents.get(st.incident_id) if st.incident_id is not None else None
-        if d.kind is Dedup.REPEAT:
-            continue  # the commonest case by far: count it, store nothing else
         out.decisions.append(Decision("dedup", d.kind.value, d.reason, ev.fingerprint, st.incident_id))
         if d.kind in FIRES:
             if d.kind is Dedup.FLAP and inc is not None:
@@ -75,6 +77,8 @@ def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEve
             _group(state, ev, st, cfg, now, out)
         elif d.kind is Dedup.RESOLVED and inc is not None:
             out.note(inc, lifecycle.alert_resolved(inc, st, cfg, now))
+    for kind, n in kinds.items():
+        out.counts[f"dedup.{kind.value}"] += n
     return out
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts.dedup import REPEAT_REASON
+from engine.alerts.bulk import Bulk, js
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
 from engine.clock import utc
@@ -99,10 +99,6 @@ async def load_incident(s: AsyncSession, incident_id: int, *, lock: bool = False
     return incident_from_row(r) if r else None
 
 
-def _upsert(dialect: str):
-    return (postgresql if dialect == "postgresql" else sqlite).insert
-
-
 async def insert_incidents(s: AsyncSession, new: list[Incident]) -> dict[int, int]:
     """Insert incidents that still carry a temp id; return temp id -> real id."""
     remap: dict[int, int] = {}
@@ -113,34 +109,62 @@ async def insert_incidents(s: AsyncSession, new: list[Incident]) -> dict[int, in
     return remap
 
 
+_INC_UPDATE = f"UPDATE alerts_incident SET {', '.join(f + ' = ?' for f in _INC_FIELDS)} WHERE id = ?"
+_INC_JSON = frozenset(c.name for c in I.columns if isinstance(c.type, JSON))
+_INC_TIME = frozenset(c.name for c in I.columns if isinstance(c.type, DateTime))
+
+
+def _incident_row(b: Bulk, inc: Incident) -> tuple:
+    v = _incident_values(inc)
+    return (*(js(v[f]) if f in _INC_JSON else b.ts(v[f]) if f in _INC_TIME else v[f]
+              for f in _INC_FIELDS), inc.id)
+
+
+_ALERT_UPSERT = (
+    f"INSERT INTO alerts_alert ({', '.join(_ALERT_FIELDS)}) VALUES ({', '.join('?' * len(_ALERT_FIELDS))}) "
+    f"ON CONFLICT (fingerprint) DO UPDATE SET "
+    + ", ".join(f"{f} = excluded.{f}" for f in _ALERT_FIELDS if f != "fingerprint"))
+_LIGHT_SQLITE = ("UPDATE alerts_alert SET deliveries = ?, repeat_resolves = ?, last_seen_at = ?, "
+                 "last_decision = ?, last_reason = ? WHERE fingerprint = ?")
+_LIGHT_PG = ("UPDATE alerts_alert AS a SET deliveries = u.d, repeat_resolves = u.r, last_seen_at = u.t, "
+             "last_decision = u.n, last_reason = u.w FROM unnest(?::varchar[], ?::int[], ?::int[], "
+             "?::timestamptz[], ?::varchar[], ?::varchar[]) AS u(fp, d, r, t, n, w) WHERE a.fingerprint = u.fp")
+_DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, "
+                    "next_due_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _alert_row(b: Bulk, st: AlertState) -> tuple:
+    v = _alert_values(st)
+    for f in ("labels", "annotations"):
+        v[f] = js(v[f])
+    for f in ("starts_at", "ends_at", "first_seen_at", "last_seen_at", "resolved_at"):
+        v[f] = b.ts(v[f])
+    return tuple(v[f] for f in _ALERT_FIELDS)
+
+
 async def save(s: AsyncSession, dialect: str, alerts: Iterable[AlertState],
                incidents: Iterable[Incident]) -> None:
     """Write dirty alerts (upsert) and dirty incidents (update by id)."""
     changed = [i for i in incidents if i.dirty]
-    # bindparam names must differ from column names in UPDATE .. SET, hence the prefix.
-    upd = [{"b_" + k: v for k, v in _incident_values(i).items()} | {"b_id": i.id} for i in changed]
-    if upd:
-        stmt = update(I).where(I.c.id == bindparam("b_id")).values(
-            {f: bindparam("b_" + f) for f in _INC_FIELDS})
-        await s.execute(stmt, upd)
-    rows = []
-    touched: dict[tuple[int, datetime], list[str]] = {}
+    b = await Bulk.of(s)
+    await b.executemany(_INC_UPDATE, [_incident_row(b, i) for i in changed])
+    rows, light = [], []
     for st in alerts:
         if st.dirty:
-            rows.append(_alert_values(st))
+            rows.append(_alert_row(b, st))
             st.dirty, st.touched = False, 0
         elif st.touched:
-            touched.setdefault((st.touched, st.last_seen_at), []).append(st.fingerprint)
+            # Absolute values are safe: the caller holds the alerts write lock and its cached
+            # state is current (see AlertStore), so no other writer moved these counters.
+            light.append((st.fingerprint, st.deliveries, st.repeat_resolves, b.ts(st.last_seen_at),
+                          st.last_decision, st.last_reason[:500]))
             st.touched = 0
-    for (n, seen), fps in touched.items():
-        await s.execute(update(A).where(A.c.fingerprint.in_(fps)).values(
-            deliveries=A.c.deliveries + n, last_seen_at=seen, last_decision="repeat_delivery",
-            last_reason=REPEAT_REASON))
-    if rows:
-        ins = _upsert(dialect)(A)
-        stmt = ins.on_conflict_do_update(index_elements=[A.c.fingerprint],
-                                         set_={f: ins.excluded[f] for f in _ALERT_FIELDS if f != "fingerprint"})
-        await s.execute(stmt, rows)
+    if light and b.pg:  # one statement for the whole set instead of one per row
+        cols = list(zip(*light))
+        await b.execute(_LIGHT_PG, cols)
+    else:
+        await b.executemany(_LIGHT_SQLITE, [(*r[1:], r[0]) for r in light])
+    await b.executemany(_ALERT_UPSERT, rows)
     for inc in changed:
         inc.dirty = False
 
@@ -150,8 +174,42 @@ async def save_decisions(s: AsyncSession, decisions: list[Decision], now: dateti
     """Append decisions, translating temp incident ids."""
     if not decisions:
         return
-    rows = [{"at": now, "stage": d.stage, "name": d.name, "reason": d.reason[:500],
-             "fingerprint": d.fingerprint, "incident_id": remap.get(d.incident_id, d.incident_id)
-             if d.incident_id is not None else None, "next_due_at": d.next_due_at, "actor": actor}
-            for d in decisions]
-    await s.execute(D.insert(), rows)
+    b = await Bulk.of(s)
+    at = b.ts(now)
+    rows = [(at, d.stage, d.name, d.reason[:500], d.fingerprint,
+             remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
+             b.ts(d.next_due_at), actor) for d in decisions]
+    await b.executemany(_DECISION_INSERT, rows)
+
+
+_BATCH_COLS = "digest, source, receiver, group_key, body, alert_count, deliveries, received_at, processed_at"
+
+
+async def claim_batches(b: Bulk, rows: list[tuple], now: datetime) -> tuple[dict[str, int], set[str]]:
+    """Store raw batches as processed now; return digest -> id and the digests to process.
+
+    rows are (digest, source, receiver, group_key, body, alert_count). A digest already stored
+    counts one more delivery and is processed only if its earlier processing never finished.
+    The caller's transaction makes "stored" and "processed" one atomic step.
+    """
+    ts = b.ts(now)
+    uniq = list({r[0]: r for r in rows}.values())
+    n = Counter(r[0] for r in rows)
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(uniq))
+    params = [p for r in uniq for p in (*r, n[r[0]], ts, ts)]
+    got = await b.fetch(f"INSERT INTO alerts_batch ({_BATCH_COLS}) VALUES {values} "
+                        "ON CONFLICT (digest) DO NOTHING RETURNING id, digest", params)
+    ids = {r[1]: r[0] for r in got}
+    fresh = set(ids)
+    known = [r[0] for r in uniq if r[0] not in ids]
+    if known:  # retries and HA duplicates: rare next to new bodies
+        marks = ", ".join("?" * len(known))
+        for bid, digest, done in await b.fetch(
+                f"SELECT id, digest, processed_at FROM alerts_batch WHERE digest IN ({marks})", known):
+            ids[digest] = bid
+            if done is None:
+                fresh.add(digest)
+        await b.executemany("UPDATE alerts_batch SET deliveries = deliveries + ?, processed_at = "
+                            "coalesce(processed_at, ?), error = NULL WHERE digest = ?",
+                            [(n[d], ts, d) for d in known])
+    return ids, fresh

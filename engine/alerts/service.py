@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
 from engine.actor import Actor
@@ -12,6 +13,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.fingerprint import sha256_hex
 from engine.alerts.ingest import AlertIngest, IngestResult
 from engine.alerts.lifecycle import Change
+from engine.alerts.messages import INCIDENT_TEMPLATE, MessageExtension
 from engine.alerts.pipeline import PipelineState
 from engine.alerts.ports import Matcher, SilencePort
 from engine.alerts.queries import AlertQueries
@@ -19,7 +21,10 @@ from engine.alerts.store import EmitFn
 from engine.alerts.types import Incident
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound, Unavailable
+from engine.notices import Notice
 from engine.store.db import Database
+
+log = logging.getLogger("opsbot.alerts")
 
 
 def silence_matchers(inc: Incident, alerts: list, service_label: str) -> list[Matcher]:
@@ -40,9 +45,21 @@ class AlertService:
     def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
                  silences: SilencePort | None = None, hasher: Callable[[bytes], str] = sha256_hex) -> None:
         self.cfg, self.clock, self.silences = cfg, clock, silences
-        self.ingest = AlertIngest(db, cfg, clock, emit, hasher)
+        # Other features add to the incident message (suggested runbooks, hypotheses) here.
+        self.extensions: list[MessageExtension] = []
+        self._emit = emit
+        self.ingest = AlertIngest(db, cfg, clock, self._emit_extended, hasher)
         self.store = self.ingest.store
         self.queries = AlertQueries(db, cfg, clock)
+
+    async def _emit_extended(self, s, notice: Notice, now: datetime) -> None:  # noqa: ANN001 - a session
+        if notice.template == INCIDENT_TEMPLATE:
+            for extend in self.extensions:
+                try:
+                    extend(notice.context)
+                except Exception:  # an extra button must never cost an alert (the batch would 5xx)
+                    log.exception("incident message extension failed", extra={"key": notice.key})
+        await self._emit(s, notice, now)
 
     async def aclose(self) -> None:
         """Close the Alertmanager client, if any."""

@@ -25,6 +25,7 @@ from engine.store.db import Database
 EmitFn = Callable[[AsyncSession, Notice, datetime], Awaitable[None]]
 G = AlertsGeneration.__table__
 MAX_CACHED_ALERTS = 200_000
+_BUMP = update(G).where(G.c.id == 1).values(value=G.c.value + 1).returning(G.c.value)  # built once
 
 
 class AlertStore:
@@ -53,12 +54,13 @@ class AlertStore:
         self.alerts.clear()
 
     async def _bump(self, s: AsyncSession) -> int:
-        stmt = update(G).where(G.c.id == 1).values(value=G.c.value + 1).returning(G.c.value)
-        gen = (await s.execute(stmt)).scalar_one_or_none()
+        # Through SQLAlchemy, not the raw driver: this first statement is what begins the
+        # transaction on asyncpg, so the bulk writes after it run inside it.
+        gen = (await s.execute(_BUMP)).scalar_one_or_none()
         if gen is None:
             ins = (postgresql if self.db.dialect == "postgresql" else sqlite).insert(G)
             await s.execute(ins.values(id=1, value=0).on_conflict_do_nothing(index_elements=[G.c.id]))
-            gen = (await s.execute(stmt)).scalar_one()
+            gen = (await s.execute(_BUMP)).scalar_one()
         return gen
 
     @asynccontextmanager
@@ -109,10 +111,13 @@ class AlertStore:
             if st.incident_id in remap:
                 st.incident_id = remap[st.incident_id]
         decisions = list(out.decisions)
+        by_incident: dict[int | None, list[AlertState]] = {}
+        for a in state.alerts.values():  # one pass, not one per touched incident
+            by_incident.setdefault(a.incident_id, []).append(a)
         for inc_id, changes in out.changes.items():
             inc = state.incidents[remap.get(inc_id, inc_id)]
             d = decide_notice(inc, changes, now, self.cfg)
-            members = [a for a in state.alerts.values() if a.incident_id == inc.id]
+            members = by_incident.get(inc.id, [])
             for notice in build_notices(inc, d, changes, members, self.cfg, now):
                 await self.emit(s, notice, now)
             decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))

@@ -7,3 +7,5 @@ from engine.approvals import tables as approvals_tables  # noqa: F401
 from engine.models import tables as models_tables  # noqa: F401
 from engine.drift import tables as drift_tables  # noqa: F401
 from engine.alerts import tables as alerts_tables  # noqa: F401
+from engine.rca import tables as rca_tables  # noqa: F401
+from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401

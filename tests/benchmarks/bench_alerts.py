@@ -1,6 +1,6 @@
 """Sustained alert ingest and p99 webhook latency: Opsbot vs Alertmanager's POST /api/v2/alerts.
 
-Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--seconds 8] [--concurrency 8]
+Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--seconds 8] [--concurrency 8] [--rounds 3]
 Opsbot runs in its own process (aiohttp + the real pipeline, every batch stored durably before
 the 200) on SQLite, then on PostgreSQL; Alertmanager is Debian's binary. Same client, same bodies.
 """
@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -170,7 +171,14 @@ async def serve(db_url: str, port: int) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    await asyncio.Event().wait()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    c = svc.ingest.counters
+    print(f"# server: {c['batches']} batches in {c['groups']} transactions "
+          f"({c['batches'] / max(1, c['groups']):.1f} per group)", file=sys.stderr)
+    await runner.cleanup()
+    await db.dispose()
 
 
 def pg_database() -> tuple[str, str]:
@@ -202,7 +210,7 @@ async def stored_alerts(db_url: str) -> tuple[int, int]:
     from engine.store.db import Database
 
     db = Database(db_url)
-    async with db.session() as s:
+    async with db.engine.connect() as s:
         b = (await s.execute(text("SELECT count(*), coalesce(sum(alert_count), 0) FROM alerts_batch "
                                   "WHERE processed_at IS NOT NULL"))).one()
     await db.dispose()
@@ -223,29 +231,47 @@ async def main_async(args: argparse.Namespace) -> None:
         try:
             await wait_up(f"{am_url}/-/ready")
             for backend in args.backends:
-                if backend == "sqlite":
-                    url, pg_name = f"sqlite:///{tmp}/bench.db", None
-                else:
-                    url, pg_name = pg_database()
-                bot, bot_url = start_opsbot(url)
-                try:
-                    await wait_up(f"{bot_url}/ready")
-                    r_am = await load(f"{am_url}/api/v2/alerts", amb, hdr_am, args.seconds, args.concurrency)
-                    r_bot = await load(f"{bot_url}/webhooks/alertmanager", wh, hdr_bot, args.seconds,
-                                       args.concurrency)
-                    stored = await stored_alerts(url)
-                finally:
-                    bot.terminate()
-                    bot.wait()
-                    if pg_name:
-                        drop_pg(pg_name)
-                ratio = r_bot["alerts_per_s"] / r_am["alerts_per_s"]
                 print(f"\n## {backend}")
-                for name, r in (("alertmanager POST /api/v2/alerts", r_am), ("opsbot /webhooks/alertmanager", r_bot)):
-                    print(f"{name:36s} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:7.2f} ms  "
-                          f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}")
-                print(f"ratio opsbot/alertmanager             {ratio:.2f}x   "
-                      f"(stored and processed: {stored[0]} batches, {stored[1]} alerts)")
+                ratios, rates, p99s = [], [], []
+                for rnd in range(args.rounds):
+                    if backend == "sqlite":
+                        url, pg_name = f"sqlite:///{tmp}/bench-{rnd}.db", None
+                    else:
+                        url, pg_name = pg_database()
+                    bot, bot_url = start_opsbot(url)
+                    try:
+                        await wait_up(f"{bot_url}/ready")
+                        runs = {"am": lambda: load(f"{am_url}/api/v2/alerts", amb, hdr_am, args.seconds,
+                                                   args.concurrency),
+                                "bot": lambda: load(f"{bot_url}/webhooks/alertmanager", wh, hdr_bot,
+                                                    args.seconds, args.concurrency)}
+                        res = {}
+                        # Alternate who goes first so drift in the machine's load favours neither.
+                        for who in (("am", "bot") if rnd % 2 == 0 else ("bot", "am")):
+                            res[who] = await runs[who]()
+                        stored = await stored_alerts(url)
+                    finally:
+                        bot.terminate()
+                        bot.wait()
+                        if pg_name:
+                            drop_pg(pg_name)
+                    r_am, r_bot = res["am"], res["bot"]
+                    ratio = r_bot["alerts_per_s"] / r_am["alerts_per_s"]
+                    ratios.append(ratio)
+                    rates.append((r_am["alerts_per_s"], r_bot["alerts_per_s"]))
+                    p99s.append((r_am["p99_ms"], r_bot["p99_ms"]))
+                    print(f"round {rnd + 1}")
+                    for name, r in (("alertmanager POST /api/v2/alerts", r_am),
+                                    ("opsbot /webhooks/alertmanager", r_bot)):
+                        print(f"  {name:36s} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:7.2f} ms  "
+                              f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}")
+                    print(f"  ratio opsbot/alertmanager {ratio:.2f}x   "
+                          f"(stored and processed: {stored[0]} batches, {stored[1]} alerts)")
+                med = statistics.median
+                print(f"median over {args.rounds} rounds: alertmanager {med(a for a, _ in rates):.0f} alerts/s, "
+                      f"opsbot {med(b for _, b in rates):.0f} alerts/s, ratio {med(ratios):.2f}x "
+                      f"(min {min(ratios):.2f}, max {max(ratios):.2f}); p99 alertmanager "
+                      f"{med(a for a, _ in p99s):.1f} ms, opsbot {med(b for _, b in p99s):.1f} ms")
         finally:
             am.terminate()
             am.wait()
@@ -258,6 +284,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    p.add_argument("--rounds", type=int, default=3, help="fresh store per round; medians are printed")
     p.add_argument("--db")
     p.add_argument("--port", type=int)
     args = p.parse_args()

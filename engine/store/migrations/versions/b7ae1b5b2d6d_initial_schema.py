@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: a5993ac72f36
+Revision ID: b7ae1b5b2d6d
 Revises: 
-Create Date: 2026-11-27 14:36:47.880689
+Create Date: 2026-11-27 14:56:59.654740
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'a5993ac72f36'
+revision = 'b7ae1b5b2d6d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -115,6 +115,60 @@ def upgrade() -> None:
     with op.batch_alter_table('alerts_incident', schema=None) as batch_op:
         batch_op.create_index('ix_alerts_incident_status', ['status', 'resolved_at'], unique=False)
 
+    op.create_table('anomaly_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('watch', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
+    sa.Column('series_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('actor_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('actor_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('anomaly_ts', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('anomaly_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_anomaly_feedback_watch'), ['watch'], unique=False)
+
+    op.create_table('anomaly_series',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('watch', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
+    sa.Column('series_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('labels', sa.JSON(), nullable=False),
+    sa.Column('detector_state', sa.JSON(), nullable=False),
+    sa.Column('last_ts', sa.Float(), nullable=False),
+    sa.Column('last_score', sa.Float(), nullable=False),
+    sa.Column('scored_points', sa.Integer(), nullable=False),
+    sa.Column('quiet_until_ts', sa.Float(), nullable=False),
+    sa.Column('firing', sa.Boolean(), nullable=False),
+    sa.Column('firing_since_ts', sa.Float(), nullable=True),
+    sa.Column('last_anomalous_ts', sa.Float(), nullable=True),
+    sa.Column('anomaly_state', sa.JSON(), nullable=True),
+    sa.Column('evidence', sa.JSON(), nullable=True),
+    sa.Column('forecast_firing', sa.Boolean(), nullable=False),
+    sa.Column('forecast', sa.JSON(), nullable=True),
+    sa.Column('useful', sa.Integer(), nullable=False),
+    sa.Column('not_anomaly', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('anomaly_series', schema=None) as batch_op:
+        batch_op.create_index('ix_anomaly_series_fingerprint', ['fingerprint'], unique=True)
+        batch_op.create_index(batch_op.f('ix_anomaly_series_watch'), ['watch'], unique=False)
+
+    op.create_table('anomaly_watch',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
+    sa.Column('muted', sa.Boolean(), nullable=False),
+    sa.Column('muted_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('muted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_run_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_ok_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_score', sa.Float(), nullable=True),
+    sa.Column('series_count', sa.Integer(), nullable=False),
+    sa.Column('source_state', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('approvals_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -267,6 +321,54 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('rca_analysis',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('requested_by', sa.String(length=120), nullable=False),
+    sa.Column('onset', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('top_confidence', sa.Float(), nullable=False),
+    sa.Column('likely_cause', sa.String(length=300), nullable=True),
+    sa.Column('hypotheses', sa.JSON(), nullable=False),
+    sa.Column('signals', sa.Integer(), nullable=False),
+    sa.Column('elapsed_ms', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('rca_analysis', schema=None) as batch_op:
+        batch_op.create_index('ix_rca_analysis_incident', ['incident_id', 'id'], unique=False)
+
+    op.create_table('rca_change',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=False),
+    sa.Column('service', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('url', sa.String(length=1000), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('source', 'external_id', name='uq_rca_change_source_id')
+    )
+    with op.batch_alter_table('rca_change', schema=None) as batch_op:
+        batch_op.create_index('ix_rca_change_at', ['at'], unique=False)
+
+    op.create_table('rca_feedback',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('verdict', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('user_name', sa.String(length=200), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('analysis_id', 'rank', 'user_id', name='uq_rca_feedback_user')
+    )
+    with op.batch_alter_table('rca_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rca_feedback_analysis_id'), ['analysis_id'], unique=False)
+
     op.create_table('approvals_vote',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -290,6 +392,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_approvals_vote_request_id'))
 
     op.drop_table('approvals_vote')
+    with op.batch_alter_table('rca_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rca_feedback_analysis_id'))
+
+    op.drop_table('rca_feedback')
+    with op.batch_alter_table('rca_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_rca_change_at')
+
+    op.drop_table('rca_change')
+    with op.batch_alter_table('rca_analysis', schema=None) as batch_op:
+        batch_op.drop_index('ix_rca_analysis_incident')
+
+    op.drop_table('rca_analysis')
     op.drop_table('outbox_slack_message')
     with op.batch_alter_table('outbox_item', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_item_state_due')
@@ -319,6 +433,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_approvals_request_kind'))
 
     op.drop_table('approvals_request')
+    op.drop_table('anomaly_watch')
+    with op.batch_alter_table('anomaly_series', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_anomaly_series_watch'))
+        batch_op.drop_index('ix_anomaly_series_fingerprint')
+
+    op.drop_table('anomaly_series')
+    with op.batch_alter_table('anomaly_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_anomaly_feedback_watch'))
+
+    op.drop_table('anomaly_feedback')
     with op.batch_alter_table('alerts_incident', schema=None) as batch_op:
         batch_op.drop_index('ix_alerts_incident_status')
 

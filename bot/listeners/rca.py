@@ -1,0 +1,72 @@
+"""Root-cause hypotheses: the "Show hypotheses" button, Confirmed / Wrong, and `/ops rca`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import CommandContext, Subcommand, actor_from_body
+from engine.errors import InvalidInput
+from engine.rca.messages import CONFIRM, SHOW, WRONG
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.deps import Deps
+
+
+def _incident_id(text: str) -> int:
+    value = text.strip().lstrip("#")
+    if not value.isdigit():
+        raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
+    return int(value)
+
+
+def _verdict_value(value: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+):(\d+)", value or "")
+    if not m:
+        raise InvalidInput("this button does not name a hypothesis")
+    return int(m.group(1)), int(m.group(2))
+
+
+def register(app: "AsyncApp", deps: "Deps") -> None:
+    """Register `/ops rca` and the hypothesis buttons."""
+
+    def svc() -> Any:
+        return deps.engine.rca
+
+    async def rca_cmd(ctx: CommandContext):
+        if not ctx.args:
+            raise InvalidInput("which incident?", hint="usage: /ops rca <incident id> | /ops rca stats [30d]")
+        if ctx.args[0] == "stats":
+            m = re.fullmatch(r"(\d+)d?", ctx.args[1]) if len(ctx.args) > 1 else None
+            if len(ctx.args) > 1 and not m:
+                raise InvalidInput(f"{ctx.args[1]!r} is not a period", hint="use e.g. 7d or 30d")
+            stats = await svc().stats(int(m.group(1)) if m else 30)
+            return deps.render("rca/stats", asdict(stats) | {"accuracy_at_1": stats.accuracy_at_1,
+                                                             "accuracy_at_3": stats.accuracy_at_3})
+        row = await svc().analyse(_incident_id(ctx.args[0]), ctx.actor)
+        return {"text": f"Posted {len(row.hypotheses)} hypotheses in the thread of incident #{row.incident_id}.",
+                "response_type": "ephemeral"}
+
+    deps.router.add(Subcommand(
+        name="rca", summary="Rank root-cause hypotheses for an incident, or show their accuracy",
+        usage="rca <incident id> | rca stats [30d]", example="/ops rca 42", handler=rca_cmd, family="alerts"))
+
+    # Ranking reads Prometheus, so each button acks first; the answer arrives in the thread
+    # through the outbox, and OpsErrors reach the user through the one error handler.
+    @app.action(SHOW)
+    async def on_show(ack, body):  # noqa: ANN001 - Bolt injects by name
+        await ack()
+        await svc().analyse(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+
+    @app.action(CONFIRM)
+    async def on_confirm(ack, body):  # noqa: ANN001
+        await ack()
+        await svc().feedback(*_verdict_value(body["actions"][0]["value"]), "confirmed", actor_from_body(body))
+
+    @app.action(WRONG)
+    async def on_wrong(ack, body):  # noqa: ANN001
+        await ack()
+        await svc().feedback(*_verdict_value(body["actions"][0]["value"]), "wrong", actor_from_body(body))

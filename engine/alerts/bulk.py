@@ -1,0 +1,87 @@
+"""Bulk statements on the session's own driver connection, inside its transaction.
+
+The ingest hot path writes hundreds of rows per transaction. Going through SQLAlchemy costs a
+statement build, a compile-cache lookup and per-value bind processing for every call; here the
+SQL is written once per dialect and rows are plain tuples handed to the driver's executemany
+(sqlite3 loops in C; asyncpg pipelines the whole set in one round trip).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+import orjson
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# SQLAlchemy stores SQLite datetimes as text in its own layout; reads parse that layout back,
+# so raw writes must use the very same bind processor.
+_SQLITE_DT: Callable[[Any], Any] = DateTime(timezone=True).dialect_impl(sqlite.dialect()).bind_processor(
+    sqlite.dialect())
+
+
+@lru_cache(maxsize=16384)
+def _sqlite_ts(dt: datetime) -> str:
+    # A storm repeats a few timestamps (batch time, shared startsAt) across many rows.
+    return _SQLITE_DT(dt)
+
+
+@lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    """Turn qmark placeholders into asyncpg's $1, $2, ... (no '?' appears in our literals)."""
+    counter = iter(range(1, 1_000_000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+def js(value: Any) -> str:
+    """Serialize a JSON column value (both drivers take the text)."""
+    return orjson.dumps(value).decode()
+
+
+class Bulk:
+    """The driver connection under a session, with qmark SQL that runs on either dialect."""
+
+    def __init__(self, driver: Any, dialect: str) -> None:
+        self.driver, self.dialect = driver, dialect
+        self.pg = dialect == "postgresql"
+
+    @classmethod
+    async def of(cls, s: AsyncSession) -> "Bulk":
+        """Return the bulk helper for a session whose transaction has already begun."""
+        conn = await s.connection()
+        raw = await conn.get_raw_connection()
+        return cls(raw.driver_connection, conn.dialect.name)
+
+    def ts(self, dt: datetime | None) -> Any:
+        """Convert a datetime the way SQLAlchemy would bind it."""
+        if dt is None or self.pg:
+            return dt
+        if dt.utcoffset():  # SQLite keeps no zone and reads back as UTC: store UTC fields
+            dt = dt.astimezone(timezone.utc)
+        return _sqlite_ts(dt)
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        """Run one statement and return its rows."""
+        if self.pg:
+            return await self.driver.fetch(_numbered(sql), *params)
+        return list(await self.driver.execute_fetchall(sql, params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement without rows."""
+        if self.pg:
+            await self.driver.execute(_numbered(sql), *params)
+        else:
+            await self.driver.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        """Run one statement for every row of parameters."""
+        if not rows:
+            return
+        if self.pg:
+            await self.driver.executemany(_numbered(sql), rows)
+        else:
+            await self.driver.executemany(sql, rows)

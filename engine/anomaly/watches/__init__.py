@@ -1,0 +1,1 @@
+"""Metric watches: scheduled anomaly detection and forecasts feeding the alert pipeline."""

@@ -1,0 +1,133 @@
+"""People's side of watches: `/ops watches`, mute and unmute, and feedback on anomaly alerts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from engine.actor import Actor
+from engine.anomaly import registry
+from engine.anomaly.watches import alerting as al
+from engine.anomaly.watches.evidence import edited
+from engine.anomaly.watches.tables import AnomalyFeedback, AnomalySeries, AnomalyWatch
+from engine.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from engine.anomaly.watches.service import WatchService
+
+KINDS = ("useful", "not_anomaly")
+
+
+def _iso(dt: Any) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _status(row: AnomalyWatch | None, firing: int, warming: bool) -> str:
+    if row is None or row.last_run_at is None:
+        return "never ran"
+    if row.muted:
+        return "muted"
+    if row.last_error:
+        return "failing"
+    if firing:
+        return "firing"
+    return "warming up" if warming else "ok"
+
+
+async def statuses(svc: "WatchService") -> list[dict[str, Any]]:
+    """Return every configured watch with its status, last score, last run and mute state."""
+    async with svc.db.session() as s:
+        rows = {r.name: r for r in (await s.execute(select(AnomalyWatch))).scalars().all()}
+        series = (await s.execute(select(AnomalySeries))).scalars().all()
+    out = []
+    for name, w in sorted(svc.watches.items()):
+        mine = [x for x in series if x.watch == name]
+        firing = sum(x.firing for x in mine) + sum(x.forecast_firing for x in mine)
+        warming = bool(mine) and all(x.scored_points <= w.warmup_points for x in mine)
+        row = rows.get(name)
+        out.append({"name": name, "status": _status(row, firing, warming),
+                    "source": "replay" if w.replay else "promql",
+                    "query": w.query or (w.replay.path if w.replay else ""), "step": w.step,
+                    "detector": w.detector, "sensitivity": w.sensitivity,
+                    "forecast": bool(w.forecast), "muted": bool(row and row.muted),
+                    "muted_by": row.muted_by if row else "", "last_run_at": _iso(row.last_run_at if row else None),
+                    "last_error": row.last_error if row else None,
+                    "last_score": row.last_score if row else None,
+                    "series": len(mine), "firing": firing,
+                    "useful": sum(x.useful for x in mine), "not_anomaly": sum(x.not_anomaly for x in mine)})
+    return out
+
+
+async def set_muted(svc: "WatchService", name: str, muted: bool, actor: Actor) -> dict[str, Any]:
+    """Mute or unmute a watch; muted watches keep learning but raise no new alerts."""
+    if name not in svc.watches:
+        raise NotFound(f"no watch named {name!r}", hint=f"watches: {', '.join(sorted(svc.watches)) or 'none'}")
+    async with svc.db.session() as s:
+        row = await s.get(AnomalyWatch, name) or AnomalyWatch(name=name)
+        changed = row.muted != muted
+        row.muted = muted
+        row.muted_by = (actor.name or actor.user_id) if muted else ""
+        row.muted_at = svc.clock.now() if muted else None
+        s.add(row)
+    return {"name": name, "muted": muted, "changed": changed, "by": actor.name or actor.user_id}
+
+
+async def feedback(svc: "WatchService", fingerprint: str, kind: str, actor: Actor) -> dict[str, Any]:
+    """Record "Useful" or "Not an anomaly" for a series; the latter desensitizes it to that pattern."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown feedback {kind!r}")
+    async with svc.db.session() as s:
+        found = (await s.execute(select(AnomalySeries.watch).where(AnomalySeries.fingerprint == fingerprint))).first()
+    if found is None:
+        raise NotFound("this anomaly's series is no longer watched", hint="see /ops watches")
+    watch = svc.watches.get(found.watch)
+    async with svc._locks.setdefault(found.watch, asyncio.Lock()):  # not while its job scores it
+        now = svc.clock.now()
+        resolve: dict[str, Any] | None = None
+        async with svc.db.session() as s:
+            r = (await s.execute(select(AnomalySeries).where(AnomalySeries.fingerprint == fingerprint))
+                 ).scalar_one()
+            ev = dict(r.evidence or {})
+            s.add(AnomalyFeedback(watch=r.watch, series_key=r.series_key, fingerprint=fingerprint, kind=kind,
+                                  actor_id=actor.user_id, actor_name=actor.name or "", at=now,
+                                  anomaly_ts=ev.get("at")))
+            if kind == "useful":
+                r.useful += 1
+            else:
+                r.not_anomaly += 1
+                if r.anomaly_state and ev.get("at") is not None:
+                    # Teach the detector as of the anomalous point, then let the next run re-score
+                    # the points after it silently: the same pattern now scores lower.
+                    det = registry.restore(r.anomaly_state)
+                    det.feedback_not_anomaly()
+                    r.detector_state, r.anomaly_state = det.to_state(), None
+                    r.quiet_until_ts, r.last_ts = r.last_ts, float(ev["at"])
+                if r.firing and watch is not None:
+                    resolve = al.anomaly_alert(watch, r.labels, fingerprint, "resolved",
+                                               r.firing_since_ts or r.last_ts, ev, None, now.timestamp())
+                r.firing, r.last_anomalous_ts = False, None
+            marks = [*ev.get("feedback", []), {"kind": kind, "by": actor.name or actor.user_id}]
+            ev["feedback"] = marks
+            r.evidence = ev
+            s.add(r)
+            if ev.get("notice"):
+                await svc.emit(s, edited(ev["notice"], marks), now)
+            counts = {"useful": r.useful, "not_anomaly": r.not_anomaly}
+        if resolve is not None:
+            await svc.receive("generic", al.body([resolve]))
+    return {"watch": found.watch, "kind": kind, "labels": r.labels, **counts}
+
+
+async def feedback_incident(svc: "WatchService", incident_id: int, kind: str, actor: Actor) -> dict[str, Any]:
+    """Apply feedback to every anomaly series in an incident (the incident message's buttons)."""
+    from engine.alerts.repo import A
+
+    async with svc.db.session() as s:
+        fps = (await s.execute(select(A.c.fingerprint).where(A.c.incident_id == incident_id,
+                                                             A.c.fingerprint.like("anomaly:%")))).scalars().all()
+    if not fps:
+        raise NotFound(f"incident #{incident_id} has no anomaly alerts")
+    results = [await feedback(svc, fp, kind, actor) for fp in fps]
+    return {**results[-1], "series_count": len(results)}

@@ -1,0 +1,68 @@
+"""The evidence reply under an anomaly incident: what was seen, what was expected, feedback buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.alerts.repo import A, I
+from engine.anomaly.watches import alerting as al
+from engine.anomaly.watches.config import WatchConfig
+from engine.anomaly.watches.tables import AnomalySeries
+from engine.notices import Notice
+
+TEMPLATE = "anomaly/evidence"
+# action_ids of the feedback buttons (templates/slack/anomaly/evidence.json.j2)
+NOT_ANOMALY, USEFUL = "anomaly.not_anomaly", "anomaly.useful"
+
+
+async def incident_of(s: Any, fingerprint: str) -> tuple[int, str] | None:
+    """Return (incident id, channel) the alert with this fingerprint belongs to, if any."""
+    row = (await s.execute(select(I.c.id, I.c.channel).select_from(A.join(I, A.c.incident_id == I.c.id))
+                           .where(A.c.fingerprint == fingerprint))).first()
+    return (int(row.id), str(row.channel)) if row else None
+
+
+async def evidence_notices(s: Any, watch: WatchConfig, rows: list[AnomalySeries],
+                           alerts: list[tuple[str, dict[str, Any]]]) -> list[Notice]:
+    """Return a thread reply per firing alert, and remember where it lives for feedback edits."""
+    by_fp = {r.fingerprint: r for r in rows}
+    by_forecast = {al.fingerprint(al.FORECAST, r.watch, r.series_key): r for r in rows}
+    out: list[Notice] = []
+    for kind, alert in alerts:
+        if alert["status"] != "firing":
+            continue
+        found = await incident_of(s, alert["fingerprint"])
+        if found is None:  # inhibited or dropped by the pipeline: nothing to reply under
+            continue
+        inc_id, channel = found
+        ctx = al.evidence_context(watch, alert, inc_id, kind)
+        where = {"key": f"anomaly-evidence:{alert['fingerprint']}:{alert['startsAt']}", "channel": channel,
+                 "thread_key": f"incident:{inc_id}", "context": ctx}
+        if kind == al.ANOMALY and alert["fingerprint"] in by_fp:
+            r = by_fp[alert["fingerprint"]]
+            r.evidence = {**(r.evidence or {}), "notice": where}
+        elif alert["fingerprint"] in by_forecast:
+            r = by_forecast[alert["fingerprint"]]
+            r.forecast = {**(r.forecast or {}), "notice": where}
+        out.append(Notice(key=where["key"], channel=channel, thread_key=where["thread_key"],
+                          template=TEMPLATE, context=ctx))
+    return out
+
+
+def edited(where: dict[str, Any], feedback: list[dict[str, str]]) -> Notice:
+    """Return the evidence reply again, with the feedback it received (edits the same message)."""
+    ctx = {**where["context"], "feedback": feedback}
+    return Notice(key=where["key"], channel=where["channel"], thread_key=where["thread_key"],
+                  template=TEMPLATE, context=ctx)
+
+
+def feedback_buttons(ctx: dict[str, Any]) -> None:
+    """Add "Not an anomaly" and "Useful" to the message of an incident with anomaly alerts."""
+    if al.ANOMALY not in (ctx.get("alertnames") or []):
+        return
+    value = f"incident:{ctx['id']}"
+    ctx.setdefault("extra_actions", []).extend([
+        {"text": "Not an anomaly", "action_id": NOT_ANOMALY, "value": value},
+        {"text": "Useful", "action_id": USEFUL, "value": value}])

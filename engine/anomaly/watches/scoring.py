@@ -1,0 +1,148 @@
+"""Score one series' new points and decide its alert: pure functions, run in a worker thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.anomaly import registry
+from engine.anomaly.forecast import Crossing, Direction, ForecastRule, forecast_crossing
+from engine.anomaly.types import Detector
+from engine.anomaly.watches.config import WatchConfig, seconds
+
+
+@dataclass
+class SeriesMemory:
+    """What the store remembers about a series between runs (a plain copy of its row)."""
+
+    detector_state: dict[str, Any] = field(default_factory=dict)
+    last_ts: float = 0.0
+    scored_points: int = 0
+    quiet_until_ts: float = 0.0
+    firing: bool = False
+    firing_since_ts: float | None = None
+    last_anomalous_ts: float | None = None
+    anomaly_state: dict[str, Any] | None = None
+    evidence: dict[str, Any] | None = None
+    forecast_firing: bool = False
+
+
+@dataclass
+class Verdict:
+    """What one run decided for a series: the new memory and the transition, with its reason."""
+
+    memory: SeriesMemory
+    change: str  # fire | resolve | none
+    reason: str
+    last_score: float = 0.0
+    new_points: int = 0
+
+
+def _detector(watch: WatchConfig, state: dict[str, Any]) -> Detector:
+    det = registry.restore(state) if state else registry.create(watch.detector, watch.sensitivity)
+    if state and getattr(det, "sensitivity", watch.sensitivity) != watch.sensitivity:
+        det.sensitivity = watch.sensitivity  # the config changed: the learned state stays valid
+    return det
+
+
+def _snapshot(watch: WatchConfig, before: dict[str, Any], ts: np.ndarray, vs: np.ndarray, k: int
+              ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Re-score up to point k from the state before this run: the state and evidence at k.
+
+    The band is the one the detector accepted just before k (the detector's own band at k
+    already includes k's record-breaking deviation); the expected value is the one at k.
+    """
+    det = _detector(watch, before)
+    if k:
+        det.score_batch(ts[:k], vs[:k])
+    prior = det.evidence()
+    det.score_batch(ts[k: k + 1], vs[k: k + 1])
+    ev = det.evidence()
+    if ev is None:
+        return det.to_state(), None
+    half = (prior.upper - prior.lower) / 2 if prior is not None else (ev.upper - ev.lower) / 2
+    evidence = {"value": ev.value, "expected": ev.expected, "lower": ev.expected - half, "upper": ev.expected + half}
+    return det.to_state(), evidence
+
+
+def _in_range(det: Detector, value: float) -> bool:
+    ev = det.evidence()
+    return ev is None or ev.lower <= value <= ev.upper
+
+
+def score_new(watch: WatchConfig, mem: SeriesMemory, ts: np.ndarray, vs: np.ndarray) -> Verdict:
+    """Score the points newer than the last scored one and decide fire / resolve / nothing."""
+    ok = np.isfinite(ts) & np.isfinite(vs) & (ts > mem.last_ts)
+    ts, vs = ts[ok], vs[ok]
+    if len(ts) == 0:
+        return Verdict(mem, "none", "no new points")
+    before = mem.detector_state
+    det = _detector(watch, before)
+    scores = np.clip(det.score_batch(ts, vs), 0.0, 1.0)
+    new = SeriesMemory(**{**mem.__dict__})
+    new.detector_state, new.last_ts = det.to_state(), float(ts[-1])
+    seen = mem.scored_points + np.arange(1, len(ts) + 1)
+    alertable = (seen > watch.warmup_points) & (ts > mem.quiet_until_ts)
+    anomalous = np.nonzero(alertable & (scores >= watch.threshold))[0]
+    gap = watch.resolve_after_s
+    episode_start: int | None = None  # first anomalous index of the newest episode in this batch
+    last = mem.last_anomalous_ts
+    for i in anomalous:
+        if last is None or ts[i] - last >= gap:
+            episode_start = int(i)
+        last = float(ts[i])
+    new.last_anomalous_ts = last
+    new.scored_points = int(seen[-1])
+    recent = last is not None and ts[-1] - last < gap
+    active = recent or (mem.firing and not _in_range(det, float(vs[-1])))
+    verdict = Verdict(new, "none", "", float(scores[-1]), len(ts))
+    if active and not mem.firing and len(anomalous) == 0:
+        verdict.reason = "the anomalous stretch began while the watch was muted"
+    elif active and not mem.firing:
+        start = episode_start if episode_start is not None else int(anomalous[-1])
+        members = [int(i) for i in anomalous if i >= start]
+        peak = max(members, key=lambda i: scores[i])
+        new.anomaly_state, new.evidence = _snapshot(watch, before, ts, vs, peak)
+        if new.evidence is not None:
+            new.evidence["score"] = float(scores[peak])
+            new.evidence["at"] = float(ts[peak])
+        new.firing, new.firing_since_ts = True, float(ts[start])
+        verdict.change, verdict.reason = "fire", f"score {scores[peak]:.2f} >= threshold {watch.threshold:.2f}"
+    elif mem.firing and not active:
+        new.firing = False
+        verdict.change = "resolve"
+        verdict.reason = f"no anomalous point for {gap:.0f} s and the value is back within the expected range"
+    else:
+        verdict.reason = "still anomalous" if active else "normal"
+    return verdict
+
+
+def forecast_rule(watch: WatchConfig) -> ForecastRule | None:
+    """Return the watch's forecast rule, if it forecasts."""
+    f = watch.forecast
+    if f is None:
+        return None
+    return ForecastRule(limit=f.limit, horizon_seconds=seconds(f.horizon), direction=Direction(f.direction))
+
+
+def forecast_verdict(rule: ForecastRule, firing: bool, ts: np.ndarray, vs: np.ndarray) -> tuple[str, Crossing]:
+    """Return (fire | resolve | none, the crossing) for a series' predictive alert."""
+    crossing = forecast_crossing(ts, vs, rule)
+    if crossing.crosses and not firing:
+        return "fire", crossing
+    if firing and not crossing.crosses and crossing.reason != "not enough history":
+        return "resolve", crossing
+    return "none", crossing
+
+
+def humanize(seconds_left: float) -> str:
+    """Return '40 min', 'about 3 h' or '2 d' for a time left."""
+    if seconds_left < 90:
+        return "now" if seconds_left <= 0 else f"{seconds_left:.0f} s"
+    if seconds_left < 5400:
+        return f"{seconds_left / 60:.0f} min"
+    if seconds_left < 2 * 86400:
+        return f"{seconds_left / 3600:.0f} h"
+    return f"{seconds_left / 86400:.1f} d"

@@ -1,0 +1,233 @@
+"""The root-cause feature facade: analyse an incident, record verdicts, report accuracy."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable
+
+from sqlalchemy import desc, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engine.actor import Actor
+from engine.alerts import repo
+from engine.alerts.messages import incident_context, message_key
+from engine.clock import Clock, utc
+from engine.errors import InvalidInput, NotFound, Unavailable
+from engine.notices import Notice
+from engine.outbox import emit as outbox_emit
+from engine.rca import messages
+from engine.rca.candidates import MetricSource, gather
+from engine.rca.changes import ChangeLog
+from engine.rca.config import RcaConfig
+from engine.rca.ranker import rank
+from engine.rca.tables import AnalysisRow, FeedbackRow
+from engine.store.db import Database
+
+log = logging.getLogger("opsbot.rca")
+VERDICTS = ("confirmed", "wrong")
+
+
+@dataclass
+class RcaStats:
+    """How often people confirmed the hypotheses over a period."""
+
+    days: int
+    analyses: int
+    judged: int  # analyses with at least one verdict
+    top1_confirmed: int
+    top3_confirmed: int
+    wrong: int
+
+    @property
+    def accuracy_at_1(self) -> float | None:
+        """Share of judged analyses whose first hypothesis was confirmed."""
+        return self.top1_confirmed / self.judged if self.judged else None
+
+    @property
+    def accuracy_at_3(self) -> float | None:
+        """Share of judged analyses with a confirmed hypothesis among those shown."""
+        return self.top3_confirmed / self.judged if self.judged else None
+
+
+class RcaService:
+    """What the bot calls for hypotheses; every call re-reads the incident from the store."""
+
+    def __init__(self, db: Database, cfg: RcaConfig, alerts: Any, clock: Clock, source: MetricSource | None,
+                 suggest: Callable[[dict[str, str]], list[str]] | None = None) -> None:
+        self.db, self.cfg, self.alerts, self.clock, self.source = db, cfg, alerts, clock, source
+        self.suggest = suggest or (lambda labels: [])
+        self.changes = ChangeLog(db, cfg, clock)
+        self.graph = cfg.graph(alerts.cfg.depends_on)
+
+    async def analyse(self, incident_id: int, actor: Actor | None = None, post: bool = True) -> AnalysisRow:
+        """Rank hypotheses for an incident, store them, post the top ones in its thread."""
+        if self.source is None:
+            raise Unavailable("no metrics source for hypotheses", hint="set OPSBOT_PROMETHEUS_URL or rca.replay_csv")
+        started = time.perf_counter()
+        detail = await self.alerts.queries.incident(incident_id)
+        inc = detail.incident
+        label = self.alerts.cfg.service_label
+        seeds = list(dict.fromkeys([*inc.services, *(a.labels[label] for a in detail.alerts if a.labels.get(label))]))
+        if not seeds:
+            raise InvalidInput(f"incident #{incident_id} names no service",
+                               hint=f"alerts need a `{label}` label for hypotheses")
+        onset = min([utc(a.starts_at) for a in detail.alerts] or [utc(inc.opened_at)])
+        cand = await gather(self.db, self.cfg, self.graph, self.source, self.changes, seeds, onset,
+                            self.clock.now(), label)
+        ranked = await asyncio.to_thread(rank, cand.inp)  # numpy work: off the event loop
+        items = []
+        for h in ranked[: self.cfg.top]:
+            item = messages.evidence(h, cand, self.source, self.cfg)
+            item["buttons"] = []  # filled once the analysis has an id
+            items.append(item)
+        top_conf = items[0]["confidence"] if items else 0.0
+        likely = messages.likely_cause(items[0]) if items and top_conf >= self.cfg.likely_cause_confidence else None
+        elapsed = int((time.perf_counter() - started) * 1000)
+        row = AnalysisRow(incident_id=incident_id, created_at=self.clock.now(), onset=onset,
+                          requested_by=actor.user_id if actor else "", top_confidence=top_conf,
+                          likely_cause=likely, hypotheses=items, signals=len(cand.inp.series), elapsed_ms=elapsed)
+        async with self.alerts.store.locked() as s:  # the incident edit must not race the pipeline's
+            s.add(row)
+            await s.flush()
+            for i, item in enumerate(items, start=1):
+                item["buttons"] = messages.actions(i, item, row.id, self._runbook(item, inc.alertnames))
+            row.hypotheses = [dict(x) for x in items]
+            if post:
+                ctx = messages.hypotheses_context({"id": inc.id, "title": inc.title}, row.id, items, {},
+                                                  cand.problems, len(cand.inp.series), len(cand.services), elapsed)
+                await outbox_emit(s, Notice(key=f"{message_key(inc.id)}:rca:{row.id}", channel=inc.channel,
+                                     thread_key=message_key(inc.id), template="rca/hypotheses", context=ctx),
+                           self.clock.now())
+            current = await repo.load_incident(s, incident_id)
+            if likely and current is not None and current.posted:
+                # Through the alerts store's emit, so every extension (runbooks, buttons) applies.
+                await self.alerts.store.emit(s, Notice(key=message_key(inc.id), channel=current.channel,
+                                                       template="alerts/incident",
+                                                       context=incident_context(current, self.alerts.cfg)),
+                                             self.clock.now())
+        log.info("hypotheses ranked", extra={"incident": incident_id, "signals": row.signals, "ms": elapsed})
+        return row
+
+    def _runbook(self, item: dict[str, Any], alertnames: list[str]) -> str | None:
+        configured = self.cfg.runbook_for(item["service"])
+        if configured:
+            return configured
+        for name in alertnames or [""]:
+            found = self.suggest({"alertname": name, self.alerts.cfg.service_label: item["service"]})
+            if found:
+                return found[0]
+        return None
+
+    async def feedback(self, analysis_id: int, rank_: int, verdict: str, actor: Actor) -> AnalysisRow:
+        """Record a Confirmed/Wrong verdict (a second click replaces the first) and edit the reply."""
+        if verdict not in VERDICTS:
+            raise InvalidInput(f"unknown verdict {verdict!r}")
+        now = self.clock.now()
+        async with self.db.session() as s:
+            row = await s.get(AnalysisRow, analysis_id)
+            if row is None:
+                raise NotFound(f"hypotheses #{analysis_id} do not exist")
+            if not 1 <= rank_ <= len(row.hypotheses):
+                raise InvalidInput(f"hypothesis {rank_} is not on that list")
+            values = dict(analysis_id=analysis_id, incident_id=row.incident_id, rank=rank_,
+                          name=row.hypotheses[rank_ - 1]["name"][:300], verdict=verdict, user_id=actor.user_id,
+                          user_name=actor.name or actor.user_id, at=now)
+            dialect = postgresql if self.db.dialect == "postgresql" else sqlite
+            stmt = dialect.insert(FeedbackRow.__table__).values(**values)
+            await s.execute(stmt.on_conflict_do_update(index_elements=["analysis_id", "rank", "user_id"],
+                                                       set_={"verdict": verdict, "at": now}))
+            votes = (await s.execute(select(FeedbackRow).where(FeedbackRow.analysis_id == analysis_id)
+                                     .order_by(FeedbackRow.id))).scalars().all()
+            verdicts: dict[int, list[str]] = {}
+            for v in votes:
+                verdicts.setdefault(v.rank, []).append(f"{v.verdict} by {v.user_name}")
+            inc = await repo.load_incident(s, row.incident_id)
+            ctx = messages.hypotheses_context({"id": row.incident_id, "title": inc.title if inc else ""}, row.id,
+                                              row.hypotheses, verdicts, [], row.signals,
+                                              len({h["service"] for h in row.hypotheses}), row.elapsed_ms)
+            await outbox_emit(s, Notice(key=f"{message_key(row.incident_id)}:rca:{row.id}",
+                                 channel=inc.channel if inc else "ops", thread_key=message_key(row.incident_id),
+                                 template="rca/hypotheses", context=ctx), now)
+        return row
+
+    async def stats(self, days: int = 30) -> RcaStats:
+        """Return how many analyses people judged and how often the top ones were right."""
+        if not 1 <= days <= 365:
+            raise InvalidInput("days must be between 1 and 365")
+        since = self.clock.now() - timedelta(days=days)
+        async with self.db.session() as s:
+            analyses = (await s.execute(select(func.count()).select_from(AnalysisRow)
+                                        .where(AnalysisRow.created_at >= since))).scalar_one()
+            votes = (await s.execute(select(FeedbackRow.analysis_id, FeedbackRow.rank, FeedbackRow.verdict)
+                                     .where(FeedbackRow.at >= since))).all()
+        judged: dict[int, list[tuple[int, str]]] = {}
+        for a, r, v in votes:
+            judged.setdefault(a, []).append((r, v))
+        top1 = sum(1 for vs in judged.values() if (1, "confirmed") in vs)
+        top3 = sum(1 for vs in judged.values() if any(v == "confirmed" and r <= self.cfg.top for r, v in vs))
+        wrong = sum(1 for vs in judged.values() for _, v in vs if v == "wrong")
+        return RcaStats(days, analyses, len(judged), top1, top3, wrong)
+
+    async def latest_likely_cause(self, session: Any, incident_id: int) -> str | None:
+        """Return the likely cause of an incident's newest analysis, read in the caller's session."""
+        q = (select(AnalysisRow.likely_cause).where(AnalysisRow.incident_id == incident_id)
+             .order_by(desc(AnalysisRow.id)).limit(1))
+        return (await session.execute(q)).scalar_one_or_none()
+
+    def enrich_emit(self, inner: Callable) -> Callable:
+        """Wrap an emit so incident messages carry the stored likely cause (survives later edits)."""
+        async def emit(session: Any, notice: Notice, now: Any) -> None:
+            if notice.template == "alerts/incident" and isinstance(notice.context.get("id"), int):
+                cause = await self.latest_likely_cause(session, notice.context["id"])
+                if cause:
+                    notice.context["likely_cause"] = cause
+            await inner(session, notice, now)
+        return emit
+
+    def show_button(self, ctx: dict[str, Any]) -> None:
+        """Add "Show hypotheses" to an unresolved incident message (an alerts message extension)."""
+        if ctx.get("status") != "resolved" and self.source is not None:
+            ctx.setdefault("extra_actions", []).append(
+                {"text": "Show hypotheses", "action_id": messages.SHOW, "value": str(ctx["id"])})
+
+    async def auto_job(self, now: Any = None) -> None:
+        """Analyse new incidents without posting, so a confident likely cause appears by itself."""
+        since = self.clock.now() - timedelta(seconds=self.cfg.auto_within_s)
+        I = repo.I
+        async with self.db.session() as s:
+            done = select(AnalysisRow.incident_id)
+            ids = (await s.execute(select(I.c.id).where(I.c.status != "resolved", I.c.opened_at >= since,
+                                                        I.c.posted.is_(True), I.c.id.not_in(done))
+                                   .order_by(I.c.id).limit(5))).scalars().all()
+        for incident_id in ids:
+            try:
+                await self.analyse(incident_id, post=False)
+            except Exception as exc:  # one incident without signals must not stop the others
+                log.warning("automatic hypotheses failed", extra={"incident": incident_id, "error": str(exc)})
+
+
+def build_rca(engine: Any) -> RcaService:
+    """Build the service from the engine's config, wire it to the incident message, schedule it."""
+    from engine.rca.candidates import PrometheusSource, ReplaySource
+
+    cfg: RcaConfig = engine.config.rca
+    source: MetricSource | None = None
+    if cfg.replay_csv:
+        source = ReplaySource(cfg.replay_csv)
+    elif engine.settings.prometheus_url:
+        from engine.adapters.prometheus import PrometheusMetrics
+        source = PrometheusSource(PrometheusMetrics(engine.settings.prometheus_url,
+                                                    timeout_s=engine.settings.request_timeout_s))
+    runbooks = engine.services.get("runbooks")
+    suggest = (lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)]) if runbooks else None
+    alerts = engine.services["alerts"]
+    service = RcaService(engine.db, cfg, alerts, engine.clock, source, suggest)
+    alerts.extensions.append(service.show_button)
+    alerts._emit = service.enrich_emit(alerts._emit)  # async: reads the stored likely cause in-session
+    if source is not None and cfg.auto_interval_s > 0:
+        engine.scheduler.add("rca-auto", cfg.auto_interval_s, service.auto_job)
+    return service

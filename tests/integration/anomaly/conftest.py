@@ -1,0 +1,50 @@
+"""An engine with metric watches on a fresh database and a fake clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import pytest
+from sqlmodel import SQLModel
+
+import engine.store.tables  # noqa: F401 - every table, for create_all
+from engine.api import Engine
+from engine.clock import FakeClock
+from engine.config import OpsbotConfig
+from engine.settings import EngineSettings
+from engine.wiring import build_engine
+from tests.servers import create_pg_database, drop_pg_database
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def make_engine(request, tmp_path) -> AsyncIterator[Callable[..., Any]]:
+    """Return an async factory: engine(watches, clock=..., prometheus_url=...) on one database,
+    SQLite or PostgreSQL."""
+    made: list[Engine] = []
+    url = f"sqlite:///{tmp_path / 'opsbot.db'}" if request.param == "sqlite" else create_pg_database()
+
+    async def make(watches: list[dict], clock: FakeClock | None = None, prometheus_url: str | None = None,
+                   alerts: dict | None = None) -> Engine:
+        settings = EngineSettings(OPSBOT_DATABASE_URL=url,
+                                  OPSBOT_PROMETHEUS_URL=prometheus_url)
+        config = OpsbotConfig.model_validate({"watches": watches, "alerts": alerts or {}})
+        eng = build_engine(settings, config, clock=clock or FakeClock(START))
+        await eng.db.run_sync(SQLModel.metadata.create_all)
+        made.append(eng)
+        return eng
+
+    yield make
+    for eng in made:
+        await eng.close()
+    if request.param == "postgresql":
+        drop_pg_database(url)
+
+
+def write_csv(path: Path, t, v) -> Path:
+    """Write epoch,value rows."""
+    path.write_text("timestamp,value\n" + "".join(f"{a:.0f},{b}\n" for a, b in zip(t, v)))
+    return path

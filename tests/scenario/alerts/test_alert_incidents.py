@@ -1,0 +1,133 @@
+"""Through the local workspace: Alertmanager bodies become one living incident message with working buttons."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from engine.adapters.alertmanager import AlertmanagerClient
+from tests.scenario.alerts.conftest import CAPTURE, button_ids, incident_messages, post_webhook
+
+FIRING, RESOLVED = CAPTURE.read_text().splitlines()
+
+
+async def _posted(stack):
+    await stack.workspace.wait_for(lambda: incident_messages(stack), timeout=10)
+    (msg,) = incident_messages(stack)
+    return msg
+
+
+def _current(stack, ts: str) -> dict:
+    return next(m for m in stack.workspace.messages("#incidents") if m["ts"] == ts)
+
+
+async def test_one_message_edited_in_place_until_resolved(alert_stack):
+    ws = alert_stack.workspace
+    status, doc = await post_webhook(alert_stack, FIRING)
+    assert status == 200 and doc["alerts"] == 1 and not doc["duplicate"]
+    # Alertmanager delivers at least once: the retry changes nothing.
+    status, doc = await post_webhook(alert_stack, FIRING)
+    assert status == 200 and doc["duplicate"]
+    msg = await _posted(alert_stack)
+    assert msg["text"].startswith("[open] critical incident #") and "ModelAccuracyLow" in msg["text"]
+    assert {"alerts.ack", "alerts.resolve", "alerts.snooze.900", "alerts.silence"} <= set(button_ids(msg))
+    assert not ws.messages("#ops")  # routed by severity, nothing leaks to the default channel
+
+    status, _ = await post_webhook(alert_stack, RESOLVED)
+    assert status == 200
+    # All alerts resolved: the message says so, then the cool-down (1 s) closes the incident.
+    await ws.wait_for(lambda: _current(alert_stack, msg["ts"])["text"].startswith("[resolved]"), timeout=10)
+    done = _current(alert_stack, msg["ts"])
+    assert len(incident_messages(alert_stack)) == 1 and not button_ids(done)
+    # Only meaningful changes reach the thread: the alert resolving just edits the message
+    # ("closing at ..."); the close itself is one reply.
+    await ws.wait_for(lambda: ws.replies("#incidents", msg["ts"]), timeout=10)
+    (reply,) = ws.replies("#incidents", msg["ts"])
+    assert "all alerts stayed resolved" in reply["text"]
+
+
+async def test_buttons_ack_snooze_silence_expire_resolve(alert_stack, alertmanager):
+    ws = alert_stack.workspace
+    await post_webhook(alert_stack, FIRING)
+    msg = await _posted(alert_stack)
+    ts = msg["ts"]
+
+    await ws.click("alice", "#incidents", ts, "alerts.ack")
+    await ws.wait_for(lambda: _current(alert_stack, ts)["text"].startswith("[acknowledged]"), timeout=10)
+    assert "alerts.ack" not in button_ids(_current(alert_stack, ts))
+    await ws.wait_for(lambda: any("acknowledged by alice" in r["text"] for r in ws.replies("#incidents", ts)),
+                      timeout=10)
+
+    await ws.click("bob", "#incidents", ts, "alerts.snooze.900")
+    await ws.wait_for(lambda: "snoozed until" in str(_current(alert_stack, ts)["blocks"]), timeout=10)
+
+    await ws.click("alice", "#incidents", ts, "alerts.silence")
+    await ws.wait_for(lambda: "alerts.unsilence" in button_ids(_current(alert_stack, ts)), timeout=10)
+    am = AlertmanagerClient(alertmanager)
+    try:
+        ours = [s for s in await am.list_silences() if "incident #" in s.comment and s.state == "active"]
+        assert len(ours) == 1 and "alice" in ours[0].created_by and "U0ALICE" in ours[0].created_by
+        assert {m.name for m in ours[0].matchers} == {"alertname"}  # the capture has no service label
+        await ws.click("alice", "#incidents", ts, "alerts.unsilence")
+        await ws.wait_for(lambda: "alerts.silence" in button_ids(_current(alert_stack, ts)), timeout=10)
+        assert {s.id: s.state for s in await am.list_silences()}[ours[0].id] == "expired"
+    finally:
+        await am.aclose()
+
+    await ws.click("carol", "#incidents", ts, "alerts.resolve")
+    await ws.wait_for(lambda: _current(alert_stack, ts)["text"].startswith("[resolved]"), timeout=10)
+    assert "carol" in str(_current(alert_stack, ts)["blocks"])
+    assert len(incident_messages(alert_stack)) == 1 and not button_ids(_current(alert_stack, ts))
+
+
+async def test_suggested_runbook_opens_its_modal(alert_stack):
+    ws = alert_stack.workspace
+    await post_webhook(alert_stack, FIRING)
+    msg = await _posted(alert_stack)
+    assert "runbook.open" in button_ids(msg) and "Run retrain-model" in str(msg["blocks"])
+    await ws.click("alice", "#incidents", msg["ts"], "runbook.open", value="retrain-model")
+    await ws.wait_for(lambda: ws.open_view("alice"), timeout=10)
+    assert ws.open_view("alice")["title"]["text"] == "Run retrain-model"
+
+
+async def test_commands_answer_about_incidents(alert_stack):
+    ws = alert_stack.workspace
+    await post_webhook(alert_stack, FIRING)
+    msg = await _posted(alert_stack)
+    inc_id = msg["text"].split("#")[1].split(":")[0]
+
+    text = (await ws.send_slash_command("alice", "#ops", "incidents")).json["text"]
+    assert text.startswith("1 open incident")
+    detail = str((await ws.send_slash_command("alice", "#ops", f"incident {inc_id}")).json["blocks"])
+    assert "ModelAccuracyLow" in detail and "7a5469aab64c84f9" in detail and "new_incident" in detail
+    why = str((await ws.send_slash_command("alice", "#ops", f"why {inc_id}")).json["blocks"])
+    assert "notify" in why and "next notification due" in why
+    why_fp = str((await ws.send_slash_command("alice", "#ops", "why 7a5469aab64c84f9")).json["blocks"])
+    assert "dedup" in why_fp and "group" in why_fp
+    stats = (await ws.send_slash_command("alice", "#ops", "stats 7d")).json
+    assert "1 alerts in, 1 incidents out" in stats["text"]
+
+    await post_webhook(alert_stack, RESOLVED)
+    await ws.wait_for(lambda: _current(alert_stack, msg["ts"])["text"].startswith("[resolved]"), timeout=10)
+    assert (await ws.send_slash_command("alice", "#ops", "incidents")).json["text"].startswith("0 open")
+    assert (await ws.send_slash_command("alice", "#ops", "incidents all")).json["text"].startswith("1 incident")
+    bad = await ws.send_slash_command("alice", "#ops", "incident abc")
+    assert "not an incident id" in str(bad.json)
+    missing = await ws.send_slash_command("alice", "#ops", "why 999")
+    assert "does not exist" in str(missing.json)
+
+
+async def test_bad_bodies_are_refused_and_counted(alert_stack):
+    assert (await post_webhook(alert_stack, FIRING, token="wrong"))[0] == 401
+    assert (await post_webhook(alert_stack, FIRING, token=None))[0] == 401
+    status, doc = await post_webhook(alert_stack, b"{not json")
+    assert status == 400 and "JSON" in doc["message"]
+    status, doc = await post_webhook(alert_stack, {"source": "cron", "alerts": [{"labels": {}}]}, "/webhooks/alerts")
+    assert status == 400 and "alertname" in doc["message"]
+    status, doc = await post_webhook(alert_stack, FIRING, content_type="text/plain")
+    assert status == 415
+    async with aiohttp.ClientSession() as http:
+        async with http.get(alert_stack.bot.url + "/metrics") as r:
+            metrics = await r.text()
+    assert 'opsbot_webhook_rejections_total{reason="unauthorized",source="alertmanager"} 2.0' in metrics
+    assert 'opsbot_webhook_rejections_total{reason="invalid_payload",source="generic"} 1.0' in metrics
+    assert not incident_messages(alert_stack)
