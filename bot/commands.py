@@ -91,3 +91,11 @@ def actor_from_body(body: dict[str, Any]) -> Actor:
     user_id = body.get("user_id") or user.get("id") or ""
     name = body.get("user_name") or user.get("username") or user.get("name") or user_id
     return Actor(user_id=user_id, name=name)
+
+
+def parse_incident_id(text: str) -> int:
+    """Read an incident id such as `42` or `#42`, or say what was wrong."""
+    value = text.strip().lstrip("#")
+    if not value.isdigit():
+        raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
+    return int(value)

@@ -56,12 +56,28 @@ def drop_pg_database(url: str) -> None:
     conn.close()
 
 
+def wait_ready(proc, url: str, log_path, timeout_s: float) -> str:
+    """Wait until url/-/ready answers; kill the process and show its log if it never does."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/-/ready", timeout=1).read()
+            return url
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{url} did not start: {log_path.read_text()[-2000:]}")
+
+
 def start_alertmanager(tmp_path, webhook_url: str | None = None):
     """Start a real Alertmanager on a free loopback port (gossip off); return (proc, base_url)."""
     import shutil
     import subprocess
-    import time
-    import urllib.request
 
     binary = shutil.which("prometheus-alertmanager") or AM_BIN
     port = free_port()
@@ -76,18 +92,7 @@ def start_alertmanager(tmp_path, webhook_url: str | None = None):
     proc = subprocess.Popen([binary, f"--config.file={tmp_path / 'am.yml'}", "--cluster.listen-address=",
                              f"--storage.path={tmp_path / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "am.log", "wb"))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/-/ready", timeout=1).read()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"alertmanager did not start: {(tmp_path / 'am.log').read_text()[-2000:]}")
+    return proc, wait_ready(proc, f"http://127.0.0.1:{port}", tmp_path / "am.log", 20)
 
 
 PROMETHEUS_BIN = "/usr/bin/prometheus"
@@ -109,8 +114,6 @@ def start_prometheus(tmp_path, backfill: str | None = None):
     """Start Debian's prometheus on a free loopback port, optionally backfilled with OpenMetrics
     text through `promtool tsdb create-blocks-from openmetrics`; return (proc, base_url)."""
     import subprocess
-    import time
-    import urllib.request
 
     data = tmp_path / "prom-data"
     data.mkdir(exist_ok=True)
@@ -125,15 +128,4 @@ def start_prometheus(tmp_path, backfill: str | None = None):
                              f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={data}",
                              "--storage.tsdb.retention.time=3650d", f"--web.listen-address=127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "wb"))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/-/ready", timeout=1).read()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"prometheus did not start: {(tmp_path / 'prometheus.log').read_text()[-2000:]}")
+    return proc, wait_ready(proc, f"http://127.0.0.1:{port}", tmp_path / "prometheus.log", 60)

@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import CommandContext, Subcommand, actor_from_body
+from bot.commands import CommandContext, Subcommand, actor_from_body, parse_incident_id
 from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_line,
                                     incident_context)
 from engine.errors import InvalidInput
@@ -15,13 +15,6 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.deps import Deps
-
-
-def _incident_id(text: str) -> int:
-    value = text.strip().lstrip("#")
-    if not value.isdigit():
-        raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
-    return int(value)
 
 
 def _days(args: list[str]) -> int:
@@ -48,7 +41,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     async def incident_cmd(ctx: CommandContext):
         if not ctx.args:
             raise InvalidInput("which incident?", hint="usage: /ops incident <id>")
-        d = await svc().queries.incident(_incident_id(ctx.args[0]))
+        d = await svc().queries.incident(parse_incident_id(ctx.args[0]))
         return deps.render("alerts/incident_detail", {"incident": incident_context(d.incident, svc().cfg),
                                                       "alerts": [alert_line(a) for a in d.alerts],
                                                       "decisions": d.decisions})
@@ -79,27 +72,27 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     @app.action(ACK)
     async def on_ack(ack, body):  # noqa: ANN001 - Bolt injects by name
         await ack()
-        await svc().acknowledge(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+        await svc().acknowledge(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(RESOLVE)
     async def on_resolve(ack, body):  # noqa: ANN001
         await ack()
-        await svc().resolve(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+        await svc().resolve(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(re.compile(re.escape(SNOOZE_PREFIX) + r"\d+$"))
     async def on_snooze(ack, body):  # noqa: ANN001
         await ack()
         action = body["actions"][0]
         seconds = int(action["action_id"][len(SNOOZE_PREFIX):])
-        await svc().snooze(_incident_id(action["value"]), seconds, actor_from_body(body))
+        await svc().snooze(parse_incident_id(action["value"]), seconds, actor_from_body(body))
 
     @app.action(SILENCE)
     async def on_silence(ack, body):  # noqa: ANN001
         await ack()
-        await svc().silence(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+        await svc().silence(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(UNSILENCE)
     async def on_unsilence(ack, body):  # noqa: ANN001
         await ack()
         inc, _, sid = body["actions"][0]["value"].partition(":")
-        await svc().expire_silence(_incident_id(inc), sid, actor_from_body(body))
+        await svc().expire_silence(parse_incident_id(inc), sid, actor_from_body(body))

@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import CommandContext, Subcommand, actor_from_body
+from bot.commands import CommandContext, Subcommand, actor_from_body, parse_incident_id
 from engine.errors import InvalidInput
 from engine.rca.messages import CONFIRM, SHOW, WRONG
 
@@ -14,13 +14,6 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.deps import Deps
-
-
-def _incident_id(text: str) -> int:
-    value = text.strip().lstrip("#")
-    if not value.isdigit():
-        raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
-    return int(value)
 
 
 def _verdict_value(value: str) -> tuple[int, int]:
@@ -46,7 +39,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             stats = await svc().stats(int(m.group(1)) if m else 30)
             return deps.render("rca/stats", asdict(stats) | {"accuracy_at_1": stats.accuracy_at_1,
                                                              "accuracy_at_3": stats.accuracy_at_3})
-        row = await svc().analyse(_incident_id(ctx.args[0]), ctx.actor)
+        row = await svc().analyse(parse_incident_id(ctx.args[0]), ctx.actor)
         return {"text": f"Posted {len(row.hypotheses)} hypotheses in the thread of incident #{row.incident_id}.",
                 "response_type": "ephemeral"}
 
@@ -59,7 +52,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     @app.action(SHOW)
     async def on_show(ack, body):  # noqa: ANN001 - Bolt injects by name
         await ack()
-        await svc().analyse(_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+        await svc().analyse(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(CONFIRM)
     async def on_confirm(ack, body):  # noqa: ANN001
