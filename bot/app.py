@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.errors import error_reply, report_error
 from bot.listeners import register_all
 from bot.render import render
+from engine.errors import InvalidInput
 
 log = logging.getLogger("opsbot.app")
 
@@ -25,6 +26,9 @@ INLINE_BUDGET_S = 2.0
 def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
     """Create the Bolt AsyncApp with every listener registered."""
     settings = deps.settings
+    if not settings.slack_bot_token.get_secret_value():
+        raise InvalidInput("SLACK_BOT_TOKEN is not set",
+                           hint="set it to the bot token (xoxb-...), or try `opsbot demo` without Slack")
     client = client or AsyncWebClient(token=settings.slack_bot_token.get_secret_value() or None,
                                       base_url=settings.api_base_url, timeout=10)
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
@@ -63,9 +67,10 @@ async def dispatch_command(deps: Deps, ack: Any, body: dict[str, Any], respond: 
                              user_id=body.get("user_id") or "", trigger_id=body.get("trigger_id"),
                              respond=respond, client=client, body=body)
         task = asyncio.create_task(sub.handler(ctx))
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
-        except asyncio.TimeoutError:
+        done, _ = await asyncio.wait({task}, timeout=INLINE_BUDGET_S)
+        if done:
+            reply = task.result()  # raises the handler's error into the handler below
+        else:
             await ack(**render("core/working", {"command": sub.name}), response_type="ephemeral")
             try:
                 reply = await task

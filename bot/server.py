@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 from typing import Any, Callable, Iterable
-from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -25,12 +23,17 @@ REPLAY_WINDOW_S = 300  # Slack's own limit for request timestamps
 RouteFactory = Callable[[Deps], Iterable[web.RouteDef]]
 
 
-def _request_kind(form: dict[str, list[str]], payload: dict[str, Any] | None) -> str:
-    if payload is not None:
-        return str(payload.get("type", "interaction"))
-    if "command" in form:
+def _request_kind(parsed: Any) -> str:
+    """Name what a parsed Slack body is, raising ValueError when it is none of Slack's shapes."""
+    if not isinstance(parsed, dict):
+        raise ValueError("the body must be a form or a JSON object")
+    if "command" in parsed:
         return "command"
-    return "other"
+    if parsed.get("type"):
+        return str(parsed["type"])  # interactions (payload=) and Events API bodies
+    if "ssl_check" in parsed:
+        return "ssl_check"
+    raise ValueError("neither a slash command nor an interaction payload with a type")
 
 
 class SlackEndpoint:
@@ -72,27 +75,13 @@ class SlackEndpoint:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return self._refuse(400, "malformed_body", "the request body is not UTF-8")
-        payload = None
-        form: dict[str, list[str]] = {}
-        ctype = headers.get("content-type", "")
         try:
-            if "application/json" in ctype:
-                parsed = json.loads(body)
-                if not isinstance(parsed, dict):
-                    raise ValueError("JSON body must be an object")
-                payload = parsed
-            else:
-                form = parse_qs(body, keep_blank_values=True, strict_parsing=bool(body))
-                if "payload" in form:
-                    payload = json.loads(form["payload"][0])
-                    if not isinstance(payload, dict) or "type" not in payload:
-                        raise ValueError("payload must be a JSON object with a type")
-                elif "command" not in form and "ssl_check" not in form:
-                    raise ValueError("neither a slash command nor an interaction payload")
+            # Bolt parses the body once here (form fields, or the `payload` JSON); anything it
+            # cannot read, or that is neither a command nor an interaction, is the sender's fault.
+            bolt_req = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+            kind = _request_kind(bolt_req.body)
         except ValueError as exc:
             return self._refuse(400, "malformed_body", f"could not parse the request body: {exc}")
-        kind = _request_kind(form, payload)
-        bolt_req = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         bolt_resp = await self.app.async_dispatch(bolt_req)
         elapsed = time.perf_counter() - started
         self.deps.metrics.requests.labels(kind).inc()
