@@ -66,6 +66,12 @@ class AlertsConfig(_Strict):
     # upstream's incident because fixing the cause fixes the symptom.
     depends_on: dict[str, list[str]] = Field(default_factory=dict)
     inhibit: list[InhibitRule] = Field(default_factory=list)
+    # Fallback used only while depends_on is empty: without a graph, alerts of one cause still
+    # arrive as a burst, so an alert joins an open incident of the same scope in which some
+    # service (or, without a service label, the incident itself) started within this window.
+    # 0 disables it.
+    burst_window_s: float = Field(default=180.0, ge=0)
+    burst_scope: list[str] = Field(default_factory=lambda: ["cluster", "namespace"])
     resolve_cooldown_s: float = 300.0
     reopen_window_s: float = 1800.0
     repeat_interval_s: float = 4 * 3600.0

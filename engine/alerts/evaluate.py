@@ -9,13 +9,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from math import comb
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.ingest import AlertIngest
+from engine.alerts.streamio import TRUTH, read_stream  # noqa: F401  (re-exported)
 from engine.alerts.tables import AlertRow
 from engine.clock import FakeClock, utc
 from engine.errors import InvalidInput
@@ -55,34 +56,21 @@ def pairwise(pred: list[Any], truth: list[Any]) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def read_stream(lines: Iterable[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Split a stream file into its optional header and its deliveries."""
-    header: dict[str, Any] = {}
-    out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError as exc:
-            raise InvalidInput(f"line {n} is not JSON: {exc}") from None
-        if rec.get("kind") == "storm":
-            header = rec
-            continue
-        if "body" not in rec:  # a bare webhook body (Alertmanager or generic) is accepted too
-            rec = {"at": rec.pop("at", None), "source": "alertmanager" if "version" in rec else "generic",
-                   "body": rec}
-        out.append(rec)
-    return header, out
-
-
 def _strip_truth(body: dict[str, Any]) -> tuple[bytes, list[tuple[dict[str, Any], str | None]]]:
     alerts = []
     clean = dict(body)
     clean["alerts"] = []
     for a in body.get("alerts", []):
         a = dict(a)
-        alerts.append((a, a.pop("incident_truth", None)))
+        truth = a.pop(TRUTH, None)
+        # Some generators put the truth among labels or annotations: the pipeline must not see
+        # it there either (it would even change fingerprints computed from labels).
+        for part in ("labels", "annotations"):
+            if isinstance(a.get(part), dict) and TRUTH in a[part]:
+                a[part] = dict(a[part])
+                found = a[part].pop(TRUTH)
+                truth = truth if truth is not None else found
+        alerts.append((a, truth))
         clean["alerts"].append(a)
     return json.dumps(clean).encode(), alerts
 
@@ -118,7 +106,10 @@ async def _replay(db: Database, deliveries: list[dict[str, Any]], cfg: AlertsCon
         if at and at > clock.now():
             clock.set(at)
         raw, alerts = _strip_truth(d["body"])
-        res = await ingest.receive(d.get("source", "alertmanager"), raw)
+        try:
+            res = await ingest.receive(d.get("source", "alertmanager"), raw)
+        except InvalidInput as exc:  # name the stream line, not just the field inside the body
+            raise InvalidInput(f"line {d.get('line', '?')}: {exc.message}", hint=exc.hint) from None
         deferred += res.deferred
         batch = ingest.parse(d.get("source", "alertmanager"), raw)
         fresh = []

@@ -16,7 +16,7 @@ class GroupDecision:
     """Where an alert goes: an existing incident (or None for a new one), the rule and reason."""
 
     incident: Incident | None
-    name: str  # member | inhibited | group_key | downstream | upstream | shared_labels | new
+    name: str  # member | inhibited | group_key | downstream | upstream | shared_labels | burst | new
     reason: str
     inhibited_by: str | None = None
 
@@ -37,7 +37,19 @@ def corr_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     for rule in cfg.shared_labels:
         if all(labels.get(k) for k in rule.labels):
             out.append(rule.name + "|" + "|".join(f"{k}={labels[k]}" for k in rule.labels))
+    if burst_active(cfg):
+        out.append(burst_key(cfg, labels))
     return out
+
+
+def burst_active(cfg: AlertsConfig) -> bool:
+    """Return True when the burst fallback applies: enabled and no dependency graph configured."""
+    return cfg.burst_window_s > 0 and not cfg.depends_on
+
+
+def burst_key(cfg: AlertsConfig, labels: dict[str, str]) -> str:
+    """Return the scope key (cluster, namespace, ...) two alerts must share to form one burst."""
+    return "burst|" + "|".join(f"{k}={labels.get(k, '')}" for k in cfg.burst_scope)
 
 
 def inhibit_sources(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
@@ -113,6 +125,10 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
             shared = ", ".join(key.split("|")[1:])
             return GroupDecision(hit, "shared_labels", f"shares {shared} with incident #{hit.id} "
                                  f"within {rule.window_s:.0f}s (rule '{rule.name}')")
+    if burst_active(cfg):
+        hit = _by_burst(ev, candidates, cfg, now)
+        if hit:
+            return hit
     # Alertmanager's group comes after our own rules: its group_by is routing config and is
     # often coarse (alertname, cluster), which would glue unrelated cascades together.
     if ev.group_key and (ev.group_labels is None or ev.group_labels.issuperset(cfg.group_key_requires)):
@@ -154,3 +170,17 @@ def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: 
                              f"a downstream symptom joins its cause")
     return GroupDecision(inc, kind, f"{anchor} in incident #{inc.id} depends on {svc}: "
                          f"the likely cause joins its symptoms")
+
+
+def _by_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig, now: datetime) -> GroupDecision | None:
+    key, ts, win = burst_key(cfg, ev.labels), now.timestamp(), cfg.burst_window_s
+    # The burst grows while new services keep joining it (a cascade spreads hop by hop), but
+    # only recent starts count, so a long incident cannot swallow the next unrelated one.
+    def started(i: Incident) -> float:
+        return max([i.opened_at.timestamp(), *i.services.values()])
+    hit = _best(i for i in candidates if i.is_open and key in i.corr_keys and ts - started(i) <= win)
+    if hit is None:
+        return None
+    scope = ", ".join(key.split("|")[1:]) or "any scope"
+    return GroupDecision(hit, "burst", f"no dependency graph configured: fired within {win:.0f}s of "
+                         f"the latest start in incident #{hit.id} ({scope})")

@@ -23,5 +23,5 @@ def test_adjusted_rand_known_values():
 
 def test_read_stream_accepts_header_and_bare_bodies():
     head, rows = read_stream(['{"kind": "storm", "alerts_config": {}}', '',
-                              '{"version": "4", "alerts": []}', '{"at": "x", "source": "generic", "body": {}}'])
+                              '{"version": "4", "alerts": []}', '{"at": "2026-11-27T00:00:00Z", "source": "generic", "body": {}}'])
     assert head["kind"] == "storm" and rows[0]["source"] == "alertmanager" and len(rows) == 2
