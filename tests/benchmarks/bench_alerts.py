@@ -114,6 +114,28 @@ async def load(url: str, bodies: list[bytes], headers: dict[str, str], seconds: 
             "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))] if lat else None}
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """Return the CPU time used so far by every local postgres process (the store's own cost)."""
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    total += cpu_seconds(int(d.name))
+            except OSError:
+                continue
+    return total
+
+
 def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
     """Start Debian's Alertmanager (gossip off) on a free port."""
     port = free_port()
@@ -219,7 +241,7 @@ async def stored_alerts(db_url: str) -> tuple[int, int]:
 
 async def main_async(args: argparse.Namespace) -> None:
     """Run both systems side by side and print the figures."""
-    batches = make_batches(2000)
+    batches = make_batches(args.batches)
     wh = [webhook_body(a) for a in batches]
     amb = [am_body(a) for a in batches]
     hdr_bot = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
@@ -232,7 +254,7 @@ async def main_async(args: argparse.Namespace) -> None:
             await wait_up(f"{am_url}/-/ready")
             for backend in args.backends:
                 print(f"\n## {backend}")
-                ratios, rates, p99s = [], [], []
+                ratios, rates, p99s, cpus = [], [], [], []
                 for rnd in range(args.rounds):
                     if backend == "sqlite":
                         url, pg_name = f"sqlite:///{tmp}/bench-{rnd}.db", None
@@ -246,9 +268,15 @@ async def main_async(args: argparse.Namespace) -> None:
                                 "bot": lambda: load(f"{bot_url}/webhooks/alertmanager", wh, hdr_bot,
                                                     args.seconds, args.concurrency)}
                         res = {}
+                        pids = {"am": am.pid, "bot": bot.pid}
                         # Alternate who goes first so drift in the machine's load favours neither.
                         for who in (("am", "bot") if rnd % 2 == 0 else ("bot", "am")):
+                            c0, pg0 = cpu_seconds(pids[who]), postgres_cpu_seconds()
                             res[who] = await runs[who]()
+                            res[who]["cpu_ms_per_batch"] = (1000 * (cpu_seconds(pids[who]) - c0)
+                                                            / max(1, res[who]["batches"]))
+                            res[who]["pg_ms_per_batch"] = (1000 * (postgres_cpu_seconds() - pg0)
+                                                           / max(1, res[who]["batches"]))
                         stored = await stored_alerts(url)
                     finally:
                         bot.terminate()
@@ -260,18 +288,24 @@ async def main_async(args: argparse.Namespace) -> None:
                     ratios.append(ratio)
                     rates.append((r_am["alerts_per_s"], r_bot["alerts_per_s"]))
                     p99s.append((r_am["p99_ms"], r_bot["p99_ms"]))
+                    cpus.append((r_am["cpu_ms_per_batch"], r_bot["cpu_ms_per_batch"] + r_bot["pg_ms_per_batch"]))
                     print(f"round {rnd + 1}")
                     for name, r in (("alertmanager POST /api/v2/alerts", r_am),
                                     ("opsbot /webhooks/alertmanager", r_bot)):
                         print(f"  {name:36s} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:7.2f} ms  "
-                              f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}")
+                              f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}  "
+                              f"cpu {r['cpu_ms_per_batch']:.2f} ms/batch"
+                              + (f" (+ postgres {r['pg_ms_per_batch']:.2f})" if pg_name and name[0] == "o" else ""))
                     print(f"  ratio opsbot/alertmanager {ratio:.2f}x   "
                           f"(stored and processed: {stored[0]} batches, {stored[1]} alerts)")
                 med = statistics.median
                 print(f"median over {args.rounds} rounds: alertmanager {med(a for a, _ in rates):.0f} alerts/s, "
                       f"opsbot {med(b for _, b in rates):.0f} alerts/s, ratio {med(ratios):.2f}x "
                       f"(min {min(ratios):.2f}, max {max(ratios):.2f}); p99 alertmanager "
-                      f"{med(a for a, _ in p99s):.1f} ms, opsbot {med(b for _, b in p99s):.1f} ms")
+                      f"{med(a for a, _ in p99s):.1f} ms, opsbot {med(b for _, b in p99s):.1f} ms; CPU per "
+                      f"100-alert batch alertmanager {med(a for a, _ in cpus):.2f} ms, opsbot "
+                      f"{med(b for _, b in cpus):.2f} ms (incl. postgres), CPU-cost ratio "
+                      f"{med(a / b for a, b in cpus):.2f}x")
         finally:
             am.terminate()
             am.wait()
@@ -285,6 +319,8 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     p.add_argument("--rounds", type=int, default=3, help="fresh store per round; medians are printed")
+    p.add_argument("--batches", type=int, default=4000,
+                   help="distinct bodies; more than a run sends, so no run falls back to retries")
     p.add_argument("--db")
     p.add_argument("--port", type=int)
     args = p.parse_args()
