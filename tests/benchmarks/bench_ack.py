@@ -35,8 +35,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+COMMAND_TEXT = "help"
+
+
 def body_for(i: int) -> bytes:
-    return urlencode({"command": "/ops", "text": "help", "user_id": "U0ALICE", "user_name": "alice",
+    return urlencode({"command": "/ops", "text": COMMAND_TEXT, "user_id": "U0ALICE", "user_name": "alice",
                       "channel_id": "C0OPS", "team_id": "T0LOCAL", "trigger_id": f"t{i}",
                       "response_url": "http://127.0.0.1:9/unused", "api_app_id": "A0OPSBOT"}).encode()
 
@@ -105,7 +108,10 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--closed-seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--text", default="help", help="the /ops text to send (default: help)")
     args = parser.parse_args()
+    global COMMAND_TEXT
+    COMMAND_TEXT = args.text
     ws = await start_workspace(WorkspaceConfig(signing_secret=SECRET, bot_token=TOKEN))
     tmp = tempfile.mkdtemp()
     env = {**os.environ, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": ws.api_url,
