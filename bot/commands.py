@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
@@ -99,3 +100,13 @@ def parse_incident_id(text: str) -> int:
     if not value.isdigit():
         raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
     return int(value)
+
+
+def parse_days(args: list[str], default: int) -> int:
+    """Read an optional period such as `7d` or `30` from the first argument."""
+    if not args:
+        return default
+    m = re.fullmatch(r"(\d+)d?", args[0])
+    if not m:
+        raise InvalidInput(f"{args[0]!r} is not a period", hint="use e.g. 7d or 30d")
+    return int(m.group(1))

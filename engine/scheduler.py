@@ -57,6 +57,12 @@ class Scheduler:
             raise ValueError(f"job {name!r} registered twice")
         self.jobs[name] = Job(name, interval_s, fn)
 
+    def ensure(self, name: str, interval_s: float, fn: JobFn) -> None:
+        """Register a job unless one of that name exists (safe while running: the loop
+        iterates a snapshot of the jobs)."""
+        if name not in self.jobs:
+            self.add(name, interval_s, fn)
+
     def start(self) -> None:
         """Start the scheduling loop in the background."""
         self._task = asyncio.create_task(self._loop(), name="opsbot-scheduler")

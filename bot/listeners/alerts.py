@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import CommandContext, Subcommand, actor_from_body, parse_incident_id
+from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
 from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_line,
                                     incident_context)
 from engine.errors import InvalidInput
@@ -15,15 +15,6 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.deps import Deps
-
-
-def _days(args: list[str]) -> int:
-    if not args:
-        return 7
-    m = re.fullmatch(r"(\d+)d?", args[0])
-    if not m:
-        raise InvalidInput(f"{args[0]!r} is not a period", hint="use e.g. 7d or 30d")
-    return int(m.group(1))
 
 
 def register(app: "AsyncApp", deps: "Deps") -> None:
@@ -54,7 +45,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
                                           "next_due_at": w.next_due_at.isoformat() if w.next_due_at else None})
 
     async def stats_cmd(ctx: CommandContext):
-        return deps.render("alerts/stats", asdict(await svc().queries.stats(_days(ctx.args))))
+        return deps.render("alerts/stats", asdict(await svc().queries.stats(parse_days(ctx.args, 7))))
 
     for name, summary, usage, example, fn in [
         ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),

@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import CommandContext, Subcommand, actor_from_body, parse_incident_id
+from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
 from engine.errors import InvalidInput
 from engine.rca.messages import CONFIRM, SHOW, WRONG
 
@@ -33,10 +33,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         if not ctx.args:
             raise InvalidInput("which incident?", hint="usage: /ops rca <incident id> | /ops rca stats [30d]")
         if ctx.args[0] == "stats":
-            m = re.fullmatch(r"(\d+)d?", ctx.args[1]) if len(ctx.args) > 1 else None
-            if len(ctx.args) > 1 and not m:
-                raise InvalidInput(f"{ctx.args[1]!r} is not a period", hint="use e.g. 7d or 30d")
-            stats = await svc().stats(int(m.group(1)) if m else 30)
+            stats = await svc().stats(parse_days(ctx.args[1:], 30))
             return deps.render("rca/stats", asdict(stats) | {"accuracy_at_1": stats.accuracy_at_1,
                                                              "accuracy_at_3": stats.accuracy_at_3})
         row = await svc().analyse(parse_incident_id(ctx.args[0]), ctx.actor)

@@ -8,7 +8,6 @@ from typing import Any, Optional
 from engine.drift.config import DriftConfig
 from engine.drift.monitor import DriftService
 from engine.drift.serving import ArtifactStore, RegistryLink
-from engine.scheduler import Job
 
 
 def build_drift(engine: Any, config: Optional[DriftConfig] = None, *,
@@ -30,10 +29,5 @@ def build_drift(engine: Any, config: Optional[DriftConfig] = None, *,
 
 def schedule(engine: Any, service: DriftService) -> None:
     """Register the scheduled check of every model not scheduled yet (also while running)."""
-    jobs = dict(engine.scheduler.jobs)
     for name, interval, job in service.jobs():
-        if name not in jobs:
-            jobs[name] = Job(name, interval, job)
-    # Copy on write: a running scheduler loop iterates the old dict, so adding a model at run
-    # time (the demo does) cannot change a dict under its iteration.
-    engine.scheduler.jobs = jobs
+        engine.scheduler.ensure(name, interval, job)

@@ -11,7 +11,6 @@ from engine.anomaly.watches.evidence import feedback_buttons
 from engine.anomaly.watches.service import WatchService
 from engine.anomaly.watches.sources import build_source
 from engine.outbox import emit
-from engine.scheduler import Job
 
 SERVICE = "watches"
 
@@ -53,9 +52,6 @@ def add_watch(engine: Any, watch: WatchConfig, base_dir: Path | None = None) -> 
 
 
 def schedule(engine: Any, service: WatchService) -> None:
-    """Register each watch's job not registered yet; copy on write, as the loop may be iterating."""
-    jobs = dict(engine.scheduler.jobs)
+    """Register each watch's job not registered yet (also while the scheduler runs)."""
     for name, interval, fn in service.jobs():
-        if name not in jobs:
-            jobs[name] = Job(name, interval, fn)
-    engine.scheduler.jobs = jobs
+        engine.scheduler.ensure(name, interval, fn)
