@@ -3,12 +3,15 @@ scheduled check only when its verdict or top drivers changed."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import importlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,8 +21,6 @@ from engine.clock import Clock, utc
 from engine.drift import messages
 from engine.drift.config import DriftConfig, ModelDrift, parse_duration
 from engine.drift.serving import RegistryLink
-from engine.drift.service import compare_async
-from engine.drift.sources import FileSource, Source, SqlSource, Window
 from engine.drift.tables import DriftCheck
 from engine.drift.types import DriftReport
 from engine.errors import InvalidInput, NotFound, OpsError
@@ -27,7 +28,15 @@ from engine.notices import Notice
 from engine.outbox import emit
 from engine.store.db import Database
 
+if TYPE_CHECKING:  # pandas and scipy load on the first check, not on every start
+    from engine.drift.sources import Source, Window
+
 log = logging.getLogger("opsbot.drift")
+
+
+def _load_compare() -> tuple[ModuleType, ModuleType]:
+    """Import the pandas-backed sources and comparison (seconds, so off the event loop)."""
+    return importlib.import_module("engine.drift.sources"), importlib.import_module("engine.drift.service")
 
 
 @dataclass
@@ -144,9 +153,11 @@ class DriftService:
                        actor_id: str, now: datetime) -> tuple[DriftReport, DriftCheck]:
         span = self._span(model, spec, window)
         start = now - span if span else None
-        reference = await self._reference(model, spec)
-        current = self._current(model, spec, Window(spec.current.time_column, start, now) if span else None)
-        report = await compare_async(reference, current, spec.options())
+        sources, compare = await asyncio.to_thread(_load_compare)
+        reference = await self._reference(model, spec, sources)
+        window_ = sources.Window(spec.current.time_column, start, now) if span else None
+        current = self._current(model, spec, window_, sources)
+        report = await compare.compare_async(reference, current, spec.options())
         serving = await self.link.serving(spec.registry_model or model, spec.alias, start, now)
         row = DriftCheck(model=model, trigger=trigger, actor_id=actor_id, created_at=now,
                          window_label=self._label(window or spec.current.window, span), window_start=start,
@@ -183,18 +194,19 @@ class DriftService:
             return path
         return str(self.base_dir / path)
 
-    async def _reference(self, model: str, spec: ModelDrift) -> Source:
+    async def _reference(self, model: str, spec: ModelDrift, sources: ModuleType) -> Source:
         ref = spec.reference
         if ref.path is not None:
-            return FileSource(self._path(ref.path), ref.format)
+            return sources.FileSource(self._path(ref.path), ref.format)
         local = await self.link.artifact(spec.registry_model or model, spec.alias, ref.mlflow_artifact or "")
-        return FileSource(local, ref.format)
+        return sources.FileSource(local, ref.format)
 
-    def _current(self, model: str, spec: ModelDrift, window: Optional[Window]) -> Source:
+    def _current(self, model: str, spec: ModelDrift, window: Optional[Window], sources: ModuleType) -> Source:
         cur = spec.current
         if cur.sql is not None and cur.url is not None:
-            return SqlSource(cur.url.get_secret_value(), cur.sql, window, label=f"{model} current data (SQL)")
-        return FileSource(self._path(cur.path or ""), cur.format, window)
+            return sources.SqlSource(cur.url.get_secret_value(), cur.sql, window,
+                                     label=f"{model} current data (SQL)")
+        return sources.FileSource(self._path(cur.path or ""), cur.format, window)
 
     async def _trends(self, s: AsyncSession, model: str, upto: int, names: list[str]) -> dict[str, list[float]]:
         rows = list((await s.exec(select(DriftCheck).where(col(DriftCheck.model) == model, col(DriftCheck.ok),
