@@ -7,12 +7,28 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import actor_from_body
 from bot.commands import CommandContext, Subcommand
+from bot.errors import error_reply
 from engine.approvals.view import APPROVE, CANCEL, REJECT, parse_button_value
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, OpsError
 from engine.runbooks import parse_args
+from engine.runbooks.prefill import prefill
 
-# The "Run…" button (on /ops runbooks and on incidents, value = runbook name) and its modal.
+# The "Run…" button and its modal. Its value is the runbook's name (on /ops runbooks) or
+# {"runbook": name, "incident": id} (on an incident, so the modal can pre-fill from its alerts).
 OPEN_MODAL, MODAL_CALLBACK = "runbook.open", "runbook.run_modal"
+
+
+def parse_open_value(value: str) -> tuple[str, int | None]:
+    """Return (runbook name, incident id or None) from a Run… button's value."""
+    if value.startswith("{"):
+        try:
+            doc = json.loads(value)
+            incident = doc.get("incident")
+            return str(doc["runbook"]), int(incident) if incident is not None else None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise InvalidInput("this Run… button carries a value I cannot read",
+                               hint="open the runbook with `/ops runbooks` instead") from None
+    return value, None
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -107,11 +123,26 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await ack()
         await _button(body, "cancel")
 
+    async def _incident_labels(incident_id: int) -> list[dict[str, str]]:
+        alerts = deps.engine.services.get("alerts")
+        if alerts is None:
+            return []
+        detail = await alerts.queries.incident(incident_id)
+        firing = [a.labels for a in detail.alerts if a.status == "firing"]
+        return firing or [a.labels for a in detail.alerts]
+
     @app.action(OPEN_MODAL)
     async def on_open(ack, body, client):  # noqa: ANN001
         await ack()
-        lr = svc().show(body["actions"][0]["value"])
-        msg = deps.render("runbooks/modal", _detail(lr))
+        name, incident_id = parse_open_value(body["actions"][0]["value"])
+        lr = svc().show(name)
+        ctx = _detail(lr)
+        if incident_id is not None:
+            filled = prefill(lr.runbook, await _incident_labels(incident_id))
+            ctx |= {"incident_id": incident_id, "prefilled": {p.parameter: p.value for p in filled if not p.skipped},
+                    "prefill_labels": {p.parameter: p.label for p in filled if not p.skipped},
+                    "prefill_skipped": [p.skipped for p in filled if p.skipped]}
+        msg = deps.render("runbooks/modal", ctx)
         channel = (body.get("channel") or {}).get("id") or svc().channel
         view = {"type": "modal", "callback_id": MODAL_CALLBACK,
                 "private_metadata": json.dumps({"name": lr.runbook.name, "channel": channel}),
@@ -136,6 +167,14 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             # Shown under the first field of the form; the modal stays open to fix it.
             first = next(iter(body["view"]["state"]["values"]), None)
             await ack(response_action="errors", errors={first: exc.message[:150]} if first else {})
+            return
+        except OpsError as exc:
+            # Not something the form can fix (policy, a missing runbook): close it and say why.
+            # A view submission has no response_url, so the answer is an ephemeral message.
+            await ack()
+            reply = error_reply(exc, deps.metrics)
+            await client.chat_postEphemeral(channel=meta["channel"], user=body["user"]["id"],
+                                            text=reply["text"], blocks=reply.get("blocks"))
             return
         await ack()
         reply = deps.render("runbooks/preview", {

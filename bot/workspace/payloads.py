@@ -81,6 +81,19 @@ def _option(el: dict, value: str) -> dict:
     raise LookupError(f"no option {value!r} in {el.get('action_id')!r}")
 
 
+def initial_value(el: dict) -> Any:
+    """Return the value an element shows before anyone touches it (its `initial_*`), or None."""
+    if el.get("initial_option"):
+        return el["initial_option"].get("value")
+    if el.get("initial_options"):
+        return [o.get("value") for o in el["initial_options"]]
+    for key in ("initial_value", "initial_date", "initial_time", "initial_user", "initial_channel",
+                "initial_conversation", "initial_users", "initial_channels", "initial_conversations"):
+        if el.get(key) not in (None, "", []):
+            return el[key]
+    return None
+
+
 def element_state(el: dict, value: Any) -> dict[str, Any]:
     """Return the state entry Slack reports for an element set to `value`."""
     kind = el["type"]
@@ -152,7 +165,8 @@ def view_state(view: dict, values: dict[str, Any] | None) -> dict[str, dict[str,
     for block, el in interactive_elements(view.get("blocks")):
         if block.get("type") != "input":
             continue
-        given = values.get(block["block_id"])
+        # Like Slack, a field the user did not touch submits its initial value.
+        given = values[block["block_id"]] if block["block_id"] in values else initial_value(el)
         if isinstance(given, dict) and el["action_id"] in given:
             entry = given[el["action_id"]]  # already Slack-shaped
         else:

@@ -28,6 +28,9 @@ class ParamSpec(BaseModel):
     max: float | None = None
     max_length: int = Field(default=200, ge=1, le=4000)
     allow_leading_dash: bool = False
+    # The alert label that pre-fills this parameter when the runbook is opened from an incident
+    # (default: the label of the same name).
+    from_label: str | None = Field(default=None, min_length=1, max_length=100)
 
     @property
     def is_required(self) -> bool:

@@ -50,14 +50,6 @@ def strictest(decision: Decision, rb: Runbook) -> Decision:
     return replace(decision, approvals=max(decision.approvals, need.approvals))
 
 
-def _matches(pattern: str, value: str | None) -> bool:
-    if value is None:
-        return False
-    if pattern.startswith("~"):
-        return re.fullmatch(pattern[1:], value) is not None
-    return pattern == value
-
-
 class RunbookService:
     """Facade for runbooks; every run goes through the approvals mechanism."""
 
@@ -79,8 +71,7 @@ class RunbookService:
 
     def suggest(self, labels: dict[str, str]) -> list[LoadedRunbook]:
         """Return runbooks whose label matchers all match an alert's labels."""
-        return [lr for lr in self.list()
-                if lr.runbook.match and all(_matches(p, labels.get(k)) for k, p in lr.runbook.match.items())]
+        return [lr for lr in self.list() if lr.runbook.matches(labels)]
 
     async def preview(self, actor: Actor, name: str, args: dict[str, Any]) -> Preview:
         """Validate parameters, freeze the plan, and decide; nothing is recorded or run."""

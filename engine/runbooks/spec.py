@@ -179,6 +179,13 @@ class RunbookApproval(BaseModel):
     approver_roles: list[str] = Field(min_length=1)
 
 
+def _label_fits(pattern: str, value: str | None) -> bool:
+    # Exact value, or a full regular expression after `~`.
+    if value is None:
+        return False
+    return re.fullmatch(pattern[1:], value) is not None if pattern.startswith("~") else pattern == value
+
+
 class Runbook(BaseModel):
     """A remediation runbook: parameters, policy, matching alerts and steps."""
 
@@ -195,6 +202,10 @@ class Runbook(BaseModel):
     steps: list[Step] = Field(min_length=1)
     on_failure: list[Step] = Field(default_factory=list)
     verify: list[Step] = Field(default_factory=list)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Return True when the runbook has a `match` and every matcher fits the alert labels."""
+        return bool(self.match) and all(_label_fits(p, labels.get(k)) for k, p in self.match.items())
 
     def problems(self) -> list[Problem]:
         """Return (path, message) for placeholder misuse and duplicate step names."""

@@ -41,6 +41,9 @@ def alerts_config(tmp: Path, am_url: str | None) -> OpsbotConfig:
                    "default_channel": "#ops", "resolve_cooldown_s": 1, "tick_interval_s": 0.5,
                    "alertmanager_url": am_url},
         "runbooks": {"dirs": [str(rb)]},
+        # Alice may run runbooks in production; nobody else may.
+        "policy": {"roles": {"sre": {"users": ["U0ALICE"]}},
+                   "rules": [{"action": "runbook:*", "env": "production", "roles": ["sre"], "effect": "allow"}]},
     })
 
 

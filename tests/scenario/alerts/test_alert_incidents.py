@@ -84,9 +84,27 @@ async def test_suggested_runbook_opens_its_modal(alert_stack):
     await post_webhook(alert_stack, FIRING)
     msg = await _posted(alert_stack)
     assert "runbook.open" in button_ids(msg) and "Run retrain-model" in str(msg["blocks"])
-    await ws.click("alice", "#incidents", msg["ts"], "runbook.open", value="retrain-model")
+    inc_id = msg["text"].split("#")[1].split(":")[0]
+    await ws.click("alice", "#incidents", msg["ts"], "runbook.open", block_id=f"incident_{inc_id}_runbook_1")
     await ws.wait_for(lambda: ws.open_view("alice"), timeout=10)
-    assert ws.open_view("alice")["title"]["text"] == "Run retrain-model"
+    view = ws.open_view("alice")
+    assert view["title"]["text"] == "Run retrain-model"
+    # The alert carries model=fraud, and the runbook has a `model` parameter: it is pre-filled.
+    (field,) = [b for b in view["blocks"] if b.get("block_id") == "param:model"]
+    assert field["element"]["initial_value"] == "fraud"
+    assert f"Opened from incident #{inc_id}" in str(view["blocks"]) and "`model` = `fraud`" in str(view["blocks"])
+    # Submitting the pre-filled form requests the run for that model.
+    answer = await ws.submit_view("alice")  # untouched fields submit their initial values
+    assert answer.status == 200 and ws.open_view("alice") is None
+    # Policy lets alice run it at once: the runbook's notify step names the pre-filled model.
+    await ws.wait_for(lambda: any("Retraining fraud" in str(m) for ch in ("#incidents", "#ops")
+                                  for m in ws.messages(ch)), timeout=10)
+
+    # Bob may not: his submission closes the modal and the reason reaches him, not a silent failure.
+    await ws.click("bob", "#incidents", msg["ts"], "runbook.open", block_id=f"incident_{inc_id}_runbook_1")
+    await ws.wait_for(lambda: ws.open_view("bob"), timeout=10)
+    await ws.submit_view("bob")
+    await ws.wait_for(lambda: any("runbook:retrain-model" in str(m) for m in ws.ephemerals("bob")), timeout=10)
 
 
 async def test_commands_answer_about_incidents(alert_stack):
