@@ -20,12 +20,14 @@ from engine.rca.simulate import write_suite
 
 
 def add_eval_rca(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``rca DIR [--delay SECONDS] [--json] [--compare]``."""
+    """Register ``rca DIR [--delay SECONDS] [--json] [--compare] [--first-answer]``."""
     p = subparsers.add_parser("rca", help="score the root-cause ranker on a folder of cases")
     p.add_argument("dir", type=Path, help="folder holding case folders (ours or RCAEval's)")
     p.add_argument("--delay", type=float, default=0.0, help="detect this many seconds after injection")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--compare", action="store_true", help="also score BARO side by side")
+    p.add_argument("--first-answer", action="store_true",
+                   help="score only the first line of root_cause.txt, as RCAEval does on synthetic cases")
     p.set_defaults(func=run_eval)
     return p
 
@@ -53,9 +55,10 @@ def run_eval(args: argparse.Namespace) -> int:
     rankers = {"opsbot": rank_names}
     if args.compare:
         rankers["baro"] = baro
-    report = evaluate(cases, rankers, delay=args.delay)
+    answers = "first" if args.first_answer else "all"
+    report = evaluate(cases, rankers, delay=args.delay, answers=answers)
     if args.json:
-        print(json.dumps({"delay": args.delay, "cases": len(cases), "rankers": report}, indent=2))
+        print(json.dumps({"delay": args.delay, "cases": len(cases), "answers": answers, "rankers": report}, indent=2))
     else:
         print(format_report(report, args.delay))
     return 0

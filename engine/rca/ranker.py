@@ -29,7 +29,8 @@ import numpy as np
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
 from engine.rca.shift import innovation_peaks
-from engine.rca.structure import partial_residual_peaks
+from engine.rca.pcgraph import learn_graph
+from engine.rca.structure import parent_residual_peaks, partial_residual_peaks
 from engine.rca.topology import dependents_closure, residual_peaks
 from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
 
@@ -47,9 +48,9 @@ class RankerConfig:
     change_decay_seconds: float = 900.0
     temperature: float = 2.0  # softmax temperature in robust sigmas
     # Graph-free residual: "partial" (regression on every other signal, structure.py),
+    # "learned" (partial combined with the regression on PC-learned parents, pcgraph.py),
     # "innovation" (regression on the signals that stayed still, shift.py) or "both".
-    # "partial" is the default: on held-out simulated seeds the others did not beat it.
-    graph_free: str = "partial"
+    graph_free: str = "learned"
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -60,9 +61,9 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     grid = build_grid(series)
     episode = analyse(grid, inp.detect_time, config.lookback_seconds)
     if inp.graph:
-        residual = residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)
+        residuals = [residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)]
     else:
-        residual = _graph_free_residual(grid, episode, config.graph_free)
+        residuals = _graph_free_residual(grid, episode, config.graph_free)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step
@@ -70,8 +71,10 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     for name, st in episode.stats.items():
         service, _ = split_name(name)
         dev = max(st.up, DROP_WEIGHT * st.down)
-        r_up, r_down = residual[name]
-        score = math.sqrt(dev * max(r_up, DROP_WEIGHT * r_down))
+        # Geometric mean of the deviation and every residual view: a candidate must both
+        # move and stay unexplained under each view of its causes.
+        views = [max(r[name][0], DROP_WEIGHT * r[name][1]) for r in residuals]
+        score = math.prod([dev, *views]) ** (1.0 / (1 + len(views)))
         notes: list[str] = []
         lead = _lead(onsets.get(name), onsets, step)
         if lead > 0 and score >= ANOMALOUS:
@@ -90,18 +93,26 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     return _finish(scored, config)
 
 
-def _graph_free_residual(grid, episode: Episode, mode: str) -> dict[str, tuple[float, float]]:
-    """Return the unexplained part of each signal without a graph, by ``RankerConfig.graph_free``."""
+Residual = dict[str, tuple[float, float]]
+
+
+def _graph_free_residual(grid, episode: Episode, mode: str) -> list[Residual]:
+    """Return the views of each signal's unexplained part without a graph, by ``RankerConfig.graph_free``."""
     partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows)
     if mode == "partial":
-        return partial
+        return [partial]
+    if mode == "learned":
+        learned = learn_graph(grid.values[episode.baseline_rows])
+        if learned is None:  # too little baseline to test independences: the shrunk model still works
+            return [partial]
+        moved = {j for j, n in enumerate(grid.names) if episode.stats[n].deviation >= ANOMALOUS}
+        # Two views: the Markov blanket dilutes a root cause through its children, the
+        # learned parents are often wrong; a cause unexplained under both is robust.
+        return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved)]
     inn = innovation_peaks(grid, episode.baseline_rows, episode.episode_rows, DROP_WEIGHT)
     if inn is None:  # baseline too short for the covariance: the shrunk model still works
-        return partial
-    if mode == "innovation":
-        return inn
-    # "both": geometric mean, so a candidate must be unexplained under both views.
-    return {n: (math.sqrt(inn[n][0] * partial[n][0]), math.sqrt(inn[n][1] * partial[n][1])) for n in inn}
+        return [partial]
+    return [inn] if mode == "innovation" else [partial, inn]
 
 
 def rank_services(hypotheses: list[Hypothesis]) -> list[tuple[str, float]]:

@@ -65,13 +65,15 @@ def main() -> None:
         for nodes, seed in ((10, args.seed10), (50, args.seed50)):
             cases = _suite(Path(tmp), nodes, args.cases, seed)
             print(f"\n== {nodes} nodes, {len(cases)} cases, seed {seed} (metric level = service level here) ==")
-            print(f"{'delay':>6} {'ranker':<15} {'AC@1':>6} {'AC@3':>6} {'Avg@5':>6}   random Avg@5")
+            print(f"{'delay':>6} {'ranker':<15} {'AC@1':>6} {'AC@3':>6} {'Avg@5':>6}   random Avg@5"
+                  "   | RCAEval first-answer: AC@1 AC@3 Avg@5")
             for delay in DELAYS:
                 report = evaluate(cases, rankers, delay=delay)
+                first = evaluate(cases, rankers, delay=delay, answers="first")
                 for label, levels in report.items():
-                    m = levels["metric"]
+                    m, f = levels["metric"], first[label]["metric"]
                     print(f"{delay:>6.0f} {label:<15} {m['AC@1']:>6.3f} {m['AC@3']:>6.3f} {m['Avg@5']:>6.3f}"
-                          f"   {m['random_Avg@5']:.3f}")
+                          f"   {m['random_Avg@5']:.3f}   | {f['AC@1']:.3f} {f['AC@3']:.3f} {f['Avg@5']:.3f}")
                 ratio = report["opsbot-nograph"]["metric"]["Avg@5"] / max(report["baro"]["metric"]["Avg@5"], 1e-9)
                 print(f"{'':>6} opsbot-nograph/baro Avg@5 ratio: {ratio:.2f}")
             if nodes == 50:

@@ -42,3 +42,19 @@ def test_random_floor_matches_permutations():
 
 def test_service_ranking_keeps_best_position():
     assert service_ranking(["db_cpu", "web_latency", "db_mem", "api_errors"]) == ["db", "web", "api"]
+
+
+def test_first_answer_scoring_reads_only_the_first_root_cause(tmp_path):
+    from engine.rca.cases import Case
+    from engine.rca.evaluate import evaluate
+    from engine.rca.types import Series
+
+    t = np.arange(20.0)
+    series = {n: Series(t, np.arange(20.0)) for n in ("a_x", "b_x", "c_x")}
+    case = Case("c", tmp_path, 10.0, series, ("b_x", "a_x"), None)
+    ranker = lambda inp: ["a_x", "c_x", "b_x"]  # noqa: E731 - one fixed ranking
+    every = evaluate([case], {"r": ranker})["r"]["service"]
+    first = evaluate([case], {"r": ranker}, answers="first")["r"]["service"]
+    assert every["AC@1"] == 1.0  # a is a true cause
+    assert first["AC@1"] == 0.0 and first["AC@3"] == 1.0  # only b counts, found third
+    assert first["random_AC@1"] == pytest.approx(1 / 3)

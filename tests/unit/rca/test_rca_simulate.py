@@ -43,3 +43,22 @@ def test_written_case_folder(tmp_path):
     assert roots and all(r in header for r in roots)
     graph = json.loads((path / "graph.json").read_text())
     assert graph["n04"] == [] and "n00" in graph
+
+
+def test_root_cause_file_follows_circa_info_order(tmp_path):
+    cases = simulate(10, 30, seed=4)
+    k = next(i for i, c in enumerate(cases) if len(c.causes) > 1)
+    paths = write_suite(tmp_path, num_nodes=10, num_cases=k + 1, seed=4)
+    names = cases[k].column_names()
+    lines = (paths[k] / "root_cause.txt").read_text().split()
+    assert lines == [names[c] for c in list(set(cases[k].causes))]
+
+
+def test_alternative_generator_has_three_metrics_per_service_and_a_visible_fault():
+    from engine.rca.simulate_alt import simulate_alt
+
+    (case,) = simulate_alt(4, 1, seed=3)
+    assert case.data.shape == (1450, 12)
+    assert case.column_names()[:3] == ["s00_latency", "s00_errors", "s00_cpu"]
+    assert all(c % 3 in (0, 2) for c in case.causes)  # latency or cpu faults
+    assert np.abs(case.data[1440:, 0::3]).max() > 3.0  # some latency leaves its band
