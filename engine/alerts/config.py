@@ -72,6 +72,15 @@ class AlertsConfig(_Strict):
     # 0 disables it.
     burst_window_s: float = Field(default=180.0, ge=0)
     burst_scope: list[str] = Field(default_factory=lambda: ["cluster", "namespace"])
+    # What is alerting when `service_label` is absent: the first of these labels present.
+    # Not `job` by default: a scrape job (kubernetes-pods, node-exporter) spans many services.
+    burst_entity_labels: list[str] = Field(default_factory=lambda: ["app"])
+    # Severities that mark an alert as a likely origin: a burst takes one origin entity, a
+    # second one firing at these severities opens its own incident.
+    burst_cause_severities: list[str] = Field(default_factory=lambda: ["critical"])
+    # Where severities follow roles in the stream (no entity fires both at and below cause
+    # severity), a symptom may trail the latest onset of a burst that has a cause by this long.
+    burst_symptom_window_s: float = Field(default=360.0, ge=0)
     resolve_cooldown_s: float = 300.0
     reopen_window_s: float = 1800.0
     repeat_interval_s: float = 4 * 3600.0

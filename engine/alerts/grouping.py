@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from engine.alerts.config import AlertsConfig, InhibitRule
+from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 
@@ -16,7 +17,8 @@ class GroupDecision:
     """Where an alert goes: an existing incident (or None for a new one), the rule and reason."""
 
     incident: Incident | None
-    name: str  # member | inhibited | group_key | downstream | upstream | shared_labels | burst | new
+    # member | inhibited | group_key | downstream | upstream | shared_labels | burst | second_cause | new
+    name: str
     reason: str
     inhibited_by: str | None = None
 
@@ -40,16 +42,6 @@ def corr_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     if burst_active(cfg):
         out.append(burst_key(cfg, labels))
     return out
-
-
-def burst_active(cfg: AlertsConfig) -> bool:
-    """Return True when the burst fallback applies: enabled and no dependency graph configured."""
-    return cfg.burst_window_s > 0 and not cfg.depends_on
-
-
-def burst_key(cfg: AlertsConfig, labels: dict[str, str]) -> str:
-    """Return the scope key (cluster, namespace, ...) two alerts must share to form one burst."""
-    return "burst|" + "|".join(f"{k}={labels.get(k, '')}" for k in cfg.burst_scope)
 
 
 def inhibit_sources(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
@@ -89,6 +81,21 @@ def _best(cands: Iterable[Incident]) -> Incident | None:
     return max(cands, key=lambda i: (i.is_open, i.last_activity_at, i.id), default=None)
 
 
+class _LazyBurst:
+    """The graph-less verdict, computed at most once and only when a rule asks for it."""
+
+    def __init__(self, ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig, now: datetime) -> None:
+        self.args, self.done, self.value = (ev, candidates, cfg, now), False, None
+
+    def verdict(self) -> BurstVerdict | None:
+        """Return the burst verdict, or None when the fallback is off or no burst applies."""
+        if not self.done:
+            self.done = True
+            if burst_active(self.args[2]):
+                self.value = decide_burst(*self.args)
+        return self.value
+
+
 def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident],
                     cfg: AlertsConfig, now: datetime) -> GroupDecision:
     """Pick the incident a firing alert joins, by the first rule that applies."""
@@ -97,8 +104,16 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
     candidates = [i for i in candidates if i.is_open or (
         i.resolved_at is not None and (now - i.resolved_at).total_seconds() <= cfg.reopen_window_s)]
     by_id = {i.id: i for i in candidates}
+    burst = _LazyBurst(ev, candidates, cfg, now)
     if state.incident_id is not None and state.incident_id in by_id:
         inc = by_id[state.incident_id]
+        if not inc.is_open:
+            # Without a graph, a recurrence during a fresh burst in its scope is more likely
+            # part of that burst than a return of the incident it once belonged to.
+            v = burst.verdict()
+            if v and v.incident is not None and v.age_s <= cfg.burst_window_s:
+                return GroupDecision(v.incident, "burst", f"{v.reason}; not reopening resolved "
+                                     f"incident #{inc.id}")
         verb = "still part of" if inc.is_open else "recurred within the reopen window of"
         return GroupDecision(inc, "member", f"{verb} incident #{inc.id}")
     labels = ev.labels
@@ -123,12 +138,17 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
         hit = _best(i for i in candidates if _within(i.corr_keys, key, ts, rule.window_s))
         if hit:
             shared = ", ".join(key.split("|")[1:])
+            v = burst.verdict()
+            if v and v.incident is not None and v.incident is not hit and v.age_s < ts - hit.corr_keys[key]:
+                # The fresher evidence wins: a burst that grew seconds ago explains this onset
+                # better than an incident whose shared labels last fired minutes ago.
+                return GroupDecision(v.incident, "burst", f"{v.reason}; fresher than incident "
+                                     f"#{hit.id}, which last had {shared} {ts - hit.corr_keys[key]:.0f}s ago")
             return GroupDecision(hit, "shared_labels", f"shares {shared} with incident #{hit.id} "
                                  f"within {rule.window_s:.0f}s (rule '{rule.name}')")
-    if burst_active(cfg):
-        hit = _by_burst(ev, candidates, cfg, now)
-        if hit:
-            return hit
+    verdict = burst.verdict()
+    if verdict:
+        return GroupDecision(verdict.incident, verdict.name, verdict.reason)
     # Alertmanager's group comes after our own rules: its group_by is routing config and is
     # often coarse (alertname, cluster), which would glue unrelated cascades together.
     if ev.group_key and (ev.group_labels is None or ev.group_labels.issuperset(cfg.group_key_requires)):
@@ -170,17 +190,3 @@ def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: 
                              f"a downstream symptom joins its cause")
     return GroupDecision(inc, kind, f"{anchor} in incident #{inc.id} depends on {svc}: "
                          f"the likely cause joins its symptoms")
-
-
-def _by_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig, now: datetime) -> GroupDecision | None:
-    key, ts, win = burst_key(cfg, ev.labels), now.timestamp(), cfg.burst_window_s
-    # The burst grows while new services keep joining it (a cascade spreads hop by hop), but
-    # only recent starts count, so a long incident cannot swallow the next unrelated one.
-    def started(i: Incident) -> float:
-        return max([i.opened_at.timestamp(), *i.services.values()])
-    hit = _best(i for i in candidates if i.is_open and key in i.corr_keys and ts - started(i) <= win)
-    if hit is None:
-        return None
-    scope = ", ".join(key.split("|")[1:]) or "any scope"
-    return GroupDecision(hit, "burst", f"no dependency graph configured: fired within {win:.0f}s of "
-                         f"the latest start in incident #{hit.id} ({scope})")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.alerts.config import AlertsConfig
+from engine.alerts.graphless import onset_keys
 from engine.alerts.grouping import corr_keys, inhibit_sources, matches
 from engine.alerts.types import AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
@@ -83,6 +84,8 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         inc.group_keys[ev.group_key] = ts
     for key in corr_keys(cfg, ev.labels):
         inc.corr_keys[key] = ts
+    for key in onset_keys(cfg, ev.labels):  # first onset only: the burst grows from it
+        inc.corr_keys.setdefault(key, ts)
     for key in inhibit_sources(cfg, ev.labels):
         inc.inhibitors.setdefault(key, ev.fingerprint)
     inc.last_activity_at = now

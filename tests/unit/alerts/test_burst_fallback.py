@@ -64,14 +64,36 @@ def test_fallback_is_off_with_a_graph_or_a_zero_window():
         assert _inc(s, "se") != _inc(s, "db")
 
 
-def test_without_service_label_the_incident_start_bounds_the_burst():
+def test_without_an_entity_label_the_incident_start_bounds_the_burst():
     def bare(name, fp, **labels):
         e = ev(name, "x", fp=fp, **labels)
         del e.labels["service"]
         return e
-    s = _feed([(0, bare("TargetDown", "a", job="j1", namespace="n")),
-               (100, bare("JobFailed", "b", job="j2", namespace="n")),
-               (250, bare("JobFailed", "c", job="j3", namespace="n")),
-               (50, bare("JobFailed", "d", job="j3", namespace="other"))], NO_GRAPH)
+    s = _feed([(0, bare("TargetDown", "a", instance="i1", namespace="n")),
+               (100, bare("JobFailed", "b", instance="i2", namespace="n")),
+               (250, bare("JobFailed", "c", instance="i3", namespace="n")),
+               (50, bare("JobFailed", "d", instance="i3", namespace="other"))], NO_GRAPH)
     assert _inc(s, "a") == _inc(s, "b") != _inc(s, "c")
     assert _inc(s, "d") != _inc(s, "a")
+
+
+def test_app_stands_in_for_a_missing_service_and_grows_the_burst():
+    def bare(name, fp, **labels):
+        e = ev(name, "x", fp=fp, **labels)
+        del e.labels["service"]
+        return e
+    # a2's onset at 100 s moves the burst's front: a3 at 250 s is 150 s after it.
+    s = _feed([(0, bare("TargetDown", "a", app="a1", namespace="n")),
+               (100, bare("JobFailed", "b", app="a2", namespace="n")),
+               (250, bare("JobFailed", "c", app="a3", namespace="n")),
+               (460, bare("JobFailed", "e", app="a4", namespace="n"))], NO_GRAPH)
+    assert _inc(s, "a") == _inc(s, "b") == _inc(s, "c") != _inc(s, "e")
+    assert {"onset|app=a1", "onset|app=a3"} <= set(s.incidents[_inc(s, "c")].corr_keys)
+    # A scrape job is no entity by default (it spans services); configured, it becomes one.
+    jobs = [(0, bare("TargetDown", "a", job="j1", namespace="n")),
+            (100, bare("JobFailed", "b", job="j2", namespace="n")),
+            (250, bare("JobFailed", "c", job="j3", namespace="n"))]
+    s = _feed(jobs, NO_GRAPH)
+    assert _inc(s, "a") == _inc(s, "b") != _inc(s, "c")
+    s = _feed(jobs, AlertsConfig(burst_entity_labels=["app", "job"]))
+    assert _inc(s, "a") == _inc(s, "b") == _inc(s, "c")

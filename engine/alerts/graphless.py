@@ -1,0 +1,128 @@
+"""Graph-less correlation: group alerts by onset time within a scope, one cause per burst.
+
+Without `depends_on` the only evidence that two alerts share a cause is in the stream itself:
+they start close together (a cascade spreads hop by hop within minutes), in the same scope
+(cluster, namespace), and a cascade has one origin. The pieces here are pure; the incident's
+memory of onsets and causes lives in its `corr_keys` JSON (`onset|job=x`, `cause|job=x`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from engine.alerts.config import AlertsConfig
+from engine.alerts.types import AlertEvent, Incident
+
+ONSET, CAUSE, SYMPTOM = "onset|", "cause|", "symptom|"
+
+
+@dataclass(frozen=True, slots=True)
+class BurstVerdict:
+    """What the graph-less rules say: join `incident`, or open a new one (None), and why."""
+
+    incident: Incident | None
+    name: str  # burst | second_cause
+    reason: str
+    age_s: float = 0.0  # how long before this alert the joined burst last grew
+
+
+def burst_active(cfg: AlertsConfig) -> bool:
+    """Return True when the burst fallback applies: enabled and no dependency graph configured."""
+    return cfg.burst_window_s > 0 and not cfg.depends_on
+
+
+def burst_key(cfg: AlertsConfig, labels: dict[str, str]) -> str:
+    """Return the scope key (cluster, namespace, ...) two alerts must share to form one burst."""
+    return "burst|" + "|".join(f"{k}={labels.get(k, '')}" for k in cfg.burst_scope)
+
+
+def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str | None:
+    """Return `label=value` of what is alerting (service, else app, else job ...), or None."""
+    for k in (cfg.service_label, *cfg.burst_entity_labels):
+        if labels.get(k):
+            return f"{k}={labels[k]}"
+    return None
+
+
+def is_cause(cfg: AlertsConfig, labels: dict[str, str]) -> bool:
+    """Return True when the alert's severity marks a likely origin rather than a symptom."""
+    return labels.get(cfg.severity_label, "") in cfg.burst_cause_severities
+
+
+def onset_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
+    """Return the keys an alert leaves on its incident: its entity's onset and, if any, cause."""
+    ent = entity(cfg, labels) if burst_active(cfg) else None
+    if ent is None:
+        return []
+    return [ONSET + ent, (CAUSE if is_cause(cfg, labels) else SYMPTOM) + ent]
+
+
+def front(inc: Incident) -> float:
+    """Return when the incident last grew: its opening or the latest first onset of an entity."""
+    onsets = [t for k, t in inc.corr_keys.items() if k.startswith(ONSET)]
+    return max([inc.opened_at.timestamp(), *onsets])
+
+
+def _entities(inc: Incident, prefix: str) -> set[str]:
+    return {k[len(prefix):] for k in inc.corr_keys if k.startswith(prefix)}
+
+
+def causes(inc: Incident) -> set[str]:
+    """Return the entities that fired only at a cause severity in the incident."""
+    return _entities(inc, CAUSE) - _entities(inc, SYMPTOM)
+
+
+def mixed(inc: Incident) -> set[str]:
+    """Return the entities that fired both at a cause severity and below it."""
+    return _entities(inc, CAUSE) & _entities(inc, SYMPTOM)
+
+
+def severity_tells_roles(incidents: Iterable[Incident]) -> bool:
+    """Return True unless some entity fired both at and below cause severity in these incidents.
+
+    Where severity follows the role (origins page, symptoms warn) no entity mixes them; where
+    a stream assigns severities per alert regardless of role, entities soon do, and a cause
+    severity then says nothing about origins.
+    """
+    return not any(mixed(i) for i in incidents)
+
+
+def _pick(hits: Iterable[Incident]) -> Incident | None:
+    # The burst that grew most recently is the one this onset most likely continues.
+    return max(hits, key=lambda i: (front(i), i.last_activity_at, i.id), default=None)
+
+
+def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
+                 now: datetime) -> BurstVerdict | None:
+    """Return the burst a firing alert continues, a second cause that must not join, or None."""
+    key, ts, win = burst_key(cfg, ev.labels), now.timestamp(), cfg.burst_window_s
+    ent, cause = entity(cfg, ev.labels), is_cause(cfg, ev.labels)
+    scope = ", ".join(key.split("|")[1:]) or "any scope"
+    # The burst grows while new entities keep joining it (a cascade spreads hop by hop), but
+    # only recent onsets count, so a long incident cannot swallow the next unrelated one.
+    live = [i for i in candidates if i.is_open and key in i.corr_keys]
+    hit = _pick(i for i in live if ts - front(i) <= win)
+    if hit is None:
+        # A symptom may trail its cause by several hops' delay: where severities follow roles
+        # in this stream, an alert below cause severity joins a burst with a cause for longer.
+        sym_win = cfg.burst_symptom_window_s
+        if ent is None or cause or sym_win <= win or not severity_tells_roles(candidates):
+            return None
+        hit = _pick(i for i in live if ts - front(i) <= sym_win and causes(i))
+        if hit is None:
+            return None
+        return BurstVerdict(hit, "burst", f"no dependency graph configured: a symptom ({ent}) within "
+                            f"{sym_win:.0f}s of the latest onset in incident #{hit.id}, whose cause is "
+                            f"{sorted(causes(hit))[0]} ({scope})", ts - front(hit))
+    if cause and ent and ONSET + ent not in hit.corr_keys:
+        other = sorted(causes(hit) - {ent})
+        if other and severity_tells_roles(candidates):
+            # A cascade has one origin: a second entity paging at cause severity within the
+            # same minutes is an independent failure more often than a symptom of the first.
+            return BurstVerdict(None, "second_cause", f"no dependency graph configured: {ent} fired at "
+                                f"{ev.labels.get(cfg.severity_label)} while incident #{hit.id} already has "
+                                f"its cause ({other[0]}): a second origin opens its own incident")
+    return BurstVerdict(hit, "burst", f"no dependency graph configured: fired within {win:.0f}s of "
+                        f"the latest onset in incident #{hit.id} ({scope})", ts - front(hit))
