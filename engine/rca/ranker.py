@@ -16,7 +16,11 @@ Pipeline (all pure, no I/O):
    residual, so a candidate must both move and be unexplained by its upstream.
 5. Onset ordering and change-event proximity raise candidates that moved first or whose
    service changed just before the episode; alerts count as onsets.
-6. Confidence: how strong the deviation is times the softmax share of the score.
+6. Explaining away (``explain.py``): after the top pick, every other candidate's
+   deviation (and learned-parent residual) is replaced by what the picks leave
+   unexplained, and the next pick is the best under the new score; repeated for the
+   top five services.  A second root cause then ranks above the first one's symptoms.
+7. Confidence: how strong the deviation is times the softmax share of the score.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
 from engine.rca.shift import innovation_peaks
 from engine.rca.pcgraph import learn_graph
-from engine.rca.structure import parent_residual_peaks, partial_residual_peaks
+from engine.rca.structure import parent_residual_peaks, parent_residuals, partial_residual_peaks
 from engine.rca.topology import dependents_closure, residual_peaks
 from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
 
@@ -51,6 +56,9 @@ class RankerConfig:
     # "learned" (partial combined with the regression on PC-learned parents, pcgraph.py),
     # "innovation" (regression on the signals that stayed still, shift.py) or "both".
     graph_free: str = "learned"
+    # Re-rank after each pick by what the picks leave unexplained (explain.py): finds the
+    # second and third root causes of a multi-cause fault under their first one's symptoms.
+    explain_away: bool = True
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -60,17 +68,19 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         return []
     grid = build_grid(series)
     episode = analyse(grid, inp.detect_time, config.lookback_seconds)
+    series: dict[int, np.ndarray] = {}  # view index -> its residual series, for explaining away
     if inp.graph:
         residuals = [residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)]
     else:
-        residuals = _graph_free_residual(grid, episode, config.graph_free)
+        residuals = _graph_free_residual(grid, episode, config.graph_free, series)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step
     scored: list[tuple[float, str, bool, Evidence]] = []
+    devs: dict[str, float] = {}
     for name, st in episode.stats.items():
         service, _ = split_name(name)
-        dev = max(st.up, DROP_WEIGHT * st.down)
+        dev = devs[name] = max(st.up, DROP_WEIGHT * st.down)
         # Geometric mean of the deviation and every residual view: a candidate must both
         # move and stay unexplained under each view of its causes.
         views = [max(r[name][0], DROP_WEIGHT * r[name][1]) for r in residuals]
@@ -89,15 +99,28 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
             signal=name, onset=onsets.get(name), deviation=round(st.deviation, 2),
             direction="up" if st.up >= st.down else "down", explains=explains,
             change=change, notes=tuple(notes))))
-    scored += _change_hypotheses(inp, episode, scored, step, config)
-    return _finish(scored, config)
+    # Changes are judged by how much their services moved, before any explaining away.
+    changes = _change_hypotheses(inp, episode, scored, step, config)
+    if config.explain_away:
+        weight = 1.0 / (1 + len(residuals))
+        comps = [Component(grid.values, devs, weight)] + [
+            Component(m, {n: max(residuals[i][n][0], DROP_WEIGHT * residuals[i][n][1]) for n in grid.names}, weight)
+            for i, m in series.items()]
+        new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
+                           {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS)
+        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    return _finish(scored + changes, config)
 
 
 Residual = dict[str, tuple[float, float]]
 
 
-def _graph_free_residual(grid, episode: Episode, mode: str) -> list[Residual]:
-    """Return the views of each signal's unexplained part without a graph, by ``RankerConfig.graph_free``."""
+def _graph_free_residual(grid, episode: Episode, mode: str, series: dict[int, np.ndarray]) -> list[Residual]:
+    """Return the views of each signal's unexplained part without a graph, by ``RankerConfig.graph_free``.
+
+    Views whose residual series can be conditioned further (explaining away) are put in
+    ``series`` by their index in the returned list.
+    """
     partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows)
     if mode == "partial":
         return [partial]
@@ -108,7 +131,9 @@ def _graph_free_residual(grid, episode: Episode, mode: str) -> list[Residual]:
         moved = {j for j, n in enumerate(grid.names) if episode.stats[n].deviation >= ANOMALOUS}
         # Two views: the Markov blanket dilutes a root cause through its children, the
         # learned parents are often wrong; a cause unexplained under both is robust.
-        return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved)]
+        resid = parent_residuals(grid, episode.baseline_rows, learned, moved)
+        series[1] = resid
+        return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved, resid)]
     inn = innovation_peaks(grid, episode.baseline_rows, episode.episode_rows, DROP_WEIGHT)
     if inn is None:  # baseline too short for the covariance: the shrunk model still works
         return [partial]

@@ -83,36 +83,45 @@ def partial_residual_peaks(
 
 
 
-def parent_residual_peaks(
-    grid: Grid,
-    baseline_rows: np.ndarray,
-    episode_rows: np.ndarray,
-    learned: LearnedGraph,
-    moved: set[int],
-) -> dict[str, tuple[float, float]]:
-    """Return per signal the (rise, drop) of its residual given its learned causes.
+def parent_residuals(grid: Grid, baseline_rows: np.ndarray, learned: LearnedGraph, moved: set[int]) -> np.ndarray:
+    """Return (rows, columns) residuals of every signal given its learned causes.
 
     Regressors are the learned parents plus the undirected neighbours that stayed still
     during the episode: a neighbour that moved with the signal is more likely its effect
     (an effect would absorb the signal's own jump), a still one more likely a cause that
-    did not change.  Units are robust sigmas of the same residual over the baseline.
+    did not change.
     """
     values = grid.values
     base = values[baseline_rows]
-    out = {}
-    for j, name in enumerate(grid.names):
+    out = values.copy()
+    for j in range(len(grid.names)):
         regs = sorted(learned.parents[j] | {k for k in learned.undirected[j] if k not in moved})
-        y = values[:, j]
         if regs:
             a = base[:, regs]
             mu, ymu = a.mean(axis=0), base[:, j].mean()
             an = a - mu
             gram = an.T @ an + RIDGE * an.shape[0] * np.eye(len(regs))
             coef = np.linalg.solve(gram, an.T @ (base[:, j] - ymu))
-            resid = y - ymu - (values[:, regs] - mu) @ coef
-        else:
-            resid = y
-        med, sigma = robust_location_scale(resid[baseline_rows])
-        r = (resid[episode_rows] - med) / sigma
+            out[:, j] = values[:, j] - ymu - (values[:, regs] - mu) @ coef
+    return out
+
+
+def parent_residual_peaks(
+    grid: Grid,
+    baseline_rows: np.ndarray,
+    episode_rows: np.ndarray,
+    learned: LearnedGraph,
+    moved: set[int],
+    resid: np.ndarray | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Return per signal the (rise, drop) of its residual given its learned causes
+    (``parent_residuals``, or ``resid`` when already computed), in robust sigmas of the
+    same residual over the baseline."""
+    if resid is None:
+        resid = parent_residuals(grid, baseline_rows, learned, moved)
+    out = {}
+    for j, name in enumerate(grid.names):
+        med, sigma = robust_location_scale(resid[baseline_rows, j])
+        r = (resid[episode_rows, j] - med) / sigma
         out[name] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0))) if r.size else (0.0, 0.0)
     return out

@@ -1,6 +1,10 @@
 """Benchmark: root-cause ranking on simulated cases, ours vs BARO vs random, and ranking time.
 
-Run: .venv/bin/python tests/benchmarks/bench_rca.py [--cases 100] [--seed10 101] [--seed50 202]
+Run: .venv/bin/python tests/benchmarks/bench_rca.py [--cases 100] [--seed10 101] [--seed50 202] [--alt SEED]
+
+Design seeds are 101 / 202; held-out seeds (never used to choose anything) are, e.g.,
+``--seed10 9101 --seed50 9202``.  ``--alt SEED`` adds 60 cases of the second generator
+(``simulate_alt``: three metrics per service, non-linear links, sustained faults).
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,
@@ -21,17 +25,48 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.rca.simulate_alt import simulate_alt
+
 from engine.rca.baselines import baro, random_ranking
-from engine.rca.cases import find_cases, load_case
+from engine.rca.cases import Case, find_cases, load_case
 from engine.rca.evaluate import evaluate
-from engine.rca.ranker import rank, rank_names
-from engine.rca.simulate import write_suite
+from engine.rca.ranker import RankerConfig, rank, rank_names
+from engine.rca.simulate import START_TIME, STEP_SECONDS, write_suite
+from engine.rca.types import Series
 
 DELAYS = (0.0, 60.0, 180.0)
 
 
 def _nograph(inp):
     return rank_names(dataclasses.replace(inp, graph=None))
+
+
+def _noexplain(inp):
+    return rank_names(dataclasses.replace(inp, graph=None), RankerConfig(explain_away=False))
+
+
+def _alt_suite(services: int, cases: int, seed: int) -> list[Case]:
+    """Second-generator cases as in-memory ``Case`` objects (no graph: it is not a CIRCA DAG)."""
+    out = []
+    for sim in simulate_alt(services, cases, seed):
+        names = sim.column_names()
+        times = START_TIME + STEP_SECONDS * np.arange(sim.data.shape[0])
+        series = {n: Series(times.astype(float), sim.data[:, i].astype(float)) for i, n in enumerate(names)}
+        out.append(Case(f"alt{len(out):03d}", Path("."), float(START_TIME + STEP_SECONDS * sim.length_normal),
+                        series, tuple(names[c] for c in sim.causes), None))
+    return out
+
+
+def _by_causes(cases, rankers, delay: float) -> str:
+    """Return Avg@5 per number of true causes (1, 2, 3+) for each ranker, on one line."""
+    parts = []
+    for label, test in (("1", lambda n: n == 1), ("2", lambda n: n == 2), ("3+", lambda n: n >= 3)):
+        subset = [c for c in cases if test(len(c.root_causes))]
+        if subset:
+            rep = evaluate(subset, rankers, delay=delay)
+            parts.append(f"{label} cause(s), {len(subset)} cases: "
+                         + " ".join(f"{k} {v['service']['Avg@5']:.3f}" for k, v in rep.items()))
+    return "; ".join(parts)
 
 
 def _suite(root: Path, nodes: int, cases: int, seed: int):
@@ -57,10 +92,23 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=100)
     ap.add_argument("--seed10", type=int, default=101)
     ap.add_argument("--seed50", type=int, default=202)
+    ap.add_argument("--alt", type=int, default=None, help="seed of a simulate_alt suite (10 services)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    rankers = {"opsbot-nograph": _nograph, "opsbot-graph": rank_names, "baro": baro,
+    rankers = {"opsbot-nograph": _nograph, "opsbot-graph": rank_names, "no-explain": _noexplain, "baro": baro,
                "random": lambda inp: random_ranking(inp, rng)}
+    split = {"opsbot-nograph": _nograph, "no-explain": _noexplain, "baro": baro}
+    if args.alt is not None:
+        cases = _alt_suite(10, 60, args.alt)
+        print(f"\n== simulate_alt, 10 services x 3 metrics, {len(cases)} cases, seed {args.alt} (service level) ==")
+        alt = {k: v for k, v in rankers.items() if k != "opsbot-graph"}
+        for delay in (0.0, 60.0):
+            report = evaluate(cases, alt, delay=delay)
+            for label, levels in report.items():
+                m = levels["service"]
+                print(f"{delay:>6.0f} {label:<15} {m['AC@1']:>6.3f} {m['AC@3']:>6.3f} {m['Avg@5']:>6.3f}"
+                      f"   {m['random_Avg@5']:.3f}")
+            print(f"{'':>6} Avg@5 by number of causes: {_by_causes(cases, split, delay)}")
     with tempfile.TemporaryDirectory() as tmp:
         for nodes, seed in ((10, args.seed10), (50, args.seed50)):
             cases = _suite(Path(tmp), nodes, args.cases, seed)
@@ -76,6 +124,8 @@ def main() -> None:
                           f"   {m['random_Avg@5']:.3f}   | {f['AC@1']:.3f} {f['AC@3']:.3f} {f['Avg@5']:.3f}")
                 ratio = report["opsbot-nograph"]["metric"]["Avg@5"] / max(report["baro"]["metric"]["Avg@5"], 1e-9)
                 print(f"{'':>6} opsbot-nograph/baro Avg@5 ratio: {ratio:.2f}")
+                if delay < 180:
+                    print(f"{'':>6} Avg@5 by number of causes: {_by_causes(cases, split, delay)}")
             if nodes == 50:
                 med, p99 = _timing(cases[0])
                 baro_t = [time.perf_counter()]

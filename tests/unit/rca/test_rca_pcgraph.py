@@ -40,3 +40,25 @@ def test_root_cause_keeps_its_jump_while_its_effect_is_explained():
     peaks = parent_residual_peaks(grid, base, ~base, learned, moved={0, 2, 3})
     assert peaks["a_x"][0] > 5.0  # a has no parents: its own jump stays
     assert peaks["c_x"][0] < 4.0 and peaks["d_x"][0] < 4.0  # explained by their learned parents
+
+
+def test_first_order_tests_match_the_general_partial_correlation():
+    # _separate's closed form for one conditioning variable must pick the same separating
+    # set as the general (matrix-inverse) test over every candidate, in the same order.
+    from itertools import combinations
+
+    from engine.rca.pcgraph import _independent, _separate
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((400, 8)) @ rng.standard_normal((8, 8)) * 0.4 + rng.standard_normal((400, 8))
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    corr = z.T @ z / 400
+    adj = [set(range(8)) - {i} for i in range(8)]
+    for i, j in combinations(range(8), 2):
+        expected = None
+        for a, b in ((i, j), (j, i)):
+            hits = [(k,) for k in sorted(adj[a] - {b}) if _independent(corr, 400, i, j, (k,))]
+            if hits:
+                expected = hits[0]
+                break
+        assert _separate(corr, 400, i, j, adj, 1) == expected
