@@ -18,6 +18,12 @@ Reply = dict[str, Any]  # {"text", "blocks", "response_type"}
 Handler = Callable[["CommandContext"], Awaitable[Reply | None]]
 
 
+class StaticReply(dict):
+    """A reply that is the same every time (help): dispatch encodes its ack body only once."""
+
+    ack_body: str | None = None  # the JSON Bolt's ack built for it the first time
+
+
 @dataclass(frozen=True)
 class Subcommand:
     """One `/ops <name>` subcommand with its help line."""
@@ -29,6 +35,9 @@ class Subcommand:
     handler: Handler
     family: str = "core"
     aliases: tuple[str, ...] = ()
+    # True when the handler never waits on I/O (it answers from memory): it is awaited in place
+    # instead of in its own task under the inline budget, which costs more than the handler.
+    instant: bool = False
 
 
 @dataclass
@@ -48,8 +57,15 @@ class CommandContext:
     body: dict[str, Any] = field(default_factory=dict)
 
 
+# Text without these splits the same with str.split() as with shlex (ASCII only: str.split()
+# also breaks on Unicode spaces, shlex only on " \t\r\n").
+_SHELL_SPECIAL = re.compile(r"[\"'\\\x0b\x0c\x1c-\x1f]")
+
+
 def split_words(text: str) -> list[str]:
     """Split command text like a shell would, but never fail on an unbalanced quote."""
+    if text.isascii() and not _SHELL_SPECIAL.search(text):
+        return text.split()
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
     try:
         return shlex.split(text)

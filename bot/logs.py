@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import random
 import sys
-import uuid
 from datetime import datetime, timezone
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -16,7 +16,9 @@ _STD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 def new_request_id() -> str:
     """Start a new request id for the current task and return it."""
-    rid = uuid.uuid4().hex[:12]
+    # 48 bits from the module generator (seeded from the OS at start and reseeded in forked
+    # workers): as unique as the 12 hex digits of uuid4, without a system call per request.
+    rid = f"{random.getrandbits(48):012x}"
     request_id.set(rid)
     return rid
 

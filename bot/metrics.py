@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -30,6 +32,16 @@ class Metrics:
                                      registry=r)
         self.lease_held = Gauge("opsbot_lease_held", "1 while this replica holds the job's lease", ["job"],
                                 registry=r)
+        # (requests child, ack latency child) per request kind: labels() costs more than inc()
+        self._per_kind: dict[str, tuple[Any, Any]] = {}
+
+    def observe_request(self, kind: str, seconds: float) -> None:
+        """Count one handled Slack request and record how long its ack took."""
+        children = self._per_kind.get(kind)
+        if children is None:
+            children = self._per_kind[kind] = (self.requests.labels(kind), self.ack_latency.labels(kind))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def on_lease_change(self, job: str, held: bool) -> None:
         """Record a lease moving to or from this replica."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -11,7 +12,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_bolt_app
+from bot.app import build_bolt_app, direct_commands
 from bot.deps import Deps
 from bot.metrics import Metrics
 from bot.notifier import Notifier
@@ -52,13 +53,14 @@ class Runtime:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0, *, migrate_first: bool = True,
-                    background: bool = True) -> None:
+                    background: bool = True, reuse_port: bool = False) -> None:
         """Apply migrations, start the HTTP server, Socket Mode if configured, and the jobs."""
         if migrate_first:
             await migrate(self.engine.db)
         self.runner = web.AppRunner(self.web_app, access_log=None)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True)
+        # reuse_port: `serve --workers N` processes share the port (bot/workers.py).
+        site = web.TCPSite(self.runner, host, port, reuse_address=True, reuse_port=reuse_port or None)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound port for port=0
         if self.deps.settings.socket_mode:
@@ -98,15 +100,24 @@ def build_runtime(bot_settings: BotSettings | None = None, engine_settings: Engi
                             base_url=bot_settings.api_base_url, timeout=10)
     deps.extras["client"] = client
     bolt = build_bolt_app(deps, client)
-    web_app = build_web_app(bolt, deps, route_factories())
+    web_app = build_web_app(bolt, deps, route_factories(), commands=direct_commands(deps))
     notifier = Notifier(engine.outbox, client, metrics, rate=notifier_rate)
     engine.scheduler.add("outbox", 0.0, notifier.drain)
     return Runtime(deps=deps, bolt=bolt, web_app=web_app, notifier=notifier)
 
 
+def freeze_startup_heap() -> None:
+    """Exclude every object alive now (modules, engine, templates) from future GC passes."""
+    # The server process holds ~150k long-lived objects; without this, each older-generation
+    # collection set off by per-request garbage walks all of them again.
+    gc.collect()
+    gc.freeze()
+
+
 async def serve_forever(runtime: Runtime, host: str, port: int) -> None:
     """Run until cancelled (Ctrl-C or SIGTERM)."""
     await runtime.start(host, port)
+    freeze_startup_heap()
     try:
         await asyncio.Event().wait()
     finally:

@@ -44,6 +44,10 @@ class Scheduler:
         self.tick_s = tick_s
         self.ttl_s = ttl_s
         self.margin_s = min(2.0, ttl_s / 4)
+        # A held lease is renewed once less than half its TTL is left rather than every tick:
+        # nobody else can take it before it expires, and half a TTL leaves several ticks to
+        # retry a failed renewal before the watchdog gives the run up.
+        self.renew_within_s = max(tick_s, ttl_s / 2)
         self.jobs: dict[str, Job] = {}
         self.on_lease_change = on_lease_change
         self._task: asyncio.Task | None = None
@@ -96,13 +100,14 @@ class Scheduler:
 
     async def _tick(self, job: Job) -> None:
         started = time.monotonic()
-        token = await self.leases.acquire(f"job:{job.name}", self.ttl_s)
-        # The row's expiry was computed before this round trip began, so measure from `started`.
-        job.valid_until = started + self.ttl_s - self.margin_s if token is not None else 0.0
-        self._set_held(job, token is not None)
-        if token is None:
-            self._cancel_running(job, "lease held by another replica")
-            return
+        if not job.held or job.valid_until - started <= self.renew_within_s:
+            token = await self.leases.acquire(f"job:{job.name}", self.ttl_s)
+            # The row's expiry was computed before this round trip began, so measure from `started`.
+            job.valid_until = started + self.ttl_s - self.margin_s if token is not None else 0.0
+            self._set_held(job, token is not None)
+            if token is None:
+                self._cancel_running(job, "lease held by another replica")
+                return
         if job.name in self._running:
             return
         if job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import ids
-from bot.commands import CommandContext, Subcommand
+from bot.commands import CommandContext, StaticReply, Subcommand
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -35,24 +35,23 @@ def help_context(deps: "Deps", family: str | None = None) -> dict:
 def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register `/ops help` and its family buttons."""
 
-    cache: dict[str | None, dict] = {}
+    cache: dict[str | None, StaticReply] = {}
 
-    def cached_help(family: str | None) -> dict:
+    def cached_help(family: str | None) -> StaticReply:
         # The command list is fixed once the app is built, so help renders once per family.
         if family not in cache:
-            cache[family] = deps.render("core/help", help_context(deps, family))
-        return dict(cache[family])
+            cache[family] = StaticReply(deps.render("core/help", help_context(deps, family)))
+        return cache[family]
 
     async def help_cmd(ctx: CommandContext):
         family = ctx.args[0].lower() if ctx.args else None
-        known = {c.family for c in deps.router.commands()}
-        if family and family not in known:
+        if family and family not in {c.family for c in deps.router.commands()}:
             family = None
         return cached_help(family)
 
     deps.router.add(Subcommand(name="help", summary="List every command with an example",
                                usage="help [family]", example="/ops help", handler=help_cmd,
-                               aliases=("?",)))
+                               aliases=("?",), instant=True))
 
     @app.action(re.compile(r"^" + re.escape(ids.HELP_OPEN)))
     async def open_family(ack, body, respond):  # noqa: ANN001

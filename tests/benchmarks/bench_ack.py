@@ -1,8 +1,9 @@
 """Ack latency of `/ops help` over HTTP with signed requests, beside a bare Bolt app.
 
 (a) open loop at 100 requests/s for 30 s: p50 and p99 (target p99 < 100 ms);
-(b) closed loop with 200 requests in flight: requests/s, ours / bare Bolt (target >= 0.8).
-Run: .venv/bin/python tests/benchmarks/bench_ack.py [--seconds 30] [--rounds 3]
+(b) closed loop with 200 requests in flight: requests/s, ours / bare Bolt (target >= 0.8), and
+    each server's CPU time per request (steadier than requests/s on a shared machine).
+Run: flock /tmp/opsbot-bench.lock .venv/bin/python tests/benchmarks/bench_ack.py [--seconds 30] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -80,7 +81,17 @@ async def open_loop(url: str, rate: float, seconds: float) -> list[float]:
     return list(lat)
 
 
-async def closed_loop(url: str, in_flight: int, seconds: float) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def closed_loop(url: str, in_flight: int, seconds: float, pid: int | None = None) -> tuple[float, float]:
+    """Return (requests/s, server CPU microseconds per request) over `seconds` at saturation.
+
+    CPU per request is the steadier figure on a shared machine: it barely moves when other
+    processes take cores away, while requests/s does."""
     done = 0
     stop_at = time.perf_counter() + seconds
 
@@ -93,9 +104,11 @@ async def closed_loop(url: str, in_flight: int, seconds: float) -> float:
             i += 1
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds(pid) if pid else 0.0
         await asyncio.gather(*(worker(http, w) for w in range(in_flight)))
-        return done / (time.perf_counter() - start)
+        rate = done / (time.perf_counter() - start)
+        cpu_us = (cpu_seconds(pid) - cpu) / max(1, done) * 1e6 if pid else float("nan")
+        return rate, cpu_us
 
 
 def pct(values: list[float], q: float) -> float:
@@ -134,13 +147,22 @@ async def main() -> None:
                   f"max={max(lat) * 1000:.1f} ms")
         print(f"(b) closed loop, 200 in flight, {args.closed_seconds:.0f} s x {args.rounds} rounds, alternating")
         rates: dict[str, list[float]] = {k: [] for k in targets}
+        cpu: dict[str, list[float]] = {k: [] for k in targets}
         for _ in range(args.rounds):
-            for name, url in targets.items():
-                rates[name].append(await closed_loop(url, 200, args.closed_seconds))
+            for (name, url), proc in zip(targets.items(), procs):
+                rate, cpu_us = await closed_loop(url, 200, args.closed_seconds, proc.pid)
+                rates[name].append(rate)
+                cpu[name].append(cpu_us)
         for name, r in rates.items():
-            print(f"    {name:<10} median {statistics.median(r):.0f} req/s (rounds: {', '.join(f'{x:.0f}' for x in r)})")
+            print(f"    {name:<10} median {statistics.median(r):.0f} req/s (rounds: {', '.join(f'{x:.0f}' for x in r)}); "
+                  f"server CPU median {statistics.median(cpu[name]):.0f} us/req "
+                  f"(rounds: {', '.join(f'{x:.0f}' for x in cpu[name])})")
         ratio = statistics.median(rates["opsbot"]) / statistics.median(rates["bare-bolt"])
-        print(f"    ratio opsbot / bare-bolt = {ratio:.2f} (target >= 0.8)")
+        per_round = [o / b for o, b in zip(rates["opsbot"], rates["bare-bolt"])]
+        print(f"    ratio opsbot / bare-bolt = {ratio:.2f} (target >= 0.8); per round "
+              f"{', '.join(f'{x:.2f}' for x in per_round)}")
+        cpu_ratio = statistics.median(cpu["bare-bolt"]) / statistics.median(cpu["opsbot"])
+        print(f"    CPU-per-request ratio bare-bolt / opsbot = {cpu_ratio:.2f}")
     finally:
         for p in procs:
             p.terminate()
