@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Sequence
 
-from engine.errors import OpsError
+from engine.errors import InvalidInput, OpsError
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -18,11 +18,23 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = BotSettings()
     setup_logging(settings.log_level)
-    runtime = build_runtime(settings, environ=os.environ)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    if args.workers > 1:
+        from bot.workers import supervise, worker_argv
+
+        if port == 0:
+            raise InvalidInput("--workers needs a fixed --port (the workers share it)")
+        _migrate(args)  # once, before any worker starts
+        return supervise(args.workers, lambda i: worker_argv(host, port, i))
+    runtime = build_runtime(settings, environ=os.environ)
     try:
-        asyncio.run(serve_forever(runtime, host, port))
+        if args.worker_index is not None:
+            from bot.workers import serve_worker
+
+            asyncio.run(serve_worker(runtime, host, port))
+        else:
+            asyncio.run(serve_forever(runtime, host, port))
     except KeyboardInterrupt:
         pass
     return 0
@@ -65,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
     p.add_argument("--host", default=None, help="listen address (default OPSBOT_HOST or 0.0.0.0)")
     p.add_argument("--port", type=int, default=None, help="listen port (default OPSBOT_PORT or 3000)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes sharing the port, one per core (default 1); see README")
+    p.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     sub.add_parser("check", help="validate the config and probe every dependency").set_defaults(func=_check)

@@ -58,8 +58,11 @@ class AlertWebhooks:
             return self._refuse(source, 413, "payload_too_large",
                                 f"body is {request.content_length} bytes, limit is {self.max_bytes}")
         body = await request.read()
+        # Multi-worker serving: store for the pump and answer; otherwise process in the request.
+        ingest = getattr(self.service, "ingest", None)
+        receive = ingest.enqueue if ingest is not None and ingest.queue_mode else self.service.receive
         try:
-            res = await self.service.receive(kind, body)
+            res = await receive(kind, body)
         except PayloadTooLarge as exc:
             return self._refuse(source, 413, "payload_too_large", exc.message)
         except InvalidInput as exc:
@@ -69,7 +72,8 @@ class AlertWebhooks:
             return self._refuse(source, 503, "unavailable", exc.message)
         self.metrics.webhook_received.labels(source).inc()
         return web.json_response({"ok": True, "batch": res.batch_id, "alerts": res.alerts,
-                                  "duplicate": res.duplicate, "deferred": res.deferred})
+                                  "duplicate": res.duplicate, "deferred": res.deferred,
+                                  "queued": res.queued})
 
     async def alertmanager(self, request: web.Request) -> web.Response:
         """Receive an Alertmanager v4 webhook."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.alerts import repo
@@ -31,6 +31,8 @@ B = AlertBatch.__table__
 KINDS = ("alertmanager", "generic")
 GROUP_MAX = 32  # batches sharing one transaction at most
 COALESCE_S = 0.002  # longest a transaction waits for more requests to join it
+PARSED_MAX = 2_000  # parsed queued batches kept for the pump in this process (memory bound)
+PUMP_STALE_S = 30.0  # a queued batch older than this is retried by the tick job (pump gone)
 
 
 @dataclass
@@ -40,6 +42,7 @@ class _Item:
     body: bytes
     digest: str
     future: asyncio.Future
+    queued: bool = False  # store for the pump only (enqueue), not processed in this request
 
 
 @dataclass
@@ -48,8 +51,9 @@ class IngestResult:
 
     batch_id: int
     alerts: int
-    duplicate: bool = False  # the identical body was already processed
+    duplicate: bool = False  # the identical body was already stored (it is processed once)
     deferred: bool = False  # stored, but processing failed; the tick job retries it
+    queued: bool = False  # stored; the pump processes it (multi-worker serving)
     counts: Counter = field(default_factory=Counter)
 
 
@@ -67,6 +71,12 @@ class AlertIngest:
         self._arrived = asyncio.Event()
         self._inflight = 0  # requests parsed and waiting for their commit
         self._peak = 0  # most requests in flight since the last group started
+        # Multi-worker serving: webhooks only store batches and the one pump processes them.
+        self.queue_mode = False
+        self.queued = asyncio.Event()  # set when this process stored batches for the pump
+        # Batches this process stored, already parsed, while a pump runs in this process (it
+        # then skips re-parsing them); None when no pump runs here.
+        self.parsed: dict[int, Batch] | None = None
 
     def parse(self, kind: str, body: bytes) -> Batch:
         """Validate a body of the given kind (alertmanager | generic) or raise InvalidInput."""
@@ -79,11 +89,18 @@ class AlertIngest:
 
     async def receive(self, kind: str, body: bytes) -> IngestResult:
         """Validate, durably store and process one body; raise Unavailable if it cannot be stored."""
+        return await self._submit(kind, body, queued=False)
+
+    async def enqueue(self, kind: str, body: bytes) -> IngestResult:
+        """Validate and durably store one body for the pump; raise Unavailable if it cannot be stored."""
+        return await self._submit(kind, body, queued=True)
+
+    async def _submit(self, kind: str, body: bytes, queued: bool) -> IngestResult:
         if kind not in KINDS:
             raise ValueError(f"unknown alert source kind {kind!r}")
         batch = self.parse(kind, body)
         item = _Item(kind, batch, body, self.hasher(kind.encode() + b"\n" + body),
-                     asyncio.get_running_loop().create_future())
+                     asyncio.get_running_loop().create_future(), queued)
         self._queue.append(item)
         self._arrived.set()
         self._inflight += 1
@@ -102,6 +119,12 @@ class AlertIngest:
             await self._gather()
             group, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
             self.counters["groups"] += 1
+            queued = [it for it in group if it.queued]
+            if queued:
+                await self._store_queued(queued)
+                group = [it for it in group if not it.queued]
+                if not group:
+                    continue
             if len(group) == 1:
                 await self._settle(group[0], self._one(group[0]))
                 continue
@@ -129,6 +152,33 @@ class AlertIngest:
             except TimeoutError:
                 pass
 
+    async def _store_queued(self, items: list["_Item"]) -> None:
+        # One transaction for the group, outside the alerts write lock: only alerts_batch rows.
+        try:
+            async with self.db.session() as s:
+                ids, fresh = await repo.queue_batches(await Bulk.of(s), [self._batch_row(it) for it in items],
+                                                      self.clock.now())
+        except Exception as exc:  # not stored: 5xx so the sender retries; nothing was half-done
+            log.exception("could not store %d queued alert batches", len(items))
+            err = Unavailable(f"could not store the alert batch: {exc}", hint="the sender will retry")
+            for it in items:
+                if not it.future.done():
+                    it.future.set_exception(err)
+            return
+        self.queued.set()
+        keep = self.parsed
+        if keep is not None and len(keep) > PARSED_MAX:  # the pump fell behind: it parses on demand
+            keep.clear()
+        for it in items:
+            dup = it.digest not in fresh
+            fresh.discard(it.digest)
+            if keep is not None and not dup:
+                keep[ids[it.digest]] = it.batch
+            self.counters["duplicate_batches" if dup else "queued_batches"] += 1
+            if not it.future.done():
+                it.future.set_result(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup,
+                                                  queued=True))
+
     async def _settle(self, it: "_Item", coro) -> None:  # noqa: ANN001 - a coroutine
         try:
             res = await coro
@@ -155,11 +205,12 @@ class AlertIngest:
             return IngestResult(bid, len(batch.alerts), deferred=True)
 
     def _batch_insert(self, kind: str, batch: Batch, body: bytes, digest: str, now: datetime,
-                      on_conflict: dict | None = None):
+                      on_conflict: dict | None = None, error: str | None = None):
         ins = (postgresql if self.db.dialect == "postgresql" else sqlite).insert(B).values(
             digest=digest, source=kind if kind == "alertmanager" else batch.source,
             receiver=batch.receiver[:200], group_key=batch.group_key,
-            body=body.decode("utf-8"), alert_count=len(batch.alerts), deliveries=1, received_at=now)
+            body=body.decode("utf-8"), alert_count=len(batch.alerts), deliveries=1, received_at=now,
+            error=error)
         return ins.on_conflict_do_update(index_elements=[B.c.digest],
                                          set_=on_conflict or {"deliveries": B.c.deliveries + 1})
 
@@ -209,14 +260,18 @@ class AlertIngest:
     async def _store_pending(self, kind: str, batch: Batch, body: bytes, digest: str, error: str) -> int:
         async with self.db.session() as s:
             stmt = self._batch_insert(kind, batch, body, digest, self.clock.now(),
-                                      {"error": error[:500], "deliveries": B.c.deliveries + 1})
+                                      {"error": error[:500], "deliveries": B.c.deliveries + 1}, error[:500])
             return (await s.execute(stmt.returning(B.c.id))).scalar_one()
 
     async def retry_pending(self, limit: int = 20) -> int:
         """Process stored batches whose first processing failed; return how many succeeded."""
         async with self.db.session() as s:
-            rows = (await s.execute(select(B.c.id, B.c.source, B.c.body).where(B.c.processed_at.is_(None))
-                                    .order_by(B.c.id).limit(limit))).all()
+            # Fresh queued batches belong to the pump; failed ones, and any a dead pump left
+            # behind, are retried here.
+            stale = self.clock.now() - timedelta(seconds=PUMP_STALE_S)
+            rows = (await s.execute(select(B.c.id, B.c.source, B.c.body).where(
+                B.c.processed_at.is_(None), or_(B.c.error.is_not(None), B.c.received_at < stale))
+                .order_by(B.c.id).limit(limit))).all()
         done = 0
         for r in rows:
             kind = "alertmanager" if r.source == "alertmanager" else "generic"

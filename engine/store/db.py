@@ -13,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.errors import Unavailable
+from engine.store.checkpoint import BACKSTOP_PAGES, Checkpointer
+from engine.store.writer_lock import WriterLock
 
 T = TypeVar("T")
 
 DEFAULT_SQLITE_PATH = Path(".opsbot/opsbot.db")
+MMAP_BYTES = 256 * 1024 * 1024
 
 
 def normalize_url(url: str | None) -> str:
@@ -50,8 +53,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
+    # The Checkpointer thread keeps the WAL short; commits checkpoint only as a backstop.
+    cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    # Another process's commit empties this connection's page cache; with the file mapped,
+    # refilling it is a memory read instead of a pread per page (several workers on one file).
+    cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cur.close()
     dbapi_conn.isolation_level = None  # let _sqlite_begin_immediate issue BEGIN itself
+
+
+def _sqlite_path(url: str) -> str | None:
+    db = make_url(url).database
+    return None if not db or db == ":memory:" or db.startswith("file:") else db
 
 
 class Database:
@@ -67,7 +80,16 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
+            path = _sqlite_path(self.url)
+            begin = _sqlite_begin_immediate
+            if path is not None:
+                # Writers queue on a lock instead of SQLite's busy handler, which sleeps (1, 2,
+                # 5 ... 100 ms) and retries: under load a waiting process slept through most
+                # of the time the lock was free (see engine/store/writer_lock.py).
+                begin = WriterLock(path + ".writer-lock").install(self.engine.sync_engine)
+            event.listen(self.engine.sync_engine, "begin", begin)
+        self._checkpointer: Checkpointer | None = None
+        self._sqlite_file = _sqlite_path(self.url) if self.is_sqlite else None
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @property
@@ -83,6 +105,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """Yield a session; commit on success, roll back on error."""
+        if self._sqlite_file is not None and self._checkpointer is None:
+            self.start_checkpoints()
         async with self._sessions() as s:
             try:
                 yield s
@@ -111,6 +135,14 @@ class Database:
         """Return the URL with the password hidden, for logs and messages."""
         return make_url(self.url).render_as_string(hide_password=True)
 
+    def start_checkpoints(self) -> None:
+        """Checkpoint SQLite's WAL in a background thread from now on (no-op on PostgreSQL)."""
+        if self._sqlite_file is not None and self._checkpointer is None:
+            self._checkpointer = Checkpointer(self._sqlite_file)
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         await self.engine.dispose()
