@@ -4,7 +4,9 @@ Pipeline (all pure, no I/O):
 1. Put the series on one grid; drop flat ones (they cannot have caused anything).
 2. Find the anomaly episode in the data (``signals.analyse``): the baseline ends before a
    search horizon ahead of detection, so a late detection neither pollutes the baseline
-   nor pushes the fault out of the scored window.
+   nor pushes the fault out of the scored window.  When nothing in that horizon is more
+   anomalous than the baseline's worst row, the detection anchors the episode instead
+   (heavy-tailed metrics would otherwise open it at an old noise spike).
 3. Deviation: peak robust z (median / IQR) in the episode.  Rises count fully, drops at
    ``DROP_WEIGHT``: resource and latency faults push metrics up, while drops (traffic,
    throughput) are more often what callers see downstream.

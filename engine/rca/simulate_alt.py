@@ -6,6 +6,10 @@ threshold), heavy-tailed Student-t noise, propagation delayed by one step on a r
 half of the service edges, several front ends instead of one sink, and a fault that is a
 sustained step (the whole abnormal window) on one metric of 1 + Poisson(0.5) services,
 sized so that some front end leaves its 3-sigma band.  Used only by the benchmark.
+
+``links="linear"`` is a third check: the same services, delays and step faults, but linear
+links (latency = load + 0.8 cpu, errors = 0.5 latency) and Gaussian noise, so a gain or loss
+there can be told apart from the effect of non-linear links and heavy tails.
 """
 
 from __future__ import annotations
@@ -34,8 +38,11 @@ def _service_dag(n: int, rng: np.random.Generator) -> np.ndarray:
     return m
 
 
-def generate_alt_case(deps: np.ndarray, rng: np.random.Generator, normal: int = 1440, abnormal: int = 10) -> AltCase:
+def generate_alt_case(
+    deps: np.ndarray, rng: np.random.Generator, normal: int = 1440, abnormal: int = 10, links: str = "nonlinear"
+) -> AltCase:
     """Simulate one case on a service DAG; columns are service-major ``(latency, errors, cpu)``."""
+    linear = links == "linear"
     n = deps.shape[0]
     lagged = (rng.random(deps.shape) < 0.5) & (deps > 0)
     total = normal + abnormal
@@ -45,7 +52,10 @@ def generate_alt_case(deps: np.ndarray, rng: np.random.Generator, normal: int = 
 
     def run(magnitude: float, seed: int) -> np.ndarray:
         noise_rng = np.random.default_rng(seed)
-        noise = noise_rng.standard_t(4, size=(total, n, 3)) * 0.3
+        if linear:
+            noise = noise_rng.standard_normal(size=(total, n, 3)) * 0.3
+        else:
+            noise = noise_rng.standard_t(4, size=(total, n, 3)) * 0.3
         x = np.zeros((total, n, 3))
         shift[:] = 0.0
         shift[normal:, causes, metric] = magnitude
@@ -56,8 +66,12 @@ def generate_alt_case(deps: np.ndarray, rng: np.random.Generator, normal: int = 
                 for d in np.flatnonzero(deps[s]):
                     src = x[t - 1, d, 0] if (lagged[s, d] and t) else x[t, d, 0]
                     load += deps[s, d] * src
-                lat = np.log1p(np.exp(load + 0.8 * cpu)) + noise[t, s, 0] + shift[t, s, 0]
-                err = max(lat - 2.0, 0.0) ** 2 + 0.2 * noise[t, s, 1]
+                if linear:
+                    lat = load + 0.8 * cpu + noise[t, s, 0] + shift[t, s, 0]
+                    err = 0.5 * lat + 0.2 * noise[t, s, 1]
+                else:
+                    lat = np.log1p(np.exp(load + 0.8 * cpu)) + noise[t, s, 0] + shift[t, s, 0]
+                    err = max(lat - 2.0, 0.0) ** 2 + 0.2 * noise[t, s, 1]
                 x[t, s] = (lat, err, cpu)
         return x
 
@@ -83,12 +97,14 @@ def alt_names(num_services: int) -> list[str]:
     return [f"s{i:02d}_{m}" for i in range(num_services) for m in METRICS]
 
 
-def simulate_alt(num_services: int, num_cases: int, seed: int) -> list[AltCase]:
-    """Generate ``num_cases`` alternative cases, a new service graph every ten cases."""
+def simulate_alt(num_services: int, num_cases: int, seed: int, links: str = "nonlinear") -> list[AltCase]:
+    """Generate ``num_cases`` alternative cases, a new service graph every ten cases (``links``: see module)."""
+    if links not in ("nonlinear", "linear"):
+        raise ValueError(f"links must be 'nonlinear' or 'linear', not {links!r}")
     rng = np.random.default_rng(seed)
     cases, deps = [], None
     for k in range(num_cases):
         if k % 10 == 0:
             deps = _service_dag(num_services, rng)
-        cases.append(generate_alt_case(deps, rng))
+        cases.append(generate_alt_case(deps, rng, links=links))
     return cases

@@ -1,10 +1,12 @@
 """Benchmark: root-cause ranking on simulated cases, ours vs BARO vs random, and ranking time.
 
 Run: .venv/bin/python tests/benchmarks/bench_rca.py [--cases 100] [--seed10 101] [--seed50 202] [--alt SEED]
+     [--alt-links nonlinear|linear|both]
 
 Design seeds are 101 / 202; held-out seeds (never used to choose anything) are, e.g.,
 ``--seed10 9101 --seed50 9202``.  ``--alt SEED`` adds 60 cases of the second generator
-(``simulate_alt``: three metrics per service, non-linear links, sustained faults).
+(``simulate_alt``: three metrics per service, non-linear links, sustained faults);
+``--alt-links linear`` runs its linear-link, Gaussian-noise variant instead (``both``: both).
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,
@@ -45,10 +47,10 @@ def _noexplain(inp):
     return rank_names(dataclasses.replace(inp, graph=None), RankerConfig(explain_away=False))
 
 
-def _alt_suite(services: int, cases: int, seed: int) -> list[Case]:
+def _alt_suite(services: int, cases: int, seed: int, links: str = "nonlinear") -> list[Case]:
     """Second-generator cases as in-memory ``Case`` objects (no graph: it is not a CIRCA DAG)."""
     out = []
-    for sim in simulate_alt(services, cases, seed):
+    for sim in simulate_alt(services, cases, seed, links=links):
         names = sim.column_names()
         times = START_TIME + STEP_SECONDS * np.arange(sim.data.shape[0])
         series = {n: Series(times.astype(float), sim.data[:, i].astype(float)) for i, n in enumerate(names)}
@@ -93,14 +95,17 @@ def main() -> None:
     ap.add_argument("--seed10", type=int, default=101)
     ap.add_argument("--seed50", type=int, default=202)
     ap.add_argument("--alt", type=int, default=None, help="seed of a simulate_alt suite (10 services)")
+    ap.add_argument("--alt-links", choices=("nonlinear", "linear", "both"), default="nonlinear")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     rankers = {"opsbot-nograph": _nograph, "opsbot-graph": rank_names, "no-explain": _noexplain, "baro": baro,
                "random": lambda inp: random_ranking(inp, rng)}
     split = {"opsbot-nograph": _nograph, "no-explain": _noexplain, "baro": baro}
-    if args.alt is not None:
-        cases = _alt_suite(10, 60, args.alt)
-        print(f"\n== simulate_alt, 10 services x 3 metrics, {len(cases)} cases, seed {args.alt} (service level) ==")
+    links = ("nonlinear", "linear") if args.alt_links == "both" else (args.alt_links,)
+    for link in links if args.alt is not None else ():
+        cases = _alt_suite(10, 60, args.alt, link)
+        print(f"\n== simulate_alt ({link} links), 10 services x 3 metrics, {len(cases)} cases, seed {args.alt}"
+              " (service level) ==")
         alt = {k: v for k, v in rankers.items() if k != "opsbot-graph"}
         for delay in (0.0, 60.0):
             report = evaluate(cases, alt, delay=delay)

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from engine.rca.simulate import SLI, generate_dag, simulate, write_suite
 
@@ -62,3 +63,17 @@ def test_alternative_generator_has_three_metrics_per_service_and_a_visible_fault
     assert case.column_names()[:3] == ["s00_latency", "s00_errors", "s00_cpu"]
     assert all(c % 3 in (0, 2) for c in case.causes)  # latency or cpu faults
     assert np.abs(case.data[1440:, 0::3]).max() > 3.0  # some latency leaves its band
+
+
+def test_alternative_generator_with_linear_links_is_linear_and_still_visible():
+    from engine.rca.simulate_alt import simulate_alt
+
+    (case,) = simulate_alt(4, 1, seed=3, links="linear")
+    assert case.data.shape == (1450, 12)
+    assert np.abs(case.data[1440:, 0::3]).max() > 3.0
+    # errors = 0.5 latency + small noise: the two are almost collinear, unlike the
+    # thresholded errors of the non-linear links.
+    normal = case.data[:1440]
+    assert np.corrcoef(normal[:, 0], normal[:, 1])[0, 1] > 0.9
+    with pytest.raises(ValueError):
+        simulate_alt(4, 1, seed=3, links="cubic")
