@@ -16,6 +16,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.types import AlertEvent, Incident
 
 ONSET, CAUSE, SYMPTOM = "onset|", "cause|", "symptom|"
+MEMO_PREFIXES = (ONSET, CAUSE, SYMPTOM)  # the keys memo() derives from
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,24 +60,62 @@ def onset_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     return [ONSET + ent, (CAUSE if is_cause(cfg, labels) else SYMPTOM) + ent]
 
 
+@dataclass(slots=True)
+class BurstMemo:
+    """What the burst rules read from one incident's `corr_keys`, computed in one pass."""
+
+    keys: dict[str, float]  # the very dict it was computed from
+    size: int  # its length then
+    opened_at: datetime
+    front: float
+    causes: frozenset[str]
+    mixed: frozenset[str]
+
+
+def memo(inc: Incident) -> BurstMemo:
+    """Return the incident's burst summary, recomputed only when its `corr_keys` grew.
+
+    Grouping asks for it once per candidate incident for every firing alert, and a long burst
+    carries hundreds of keys. The summary stays valid while the dict keeps its size: keys are
+    only ever added, and onset/cause/symptom keys are written once (lifecycle.join uses
+    setdefault, and drops the memo if a shared-label key rewrites one), so only a new key can
+    change what is derived here.
+    """
+    m = inc.burst_memo
+    keys = inc.corr_keys
+    if m is not None and m.keys is keys and m.size == len(keys) and m.opened_at is inc.opened_at:
+        return m
+    onsets: list[float] = []
+    cause: set[str] = set()
+    symptom: set[str] = set()
+    for k, t in keys.items():
+        if k.startswith(ONSET):
+            onsets.append(t)
+        elif k.startswith(CAUSE):
+            cause.add(k[len(CAUSE):])
+        elif k.startswith(SYMPTOM):
+            symptom.add(k[len(SYMPTOM):])
+    # The same expression as before the memo, so ties and float values are bit-identical.
+    front_ts = max([inc.opened_at.timestamp(), *onsets])
+    m = BurstMemo(keys, len(keys), inc.opened_at, front_ts, frozenset(cause - symptom),
+                  frozenset(cause & symptom))
+    inc.burst_memo = m
+    return m
+
+
 def front(inc: Incident) -> float:
     """Return when the incident last grew: its opening or the latest first onset of an entity."""
-    onsets = [t for k, t in inc.corr_keys.items() if k.startswith(ONSET)]
-    return max([inc.opened_at.timestamp(), *onsets])
-
-
-def _entities(inc: Incident, prefix: str) -> set[str]:
-    return {k[len(prefix):] for k in inc.corr_keys if k.startswith(prefix)}
+    return memo(inc).front
 
 
 def causes(inc: Incident) -> set[str]:
     """Return the entities that fired only at a cause severity in the incident."""
-    return _entities(inc, CAUSE) - _entities(inc, SYMPTOM)
+    return set(memo(inc).causes)
 
 
 def mixed(inc: Incident) -> set[str]:
     """Return the entities that fired both at a cause severity and below it."""
-    return _entities(inc, CAUSE) & _entities(inc, SYMPTOM)
+    return set(memo(inc).mixed)
 
 
 def severity_tells_roles(incidents: Iterable[Incident]) -> bool:
@@ -86,12 +125,12 @@ def severity_tells_roles(incidents: Iterable[Incident]) -> bool:
     a stream assigns severities per alert regardless of role, entities soon do, and a cause
     severity then says nothing about origins.
     """
-    return not any(mixed(i) for i in incidents)
+    return not any(memo(i).mixed for i in incidents)
 
 
 def _pick(hits: Iterable[Incident]) -> Incident | None:
     # The burst that grew most recently is the one this onset most likely continues.
-    return max(hits, key=lambda i: (front(i), i.last_activity_at, i.id), default=None)
+    return max(hits, key=lambda i: (memo(i).front, i.last_activity_at, i.id), default=None)
 
 
 def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
@@ -103,14 +142,14 @@ def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
     # The burst grows while new entities keep joining it (a cascade spreads hop by hop), but
     # only recent onsets count, so a long incident cannot swallow the next unrelated one.
     live = [i for i in candidates if i.is_open and key in i.corr_keys]
-    hit = _pick(i for i in live if ts - front(i) <= win)
+    hit = _pick(i for i in live if ts - memo(i).front <= win)
     if hit is None:
         # A symptom may trail its cause by several hops' delay: where severities follow roles
         # in this stream, an alert below cause severity joins a burst with a cause for longer.
         sym_win = cfg.burst_symptom_window_s
         if ent is None or cause or sym_win <= win or not severity_tells_roles(candidates):
             return None
-        hit = _pick(i for i in live if ts - front(i) <= sym_win and causes(i))
+        hit = _pick(i for i in live if ts - memo(i).front <= sym_win and memo(i).causes)
         if hit is None:
             return None
         return BurstVerdict(hit, "burst", f"no dependency graph configured: a symptom ({ent}) within "

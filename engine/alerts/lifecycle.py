@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.graphless import onset_keys
+from engine.alerts.graphless import MEMO_PREFIXES, onset_keys
 from engine.alerts.grouping import corr_keys, inhibit_sources, matches
 from engine.alerts.types import AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
@@ -83,6 +83,10 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
     for key in corr_keys(cfg, ev.labels):
+        if key.startswith(MEMO_PREFIXES):
+            # A shared-label rule named like the burst memory (onset, cause, symptom) rewrites
+            # a key graphless.memo derives from without growing the dict: recompute it.
+            inc.burst_memo = None
         inc.corr_keys[key] = ts
     for key in onset_keys(cfg, ev.labels):  # first onset only: the burst grows from it
         inc.corr_keys.setdefault(key, ts)

@@ -8,10 +8,13 @@ from datetime import datetime
 
 from engine.alerts import lifecycle
 from engine.alerts.config import AlertsConfig
-from engine.alerts.dedup import FIRES, QUIET, Dedup, apply_dedup, decide_dedup
+from engine.alerts.dedup import FIRES, QUIET, Dedup, absorb_repeat, apply_dedup, decide_dedup
 from engine.alerts.grouping import choose_incident
 from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
+
+
+_REPEAT = Dedup.REPEAT.value
 
 
 @dataclass
@@ -58,18 +61,23 @@ def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEve
             cfg: AlertsConfig, now: datetime) -> Outcome:
     """Run every event of a batch through dedup, grouping and lifecycle, in order."""
     out = Outcome()
-    kinds: Counter = Counter()
+    # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
+    kinds: dict[str, int] = {}
     alerts, window = state.alerts, cfg.flap_window_s
     for ev in events:
         prev = alerts.get(ev.fingerprint)
+        if absorb_repeat(prev, ev, now):  # the commonest case by far, decided and applied at once
+            kinds[_REPEAT] = kinds.get(_REPEAT, 0) + 1
+            continue
         d = decide_dedup(prev, ev, now, window)
         st = apply_dedup(prev, ev, d, now)
         alerts[ev.fingerprint] = st
-        kinds[d.kind] += 1
+        kind = d.kind._value_
+        kinds[kind] = kinds.get(kind, 0) + 1
         if d.kind in QUIET:
-            continue  # the commonest cases by far: count them, store nothing else
+            continue  # repeated resolves: count them, store nothing else
         inc = state.incidents.get(st.incident_id) if st.incident_id is not None else None
-        out.decisions.append(Decision("dedup", d.kind.value, d.reason, ev.fingerprint, st.incident_id))
+        out.decisions.append(Decision("dedup", kind, d.reason, ev.fingerprint, st.incident_id))
         if d.kind in FIRES:
             if d.kind is Dedup.FLAP and inc is not None:
                 inc.flaps += 1
@@ -78,7 +86,7 @@ def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEve
         elif d.kind is Dedup.RESOLVED and inc is not None:
             out.note(inc, lifecycle.alert_resolved(inc, st, cfg, now))
     for kind, n in kinds.items():
-        out.counts[f"dedup.{kind.value}"] += n
+        out.counts["dedup." + kind] += n
     return out
 
 

@@ -107,17 +107,22 @@ class AlertStore:
         remap = await repo.insert_incidents(s, new)
         for temp, real in remap.items():
             state.incidents[real] = state.incidents.pop(temp)
-        for st in state.alerts.values():
-            if st.incident_id in remap:
-                st.incident_id = remap[st.incident_id]
+        if remap:  # most batches open no incident: no pass over their alerts
+            for st in state.alerts.values():
+                if st.incident_id in remap:
+                    st.incident_id = remap[st.incident_id]
         decisions = list(out.decisions)
-        by_incident: dict[int | None, list[AlertState]] = {}
-        for a in state.alerts.values():  # one pass, not one per touched incident
-            by_incident.setdefault(a.incident_id, []).append(a)
+        by_incident: dict[int | None, list[AlertState]] | None = None
         for inc_id, changes in out.changes.items():
             inc = state.incidents[remap.get(inc_id, inc_id)]
             d = decide_notice(inc, changes, now, self.cfg)
-            members = by_incident.get(inc.id, [])
+            members: list[AlertState] = []
+            if d.thread:  # only a thread reply lists member alerts
+                if by_incident is None:  # one pass for all incidents, built on first need
+                    by_incident = {}
+                    for a in state.alerts.values():
+                        by_incident.setdefault(a.incident_id, []).append(a)
+                members = by_incident.get(inc.id, [])
             for notice in build_notices(inc, d, changes, members, self.cfg, now):
                 await self.emit(s, notice, now)
             decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.alerts.graphless import BurstMemo
 
 
 class Status(str, Enum):
@@ -115,6 +119,8 @@ class Incident:
     thread_seq: int = 0
     flaps: int = 0
     dirty: bool = True
+    # Derived from corr_keys by the graph-less rules (graphless.memo); never stored.
+    burst_memo: BurstMemo | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:

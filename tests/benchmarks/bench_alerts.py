@@ -278,6 +278,9 @@ async def serve(db_url: str, port: int, worker: bool = False) -> None:
     await web.TCPSite(runner, "127.0.0.1", port, reuse_port=worker or None).start()
     if scheduler is not None:
         scheduler.start()
+    from bot.runtime import freeze_startup_heap
+
+    freeze_startup_heap()  # as `opsbot serve` does once it listens (serve_forever, bot/workers.py)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

@@ -76,9 +76,16 @@ async def test_two_workers_share_the_port_and_process_every_batch_once(store_url
         replicas = set()
         # A new connection per request, so the kernel spreads them over both workers.
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
-            for _ in range(20):
-                async with http.get(f"{url}/readyz") as r:
-                    replicas.add((await r.json())["replica"])
+            # The second worker may still be starting when the first answers: wait for both.
+            seen_by = time.monotonic() + 30
+            while len(replicas) < 2 and time.monotonic() < seen_by:
+                try:
+                    async with http.get(f"{url}/readyz") as r:
+                        if r.status == 200:
+                            replicas.add((await r.json())["replica"])
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
 
             async def post(x: bytes) -> dict:
                 async with http.post(f"{url}/webhooks/alertmanager", data=x, headers=headers) as r:

@@ -1,0 +1,110 @@
+"""The ingest hot path's shortcuts decide exactly what the stages they stand in for decide."""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import fields
+
+from engine.alerts import graphless, lifecycle
+from engine.alerts.config import AlertsConfig
+from engine.alerts.dedup import Dedup, absorb_repeat, apply_dedup, decide_dedup
+from engine.alerts.graphless import causes, front, memo, mixed, severity_tells_roles
+from engine.alerts.pipeline import PipelineState, process
+
+from alerts_helpers import at, ev
+
+CFG = AlertsConfig()
+
+
+def _fields(obj) -> dict:
+    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != "burst_memo"}
+
+
+def _state(status: str, start: float, dirty: bool):
+    """Return a stored state of fingerprint "fp" after a delivery, clean or with a pending write."""
+    e = ev(status="firing", start=start, fp="fp")
+    st = apply_dedup(None, e, decide_dedup(None, e, at(start), 300), at(start))
+    if status == "resolved":
+        r = ev(status="resolved", start=start, fp="fp")
+        st = apply_dedup(st, r, decide_dedup(st, r, at(start + 10), 300), at(start + 10))
+    st.dirty, st.touched = dirty, 0
+    return st
+
+
+def test_absorb_repeat_matches_decide_then_apply_on_every_kind_of_delivery():
+    for status in ("firing", "resolved"):
+        for dirty in (False, True):
+            for delivered, start in (("firing", 0), ("firing", 30), ("firing", -30), ("resolved", 0)):
+                slow, fast = _state(status, 0, dirty), _state(status, 0, dirty)
+                e = ev(status=delivered, start=start, fp="fp")
+                d = decide_dedup(slow, e, at(100), 300)
+                expected = apply_dedup(slow, e, d, at(100))
+                took = absorb_repeat(fast, e, at(100))
+                # It takes the clean repeat only, and then leaves the very same state behind.
+                assert took == (d.kind is Dedup.REPEAT and not dirty)
+                if took:
+                    assert _fields(fast) == _fields(expected)
+                else:
+                    assert _fields(fast) == _fields(_state(status, 0, dirty))  # untouched
+    assert not absorb_repeat(None, ev(fp="fp"), at(0))
+
+
+def _slow_front(inc) -> float:
+    onsets = [t for k, t in inc.corr_keys.items() if k.startswith(graphless.ONSET)]
+    return max([inc.opened_at.timestamp(), *onsets])
+
+
+def _slow(inc, prefix: str) -> set[str]:
+    return {k[len(prefix):] for k in inc.corr_keys if k.startswith(prefix)}
+
+
+def test_burst_memo_follows_every_key_an_alert_adds():
+    rng = random.Random(7)
+    inc = lifecycle.new_incident(-1, ev(service="s0", cluster="c"), CFG, at(0))
+    for i in range(60):
+        e = ev(f"A{i % 4}", f"s{rng.randrange(12)}", fp=f"f{i}", cluster="c",
+               severity=rng.choice(["warning", "critical"]))
+        st = apply_dedup(None, e, decide_dedup(None, e, at(i), 300), at(i))
+        lifecycle.join(inc, st, e, CFG, at(i))
+        assert front(inc) == _slow_front(inc)
+        assert causes(inc) == _slow(inc, graphless.CAUSE) - _slow(inc, graphless.SYMPTOM)
+        assert mixed(inc) == _slow(inc, graphless.CAUSE) & _slow(inc, graphless.SYMPTOM)
+        assert severity_tells_roles([inc]) == (not mixed(inc))
+    # A replaced dict (a reload) is never read through the old summary.
+    inc.corr_keys = {"onset|service=z": 10.0**10}
+    assert front(inc) == 10.0**10 and memo(inc).keys is inc.corr_keys
+
+
+def test_process_decides_the_same_with_and_without_the_shortcuts():
+    """Replay a noisy stream twice: states cleaned after each delivery (shortcut taken) or never."""
+    rng = random.Random(3)
+    events = []
+    for t in range(200):
+        svc, i = rng.randrange(6), rng.randrange(10)
+        status = "resolved" if rng.random() < 0.3 else "firing"
+        events.append((t, ev(f"A{i % 3}", f"s{svc}", status=status, start=(t // 40) * 40,
+                             fp=f"{svc}-{i}", cluster="c", severity=rng.choice(["warning", "critical"]))))
+    fast, slow = PipelineState({}, {}), PipelineState({}, {})
+    for t, e in events:
+        got = process(fast, [e], CFG, at(t))
+        # The reference never cleans its states, so every delivery goes through decide + apply.
+        d = decide_dedup(copy.deepcopy(slow.alerts.get(e.fingerprint)), e, at(t), CFG.flap_window_s)
+        want = process(slow, [e], CFG, at(t))
+        assert [(x.stage, x.name, x.reason, x.fingerprint, x.incident_id) for x in got.decisions] == \
+               [(x.stage, x.name, x.reason, x.fingerprint, x.incident_id) for x in want.decisions]
+        assert got.counts == want.counts and got.counts[f"dedup.{d.kind.value}"] == 1
+        for st in fast.alerts.values():  # what a commit does to the cached states
+            st.dirty, st.touched = False, 0
+    assert {k: _fields(v) for k, v in fast.alerts.items()} == \
+           {k: {**_fields(v), "dirty": False, "touched": 0} for k, v in slow.alerts.items()}
+    assert [_fields(i) for i in fast.incidents.values()] == [_fields(i) for i in slow.incidents.values()]
+
+
+def test_a_shared_label_rule_named_like_the_burst_memory_still_moves_the_front():
+    cfg = AlertsConfig.model_validate({"shared_labels": [{"name": "onset", "labels": ["service"]}]})
+    inc = lifecycle.new_incident(-1, ev(service="s"), cfg, at(0))
+    for t in (0, 50, 90):  # the rule rewrites "onset|service=s" on every join
+        e = ev(service="s", fp=f"f{t}")
+        lifecycle.join(inc, apply_dedup(None, e, decide_dedup(None, e, at(t), 300), at(t)), e, cfg, at(t))
+        assert front(inc) == _slow_front(inc) == at(t).timestamp()
