@@ -36,6 +36,20 @@ def cfg() -> AlertsConfig:
 
 
 @pytest.fixture
+def emit_failing_once():
+    """The outbox write, failing the first time it is called (a processing failure mid-batch)."""
+    calls = {"n": 0}
+
+    async def flaky_emit(session, notice, now):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("notifier table unavailable")
+        await emit(session, notice, now)
+
+    return flaky_emit
+
+
+@pytest.fixture
 def ingest(db, cfg, clock) -> AlertIngest:
     """An ingest on the parametrized database (SQLite and PostgreSQL)."""
     return AlertIngest(db, cfg, clock, emit)

@@ -45,16 +45,8 @@ async def test_retry_of_same_body_is_recognized(ingest, db):
         assert (await s.execute(select(AlertBatch.deliveries))).scalar_one() == 2
 
 
-async def test_processing_failure_keeps_the_batch_and_retry_processes_it(db, cfg, clock):
-    calls = {"n": 0}
-
-    async def flaky_emit(session, notice, now):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("notifier table unavailable")
-        await emit(session, notice, now)
-
-    ing = AlertIngest(db, cfg, clock, flaky_emit)
+async def test_processing_failure_keeps_the_batch_and_retry_processes_it(db, cfg, clock, emit_failing_once):
+    ing = AlertIngest(db, cfg, clock, emit_failing_once)
     res = await ing.receive("alertmanager", am_body([("A", "billing")]))
     assert res.deferred
     assert await _counts(db) == (1, 0, 0, 0)  # stored raw, nothing half-applied

@@ -79,16 +79,8 @@ async def test_pump_keeps_arrival_order_and_resolves(db, cfg, clock):
     assert status == "resolved"
 
 
-async def test_a_batch_that_fails_is_kept_and_the_retry_job_processes_it(db, cfg, clock):
-    calls = {"n": 0}
-
-    async def flaky_emit(session, notice, now):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("notifier table unavailable")
-        await emit(session, notice, now)
-
-    ing = AlertIngest(db, cfg, clock, flaky_emit)
+async def test_a_batch_that_fails_is_kept_and_the_retry_job_processes_it(db, cfg, clock, emit_failing_once):
+    ing = AlertIngest(db, cfg, clock, emit_failing_once)
     ing.queue_mode = True
     await ing.enqueue("alertmanager", body("db", ["DiskFull"]))
     assert await AlertPump(ing).pump_once() == 0  # failed: marked, not lost, not retried in a loop
