@@ -48,6 +48,7 @@ class Bulk:
     def __init__(self, driver: Any, dialect: str) -> None:
         self.driver, self.dialect = driver, dialect
         self.pg = dialect == "postgresql"
+        self._last: tuple[datetime | None, Any] = (None, None)  # most rows of a commit share `now`
 
     @classmethod
     async def of(cls, s: AsyncSession) -> "Bulk":
@@ -60,9 +61,11 @@ class Bulk:
         """Convert a datetime the way SQLAlchemy would bind it."""
         if dt is None or self.pg:
             return dt
-        if dt.utcoffset():  # SQLite keeps no zone and reads back as UTC: store UTC fields
-            dt = dt.astimezone(timezone.utc)
-        return _sqlite_ts(dt)
+        if dt is self._last[0]:
+            return self._last[1]
+        value = _sqlite_ts(dt.astimezone(timezone.utc) if dt.utcoffset() else dt)
+        self._last = (dt, value)  # SQLite keeps no zone and reads back as UTC: store UTC fields
+        return value
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         """Run one statement and return its rows."""

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from engine.alerts.config import AlertsConfig, InhibitRule
-from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst
+from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst, decide_cross_scope
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 
@@ -154,11 +154,14 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
     if ev.group_key and (ev.group_labels is None or ev.group_labels.issuperset(cfg.group_key_requires)):
         # Alertmanager keeps a group alive while any of its alerts fire; after that only a
         # short window links a new alert of the same group.
-        hit = _best(i for i in candidates if ev.group_key in i.firing.values()
+        hit = _best(i for i in candidates if i.fires_group(ev.group_key)
                     or _within(i.group_keys, ev.group_key, ts, cfg.group_key_window_s))
         if hit:
             return GroupDecision(hit, "group_key", f"same Alertmanager group {ev.group_key} "
                                  f"as incident #{hit.id}")
+    cross = decide_cross_scope(ev, candidates, cfg, now) if burst_active(cfg) else None
+    if cross:
+        return GroupDecision(cross.incident, cross.name, cross.reason)
     return GroupDecision(None, "new", "no open incident matched any grouping rule")
 
 

@@ -61,7 +61,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         st.inhibited_by = inhibited_by
         if inc.alert_count > 1:
             changes.append(Change("joined", f"{ev.alertname} joined"))
-    inc.firing[ev.fingerprint] = ev.group_key or ""
+    inc.add_firing(ev.fingerprint, ev.group_key or "")
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
         changes.append(Change("resolve_cancelled", f"{ev.alertname} fires again: not resolving"))
@@ -99,7 +99,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
 
 def alert_resolved(inc: Incident, st: AlertState, cfg: AlertsConfig, now: datetime) -> list[Change]:
     """Take a resolved alert out of the firing set; schedule the resolve when none fire."""
-    inc.firing.pop(st.fingerprint, None)
+    inc.drop_firing(st.fingerprint)
     for key in [k for k, fp in inc.inhibitors.items() if fp == st.fingerprint]:
         del inc.inhibitors[key]
     inc.dirty = True

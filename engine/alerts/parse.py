@@ -94,6 +94,10 @@ def _opt_str(a: dict[str, Any], key: str, where: str) -> str | None:
     return v
 
 
+def _ok_opt(v: Any) -> bool:
+    return v is None or v.__class__ is str
+
+
 def _time_at(value: Any, i: int, key: str) -> datetime | None:
     dt = _time(value) if value.__class__ is str else _BAD_TIME
     if dt is _BAD_TIME or dt is _NO_ZONE:
@@ -123,9 +127,9 @@ def _alert(a: Any, i: int, limits: Limits, source: str, group_key: str | None,
         raise InvalidInput(f"alerts[{i}].status must be 'firing' or 'resolved', got {raw_status!r}")
     starts_raw, ends_raw = a.get("startsAt"), a.get("endsAt")
     fp, url = a.get("fingerprint"), a.get("generatorURL")
-    for key, v in (("startsAt", starts_raw), ("endsAt", ends_raw), ("fingerprint", fp), ("generatorURL", url)):
-        if v is not None and v.__class__ is not str:
-            _opt_str(a, key, f"alerts[{i}]")  # raises
+    if not (_ok_opt(starts_raw) and _ok_opt(ends_raw) and _ok_opt(fp) and _ok_opt(url)):
+        for key in ("startsAt", "endsAt", "fingerprint", "generatorURL"):
+            _opt_str(a, key, f"alerts[{i}]")  # raises on the first that is not a string
     if not starts_raw:
         raise InvalidInput(f"alerts[{i}].startsAt is required")
     starts_at = _time_at(starts_raw, i, "startsAt")

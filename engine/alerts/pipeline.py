@@ -50,6 +50,11 @@ def _group(state: PipelineState, ev: AlertEvent, st: AlertState, cfg: AlertsConf
         changes = [Change("opened", f"opened by {ev.alertname}")]
     else:
         inc, changes = g.incident, []
+    old = state.incidents.get(st.incident_id) if st.incident_id is not None else None
+    if old is not None and old is not inc:
+        # Firing belongs to the incident the alert's row points at: keep the cache equal to
+        # what a reload from the alerts table would build.
+        old.drop_firing(ev.fingerprint)
     changes += lifecycle.join(inc, st, ev, cfg, now, g.inhibited_by)
     stage = "inhibit" if g.inhibited_by else "group"
     out.decisions.append(Decision(stage, g.name, g.reason, ev.fingerprint, inc.id))

@@ -71,7 +71,9 @@ class AlertQueries:
         if which == "open":
             q = q.where(I.c.status != IncidentStatus.RESOLVED.value)
         async with self.db.session() as s:
-            return [repo.incident_from_row(r) for r in (await s.execute(q)).all()]
+            out = [repo.incident_from_row(r) for r in (await s.execute(q)).all()]
+            await repo.attach_firing(s, out)
+            return out
 
     async def incident(self, incident_id: int, decisions: int = 15) -> IncidentDetail:
         """Return one incident with its alerts and recent decisions, or raise NotFound."""

@@ -46,9 +46,20 @@ def incident_from_row(r: Any) -> Incident:
     kw["status"] = IncidentStatus(kw["status"])
     for f in ("alertnames", "silences"):
         kw[f] = list(kw[f] or [])
-    for f in ("group_keys", "services", "corr_keys", "inhibitors", "firing"):
+    for f in ("group_keys", "services", "corr_keys", "inhibitors"):
         kw[f] = dict(kw[f] or {})
     return Incident(id=r.id, dirty=False, **kw)
+
+
+async def attach_firing(s: AsyncSession, incidents: Iterable[Incident]) -> None:
+    """Fill each incident's firing set from the alerts that fire in it (the stored truth)."""
+    by_id = {i.id: i for i in incidents}
+    ids = list(by_id)
+    for i in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        rows = (await s.execute(select(A.c.incident_id, A.c.fingerprint, A.c.group_key).where(
+            A.c.incident_id.in_(ids[i:i + 500]), A.c.status == Status.FIRING.value))).all()
+        for inc_id, fp, gk in rows:
+            by_id[inc_id].add_firing(fp, gk or "")
 
 
 def _incident_values(inc: Incident) -> dict[str, Any]:
@@ -87,7 +98,9 @@ async def load_candidates(s: AsyncSession, now: datetime, reopen_window_s: float
     if ids:
         cond = or_(cond, I.c.id.in_(ids))
     rows = (await s.execute(select(I).where(cond))).all()
-    return {r.id: incident_from_row(r) for r in rows}
+    out = {r.id: incident_from_row(r) for r in rows}
+    await attach_firing(s, out.values())
+    return out
 
 
 async def load_incident(s: AsyncSession, incident_id: int, *, lock: bool = False) -> Incident | None:
@@ -96,7 +109,11 @@ async def load_incident(s: AsyncSession, incident_id: int, *, lock: bool = False
     if lock:
         q = q.with_for_update()
     r = (await s.execute(q)).first()
-    return incident_from_row(r) if r else None
+    if r is None:
+        return None
+    inc = incident_from_row(r)
+    await attach_firing(s, [inc])
+    return inc
 
 
 async def insert_incidents(s: AsyncSession, new: list[Incident]) -> dict[int, int]:

@@ -78,7 +78,6 @@ class IncidentRow(SQLModel, table=True):
     services: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     corr_keys: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     alertnames: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    firing: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     inhibitors: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     alert_count: int = 0
     acked_at: Optional[datetime] = _dt()

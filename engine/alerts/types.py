@@ -26,9 +26,11 @@ class IncidentStatus(str, Enum):
     RESOLVED = "resolved"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs five times as much (object.__setattr__ per
+# field), and parsing builds one per alert of every batch. No stage assigns to an event.
+@dataclass(slots=True)
 class AlertEvent:
-    """One delivery of one alert, validated and normalized."""
+    """One delivery of one alert, validated and normalized (treated as immutable)."""
 
     fingerprint: str
     status: Status
@@ -102,7 +104,10 @@ class Incident:
     services: dict[str, float] = field(default_factory=dict)  # first time the service fired
     corr_keys: dict[str, float] = field(default_factory=dict)  # "rule|k=v" -> last fired
     alertnames: list[str] = field(default_factory=list)
-    firing: dict[str, str] = field(default_factory=dict)  # firing fingerprint -> its group key
+    # Firing member fingerprint -> its group key. Never stored: the alerts table is the truth
+    # (an alert fires in the incident its row points at), so a big incident costs no rewrite
+    # per batch; repo.attach_firing rebuilds it on load.
+    firing: dict[str, str] = field(default_factory=dict)
     inhibitors: dict[str, str] = field(default_factory=dict)  # inhibit key -> firing source fp
     alert_count: int = 0
     acked_at: datetime | None = None
@@ -121,11 +126,41 @@ class Incident:
     dirty: bool = True
     # Derived from corr_keys by the graph-less rules (graphless.memo); never stored.
     burst_memo: BurstMemo | None = field(default=None, repr=False, compare=False)
+    # How many firing members carry each group key: grouping asks "does this group still
+    # fire here?" per alert, which must not walk a storm's thousands of members.
+    firing_groups: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:
         """Return True unless the incident is resolved."""
         return self.status is not IncidentStatus.RESOLVED
+
+    def add_firing(self, fingerprint: str, group_key: str) -> None:
+        """Count a member alert as firing under its group key."""
+        old = self.firing.get(fingerprint)
+        if old == group_key:
+            return
+        if old is not None:
+            self._uncount(old)
+        self.firing[fingerprint] = group_key
+        self.firing_groups[group_key] = self.firing_groups.get(group_key, 0) + 1
+
+    def drop_firing(self, fingerprint: str) -> None:
+        """Forget a member alert that stopped firing (no-op if it was not firing)."""
+        old = self.firing.pop(fingerprint, None)
+        if old is not None:
+            self._uncount(old)
+
+    def fires_group(self, group_key: str) -> bool:
+        """Return True while any firing member carries the group key."""
+        return group_key in self.firing_groups
+
+    def _uncount(self, group_key: str) -> None:
+        n = self.firing_groups[group_key] - 1
+        if n:
+            self.firing_groups[group_key] = n
+        else:
+            del self.firing_groups[group_key]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from engine.actor import Actor
 from engine.adapters.alertmanager import AlertmanagerClient
 from engine.alerts.config import AlertsConfig, Limits
 from engine.alerts.service import AlertService
-from engine.alerts.tables import IncidentRow
+from engine.alerts.tables import AlertRow, IncidentRow
 from engine.clock import SystemClock
 from engine.outbox import emit
 from engine.outbox_tables import OutboxItem
@@ -138,7 +138,7 @@ async def test_real_alertmanager_fires_updates_resolves_and_silences(db, tmp_pat
         past = datetime.now(timezone.utc) - timedelta(seconds=1)
         await am.post_alerts([alert("HighLatency", "a", past), alert("HighLatency", "b", past),
                               alert("HighErrorRate", "a", past)])
-        await _wait_for(lambda: _firing_gone(incidents))
+        await _wait_for(lambda: _firing_gone(db, incidents))
         await svc.tick()
         (done,) = await incidents()
         assert done.status == "resolved"
@@ -157,6 +157,8 @@ async def _count_alerts(incidents, n):
     return rows and rows[0].alert_count >= n
 
 
-async def _firing_gone(incidents):
+async def _firing_gone(db, incidents):
     rows = await incidents()
-    return rows and not rows[0].firing and (rows[0].resolve_due_at or rows[0].status == "resolved")
+    async with db.session() as s:
+        firing = (await s.execute(select(AlertRow).where(AlertRow.status == "firing"))).scalars().all()
+    return rows and not firing and (rows[0].resolve_due_at or rows[0].status == "resolved")

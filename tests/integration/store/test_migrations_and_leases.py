@@ -63,3 +63,39 @@ async def test_concurrent_acquires_elect_exactly_one_holder(db):
     contenders = [Leases(db, clock, f"r{i}") for i in range(8)]
     results = await asyncio.gather(*(c.acquire("job:y", ttl_s=30) for c in contenders))
     assert sum(r is not None for r in results) == 1
+
+
+async def test_firing_set_survives_a_downgrade_and_an_upgrade(tmp_path, pg_url):
+    """The incident firing column is dropped on upgrade and rebuilt from the alerts on downgrade."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from engine.alerts import repo
+    from engine.store.migrate import alembic_config
+
+    for url in (f"sqlite:///{tmp_path / 'f.db'}", pg_url):
+        db = Database(url)
+        await migrate(db)
+        t = "2026-11-27 10:00:00+00:00"
+        async with db.session() as s:
+            await s.execute(text(
+                "INSERT INTO alerts_incident (id, status, title, severity, channel, opened_at, "
+                "last_activity_at, group_keys, services, corr_keys, alertnames, inhibitors, alert_count, "
+                "reopen_count, flaps, posted, silences, thread_seq) VALUES (7, 'open', 't', '', 'ops', "
+                f"'{t}', '{t}', '{{}}', '{{}}', '{{}}', '[]', '{{}}', 2, 0, 0, false, '[]', 0)"))
+            for fp, status in (("a1", "firing"), ("a2", "resolved")):
+                await s.execute(text(
+                    "INSERT INTO alerts_alert (fingerprint, source, status, alertname, labels, annotations, "
+                    "starts_at, first_seen_at, last_seen_at, group_key, incident_id, deliveries, flaps, "
+                    f"repeat_resolves, last_decision, last_reason) VALUES ('{fp}', 'am', '{status}', 'X', "
+                    f"'{{}}', '{{}}', '{t}', '{t}', '{t}', 'g1', 7, 1, 0, 0, 'new', '')"))
+        async with db.session() as s:
+            inc = await repo.load_incident(s, 7)
+        assert inc.firing == {"a1": "g1"} and inc.fires_group("g1")
+        await db.run_sync(lambda conn: command.downgrade(alembic_config(conn), "b7ae1b5b2d6d"))
+        async with db.session() as s:
+            stored = (await s.execute(text("SELECT firing FROM alerts_incident WHERE id = 7"))).scalar_one()
+        assert (stored if isinstance(stored, dict) else __import__("json").loads(stored)) == {"a1": "g1"}
+        await migrate(db)
+        assert await current_revision(db) == head_revision()
+        await db.dispose()
