@@ -44,6 +44,7 @@ _UNSEEN = DedupDecision(Dedup.RESOLVED_UNSEEN, "resolved before Opsbot ever saw 
 _REPEAT = DedupDecision(Dedup.REPEAT, REPEAT_REASON)
 _RESOLVED = DedupDecision(Dedup.RESOLVED, "alert resolved")
 _REPEAT_VALUE = Dedup.REPEAT.value
+_REPEAT_RESOLVE_VALUE = Dedup.REPEAT_RESOLVE.value
 
 
 def decide_dedup(prev: AlertState | None, ev: AlertEvent, now: datetime,
@@ -76,20 +77,27 @@ def decide_dedup(prev: AlertState | None, ev: AlertEvent, now: datetime,
     return _RESOLVED
 
 
-def absorb_repeat(prev: AlertState | None, ev: AlertEvent, now: datetime) -> bool:
-    """Absorb a repeat delivery of a firing alert whose state is clean; return False for anything else.
+def absorb_repeat(prev: AlertState | None, ev: AlertEvent, now: datetime) -> str | None:
+    """Absorb a repeat delivery (firing or resolved) of a clean state; return its kind, else None.
 
-    The storm's commonest delivery, decided and applied in one step: exactly what decide_dedup
-    (REPEAT) followed by apply_dedup does on a state with no pending full write.
+    A storm's commonest deliveries, decided and applied in one step: exactly what decide_dedup
+    (REPEAT or REPEAT_RESOLVE) followed by apply_dedup does on a state with no pending full write.
     """
-    if (prev is None or prev.dirty or ev.status is not Status.FIRING or prev.status is not Status.FIRING
-            or ev.starts_at != prev.starts_at):
-        return False
+    if prev is None or prev.dirty or ev.status is not prev.status:
+        return None
+    if ev.status is Status.FIRING:
+        if ev.starts_at != prev.starts_at:
+            return None
+        prev.last_decision, prev.last_reason = _REPEAT_VALUE, REPEAT_REASON
+    else:
+        if ev.starts_at < prev.starts_at:
+            return None  # stale: decide_dedup names it
+        prev.repeat_resolves += 1
+        prev.last_decision, prev.last_reason = _REPEAT_RESOLVE_VALUE, f"resolved again (#{prev.repeat_resolves})"
     prev.last_seen_at = now
     prev.deliveries += 1
     prev.touched += 1
-    prev.last_decision, prev.last_reason = _REPEAT_VALUE, REPEAT_REASON
-    return True
+    return prev.last_decision
 
 
 def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: datetime) -> AlertState:

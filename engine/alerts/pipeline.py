@@ -14,8 +14,6 @@ from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
 
-_REPEAT = Dedup.REPEAT.value
-
 
 @dataclass
 class PipelineState:
@@ -71,8 +69,9 @@ def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEve
     alerts, window = state.alerts, cfg.flap_window_s
     for ev in events:
         prev = alerts.get(ev.fingerprint)
-        if absorb_repeat(prev, ev, now):  # the commonest case by far, decided and applied at once
-            kinds[_REPEAT] = kinds.get(_REPEAT, 0) + 1
+        kind = absorb_repeat(prev, ev, now)  # the commonest case by far, decided and applied at once
+        if kind is not None:
+            kinds[kind] = kinds.get(kind, 0) + 1
             continue
         d = decide_dedup(prev, ev, now, window)
         st = apply_dedup(prev, ev, d, now)
