@@ -79,6 +79,9 @@ class IncidentRow(SQLModel, table=True):
     corr_keys: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     alertnames: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     inhibitors: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Which alerts fire is derived from alerts_alert; the old `firing` column stays in the
+    # database, unused and nullable, until the contract migration drops it (see revision
+    # b83f99bf7d51).
     alert_count: int = 0
     acked_at: Optional[datetime] = _dt()
     acked_by: Optional[str] = Field(default=None, sa_column=Column(String(120)))
