@@ -1,10 +1,20 @@
-"""The bot's own Prometheus metrics, one registry per app instance."""
+"""The bot's own Prometheus metrics, one registry per app instance.
+
+Under `opsbot serve --workers N` the supervisor gives every worker one
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode): each worker's values live
+in files there, and a scrape answered by any worker reports the whole server, counters summed
+over workers, instead of whichever worker the kernel picked.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 
@@ -13,12 +23,16 @@ class Metrics:
     """Counters, gauges and histograms exposed at GET /metrics."""
 
     def __init__(self) -> None:
+        # Read once: prometheus_client chose file-backed values at import time from the same variable.
+        self.multiproc_dir = os.environ.get(MULTIPROC_ENV) or None
         r = self.registry = CollectorRegistry()
         self.requests = Counter("opsbot_requests_total", "Slack requests handled", ["kind"], registry=r)
         self.ack_latency = Histogram("opsbot_ack_latency_seconds", "Time to acknowledge a Slack request",
                                      ["kind"], buckets=ACK_BUCKETS, registry=r)
         self.errors = Counter("opsbot_errors_total", "Errors shown to users", ["code"], registry=r)
-        self.outbox_depth = Gauge("opsbot_outbox_depth", "Notices waiting in the outbox", registry=r)
+        # Every worker reads the same outbox: report the freshest reading, not a sum.
+        self.outbox_depth = Gauge("opsbot_outbox_depth", "Notices waiting in the outbox", registry=r,
+                                  multiprocess_mode="livemax")
         self.slack_api_errors = Counter("opsbot_slack_api_errors_total", "Slack Web API errors",
                                         ["method", "error"], registry=r)
         self.notices_sent = Counter("opsbot_notices_sent_total", "Notices delivered to Slack", ["op"], registry=r)
@@ -31,7 +45,7 @@ class Metrics:
         self.lease_changes = Counter("opsbot_lease_changes_total", "Leases acquired or lost", ["job", "change"],
                                      registry=r)
         self.lease_held = Gauge("opsbot_lease_held", "1 while this replica holds the job's lease", ["job"],
-                                registry=r)
+                                registry=r, multiprocess_mode="livesum")
         # (requests child, ack latency child) per request kind: labels() costs more than inc()
         self._per_kind: dict[str, tuple[Any, Any]] = {}
 
@@ -49,5 +63,9 @@ class Metrics:
         self.lease_held.labels(job).set(1 if held else 0)
 
     def exposition(self) -> bytes:
-        """Return the text exposition format."""
-        return generate_latest(self.registry)
+        """Return the text exposition format (of every worker, in multiprocess mode)."""
+        if self.multiproc_dir is None:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=self.multiproc_dir)
+        return generate_latest(merged)

@@ -12,13 +12,18 @@ so the platform's restart policy sees one failed service, not a half-running one
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Callable, Sequence
 
 from engine.alerts.pump import JOB, AlertPump
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # bot/metrics.py reads it; importing that here costs startup
 
 STOP_GRACE_S = 30.0  # how long stopping workers may take before they are killed
 
@@ -52,7 +57,18 @@ async def serve_worker(runtime, host: str, port: int) -> None:  # noqa: ANN001 -
 
 def supervise(n: int, argv_for: Callable[[int], Sequence[str]]) -> int:
     """Run n worker processes; forward SIGTERM/SIGINT; when one exits stop all; return its code."""
-    procs = [subprocess.Popen(list(argv_for(i))) for i in range(n)]
+    # One metrics directory for all workers, so any worker's /metrics reports the whole
+    # server (bot/metrics.py); a directory the operator chose is kept, ours is removed.
+    own_dir = None if os.environ.get(MULTIPROC_ENV) else tempfile.mkdtemp(prefix="opsbot-metrics-")
+    env = {**os.environ, MULTIPROC_ENV: os.environ.get(MULTIPROC_ENV) or own_dir}
+    try:
+        return _run_workers([subprocess.Popen(list(argv_for(i)), env=env) for i in range(n)])
+    finally:
+        if own_dir:
+            shutil.rmtree(own_dir, ignore_errors=True)
+
+
+def _run_workers(procs: list[subprocess.Popen]) -> int:
     stopping = False
 
     def forward(signum: int, _frame: object) -> None:

@@ -94,6 +94,12 @@ async def test_two_workers_share_the_port_and_process_every_batch_once(store_url
 
             # Every body twice at once (Alertmanager's retry racing the original, HA twins).
             answers = await asyncio.gather(*[post(x) for x in bodies for _ in range(2)])
+            # Whichever worker answers a scrape reports the whole server, not its own share.
+            scraped = set()
+            for _ in range(8):
+                async with http.get(f"{url}/metrics") as r:
+                    scraped.add(_sample(await r.text(), 'opsbot_webhook_requests_total{source="alertmanager"}'))
+            assert scraped == {60.0}
         assert len(replicas) == 2  # both workers answered
         assert all(a["queued"] for a in answers)
         assert sum(not a["duplicate"] for a in answers) == len(bodies)
@@ -121,3 +127,11 @@ async def test_two_workers_share_the_port_and_process_every_batch_once(store_url
             raise
         await db.dispose()
     assert code == 0, log.read_text(errors="replace")[-3000:]
+
+
+def _sample(exposition: str, series: str) -> float | None:
+    """Return the value of one series in a Prometheus text exposition, or None."""
+    for line in exposition.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
