@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from engine.alerts.config import AlertsConfig, InhibitRule
-from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst, decide_cross_scope
+from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 
@@ -159,9 +159,6 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
         if hit:
             return GroupDecision(hit, "group_key", f"same Alertmanager group {ev.group_key} "
                                  f"as incident #{hit.id}")
-    cross = decide_cross_scope(ev, candidates, cfg, now) if burst_active(cfg) else None
-    if cross:
-        return GroupDecision(cross.incident, cross.name, cross.reason)
     return GroupDecision(None, "new", "no open incident matched any grouping rule")
 
 
