@@ -19,9 +19,9 @@ Pipeline (all pure, no I/O):
 5. Onset ordering and change-event proximity raise candidates that moved first or whose
    service changed just before the episode; alerts count as onsets.
 6. Explaining away (``explain.py``): after the top pick, every other candidate's
-   deviation (and learned-parent residual) is replaced by what the picks leave
-   unexplained, and the next pick is the best under the new score; repeated for the
-   top five services.  A second root cause then ranks above the first one's symptoms.
+   deviation and graph-free residuals (partial and learned-parent) are replaced by what
+   the picks leave unexplained, and the next pick is the best under the new score;
+   repeated for the top five services.  A second root cause then ranks above the first one's symptoms.
 7. Confidence: how strong the deviation is times the softmax share of the score.
 """
 
@@ -37,7 +37,7 @@ from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
 from engine.rca.shift import innovation_peaks
 from engine.rca.pcgraph import learn_graph
-from engine.rca.structure import parent_residual_peaks, parent_residuals, partial_residual_peaks
+from engine.rca.structure import parent_residual_peaks, parent_residuals, partial_residual_peaks, partial_residuals
 from engine.rca.topology import dependents_closure, residual_peaks
 from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
 
@@ -123,7 +123,10 @@ def _graph_free_residual(grid, episode: Episode, mode: str, series: dict[int, np
     Views whose residual series can be conditioned further (explaining away) are put in
     ``series`` by their index in the returned list.
     """
-    partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows)
+    presid = partial_residuals(grid, episode.baseline_rows)
+    partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, presid)
+    if presid is not None and mode != "innovation":
+        series[0] = presid  # every view is conditioned on the picks, the partial one too
     if mode == "partial":
         return [partial]
     if mode == "learned":
@@ -133,6 +136,8 @@ def _graph_free_residual(grid, episode: Episode, mode: str, series: dict[int, np
         moved = {j for j, n in enumerate(grid.names) if episode.stats[n].deviation >= ANOMALOUS}
         # Two views: the Markov blanket dilutes a root cause through its children, the
         # learned parents are often wrong; a cause unexplained under both is robust.
+        # The learned-parent view also conditions on the signal's own past (a front end
+        # summing many moved causes otherwise keeps their echo as its own residual).
         resid = parent_residuals(grid, episode.baseline_rows, learned, moved)
         series[1] = resid
         return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved, resid)]

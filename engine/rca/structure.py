@@ -43,66 +43,86 @@ def _shrunk_precision(x: np.ndarray) -> np.ndarray:
     return np.linalg.inv(target)
 
 
-def partial_residual_peaks(
-    grid: Grid, baseline_rows: np.ndarray, episode_rows: np.ndarray
-) -> dict[str, tuple[float, float]]:
-    """Return per signal the (rise, drop) of the part the other signals do not explain.
+def partial_residuals(grid: Grid, baseline_rows: np.ndarray) -> np.ndarray | None:
+    """Return (rows, columns): each signal minus its regression on every other signal.
 
-    Units are robust sigmas of the same residual over the baseline.
+    Units are baseline standard deviations of the signal.  Signals beyond what the
+    baseline can support in one joint model keep their raw values (their deviation is
+    all that is scored).  Returns None when the baseline is too short for any fit.
     """
     values = grid.values
-    names = grid.names
     base = values[baseline_rows]
-    out = {n: (0.0, 0.0) for n in names}
-    if base.shape[0] < 8 or len(names) < 2:
-        return out
+    if base.shape[0] < 8 or len(grid.names) < 2:
+        return None
     mean = base.mean(axis=0)
     std = base.std(axis=0)
     usable = np.flatnonzero(std > 0)
     if usable.size < 2:
-        return out
+        return None
     # With more signals than the baseline can support, keep the most variable ones
     # in the joint model; the rest fall back to their raw deviation.
     limit = max(2, int(base.shape[0] / MIN_ROWS_PER_SIGNAL))
     cols = usable if usable.size <= limit else usable[:limit]
     z_all = (values[:, cols] - mean[cols]) / std[cols]
     theta = _shrunk_precision(z_all[baseline_rows])
+    out = values.copy()
     # Row j of theta @ z, divided by theta_jj, is z_j minus its regression on the others.
-    resid = (z_all @ theta) / np.diag(theta)
-    for k, col in enumerate(cols):
+    out[:, cols] = (z_all @ theta) / np.diag(theta)
+    return out
+
+
+def partial_residual_peaks(
+    grid: Grid, baseline_rows: np.ndarray, episode_rows: np.ndarray, resid: np.ndarray | None = None
+) -> dict[str, tuple[float, float]]:
+    """Return per signal the (rise, drop) of the part the other signals do not explain
+    (``partial_residuals``, or ``resid`` when already computed).
+
+    Units are robust sigmas of the same residual over the baseline.
+    """
+    out = {n: (0.0, 0.0) for n in grid.names}
+    if resid is None:
+        resid = partial_residuals(grid, baseline_rows)
+    if resid is None:
+        return out
+    flat = grid.values[baseline_rows].std(axis=0) <= 0
+    for k, name in enumerate(grid.names):
+        if flat[k]:
+            continue
         med, sigma = robust_location_scale(resid[baseline_rows, k])
         r = (resid[episode_rows, k] - med) / sigma
         if r.size:
-            out[names[col]] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0)))
-    for col in np.setdiff1d(np.arange(len(names)), cols):
-        if std[col] > 0:
-            med, sigma = robust_location_scale(base[:, col])
-            r = (values[episode_rows, col] - med) / sigma
-            out[names[col]] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0))) if r.size else (0.0, 0.0)
+            out[name] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0)))
     return out
 
 
 
 def parent_residuals(grid: Grid, baseline_rows: np.ndarray, learned: LearnedGraph, moved: set[int]) -> np.ndarray:
-    """Return (rows, columns) residuals of every signal given its learned causes.
+    """Return (rows, columns) residuals of every signal given its learned causes and its own past.
 
     Regressors are the learned parents plus the undirected neighbours that stayed still
     during the episode: a neighbour that moved with the signal is more likely its effect
     (an effect would absorb the signal's own jump), a still one more likely a cause that
-    did not change.
+    did not change.  The signal's previous value is a regressor too: its past is never
+    its effect, and leaving it out both biases the parents' coefficients (a persistent
+    signal's past is correlated with its parents' present) and leaves the echo of their
+    jump for a few steps after they are back.  A signal that sums many moved causes (a
+    front end) then showed a residual of its own at the fault: CIRCA-style 10 nodes
+    0.855 -> 0.872 Avg@5 over 500 design cases.
     """
     values = grid.values
-    base = values[baseline_rows]
+    lagged = np.vstack([values[:1], values[:-1]])
+    fit = baseline_rows.copy()
+    fit[0] = False  # the first row has no previous value
     out = values.copy()
     for j in range(len(grid.names)):
         regs = sorted(learned.parents[j] | {k for k in learned.undirected[j] if k not in moved})
-        if regs:
-            a = base[:, regs]
-            mu, ymu = a.mean(axis=0), base[:, j].mean()
-            an = a - mu
-            gram = an.T @ an + RIDGE * an.shape[0] * np.eye(len(regs))
-            coef = np.linalg.solve(gram, an.T @ (base[:, j] - ymu))
-            out[:, j] = values[:, j] - ymu - (values[:, regs] - mu) @ coef
+        feats = np.column_stack([values[:, regs], lagged[:, j]])
+        a = feats[fit]
+        mu, ymu = a.mean(axis=0), values[fit, j].mean()
+        an = a - mu
+        gram = an.T @ an + RIDGE * an.shape[0] * np.eye(an.shape[1])
+        coef = np.linalg.solve(gram, an.T @ (values[fit, j] - ymu))
+        out[:, j] = values[:, j] - ymu - (feats - mu) @ coef
     return out
 
 

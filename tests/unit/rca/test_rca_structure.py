@@ -3,7 +3,7 @@
 import numpy as np
 
 from engine.rca.grid import Grid
-from engine.rca.structure import partial_residual_peaks
+from engine.rca.structure import partial_residual_peaks, partial_residuals
 from engine.rca.simulate import simulate
 
 
@@ -43,6 +43,26 @@ def test_short_baseline_and_constant_signal_do_not_break():
     base[:9] = True
     peaks = partial_residual_peaks(grid, base, ~base)
     assert set(peaks) == set(grid.names) and peaks["leaf_x"] == (0.0, 0.0)
+
+
+def test_partial_residual_series_gives_the_same_peaks_and_keeps_unmodelled_signals_raw():
+    # The series is what explaining away conditions on; its peaks are the view's peaks.
+    grid = _chain(shock=8.0)
+    base = np.zeros(grid.times.size, dtype=bool)
+    base[:-10] = True
+    resid = partial_residuals(grid, base)
+    assert resid is not None and resid.shape == grid.values.shape
+    assert partial_residual_peaks(grid, base, ~base, resid) == partial_residual_peaks(grid, base, ~base)
+    # 2 baseline rows per signal in the joint model: 8 rows hold 4 of these 6 signals,
+    # the other two keep their raw values.
+    rng = np.random.default_rng(1)
+    values = np.hstack([grid.values[-12:], rng.standard_normal((12, 3))])
+    wide = Grid(grid.times[-12:], [*grid.names, "a_x", "b_x", "c_x"], values)
+    few = np.zeros(12, dtype=bool)
+    few[:8] = True
+    resid = partial_residuals(wide, few)
+    assert resid is not None
+    assert np.array_equal(resid[:, 4:], values[:, 4:]) and not np.array_equal(resid[:, :4], values[:, :4])
 
 
 def test_simulated_cases_share_graphs_like_circa():
