@@ -4,6 +4,8 @@ Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--seconds 8] [--concurre
      [--workers N]
 Opsbot runs in its own process (aiohttp + the real pipeline, every batch stored durably before
 the 200) on SQLite, then on PostgreSQL; Alertmanager is Debian's binary. Same client, same bodies.
+On SQLite a third peer runs too: the issue's floor, a bare aiohttp handler that writes each
+batch to SQLite in one transaction (bare_sqlite_sink.py: no validation, dedup or grouping).
 With --workers N > 1 the server runs as `opsbot serve --workers N` does (bot/workers.py: N
 processes on one port, webhooks store and answer, one leased pump processes): the rate counted
 is end to end, from the first request until every accepted batch is processed, and CPU is the
@@ -198,6 +200,13 @@ def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
+def start_bare_sink(path: str) -> tuple[subprocess.Popen, str]:
+    """Start the bare aiohttp + SQLite peer (bare_sqlite_sink.py) on a free port."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_sqlite_sink.py")), str(port), path])
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def start_opsbot(db_url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
     """Start the Opsbot webhook endpoint in its own process (or a supervisor and its workers)."""
     port = free_port()
@@ -350,13 +359,16 @@ async def main_async(args: argparse.Namespace) -> None:
             await wait_up(f"{am_url}/-/ready")
             for backend in args.backends:
                 print(f"\n## {backend}")
-                ratios, rates, p99s, cpus = [], [], [], []
+                ratios, rates, p99s, cpus, bare_ratios = [], [], [], [], []
                 for rnd in range(args.rounds):
                     if backend == "sqlite":
                         url, pg_name = f"sqlite:///{tmp}/bench-{rnd}.db", None
                     else:
                         url, pg_name = pg_database()
                     bot, bot_url = start_opsbot(url, args.workers)
+                    bare = bare_url = None
+                    if backend == "sqlite" and not args.no_bare:
+                        bare, bare_url = start_bare_sink(f"{tmp}/bare-{rnd}.db")
                     try:
                         await wait_up(f"{bot_url}/ready")
                         runs = {"am": lambda: load(f"{am_url}/api/v2/alerts", amb, hdr_am, args.seconds,
@@ -365,8 +377,15 @@ async def main_async(args: argparse.Namespace) -> None:
                                                     args.seconds, args.concurrency)}
                         res = {}
                         pids = {"am": am.pid, "bot": bot.pid}
+                        order = ["am", "bot"]
+                        if bare is not None:
+                            await wait_up(f"{bare_url}/ready")
+                            runs["bare"] = lambda: load(f"{bare_url}/webhooks/alertmanager", wh, hdr_bot,
+                                                        args.seconds, args.concurrency)
+                            pids["bare"] = bare.pid
+                            order = ["am", "bare", "bot"]
                         # Alternate who goes first so drift in the machine's load favours neither.
-                        for who in (("am", "bot") if rnd % 2 == 0 else ("bot", "am")):
+                        for who in (order if rnd % 2 == 0 else order[::-1]):
                             c0, pg0 = tree_cpu_seconds(pids[who]), postgres_cpu_seconds()
                             res[who] = await runs[who]()
                             if who == "bot":  # count a batch when it is processed, not when answered
@@ -382,6 +401,9 @@ async def main_async(args: argparse.Namespace) -> None:
                     finally:
                         bot.terminate()
                         bot.wait()
+                        if bare is not None:
+                            bare.terminate()
+                            bare.wait()
                         if pg_name:
                             drop_pg(pg_name)
                     r_am, r_bot = res["am"], res["bot"]
@@ -391,15 +413,20 @@ async def main_async(args: argparse.Namespace) -> None:
                     p99s.append((r_am["p99_ms"], r_bot["p99_ms"]))
                     cpus.append((r_am["cpu_ms_per_batch"], r_bot["cpu_ms_per_batch"] + r_bot["pg_ms_per_batch"]))
                     print(f"round {rnd + 1}")
-                    for name, r in (("alertmanager POST /api/v2/alerts", r_am),
-                                    ("opsbot /webhooks/alertmanager", r_bot)):
+                    rows = [("alertmanager POST /api/v2/alerts", r_am)]
+                    if "bare" in res:
+                        rows.append(("bare aiohttp + SQLite (floor)", res["bare"]))
+                        bare_ratios.append(r_bot["alerts_per_s"] / res["bare"]["alerts_per_s"])
+                    for name, r in rows + [("opsbot /webhooks/alertmanager", r_bot)]:
                         print(f"  {name:36s} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:7.2f} ms  "
                               f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}  "
                               f"cpu {r['cpu_ms_per_batch']:.2f} ms/batch"
                               + (f" (+ postgres {r['pg_ms_per_batch']:.2f})" if pg_name and name[0] == "o" else "")
                               + (f"  processing lag after the last answer {r['lag_s']:.2f} s" if "lag_s" in r else ""))
                     print(f"  ratio opsbot/alertmanager {ratio:.2f}x   "
-                          f"(stored and processed: {stored[0]} batches, {stored[1]} alerts)")
+                          + (f"bare/alertmanager {res['bare']['alerts_per_s'] / r_am['alerts_per_s']:.2f}x   "
+                             f"opsbot/bare {bare_ratios[-1]:.2f}x   " if "bare" in res else "")
+                          + f"(stored and processed: {stored[0]} batches, {stored[1]} alerts)")
                 med = statistics.median
                 print(f"median over {args.rounds} rounds: alertmanager {med(a for a, _ in rates):.0f} alerts/s, "
                       f"opsbot {med(b for _, b in rates):.0f} alerts/s, ratio {med(ratios):.2f}x "
@@ -407,7 +434,8 @@ async def main_async(args: argparse.Namespace) -> None:
                       f"{med(a for a, _ in p99s):.1f} ms, opsbot {med(b for _, b in p99s):.1f} ms; CPU per "
                       f"100-alert batch alertmanager {med(a for a, _ in cpus):.2f} ms, opsbot "
                       f"{med(b for _, b in cpus):.2f} ms (incl. postgres), CPU-cost ratio "
-                      f"{med(a / b for a, b in cpus):.2f}x")
+                      f"{med(a / b for a, b in cpus):.2f}x"
+                      + (f"; opsbot / bare aiohttp+SQLite {med(bare_ratios):.2f}x" if bare_ratios else ""))
         finally:
             am.terminate()
             am.wait()
@@ -421,7 +449,8 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     p.add_argument("--rounds", type=int, default=3, help="fresh store per round; medians are printed")
-    p.add_argument("--batches", type=int, default=4000,
+    p.add_argument("--no-bare", action="store_true", help="skip the bare aiohttp + SQLite peer")
+    p.add_argument("--batches", type=int, default=12000,
                    help="distinct bodies; more than a run sends, so no run falls back to retries")
     p.add_argument("--workers", type=int, default=1, help="Opsbot server processes (opsbot serve --workers)")
     p.add_argument("--db")
