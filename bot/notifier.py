@@ -25,6 +25,7 @@ PERMANENT = {"invalid_blocks", "invalid_blocks_format", "channel_not_found", "no
              "is_archived", "msg_too_long", "no_text", "invalid_arguments", "invalid_auth",
              "not_authed", "account_inactive", "cant_update_message", "message_not_found"}
 METADATA_EVENT = "opsbot_notice"
+THREAD_PAGES_MAX = 20  # a recovered reply is looked for among at most 4,000 replies of its thread
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
@@ -109,7 +110,7 @@ class Notifier:
             if d.message is not None and d.message.state == "sending":
                 # A post of this key may have reached Slack before a crash: find it, never repost.
                 channel = await self._channel_id(item.channel)
-                ts = await self._find_posted(channel, item.key)
+                ts = await self._find_posted(channel, item.key, d.thread_ts)
                 if ts:
                     await self._update(channel, ts, message)
                     await self.outbox.mark_sent(item, channel, ts)
@@ -157,17 +158,32 @@ class Notifier:
         except SlackApiError:
             return channel
 
-    async def _find_posted(self, channel: str, key: str) -> str | None:
-        """Look for a message carrying this key in its metadata among recent ones."""
+    async def _find_posted(self, channel: str, key: str, thread_ts: str | None = None) -> str | None:
+        """Look for a message carrying this key in its metadata among recent ones (or in its thread)."""
         try:
-            resp = await self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
+            messages = (await self._thread(channel, thread_ts) if thread_ts else
+                        (await self.client.conversations_history(channel=channel, limit=200,
+                                                                 include_all_metadata=True)).get("messages", []))
         except SlackApiError:
             return None
-        for msg in resp.get("messages", []):
+        for msg in messages:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
                 return msg.get("ts")
         return None
+
+    async def _thread(self, channel: str, thread_ts: str) -> list[dict]:
+        # Replies are not in conversations.history; a thread lists oldest first, so read it all.
+        out: list[dict] = []
+        cursor = None
+        for _ in range(THREAD_PAGES_MAX):
+            resp = await self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200,
+                                                           include_all_metadata=True, cursor=cursor)
+            out.extend(resp.get("messages", []))
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return out
 
     async def _on_slack_error(self, d: Delivery, exc: SlackApiError) -> None:
         item = d.item

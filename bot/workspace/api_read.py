@@ -98,7 +98,10 @@ def conversations_replies(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
     thread = ws.thread(channel, str(args.get("ts", "")))
     if not thread:
         raise ApiError("thread_not_found")
-    chunk, nxt = _page([public(m) for m in thread], args, 1000)
+    msgs = [public(m) for m in thread]
+    if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):  # as history does
+        msgs = [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
+    chunk, nxt = _page(msgs, args, 1000)
     return {"ok": True, "messages": chunk, "has_more": bool(nxt),
             "response_metadata": {"next_cursor": nxt}}
 

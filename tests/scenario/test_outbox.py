@@ -92,6 +92,30 @@ async def test_restart_after_a_post_reached_slack_does_not_post_twice(manual_sta
     assert await replica.engine.outbox.depth() == 0
 
 
+async def test_restart_after_a_thread_reply_reached_slack_does_not_reply_twice(manual_stack):
+    bot, ws = manual_stack.bot, manual_stack.workspace
+    await bot.engine.notify(_notice("incident:4", "parent"))
+    await _drain_until(bot, lambda: ws.messages("ops"))
+    parent_ts = ws.messages("ops")[0]["ts"]
+    await bot.engine.notify(Notice(key="incident:4:update:1", channel="ops", template="core/notice",
+                                   context={"title": "detail", "text": ""}, thread_key="incident:4"))
+    # Crash between the reply's chat.postMessage and recording its ts. Thread replies are not
+    # in conversations.history: the new replica must look in the thread.
+    [delivery] = await bot.engine.outbox.due()
+    await bot.engine.outbox.claim_post(delivery.item)
+    await asyncio.sleep(1.1)  # the workspace paces chat.postMessage like Slack (this fixture: burst 1)
+    await bot.notifier.client.chat_postMessage(
+        channel="ops", thread_ts=parent_ts, text="detail",
+        metadata={"event_type": "opsbot_notice", "event_payload": {"key": "incident:4:update:1"}})
+    await bot.stop()
+    manual_stack.runtimes.clear()
+    replica = await manual_stack.add_replica(OpsbotConfig())
+    await replica.engine.scheduler.stop()
+    await _drain_until(replica, lambda: replica.deps.metrics.notices_sent.labels("recovered")._value.get() == 1)
+    assert [m["text"] for m in ws.replies("ops", parent_ts)] == ["detail"]
+    assert await replica.engine.outbox.depth() == 0
+
+
 async def test_notices_queued_while_down_are_sent_after_start(manual_stack):
     bot, ws = manual_stack.bot, manual_stack.workspace
     await bot.engine.notify(_notice("k1", "queued while down"))
