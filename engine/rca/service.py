@@ -16,7 +16,7 @@ from engine.actor import Actor
 from engine.alerts import repo
 from engine.alerts.messages import incident_context, message_key
 from engine.clock import Clock, utc
-from engine.errors import InvalidInput, NotFound, Unavailable
+from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.notices import Notice
 from engine.outbox import emit as outbox_emit
 from engine.rca import messages
@@ -206,7 +206,9 @@ class RcaService:
         for incident_id in ids:
             try:
                 await self.analyse(incident_id, post=False)
-            except Exception as exc:  # one incident without signals must not stop the others
+            except OpsError as exc:  # expected: no signals (yet) for this incident; say so quietly
+                log.info("no automatic hypotheses", extra={"incident": incident_id, "error": exc.message})
+            except Exception as exc:  # one incident's failure must not stop the others
                 log.warning("automatic hypotheses failed", extra={"incident": incident_id, "error": str(exc)})
 
 
