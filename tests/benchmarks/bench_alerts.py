@@ -21,30 +21,21 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 TOKEN = "bench-token"
 
 from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
-
-
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ingest_harness import (drained, drop_pg, free_port, load, pg_database, postgres_cpu_seconds,  # noqa: E402
+                            tree_cpu_seconds, wait_up)
 
 
 def make_batches(n: int, seed: int = 1) -> list[list[dict]]:
@@ -90,105 +81,6 @@ def am_body(alerts: list[dict]) -> bytes:
                         v.startswith("0001"))} for a in alerts]).encode()
 
 
-async def load(url: str, bodies: list[bytes], headers: dict[str, str], seconds: float,
-               concurrency: int) -> dict:
-    """POST bodies round-robin for `seconds` from `concurrency` workers; return rate and latencies."""
-    lat: list[float] = []
-    sent = 0
-    errors = 0
-    stop = time.perf_counter() + seconds
-    async with aiohttp.ClientSession() as http:
-        async def worker(k: int) -> None:
-            nonlocal sent, errors
-            i = k
-            while time.perf_counter() < stop:
-                body = bodies[i % len(bodies)]
-                i += concurrency
-                t0 = time.perf_counter()
-                async with http.post(url, data=body, headers=headers) as r:
-                    await r.read()
-                    if r.status >= 300:
-                        errors += 1
-                        continue
-                lat.append(time.perf_counter() - t0)
-                sent += 1
-        started = time.perf_counter()
-        await asyncio.gather(*[worker(k) for k in range(concurrency)])
-        elapsed = time.perf_counter() - started
-    lat.sort()
-    return {"alerts_per_s": sent * 100 / elapsed, "batches": sent, "errors": errors, "elapsed": elapsed,
-            "p50_ms": 1000 * statistics.median(lat) if lat else None,
-            "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))] if lat else None}
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the CPU time (user + system) a process has used so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """Return the CPU time used so far by a process and every live descendant (the workers)."""
-    parents: dict[int, int] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                parents[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, grew = {pid}, True
-    while grew:
-        more = {c for c, p in parents.items() if p in tree and c not in tree}
-        tree |= more
-        grew = bool(more)
-    return sum(cpu_seconds(p) for p in tree)
-
-
-def pending_batches(db_url: str) -> int:
-    """Return how many stored batches still wait for the pump (read without taking any lock)."""
-    if db_url.startswith("sqlite"):
-        import sqlite3
-
-        conn = sqlite3.connect(db_url.split("///", 1)[1], timeout=10)
-        try:
-            return conn.execute("SELECT count(*) FROM alerts_batch WHERE processed_at IS NULL").fetchone()[0]
-        finally:
-            conn.close()
-    import psycopg2
-
-    conn = psycopg2.connect(db_url)
-    try:
-        cur = conn.cursor()
-        cur.execute("SELECT count(*) FROM alerts_batch WHERE processed_at IS NULL")
-        return cur.fetchone()[0]
-    finally:
-        conn.close()
-
-
-async def drained(db_url: str, timeout: float = 120.0) -> float:
-    """Wait until every stored batch is processed; return the seconds it took."""
-    t0 = time.perf_counter()
-    while pending_batches(db_url) and time.perf_counter() - t0 < timeout:
-        await asyncio.sleep(0.02)
-    return time.perf_counter() - t0
-
-
-def postgres_cpu_seconds() -> float:
-    """Return the CPU time used so far by every local postgres process (the store's own cost)."""
-    total = 0.0
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if (d / "comm").read_text().strip() == "postgres":
-                    total += cpu_seconds(int(d.name))
-            except OSError:
-                continue
-    return total
-
-
 def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
     """Start Debian's Alertmanager (gossip off) on a free port."""
     port = free_port()
@@ -213,20 +105,6 @@ def start_opsbot(db_url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, __file__, "serve", "--db", db_url, "--port", str(port),
                              "--workers", str(workers)], cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
-
-
-async def wait_up(url: str) -> None:
-    """Wait until a server answers on url."""
-    deadline = time.time() + 30
-    async with aiohttp.ClientSession() as http:
-        while time.time() < deadline:
-            try:
-                async with http.get(url) as r:
-                    await r.read()
-                    return
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def serve_workers(db_url: str, port: int, workers: int) -> int:
@@ -306,28 +184,6 @@ async def serve(db_url: str, port: int, worker: bool = False) -> None:
     else:
         await runner.cleanup()
     await db.dispose()
-
-
-def pg_database() -> tuple[str, str]:
-    """Create a scratch PostgreSQL database; return (url, name)."""
-    import psycopg2
-
-    name = f"opsbot_bench_{uuid.uuid4().hex[:8]}"
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    conn.autocommit = True
-    conn.cursor().execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", name
-
-
-def drop_pg(name: str) -> None:
-    """Drop the scratch database."""
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    conn.autocommit = True
-    conn.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
 
 
 async def stored_alerts(db_url: str) -> tuple[int, int]:
