@@ -11,7 +11,8 @@ import pytest
 from deploy_helpers import (DEPLOY, bot_metric_series, load_yaml, promql_grouping_labels,
                             promql_label_matchers, promql_metrics, scraped_labels, walk)
 
-SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "usergroups:read"}
+SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "usergroups:read",
+          "channels:read", "groups:read", "channels:history", "groups:history"}  # notifier.py: ids, recovery
 CONTRACT_METRICS = {"opsbot_requests_total", "opsbot_ack_latency_seconds_bucket", "opsbot_errors_total",
                     "opsbot_outbox_depth", "opsbot_slack_api_errors_total", "opsbot_webhook_rejections_total",
                     "opsbot_lease_changes_total", "opsbot_lease_held"}
