@@ -81,6 +81,17 @@ class AlertsConfig(_Strict):
     # Where severities follow roles in the stream (no entity fires both at and below cause
     # severity), a symptom may trail the latest onset of a burst that has a cause by this long.
     burst_symptom_window_s: float = Field(default=360.0, ge=0)
+    # A cascade from a shared dependency (a platform namespace) crosses scopes. An alert that
+    # would open a new incident joins a burst of a sibling scope (same `burst_cross_shared`
+    # labels) only if that burst is the single one in those labels whose latest onset is within
+    # `burst_cross_window_s`, it opened at most `burst_cross_age_s` ago, this scope has no fresh
+    # burst of its own, and the severities fit (below). 0 disables the crossing.
+    burst_cross_window_s: float = Field(default=120.0, ge=0)
+    burst_cross_age_s: float = Field(default=180.0, ge=0)
+    burst_cross_shared: list[str] = Field(default_factory=lambda: ["cluster"])
+    # Origin severities for the crossing, in the common spellings (Alertmanager, SRE, PagerDuty):
+    # the burst crossed from must carry one (its incident severity), and an alert at one never crosses.
+    burst_cross_origin_severities: list[str] = Field(default_factory=lambda: ["critical", "page", "P1"])
     resolve_cooldown_s: float = 300.0
     reopen_window_s: float = 1800.0
     repeat_interval_s: float = 4 * 3600.0

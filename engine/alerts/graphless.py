@@ -24,7 +24,7 @@ class BurstVerdict:
     """What the graph-less rules say: join `incident`, or open a new one (None), and why."""
 
     incident: Incident | None
-    name: str  # burst | second_cause
+    name: str  # burst | second_cause | cross_scope
     reason: str
     age_s: float = 0.0  # how long before this alert the joined burst last grew
 
@@ -165,3 +165,46 @@ def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
                                 f"its cause ({other[0]}): a second origin opens its own incident")
     return BurstVerdict(hit, "burst", f"no dependency graph configured: fired within {win:.0f}s of "
                         f"the latest onset in incident #{hit.id} ({scope})", ts - front(hit))
+
+
+def _scope_of(key: str) -> dict[str, str]:
+    # "burst|cluster=a|namespace=b" -> {"cluster": "a", "namespace": "b"}
+    return dict(p.partition("=")[::2] for p in key.split("|")[1:])
+
+
+def _outer(cfg: AlertsConfig, scope: dict[str, str]) -> tuple[str, ...]:
+    return tuple(scope.get(k, "") for k in cfg.burst_cross_shared)
+
+
+def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
+                       now: datetime) -> BurstVerdict | None:
+    """Return the one young burst of a sibling scope a new scope's first onset continues, or None."""
+    win = cfg.burst_cross_window_s
+    ent = entity(cfg, ev.labels)
+    if win <= 0 or ent is None:
+        return None
+    key, ts = burst_key(cfg, ev.labels), now.timestamp()
+    outer = _outer(cfg, _scope_of(key))
+    origins = cfg.burst_cross_origin_severities
+    if ev.labels.get(cfg.severity_label, "") in origins:
+        return None  # an origin in its own scope: the start of a cascade, not a hop of another
+    fresh: list[Incident] = []
+    for i in candidates:
+        if not i.is_open or ts - memo(i).front > win:
+            continue
+        scopes = [k for k in i.corr_keys if k.startswith("burst|")]
+        if key in scopes:
+            return None  # this scope already has a fresh burst of its own: not a crossing
+        if any(_outer(cfg, _scope_of(k)) == outer for k in scopes):
+            fresh.append(i)
+    if len(fresh) != 1:
+        return None  # none, or competing fresh bursts: the evidence does not name one
+    hit = fresh[0]
+    young = ts - hit.opened_at.timestamp()
+    if young > cfg.burst_cross_age_s or hit.severity not in origins:
+        return None  # only a burst at an origin's severity, opened minutes ago, is a cascade's front
+    scope = ", ".join(key.split("|")[1:])
+    return BurstVerdict(hit, "cross_scope", f"no dependency graph configured: first onset in {scope} "
+                        f"{ts - front(hit):.0f}s after the latest onset in incident #{hit.id}, opened "
+                        f"{young:.0f}s ago at {hit.severity}, the only fresh burst in "
+                        f"{', '.join(cfg.burst_cross_shared)}", ts - front(hit))

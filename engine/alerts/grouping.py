@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from engine.alerts.config import AlertsConfig, InhibitRule
-from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst
+from engine.alerts.graphless import BurstVerdict, burst_active, burst_key, decide_burst, decide_cross_scope
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 
@@ -17,7 +17,8 @@ class GroupDecision:
     """Where an alert goes: an existing incident (or None for a new one), the rule and reason."""
 
     incident: Incident | None
-    # member | inhibited | group_key | downstream | upstream | shared_labels | burst | second_cause | new
+    # member | inhibited | group_key | downstream | upstream | shared_labels | burst | second_cause
+    # | cross_scope | new
     name: str
     reason: str
     inhibited_by: str | None = None
@@ -159,6 +160,9 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
         if hit:
             return GroupDecision(hit, "group_key", f"same Alertmanager group {ev.group_key} "
                                  f"as incident #{hit.id}")
+    cross = decide_cross_scope(ev, candidates, cfg, now) if burst_active(cfg) else None
+    if cross:
+        return GroupDecision(cross.incident, cross.name, cross.reason)
     return GroupDecision(None, "new", "no open incident matched any grouping rule")
 
 
