@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.graphless import causes, decide_burst, entity, mixed, onset_keys, severity_tells_roles
-from engine.alerts.pipeline import PipelineState, process, tick
+from engine.alerts.pipeline import process, tick
 
-from alerts_helpers import at, ev
+from alerts_helpers import at, ev, feed, incident_of
 
 CFG = AlertsConfig()  # the defaults: no graph, so the burst rules decide
 GRAPH = AlertsConfig.model_validate({"depends_on": {"web": ["db"]}})
 
 
 def _feed(events, cfg=CFG):
-    state, last = PipelineState({}, {}), {}
-    for when, e in events:
-        for d in process(state, [e], cfg, at(when)).decisions:
-            if d.stage == "group":
-                last[d.fingerprint] = d
-    return state, last
+    return feed(events, cfg)
 
 
-def _inc(state, fp):
-    return state.alerts[fp].incident_id
+_inc = incident_of
 
 
 def crit(name, service, fp, **labels):

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.graphless import decide_cross_scope
-from engine.alerts.pipeline import PipelineState, process
 
-from alerts_helpers import at, ev
+from alerts_helpers import at, ev, feed, incident_of
 
 CFG = AlertsConfig()  # the defaults: no graph, so the burst rules decide
 
 
 def _feed(events, cfg=CFG):
-    state, last = PipelineState({}, {}), {}
-    for when, e in events:
-        for d in process(state, [e], cfg, at(when)).decisions:
-            if d.stage == "group":
-                last[d.fingerprint] = d
-    return state, last
+    return feed(events, cfg)
 
 
-def _inc(state, fp):
-    return state.alerts[fp].incident_id
+_inc = incident_of
 
 
 def a(name, service, fp, ns, severity="warning", cluster="c1"):
