@@ -14,7 +14,6 @@ from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
 
-
 @dataclass
 class PipelineState:
     """What the stages read and change: the batch's fingerprints and the candidate incidents."""
