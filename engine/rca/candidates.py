@@ -68,12 +68,12 @@ class ReplaySource:
             if self._data is None:
                 from engine.rca.cases import _frame_series  # the evaluation's CSV reader, same rules
 
-                if not self.path.exists():  # not cached: a recording written later is read then
-                    raise Unavailable(f"no recorded signals at {self.path} yet",
-                                      hint="record them there, or set OPSBOT_PROMETHEUS_URL")
-
                 import pandas as pd
-                frame = await asyncio.to_thread(pd.read_csv, self.path)
+                try:
+                    frame = await asyncio.to_thread(pd.read_csv, self.path)
+                except FileNotFoundError:  # not cached: a recording written later is read then
+                    raise Unavailable(f"no recorded signals at {self.path} yet",
+                                      hint="record them there, or set OPSBOT_PROMETHEUS_URL") from None
                 self._data = await asyncio.to_thread(_frame_series, frame)
             return self._data
 
