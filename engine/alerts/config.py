@@ -24,6 +24,9 @@ class SharedLabelRule(_Strict):
 
     name: str
     labels: list[str] = Field(min_length=1)
+    # Labels that narrow the match where alerts carry them (alerts without one still match each
+    # other): the same service name in two clusters is two deployments, failing separately.
+    scope: list[str] = Field(default_factory=list)
     window_s: float = 900.0
 
 
@@ -57,7 +60,7 @@ class AlertsConfig(_Strict):
     # (alertname, cluster) spans unrelated services and would glue their incidents together.
     group_key_requires: list[str] = Field(default_factory=lambda: ["service"])
     shared_labels: list[SharedLabelRule] = Field(default_factory=lambda: [
-        SharedLabelRule(name="same-service", labels=["service"], window_s=900.0)])
+        SharedLabelRule(name="same-service", labels=["service"], scope=["cluster"], window_s=900.0)])
     dependency_window_s: float = 900.0
     # A cause's alert may lag its symptoms a little (scrape interval, `for:` clauses), but a
     # cause arriving long after a symptom more likely started something new.
@@ -84,13 +87,17 @@ class AlertsConfig(_Strict):
     # A cascade from a shared dependency (a platform namespace) crosses scopes. An alert that
     # would open a new incident joins a burst of a sibling scope (same `burst_cross_shared`
     # labels) only if that burst is the single one in those labels whose latest onset is within
-    # `burst_cross_window_s`, it opened at most `burst_cross_age_s` ago, this scope has no fresh
-    # burst of its own, and the severities fit (below). 0 disables the crossing.
+    # `burst_cross_window_s`, it opened at most `burst_cross_age_s` ago, and this scope has no
+    # fresh burst of its own. Where severity follows roles (no entity fires at two severities)
+    # the alert must also fire below the burst (ranked by `burst_cross_origin_severities`, then
+    # `severities`), the window widens to `burst_symptom_window_s`, and the age runs from the
+    # newest scope the burst reached (the hop chain). 0 disables the crossing.
     burst_cross_window_s: float = Field(default=120.0, ge=0)
     burst_cross_age_s: float = Field(default=180.0, ge=0)
     burst_cross_shared: list[str] = Field(default_factory=lambda: ["cluster"])
     # Origin severities for the crossing, in the common spellings (Alertmanager, SRE, PagerDuty):
-    # the burst crossed from must carry one (its incident severity), and an alert at one never crosses.
+    # they rank above every one of `severities`, and an alert at one never crosses where
+    # severity follows roles.
     burst_cross_origin_severities: list[str] = Field(default_factory=lambda: ["critical", "page", "P1"])
     resolve_cooldown_s: float = 300.0
     reopen_window_s: float = 1800.0

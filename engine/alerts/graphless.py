@@ -3,7 +3,8 @@
 Without `depends_on` the only evidence that two alerts share a cause is in the stream itself:
 they start close together (a cascade spreads hop by hop within minutes), in the same scope
 (cluster, namespace), and a cascade has one origin. The pieces here are pure; the incident's
-memory of onsets and causes lives in its `corr_keys` JSON (`onset|job=x`, `cause|job=x`).
+memory of onsets, causes, severities and the scopes it reached lives in its `corr_keys` JSON
+(`onset|job=x`, `cause|job=x`, `sev|job=x|warning`, `reach|cluster=a|namespace=b`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Iterable
 from engine.alerts.config import AlertsConfig
 from engine.alerts.types import AlertEvent, Incident
 
-ONSET, CAUSE, SYMPTOM = "onset|", "cause|", "symptom|"
-MEMO_PREFIXES = (ONSET, CAUSE, SYMPTOM)  # the keys memo() derives from
+ONSET, CAUSE, SYMPTOM, SEVERITY, REACH = "onset|", "cause|", "symptom|", "sev|", "reach|"
+MEMO_PREFIXES = (ONSET, CAUSE, SYMPTOM, SEVERITY)  # the keys memo() derives from
+SCOPE = "burst|"  # prefix of burst_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,7 @@ def burst_active(cfg: AlertsConfig) -> bool:
 
 def burst_key(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     """Return the scope key (cluster, namespace, ...) two alerts must share to form one burst."""
-    return "burst|" + "|".join(f"{k}={labels.get(k, '')}" for k in cfg.burst_scope)
+    return SCOPE + "|".join(f"{k}={labels.get(k, '')}" for k in cfg.burst_scope)
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str | None:
@@ -53,11 +55,13 @@ def is_cause(cfg: AlertsConfig, labels: dict[str, str]) -> bool:
 
 
 def onset_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
-    """Return the keys an alert leaves on its incident: its entity's onset and, if any, cause."""
+    """Return the first-seen keys an alert leaves on its incident: entity onset, role, severity, scope."""
     ent = entity(cfg, labels) if burst_active(cfg) else None
     if ent is None:
         return []
-    return [ONSET + ent, (CAUSE if is_cause(cfg, labels) else SYMPTOM) + ent]
+    return [ONSET + ent, (CAUSE if is_cause(cfg, labels) else SYMPTOM) + ent,
+            f"{SEVERITY}{ent}|{labels.get(cfg.severity_label, '')}",
+            REACH + burst_key(cfg, labels)[len(SCOPE):]]
 
 
 @dataclass(slots=True)
@@ -70,6 +74,7 @@ class BurstMemo:
     front: float
     causes: frozenset[str]
     mixed: frozenset[str]
+    multi: bool  # some entity fired at two different severities
 
 
 def memo(inc: Incident) -> BurstMemo:
@@ -88,6 +93,8 @@ def memo(inc: Incident) -> BurstMemo:
     onsets: list[float] = []
     cause: set[str] = set()
     symptom: set[str] = set()
+    rated: set[str] = set()
+    multi = False
     for k, t in keys.items():
         if k.startswith(ONSET):
             onsets.append(t)
@@ -95,10 +102,14 @@ def memo(inc: Incident) -> BurstMemo:
             cause.add(k[len(CAUSE):])
         elif k.startswith(SYMPTOM):
             symptom.add(k[len(SYMPTOM):])
+        elif k.startswith(SEVERITY):
+            ent = k[len(SEVERITY):].rpartition("|")[0]
+            multi = multi or ent in rated
+            rated.add(ent)
     # The same expression as before the memo, so ties and float values are bit-identical.
     front_ts = max([inc.opened_at.timestamp(), *onsets])
     m = BurstMemo(keys, len(keys), inc.opened_at, front_ts, frozenset(cause - symptom),
-                  frozenset(cause & symptom))
+                  frozenset(cause & symptom), multi)
     inc.burst_memo = m
     return m
 
@@ -119,13 +130,14 @@ def mixed(inc: Incident) -> set[str]:
 
 
 def severity_tells_roles(incidents: Iterable[Incident]) -> bool:
-    """Return True unless some entity fired both at and below cause severity in these incidents.
+    """Return True unless some entity fired at two different severities in these incidents.
 
     Where severity follows the role (origins page, symptoms warn) no entity mixes them; where
-    a stream assigns severities per alert regardless of role, entities soon do, and a cause
-    severity then says nothing about origins.
+    a stream assigns severities per alert regardless of role, entities soon do, and severity
+    then says nothing about origins. Counting any two severities, not only a cause severity
+    and another, makes this hold for every vocabulary (error/warning, page/ticket, P1/P3).
     """
-    return not any(memo(i).mixed for i in incidents)
+    return not any(memo(i).multi for i in incidents)
 
 
 def _pick(hits: Iterable[Incident]) -> Incident | None:
@@ -176,6 +188,17 @@ def _outer(cfg: AlertsConfig, scope: dict[str, str]) -> tuple[str, ...]:
     return tuple(scope.get(k, "") for k in cfg.burst_cross_shared)
 
 
+def origin_rank(cfg: AlertsConfig, severity: str) -> int:
+    """Return how strongly a severity marks an origin: origin severities first, then `severities` order."""
+    if severity in cfg.burst_cross_origin_severities:
+        return len(cfg.severities)
+    return cfg.severity_rank(severity)
+
+
+def _reached(cfg: AlertsConfig, inc: Incident, outer: tuple[str, ...]) -> list[str]:
+    return [k for k in inc.corr_keys if k.startswith(SCOPE) and _outer(cfg, _scope_of(k)) == outer]
+
+
 def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
                        now: datetime) -> BurstVerdict | None:
     """Return the one young burst of a sibling scope a new scope's first onset continues, or None."""
@@ -185,26 +208,44 @@ def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsCo
         return None
     key, ts = burst_key(cfg, ev.labels), now.timestamp()
     outer = _outer(cfg, _scope_of(key))
-    origins = cfg.burst_cross_origin_severities
-    if ev.labels.get(cfg.severity_label, "") in origins:
-        return None  # an origin in its own scope: the start of a cascade, not a hop of another
+    sev = ev.labels.get(cfg.severity_label, "")
+    roles = severity_tells_roles(candidates)
+    if roles:
+        if sev in cfg.burst_cross_origin_severities:
+            return None  # an origin in its own scope: the start of a cascade, not a hop of another
+        # Severity checks each crossing here (below), so, as a symptom may trail a burst with a
+        # cause for longer in its own scope, a hop may trail the latest onset as long; the age
+        # limit still bounds it from the cascade's newest hop.
+        win = max(win, cfg.burst_symptom_window_s)
     fresh: list[Incident] = []
     for i in candidates:
         if not i.is_open or ts - memo(i).front > win:
             continue
-        scopes = [k for k in i.corr_keys if k.startswith("burst|")]
-        if key in scopes:
+        if key in i.corr_keys:
             return None  # this scope already has a fresh burst of its own: not a crossing
-        if any(_outer(cfg, _scope_of(k)) == outer for k in scopes):
+        if _reached(cfg, i, outer):
             fresh.append(i)
     if len(fresh) != 1:
         return None  # none, or competing fresh bursts: the evidence does not name one
     hit = fresh[0]
-    young = ts - hit.opened_at.timestamp()
-    if young > cfg.burst_cross_age_s or hit.severity not in origins:
-        return None  # only a burst at an origin's severity, opened minutes ago, is a cascade's front
+    opened = hit.opened_at.timestamp()
+    since, hop = opened, "opened"
+    if roles:
+        # Where severity follows roles each crossing was checked by it, so the cascade's front is
+        # its newest hop: a shared dependency's dependents alert after their own `for:` lags,
+        # each measured from the failure, not from the first dependent that noticed.
+        newest = max(hit.corr_keys.get(REACH + k[len(SCOPE):], opened) for k in _reached(cfg, hit, outer))
+        if newest > opened:
+            since, hop = newest, "reached its newest scope"
+        if not origin_rank(cfg, sev) < origin_rank(cfg, hit.severity):
+            return None  # a hop fires below the burst it continues; one as severe is an origin
+    young = ts - since
+    if young > cfg.burst_cross_age_s:
+        return None  # only a burst that opened or last crossed minutes ago is a cascade's front
     scope = ", ".join(key.split("|")[1:])
+    how = (f"{sev or 'no severity'} below its {hit.severity}" if roles
+           else "severities here do not follow roles, so timing alone")
     return BurstVerdict(hit, "cross_scope", f"no dependency graph configured: first onset in {scope} "
-                        f"{ts - front(hit):.0f}s after the latest onset in incident #{hit.id}, opened "
-                        f"{young:.0f}s ago at {hit.severity}, the only fresh burst in "
-                        f"{', '.join(cfg.burst_cross_shared)}", ts - front(hit))
+                        f"{ts - front(hit):.0f}s after the latest onset in incident #{hit.id}, which "
+                        f"{hop} {young:.0f}s ago, the only fresh burst in "
+                        f"{', '.join(cfg.burst_cross_shared)} ({how})", ts - front(hit))

@@ -39,7 +39,8 @@ def corr_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     out = []
     for rule in cfg.shared_labels:
         if all(labels.get(k) for k in rule.labels):
-            out.append(rule.name + "|" + "|".join(f"{k}={labels[k]}" for k in rule.labels))
+            out.append(rule.name + "|" + "|".join(f"{k}={labels[k]}" for k in rule.labels)
+                       + "".join(f"|{k}={labels[k]}" for k in rule.scope if labels.get(k)))
     if burst_active(cfg):
         out.append(burst_key(cfg, labels))
     return out

@@ -6,9 +6,9 @@ storms with their graph; storms with the graph stripped, fallback off (before) a
 burst streams (tests/integration/alerts/burst_streams.py) read as bare-alert JSONL; mesh streams
 (tests/integration/alerts/mesh_streams.py: apps, namespaces, several clusters, no graph) as deliveries;
 fan-out streams (tests/integration/alerts/fanout_streams.py: shared-infra cascades into team namespaces
-among local incidents), a check written after the rules and never tuned against.
-Seeds 1-10 were used while designing the graph-less rules (and 101-130 for the cross-scope rule);
-quote 11-40 as held out.
+among local incidents), written as a check after the rules, a design style since issue #5.
+Seeds 1-10 were used while designing the graph-less rules (and 101-130 for the cross-scope rule and
+for issue #5); quote 11-40 and 41-70 as held out.
 """
 
 from __future__ import annotations

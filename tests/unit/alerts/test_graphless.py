@@ -34,8 +34,10 @@ def test_entity_prefers_service_then_the_configured_fallbacks():
     assert entity(CFG, {"app": "b", "job": "c"}) == "app=b"
     assert entity(CFG, {"job": "c"}) is None
     assert entity(AlertsConfig(burst_entity_labels=["app", "job"]), {"job": "c"}) == "job=c"
-    assert onset_keys(CFG, {"app": "c", "severity": "critical"}) == ["onset|app=c", "cause|app=c"]
-    assert onset_keys(CFG, {"app": "c", "severity": "warning"}) == ["onset|app=c", "symptom|app=c"]
+    assert onset_keys(CFG, {"app": "c", "severity": "critical", "namespace": "n"}) == [
+        "onset|app=c", "cause|app=c", "sev|app=c|critical", "reach|cluster=|namespace=n"]
+    assert onset_keys(CFG, {"app": "c", "severity": "warning"})[:3] == [
+        "onset|app=c", "symptom|app=c", "sev|app=c|warning"]
     assert onset_keys(GRAPH, {"app": "c", "severity": "critical"}) == []  # a graph decides instead
 
 
@@ -104,3 +106,13 @@ def test_decide_burst_is_pure_and_returns_none_without_a_burst():
     assert decide_burst(warn("X", "web", "w"), cands, CFG, at(1000)) is None
     assert decide_burst(warn("X", "web", "w", namespace="other"), cands, CFG, at(100)) is None
     assert list(s.incidents.values()) == cands
+
+
+def test_any_two_severities_of_one_entity_show_roles_are_not_followed_in_any_vocabulary():
+    s, _ = _feed([(0, ev("Down", "db", fp="d1", severity="error", cluster="c1")),
+                  (10, ev("Slow", "db", fp="d2", severity="warning", cluster="c1"))])
+    inc = s.incidents[_inc(s, "d1")]
+    assert mixed(inc) == set() and not severity_tells_roles([inc])  # neither is a cause severity
+    s, _ = _feed([(0, ev("Down", "db", fp="d1", severity="error", cluster="c1")),
+                  (10, ev("Slow", "api", fp="a1", severity="warning", cluster="c1"))])
+    assert severity_tells_roles(list(s.incidents.values()))

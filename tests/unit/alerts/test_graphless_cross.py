@@ -1,4 +1,4 @@
-"""Graph-less crossing between scopes: one young fresh burst in the cluster, never a second origin."""
+"""Graph-less crossing between scopes: one fresh burst in the cluster, ranked severities, hop chain."""
 
 from __future__ import annotations
 
@@ -41,7 +41,14 @@ def test_no_crossing_for_an_origin_another_cluster_a_stale_or_old_burst_or_two_c
     assert _inc(s, "oa") != _inc(s, "vault") and why["oa"].name == "new"
     s, _ = _feed([ROOT, (60, a("UpstreamErrors", "orders-api", "oa", "orders", cluster="c2"))])
     assert _inc(s, "oa") != _inc(s, "vault")
-    s, _ = _feed([ROOT, (130, a("UpstreamErrors", "orders-api", "oa", "orders"))])  # past 120 s
+    s, _ = _feed([ROOT, (190, a("UpstreamErrors", "orders-api", "oa", "orders"))])  # past 180 s
+    assert _inc(s, "oa") != _inc(s, "vault")
+    # 130 s after the onset: within the symptom window where severity follows roles, past the
+    # 120 s crossing window where it does not (vault fired at two severities).
+    s, _ = _feed([ROOT, (130, a("UpstreamErrors", "orders-api", "oa", "orders"))])
+    assert _inc(s, "oa") == _inc(s, "vault")
+    s, _ = _feed([ROOT, (0, a("Latency", "vault", "vault-w", "infra", "warning")),
+                  (130, a("UpstreamErrors", "orders-api", "oa", "orders"))])
     assert _inc(s, "oa") != _inc(s, "vault")
     # The burst keeps growing in its own namespace, but it opened too long ago to be crossed from.
     s, _ = _feed([ROOT, (100, a("Down", "vault-agent", "va", "infra")),
@@ -62,3 +69,43 @@ def test_decide_cross_scope_is_pure_and_ignores_its_own_scope():
     assert decide_cross_scope(a("X", "orders-api", "oa", "orders"), cands, CFG, at(60)).incident is cands[0]
     assert decide_cross_scope(a("X", "vault-2", "v2", "infra"), cands, CFG, at(60)) is None
     assert list(s.incidents.values()) == cands
+
+
+def test_severity_vocabularies_other_than_critical_rank_the_crossing():
+    # error/warning: the hop is below the burst it continues, by the `severities` order.
+    s, why = _feed([(0, a("ServiceDown", "vault", "vault", "infra", "error")),
+                    (60, a("UpstreamErrors", "orders-api", "oa", "orders", "warning"))])
+    assert _inc(s, "oa") == _inc(s, "vault") and "warning below its error" in why["oa"].reason
+    # page/ticket: unknown to `severities`, an origin severity ranks above it.
+    s, _ = _feed([(0, a("ServiceDown", "vault", "vault", "infra", "page")),
+                  (60, a("UpstreamErrors", "orders-api", "oa", "orders", "ticket"))])
+    assert _inc(s, "oa") == _inc(s, "vault")
+    # Where severity follows roles, a hop as severe as the burst is an origin of its own.
+    s, why = _feed([(0, a("ServiceDown", "vault", "vault", "infra", "error")),
+                    (60, a("PodRestarting", "orders-api", "oa", "orders", "error"))])
+    assert _inc(s, "oa") != _inc(s, "vault") and why["oa"].name == "new"
+
+
+def test_where_severity_does_not_follow_roles_timing_alone_decides():
+    # vault fires at two severities: severities here say nothing about origins.
+    mixed_root = [ROOT, (10, a("Latency", "vault", "vault-w", "infra", "warning"))]
+    s, why = _feed(mixed_root + [(60, a("PodRestarting", "orders-api", "oa", "orders", "critical"))])
+    assert _inc(s, "oa") == _inc(s, "vault") and why["oa"].name == "cross_scope"
+    assert "timing alone" in why["oa"].reason
+
+
+def test_the_hop_chain_measures_the_age_from_the_newest_scope_reached():
+    hops = [ROOT, (60, a("UpstreamErrors", "orders-api", "oa", "orders")),
+            (150, a("Latency", "orders-web", "ow", "orders"))]
+    # 230 s after the opening, 170 s after the burst reached orders: a further dependent.
+    s, why = _feed(hops + [(230, a("UpstreamErrors", "feed-api", "fa", "feed"))])
+    assert _inc(s, "fa") == _inc(s, "vault") and why["fa"].name == "cross_scope"
+    assert "reached its newest scope 170s ago" in why["fa"].reason
+    # Without a crossing, growth in its own namespace does not keep the burst crossable.
+    s, _ = _feed([ROOT, (150, a("Down", "vault-agent", "va", "infra")),
+                  (230, a("UpstreamErrors", "feed-api", "fa", "feed"))])
+    assert _inc(s, "fa") != _inc(s, "vault")
+    # Where severities do not follow roles, no crossing was checked by them: age from the opening.
+    s, _ = _feed(hops[:1] + [(10, a("Latency", "vault", "vault-w", "infra", "warning"))] + hops[1:]
+                 + [(230, a("UpstreamErrors", "feed-api", "fa", "feed"))])
+    assert _inc(s, "oa") == _inc(s, "vault") != _inc(s, "fa")

@@ -86,3 +86,15 @@ def test_resolved_incident_reopens_within_window_and_not_after():
     late = 400 + CFG.reopen_window_s + 10
     process(s2, [ev("A", "billing", fp="a", start=late)], CFG, at(late))
     assert _incident_of(s2, "a") != inc2.id and inc2.status.value == "resolved"
+
+
+def test_same_service_in_another_cluster_is_another_deployment():
+    cfg = AlertsConfig(burst_window_s=0)
+    state = PipelineState({}, {})
+    for when, e in [(0, ev("KafkaDown", "kafka", fp="k1", cluster="prod-1")),
+                    (60, ev("KafkaDown", "kafka", fp="k2", cluster="prod-2")),
+                    (90, ev("KafkaLag", "kafka", fp="k3", cluster="prod-1")),
+                    (100, ev("Down", "vault", fp="v1")), (160, ev("Sealed", "vault", fp="v2"))]:
+        process(state, [e], cfg, at(when))
+    assert _incident_of(state, "k1") == _incident_of(state, "k3") != _incident_of(state, "k2")
+    assert _incident_of(state, "v1") == _incident_of(state, "v2")  # no cluster label: one scope
