@@ -13,7 +13,9 @@ Pipeline (all pure, no I/O):
 4. Topology: the residual of each signal given its own past and its dependencies
    (``topology.residual_peaks``); without a graph, given every other signal at the
    same time, with the structure learned from the baseline
-   (``structure.partial_residual_peaks``; ``RankerConfig.graph_free`` can switch to the
+   (``structure.partial_residual_peaks``) and given its learned parents, whose edges are
+   oriented by the fewest mechanism shifts in the episode (``orient.py``: the fault is an
+   intervention on the root causes only; ``RankerConfig.graph_free`` can switch to the
    innovation given the still signals, ``shift.innovation_peaks``).  The score is the geometric mean of deviation and
    residual, so a candidate must both move and be unexplained by its upstream.
 5. Onset ordering and change-event proximity raise candidates that moved first or whose
@@ -36,6 +38,7 @@ from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
 from engine.rca.shift import innovation_peaks
+from engine.rca.orient import orient_by_shift
 from engine.rca.pcgraph import learn_graph
 from engine.rca.structure import parent_residual_peaks, parent_residuals, partial_residual_peaks, partial_residuals
 from engine.rca.topology import dependents_closure, residual_peaks
@@ -61,6 +64,8 @@ class RankerConfig:
     # Re-rank after each pick by what the picks leave unexplained (explain.py): finds the
     # second and third root causes of a multi-cause fault under their first one's symptoms.
     explain_away: bool = True
+    # Re-orient the learned edges by the fewest mechanism shifts in the episode (orient.py).
+    shift_orient: bool = True
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -74,7 +79,7 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     if inp.graph:
         residuals = [residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)]
     else:
-        residuals = _graph_free_residual(grid, episode, config.graph_free, series)
+        residuals = _graph_free_residual(grid, episode, config.graph_free, series, config.shift_orient)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step
@@ -117,7 +122,9 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
 Residual = dict[str, tuple[float, float]]
 
 
-def _graph_free_residual(grid, episode: Episode, mode: str, series: dict[int, np.ndarray]) -> list[Residual]:
+def _graph_free_residual(
+    grid, episode: Episode, mode: str, series: dict[int, np.ndarray], shift_orient: bool = True
+) -> list[Residual]:
     """Return the views of each signal's unexplained part without a graph, by ``RankerConfig.graph_free``.
 
     Views whose residual series can be conditioned further (explaining away) are put in
@@ -133,6 +140,8 @@ def _graph_free_residual(grid, episode: Episode, mode: str, series: dict[int, np
         learned = learn_graph(grid.values[episode.baseline_rows])
         if learned is None:  # too little baseline to test independences: the shrunk model still works
             return [partial]
+        if shift_orient:
+            learned = orient_by_shift(grid.values, episode.baseline_rows, episode.episode_rows, learned)
         moved = {j for j, n in enumerate(grid.names) if episode.stats[n].deviation >= ANOMALOUS}
         # Two views: the Markov blanket dilutes a root cause through its children, the
         # learned parents are often wrong; a cause unexplained under both is robust.

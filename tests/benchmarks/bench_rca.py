@@ -1,12 +1,14 @@
 """Benchmark: root-cause ranking on simulated cases, ours vs BARO vs random, and ranking time.
 
 Run: .venv/bin/python tests/benchmarks/bench_rca.py [--cases 100] [--seed10 101] [--seed50 202] [--alt SEED]
-     [--alt-links nonlinear|linear|both]
+     [--alt-links nonlinear|linear|both] [--nodes 10 50] [--quick]
 
 Design seeds are 101 / 202; held-out seeds (never used to choose anything) are, e.g.,
 ``--seed10 9101 --seed50 9202``.  ``--alt SEED`` adds 60 cases of the second generator
 (``simulate_alt``: three metrics per service, non-linear links, sustained faults);
 ``--alt-links linear`` runs its linear-link, Gaussian-noise variant instead (``both``: both).
+``--nodes 10`` runs one CIRCA-style size only; ``--quick`` scores ``opsbot-nograph`` alone at
+delays 0 and 60 s (no baselines, no first-answer or per-cause split), for a loaded machine.
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,
@@ -96,7 +98,12 @@ def main() -> None:
     ap.add_argument("--seed50", type=int, default=202)
     ap.add_argument("--alt", type=int, default=None, help="seed of a simulate_alt suite (10 services)")
     ap.add_argument("--alt-links", choices=("nonlinear", "linear", "both"), default="nonlinear")
+    ap.add_argument("--nodes", type=int, nargs="*", choices=(10, 50), default=[10, 50])
+    ap.add_argument("--quick", action="store_true", help="opsbot-nograph only, delays 0 and 60 s")
     args = ap.parse_args()
+    if args.quick:
+        _quick(args)
+        return
     rng = np.random.default_rng(0)
     rankers = {"opsbot-nograph": _nograph, "opsbot-graph": rank_names, "no-explain": _noexplain, "baro": baro,
                "random": lambda inp: random_ranking(inp, rng)}
@@ -116,6 +123,8 @@ def main() -> None:
             print(f"{'':>6} Avg@5 by number of causes: {_by_causes(cases, split, delay)}")
     with tempfile.TemporaryDirectory() as tmp:
         for nodes, seed in ((10, args.seed10), (50, args.seed50)):
+            if nodes not in args.nodes:
+                continue
             cases = _suite(Path(tmp), nodes, args.cases, seed)
             print(f"\n== {nodes} nodes, {len(cases)} cases, seed {seed} (metric level = service level here) ==")
             print(f"{'delay':>6} {'ranker':<15} {'AC@1':>6} {'AC@3':>6} {'Avg@5':>6}   random Avg@5"
@@ -140,6 +149,22 @@ def main() -> None:
                 print(f"\nranking time, 50-service case (1450 points each): median {med * 1000:.1f} ms, "
                       f"p99 {p99 * 1000:.1f} ms; BARO mean {baro_med * 1000:.1f} ms "
                       f"(ratio {med / baro_med:.1f}x)")
+
+
+def _quick(args) -> None:
+    """Print service-level AC@1 and Avg@5 of ``opsbot-nograph`` alone at delays 0 and 60 s."""
+    links = ("nonlinear", "linear") if args.alt_links == "both" else (args.alt_links,)
+    suites = [(f"simulate_alt ({link} links), seed {args.alt}", _alt_suite(10, 60, args.alt, link))
+              for link in (links if args.alt is not None else ())]
+    with tempfile.TemporaryDirectory() as tmp:
+        for nodes, seed in ((10, args.seed10), (50, args.seed50)):
+            if nodes in args.nodes:
+                suites.append((f"{nodes} nodes, seed {seed}", _suite(Path(tmp), nodes, args.cases, seed)))
+        for label, cases in suites:
+            for delay in (0.0, 60.0):
+                m = evaluate(cases, {"opsbot-nograph": _nograph}, delay=delay)["opsbot-nograph"]["service"]
+                print(f"{label}, {len(cases)} cases, delay {delay:.0f}: opsbot-nograph AC@1 {m['AC@1']:.3f}"
+                      f" Avg@5 {m['Avg@5']:.3f}", flush=True)
 
 
 if __name__ == "__main__":
