@@ -69,18 +69,13 @@ class MechanismCost:
     def __call__(self, j: int, parents: frozenset[int]) -> float:
         """Return the cost of signal ``j`` regressed on ``parents`` and its own previous value."""
         key = (j, parents)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        idx = [*sorted(parents), self._p + j]
-        gram = self._cov[np.ix_(idx, idx)] + RIDGE * np.eye(len(idx))
-        coef = np.linalg.solve(gram, self._cov[idx, j])
-        var = max(float(self._cov[j, j] - self._cov[idx, j] @ coef), 1e-9)
-        resid = self._episode[:, j] - self._episode[:, idx] @ coef
-        shift = float(np.log1p(resid**2 / var).sum())
-        cost = shift + BASELINE_WEIGHT * 0.5 * self._rows * float(np.log(var))
-        self._cache[key] = cost
-        return cost
+        if key not in self._cache:
+            self.prefetch([key])
+        return self._cache[key]
+
+    def _costs(self, resid: np.ndarray, var: np.ndarray) -> np.ndarray:
+        """Return episode shift plus weighted baseline misfit per column of ``resid``."""
+        return np.log1p(resid**2 / var).sum(axis=0) + BASELINE_WEIGHT * 0.5 * self._rows * np.log(var)
 
     def prefetch(self, pairs: list[tuple[int, frozenset[int]]]) -> None:
         """Compute the costs of many (signal, parents) pairs in one batched solve, into the cache.
@@ -107,7 +102,7 @@ class MechanismCost:
         var = np.maximum(self._cov[target, target] - (rhs * coef).sum(axis=1), 1e-9)
         fitted = np.einsum("rml,ml->rm", self._episode[:, idx], coef)
         resid = self._episode[:, target] - fitted
-        costs = np.log1p(resid**2 / var).sum(axis=0) + BASELINE_WEIGHT * 0.5 * self._rows * np.log(var)
+        costs = self._costs(resid, var)
         self._cache.update(zip(todo, costs.tolist()))
 
     def every_subset(self, j: int, nbrs: list[int]) -> dict[int, float]:
@@ -128,8 +123,7 @@ class MechanismCost:
         coef = np.linalg.solve(grams, rhs[:, :, None])[:, :, 0]
         var = np.maximum(self._cov[j, j] - (rhs * coef).sum(axis=1), 1e-9)
         resid = self._episode[:, j][:, None] - self._episode[:, idx] @ coef.T
-        shift = np.log1p(resid**2 / var).sum(axis=0)
-        costs = shift + BASELINE_WEIGHT * 0.5 * self._rows * np.log(var)
+        costs = self._costs(resid, var)
         bits = np.array([1 << k for k in nbrs] + [0], dtype=np.int64)
         keys = (inc[:, :d] * bits[:d]).sum(axis=1) if d else np.zeros(1, dtype=np.int64)
         return dict(zip(keys.tolist(), costs.tolist()))
