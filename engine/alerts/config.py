@@ -106,6 +106,9 @@ class AlertsConfig(_Strict):
     routes: list[Route] = Field(default_factory=list)
     snooze_choices_s: list[int] = Field(default_factory=lambda: [900, 3600, 14400])
     tick_interval_s: float = 30.0
+    # Repeat deliveries' counters (deliveries, last seen, last dedup decision) are written at
+    # most this late, as increments (engine/alerts/counters.py); 0 writes them every transaction.
+    counter_flush_s: float = Field(default=5.0, ge=0)
     alertmanager_url: str | None = None  # API v2 base URL for silences; unset disables the button
     alertmanager_timeout_s: float = 5.0
 

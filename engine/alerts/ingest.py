@@ -294,6 +294,7 @@ class AlertIngest:
         await self.retry_pending()
         async with self.store.locked() as s:
             now = now or self.clock.now()
+            await self.store.flush_counters(s, now)  # an idle writer still writes them in time
             state = PipelineState({}, await self.store.candidates(s, now))
             out = tick(state, self.cfg, now)
             if out.changes:
@@ -301,6 +302,13 @@ class AlertIngest:
                 state.alerts = await self.store.alerts_for(s, member_fps)
                 await self.store.commit_outcome(s, state, out, now)
             return sum(len(c) for c in out.changes.values())
+
+    async def flush_counters(self) -> int:
+        """Write every held repeat counter now (shutdown); return how many alert rows."""
+        if not len(self.store.held):
+            return 0
+        async with self.store.locked() as s:
+            return await self.store.flush_counters(s)
 
     async def prune(self, older_than_s: float = 7 * 86400) -> None:
         """Delete processed raw batches older than the retention (alerts and decisions stay)."""

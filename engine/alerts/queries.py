@@ -10,6 +10,7 @@ from sqlalchemy import desc, select
 
 from engine.alerts import repo
 from engine.alerts.config import AlertsConfig
+from engine.alerts.counters import PendingCounters
 from engine.alerts.types import AlertState, Incident, IncidentStatus
 from engine.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound
@@ -60,8 +61,10 @@ def _decision(r) -> dict:  # noqa: ANN001 - a Row
 class AlertQueries:
     """Answers questions about alerts from the store."""
 
-    def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock) -> None:
+    def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock,
+                 held: PendingCounters | None = None) -> None:
         self.db, self.cfg, self.clock = db, cfg, clock
+        self.held = held  # this process's repeat counters not yet written (counters.py)
 
     async def incidents(self, which: str = "open", limit: int = 20) -> list[Incident]:
         """Return open (or all) incidents, newest first."""
@@ -105,7 +108,7 @@ class AlertQueries:
             inc = await repo.load_incident(s, row.incident_id) if row.incident_id else None
             nd = (await s.execute(select(D).where(D.c.incident_id == row.incident_id, D.c.stage == "notify")
                                   .order_by(desc(D.c.id)).limit(1))).all() if inc else []
-        st = repo.state_from_row(row)
+        st = self.held.overlay(repo.state_from_row(row)) if self.held else repo.state_from_row(row)
         decisions = [{"at": st.last_seen_at.isoformat(), "stage": "dedup", "name": st.last_decision,
                       "reason": f"latest delivery: {st.last_reason} ({st.deliveries} deliveries, "
                                 f"{st.flaps} flaps, {st.repeat_resolves} repeated resolves)",

@@ -9,7 +9,9 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from engine.alerts import counters
 from engine.alerts.bulk import Bulk, js
+from engine.alerts.counters import PendingCounters
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
 from engine.clock import utc
@@ -34,7 +36,8 @@ def state_from_row(r: Any) -> AlertState:
         last_seen_at=utc(r.last_seen_at), source=r.source, group_key=r.group_key,
         incident_id=r.incident_id, inhibited_by=r.inhibited_by, resolved_at=_u(r.resolved_at),
         deliveries=r.deliveries, flaps=r.flaps, repeat_resolves=r.repeat_resolves,
-        last_decision=r.last_decision, last_reason=r.last_reason, dirty=False)
+        last_decision=r.last_decision, last_reason=r.last_reason, dirty=False,
+        written_repeat_resolves=r.repeat_resolves)
 
 
 def incident_from_row(r: Any) -> Incident:
@@ -141,11 +144,6 @@ _ALERT_UPSERT = (
     f"INSERT INTO alerts_alert ({', '.join(_ALERT_FIELDS)}) VALUES ({', '.join('?' * len(_ALERT_FIELDS))}) "
     f"ON CONFLICT (fingerprint) DO UPDATE SET "
     + ", ".join(f"{f} = excluded.{f}" for f in _ALERT_FIELDS if f != "fingerprint"))
-_LIGHT_SQLITE = ("UPDATE alerts_alert SET deliveries = ?, repeat_resolves = ?, last_seen_at = ?, "
-                 "last_decision = ?, last_reason = ? WHERE fingerprint = ?")
-_LIGHT_PG = ("UPDATE alerts_alert AS a SET deliveries = u.d, repeat_resolves = u.r, last_seen_at = u.t, "
-             "last_decision = u.n, last_reason = u.w FROM unnest(?::varchar[], ?::int[], ?::int[], "
-             "?::timestamptz[], ?::varchar[], ?::varchar[]) AS u(fp, d, r, t, n, w) WHERE a.fingerprint = u.fp")
 _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, "
                     "next_due_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -159,28 +157,21 @@ def _alert_row(b: Bulk, st: AlertState) -> tuple:
     return tuple(v[f] for f in _ALERT_FIELDS)
 
 
-async def save(s: AsyncSession, dialect: str, alerts: Iterable[AlertState],
-               incidents: Iterable[Incident]) -> None:
-    """Write dirty alerts (upsert) and dirty incidents (update by id)."""
+async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterable[Incident],
+               held: PendingCounters, now: datetime) -> None:
+    """Write dirty alerts (upsert) and dirty incidents (update by id); hold repeat counters."""
     changed = [i for i in incidents if i.dirty]
     b = await Bulk.of(s)
     await b.executemany(_INC_UPDATE, [_incident_row(b, i) for i in changed])
-    rows, light = [], []
+    rows = []
     for st in alerts:
         if st.dirty:
             rows.append(_alert_row(b, st))
-            st.dirty, st.touched = False, 0
+            st.dirty, st.touched, st.written_repeat_resolves = False, 0, st.repeat_resolves
+            held.written(st.fingerprint)
         elif st.touched:
-            # Absolute values are safe: the caller holds the alerts write lock and its cached
-            # state is current (see AlertStore), so no other writer moved these counters.
-            light.append((st.fingerprint, st.deliveries, st.repeat_resolves, b.ts(st.last_seen_at),
-                          st.last_decision, st.last_reason[:500]))
-            st.touched = 0
-    if light and b.pg:  # one statement for the whole set instead of one per row
-        cols = list(zip(*light))
-        await b.execute(_LIGHT_PG, cols)
-    else:
-        await b.executemany(_LIGHT_SQLITE, [(*r[1:], r[0]) for r in light])
+            held.hold(st, now)
+    await counters.write(b, held.take(now))
     await b.executemany(_ALERT_UPSERT, rows)
     for inc in changed:
         inc.dirty = False

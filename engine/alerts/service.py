@@ -50,7 +50,7 @@ class AlertService:
         self._emit = emit
         self.ingest = AlertIngest(db, cfg, clock, self._emit_extended, hasher)
         self.store = self.ingest.store
-        self.queries = AlertQueries(db, cfg, clock)
+        self.queries = AlertQueries(db, cfg, clock, self.store.held)
 
     async def _emit_extended(self, s, notice: Notice, now: datetime) -> None:  # noqa: ANN001 - a session
         if notice.template == INCIDENT_TEMPLATE:
@@ -62,7 +62,11 @@ class AlertService:
         await self._emit(s, notice, now)
 
     async def aclose(self) -> None:
-        """Close the Alertmanager client, if any."""
+        """Write held repeat counters and close the Alertmanager client, if any."""
+        try:
+            await self.ingest.flush_counters()
+        except Exception:  # the store is gone: at most counter_flush_s of repeat counts is lost
+            log.exception("could not write held alert counters at shutdown")
         closer = getattr(self.silences, "aclose", None)
         if closer is not None:
             await closer()

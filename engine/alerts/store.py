@@ -11,8 +11,10 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts import repo
+from engine.alerts import counters, repo
+from engine.alerts.bulk import Bulk
 from engine.alerts.config import AlertsConfig
+from engine.alerts.counters import PendingCounters
 from engine.alerts.lifecycle import Change
 from engine.alerts.messages import build_notices
 from engine.alerts.notify import decide_notice
@@ -47,11 +49,13 @@ class AlertStore:
         self._gen: int | None = None
         self.alerts: dict[str, AlertState] = {}
         self.incidents: dict[int, Incident] | None = None
+        self.held = PendingCounters(cfg.counter_flush_s)  # repeat counters written behind
 
     def invalidate(self) -> None:
         """Forget cached state (after a failed transaction the objects may be half-changed)."""
         self._gen, self.incidents = None, None
         self.alerts.clear()
+        self.held.drop()  # they may count the failed transaction's deliveries
 
     async def _bump(self, s: AsyncSession) -> int:
         # Through SQLAlchemy, not the raw driver: this first statement is what begins the
@@ -71,7 +75,10 @@ class AlertStore:
                 async with self.db.session() as s:
                     gen = await self._bump(s)
                     if self._gen is None or gen != self._gen + 1:
-                        self.invalidate()  # another replica wrote in between
+                        # Another replica wrote in between: our held counts are increments, still
+                        # right to add; the cached states are not current any more.
+                        await self.flush_counters(s)
+                        self.invalidate()
                     self._gen = gen
                     yield s
             except BaseException:
@@ -95,6 +102,7 @@ class AlertStore:
         missing = [fp for fp in fps if fp not in self.alerts]
         if missing:
             if len(self.alerts) > MAX_CACHED_ALERTS:
+                await self.flush_counters(s)
                 self.alerts.clear()
                 missing = list(fps)
             self.alerts.update(await repo.load_alerts(s, missing))
@@ -126,10 +134,16 @@ class AlertStore:
             for notice in build_notices(inc, d, changes, members, self.cfg, now):
                 await self.emit(s, notice, now)
             decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))
-        await repo.save(s, self.db.dialect, state.alerts.values(), state.incidents.values())
+        await repo.save(s, state.alerts.values(), state.incidents.values(), self.held, now)
         await repo.save_decisions(s, decisions, now, remap, actor)
         self.alerts.update(state.alerts)
         return remap
+
+    async def flush_counters(self, s: AsyncSession, now: datetime | None = None) -> int:
+        """Write held repeat counters due at `now` (all of them without it); return how many rows."""
+        due = self.held.take(now)
+        await counters.write(await Bulk.of(s), due)
+        return len(due)
 
     async def apply_changes(self, s: AsyncSession, state: PipelineState, inc_id: int,
                             changes: list[Change], now: datetime, actor: str) -> None:

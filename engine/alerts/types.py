@@ -84,6 +84,7 @@ class AlertState:
     last_reason: str = ""
     dirty: bool = True  # needs a full write
     touched: int = 0  # repeat deliveries since the last write: a cheap counter update suffices
+    written_repeat_resolves: int = 0  # repeat_resolves as last written (counters.py adds the rest)
 
 
 @dataclass(slots=True)
