@@ -99,3 +99,18 @@ async def test_firing_set_survives_a_downgrade_and_an_upgrade(tmp_path, pg_url):
         await migrate(db)
         assert await current_revision(db) == head_revision()
         await db.dispose()
+
+
+async def test_postgres_sessions_compress_with_lz4_where_the_server_has_it(pg_url):
+    from sqlalchemy import text
+
+    db = Database(pg_url)
+    try:
+        async with db.session() as s:
+            has_lz4 = (await s.execute(text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"))).scalar()
+            used = (await s.execute(text("SHOW default_toast_compression"))).scalar()
+        assert has_lz4, "Debian's PostgreSQL is built with lz4; this test expects it"
+        assert used == "lz4"
+    finally:
+        await db.dispose()
