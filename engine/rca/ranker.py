@@ -13,10 +13,12 @@ Pipeline (all pure, no I/O):
 4. Topology: the residual of each signal given its own past and its dependencies
    (``topology.residual_peaks``); without a graph, given every other signal at the
    same time, with the structure learned from the baseline
-   (``structure.partial_residual_peaks``) and given its learned parents, whose edges are
-   oriented by the fewest mechanism shifts in the episode (``orient.py``: the fault is an
-   intervention on the root causes only; ``RankerConfig.graph_free`` can switch to the
-   innovation given the still signals, ``shift.innovation_peaks``).  The score is the geometric mean of deviation and
+   (``structure.partial_residual_peaks``) and given its learned parents: up to 12 signals
+   the DAG of lowest baseline BIC plus mechanism shift in the episode, searched exactly
+   (``dagsearch.py``), beyond that PC's edges oriented by the fewest mechanism shifts
+   (``orient.py``: the fault is an intervention on the root causes only;
+   ``RankerConfig.graph_free`` can switch to the innovation given the still signals,
+   ``shift.innovation_peaks``).  The score is the geometric mean of deviation and
    residual, so a candidate must both move and be unexplained by its upstream.
 5. Onset ordering and change-event proximity raise candidates that moved first or whose
    service changed just before the episode; alerts count as onsets.
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.rca.dagsearch import search_dag
 from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
@@ -64,7 +67,9 @@ class RankerConfig:
     # Re-rank after each pick by what the picks leave unexplained (explain.py): finds the
     # second and third root causes of a multi-cause fault under their first one's symptoms.
     explain_away: bool = True
-    # Re-orient the learned edges by the fewest mechanism shifts in the episode (orient.py).
+    # Learn the structure with the episode too: up to 12 signals the DAG of lowest baseline BIC
+    # plus mechanism shift, searched exactly (dagsearch.py); beyond, PC's edges re-oriented by
+    # the fewest mechanism shifts (orient.py).  False: PC's graph alone.
     shift_orient: bool = True
 
 
@@ -137,11 +142,15 @@ def _graph_free_residual(
     if mode == "partial":
         return [partial]
     if mode == "learned":
-        learned = learn_graph(grid.values[episode.baseline_rows])
-        if learned is None:  # too little baseline to test independences: the shrunk model still works
-            return [partial]
+        learned = None
         if shift_orient:
-            learned = orient_by_shift(grid.values, episode.baseline_rows, episode.episode_rows, learned)
+            learned = search_dag(grid.values, episode.baseline_rows, episode.episode_rows)
+        if learned is None:  # too many signals for the exact search (or not asked for): PC
+            learned = learn_graph(grid.values[episode.baseline_rows])
+            if learned is None:  # too little baseline to test independences: the shrunk model still works
+                return [partial]
+            if shift_orient:
+                learned = orient_by_shift(grid.values, episode.baseline_rows, episode.episode_rows, learned)
         moved = {j for j, n in enumerate(grid.names) if episode.stats[n].deviation >= ANOMALOUS}
         # Two views: the Markov blanket dilutes a root cause through its children, the
         # learned parents are often wrong; a cause unexplained under both is robust.

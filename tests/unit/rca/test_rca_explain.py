@@ -76,6 +76,9 @@ def test_short_baseline_leaves_scores_alone():
 def test_explaining_away_finds_more_causes_of_multi_cause_simulated_cases():
     # CIRCA-style cases with two or more causes: the greedy re-ranking must find at least
     # as many causes in the top k as the plain ranking, and strictly more over the set.
+    # On PC's graph (shift_orient off): with the exact DAG search (dagsearch.py) the
+    # learned-parent residual already separates the causes of 10-node cases, and explaining
+    # away no longer changes their Avg@5 (design seeds 101-105: 0.933 without, 0.932 with).
     cases = [c for c in simulate(10, 40, seed=31) if len(c.causes) >= 2][:12]
     found = {False: 0, True: 0}
     for case in cases:
@@ -85,6 +88,6 @@ def test_explaining_away_finds_more_causes_of_multi_cause_simulated_cases():
                        1_700_000_000 + 60 * case.length_normal)
         truth = {names[c] for c in case.causes}
         for flag in found:
-            ranked = rank_names(inp, RankerConfig(explain_away=flag))
+            ranked = rank_names(inp, RankerConfig(explain_away=flag, shift_orient=False))
             found[flag] += len(set(ranked[:len(truth)]) & truth)
     assert found[True] > found[False]
