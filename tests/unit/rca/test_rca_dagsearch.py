@@ -6,15 +6,7 @@ import numpy as np
 import pytest
 
 from engine.rca.dagsearch import MAX_EXACT, _best_order, _best_within, search_dag
-
-ROWS = 1500
-FAULT_ROWS = 10
-
-
-def _masks(rows: int = ROWS) -> tuple[np.ndarray, np.ndarray]:
-    base = np.zeros(rows, dtype=bool)
-    base[:-FAULT_ROWS] = True
-    return base, ~base
+from tests.unit.rca.test_rca_orient import FAULT_ROWS, ROWS, _masks
 
 
 def _var_sem(
