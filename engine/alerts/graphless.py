@@ -75,6 +75,7 @@ class BurstMemo:
     causes: frozenset[str]
     mixed: frozenset[str]
     multi: bool  # some entity fired at two different severities
+    origin: str  # the burst_key of the scope it opened in, "" while it has not crossed out of it
 
 
 def memo(inc: Incident) -> BurstMemo:
@@ -82,7 +83,7 @@ def memo(inc: Incident) -> BurstMemo:
 
     Grouping asks for it once per candidate incident for every firing alert, and a long burst
     carries hundreds of keys. The summary stays valid while the dict keeps its size: keys are
-    only ever added, and onset/cause/symptom keys are written once (lifecycle.join uses
+    only ever added, and onset/cause/symptom/reach keys are written once (lifecycle.join uses
     setdefault, and drops the memo if a shared-label key rewrites one), so only a new key can
     change what is derived here.
     """
@@ -94,6 +95,7 @@ def memo(inc: Incident) -> BurstMemo:
     cause: set[str] = set()
     symptom: set[str] = set()
     rated: set[str] = set()
+    reach: list[tuple[float, str]] = []
     multi = False
     for k, t in keys.items():
         if k.startswith(ONSET):
@@ -106,10 +108,13 @@ def memo(inc: Incident) -> BurstMemo:
             ent = k[len(SEVERITY):].rpartition("|")[0]
             multi = multi or ent in rated
             rated.add(ent)
+        elif k.startswith(REACH):
+            reach.append((t, k))
     # The same expression as before the memo, so ties and float values are bit-identical.
     front_ts = max([inc.opened_at.timestamp(), *onsets])
+    origin = SCOPE + min(reach)[1][len(REACH):] if len(reach) > 1 else ""
     m = BurstMemo(keys, len(keys), inc.opened_at, front_ts, frozenset(cause - symptom),
-                  frozenset(cause & symptom), multi)
+                  frozenset(cause & symptom), multi, origin)
     inc.burst_memo = m
     return m
 
@@ -117,6 +122,19 @@ def memo(inc: Incident) -> BurstMemo:
 def front(inc: Incident) -> float:
     """Return when the incident last grew: its opening or the latest first onset of an entity."""
     return memo(inc).front
+
+
+def scope_front(inc: Incident, key: str) -> float:
+    """Return when the incident last grew as seen from one scope (a burst_key).
+
+    A cascade flows away from its origin: onsets in the namespaces it crossed into keep those
+    bursts alive, but say nothing about a new failure back in the namespace it started from.
+    There the front is the last alert that fired in that scope (its burst_key's time), capped
+    by the incident's front: no entity's first onset there is later than either, and a repeat
+    or flap must not make the scope look fresher than the incident itself.
+    """
+    m = memo(inc)
+    return min(inc.corr_keys.get(key, m.front), m.front) if key == m.origin else m.front
 
 
 def causes(inc: Incident) -> set[str]:
@@ -140,9 +158,9 @@ def severity_tells_roles(incidents: Iterable[Incident]) -> bool:
     return not any(memo(i).multi for i in incidents)
 
 
-def _pick(hits: Iterable[Incident]) -> Incident | None:
-    # The burst that grew most recently is the one this onset most likely continues.
-    return max(hits, key=lambda i: (memo(i).front, i.last_activity_at, i.id), default=None)
+def _pick(hits: Iterable[Incident], key: str) -> Incident | None:
+    # The burst that grew most recently in this scope is the one this onset most likely continues.
+    return max(hits, key=lambda i: (scope_front(i, key), i.last_activity_at, i.id), default=None)
 
 
 def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
@@ -153,20 +171,21 @@ def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
     scope = ", ".join(key.split("|")[1:]) or "any scope"
     # The burst grows while new entities keep joining it (a cascade spreads hop by hop), but
     # only recent onsets count, so a long incident cannot swallow the next unrelated one.
+    # In the scope a cascade crossed out of, only onsets there count (scope_front).
     live = [i for i in candidates if i.is_open and key in i.corr_keys]
-    hit = _pick(i for i in live if ts - memo(i).front <= win)
+    hit = _pick((i for i in live if ts - scope_front(i, key) <= win), key)
     if hit is None:
         # A symptom may trail its cause by several hops' delay: where severities follow roles
         # in this stream, an alert below cause severity joins a burst with a cause for longer.
         sym_win = cfg.burst_symptom_window_s
         if ent is None or cause or sym_win <= win or not severity_tells_roles(candidates):
             return None
-        hit = _pick(i for i in live if ts - memo(i).front <= sym_win and memo(i).causes)
+        hit = _pick((i for i in live if ts - scope_front(i, key) <= sym_win and memo(i).causes), key)
         if hit is None:
             return None
         return BurstVerdict(hit, "burst", f"no dependency graph configured: a symptom ({ent}) within "
-                            f"{sym_win:.0f}s of the latest onset in incident #{hit.id}, whose cause is "
-                            f"{sorted(causes(hit))[0]} ({scope})", ts - front(hit))
+                            f"{sym_win:.0f}s of the latest onset in incident #{hit.id} ({scope}), whose "
+                            f"cause is {sorted(causes(hit))[0]}", ts - scope_front(hit, key))
     if cause and ent and ONSET + ent not in hit.corr_keys:
         other = sorted(causes(hit) - {ent})
         if other and severity_tells_roles(candidates):
@@ -176,7 +195,7 @@ def decide_burst(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
                                 f"{ev.labels.get(cfg.severity_label)} while incident #{hit.id} already has "
                                 f"its cause ({other[0]}): a second origin opens its own incident")
     return BurstVerdict(hit, "burst", f"no dependency graph configured: fired within {win:.0f}s of "
-                        f"the latest onset in incident #{hit.id} ({scope})", ts - front(hit))
+                        f"the latest onset in incident #{hit.id} ({scope})", ts - scope_front(hit, key))
 
 
 def _scope_of(key: str) -> dict[str, str]:
@@ -199,6 +218,19 @@ def _reached(cfg: AlertsConfig, inc: Incident, outer: tuple[str, ...]) -> list[s
     return [k for k in inc.corr_keys if k.startswith(SCOPE) and _outer(cfg, _scope_of(k)) == outer]
 
 
+def _cascade_front(cfg: AlertsConfig, inc: Incident, outer: tuple[str, ...], roles: bool) -> tuple[float, str]:
+    """Return when a burst last advanced as a cascade, and how: its opening or its newest scope."""
+    opened = inc.opened_at.timestamp()
+    if roles:
+        # Where severity follows roles each crossing was checked by it, so the cascade's front is
+        # its newest hop: a shared dependency's dependents alert after their own `for:` lags,
+        # each measured from the failure, not from the first dependent that noticed.
+        newest = max(inc.corr_keys.get(REACH + k[len(SCOPE):], opened) for k in _reached(cfg, inc, outer))
+        if newest > opened:
+            return newest, "reached its newest scope"
+    return opened, "opened"
+
+
 def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsConfig,
                        now: datetime) -> BurstVerdict | None:
     """Return the one young burst of a sibling scope a new scope's first onset continues, or None."""
@@ -217,35 +249,35 @@ def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsCo
         # cause for longer in its own scope, a hop may trail the latest onset as long; the age
         # limit still bounds it from the cascade's newest hop.
         win = max(win, cfg.burst_symptom_window_s)
-    fresh: list[Incident] = []
+    fronts: list[tuple[Incident, float, str]] = []
     for i in candidates:
         if not i.is_open or ts - memo(i).front > win:
             continue
         if key in i.corr_keys:
             return None  # this scope already has a fresh burst of its own: not a crossing
-        if _reached(cfg, i, outer):
-            fresh.append(i)
-    if len(fresh) != 1:
-        return None  # none, or competing fresh bursts: the evidence does not name one
-    hit = fresh[0]
-    opened = hit.opened_at.timestamp()
-    since, hop = opened, "opened"
-    if roles:
-        # Where severity follows roles each crossing was checked by it, so the cascade's front is
-        # its newest hop: a shared dependency's dependents alert after their own `for:` lags,
-        # each measured from the failure, not from the first dependent that noticed.
-        newest = max(hit.corr_keys.get(REACH + k[len(SCOPE):], opened) for k in _reached(cfg, hit, outer))
-        if newest > opened:
-            since, hop = newest, "reached its newest scope"
-        if not origin_rank(cfg, sev) < origin_rank(cfg, hit.severity):
-            return None  # a hop fires below the burst it continues; one as severe is an origin
+        if not _reached(cfg, i, outer):
+            continue
+        # Only a burst this alert could continue competes for it: one that opened or last crossed
+        # minutes ago (a cascade's front) and, where severity follows roles, one it fires below
+        # (a hop fires below the burst it continues; one as severe is an origin).
+        since, hop = _cascade_front(cfg, i, outer, roles)
+        if ts - since <= cfg.burst_cross_age_s and not (
+                roles and origin_rank(cfg, sev) >= origin_rank(cfg, i.severity)):
+            fronts.append((i, since, hop))
+    only = "the only fresh burst in"
+    if len(fronts) > 1:
+        # Of competing fronts, one that already crossed into another scope has shown it is a shared
+        # failure whose dependents keep alerting; one still inside its own scope has not.
+        fronts = [f for f in fronts if len(_reached(cfg, f[0], outer)) > 1]
+        only = "the only fresh burst that already crossed scopes in"
+    if len(fronts) != 1:
+        return None  # none, or competing cascade fronts: the evidence does not name one
+    hit, since, hop = fronts[0]
     young = ts - since
-    if young > cfg.burst_cross_age_s:
-        return None  # only a burst that opened or last crossed minutes ago is a cascade's front
     scope = ", ".join(key.split("|")[1:])
     how = (f"{sev or 'no severity'} below its {hit.severity}" if roles
            else "severities here do not follow roles, so timing alone")
     return BurstVerdict(hit, "cross_scope", f"no dependency graph configured: first onset in {scope} "
                         f"{ts - front(hit):.0f}s after the latest onset in incident #{hit.id}, which "
-                        f"{hop} {young:.0f}s ago, the only fresh burst in "
-                        f"{', '.join(cfg.burst_cross_shared)} ({how})", ts - front(hit))
+                        f"{hop} {young:.0f}s ago, {only} "
+                        f"{', '.join(cfg.burst_cross_shared)} it can continue ({how})", ts - front(hit))
