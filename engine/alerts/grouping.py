@@ -130,9 +130,9 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
             return GroupDecision(hit, "inhibited", f"inhibited by firing alert {src} (rule "
                                  f"'{rule.name}'): attached to incident #{hit.id}, not posted", src)
     ts = now.timestamp()
-    svc = labels.get(cfg.service_label)
+    svc, sev = labels.get(cfg.service_label), labels.get(cfg.severity_label, "")
     if svc and cfg.depends_on:
-        hit = _by_dependency(svc, candidates, cfg, ts)
+        hit = _by_dependency(svc, candidates, cfg, ts, sev in cfg.burst_cause_severities)
         if hit:
             return hit
     keys = corr_keys(cfg, labels)
@@ -164,19 +164,32 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
     cross = decide_cross_scope(ev, candidates, cfg, now) if burst_active(cfg) else None
     if cross:
         return GroupDecision(cross.incident, cross.name, cross.reason)
+    if svc and cfg.depends_on and sev in cfg.burst_cause_severities:
+        beside = _by_dependency(svc, candidates, cfg, ts)  # what the graph alone would have linked
+        if beside and beside.name == "upstream":
+            return GroupDecision(None, "second_cause", f"{svc} fired at {sev}, a cause severity, beside "
+                                 f"incident #{beside.incident.id}, which began elsewhere and already has "
+                                 f"its cause: a second origin opens its own incident")
     return GroupDecision(None, "new", "no open incident matched any grouping rule")
 
 
-def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: float) -> GroupDecision | None:
+def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: float,
+                   cause: bool = False) -> GroupDecision | None:
     closure = upstream_closure(cfg)
     ups, direct = closure.get(svc, frozenset()), set(cfg.depends_on.get(svc, ()))
     best: tuple | None = None
     for inc in candidates:
+        # A cause-severity alert links up to an incident that already has its cause only when
+        # it sits above where that incident began (its cause firing late); elsewhere it is a
+        # second origin whose own symptoms only happen to share a dependency.
+        second_origin = cause and inc.severity in cfg.burst_cause_severities and inc.services and (
+            svc not in closure.get(min(inc.services, key=inc.services.get), ()))
         # A cascade spreads within minutes of its cause: only services that started firing in
         # an incident within the window link a new alert to it.
         fresh = {s: t for s, t in inc.services.items() if ts - t <= cfg.dependency_window_s}
         causes = [s for s in fresh if s in ups]
-        effects = [s for s in fresh if svc in closure.get(s, ()) and ts - fresh[s] <= cfg.cause_lag_s]
+        effects = [] if second_origin else [
+            s for s in fresh if svc in closure.get(s, ()) and ts - fresh[s] <= cfg.cause_lag_s]
         for kind, linked, near in (("downstream", causes, direct),
                                    ("upstream", effects, {s for s in effects if svc in cfg.depends_on.get(s, ())})):
             if not linked:

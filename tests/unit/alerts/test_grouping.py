@@ -98,3 +98,28 @@ def test_same_service_in_another_cluster_is_another_deployment():
         process(state, [e], cfg, at(when))
     assert _incident_of(state, "k1") == _incident_of(state, "k3") != _incident_of(state, "k2")
     assert _incident_of(state, "v1") == _incident_of(state, "v2")  # no cluster label: one scope
+
+
+def test_second_critical_origin_beside_an_incident_opens_its_own():
+    cfg = AlertsConfig.model_validate({"depends_on": {"checkout": ["payments", "cache"], "payments": ["db"]}})
+
+    def feed(late):
+        state = PipelineState({}, {})
+        for when, e in [(0, ev("PaymentsDown", "payments", fp="pay", severity="critical")),
+                        (60, ev("HighLatency", "checkout", fp="co")), (120, late)]:
+            process(state, [e], cfg, at(when))
+        return state
+
+    # Above where the incident began: its own cause, firing late.
+    s = feed(ev("DatabaseDown", "db", fp="late", severity="critical"))
+    assert _incident_of(s, "late") == _incident_of(s, "pay")
+    # Beside it, at a cause severity: a second origin that only shares a symptom's dependency.
+    late = ev("CacheDown", "cache", fp="late", severity="critical")
+    s = feed(late)
+    assert _incident_of(s, "late") != _incident_of(s, "pay")
+    s.alerts.pop("late")  # ask again what a first delivery would decide, with the incident open
+    why = choose_incident(late, _state(late, 120), list(s.incidents.values())[:1], cfg, at(120))
+    assert why.incident is None and why.name == "second_cause" and "second origin" in why.reason
+    # Beside it, below cause severity: still the likely cause of the symptom it explains.
+    s = feed(ev("CacheSlow", "cache", fp="late"))
+    assert _incident_of(s, "late") == _incident_of(s, "co")
