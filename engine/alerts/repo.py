@@ -9,7 +9,6 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts import counters
 from engine.alerts.bulk import Bulk, js
 from engine.alerts.counters import PendingCounters
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
@@ -170,8 +169,7 @@ async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterabl
             st.dirty, st.touched, st.written_repeat_resolves = False, 0, st.repeat_resolves
             held.written(st.fingerprint)
         elif st.touched:
-            held.hold(st, now)
-    await counters.write(b, held.take(now))
+            held.hold(st, now)  # written behind, by the caller (AlertStore.flush_counters)
     await b.executemany(_ALERT_UPSERT, rows)
     for inc in changed:
         inc.dirty = False

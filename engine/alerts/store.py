@@ -135,6 +135,7 @@ class AlertStore:
                 await self.emit(s, notice, now)
             decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))
         await repo.save(s, state.alerts.values(), state.incidents.values(), self.held, now)
+        await self.flush_counters(s, now)
         await repo.save_decisions(s, decisions, now, remap, actor)
         self.alerts.update(state.alerts)
         return remap

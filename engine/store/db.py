@@ -90,7 +90,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if not self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _postgres_session)
-        if self.is_sqlite:
+        else:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             path = _sqlite_path(self.url)
             begin = _sqlite_begin_immediate
