@@ -264,14 +264,22 @@ def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsCo
         if ts - since <= cfg.burst_cross_age_s and not (
                 roles and origin_rank(cfg, sev) >= origin_rank(cfg, i.severity)):
             fronts.append((i, since, hop))
+    if not fronts:
+        return None
     only = "the only fresh burst in"
     if len(fronts) > 1:
         # Of competing fronts, one that already crossed into another scope has shown it is a shared
         # failure whose dependents keep alerting; one still inside its own scope has not.
-        fronts = [f for f in fronts if len(_reached(cfg, f[0], outer)) > 1]
+        crossed = [f for f in fronts if len(_reached(cfg, f[0], outer)) > 1]
         only = "the only fresh burst that already crossed scopes in"
-    if len(fronts) != 1:
-        return None  # none, or competing cascade fronts: the evidence does not name one
+        if len(crossed) != 1:
+            # Still several: a dependent alerts a hop's delay after its cause, so the front that
+            # began first has had time to reach this scope; a newer one's dependents are most
+            # likely still inside their own `for:` lag. Opening an incident of its own instead
+            # would split a cascade for certain rather than risk a wrong link.
+            crossed = [min(crossed or fronts, key=lambda f: (f[1], f[0].id))]
+            only = f"the earliest of {len(fronts)} fresh bursts in"
+        fronts = crossed
     hit, since, hop = fronts[0]
     young = ts - since
     scope = ", ".join(key.split("|")[1:])

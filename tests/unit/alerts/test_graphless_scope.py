@@ -57,11 +57,16 @@ def test_a_burst_the_alert_cannot_continue_does_not_compete_for_it():
     assert _inc(s, "fa") == _inc(s, "vault") != _inc(s, "sa")
 
 
-def test_of_two_cascade_fronts_the_one_that_already_crossed_wins():
+def test_of_two_cascade_fronts_the_one_that_already_crossed_wins_else_the_earlier():
     local = (90, a("PodRestarting", "search-api", "sa", "search", "error"))
     s, why = feed(CASCADE[:2] + [local, (150, a("UpstreamErrors", "feed-api", "fa", "feed"))], CFG)
     assert _inc(s, "fa") == _inc(s, "oa") == _inc(s, "vault") != _inc(s, "sa")
     assert why["fa"].name == "cross_scope" and "already crossed scopes" in why["fa"].reason
-    # Neither crossed yet: the evidence names neither.
+    # Neither crossed yet: the one that began first has had a hop's delay to reach feed.
     s, why = feed([VAULT, local, (150, a("UpstreamErrors", "feed-api", "fa", "feed"))], CFG)
-    assert _inc(s, "fa") not in (_inc(s, "vault"), _inc(s, "sa")) and why["fa"].name == "new"
+    assert _inc(s, "fa") == _inc(s, "vault") != _inc(s, "sa")
+    assert why["fa"].name == "cross_scope" and "the earliest of 2 fresh bursts" in why["fa"].reason
+    # The same when both already crossed: vault (0 s, into orders) before search (90 s, into feed).
+    s, why = feed(CASCADE[:2] + [local, (120, a("UpstreamErrors", "feed-api", "fa", "feed")),
+                                 (150, a("UpstreamErrors", "notify-api", "na", "notify"))], CFG)
+    assert why["fa"].name == "cross_scope" and _inc(s, "fa") == _inc(s, "vault")
