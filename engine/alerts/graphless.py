@@ -277,7 +277,7 @@ def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsCo
             # began first has had time to reach this scope; a newer one's dependents are most
             # likely still inside their own `for:` lag. Opening an incident of its own instead
             # would split a cascade for certain rather than risk a wrong link.
-            crossed = [min(crossed or fronts, key=lambda f: (f[1], f[0].id))]
+            crossed = [min(crossed or fronts, key=lambda f: (f[0].opened_at, f[0].id))]
             only = f"the earliest of {len(fronts)} fresh bursts in"
         fronts = crossed
     hit, since, hop = fronts[0]
