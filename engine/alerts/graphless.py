@@ -271,15 +271,15 @@ def decide_cross_scope(ev: AlertEvent, candidates: list[Incident], cfg: AlertsCo
         # Of competing fronts, one that already crossed into another scope has shown it is a shared
         # failure whose dependents keep alerting; one still inside its own scope has not.
         crossed = [f for f in fronts if len(_reached(cfg, f[0], outer)) > 1]
-        only = "the only fresh burst that already crossed scopes in"
-        if len(crossed) != 1:
-            # Still several: a dependent alerts a hop's delay after its cause, so the front that
-            # began first has had time to reach this scope; a newer one's dependents are most
+        if len(crossed) == 1:
+            fronts, only = crossed, "the only fresh burst that already crossed scopes in"
+        else:
+            # None or several: a dependent alerts a hop's delay after its cause, so the burst that
+            # opened first has had time to reach this scope; a newer one's dependents are most
             # likely still inside their own `for:` lag. Opening an incident of its own instead
             # would split a cascade for certain rather than risk a wrong link.
-            crossed = [min(crossed or fronts, key=lambda f: (f[0].opened_at, f[0].id))]
-            only = f"the earliest of {len(fronts)} fresh bursts in"
-        fronts = crossed
+            first = min(crossed or fronts, key=lambda f: (f[0].opened_at, f[0].id))
+            fronts, only = [first], f"the earliest of {len(fronts)} fresh bursts in"
     hit, since, hop = fronts[0]
     young = ts - since
     scope = ", ".join(key.split("|")[1:])

@@ -88,9 +88,7 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        if not self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _postgres_session)
-        else:
+        if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             path = _sqlite_path(self.url)
             begin = _sqlite_begin_immediate
@@ -100,6 +98,8 @@ class Database:
                 # of the time the lock was free (see engine/store/writer_lock.py).
                 begin = WriterLock(path + ".writer-lock").install(self.engine.sync_engine)
             event.listen(self.engine.sync_engine, "begin", begin)
+        else:
+            event.listen(self.engine.sync_engine, "connect", _postgres_session)
         self._checkpointer: Checkpointer | None = None
         self._sqlite_file = _sqlite_path(self.url) if self.is_sqlite else None
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
