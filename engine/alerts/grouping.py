@@ -194,17 +194,20 @@ def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: 
                                    ("upstream", effects, {s for s in effects if svc in cfg.depends_on.get(s, ())})):
             if not linked:
                 continue
-            # Prefer a symptom's cause over its effect, a direct edge over a transitive one,
-            # then the link that appeared most recently (cascades are local in time).
+            # Prefer a symptom's cause over its effect; then the incident this service already
+            # fires in (a second upstream failing minutes later does not take over a symptom
+            # the first one already explains); then a direct edge over a transitive one, then
+            # the link that appeared most recently (cascades are local in time).
             anchor = max(linked, key=lambda s: (s in near, fresh[s]))
-            score = (kind == "downstream", anchor in near, fresh[anchor], inc.id)
+            score = (kind == "downstream", svc in fresh, anchor in near, fresh[anchor], inc.id)
             if best is None or score > best[0]:
                 best = (score, inc, kind, anchor)
     if best is None:
         return None
-    _, inc, kind, anchor = best
+    (_, own, *_), inc, kind, anchor = best
+    where = f"; {svc} already fires there" if own else ""
     if kind == "downstream":
         return GroupDecision(inc, kind, f"{svc} depends on {anchor}, already in incident #{inc.id}: "
-                             f"a downstream symptom joins its cause")
+                             f"a downstream symptom joins its cause{where}")
     return GroupDecision(inc, kind, f"{anchor} in incident #{inc.id} depends on {svc}: "
-                         f"the likely cause joins its symptoms")
+                         f"the likely cause joins its symptoms{where}")

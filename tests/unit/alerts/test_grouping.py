@@ -123,3 +123,27 @@ def test_second_critical_origin_beside_an_incident_opens_its_own():
     # Beside it, below cause severity: still the likely cause of the symptom it explains.
     s = feed(ev("CacheSlow", "cache", fp="late"))
     assert _incident_of(s, "late") == _incident_of(s, "co")
+
+
+def test_symptom_stays_with_the_cause_that_already_explains_it():
+    cfg = AlertsConfig.model_validate({"depends_on": {"checkout": ["payments", "cache"], "web": ["checkout"],
+                                                   "api": ["payments", "cache"]}})
+    state = PipelineState({}, {})
+    for when, e in [(0, ev("PaymentsDown", "payments", fp="pay", severity="critical")),
+                    (60, ev("HighLatency", "checkout", fp="co")),
+                    (120, ev("CacheDown", "cache", fp="cache", severity="critical"))]:
+        process(state, [e], cfg, at(when))
+    assert _incident_of(state, "cache") != _incident_of(state, "pay")  # a second origin
+    # checkout's next alert links to both, and cache fired more recently; checkout already
+    # fires in the payments incident, so that is where it goes, and its own symptoms follow.
+    late = ev("UpstreamTimeouts", "checkout", fp="co2")
+    why = choose_incident(late, _state(late, 125), list(state.incidents.values()), cfg, at(125))
+    assert why.name == "downstream" and why.incident.id == _incident_of(state, "pay")
+    assert "checkout already fires there" in why.reason
+    for when, e in [(125, late), (150, ev("HighLatency", "web", fp="web"))]:
+        process(state, [e], cfg, at(when))
+    assert _incident_of(state, "co2") == _incident_of(state, "web") == _incident_of(state, "pay")
+    # A service not yet in any incident still follows the cause that fired most recently.
+    api = ev("HighLatency", "api", fp="api")
+    why = choose_incident(api, _state(api, 160), list(state.incidents.values()), cfg, at(160))
+    assert why.incident.id == _incident_of(state, "cache") and "already fires" not in why.reason
