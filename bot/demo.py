@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable
 
+from bot.demo_alertmanager import DemoAlertmanager, find_binary, start_demo_alertmanager
 from bot.logs import setup_logging
 from bot.stack import LocalStack, start_local_stack
 from engine.alerts.demo import demo_alerts_config
@@ -78,8 +79,11 @@ DEMO_GATES = {
 }
 
 
-def demo_config(data_dir: Path, mlflow_uri: str | None = None) -> OpsbotConfig:
+def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url: str | None = None) -> OpsbotConfig:
     """Return the demo's opsbot.yaml equivalent."""
+    alerts = demo_alerts_config()  # storm graph and routes; default channel #incidents (no #alerts here)
+    if alertmanager_url:
+        alerts["alertmanager_url"] = alertmanager_url
     models = None if mlflow_uri is None else {
         "tracking_uri": mlflow_uri, "watch_interval_seconds": 10,
         "defaults": {"channel": "ml-models", "key_metrics": ["auc", "latency_p95_ms"], "gates": DEMO_GATES}}
@@ -104,7 +108,7 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None) -> OpsbotConfig:
         },
         "runbooks": {"dirs": [str(data_dir / "runbooks")]},
         "rca": _rca_demo_config(data_dir),
-        "alerts": demo_alerts_config(),  # storm graph and routes; default channel #incidents (no #alerts here)
+        "alerts": alerts,
         "watches": _watches_demo_config(data_dir),
     })
 
@@ -213,6 +217,20 @@ async def seed_rca(ctx: DemoContext) -> str:
     return await seed_rca_demo(ctx, channel if channel != "alerts" else "incidents")
 
 
+async def start_alertmanager(data_dir: Path) -> tuple[DemoAlertmanager | None, str]:
+    """Start a local Alertmanager for silences when one is installed; say what happened."""
+    binary = find_binary()
+    if binary is None:
+        return None, ("not installed, so incidents show no Silence button: install Debian's "
+                      "prometheus-alertmanager (`make system-deps`) to try it")
+    try:
+        am = await start_demo_alertmanager(data_dir, binary)
+    except (OSError, RuntimeError) as exc:
+        return None, f"could not start ({exc}), so incidents show no Silence button"
+    return am, (f"{am.url} keeps the silences made with Silence in Alertmanager "
+                f"(its API lists them: {am.url}/api/v2/silences)")
+
+
 async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path = DEMO_DIR,
                    stop: asyncio.Event | None = None, mlflow_dir: Path | None = None) -> int:
     """Start the demo, seed it, print the URL, and run until interrupted."""
@@ -226,8 +244,21 @@ async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path =
     print("Preparing the demo (the first run trains the demo models, about 30 s)...", flush=True)
     mlflow_dir = mlflow_dir or MLFLOW_DIR
     mlflow_uri = await asyncio.to_thread(prepare_mlflow, mlflow_dir)
+    am, am_note = await start_alertmanager(data_dir)
+    print(f"  alertmanager: {am_note}", flush=True)
     try:
-        stack = await start_local_stack(settings, demo_config(data_dir, mlflow_uri), ws_port=port,
+        await _serve(settings, demo_config(data_dir, mlflow_uri, am.url if am else None), port, bot_port,
+                     data_dir, mlflow_dir, open_browser, stop)
+    finally:
+        if am:
+            await am.stop()
+    return 0
+
+
+async def _serve(settings: EngineSettings, config: OpsbotConfig, port: int, bot_port: int, data_dir: Path,
+                 mlflow_dir: Path, open_browser: bool, stop: asyncio.Event | None) -> None:
+    try:
+        stack = await start_local_stack(settings, config, ws_port=port,
                                         bot_port=bot_port, webhook_token=secrets.token_urlsafe(16))
     except OSError as exc:
         raise InvalidInput(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
@@ -255,4 +286,3 @@ async def run_demo(port: int = 8900, open_browser: bool = True, data_dir: Path =
         await stop.wait()
     finally:
         await stack.stop()
-    return 0

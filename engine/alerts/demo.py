@@ -67,10 +67,11 @@ async def seed_alert_storm(stack: Any, params: StormParams = DEMO_STORM, replay_
     channels = sorted({i.channel for i in incidents})
 
     keys = {f"incident:{i.id}" for i in incidents}
+    silence = "Silence in Alertmanager, " if stack.bot.engine.config.alerts.alertmanager_url else ""
 
     def shown() -> int:
         return sum(1 for ch in channels for m in stack.workspace.messages(ch)
                    if (m.get("metadata") or {}).get("event_payload", {}).get("key") in keys)
     await stack.workspace.wait_for(lambda: shown() >= len(keys), timeout=30)
     return (f"{replay.alerts} alerts in {replay.deliveries} webhook deliveries -> {len(incidents)} incidents "
-            f"in {', '.join(channels)} (try Acknowledge, Snooze, a suggested runbook, `/ops why <id>`)")
+            f"in {', '.join(channels)} (try Acknowledge, Snooze, {silence}a suggested runbook, `/ops why <id>`)")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aiohttp
 
 from bot import demo
+from bot.demo_alertmanager import find_binary
 
 
 async def test_demo_starts_seeds_and_answers_help(tmp_path, capsys, monkeypatch):
@@ -25,6 +27,47 @@ async def test_demo_starts_seeds_and_answers_help(tmp_path, capsys, monkeypatch)
             await asyncio.sleep(0.1)
         async with http.get(url) as resp:
             assert resp.status == 200
+        if find_binary():  # `make test` installs Debian's prometheus-alertmanager
+            await _silence_from_the_page(http, url, out)
     assert "could not seed" not in out, out
     stop.set()
     assert await asyncio.wait_for(task, 30) == 0
+
+
+async def _silence_from_the_page(http: aiohttp.ClientSession, url: str, out: str) -> None:
+    """Click Silence on the demo's incidents as the page does, until one made of Alertmanager
+    alerts is silenced; the others (anomaly and generic-webhook incidents) answer why not."""
+    am_url = re.search(r"alertmanager: (http://127\.0\.0\.1:\d+) keeps the silences", out)
+    assert am_url, out
+
+    async def messages() -> list[dict]:
+        async with http.get(f"{url}/ui/state", params={"channel": "incidents", "user": "U0ALICE"}) as resp:
+            return (await resp.json())["messages"]
+
+    async def answer(ts: str, seen: int) -> str:
+        for _ in range(100):
+            msgs = await messages()
+            if any(m["ts"] == ts and "alerts.unsilence" in str(m.get("blocks")) for m in msgs):
+                return "silenced"
+            told = [m["text"] for m in msgs if m.get("ephemeral")][seen:]
+            if told:
+                return told[0]
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no answer to Silence on {ts}")
+
+    refused = []
+    for msg in [m for m in await messages() if "alerts.silence" in str(m.get("blocks"))]:
+        seen = len([m for m in await messages() if m.get("ephemeral")])
+        async with http.post(f"{url}/ui/action", json={"user": "U0ALICE", "channel": "incidents",
+                                                       "ts": msg["ts"], "action_id": "alerts.silence"}) as resp:
+            assert resp.status == 200, await resp.text()
+        said = await answer(msg["ts"], seen)
+        if said == "silenced":
+            break
+        assert "has no Alertmanager alerts to silence" in said, said
+        refused.append(said)
+    else:
+        raise AssertionError(f"no demo incident could be silenced: {refused}")
+    async with http.get(f"{am_url.group(1)}/api/v2/silences") as resp:
+        silences = [s for s in await resp.json() if s["status"]["state"] == "active"]
+    assert len(silences) == 1 and silences[0]["createdBy"].startswith("alice"), silences
