@@ -62,6 +62,8 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         if inc.alert_count > 1:
             changes.append(Change("joined", f"{ev.alertname} joined"))
     inc.add_firing(ev.fingerprint, st.group_key or "")  # as stored: a reload rebuilds the same
+    if ev.source not in inc.sources:
+        inc.sources.append(ev.source)
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
         changes.append(Change("resolve_cancelled", f"{ev.alertname} fires again: not resolving"))

@@ -46,6 +46,8 @@ def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
         "reopen_count": inc.reopen_count, "flaps": inc.flaps, "silences": list(inc.silences),
         "snooze_choices_s": list(cfg.snooze_choices_s),
         "silence_enabled": cfg.alertmanager_url is not None,
+        # Unknown sources (a row from before they were kept) keep the button, as before.
+        "silence_applies": not inc.sources or "alertmanager" in inc.sources,
         "suggested_runbooks": [], "extra_actions": [],
     }
 

@@ -46,7 +46,7 @@ def incident_from_row(r: Any) -> Incident:
               "snoozed_until", "last_notified_at", "next_due_at"):
         kw[f] = _u(kw[f])
     kw["status"] = IncidentStatus(kw["status"])
-    for f in ("alertnames", "silences"):
+    for f in ("alertnames", "silences", "sources"):
         kw[f] = list(kw[f] or [])
     for f in ("group_keys", "services", "corr_keys", "inhibitors"):
         kw[f] = dict(kw[f] or {})

@@ -95,6 +95,9 @@ class IncidentRow(SQLModel, table=True):
     last_notified_at: Optional[datetime] = _dt()
     next_due_at: Optional[datetime] = _dt()
     silences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Nullable with a default so the previous release, which does not know it, can still insert.
+    sources: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True,
+                                                                        server_default="[]"))
     thread_seq: int = 0
 
 

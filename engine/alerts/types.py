@@ -122,6 +122,9 @@ class Incident:
     last_notified_at: datetime | None = None
     next_due_at: datetime | None = None
     silences: list[str] = field(default_factory=list)
+    # Where its alerts came from (alertmanager, a generic webhook's source, anomaly): only
+    # Alertmanager's alerts can be silenced there. Empty for rows an older release wrote.
+    sources: list[str] = field(default_factory=list)
     thread_seq: int = 0
     flaps: int = 0
     dirty: bool = True

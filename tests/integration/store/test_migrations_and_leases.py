@@ -114,3 +114,37 @@ async def test_postgres_sessions_compress_with_lz4_where_the_server_has_it(pg_ur
         assert used == "lz4"
     finally:
         await db.dispose()
+
+
+async def test_incident_sources_are_filled_from_their_alerts_on_upgrade(tmp_path, pg_url):
+    """Incidents written before revision 348eeeef9eff learn their alerts' sources on upgrade."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from engine.alerts import repo
+    from engine.store.migrate import alembic_config
+
+    for url in (f"sqlite:///{tmp_path / 's.db'}", pg_url):
+        db = Database(url)
+        await migrate(db)
+        await db.run_sync(lambda conn: command.downgrade(alembic_config(conn), "b83f99bf7d51"))
+        t = "2026-11-27 10:00:00+00:00"
+        async with db.session() as s:
+            for inc_id in (8, 9):  # as the previous release inserts them: no sources column
+                await s.execute(text(
+                    "INSERT INTO alerts_incident (id, status, title, severity, channel, opened_at, "
+                    "last_activity_at, group_keys, services, corr_keys, alertnames, inhibitors, alert_count, "
+                    "reopen_count, flaps, posted, silences, thread_seq) VALUES "
+                    f"({inc_id}, 'open', 't', '', 'ops', '{t}', '{t}', '{{}}', '{{}}', '{{}}', '[]', '{{}}', 1, "
+                    "0, 0, false, '[]', 0)"))
+            for fp, source, inc_id in (("a1", "alertmanager", 8), ("a2", "anomaly", 8), ("a3", "anomaly", 8)):
+                await s.execute(text(
+                    "INSERT INTO alerts_alert (fingerprint, source, status, alertname, labels, annotations, "
+                    "starts_at, first_seen_at, last_seen_at, group_key, incident_id, deliveries, flaps, "
+                    f"repeat_resolves, last_decision, last_reason) VALUES ('{fp}', '{source}', 'firing', 'X', "
+                    f"'{{}}', '{{}}', '{t}', '{t}', '{t}', 'g1', {inc_id}, 1, 0, 0, 'new', '')"))
+        await migrate(db)
+        async with db.session() as s:
+            with_alerts, without = await repo.load_incident(s, 8), await repo.load_incident(s, 9)
+        assert with_alerts.sources == ["alertmanager", "anomaly"] and without.sources == []
+        await db.dispose()

@@ -82,3 +82,34 @@ def test_reminder_for_unacknowledged_incident():
     assert lifecycle.tick(inc, CFG, at(10)) == []
     kinds = [c.kind for c in lifecycle.tick(inc, CFG, at(CFG.repeat_interval_s + 1))]
     assert kinds == ["reminder"]
+
+
+def _buttons_and_notes(inc, cfg):
+    from bot.render import render
+    from engine.alerts.messages import incident_context
+
+    blocks = render("alerts/incident", incident_context(inc, cfg))["blocks"]
+    buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    notes = " ".join(e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
+    return buttons, notes
+
+
+def test_silence_is_offered_only_for_incidents_with_alertmanager_alerts():
+    from dataclasses import replace
+
+    cfg = AlertsConfig(alertmanager_url="http://127.0.0.1:9093", burst_window_s=0)
+    state = PipelineState({}, {})
+    detector = replace(ev("MetricAnomaly", "checkout", fp="det"), source="anomaly")
+    process(state, [detector], cfg, at(0))
+    (inc,) = state.incidents.values()
+    assert inc.sources == ["anomaly"]
+    buttons, notes = _buttons_and_notes(inc, cfg)
+    assert "alerts.silence" not in buttons and "alerts.ack" in buttons and "Silence" not in notes
+    process(state, [ev("HighLatency", "checkout", fp="am")], cfg, at(10))  # Alertmanager's, same service
+    assert inc.sources == ["anomaly", "alertmanager"]
+    assert "alerts.silence" in _buttons_and_notes(inc, cfg)[0]
+    inc.sources = []  # a row an older release wrote: unknown, so the button stays as it was
+    assert "alerts.silence" in _buttons_and_notes(inc, cfg)[0]
+    # Without an Alertmanager configured, an Alertmanager incident says how to get the button.
+    buttons, notes = _buttons_and_notes(inc, AlertsConfig())
+    assert "alerts.silence" not in buttons and "not configured" in notes
