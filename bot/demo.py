@@ -224,7 +224,7 @@ async def start_alertmanager(data_dir: Path) -> tuple[DemoAlertmanager | None, s
         return None, ("not installed, so incidents show no Silence button: install Debian's "
                       "prometheus-alertmanager (`make system-deps`) to try it")
     try:
-        am = await start_demo_alertmanager(data_dir, binary)
+        am = await start_demo_alertmanager(data_dir, binary, _free_port())
     except (OSError, RuntimeError) as exc:
         return None, f"could not start ({exc}), so incidents show no Silence button"
     return am, (f"{am.url} keeps the silences made with Silence in Alertmanager "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,18 +38,13 @@ def find_binary() -> str | None:
     return next((path for path in map(shutil.which, BINARIES) if path), None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def start_demo_alertmanager(data_dir: Path, binary: str, timeout_s: float = 20.0) -> DemoAlertmanager:
-    """Start Alertmanager with its state under data_dir and wait until it is ready."""
+async def start_demo_alertmanager(data_dir: Path, binary: str, port: int,
+                                  timeout_s: float = 20.0) -> DemoAlertmanager:
+    """Start Alertmanager on 127.0.0.1:port with its state under data_dir; wait until it is ready."""
     folder = data_dir / "alertmanager"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "alertmanager.yml").write_text(CONFIG)
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{port}"
     with open(folder / "alertmanager.log", "wb") as log:
         proc = await asyncio.create_subprocess_exec(
             binary, f"--config.file={folder / 'alertmanager.yml'}", "--cluster.listen-address=",
