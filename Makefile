@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast venv system-deps postgres bench lint clean
+.PHONY: demo test test-fast venv system-deps bench clean
 
 demo: $(STAMP)
 	$(VENV)/bin/opsbot demo $(DEMO_ARGS)
