@@ -177,7 +177,7 @@ def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: 
                    cause: bool = False) -> GroupDecision | None:
     closure = upstream_closure(cfg)
     ups, direct = closure.get(svc, frozenset()), set(cfg.depends_on.get(svc, ()))
-    best: tuple | None = None
+    links: list[tuple] = []
     for inc in candidates:
         # A cause-severity alert links up to an incident that already has its cause only when
         # it sits above where that incident began (its cause firing late); elsewhere it is a
@@ -199,13 +199,16 @@ def _by_dependency(svc: str, candidates: list[Incident], cfg: AlertsConfig, ts: 
             # the first one already explains); then a direct edge over a transitive one, then
             # the link that appeared most recently (cascades are local in time).
             anchor = max(linked, key=lambda s: (s in near, fresh[s]))
-            score = (kind == "downstream", svc in fresh, anchor in near, fresh[anchor], inc.id)
-            if best is None or score > best[0]:
-                best = (score, inc, kind, anchor)
-    if best is None:
+            links.append(((kind == "downstream", svc in fresh, anchor in near, fresh[anchor], inc.id),
+                          inc, kind, anchor))
+    if not links:
         return None
-    (_, own, *_), inc, kind, anchor = best
-    where = f"; {svc} already fires there" if own else ""
+    score, inc, kind, anchor = max(links, key=lambda link: link[0])
+    where = ""
+    if score[1]:  # name the link the service's own incident outranked, if any
+        _, rival, _, rival_anchor = max(links, key=lambda link: link[0][:1] + link[0][2:])
+        if rival is not inc:
+            where = f"; {svc} already fires there, which outranks {rival_anchor} in incident #{rival.id}"
     if kind == "downstream":
         return GroupDecision(inc, kind, f"{svc} depends on {anchor}, already in incident #{inc.id}: "
                              f"a downstream symptom joins its cause{where}")

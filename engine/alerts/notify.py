@@ -34,6 +34,16 @@ def next_due(inc: Incident, cfg: AlertsConfig) -> datetime | None:
     return min(times) if times else None
 
 
+def summarize(changes: list[Change], limit: int = 3) -> str:
+    """Return the changes' texts once each with a count ("HighLatency joined ×3"), the first few."""
+    counts: dict[str, int] = {}
+    for c in changes:
+        counts[c.text] = counts.get(c.text, 0) + 1
+    shown = [t if n == 1 else f"{t} ×{n}" for t, n in list(counts.items())[:limit]]
+    more = len(counts) - limit
+    return "; ".join(shown) + (f"; {more} more" if more > 0 else "")
+
+
 def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: AlertsConfig) -> NotifyDecision:
     """Weigh an incident's changes into one notification decision with a named reason."""
     due = next_due(inc, cfg)
@@ -54,7 +64,7 @@ def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: Aler
                               f"snoozed until {inc.snoozed_until:%H:%M} UTC: message edited, "
                               f"no thread reply", due)
     if meaningful:
-        what = "; ".join(c.text for c in meaningful[:3])
+        what = summarize(meaningful)
         return NotifyDecision("edit", True, "meaningful_change", f"meaningful change: {what}", due)
-    what = "; ".join(c.text for c in visible[:3])
+    what = summarize(visible)
     return NotifyDecision("edit", False, "minor_change", f"message edited in place: {what}", due)

@@ -139,11 +139,16 @@ def test_symptom_stays_with_the_cause_that_already_explains_it():
     late = ev("UpstreamTimeouts", "checkout", fp="co2")
     why = choose_incident(late, _state(late, 125), list(state.incidents.values()), cfg, at(125))
     assert why.name == "downstream" and why.incident.id == _incident_of(state, "pay")
-    assert "checkout already fires there" in why.reason
+    cache = _incident_of(state, "cache")
+    assert f"checkout already fires there, which outranks cache in incident #{cache}" in why.reason
     for when, e in [(125, late), (150, ev("HighLatency", "web", fp="web"))]:
         process(state, [e], cfg, at(when))
     assert _incident_of(state, "co2") == _incident_of(state, "web") == _incident_of(state, "pay")
     # A service not yet in any incident still follows the cause that fired most recently.
     api = ev("HighLatency", "api", fp="api")
     why = choose_incident(api, _state(api, 160), list(state.incidents.values()), cfg, at(160))
-    assert why.incident.id == _incident_of(state, "cache") and "already fires" not in why.reason
+    assert why.incident.id == cache and "already fires" not in why.reason
+    # Where nothing else competes, the reason does not mention it.
+    web2 = ev("Errors", "web", fp="web2")
+    assert "already fires" not in choose_incident(web2, _state(web2, 170), list(state.incidents.values()),
+                                                  cfg, at(170)).reason

@@ -113,3 +113,12 @@ def test_silence_is_offered_only_for_incidents_with_alertmanager_alerts():
     # Without an Alertmanager configured, an Alertmanager incident says how to get the button.
     buttons, notes = _buttons_and_notes(inc, AlertsConfig())
     assert "alerts.silence" not in buttons and "not configured" in notes
+
+
+def test_notice_reason_counts_repeated_changes_once():
+    from engine.alerts.notify import summarize
+
+    joined = [Change("joined", "HighLatency joined")] * 3 + [Change("joined", "Errors joined")]
+    assert summarize(joined) == "HighLatency joined ×3; Errors joined"
+    many = [Change("joined", f"A{i} joined") for i in range(5)]
+    assert summarize(many) == "A0 joined; A1 joined; A2 joined; 2 more"
