@@ -122,7 +122,8 @@ class AlertQueries:
     async def stats(self, days: int = 7) -> Stats:
         """Return alerts in, incidents out, compression, MTTA, MTTR and the noisiest alerts."""
         if not 1 <= days <= 365:
-            raise InvalidInput("days must be between 1 and 365")
+            raise InvalidInput(f"{days} days is out of range: periods run from 1d to 365d",
+                               hint="use e.g. 7d or 30d")
         since = self.clock.now() - timedelta(days=days)
         async with self.db.session() as s:
             arows = (await s.execute(select(A.c.alertname, A.c.deliveries).where(A.c.last_seen_at >= since))).all()

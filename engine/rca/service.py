@@ -157,7 +157,8 @@ class RcaService:
     async def stats(self, days: int = 30) -> RcaStats:
         """Return how many analyses people judged and how often the top ones were right."""
         if not 1 <= days <= 365:
-            raise InvalidInput("days must be between 1 and 365")
+            raise InvalidInput(f"{days} days is out of range: periods run from 1d to 365d",
+                               hint="use e.g. 7d or 30d")
         since = self.clock.now() - timedelta(days=days)
         async with self.db.session() as s:
             analyses = (await s.execute(select(func.count()).select_from(AnalysisRow)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from engine.actor import Actor
 from engine.adapters.alertmanager import MemoryAlertmanager
 from engine.alerts.service import AlertService
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.outbox import emit
 from engine.outbox_tables import OutboxItem
 from test_ha_and_retries import am_body
@@ -46,6 +46,10 @@ async def test_ack_snooze_resolve_with_thread_notes(service, db, clock):
     assert thread == ["acknowledged", "snoozed", "resolved"]
     stats = await service.queries.stats(7)
     assert stats.incidents == 1 and stats.distinct_alerts == 2 and stats.mtta_s == 60
+    for days in (0, 366):
+        with pytest.raises(InvalidInput, match="out of range") as err:
+            await service.queries.stats(days)
+        assert err.value.hint == "use e.g. 7d or 30d"
 
 
 async def test_silence_creates_and_expires_in_alertmanager(service, db):
