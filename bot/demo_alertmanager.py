@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 
 BINARIES = ("prometheus-alertmanager", "alertmanager")  # Debian's name first, then upstream's
+DEBIAN_PATH = "/usr/bin/prometheus-alertmanager"  # where Debian puts it, should PATH miss /usr/bin
 # The demo posts its storm to the bot directly, so this Alertmanager only keeps silences:
 # one receiver that sends nothing, and no gossip (a single local instance).
 CONFIG = 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n'
@@ -35,7 +36,14 @@ class DemoAlertmanager:
 
 def find_binary() -> str | None:
     """Return the path of an installed Alertmanager binary, or None."""
-    return next((path for path in map(shutil.which, BINARIES) if path), None)
+    found = next((path for path in map(shutil.which, BINARIES) if path), None)
+    return found or (DEBIAN_PATH if Path(DEBIAN_PATH).exists() else None)
+
+
+def alertmanager_argv(binary: str, config_file: Path, storage: Path, port: int) -> list[str]:
+    """Return the command line of a single local Alertmanager: loopback only, gossip off."""
+    return [binary, f"--config.file={config_file}", "--cluster.listen-address=",
+            f"--storage.path={storage}", f"--web.listen-address=127.0.0.1:{port}"]
 
 
 async def start_demo_alertmanager(data_dir: Path, binary: str, port: int,
@@ -47,8 +55,7 @@ async def start_demo_alertmanager(data_dir: Path, binary: str, port: int,
     url = f"http://127.0.0.1:{port}"
     with open(folder / "alertmanager.log", "wb") as log:
         proc = await asyncio.create_subprocess_exec(
-            binary, f"--config.file={folder / 'alertmanager.yml'}", "--cluster.listen-address=",
-            f"--storage.path={folder / 'data'}", f"--web.listen-address={url.removeprefix('http://')}",
+            *alertmanager_argv(binary, folder / "alertmanager.yml", folder / "data", port),
             stdout=asyncio.subprocess.DEVNULL, stderr=log)
     am = DemoAlertmanager(proc, url)
     loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from sqlalchemy.engine import make_url
 
-AM_BIN = "/usr/bin/prometheus-alertmanager"
+from bot.demo_alertmanager import alertmanager_argv, find_binary
 
 
 PG_ADMIN_URL = os.environ.get("OPSBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -76,10 +76,9 @@ def wait_ready(proc, url: str, log_path, timeout_s: float) -> str:
 
 def start_alertmanager(tmp_path, webhook_url: str | None = None):
     """Start a real Alertmanager on a free loopback port (gossip off); return (proc, base_url)."""
-    import shutil
     import subprocess
 
-    binary = shutil.which("prometheus-alertmanager") or AM_BIN
+    binary = find_binary() or "prometheus-alertmanager"  # make test installs it; else fail loudly
     port = free_port()
     receiver = "  - name: opsbot\n"
     if webhook_url:
@@ -89,8 +88,7 @@ def start_alertmanager(tmp_path, webhook_url: str | None = None):
         "route:\n  receiver: opsbot\n  group_by: [alertname, service]\n  group_wait: 1s\n"
         "  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n" + receiver)
     (tmp_path / "am-data").mkdir(exist_ok=True)
-    proc = subprocess.Popen([binary, f"--config.file={tmp_path / 'am.yml'}", "--cluster.listen-address=",
-                             f"--storage.path={tmp_path / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}"],
+    proc = subprocess.Popen(alertmanager_argv(binary, tmp_path / "am.yml", tmp_path / "am-data", port),
                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "am.log", "wb"))
     return proc, wait_ready(proc, f"http://127.0.0.1:{port}", tmp_path / "am.log", 20)
 

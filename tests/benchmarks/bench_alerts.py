@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import signal
 import statistics
 import subprocess
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 TOKEN = "bench-token"
 
+from bot.demo_alertmanager import alertmanager_argv, find_binary  # noqa: E402 - after the sys.path insert
 from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
 from ingest_harness import (drained, drop_pg, free_port, load, pg_database, postgres_cpu_seconds,  # noqa: E402
                             tree_cpu_seconds, wait_up)
@@ -88,9 +88,7 @@ def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
     """Start Debian's Alertmanager (gossip off) on a free port."""
     port = free_port()
     (tmp / "am.yml").write_text("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
-    proc = subprocess.Popen([shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager",
-                             f"--config.file={tmp / 'am.yml'}", "--cluster.listen-address=",
-                             f"--storage.path={tmp}", f"--web.listen-address=127.0.0.1:{port}"],
+    proc = subprocess.Popen(alertmanager_argv(find_binary() or "prometheus-alertmanager", tmp / "am.yml", tmp, port),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}"
 
