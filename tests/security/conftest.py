@@ -1,0 +1,50 @@
+"""Fixtures for the attack tests: `opsbot serve` started from its environment, on both stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from tests.security.served import DEFAULT_CONFIG, ServedBot, bot_env, new_workspace, write_config
+from tests.servers import create_pg_database, drop_pg_database
+
+StartBot = Callable[..., Awaitable[ServedBot]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path: Path) -> str:
+    """A fresh database URL on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'opsbot.db'}"
+    else:
+        url = create_pg_database()
+        yield url
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database URL (for attacks that do not depend on the store)."""
+    return f"sqlite:///{tmp_path / 'opsbot.db'}"
+
+
+@pytest.fixture
+async def start_bot(tmp_path: Path) -> AsyncIterator[StartBot]:
+    """Return `start(db_url, config=..., runbooks=..., **env)` that runs `opsbot serve`."""
+    started: list[ServedBot] = []
+
+    async def start(db_url: str, config: str = DEFAULT_CONFIG, runbooks: dict[str, str] | None = None,
+                    **env: str) -> ServedBot:
+        ws = await new_workspace()
+        path = write_config(tmp_path, config, runbooks)
+        bot = ServedBot(tmp_path, db_url, ws, bot_env(db_url, path, ws, **env))
+        started.append(bot)
+        await bot.start()
+        return bot
+
+    yield start
+    for bot in started:
+        await bot.stop()
+        await bot.ws.stop()
