@@ -104,6 +104,8 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url:
                  "approval": {"approver_roles": ["ml"], "approvals": 1}},
                 {"action": "model:rollback", "env": "*", "roles": ["ml", "sre"], "effect": "allow"},
                 {"action": "model:override_gates", "env": "*", "roles": ["sre"], "effect": "allow"},
+                # `to new-alias X` still goes through model:promote's approval; this only says who may.
+                {"action": "model:create_alias", "env": "*", "roles": ["ml"], "effect": "allow"},
             ],
         },
         "runbooks": {"dirs": [str(data_dir / "runbooks")]},
