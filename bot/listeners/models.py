@@ -116,7 +116,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         ("history", "Every alias change of a model, with approvals and gates", "history <name>",
          "/ops history churn", history_cmd),
         ("promote", "Move an alias to a version through the gates (default alias champion)",
-         'promote <name> <version> [to [new-alias] <alias>] [override "<reason>"]', "/ops promote churn 7 to challenger",
+         'promote <name> <version> [to [new-alias] <alias>] [override "<reason>"]', "/ops promote churn 2 to challenger",
          promote_cmd),
         ("rollback", "Return an alias to its previous holder", "rollback <name> [<alias>] [to <version>]",
          "/ops rollback churn", rollback_cmd),
