@@ -92,7 +92,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
                           handler=show_cmd, family="runbooks"))
     router.add(Subcommand(name="run", summary="Run a runbook (dry-run preview, then approval if needed)",
                           usage="run <name> key=value ... [--dry-run]",
-                          example="/ops run restart-service service=api env=production",
+                          example="/ops run restart-service service=api --dry-run",
                           handler=run_cmd, family="runbooks"))
 
     async def _button(body: dict[str, Any], verb: str) -> None:
