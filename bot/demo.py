@@ -169,7 +169,8 @@ async def seed_models(ctx: DemoContext) -> str:
                                          if "approval_approve" in str(m.get("blocks"))), None), 60,
                            "the approval request for churn v2")
     await ws.click("bob", "ml-models", request["ts"], "approval_approve")
-    await eng.approvals.wait_idle()
+    await _until(lambda: any("is now v2" in m.get("text", "") for m in ws.messages("ml-models")), 60,
+                 "the approved promotion of churn v2 to finish")
     version = await asyncio.to_thread(register_retrained, ctx.mlflow_dir)
     await _until(lambda: any(f"v{version}" in m.get("text", "") for m in ws.messages("ml-models")), 60,
                  f"the announcement of churn v{version}")

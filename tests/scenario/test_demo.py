@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from pathlib import Path
 
 import aiohttp
 
@@ -89,8 +90,12 @@ async def _every_help_example_answers_without_error(http: aiohttp.ClientSession,
         return [m for m in await seen() if m["ts"] not in before]
 
     help_text = json.dumps(await send("/ops help"))
-    examples = sorted(set(re.findall(r"e\.g\. `(/ops [^`]+)`", help_text)))
+    examples = set(re.findall(r"e\.g\. `(/ops [^`]+)`", help_text))
     assert len(examples) >= 15, help_text[:2000]
+    # The README's own examples too: every `/ops ...` it shows without a placeholder in it.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    examples |= {e for e in re.findall(r"`(/ops [^`]+)`", readme) if not re.search(r"[<>\[\]|]|\.\.\.", e)}
+    examples = sorted(examples)
     failed = {}
     for example in examples:
         answers = await send(example)
