@@ -55,9 +55,10 @@ def gate_table(gates: list[GateResult]) -> str:
     def fmt(v: Any) -> str:
         return "-" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
 
-    lines = [f"{'gate':<34} {'candidate':>10} {'current':>10} {'delta':>10}  result"]
+    width = max([4, *(len(g.gate) for g in gates)])  # whole expressions: a cut gate reads as another gate
+    lines = [f"{'gate':<{width}} {'candidate':>10} {'current':>10} {'delta':>10}  result"]
     for g in gates:
-        lines.append(f"{g.gate[:34]:<34} {fmt(g.candidate):>10} {fmt(g.current):>10} {fmt(g.delta):>10}  "
+        lines.append(f"{g.gate:<{width}} {fmt(g.candidate):>10} {fmt(g.current):>10} {fmt(g.delta):>10}  "
                      f"{'pass' if g.passed else 'FAIL'}: {g.reason}")
     return "\n".join(lines) if gates else "no gates configured"
 
