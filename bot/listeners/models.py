@@ -99,8 +99,9 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         return deps.render("models/history", {"name": ctx.args[0], "changes": changes})
 
     def change_reply(result: Any) -> dict[str, Any]:
-        # A blocked attempt concerns only its author; a real request is news for the channel.
-        return deps.render("models/promote", plain(result), ephemeral=result.status == "blocked")
+        # Only to its author: a real request already has its living message in the channel (the
+        # approval card, re-rendered as it moves), and a second one would go stale beside it.
+        return deps.render("models/promote", plain(result), ephemeral=True)
 
     async def promote_cmd(ctx: CommandContext):
         name, version, alias, reason, new_alias = parse_promote(ctx.args)

@@ -80,7 +80,10 @@ async def test_new_version_promote_approve_rollback(tmp_path) -> None:
         assert not find(lambda t: "champoin" in t)
 
         await ws.click("alice", "ml-models", notice["ts"], "models_promote_champion")
-        diff = await ws.wait_for(lambda: find(lambda t: "Waiting for approval" in t), timeout=15)
+        # The gate diff answers alice alone; the channel has one living message, the approval card.
+        diff = await ws.wait_for(lambda: next((e for e in ws.ephemerals("alice")
+                                               if "Waiting for approval" in text_of(e)), None), timeout=15)
+        assert not find(lambda t: "Waiting for approval" in t)
         assert "auc" in text_of(diff) and ":white_check_mark:" in text_of(diff)
         assert client.get_registered_model(name).aliases == {"champion": "1"}  # not before approval
 
