@@ -10,13 +10,13 @@ import aiohttp
 from yarl import URL
 
 from engine.runbooks.steps.base import StepDeps, StepResult
-from engine.runbooks.template import resolve_secret
+from engine.runbooks.template import reveal
 
 
 async def run_http(step: dict[str, Any], deps: StepDeps) -> StepResult:
     """Send the request; an unexpected status or a network error fails the step."""
     try:
-        headers = {k: str(resolve_secret(v, deps.secrets)) for k, v in step.get("headers", {}).items()}
+        headers = {k: reveal(v, deps.secrets) for k, v in step.get("headers", {}).items()}
     except KeyError as exc:
         return StepResult(False, f"secret {exc.args[0]} is not configured")
     url = URL(step["url"], encoded=True)  # already encoded by the planner: do not re-interpret
