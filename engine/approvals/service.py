@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlmodel import col, select
 
 from engine.actor import Actor
 from engine.approvals import store
+from engine.approvals.integrity import integrity_problem
 from engine.approvals.runner import Runner
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, EXPIRED, REJECTED, REQUESTED,
@@ -21,6 +23,8 @@ from engine.errors import Conflict, Forbidden, NotFound, OpsError
 from engine.outbox import emit
 from engine.policy import Decision, Policy
 from engine.store.db import Database
+
+log = logging.getLogger("opsbot.approvals")
 
 
 def _hm(dt: datetime) -> str:
@@ -96,7 +100,7 @@ class Approvals:
         if row.state != REQUESTED:
             why = f": {row.reason}" if row.reason else ""
             return "not_pending", Conflict(f"request #{row.id} is already {row.state}{why}")
-        if digest and not row.plan_hash.startswith(digest):
+        if digest is not None and not row.plan_hash.startswith(digest):
             return "stale_payload", Conflict("this button belongs to a different plan than request "
                                              f"#{row.id} now holds", hint="use the current message")
         if now >= row.expires_at:
@@ -115,10 +119,17 @@ class Approvals:
         return None
 
     async def _precheck(self, row: ApprovalRequest) -> str | None:
+        # Integrity first: a plan that is not the one requested is refused, never re-checked.
+        async with self.db.session() as s:
+            problem = await integrity_problem(s, row)
+        if problem:
+            log.warning("approval %s refused: %s", row.id, problem)
+            return f"refused: {problem}"
         executor = self.executors.get(row.kind)
         if executor is None:
             return f"nothing can execute actions of kind {row.kind!r}"
-        return await executor.precondition(row.plan.get("parameters", {}), row.plan.get("targets", {}))
+        stale = await executor.precondition(row.plan.get("parameters", {}), row.plan.get("targets", {}))
+        return f"plan is stale: {stale}" if stale else None
 
     async def approve(self, request_id: int, actor: Actor, digest: str | None = None) -> ApprovalRequest:
         """Add actor's approval; the vote that completes N-of-M approves and starts the run."""
@@ -200,9 +211,8 @@ class Approvals:
                                     reason=f"rejected by {actor.name or actor.user_id}")
                 elif approvals >= row.required and conflict:
                     await store.cas(s, request_id, REQUESTED, state=CONFLICT, updated_at=now, finished_at=now,
-                                    reason=f"plan is stale: {conflict}")
-                    error = Conflict(f"not executed: the plan of #{request_id} is stale: {conflict}",
-                                     hint="request it again")
+                                    reason=conflict)
+                    error = Conflict(f"#{request_id} not executed: {conflict}", hint="request it again")
                 elif approvals >= row.required:
                     start = await store.cas(s, request_id, REQUESTED, state=APPROVED, updated_at=now)
                 row = await store.load(s, request_id)
