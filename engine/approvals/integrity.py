@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.approvals.tables import ApprovalRequest
-from engine.approvals.types import plan_hash
+from engine.approvals import store
+from engine.approvals.tables import ApprovalRequest, ApprovalVote
+from engine.approvals.types import CONFLICT, REQUESTED, plan_hash
+from engine.approvals.view import request_notice
 from engine.audit.chain import event_hash
 from engine.audit.tables import AuditEvent
 from engine.clock import utc
+from engine.outbox import emit
 
 REQUESTED_EVENT = "approval.requested"
 
@@ -52,3 +58,15 @@ async def audit_mismatch(session: AsyncSession, row: ApprovalRequest) -> str | N
 async def integrity_problem(session: AsyncSession, row: ApprovalRequest) -> str | None:
     """Return why the stored request cannot be trusted to be the requested plan, or None."""
     return plan_mismatch(row) or await audit_mismatch(session, row)
+
+
+async def close_tampered(session: AsyncSession, audit: Any, row: ApprovalRequest, votes: list[ApprovalVote],
+                         actor: Any, problem: str, now: datetime) -> ApprovalRequest:
+    """Move a pending request whose plan fails its checks to conflict, audited and shown; return it."""
+    reason = f"refused: {problem}"
+    await store.cas(session, row.id or 0, REQUESTED, state=CONFLICT, reason=reason, updated_at=now, finished_at=now)
+    row = await store.load(session, row.id or 0)
+    await emit(session, request_notice(row, votes), now)
+    await audit.append(session, actor=actor, action="approval.conflict", subject=f"approval:{row.id}",
+                       data={"reason": reason, "refused": "plan_integrity"})
+    return row

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from engine.actor import Actor
 from engine.approvals import store
-from engine.approvals.integrity import integrity_problem
+from engine.approvals.integrity import close_tampered, integrity_problem
 from engine.approvals.runner import Runner
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, EXPIRED, REJECTED, REQUESTED,
@@ -186,6 +186,12 @@ class Approvals:
             row = await store.load(s, request_id)
             assert row is not None
             vs = await store.votes(s, request_id)
+            # Before the button's hash is compared: a plan edited with its hash is closed, not left
+            # pending behind "this button belongs to a different plan".
+            problem = await integrity_problem(s, row) if decision == "approve" and row.state == REQUESTED else None
+            if problem:
+                row = await close_tampered(s, self.audit, row, vs, actor, problem, now)
+                return row, Conflict(f"#{request_id} not executed: {row.reason}", hint="request it again"), False
             refusal = self._state_refusal(row, vs, actor, digest, now) or \
                 self._actor_refusal(row, actor, holds, decision)
             subject = f"approval:{request_id}"
