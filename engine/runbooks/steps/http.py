@@ -33,6 +33,6 @@ async def run_http(step: dict[str, Any], deps: StepDeps) -> StepResult:
                 status = resp.status
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         return StepResult(False, f"{step['method']} {url.host} failed: {type(exc).__name__} {exc}".strip())
-    text = deps.clean(body.decode("utf-8", errors="replace"))
+    text = await asyncio.to_thread(deps.clean, body.decode("utf-8", errors="replace"))
     ok = status in step.get("expect_status", [200])
     return StepResult(ok, f"HTTP {status}" + ("" if ok else f" (expected {step['expect_status']})"), text)
