@@ -18,6 +18,7 @@ from engine.clock import utc
 from engine.outbox import emit
 
 REQUESTED_EVENT = "approval.requested"
+REFUSED = "refused: "  # how a reason starts when the plan failed these checks (not merely stale)
 
 
 def plan_mismatch(row: ApprovalRequest) -> str | None:
@@ -63,7 +64,7 @@ async def integrity_problem(session: AsyncSession, row: ApprovalRequest) -> str 
 async def close_tampered(session: AsyncSession, audit: Any, row: ApprovalRequest, votes: list[ApprovalVote],
                          actor: Any, problem: str, now: datetime) -> ApprovalRequest:
     """Move a pending request whose plan fails its checks to conflict, audited and shown; return it."""
-    reason = f"refused: {problem}"
+    reason = REFUSED + problem
     await store.cas(session, row.id or 0, REQUESTED, state=CONFLICT, reason=reason, updated_at=now, finished_at=now)
     row = await store.load(session, row.id or 0)
     await emit(session, request_notice(row, votes), now)

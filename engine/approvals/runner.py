@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from engine.approvals import store
+from engine.approvals.integrity import REFUSED
 from engine.approvals.tables import ApprovalRequest
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, FAILED, INTERRUPTED, RUNNING,
                                     SUCCEEDED, Outcome, RunContext)
@@ -80,7 +81,7 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - an unverifiable precondition is never executed
             conflict = f"could not re-check the plan: {exc}"
         if conflict:
-            refused = {"refused": "plan_integrity"} if conflict.startswith("refused:") else {}
+            refused = {"refused": "plan_integrity"} if conflict.startswith(REFUSED) else {}
             await self._finish(request_id, CONFLICT, f"{conflict}; not executed", refused)
             return
         executor = self.svc.executors[row.kind]

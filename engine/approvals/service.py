@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from engine.actor import Actor
 from engine.approvals import store
-from engine.approvals.integrity import close_tampered, integrity_problem
+from engine.approvals.integrity import REFUSED, close_tampered, integrity_problem
 from engine.approvals.runner import Runner
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, EXPIRED, REJECTED, REQUESTED,
@@ -124,7 +124,7 @@ class Approvals:
             problem = await integrity_problem(s, row)
         if problem:
             log.warning("approval %s refused: %s", row.id, problem)
-            return f"refused: {problem}"
+            return REFUSED + problem
         executor = self.executors.get(row.kind)
         if executor is None:
             return f"nothing can execute actions of kind {row.kind!r}"

@@ -7,6 +7,8 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import InvalidInput
 from engine.runbooks import template as t
@@ -69,6 +71,23 @@ def test_a_parameter_value_never_expands_anywhere(trick):
     assert json.loads(steps[2]["query"][len("up{job="):-1]) == trick
     assert steps[3]["matchers"]["job"] == trick and steps[3]["comment"] == f"for {trick}"
     assert steps[4]["model"] == trick and steps[5]["message"] == f"about {trick} and o"
+
+
+# Text built from the pieces a placeholder is made of, so most draws look like references.
+_PIECES = st.sampled_from(["${", "}", "$", "{", "secret:", "SEC_API_SECRET", "OTHER", "svc", "other", ":",
+                           "x", " ", "\"", "/", "%", "..", "\u00e9"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=12).map("".join))
+def test_no_value_made_of_placeholder_pieces_expands(value):
+    rb = Runbook.model_validate(RUNBOOK)
+    values = bind(rb.parameters, {"svc": value}, rb.name)
+    steps = [resolve_step(s, values) for s in rb.steps]
+    markers = [v for _, v in _walk(steps) if t.is_secret_ref(v)]
+    assert markers == [{"secret": "SEC_API_SECRET"}, {"secret": "OTHER"}]
+    assert steps[0]["argv"][1] == value and steps[1]["headers"]["X-P"] == value
+    assert steps[1]["json"]["v"] == value and steps[5]["message"] == f"about {value} and o"
 
 
 def test_substitution_is_one_pass_over_the_template():
