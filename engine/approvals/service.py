@@ -118,13 +118,15 @@ class Approvals:
                                              hint="`/ops whoami` shows your roles")
         return None
 
-    async def _precheck(self, row: ApprovalRequest) -> str | None:
+    async def _precheck(self, row: ApprovalRequest, integrity: bool = True) -> str | None:
         # Integrity first: a plan that is not the one requested is refused, never re-checked.
-        async with self.db.session() as s:
-            problem = await integrity_problem(s, row)
-        if problem:
-            log.warning("approval %s refused: %s", row.id, problem)
-            return REFUSED + problem
+        # (The vote checks integrity inside its own transaction, so it passes integrity=False.)
+        if integrity:
+            async with self.db.session() as s:
+                problem = await integrity_problem(s, row)
+            if problem:
+                log.warning("approval %s refused: %s", row.id, problem)
+                return REFUSED + problem
         executor = self.executors.get(row.kind)
         if executor is None:
             return f"nothing can execute actions of kind {row.kind!r}"
@@ -168,7 +170,7 @@ class Approvals:
         count = sum(v.decision == "approve" for v in peek_votes)
         conflict = None
         if decision == "approve" and peek.state == REQUESTED and count + 1 >= peek.required:
-            conflict = await self._precheck(peek)
+            conflict = await self._precheck(peek, integrity=False)
         async with self._writers:
             row, error, start = await self._vote_tx(request_id, actor, digest, decision, holds, conflict, now)
         if error:
@@ -186,14 +188,14 @@ class Approvals:
             row = await store.load(s, request_id)
             assert row is not None
             vs = await store.votes(s, request_id)
-            # Before the button's hash is compared: a plan edited with its hash is closed, not left
-            # pending behind "this button belongs to a different plan".
-            problem = await integrity_problem(s, row) if decision == "approve" and row.state == REQUESTED else None
-            if problem:
-                row = await close_tampered(s, self.audit, row, vs, actor, problem, now)
-                return row, Conflict(f"#{request_id} not executed: {row.reason}", hint="request it again"), False
             refusal = self._state_refusal(row, vs, actor, digest, now) or \
                 self._actor_refusal(row, actor, holds, decision)
+            # An approve that would count, or whose button hash differs (a plan edited together with
+            # its hash): a plan failing integrity is closed, not left pending behind that refusal.
+            if decision == "approve" and (refusal is None or refusal[0] == "stale_payload") and \
+                    (problem := await integrity_problem(s, row)):
+                row = await close_tampered(s, self.audit, row, vs, actor, problem, now)
+                return row, Conflict(f"#{request_id} not executed: {row.reason}", hint="request it again"), False
             subject = f"approval:{request_id}"
             if refusal:
                 code, error = refusal
