@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from engine.approvals import store
+from engine.approvals.integrity import REFUSED
 from engine.approvals.tables import ApprovalRequest
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, FAILED, INTERRUPTED, RUNNING,
                                     SUCCEEDED, Outcome, RunContext)
@@ -73,12 +74,15 @@ class Runner:
         row = await self._claim(request_id)
         if row is None:
             return
+        # Re-checked on the very row the executor gets: the plan's hash (and the audit event that
+        # recorded it), then the world the plan assumed.
         try:
             conflict = await self.svc._precheck(row)
         except Exception as exc:  # noqa: BLE001 - an unverifiable precondition is never executed
             conflict = f"could not re-check the plan: {exc}"
         if conflict:
-            await self._finish(request_id, CONFLICT, f"plan is stale: {conflict}; not executed", {})
+            refused = {"refused": "plan_integrity"} if conflict.startswith(REFUSED) else {}
+            await self._finish(request_id, CONFLICT, f"{conflict}; not executed", refused)
             return
         executor = self.svc.executors[row.kind]
         ctx = RunContext(request_id, row.kind, row.env, row.plan.get("parameters", {}),

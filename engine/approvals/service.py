@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlmodel import col, select
 
 from engine.actor import Actor
 from engine.approvals import store
+from engine.approvals.integrity import REFUSED, close_tampered, integrity_problem
 from engine.approvals.runner import Runner
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, EXPIRED, REJECTED, REQUESTED,
@@ -21,6 +23,8 @@ from engine.errors import Conflict, Forbidden, NotFound, OpsError
 from engine.outbox import emit
 from engine.policy import Decision, Policy
 from engine.store.db import Database
+
+log = logging.getLogger("opsbot.approvals")
 
 
 def _hm(dt: datetime) -> str:
@@ -96,7 +100,7 @@ class Approvals:
         if row.state != REQUESTED:
             why = f": {row.reason}" if row.reason else ""
             return "not_pending", Conflict(f"request #{row.id} is already {row.state}{why}")
-        if digest and not row.plan_hash.startswith(digest):
+        if digest is not None and not row.plan_hash.startswith(digest):
             return "stale_payload", Conflict("this button belongs to a different plan than request "
                                              f"#{row.id} now holds", hint="use the current message")
         if now >= row.expires_at:
@@ -114,11 +118,20 @@ class Approvals:
                                              hint="`/ops whoami` shows your roles")
         return None
 
-    async def _precheck(self, row: ApprovalRequest) -> str | None:
+    async def _precheck(self, row: ApprovalRequest, integrity: bool = True) -> str | None:
+        # Integrity first: a plan that is not the one requested is refused, never re-checked.
+        # (The vote checks integrity inside its own transaction, so it passes integrity=False.)
+        if integrity:
+            async with self.db.session() as s:
+                problem = await integrity_problem(s, row)
+            if problem:
+                log.warning("approval %s refused: %s", row.id, problem)
+                return REFUSED + problem
         executor = self.executors.get(row.kind)
         if executor is None:
             return f"nothing can execute actions of kind {row.kind!r}"
-        return await executor.precondition(row.plan.get("parameters", {}), row.plan.get("targets", {}))
+        stale = await executor.precondition(row.plan.get("parameters", {}), row.plan.get("targets", {}))
+        return f"plan is stale: {stale}" if stale else None
 
     async def approve(self, request_id: int, actor: Actor, digest: str | None = None) -> ApprovalRequest:
         """Add actor's approval; the vote that completes N-of-M approves and starts the run."""
@@ -157,7 +170,7 @@ class Approvals:
         count = sum(v.decision == "approve" for v in peek_votes)
         conflict = None
         if decision == "approve" and peek.state == REQUESTED and count + 1 >= peek.required:
-            conflict = await self._precheck(peek)
+            conflict = await self._precheck(peek, integrity=False)
         async with self._writers:
             row, error, start = await self._vote_tx(request_id, actor, digest, decision, holds, conflict, now)
         if error:
@@ -177,6 +190,12 @@ class Approvals:
             vs = await store.votes(s, request_id)
             refusal = self._state_refusal(row, vs, actor, digest, now) or \
                 self._actor_refusal(row, actor, holds, decision)
+            # An approve that would count, or whose button hash differs (a plan edited together with
+            # its hash): a plan failing integrity is closed, not left pending behind that refusal.
+            if decision == "approve" and (refusal is None or refusal[0] == "stale_payload") and \
+                    (problem := await integrity_problem(s, row)):
+                row = await close_tampered(s, self.audit, row, vs, actor, problem, now)
+                return row, Conflict(f"#{request_id} not executed: {row.reason}", hint="request it again"), False
             subject = f"approval:{request_id}"
             if refusal:
                 code, error = refusal
@@ -200,9 +219,8 @@ class Approvals:
                                     reason=f"rejected by {actor.name or actor.user_id}")
                 elif approvals >= row.required and conflict:
                     await store.cas(s, request_id, REQUESTED, state=CONFLICT, updated_at=now, finished_at=now,
-                                    reason=f"plan is stale: {conflict}")
-                    error = Conflict(f"not executed: the plan of #{request_id} is stale: {conflict}",
-                                     hint="request it again")
+                                    reason=conflict)
+                    error = Conflict(f"#{request_id} not executed: {conflict}", hint="request it again")
                 elif approvals >= row.required:
                     start = await store.cas(s, request_id, REQUESTED, state=APPROVED, updated_at=now)
                 row = await store.load(s, request_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import APPROVED, REQUESTED, RUNNING
+from engine.errors import InvalidInput
 from engine.notices import Notice
 
 # Button action ids; the bot's ids.py re-exports these so engine and bot agree.
@@ -22,10 +24,17 @@ def button_value(row: ApprovalRequest) -> str:
     return f"{row.id}:{row.plan_hash[:16]}"
 
 
-def parse_button_value(value: str) -> tuple[int, str | None]:
-    """Split a button value into (request id, plan-hash prefix)."""
-    head, _, digest = value.partition(":")
-    return int(head), (digest or None)
+_BUTTON = re.compile(r"([0-9]{1,18}):([0-9a-f]{16,64})")
+
+
+def parse_button_value(value: Any) -> tuple[int, str]:
+    """Split a button value into (request id, plan-hash prefix); refuse one without its hash."""
+    m = _BUTTON.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        # Without the hash a click could not be tied to the plan the clicker saw: never "no check".
+        raise InvalidInput("this button does not carry the request id and plan hash it needs",
+                           hint="use the buttons on the current approval message")
+    return int(m.group(1)), m.group(2)
 
 
 # Plan parameters a person reads on the card, per plan kind (absent: all of them). The rest are

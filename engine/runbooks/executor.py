@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, Mapping
 
 from engine.approvals.types import Outcome, RunContext
-from engine.runbooks.plan import describe
+from engine.runbooks.plan import PLAN_FORMAT, describe
 from engine.runbooks.ports import MetricsQuery, ModelRegistry, SilenceAPI
 from engine.runbooks.redact import Redactor
 from engine.runbooks.steps import StepDeps, StepResult, run_step
@@ -29,7 +29,9 @@ class RunbookExecutor:
         self.output_limit = output_limit
 
     async def precondition(self, parameters: dict[str, Any], targets: dict[str, Any]) -> str | None:
-        """Return why the plan is stale (an alias it replaces has moved), or None."""
+        """Return why the plan is stale (an alias it replaces has moved, an old format), or None."""
+        if targets.get("format") != PLAN_FORMAT:
+            return "it was frozen by an older opsbot whose plans cannot be read safely; request it again"
         for key, frozen in targets.get("aliases", {}).items():
             if self.registry is None:
                 return "no model registry is configured to re-check aliases"

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.errors import InvalidInput
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls (\n \r \v \f \x1c-\x1e \x85 ...), DEL and the Unicode line and paragraph
+# separators: every character str.splitlines() breaks on, so a value is always one line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
 
 
@@ -62,7 +64,8 @@ def coerce(spec: ParamSpec, raw: Any, name: str, check_constraints: bool = True)
             raise ValueError(f"{name} must be a string")
         value = str(raw)
         if _CONTROL.search(value):
-            raise ValueError(f"{name} must not contain control characters (newlines, tabs, NUL)")
+            raise ValueError(f"{name} must not contain control characters or line breaks "
+                             "(newlines, tabs, NUL, U+0085, U+2028, U+2029)")
         if len(value) > spec.max_length:
             raise ValueError(f"{name} is longer than {spec.max_length} characters")
         if value.startswith("-") and not spec.allow_leading_dash:

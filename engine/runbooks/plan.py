@@ -11,41 +11,51 @@ from engine.runbooks.spec import (CommandStep, HttpStep, MlflowAliasStep, Notify
                                   Runbook, SilenceStep, WaitStep)
 
 
+# Plans before format 2 held secret references as `${secret:NAME}` text, indistinguishable from a
+# parameter value of that text; the executor refuses them rather than guess.
+PLAN_FORMAT = 2
+
+
 def _argv_value(v: Any) -> str:
     return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 def resolve_step(step: Any, values: dict[str, Any]) -> dict[str, Any]:
-    """Return one step with parameters substituted in their permitted places (secrets stay unresolved)."""
+    """Return one step with parameters substituted in their permitted places (secrets as markers)."""
     base = {"name": step.name, "type": step.type, "timeout": step.timeout}
+
+    def arg(text: Any, secrets: bool = False) -> Any:
+        return t.expand(text, values, encode=_argv_value, secrets=secrets)
+
     if isinstance(step, CommandStep):
-        argv = [step.argv[0]] + [_argv_value(t.resolve_whole(a, values)) for a in step.argv[1:]]
-        env = {k: _argv_value(t.resolve_whole(v, values)) for k, v in step.env.items()}
-        return base | {"argv": argv, "env": env, "env_allowlist": step.env_allowlist, "cwd": step.cwd}
+        env = {k: arg(v, secrets=True) for k, v in step.env.items()}
+        return base | {"argv": [step.argv[0]] + [arg(a) for a in step.argv[1:]], "env": env,
+                       "env_allowlist": step.env_allowlist, "cwd": step.cwd}
     if isinstance(step, HttpStep):
-        headers = {k: _argv_value(t.resolve_whole(v, values)) for k, v in step.headers.items()}
-        return base | {"method": step.method, "url": t.resolve_url(step.url, values), "headers": headers,
-                       "json": t.resolve_json(step.json_body, values), "expect_status": step.expect_status}
+        headers = {k: arg(v, secrets=True) for k, v in step.headers.items()}
+        return base | {"method": step.method, "url": t.expand_url(step.url, values), "headers": headers,
+                       "json": t.expand_json(step.json_body, values), "expect_status": step.expect_status}
     if isinstance(step, PromqlCheckStep):
-        return base | {"query": t.resolve_promql(step.query, values), "condition": step.condition.model_dump(),
+        return base | {"query": t.expand_promql(step.query, values), "condition": step.condition.model_dump(),
                        "interval": step.interval}
     if isinstance(step, SilenceStep):
-        return base | {"matchers": {k: _argv_value(t.resolve_whole(v, values)) for k, v in step.matchers.items()},
-                       "duration": step.duration, "comment": t.resolve_text(step.comment, values)}
+        return base | {"matchers": {k: arg(v) for k, v in step.matchers.items()},
+                       "duration": step.duration, "comment": t.expand(step.comment, values)}
     if isinstance(step, MlflowAliasStep):
-        version = t.resolve_whole(step.version, values) if step.version is not None else None
-        return base | {"model": str(t.resolve_whole(step.model, values)), "alias": str(t.resolve_whole(step.alias, values)),
+        version = t.expand(step.version, values, whole=True)
+        return base | {"model": str(t.expand(step.model, values, whole=True)),
+                       "alias": str(t.expand(step.alias, values, whole=True)),
                        "action": step.action, "version": None if version is None else str(version)}
     if isinstance(step, WaitStep):
         return base | {"seconds": step.seconds}
     if isinstance(step, NotifyStep):
-        return base | {"message": t.resolve_text(step.message, values)}
+        return base | {"message": t.expand(step.message, values)}
     raise TypeError(f"unknown step {step!r}")
 
 
 async def build_targets(rb: Runbook, values: dict[str, Any], registry: ModelRegistry | None) -> dict[str, Any]:
     """Return the resolved steps plus what they will replace (current alias versions) at request time."""
-    targets: dict[str, Any] = {"runbook": rb.name, "timeout": rb.timeout}
+    targets: dict[str, Any] = {"runbook": rb.name, "timeout": rb.timeout, "format": PLAN_FORMAT}
     for section in ("steps", "on_failure", "verify"):
         targets[section] = [resolve_step(s, values) for s in getattr(rb, section)]
     current: dict[str, str | None] = {}
@@ -60,7 +70,7 @@ async def build_targets(rb: Runbook, values: dict[str, Any], registry: ModelRegi
 
 def environment(rb: Runbook, values: dict[str, Any]) -> str:
     """Return the environment the run targets (literal, or taken from a parameter)."""
-    return str(t.resolve_whole(rb.environment, values))
+    return str(t.expand(rb.environment, values, whole=True))
 
 
 def describe(step: dict[str, Any]) -> str:

@@ -2,13 +2,19 @@
 
 Values are substituted only as a whole argv element, a whole JSON value, a whole header or env
 value, one percent-encoded URL path segment or query value, or a quoted PromQL string: never
-spliced into text that a shell, URL or query parser would re-read."""
+spliced into text that a shell, URL or query parser would re-read.
+
+Every substitution goes through `expand`: one pass over the text the runbook author wrote, each
+placeholder resolved once, the substituted text never scanned again. So a parameter value that
+reads `${secret:TOKEN}` or `${other}` stays those characters. A secret reference does not become
+the secret in the plan (the plan is stored and shown): it becomes a `{"secret": NAME}` marker
+that only `reveal` turns into the value, at run time; a plain string in a plan is always literal."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 ANY = re.compile(r"\$\{([^}]*)\}")
@@ -90,26 +96,46 @@ def check_url(url: str, where: str, params: set[str]) -> None:
         check_whole(val, f"{where} query value", params)
 
 
-def resolve_whole(text: Any, values: dict[str, Any]) -> Any:
-    """Return the typed parameter value for `${name}`, or text unchanged (secrets stay unresolved)."""
-    name = whole_param(text)
-    return values[name] if name is not None else text
+SECRET_KEY = "secret"
+_PREFIX = "secret:"
 
 
-def resolve_text(text: str, values: dict[str, Any]) -> str:
-    """Return free text with placeholders replaced by their values (for humans, not parsers)."""
-    return ANY.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+def _plain(value: Any) -> str:
+    return str(value)
 
 
-def resolve_json(value: Any, values: dict[str, Any]) -> Any:
+def _lookup(ref: str, values: Mapping[str, Any], secrets: bool) -> Any:
+    if ref.startswith(_PREFIX):
+        if not secrets or not NAME.match(ref[len(_PREFIX):]):
+            raise ValueError(f"`${{{ref}}}` is not allowed here")
+        return {SECRET_KEY: ref[len(_PREFIX):]}
+    if ref not in values:
+        raise KeyError(ref)
+    return values[ref]
+
+
+def expand(template: Any, values: Mapping[str, Any], *, encode: Callable[[Any], str] = _plain,
+           whole: bool = False, secrets: bool = False) -> Any:
+    """Return the author's template with each placeholder replaced once (never rescanned).
+
+    A template that is exactly one placeholder gives the typed value when `whole`, and a secret
+    marker when `secrets`; otherwise each placeholder is replaced by `encode(value)` in one
+    `re.sub` pass. Non-strings are returned as they are."""
+    if not isinstance(template, str):
+        return template
+    only = ANY.fullmatch(template)
+    if only and (whole or (secrets and only.group(1).startswith(_PREFIX))):
+        return _lookup(only.group(1), values, secrets)
+    return ANY.sub(lambda m: encode(_lookup(m.group(1), values, False)), template)
+
+
+def expand_json(value: Any, values: Mapping[str, Any]) -> Any:
     """Return a JSON body with whole-string placeholders replaced by typed values."""
-    if isinstance(value, str):
-        return resolve_whole(value, values)
     if isinstance(value, dict):
-        return {k: resolve_json(v, values) for k, v in value.items()}
+        return {k: expand_json(v, values) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve_json(v, values) for v in value]
-    return value
+        return [expand_json(v, values) for v in value]
+    return expand(value, values, whole=True)
 
 
 def _segment(value: Any) -> str:
@@ -119,24 +145,39 @@ def _segment(value: Any) -> str:
     return quote(text, safe="")
 
 
-def resolve_url(url: str, values: dict[str, Any]) -> str:
+def expand_url(url: str, values: Mapping[str, Any]) -> str:
     """Return the URL with path segments percent-encoded whole and query values encoded."""
     parts = urlsplit(url)
-    path = "/".join(_segment(values[n]) if (n := whole_param(s)) else s for s in parts.path.split("/"))
-    query = urlencode([(k, str(resolve_whole(v, values))) for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    path = "/".join(expand(s, values, encode=_segment) for s in parts.path.split("/"))
+    query = urlencode([(k, expand(v, values)) for k, v in parse_qsl(parts.query, keep_blank_values=True)])
     return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
-def resolve_promql(query: str, values: dict[str, Any]) -> str:
-    """Return the query with each quoted placeholder replaced by a safely escaped string literal."""
-    return QUOTED.sub(lambda m: json.dumps(str(values[m.group(1)])), query)
+def _promql_string_body(value: Any) -> str:
+    # The placeholder sits inside "..." (check_promql): emit the escaped body of a string literal.
+    return json.dumps(str(value))[1:-1]
 
 
-def resolve_secret(text: Any, secrets: dict[str, str]) -> Any:
-    """Return the secret value for `${secret:NAME}`, or text unchanged."""
-    m = SECRET.match(text) if isinstance(text, str) else None
-    if not m:
-        return text
-    if m.group(1) not in secrets:
-        raise KeyError(m.group(1))
-    return secrets[m.group(1)]
+def expand_promql(query: str, values: Mapping[str, Any]) -> str:
+    """Return the query with each quoted placeholder's value escaped as a string literal body."""
+    return expand(query, values, encode=_promql_string_body)
+
+
+def is_secret_ref(value: Any) -> bool:
+    """Tell whether a plan value is a secret marker made by `expand`."""
+    return isinstance(value, dict) and set(value) == {SECRET_KEY} and isinstance(value[SECRET_KEY], str)
+
+
+def reveal(value: Any, secrets: Mapping[str, str]) -> str:
+    """Return the secret for a plan's secret marker, or the plan value itself as literal text.
+
+    Raises KeyError naming a secret that is not configured. A string is never scanned for
+    placeholders here: whatever a parameter put in it stays literal."""
+    if is_secret_ref(value):
+        name = value[SECRET_KEY]
+        if name not in secrets:
+            raise KeyError(name)
+        return secrets[name]
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"a plan value must be text or a secret marker, not {type(value).__name__}")

@@ -186,3 +186,22 @@ def write_config(tmp: Path, config: str = DEFAULT_CONFIG, runbooks: dict[str, st
     path = tmp / "opsbot.yaml"
     path.write_text(config)
     return path
+
+
+async def click_with_value(bot: ServedBot, user: str, channel: str, message_ts: str, action_id: str,
+                           value: str) -> tuple[int, str]:
+    """Click a message's button as `user`, sending `value` instead of the button's own (a forged click)."""
+    from bot.workspace import payloads
+    from bot.workspace.tokens import ResponseTarget
+
+    ws, inter = bot.ws.workspace, bot.ws.interactions
+    person, chan = ws.require_user(user), ws.require_channel(channel)
+    msg = ws.find(chan, message_ts)
+    if msg is None:
+        raise LookupError(f"no message {message_ts} in #{chan.name}")
+    block, el = payloads.find_element(msg.get("blocks"), action_id)
+    action = payloads.action_entry(ws, block, el, None) | {"value": value}
+    target = ResponseTarget(chan.id, person.id, msg["ts"], False)
+    body = payloads.block_actions(ws, person, chan, msg, False, action,
+                                  ws.tokens.issue_trigger(person.id, ws.now()), inter._response_url(target))
+    return await bot.post_interaction(body)

@@ -10,13 +10,13 @@ import aiohttp
 from yarl import URL
 
 from engine.runbooks.steps.base import StepDeps, StepResult
-from engine.runbooks.template import resolve_secret
+from engine.runbooks.template import reveal
 
 
 async def run_http(step: dict[str, Any], deps: StepDeps) -> StepResult:
     """Send the request; an unexpected status or a network error fails the step."""
     try:
-        headers = {k: str(resolve_secret(v, deps.secrets)) for k, v in step.get("headers", {}).items()}
+        headers = {k: reveal(v, deps.secrets) for k, v in step.get("headers", {}).items()}
     except KeyError as exc:
         return StepResult(False, f"secret {exc.args[0]} is not configured")
     url = URL(step["url"], encoded=True)  # already encoded by the planner: do not re-interpret
@@ -33,6 +33,6 @@ async def run_http(step: dict[str, Any], deps: StepDeps) -> StepResult:
                 status = resp.status
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         return StepResult(False, f"{step['method']} {url.host} failed: {type(exc).__name__} {exc}".strip())
-    text = deps.clean(body.decode("utf-8", errors="replace"))
+    text = await asyncio.to_thread(deps.clean, body.decode("utf-8", errors="replace"))
     ok = status in step.get("expect_status", [200])
     return StepResult(ok, f"HTTP {status}" + ("" if ok else f" (expected {step['expect_status']})"), text)
