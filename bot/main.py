@@ -119,8 +119,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except OpsError as exc:
-        print(f"error: {exc.message}" + (f"\n  what to do: {exc.hint}" if exc.hint else ""), file=sys.stderr)
-        return 2
+        return _fail(exc)
+    except Exception as exc:
+        from engine.store.db import database_problem
+
+        problem = database_problem(exc)
+        if problem is None:
+            raise  # a bug: its traceback is the report
+        return _fail(problem)
+
+
+def _fail(exc: OpsError) -> int:
+    # One line on stderr: scripts and people read the first line only.
+    print(f"error: {exc.message}" + (f" (what to do: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

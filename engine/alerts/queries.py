@@ -12,6 +12,7 @@ from engine.alerts import repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.types import AlertState, Incident, IncidentStatus
+from engine.bounds import parse_int
 from engine.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
@@ -93,8 +94,9 @@ class AlertQueries:
     async def why(self, target: str) -> WhyAnswer:
         """Explain the decisions behind an incident id (`42`, `#42`) or an alert fingerprint."""
         t = target.strip().lstrip("#")
-        if t.isdigit():
-            d = await self.incident(int(t), decisions=12)
+        if t.isascii() and t.isdigit():
+            d = await self.incident(parse_int(t, "incident id", hint="give an incident id such as 42 or a "
+                                              "fingerprint from the incident thread"), decisions=12)
             inc = d.incident
             return WhyAnswer(f"incident #{inc.id}", d.decisions, inc.next_due_at, {
                 "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until

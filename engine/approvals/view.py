@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import APPROVED, REQUESTED, RUNNING
+from engine.bounds import parse_int
 from engine.notices import Notice
 
 # Button action ids; the bot's ids.py re-exports these so engine and bot agree.
@@ -25,7 +26,7 @@ def button_value(row: ApprovalRequest) -> str:
 def parse_button_value(value: str) -> tuple[int, str | None]:
     """Split a button value into (request id, plan-hash prefix)."""
     head, _, digest = value.partition(":")
-    return int(head), (digest or None)
+    return parse_int(head, "approval request id", hint="this button does not name an approval request"), (digest or None)
 
 
 def _iso(dt: Any) -> str | None:

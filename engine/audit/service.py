@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.actor import Actor
 from engine.audit.chain import GENESIS, canonical_time, event_hash, normalize_data
 from engine.audit.tables import AuditEvent, AuditHead
+from engine.bounds import SEQ_MAX
 from engine.clock import Clock, SystemClock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
@@ -104,6 +105,8 @@ class AuditLog:
 
     async def get(self, seq: int) -> AuditEvent:
         """Return one event by sequence number."""
+        if not 1 <= seq <= SEQ_MAX:  # no such row, and the database would refuse the number
+            raise NotFound(f"no audit event #{seq}", hint="`/ops audit` lists recent events")
         async with self.db.session() as s:
             e = await s.get(AuditEvent, seq)
         if e is None:
