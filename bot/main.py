@@ -98,11 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - argparse internals
     """Mount the offline commands each feature provides."""
     from engine.alerts.cli import add_eval_grouping, add_simulate_storm
+    from engine.alerts.dead_letter_cli import add_alerts_command
     from engine.anomaly.cli import add_eval_nab
     from engine.audit_cli import add_audit_command
     from engine.drift.cli import add_drift_command
     from engine.rca.cli import add_eval_rca, add_simulate_rca
 
+    add_alerts_command(sub)
     add_audit_command(sub)
     add_drift_command(sub)
     add_eval_grouping(eval_sub)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import desc, select
 
-from engine.alerts import repo
+from engine.alerts import dead_letter, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.types import AlertState, Incident, IncidentStatus
@@ -51,6 +51,7 @@ class Stats:
     mtta_s: float | None
     mttr_s: float | None
     noisiest: list[tuple[str, int]]
+    dead_letter: int = 0  # stored batches set aside after failing every retry (all time)
 
 
 def _decision(r) -> dict:  # noqa: ANN001 - a Row
@@ -140,4 +141,8 @@ class AlertQueries:
         return Stats(days, sum(noisy.values()), distinct, len(irows),
                      1 - len(irows) / distinct if distinct else 0.0,
                      sum(acks) / len(acks) if acks else None, sum(fixes) / len(fixes) if fixes else None,
-                     noisy.most_common(5))
+                     noisy.most_common(5), await self.dead_letter_count())
+
+    async def dead_letter_count(self) -> int:
+        """Return how many stored alert batches are in the dead letter."""
+        return await dead_letter.count(self.db)
