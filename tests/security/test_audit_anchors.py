@@ -22,7 +22,8 @@ steps:
     type: notify
     message: hello
 """
-CONFIG = DEFAULT_CONFIG + "audit:\n  anchor_file: anchors/audit.jsonl\n  anchor_interval_s: 1\n"
+CONFIG = DEFAULT_CONFIG + ("audit:\n  anchor_file: anchors/audit.jsonl\n  anchor_channel: ops\n"
+                           "  anchor_interval_s: 1\n")
 
 
 def _anchors(path: Path) -> list[str]:
@@ -78,6 +79,9 @@ async def test_anchors_pass_growth_and_catch_rewrites(start_bot, store_url, tmp_
     old_seq = int(old.split(":")[0])
     assert old_seq >= 2
     assert f"audit anchor {old}" in bot.log_tail(100_000)  # the log carries every anchor too
+    ws = bot.ws.workspace
+    await ws.wait_for(lambda: any(f"Audit anchor {old}" in m.get("text", "")
+                                  for m in ws.history(ws.require_channel("ops"))), timeout=15)
 
     await bot.command("U0BOB", "run hello")  # legitimate growth
     await _wait_anchor(file, store_url)
