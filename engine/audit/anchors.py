@@ -79,8 +79,9 @@ class AnchorPublisher:
     def _last_in_file(self) -> Anchor | None:
         if self.file is None or not self.file.exists():
             return None
-        tail = self.file.read_bytes()[-4096:].decode("utf-8", "replace")
-        pairs = _PAIR.findall(tail)
+        with self.file.open("rb") as fh:
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - 4096))
+            pairs = _PAIR.findall(fh.read().decode("utf-8", "replace"))
         return Anchor(int(pairs[-1][0]), pairs[-1][1]) if pairs else None
 
     async def publish(self, _now: Any = None) -> Anchor | None:
@@ -98,11 +99,14 @@ class AnchorPublisher:
         anchor, at = Anchor(seq, digest), self.clock.now().isoformat(timespec="seconds")
         log.info("audit anchor %s at %s", anchor, at)
         if self.file is not None:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            with self.file.open("a", encoding="utf-8") as fh:
-                fh.write(anchor_line(seq, digest, at))
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                self.file.parent.mkdir(parents=True, exist_ok=True)
+                with self.file.open("a", encoding="utf-8") as fh:
+                    fh.write(anchor_line(seq, digest, at))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:  # said plainly; the log line above and the channel still anchor
+                log.error("cannot append to audit.anchor_file %s: %s", self.file, exc.strerror or exc)
         if self.cfg.anchor_channel:
             await self.notify(Notice(key=f"audit-anchor:{seq}", channel=self.cfg.anchor_channel,
                                      template="admin/audit_anchor", context={"seq": seq, "hash": digest, "at": at}))
