@@ -60,9 +60,9 @@ def _load(body: bytes, limits: Limits) -> dict[str, Any]:
         raise InvalidInput(f"body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise InvalidInput("body must be a JSON object")
-    # JSON can carry U+0000 only escaped; PostgreSQL text cannot store it at all. The byte
-    # search is the fast path; the walk runs only to name the field.
-    if b"\\u0000" in body:
+    # JSON can carry U+0000 only escaped; PostgreSQL text cannot store it at all. A body
+    # without a backslash has no escape (one memchr); the walk runs only to name the field.
+    if b"\\" in body and b"\\u0000" in body:
         where = nul_field(doc, "body")
         if where:
             raise InvalidInput(f"{where} contains a NUL character (U+0000)", hint="remove it; no field may hold one")
