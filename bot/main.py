@@ -48,6 +48,7 @@ def _migrate(_: argparse.Namespace) -> int:
     async def run() -> str | None:
         db = Database(EngineSettings().database_url)
         try:
+            await db.ping()  # a database that is down is one clear line naming it, not a traceback
             await migrate(db)
             return await current_revision(db)
         finally:
