@@ -13,7 +13,7 @@ import sys
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from bot.demo_alertmanager import DemoAlertmanager, find_binary, start_demo_alertmanager
 from bot.logs import setup_logging
@@ -104,6 +104,8 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url:
                  "approval": {"approver_roles": ["ml"], "approvals": 1}},
                 {"action": "model:rollback", "env": "*", "roles": ["ml", "sre"], "effect": "allow"},
                 {"action": "model:override_gates", "env": "*", "roles": ["sre"], "effect": "allow"},
+                # `to new-alias X` still goes through model:promote's approval; this only says who may.
+                {"action": "model:create_alias", "env": "*", "roles": ["ml"], "effect": "allow"},
             ],
         },
         "runbooks": {"dirs": [str(data_dir / "runbooks")]},
@@ -144,13 +146,14 @@ def prepare_mlflow(store: Path) -> str:
     return uri
 
 
-async def _until(predicate: Callable[[], object], timeout: float, what: str) -> None:
+async def _until(predicate: Callable[[], object], timeout: float, what: str) -> Any:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not predicate():
+    while not (found := predicate()):
         if loop.time() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         await asyncio.sleep(0.2)
+    return found
 
 
 async def seed_models(ctx: DemoContext) -> str:
@@ -160,11 +163,20 @@ async def seed_models(ctx: DemoContext) -> str:
     eng, ws = ctx.stack.bot.engine, ctx.stack.workspace
     watch = eng.scheduler.jobs["models-watch"]
     await _until(lambda: watch.runs >= 1, 60, "the registry watch to learn the registry")
+    # One promotion Opsbot recorded (v1 -> v2, approved by bob) gives history and rollback a past.
+    await ws.send_slash_command("alice", "ml-models", "promote churn 2")
+    request = await _until(lambda: next((m for m in ws.messages("ml-models")
+                                         if "approval_approve" in str(m.get("blocks"))), None), 60,
+                           "the approval request for churn v2")
+    await ws.click("bob", "ml-models", request["ts"], "approval_approve")
+    await _until(lambda: any("is now v2" in m.get("text", "") for m in ws.messages("ml-models")), 60,
+                 "the approved promotion of churn v2 to finish")
     version = await asyncio.to_thread(register_retrained, ctx.mlflow_dir)
     await _until(lambda: any(f"v{version}" in m.get("text", "") for m in ws.messages("ml-models")), 60,
                  f"the announcement of churn v{version}")
     await ws.send_slash_command("alice", "ml-models", "promote churn 3")
-    return (f"churn v{version} announced in #ml-models (try Promote to champion, approve as bob, then "
+    return (f"churn v1 -> v2 promoted (approved by bob); v{version} announced in #ml-models (try Promote "
+            f"to champion, approve as bob, then "
             f"`/ops rollback churn`); alice's `/ops promote churn 3` failed its gates")
 
 

@@ -28,3 +28,4 @@ from engine.anomaly.watches.evidence import USEFUL as ANOMALY_USEFUL  # noqa: E4
 from engine.rca.messages import CONFIRM as RCA_CONFIRM  # noqa: E402
 from engine.rca.messages import SHOW as RCA_SHOW  # noqa: E402
 from engine.rca.messages import WRONG as RCA_WRONG  # noqa: E402
+ERROR_BLOCK_ID = "opsbot_error"  # the first block of every error reply (templates/slack/errors)

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="listen address (default OPSBOT_HOST or 0.0.0.0)")
     p.add_argument("--port", type=int, default=None, help="listen port (default OPSBOT_PORT or 3000)")
     p.add_argument("--workers", type=int, default=1,
-                   help="processes sharing the port, one per core (default 1); see README")
+                   help="processes sharing the port, one per core (default 1); see docs/deploy.md")
     p.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,19 @@ def sparkline(values: list[float] | None) -> str:
     return "".join(bars[min(7, int((v - lo) / span * 7.999))] for v in vals)
 
 
+def slack_date(value: Any, fmt: str = "{date_short_pretty} {time}") -> str:
+    """Render a time as Slack's `<!date^...>` token, so each reader sees it in their own zone.
+
+    The fallback (shown where tokens are not rendered, e.g. notifications) is UTC.
+    """
+    if not value:
+        return "–"
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    fallback = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
 def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -56,7 +70,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters.update(j=_tojson, esc=mrkdwn_escape, truncate_to=truncate, sparkline=sparkline)
+    env.filters.update(j=_tojson, esc=mrkdwn_escape, truncate_to=truncate, sparkline=sparkline,
+                       slack_date=slack_date)
     return env
 
 

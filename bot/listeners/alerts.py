@@ -52,9 +52,9 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
 
     for name, summary, usage, example, fn in [
         ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),
-        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 42", incident_cmd),
+        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd),
         ("why", "Explain the dedup, grouping, snooze and notification decisions",
-         "why <fingerprint | incident id>", "/ops why 42", why_cmd),
+         "why <fingerprint | incident id>", "/ops why 1", why_cmd),
         ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts", "stats [7d]",
          "/ops stats 30d", stats_cmd),
     ]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot import ids
 from bot.commands import CommandContext, StaticReply, Subcommand
+from engine.errors import InvalidInput
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -32,6 +33,22 @@ def help_context(deps: "Deps", family: str | None = None) -> dict:
             "family_filter": family}
 
 
+def help_topic(deps: "Deps", word: str) -> str:
+    """Return the family a help topic names: its id, a word of its title, or one of its commands."""
+    word = word.lower().strip()
+    commands = deps.router.commands()
+    for family in dict.fromkeys(c.family for c in commands):
+        title = FAMILY_TITLES.get(family, family).lower()
+        names = {family, title, *title.split()} - {"and"}
+        if word in names or word.rstrip("s") in {n.rstrip("s") for n in names}:
+            return family
+    for cmd in commands:
+        if word == cmd.name or word in cmd.aliases:
+            return cmd.family
+    topics = ", ".join(FAMILY_TITLES.get(f, f).lower() for f in dict.fromkeys(c.family for c in commands))
+    raise InvalidInput(f"there is no help on `{word}`", hint=f"try a topic ({topics}) or a command name")
+
+
 def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register `/ops help` and its family buttons."""
 
@@ -44,13 +61,10 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         return cache[family]
 
     async def help_cmd(ctx: CommandContext):
-        family = ctx.args[0].lower() if ctx.args else None
-        if family and family not in {c.family for c in deps.router.commands()}:
-            family = None
-        return cached_help(family)
+        return cached_help(help_topic(deps, " ".join(ctx.args)) if ctx.args else None)
 
     deps.router.add(Subcommand(name="help", summary="List every command with an example",
-                               usage="help [family]", example="/ops help", handler=help_cmd,
+                               usage="help [topic or command]", example="/ops help", handler=help_cmd,
                                aliases=("?",), instant=True))
 
     @app.action(re.compile(r"^" + re.escape(ids.HELP_OPEN)))

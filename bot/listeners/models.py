@@ -38,8 +38,8 @@ def _version(word: str) -> int:
     return int(word.lstrip("v"))
 
 
-def parse_promote(args: list[str]) -> tuple[str, int, str | None, str | None]:
-    """Parse `<name> <version> [to <alias>] [override <reason...>]`."""
+def parse_promote(args: list[str]) -> tuple[str, int, str | None, str | None, bool]:
+    """Parse `<name> <version> [to [new-alias] <alias>] [override <reason...>]`."""
     if len(args) < 2:
         raise InvalidInput("usage: /ops promote <model> <version> [to <alias>] [override \"<reason>\"]")
     name, version, rest = args[0], _version(args[1]), args[2:]
@@ -50,11 +50,14 @@ def parse_promote(args: list[str]) -> tuple[str, int, str | None, str | None]:
         if not reason:
             raise InvalidInput("an override needs a reason", hint='override "why the failed gates are acceptable"')
         rest = rest[:i]
+    new_alias = rest[1:2] == ["new-alias"]
+    if new_alias:
+        rest = rest[:1] + rest[2:]
     if rest[:1] == ["to"] and len(rest) == 2:
         alias = rest[1]
-    elif rest:
-        raise InvalidInput(f"could not read `{' '.join(rest)}`", hint="/ops promote churn 7 to challenger")
-    return name, version, alias, reason
+    elif rest or new_alias:
+        raise InvalidInput(f"could not read `{' '.join(args[2:])}`", hint="/ops promote churn 7 to challenger")
+    return name, version, alias, reason, new_alias
 
 
 def parse_rollback(args: list[str]) -> tuple[str, str | None, int | None]:
@@ -100,8 +103,8 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         return deps.render("models/promote", plain(result), ephemeral=result.status == "blocked")
 
     async def promote_cmd(ctx: CommandContext):
-        name, version, alias, reason = parse_promote(ctx.args)
-        return change_reply(await svc().promote(ctx.actor, name, version, alias, reason))
+        name, version, alias, reason, new_alias = parse_promote(ctx.args)
+        return change_reply(await svc().promote(ctx.actor, name, version, alias, reason, new_alias))
 
     async def rollback_cmd(ctx: CommandContext):
         name, alias, version = parse_rollback(ctx.args)
@@ -113,7 +116,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         ("history", "Every alias change of a model, with approvals and gates", "history <name>",
          "/ops history churn", history_cmd),
         ("promote", "Move an alias to a version through the gates (default alias champion)",
-         'promote <name> <version> [to <alias>] [override "<reason>"]', "/ops promote churn 7 to challenger",
+         'promote <name> <version> [to [new-alias] <alias>] [override "<reason>"]', "/ops promote churn 2 to challenger",
          promote_cmd),
         ("rollback", "Return an alias to its previous holder", "rollback <name> [<alias>] [to <version>]",
          "/ops rollback churn", rollback_cmd),

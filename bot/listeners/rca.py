@@ -42,7 +42,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
 
     deps.router.add(Subcommand(
         name="rca", summary="Rank root-cause hypotheses for an incident, or show their accuracy",
-        usage="rca <incident id> | rca stats [30d]", example="/ops rca 42", handler=rca_cmd, family="alerts"))
+        usage="rca <incident id> | rca stats [30d]", example="/ops rca 1", handler=rca_cmd, family="alerts"))
 
     # Ranking reads Prometheus, so each button acks first; the answer arrives in the thread
     # through the outbox, and OpsErrors reach the user through the one error handler.

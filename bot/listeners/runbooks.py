@@ -14,22 +14,32 @@ from engine.errors import InvalidInput, OpsError
 from engine.runbooks import parse_args
 from engine.runbooks.prefill import prefill
 
-# The "Run…" button and its modal. Its value is the runbook's name (on /ops runbooks) or
-# {"runbook": name, "incident": id} (on an incident, so the modal can pre-fill from its alerts).
+# The "Run…" button and its modal. Its value is the runbook's name (on /ops runbooks),
+# {"runbook": name, "incident": id} (on an incident, so the modal can pre-fill from its alerts)
+# or {"runbook": name, "values": {...}} (on a dry run: the modal opens with what was previewed).
 OPEN_MODAL, MODAL_CALLBACK = "runbook.open", "runbook.run_modal"
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value
 
 
-def parse_open_value(value: str) -> tuple[str, int | None]:
-    """Return (runbook name, incident id or None) from a Run… button's value."""
+def parse_open_value(value: str) -> tuple[str, int | None, dict[str, str]]:
+    """Return (runbook name, incident id or None, values to pre-fill) from a Run… button's value."""
     if value.startswith("{"):
         try:
             doc = json.loads(value)
             incident = doc.get("incident")
-            return str(doc["runbook"]), parse_int(str(incident), "incident id") if incident is not None else None
+            values = {str(k): str(v) for k, v in (doc.get("values") or {}).items()}
+            return (str(doc["runbook"]), parse_int(str(incident), "incident id") if incident is not None else None,
+                    values)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise InvalidInput("this Run… button carries a value I cannot read",
                                hint="open the runbook with `/ops runbooks` instead") from None
-    return value, None
+    return value, None, {}
+
+
+def run_button_value(name: str, values: dict[str, str]) -> str:
+    """Return the value of a dry run's "Run for real…" button (the name alone when values are too long)."""
+    value = json.dumps({"runbook": name, "values": values}, separators=(",", ":"))
+    return value if len(value) <= MAX_BUTTON_VALUE else json.dumps({"runbook": name})
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -77,7 +87,8 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             return deps.render("runbooks/preview", {
                 "dry_run_only": True, "state": None, "id": None, "title": p.plan.title, "env": p.plan.env,
                 "effect": d.effect, "approvals": d.approvals, "approver_roles": list(d.approver_roles),
-                "channel": svc().channel, "reason": d.reason, "dry_run": p.plan.dry_run})
+                "channel": svc().channel, "reason": d.reason, "dry_run": p.plan.dry_run,
+                "run_action_id": OPEN_MODAL, "run_value": run_button_value(ctx.args[0], values)})
         req = await svc().request(ctx.actor, ctx.args[0], values)
         return deps.render("runbooks/preview", {
             "dry_run_only": False, "state": req.state, "id": req.id, "title": req.title, "env": req.env,
@@ -93,7 +104,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
                           handler=show_cmd, family="runbooks"))
     router.add(Subcommand(name="run", summary="Run a runbook (dry-run preview, then approval if needed)",
                           usage="run <name> key=value ... [--dry-run]",
-                          example="/ops run restart-service service=api env=production",
+                          example="/ops run restart-service service=api --dry-run",
                           handler=run_cmd, family="runbooks"))
 
     async def _button(body: dict[str, Any], verb: str) -> None:
@@ -135,9 +146,11 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     @app.action(OPEN_MODAL)
     async def on_open(ack, body, client):  # noqa: ANN001
         await ack()
-        name, incident_id = parse_open_value(body["actions"][0]["value"])
+        name, incident_id, values = parse_open_value(body["actions"][0]["value"])
         lr = svc().show(name)
         ctx = _detail(lr)
+        if values:  # from a dry run: the modal opens with what was previewed, for a last look
+            ctx |= {"prefilled": {k: v for k, v in values.items() if k in lr.runbook.parameters}}
         if incident_id is not None:
             filled = prefill(lr.runbook, await _incident_labels(incident_id))
             ctx |= {"incident_id": incident_id, "prefilled": {p.parameter: p.value for p in filled if not p.skipped},

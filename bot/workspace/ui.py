@@ -11,6 +11,7 @@ from aiohttp import web
 from .api_chat import public
 from .api_read import channel_object
 from .appkeys import WORKSPACE
+from .emoji import shortcodes
 from .interactions import INTERACTIONS, BotAnswer
 from .state import SLACKBOT, Workspace
 
@@ -35,8 +36,15 @@ async def index(request: web.Request) -> web.FileResponse:
 
 
 async def bootstrap(request: web.Request) -> web.Response:
-    """Return the team, people, channels and groups the page needs once."""
+    """Return the team, people, channels, groups and emoji the page needs once.
+
+    A page load is a client restart: as in Slack, no modal survives it.
+    """
     ws = _ws(request)
+    for user_id in list(ws.users):
+        if ws.views.top(user_id) is not None:
+            ws.views.clear(user_id)
+            ws.touch()
     people = [{"id": u.id, "name": u.name, "real_name": u.real_name} for u in ws.users.values()]
     people.append({"id": ws.bot_user.id, "name": ws.bot_user.name,
                    "real_name": ws.bot_user.real_name, "is_bot": True})
@@ -50,6 +58,7 @@ async def bootstrap(request: web.Request) -> web.Response:
         "channels": [channel_object(ws, c) for c in ws.channels.values()],
         "usergroups": [{"id": g.id, "handle": g.handle, "name": g.name}
                        for g in ws.usergroups.values()],
+        "emoji": shortcodes(),
     })
 
 

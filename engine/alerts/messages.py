@@ -42,12 +42,13 @@ def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
         "services": list(inc.services), "alertnames": list(inc.alertnames),
         "opened_at": _iso(inc.opened_at), "acked_at": _iso(inc.acked_at), "acked_by": inc.acked_by,
         "resolved_at": _iso(inc.resolved_at), "resolved_by": inc.resolved_by,
-        "resolve_due_at": _iso(inc.resolve_due_at), "snoozed_until": _iso(inc.snoozed_until),
+        "resolve_due_at": _iso(inc.resolve_due_at), "snoozed_until": _iso(inc.snoozed_until) if inc.is_open else None,
         "reopen_count": inc.reopen_count, "flaps": inc.flaps, "silences": list(inc.silences),
         "snooze_choices_s": list(cfg.snooze_choices_s),
         "silence_enabled": cfg.alertmanager_url is not None,
         # Unknown sources (a row from before they were kept) keep the button, as before.
         "silence_applies": not inc.sources or "alertmanager" in inc.sources,
+        "sources": list(inc.sources),
         "suggested_runbooks": [], "extra_actions": [],
     }
 

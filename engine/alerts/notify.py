@@ -11,8 +11,6 @@ from engine.alerts.types import Incident, IncidentStatus
 
 # People's own actions are always echoed in the thread, snoozed or not: they are the record.
 _HUMAN = frozenset({"acknowledged", "resolved", "snoozed", "silenced"})
-# Changes that alter nothing on the message itself.
-_INVISIBLE = frozenset({"flap"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +25,9 @@ class NotifyDecision:
 
 
 def next_due(inc: Incident, cfg: AlertsConfig) -> datetime | None:
-    """Return when the incident will next be notified about without new alerts."""
+    """Return when the incident will next be notified about without new alerts (never once resolved)."""
+    if not inc.is_open:
+        return None
     times = [t for t in (inc.resolve_due_at, inc.snoozed_until) if t]
     if inc.status is IncidentStatus.OPEN and not inc.snoozed_until:
         times.append((inc.last_notified_at or inc.opened_at) + timedelta(seconds=cfg.repeat_interval_s))
@@ -51,13 +51,12 @@ def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: Aler
         if not inc.is_open:
             return NotifyDecision("none", False, "never_posted", "resolved before it was posted", None)
         return NotifyDecision("post", False, "new_incident", "new incident: first message", due)
-    visible = [c for c in changes if c.kind not in _INVISIBLE]
-    if not visible:
-        kinds = ", ".join(sorted({c.kind for c in changes})) or "nothing"
-        return NotifyDecision("none", False, "no_visible_change",
-                              f"nothing a reader would see changed ({kinds})", due)
-    meaningful = [c for c in visible if c.meaningful]
-    human = [c for c in visible if c.kind in _HUMAN]
+    # The message is a view of the incident: any change to it is re-rendered (the outbox folds
+    # edits to the latest state). What is weighed below is only the thread reply.
+    if not changes:
+        return NotifyDecision("none", False, "no_change", "nothing changed", due)
+    meaningful = [c for c in changes if c.meaningful]
+    human = [c for c in changes if c.kind in _HUMAN]
     snoozed = inc.snoozed_until is not None and inc.snoozed_until > now
     if snoozed and not human:
         return NotifyDecision("edit", False, "snoozed",
@@ -66,5 +65,5 @@ def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: Aler
     if meaningful:
         what = summarize(meaningful)
         return NotifyDecision("edit", True, "meaningful_change", f"meaningful change: {what}", due)
-    what = summarize(visible)
+    what = summarize(changes)
     return NotifyDecision("edit", False, "minor_change", f"message edited in place: {what}", due)

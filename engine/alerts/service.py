@@ -125,12 +125,15 @@ class AlertService:
         sid = await self.silences.create_silence(matchers, now, now + timedelta(hours=hours), who,
                                                  f"Opsbot incident #{incident_id}: {inc.title}")
         shown = ", ".join(f"{m.name}{'=~' if m.is_regex else '='}\"{m.value}\"" for m in matchers)
+        # Say what the silence does not cover: alerts that did not come through Alertmanager.
+        others = sorted({f"{a.labels.get('alertname', '?')} ({a.source})" for a in alerts if a.source != "alertmanager"})
+        left = f"; not silenced (not from Alertmanager): {', '.join(others)}" if others else ""
 
         def record(i: Incident) -> list[Change]:
             i.silences.append(sid)
             i.dirty = True
             return [Change("silenced", f"silenced in Alertmanager by {actor.name or actor.user_id} for "
-                                       f"{hours:g}h: {shown} (silence {sid})")]
+                                       f"{hours:g}h: {shown} (silence {sid}){left}")]
         await self._act(incident_id, actor, record)
         return sid
 

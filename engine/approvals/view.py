@@ -29,6 +29,17 @@ def parse_button_value(value: str) -> tuple[int, str | None]:
     return parse_int(head, "approval request id", hint="this button does not name an approval request"), (digest or None)
 
 
+# Plan parameters a person reads on the card, per plan kind (absent: all of them). The rest are
+# the executor's own (the requester's name, the verb already in the title).
+SHOWN_PARAMETERS = {"model_alias": ("model", "alias", "version", "override_reason")}
+
+
+def shown_parameters(kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Return the parameters the approval card lists: set ones, and only those meant for people."""
+    keys = SHOWN_PARAMETERS.get(kind)
+    return {k: v for k, v in parameters.items() if v not in (None, "") and (keys is None or k in keys)}
+
+
 def _iso(dt: Any) -> str | None:
     return dt.isoformat(timespec="seconds") if dt is not None else None
 
@@ -46,7 +57,7 @@ def context(row: ApprovalRequest, vote_rows: list[ApprovalVote]) -> dict[str, An
         "id": row.id, "kind": row.kind, "title": row.title, "env": row.env, "state": row.state,
         "reason": row.reason, "requester": row.requester, "requester_name": row.requester_name,
         "required": row.required, "approver_roles": list(row.approver_roles),
-        "parameters": row.plan.get("parameters", {}), "dry_run": row.dry_run,
+        "parameters": shown_parameters(row.kind, row.plan.get("parameters", {})), "dry_run": row.dry_run,
         "plan_hash": row.plan_hash, "created_at": _iso(row.created_at), "expires_at": _iso(row.expires_at),
         "started_at": _iso(row.started_at), "finished_at": _iso(row.finished_at),
         "approvals": [{"user": v.user_id, "name": v.user_name, "at": _iso(v.at)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -73,6 +74,8 @@ class ModelsConfig(_Strict):
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     watch_interval_seconds: float = Field(default=60.0, ge=5)
     default_alias: str = "champion"
+    aliases: list[str] = Field(default_factory=lambda: ["champion", "challenger"], description=(
+        "aliases a promotion may set without `new-alias`, besides those a model holds or has gates for"))
     webhook_secret: SecretStr | None = Field(default=None, description="HMAC secret of MLflow registry webhooks")
     defaults: ModelRules = Field(default_factory=lambda: ModelRules(
         gates={"champion": ["auc >= champion.auc - 0.002"]}, key_metrics=["auc", "latency_p95_ms"]))
@@ -93,3 +96,7 @@ class ModelsConfig(_Strict):
 
         return ResolvedRules(env=pick("env", env), channel=pick("channel", channel), gates=pick("gates", {}),
                              freeze=pick("freeze", []), key_metrics=pick("key_metrics", ["auc"]))
+
+    def known_aliases(self, gates: dict[str, list[str]], held: Iterable[str]) -> set[str]:
+        """Return the aliases a promotion may name without `new-alias` (anything else is a typo)."""
+        return {*self.aliases, self.default_alias, *held, *(a for a in gates if a != "*")}

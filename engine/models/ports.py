@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterable, Protocol
 
-from engine.errors import NotFound
+from engine.errors import InvalidInput, NotFound
 from engine.models.types import ModelVersion, RegisteredModel
 
 
@@ -79,3 +79,11 @@ def alias_not_found(name: str, alias: str, known: Iterable[str]) -> NotFound:
     near = closest(alias, known) or sorted(known)
     hint = f"its aliases: {', '.join(near)}" if near else "it has no aliases"
     return NotFound(f"model `{name}` has no alias `{alias}`", hint=hint)
+
+
+def unknown_alias(name: str, alias: str, known: Iterable[str], version: int) -> InvalidInput:
+    """Build the refusal for promoting to an alias nobody set up: most likely a typo."""
+    near = closest(alias, known, n=1)
+    guess = f"did you mean `{near[0]}`? " if near else f"known aliases: {', '.join(sorted(known))}. "
+    return InvalidInput(f"`{alias}` is not an alias of {name}",
+                        hint=guess + f"To create it, say so: /ops promote {name} {version} to new-alias {alias}")

@@ -15,7 +15,7 @@ from engine.models.config import ModelsConfig, ResolvedRules
 from engine.models.executor import KIND, AliasExecutor
 from engine.models.history import previous_holder
 from engine.models.mover import AliasMover
-from engine.models.ports import ModelRegistry, alias_not_found
+from engine.models.ports import ModelRegistry, alias_not_found, unknown_alias
 from engine.models.queries import ModelDetail, ModelQueries, ModelRow
 from engine.models.types import ModelVersion
 from engine.models.verdicts import GateResult, Snapshot, evaluate_all
@@ -25,6 +25,7 @@ from engine.policy import Policy
 from engine.store.db import Database
 
 PROMOTE, ROLLBACK, OVERRIDE = "model:promote", "model:rollback", "model:override_gates"
+CREATE_ALIAS = "model:create_alias"
 _ALIAS_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -54,9 +55,10 @@ def gate_table(gates: list[GateResult]) -> str:
     def fmt(v: Any) -> str:
         return "-" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
 
-    lines = [f"{'gate':<34} {'candidate':>10} {'current':>10} {'delta':>10}  result"]
+    width = max([4, *(len(g.gate) for g in gates)])  # whole expressions: a cut gate reads as another gate
+    lines = [f"{'gate':<{width}} {'candidate':>10} {'current':>10} {'delta':>10}  result"]
     for g in gates:
-        lines.append(f"{g.gate[:34]:<34} {fmt(g.candidate):>10} {fmt(g.current):>10} {fmt(g.delta):>10}  "
+        lines.append(f"{g.gate:<{width}} {fmt(g.candidate):>10} {fmt(g.current):>10} {fmt(g.delta):>10}  "
                      f"{'pass' if g.passed else 'FAIL'}: {g.reason}")
     return "\n".join(lines) if gates else "no gates configured"
 
@@ -118,6 +120,10 @@ class ModelService:
 
     async def evaluate(self, name: str, version: int, alias: str) -> tuple[list[GateResult], int | None]:
         """Return the gate results of promoting name@version to alias, and the current holder."""
+        gates, held = await self._evaluate(name, version, alias)
+        return gates, held.get(alias)
+
+    async def _evaluate(self, name: str, version: int, alias: str) -> tuple[list[GateResult], dict[str, int]]:
         rules = self.rules(name)
         model, mv = await asyncio.gather(self.registry.get_model(name), self._ready_version(name, version))
         async def holder(v: int) -> Snapshot:
@@ -126,15 +132,27 @@ class ModelService:
         snaps = await asyncio.gather(self._snapshot(mv), *(holder(v) for v in model.aliases.values()))
         holders = dict(zip(model.aliases, snaps[1:]))
         gates = evaluate_all(rules.gates_for(alias), snaps[0], holders, alias, rules.windows(), self.clock.now())
-        return gates, model.aliases.get(alias)
+        return gates, dict(model.aliases)
 
     async def promote(self, actor: Actor, name: str, version: int, alias: str | None = None,
-                      override_reason: str | None = None) -> ChangeResult:
-        """Check gates and policy, then request the alias move (direct or via approval)."""
+                      override_reason: str | None = None, new_alias: bool = False) -> ChangeResult:
+        """Check gates and policy, then request the alias move (direct or via approval).
+
+        An alias the model does not hold, has no gates for and the config does not name is a
+        typo until the user says `new-alias`: its gates would silently be the `*` list or none.
+        """
         alias = self._check_alias(alias or self.config.default_alias)
         rules = self.rules(name)
         await self.policy.check(actor, PROMOTE, rules.env)  # a denial comes before any registry call
-        gates, current = await self.evaluate(name, version, alias)
+        gates, held = await self._evaluate(name, version, alias)
+        known = self.config.known_aliases(rules.gates, held)
+        if alias not in known and not new_alias:
+            raise unknown_alias(name, alias, known, version)
+        if new_alias and alias in known:
+            raise InvalidInput(f"`{alias}` is not new on {name}", hint=f"/ops promote {name} {version} to {alias}")
+        if new_alias:
+            await self.policy.check(actor, CREATE_ALIAS, rules.env)
+        current = held.get(alias)
         if current == version:
             raise Conflict(f"`{alias}` of {name} is already v{version}")
         reason = (override_reason or "").strip() or None

@@ -65,7 +65,7 @@ def parse_body(body: bytes) -> ChangesBody:
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "body"
-        raise InvalidInput(f"{where}: {e['msg']}", hint="see the change webhook schema in the README") from exc
+        raise InvalidInput(f"{where}: {e['msg']}", hint="see the change webhook schema in docs/rca.md") from exc
 
 
 def _external_id(c: ChangeIn) -> str:

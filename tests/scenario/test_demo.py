@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from pathlib import Path
 
 import aiohttp
 
 from bot import demo
+from bot.ids import ERROR_BLOCK_ID
 from bot.demo_alertmanager import find_binary
 
 
@@ -27,6 +30,7 @@ async def test_demo_starts_seeds_and_answers_help(tmp_path, capsys, monkeypatch)
             await asyncio.sleep(0.1)
         async with http.get(url) as resp:
             assert resp.status == 200
+        await _every_help_example_answers_without_error(http, url)
         if find_binary():  # `make test` installs Debian's prometheus-alertmanager
             await _silence_from_the_page(http, url, out)
     assert "could not seed" not in out, out
@@ -62,3 +66,40 @@ async def _silence_from_the_page(http: aiohttp.ClientSession, url: str, out: str
     async with http.get(f"{am_url.group(1)}/api/v2/silences") as resp:
         silences = [s for s in await resp.json() if s["status"]["state"] == "active"]
     assert len(silences) == 1 and silences[0]["createdBy"].startswith("alice"), silences
+
+
+async def _every_help_example_answers_without_error(http: aiohttp.ClientSession, url: str) -> None:
+    """Type each `e.g.` of `/ops help` into #ops as alice: none may answer with an error."""
+
+    async def seen() -> list[dict]:
+        async with http.get(f"{url}/ui/state", params={"channel": "ops", "user": "U0ALICE"}) as resp:
+            return (await resp.json())["messages"]
+
+    async def send(text: str) -> list[dict]:
+        """Send, then return what appeared since (waiting for late answers as well)."""
+        before = {m["ts"] for m in await seen()}
+        async with http.post(f"{url}/ui/send", json={"user": "U0ALICE", "channel": "ops", "text": text}) as resp:
+            assert resp.status == 200, await resp.text()
+        new: list[dict] = []
+        for _ in range(100):
+            new = [m for m in await seen() if m["ts"] not in before]
+            if new:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # an answer that acks first may still be followed by an error
+        return [m for m in await seen() if m["ts"] not in before]
+
+    help_text = json.dumps(await send("/ops help"))
+    examples = set(re.findall(r"e\.g\. `(/ops [^`]+)`", help_text))
+    assert len(examples) >= 15, help_text[:2000]
+    # The README's own examples too: every `/ops ...` it shows without a placeholder in it.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    examples |= {e for e in re.findall(r"`(/ops [^`]+)`", readme) if not re.search(r"[<>\[\]|]|\.\.\.", e)}
+    examples = sorted(examples)
+    failed = {}
+    for example in examples:
+        answers = await send(example)
+        errors = [m["text"] for m in answers if ERROR_BLOCK_ID in json.dumps(m.get("blocks"))]
+        if errors or not answers:
+            failed[example] = errors or ["no answer"]
+    assert not failed, json.dumps(failed, indent=1)

@@ -47,18 +47,34 @@ function toast(text) {
 }
 
 /* ---------- mrkdwn ---------- */
-const EMOJI = {
-  white_check_mark: "✅", heavy_check_mark: "✔️", x: "❌", warning: "⚠️", rotating_light: "🚨",
-  fire: "🔥", rocket: "🚀", hourglass: "⏳", hourglass_flowing_sand: "⏳", tada: "🎉",
-  red_circle: "🔴", large_green_circle: "🟢", large_yellow_circle: "🟡", large_blue_circle: "🔵",
-  chart_with_upwards_trend: "📈", chart_with_downwards_trend: "📉", bar_chart: "📊", mag: "🔍",
-  lock: "🔒", bell: "🔔", robot_face: "🤖", no_entry: "⛔", information_source: "ℹ️",
-  arrows_counterclockwise: "🔄", bulb: "💡", clipboard: "📋", eyes: "👀", thumbsup: "👍",
-  "+1": "👍", stopwatch: "⏱️", zap: "⚡", gear: "⚙️", package: "📦", wrench: "🔧",
-  hammer_and_wrench: "🛠️", pushpin: "📌", memo: "📝", rewind: "⏪", arrow_up: "⬆️",
-  arrow_down: "⬇️", point_right: "👉", sparkles: "✨", shield: "🛡️", busts_in_silhouette: "👥",
-  white_circle: "⚪", black_circle: "⚫", question: "❓", heavy_minus_sign: "➖", snail: "🐌",
-};
+// Slack's shortcodes (iamcal emoji-data, as Slack uses), sent once with /ui/bootstrap.
+let EMOJI = {};
+
+/* Slack's `<!date^epoch^format[^link]|fallback>`: every reader sees their own time zone. */
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+  "September", "October", "November", "December"];
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const ordinal = (n) => n + ((n % 100 >= 11 && n % 100 <= 13) ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th"));
+function slackDate(epoch, format) {
+  const d = new Date(epoch * 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  const hour = d.getHours() % 12 || 12, ampm = d.getHours() < 12 ? "AM" : "PM";
+  const dayDiff = Math.round((new Date(d).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 86400000);
+  const relative = { 0: "today", [-1]: "yesterday", 1: "tomorrow" }[dayDiff];
+  const date = `${MONTHS[d.getMonth()]} ${ordinal(d.getDate())}, ${d.getFullYear()}`;
+  const dateShort = `${MONTHS[d.getMonth()].slice(0, 3)} ${d.getDate()}, ${d.getFullYear()}`;
+  const dateLong = `${DAYS[d.getDay()]}, ${date}`;
+  const secs = Math.round((Date.now() - d.getTime()) / 1000);
+  const ago = secs < 60 ? "just now" : secs < 3600 ? `${Math.floor(secs / 60)} minutes ago`
+    : secs < 86400 ? `${Math.floor(secs / 3600)} hours ago` : `${Math.floor(secs / 86400)} days ago`;
+  const tokens = {
+    date_num: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, date, date_short: dateShort,
+    date_long: dateLong, date_pretty: relative || date, date_short_pretty: relative || dateShort,
+    date_long_pretty: relative || dateLong, time: `${hour}:${pad(d.getMinutes())} ${ampm}`,
+    time_secs: `${hour}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${ampm}`, ago,
+  };
+  return format.replace(/\{(\w+)\}/g, (m, t) => (t in tokens ? tokens[t] : m));
+}
 
 function controlSeq(inner) {
   const [target, label] = inner.split("|", 2);
@@ -73,6 +89,11 @@ function controlSeq(inner) {
   if (target.startsWith("!subteam^")) {
     const g = S.groups[target.slice(9)];
     return `<span class="mention">${esc(label || (g ? "@" + g.handle : "@group"))}</span>`;
+  }
+  if (target.startsWith("!date^")) {
+    const [, epoch, format] = target.split("^");
+    if (/^\d+$/.test(epoch || "") && format) return `<time>${esc(slackDate(Number(epoch), decode(format)))}</time>`;
+    return esc(decode(label || target));
   }
   if (target.startsWith("!")) {
     const word = target.slice(1).split("^")[0];
@@ -470,6 +491,7 @@ function wireComposer(form, textarea, threadTs) {
 async function start() {
   const boot = await (await fetch("/ui/bootstrap")).json();
   S.boot = boot;
+  EMOJI = boot.emoji || {};
   boot.users.forEach((u) => { S.people[u.id] = u; });
   boot.usergroups.forEach((g) => { S.groups[g.id] = g; });
   boot.channels.forEach((c) => { S.channels[c.id] = c; });

@@ -57,11 +57,11 @@ def seed(reg: MemoryRegistry, name: str) -> None:
 
 
 def build(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
-          config: ModelsConfig = CONFIG) -> tuple[ModelService, Approvals, AuditLog]:
+          config: ModelsConfig = CONFIG, policy: dict | None = None) -> tuple[ModelService, Approvals, AuditLog]:
     """Wire a model service the way engine/wiring does, on the given registry."""
     clock = clock or SystemClock()
     audit = AuditLog(db, clock)
-    policy = Policy(POLICY, None, clock)
+    policy = Policy(PolicyConfig.model_validate(policy) if policy else POLICY, None, clock)
     approvals = Approvals(db, audit, policy, clock, "test-replica")
     svc = ModelService(db, registry, approvals, policy, audit, clock, config, env="production", channel="ops")
     return svc, approvals, audit

@@ -10,7 +10,7 @@ from sqlmodel import select
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.audit.tables import AuditEvent
 from engine.clock import FakeClock
-from engine.errors import Conflict, Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.integration.models.conftest import ALICE, BETTER, BOB, LEAD, VIC, build, seed
 
 
@@ -172,3 +172,41 @@ async def test_show_and_list(world) -> None:
     assert detail.changes[0]["to_version"] == 2
     rows = {r.name: r for r in await svc.list_models(ALICE)}
     assert rows["staging-churn"].last_change["actor_name"] == "alice" and rows["churn"].last_change is None
+
+
+async def test_a_typo_alias_is_refused_with_the_nearest_one(world) -> None:
+    svc, approvals, reg, db = world
+    with pytest.raises(InvalidInput) as err:
+        await svc.promote(ALICE, "staging-churn", 1, "champoin")
+    assert "`champoin` is not an alias of staging-churn" in err.value.message
+    assert "did you mean `champion`?" in err.value.hint and "new-alias champoin" in err.value.hint
+    assert await aliases(reg, "staging-churn") == {}
+    async with db.session() as s:  # nothing was requested, so nothing can be approved later
+        assert not (await s.exec(select(AuditEvent).where(AuditEvent.action == "approval.requested"))).first()
+
+
+async def test_a_new_alias_needs_saying_so_and_the_policy(world) -> None:
+    svc, approvals, reg, _ = world
+    with pytest.raises(Forbidden):  # the policy has no model:create_alias rule for alice
+        await svc.promote(ALICE, "staging-churn", 1, "shadow", new_alias=True)
+    with pytest.raises(InvalidInput, match="not new"):
+        await svc.promote(LEAD, "staging-churn", 1, "champion", new_alias=True)
+
+
+async def test_a_new_alias_the_policy_allows_is_created(db) -> None:
+    from tests.integration.models.conftest import POLICY
+
+    reg = MemoryRegistry()
+    seed(reg, "staging-churn")
+    rules = POLICY.model_dump()
+    rules["rules"].append({"action": "model:create_alias", "env": "*", "roles": ["ml"], "effect": "allow"})
+    svc, approvals, _ = build(db, reg, policy=rules)
+    try:
+        res = await svc.promote(ALICE, "staging-churn", 2, "shadow", new_alias=True)
+        await approvals.wait_idle()
+        assert res.status == "approved" and await aliases(reg, "staging-churn") == {"shadow": 2}
+        await svc.promote(ALICE, "staging-churn", 1, "shadow")  # known from now on: no new-alias needed
+        await approvals.wait_idle()
+        assert await aliases(reg, "staging-churn") == {"shadow": 1}
+    finally:
+        await approvals.aclose()

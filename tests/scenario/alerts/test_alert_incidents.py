@@ -16,6 +16,16 @@ async def _posted(stack):
     return msg
 
 
+async def ask(ws, text: str) -> dict:
+    """Return alice's answer to `/ops TEXT`, also when a busy machine sent it after a 'Working on' ack."""
+    before = len(ws.ephemerals("alice"))
+    ack = (await ws.send_slash_command("alice", "#ops", text)).json
+    if not ack["text"].startswith("Working on"):
+        return ack
+    return await ws.wait_for(lambda: next((e for e in ws.ephemerals("alice")[before:]
+                                           if not e.get("text", "").startswith("Working on")), None), timeout=30)
+
+
 def _current(stack, ts: str) -> dict:
     return next(m for m in stack.workspace.messages("#incidents") if m["ts"] == ts)
 
@@ -113,21 +123,21 @@ async def test_commands_answer_about_incidents(alert_stack):
     msg = await _posted(alert_stack)
     inc_id = msg["text"].split("#")[1].split(":")[0]
 
-    text = (await ws.send_slash_command("alice", "#ops", "incidents")).json["text"]
+    text = (await ask(ws, "incidents"))["text"]
     assert text.startswith("1 open incident")
-    detail = str((await ws.send_slash_command("alice", "#ops", f"incident {inc_id}")).json["blocks"])
+    detail = str((await ask(ws, f"incident {inc_id}"))["blocks"])
     assert "ModelAccuracyLow" in detail and "7a5469aab64c84f9" in detail and "new_incident" in detail
-    why = str((await ws.send_slash_command("alice", "#ops", f"why {inc_id}")).json["blocks"])
+    why = str((await ask(ws, f"why {inc_id}"))["blocks"])
     assert "notify" in why and "next notification due" in why
-    why_fp = str((await ws.send_slash_command("alice", "#ops", "why 7a5469aab64c84f9")).json["blocks"])
+    why_fp = str((await ask(ws, "why 7a5469aab64c84f9"))["blocks"])
     assert "dedup" in why_fp and "group" in why_fp
-    stats = (await ws.send_slash_command("alice", "#ops", "stats 7d")).json
+    stats = (await ask(ws, "stats 7d"))
     assert "1 alerts in, 1 incidents out" in stats["text"]
 
     await post_webhook(alert_stack, RESOLVED)
     await ws.wait_for(lambda: _current(alert_stack, msg["ts"])["text"].startswith("[resolved]"), timeout=10)
-    assert (await ws.send_slash_command("alice", "#ops", "incidents")).json["text"].startswith("0 open")
-    assert (await ws.send_slash_command("alice", "#ops", "incidents all")).json["text"].startswith("1 incident")
+    assert (await ask(ws, "incidents"))["text"].startswith("0 open")
+    assert (await ask(ws, "incidents all"))["text"].startswith("1 incident")
     bad = await ws.send_slash_command("alice", "#ops", "incident abc")
     assert "incident id 'abc' is not a whole number" in str(bad.json)
     missing = await ws.send_slash_command("alice", "#ops", "why 999")

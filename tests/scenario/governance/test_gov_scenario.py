@@ -114,3 +114,19 @@ async def test_run_button_opens_a_parameter_modal_and_requests(gov_stack):
     note = await ws.wait_for(lambda: next((e for e in ws.ephemerals("alice")
                                            if "Approval requested (#1)" in _texts(e)), None), timeout=10)
     assert "billing" in _texts(note)
+
+
+async def test_a_dry_run_offers_the_run_with_what_was_previewed(gov_stack):
+    ws = gov_stack.workspace
+    await ws.send_slash_command("alice", "ops", "run restart-service service=billing --dry-run")
+    preview = await ws.wait_for(lambda: next((e for e in ws.ephemerals("alice") if "Dry run" in _texts(e)), None))
+    assert "Request run\\u2026" in _texts(preview)  # production needs an approval: the button says so
+    button = next(el for b in preview["blocks"] if b["type"] == "actions" for el in b["elements"])
+    await ws.click("alice", "ops", preview["ts"], button["action_id"], value=button["value"])
+    view = await ws.wait_for(lambda: ws.open_view("alice"))
+    service = next(b for b in view["blocks"] if b.get("block_id") == "param:service")
+    assert service["element"].get("initial_value") == "billing"
+    await ws.submit_view("alice", {"param:service": "billing"})
+    note = await ws.wait_for(lambda: next((e for e in ws.ephemerals("alice")
+                                           if "Approval requested (#1)" in _texts(e)), None), timeout=10)
+    assert "billing" in _texts(note)

@@ -73,6 +73,12 @@ async def test_new_version_promote_approve_rollback(tmp_path) -> None:
         notice = await ws.wait_for(lambda: find(lambda t: f"New version: {name} v2" in t), timeout=15)
         assert "0.95" in text_of(notice) and "Promote to champion" in text_of(notice)
 
+        # A typo in the alias is refused before any gate or approval: no `champoin` can appear.
+        typo = await ws.send_slash_command("alice", "ml-models", f"promote {name} 2 to champoin")
+        assert "did you mean `champion`?" in text_of(typo.json or {}) or any(
+            "did you mean `champion`?" in text_of(e) for e in ws.ephemerals("alice"))
+        assert not find(lambda t: "champoin" in t)
+
         await ws.click("alice", "ml-models", notice["ts"], "models_promote_champion")
         diff = await ws.wait_for(lambda: find(lambda t: "Waiting for approval" in t), timeout=15)
         assert "auc" in text_of(diff) and ":white_check_mark:" in text_of(diff)

@@ -7,7 +7,8 @@ import pytest
 from engine.alerts import lifecycle
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lifecycle import Change
-from engine.alerts.notify import decide_notice
+from engine.alerts.messages import incident_context
+from engine.alerts.notify import decide_notice, next_due
 from engine.alerts.pipeline import PipelineState, process
 from engine.errors import Conflict, InvalidInput
 
@@ -43,8 +44,19 @@ def test_minor_vs_meaningful_vs_silent():
     assert d.thread and "severity raised" in d.reason
     out = process(s, [ev("A", "billing", fp="a", instance="1")], CFG, at(30))
     assert inc.id not in out.changes  # a repeat delivery touches nothing
-    d = decide_notice(inc, [Change("flap", "x")], at(30), CFG)
-    assert (d.message, d.name) == ("none", "no_visible_change")
+    d = decide_notice(inc, [Change("flap", "x")], at(30), CFG)  # the firing count moved: re-render
+    assert (d.message, d.thread, d.name) == ("edit", False, "minor_change")
+    assert decide_notice(inc, [], at(30), CFG).message == "none"
+
+
+def test_a_resolved_incident_is_neither_snoozed_nor_due():
+    s, inc, _ = _open(ev("A", "billing", fp="a"))
+    inc.posted = True
+    inc.snoozed_until = at(3600)
+    process(s, [ev("A", "billing", fp="a", status="resolved")], CFG, at(60))
+    lifecycle.tick(inc, CFG, at(60 + CFG.resolve_cooldown_s))
+    assert not inc.is_open and next_due(inc, CFG) is None
+    assert incident_context(inc, CFG)["snoozed_until"] is None
 
 
 def test_cooldown_resolve_and_cancel():
@@ -122,3 +134,18 @@ def test_notice_reason_counts_repeated_changes_once():
     assert summarize(joined) == "HighLatency joined ×3; Errors joined"
     many = [Change("joined", f"A{i} joined") for i in range(5)]
     assert summarize(many) == "A0 joined; A1 joined; A2 joined; 2 more"
+
+
+def test_silence_button_and_card_say_what_alertmanager_covers():
+    import json
+    from pathlib import Path
+
+    from bot.render import render
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "templates" / "alerts"
+    offered = json.dumps(render("alerts/incident", json.loads((fixtures / "incident.mixed_sources.json").read_text())))
+    assert "alertname DatabaseDown or BackupJobFailed on db or checkout" in offered
+    assert "Alerts from backup-jobs are not silenced" in offered
+    done = json.dumps(render("alerts/incident", json.loads(
+        (fixtures / "incident.mixed_sources_silenced.json").read_text())))
+    assert "silenced in Alertmanager (its alerts only; not those from backup-jobs)" in done

@@ -11,14 +11,17 @@ from engine.models.verdicts import GateResult
 
 
 def test_promote_forms() -> None:
-    assert parse_promote(["churn", "7"]) == ("churn", 7, None, None)
-    assert parse_promote(["churn", "v7", "to", "challenger"]) == ("churn", 7, "challenger", None)
-    assert parse_promote(["churn", "7", "override", "data fix", "ok'd by risk"]) == ("churn", 7, None, "data fix ok'd by risk")
-    assert parse_promote(["churn", "7", "to", "champion", "override", "x"])[2:] == ("champion", "x")
+    assert parse_promote(["churn", "7"]) == ("churn", 7, None, None, False)
+    assert parse_promote(["churn", "v7", "to", "challenger"]) == ("churn", 7, "challenger", None, False)
+    assert parse_promote(["churn", "7", "override", "data fix", "ok'd by risk"]) == (
+        "churn", 7, None, "data fix ok'd by risk", False)
+    assert parse_promote(["churn", "7", "to", "champion", "override", "x"])[2:] == ("champion", "x", False)
+    assert parse_promote(["churn", "7", "to", "new-alias", "shadow"]) == ("churn", 7, "shadow", None, True)
 
 
 @pytest.mark.parametrize("args", [[], ["churn"], ["churn", "seven"], ["churn", "7", "into", "x"],
-                                  ["churn", "7", "override"], ["churn", "7", "to"]])
+                                  ["churn", "7", "override"], ["churn", "7", "to"],
+                                  ["churn", "7", "to", "new-alias"]])
 def test_promote_bad_forms(args: list[str]) -> None:
     with pytest.raises(InvalidInput):
         parse_promote(args)
