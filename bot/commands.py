@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from engine.actor import Actor
+from engine.bounds import parse_int
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -112,17 +113,11 @@ def actor_from_body(body: dict[str, Any]) -> Actor:
 
 def parse_incident_id(text: str) -> int:
     """Read an incident id such as `42` or `#42`, or say what was wrong."""
-    value = text.strip().lstrip("#")
-    if not value.isdigit():
-        raise InvalidInput(f"{text!r} is not an incident id", hint="incident ids are numbers, e.g. 42")
-    return int(value)
+    return parse_int(str(text).strip().removeprefix("#"), "incident id", hint="incident ids are numbers, e.g. 42")
 
 
 def parse_days(args: list[str], default: int) -> int:
     """Read an optional period such as `7d` or `30` from the first argument."""
     if not args:
         return default
-    m = re.fullmatch(r"(\d+)d?", args[0])
-    if not m:
-        raise InvalidInput(f"{args[0]!r} is not a period", hint="use e.g. 7d or 30d")
-    return int(m.group(1))
+    return parse_int(args[0].removesuffix("d"), "period (days)", hint="use e.g. 7d or 30d")

@@ -48,6 +48,7 @@ def _migrate(_: argparse.Namespace) -> int:
     async def run() -> str | None:
         db = Database(EngineSettings().database_url)
         try:
+            await db.ping()  # a database that is down is one clear line naming it, not a traceback
             await migrate(db)
             return await current_revision(db)
         finally:
@@ -98,11 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - argparse internals
     """Mount the offline commands each feature provides."""
     from engine.alerts.cli import add_eval_grouping, add_simulate_storm
+    from engine.alerts.dead_letter_cli import add_alerts_command
     from engine.anomaly.cli import add_eval_nab
     from engine.audit_cli import add_audit_command
     from engine.drift.cli import add_drift_command
     from engine.rca.cli import add_eval_rca, add_simulate_rca
 
+    add_alerts_command(sub)
     add_audit_command(sub)
     add_drift_command(sub)
     add_eval_grouping(eval_sub)
@@ -119,8 +122,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except OpsError as exc:
-        print(f"error: {exc.message}" + (f"\n  what to do: {exc.hint}" if exc.hint else ""), file=sys.stderr)
-        return 2
+        return _fail(exc)
+    except Exception as exc:
+        from engine.store.db import database_problem
+
+        problem = database_problem(exc)
+        if problem is None:
+            raise  # a bug: its traceback is the report
+        return _fail(problem)
+
+
+def _fail(exc: OpsError) -> int:
+    # One line on stderr: scripts and people read the first line only.
+    print(f"error: {exc.message}" + (f" (what to do: {exc.hint})" if exc.hint else ""), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ class Metrics:
         # Every worker reads the same outbox: report the freshest reading, not a sum.
         self.outbox_depth = Gauge("opsbot_outbox_depth", "Notices waiting in the outbox", registry=r,
                                   multiprocess_mode="livemax")
+        self.alert_dead_letter = Gauge("opsbot_alert_dead_letter_batches",
+                                       "Stored alert batches set aside after failing every retry",
+                                       registry=r, multiprocess_mode="livemax")
         self.slack_api_errors = Counter("opsbot_slack_api_errors_total", "Slack Web API errors",
                                         ["method", "error"], registry=r)
         self.notices_sent = Counter("opsbot_notices_sent_total", "Notices delivered to Slack", ["op"], registry=r)

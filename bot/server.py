@@ -168,8 +168,9 @@ def build_web_app(bolt_app: AsyncApp, deps: Deps, extra_routes: Iterable[RouteFa
     async def metrics(_: web.Request) -> web.Response:
         try:
             deps.metrics.outbox_depth.set(await deps.engine.outbox.depth())
+            deps.metrics.alert_dead_letter.set(await deps.engine.alerts.queries.dead_letter_count())
         except Exception:  # the exposition must still answer when the store is down
-            log.warning("could not read outbox depth")
+            log.warning("could not read the outbox depth or the alert dead letter")
         return web.Response(body=deps.metrics.exposition(), content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
 

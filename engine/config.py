@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from engine.alerts.config import AlertsConfig
 from engine.anomaly.watches.config import WatchConfig, check_unique
+from engine.audit.config import AuditConfig
 from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
 from engine.models.config import ModelsConfig
@@ -49,6 +50,7 @@ class OpsbotConfig(Strict):
     drift: DriftConfig = Field(default_factory=DriftConfig)
     models: ModelsConfig | None = Field(default=None, description="MLflow registry; absent = no model commands")
     rca: RcaConfig = Field(default_factory=RcaConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     watches: Annotated[list[WatchConfig], AfterValidator(check_unique)] = Field(
         default_factory=list, description="metric watches: anomaly detection and forecasts")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Mapping
 
 from engine.api import Engine, default_replica_id
@@ -42,6 +43,10 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     engine.scheduler.add("alerts-tick", alerts_config.tick_interval_s, alerts.tick)
     silences = RunbookSilences(alerts.silences, clock) if alerts.silences is not None else None
     build_governance(engine, environ=environ or {}, silences=silences)
+    from engine.audit.anchors import AnchorPublisher
+    anchors = AnchorPublisher(engine.audit, config.audit, clock, engine.notify,
+                              Path(getattr(config, "_base_dir", None) or Path.cwd()))
+    engine.scheduler.add("audit-anchor", config.audit.anchor_interval_s, anchors.publish)
     alerts.extensions.append(runbook_suggestions(
         lambda labels: [lr.runbook.name for lr in engine.runbooks.suggest(labels)], alerts_config))
     build_drift(engine)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand
 from engine.audit.service import event_to_dict
+from engine.bounds import SEQ_MAX, parse_int
 from engine.errors import InvalidInput, Unavailable
 
 if TYPE_CHECKING:
@@ -52,13 +53,11 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         audit = engine.audit
         arg = ctx.args[0] if ctx.args else "20"
         if arg.startswith("#"):
-            if not arg[1:].isdigit():
-                raise InvalidInput(f"not an event number: {arg}", hint="e.g. /ops audit #42")
-            event = await audit.get(int(arg[1:]))
+            event = await audit.get(parse_int(arg[1:], "audit event number", hi=SEQ_MAX, hint="e.g. /ops audit #42"))
             return deps.render("admin/audit_event", {"event": event_to_dict(event)})
         subject = None
         if arg.isdigit():
-            n = int(arg)
+            n = parse_int(arg, "number of events", hi=500, hint="ask for 1 to 500")
         elif ":" in arg:
             subject, n = arg, 50
         else:

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
 from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_line,
                                     incident_context)
+from engine.bounds import parse_int
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.deps import Deps
+
+SNOOZE_MAX_S = 366 * 86400  # a snooze button never asks for more; a forged one gets a clear refusal
 
 
 def register(app: "AsyncApp", deps: "Deps") -> None:
@@ -74,7 +77,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     async def on_snooze(ack, body):  # noqa: ANN001
         await ack()
         action = body["actions"][0]
-        seconds = int(action["action_id"][len(SNOOZE_PREFIX):])
+        seconds = parse_int(action["action_id"][len(SNOOZE_PREFIX):], "snooze seconds", hi=SNOOZE_MAX_S)
         await svc().snooze(parse_incident_id(action["value"]), seconds, actor_from_body(body))
 
     @app.action(SILENCE)

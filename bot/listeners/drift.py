@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body
 from bot.errors import error_reply
+from engine.bounds import parse_int
 from engine.drift.config import parse_duration
 from engine.drift.messages import COMPARE, COMPARE_MODAL, SHOW_ALL
 from engine.errors import InvalidInput, OpsError
@@ -61,7 +62,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     @app.action(SHOW_ALL)
     async def on_show_all(ack, body, client):  # noqa: ANN001 - Bolt injects by name
         await ack()
-        msg = deps.render("drift/features", await svc().features(int(body["actions"][0]["value"])))
+        msg = deps.render("drift/features", await svc().features(parse_int(body["actions"][0]["value"], "drift check id")))
         channel = body["channel"]["id"]
         ts = (body.get("container") or {}).get("message_ts") or body["message"]["ts"]
         await client.chat_postMessage(channel=channel, thread_ts=ts, text=msg["text"], blocks=msg["blocks"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
+from engine.bounds import parse_int
 from engine.errors import InvalidInput
 from engine.rca.messages import CONFIRM, SHOW, WRONG
 
@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 
 
 def _verdict_value(value: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+):(\d+)", value or "")
-    if not m:
+    head, sep, tail = (value or "").partition(":")
+    if not sep:
         raise InvalidInput("this button does not name a hypothesis")
-    return int(m.group(1)), int(m.group(2))
+    return parse_int(head, "analysis id"), parse_int(tail, "hypothesis number")
 
 
 def register(app: "AsyncApp", deps: "Deps") -> None:

@@ -9,6 +9,7 @@ from bot.commands import actor_from_body
 from bot.commands import CommandContext, Subcommand
 from bot.errors import error_reply
 from engine.approvals.view import APPROVE, CANCEL, REJECT, parse_button_value
+from engine.bounds import parse_int
 from engine.errors import InvalidInput, OpsError
 from engine.runbooks import parse_args
 from engine.runbooks.prefill import prefill
@@ -27,7 +28,8 @@ def parse_open_value(value: str) -> tuple[str, int | None, dict[str, str]]:
             doc = json.loads(value)
             incident = doc.get("incident")
             values = {str(k): str(v) for k, v in (doc.get("values") or {}).items()}
-            return str(doc["runbook"]), int(incident) if incident is not None else None, values
+            return (str(doc["runbook"]), parse_int(str(incident), "incident id") if incident is not None else None,
+                    values)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise InvalidInput("this Run… button carries a value I cannot read",
                                hint="open the runbook with `/ops runbooks` instead") from None

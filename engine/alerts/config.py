@@ -106,6 +106,9 @@ class AlertsConfig(_Strict):
     routes: list[Route] = Field(default_factory=list)
     snooze_choices_s: list[int] = Field(default_factory=lambda: [900, 3600, 14400])
     tick_interval_s: float = 30.0
+    # A stored batch the retry job failed on this many times is set aside (the dead letter):
+    # kept for a person to read, counted in /ops stats and /metrics, never retried again.
+    dead_letter_after: int = Field(default=5, ge=1)
     # Repeat deliveries' counters (deliveries, last seen, last dedup decision) are written at
     # most this late, as increments (engine/alerts/counters.py); 0 writes them every transaction.
     counter_flush_s: float = Field(default=5.0, ge=0)

@@ -12,18 +12,18 @@ from typing import Callable
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.alerts import repo
+from engine.alerts import dead_letter, repo
 from engine.alerts.bulk import Bulk
 from engine.alerts.repo import claim_batches
 from engine.alerts.config import AlertsConfig
 from engine.alerts.fingerprint import sha256_hex
-from engine.alerts.parse import parse_alertmanager, parse_generic
+from engine.alerts.parse import column_problem, parse_alertmanager, parse_generic
 from engine.alerts.pipeline import Outcome, PipelineState, process, tick
 from engine.alerts.store import AlertStore, EmitFn
 from engine.alerts.tables import AlertBatch
 from engine.alerts.types import Batch
 from engine.clock import Clock
-from engine.errors import OpsError, Unavailable
+from engine.errors import InvalidInput, OpsError, Unavailable
 from engine.store.db import Database
 
 log = logging.getLogger("opsbot.alerts")
@@ -82,7 +82,11 @@ class AlertIngest:
         """Validate a body of the given kind (alertmanager | generic) or raise InvalidInput."""
         fn = parse_alertmanager if kind == "alertmanager" else parse_generic
         try:
-            return fn(body, self.cfg.limits, self.hasher, self.volatile)
+            batch = fn(body, self.cfg.limits, self.hasher, self.volatile)
+            problem = column_problem(batch, self.cfg.severity_label)
+            if problem:
+                raise InvalidInput(problem)
+            return batch
         except OpsError:
             self.counters[f"rejected.{kind}"] += 1
             raise
@@ -269,9 +273,9 @@ class AlertIngest:
             # Fresh queued batches belong to the pump; failed ones, and any a dead pump left
             # behind, are retried here.
             stale = self.clock.now() - timedelta(seconds=PUMP_STALE_S)
-            rows = (await s.execute(select(B.c.id, B.c.source, B.c.body).where(
-                B.c.processed_at.is_(None), or_(B.c.error.is_not(None), B.c.received_at < stale))
-                .order_by(B.c.id).limit(limit))).all()
+            rows = (await s.execute(select(B.c.id, B.c.source, B.c.body, B.c.attempts).where(
+                B.c.processed_at.is_(None), B.c.dead_at.is_(None),
+                or_(B.c.error.is_not(None), B.c.received_at < stale)).order_by(B.c.id).limit(limit))).all()
         done = 0
         for r in rows:
             kind = "alertmanager" if r.source == "alertmanager" else "generic"
@@ -285,9 +289,17 @@ class AlertIngest:
                     await self._run(s, [batch], now)
                     await s.execute(update(B).where(B.c.id == r.id).values(processed_at=now, error=None))
                 done += 1
-            except Exception:
+            except InvalidInput as exc:  # stored under other rules: it can never pass, so no retries
+                await self._failed(r.id, r.attempts, exc, final=True)
+            except Exception as exc:
                 log.exception("retrying stored alert batch %s failed", r.id)
+                await self._failed(r.id, r.attempts, exc)
         return done
+
+    async def _failed(self, bid: int, attempts: int, exc: Exception, final: bool = False) -> None:
+        if await dead_letter.record_failure(self.db, self.clock.now(), bid, attempts, exc,
+                                            final or attempts + 1 >= self.cfg.dead_letter_after):
+            self.counters["dead_lettered"] += 1
 
     async def tick(self, now: datetime | None = None) -> int:
         """Run time-driven work (retries, cool-down resolves, snooze ends, reminders); return changes."""

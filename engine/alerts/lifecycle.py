@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from engine.alerts.config import AlertsConfig
 from engine.alerts.graphless import MEMO_PREFIXES, onset_keys
 from engine.alerts.grouping import corr_keys, inhibit_sources, matches
-from engine.alerts.types import AlertEvent, AlertState, Incident, IncidentStatus
+from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
 # Changes a reader of the channel should hear about in the thread; the rest only edit the message.
@@ -41,6 +41,8 @@ def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime)
     """Open an incident for an alert no rule attached anywhere."""
     svc = ev.labels.get(cfg.service_label, "")
     title = f"{ev.alertname} on {svc}" if svc else ev.alertname
+    if len(title) > TITLE_CHARS:  # a derived summary: the full labels stay on the alert
+        title = title[:TITLE_CHARS - 1] + "…"
     return Incident(id=temp_id, status=IncidentStatus.OPEN, title=title,
                     severity=ev.labels.get(cfg.severity_label, ""),
                     channel=route_channel(cfg, ev.labels), opened_at=now, last_activity_at=now)

@@ -10,7 +10,7 @@ import orjson
 
 from engine.alerts.config import Limits
 from engine.alerts.fingerprint import fingerprint_of
-from engine.alerts.types import AlertEvent, Batch, Status
+from engine.alerts.types import ALERTNAME_CHARS, SEVERITY_CHARS, AlertEvent, Batch, Status
 from engine.errors import InvalidInput
 
 GO_ZERO_TIME_YEAR = 1  # Alertmanager's "0001-01-01T00:00:00Z" means "no end"
@@ -60,7 +60,41 @@ def _load(body: bytes, limits: Limits) -> dict[str, Any]:
         raise InvalidInput(f"body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise InvalidInput("body must be a JSON object")
+    # JSON can carry U+0000 only escaped; PostgreSQL text cannot store it at all. A body
+    # without a backslash has no escape (one memchr); the walk runs only to name the field.
+    if b"\\" in body and b"\\u0000" in body:
+        where = nul_field(doc, "body")
+        if where:
+            raise InvalidInput(f"{where} contains a NUL character (U+0000)", hint="remove it; no field may hold one")
     return doc
+
+
+def nul_field(value: Any, where: str) -> str | None:
+    """Return the path of the first string (key or value) holding U+0000, else None."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if "\x00" in k:
+                return f"{where} key {k!r}"
+            found = nul_field(v, f"{where}.{k}" if where != "body" else k)
+            if found:
+                return found
+    if isinstance(value, list):
+        for n, v in enumerate(value):
+            found = nul_field(v, f"{where}[{n}]" if where != "body" else f"[{n}]")
+            if found:
+                return found
+    return None
+
+
+def column_problem(batch: Batch, severity_label: str) -> str | None:
+    """Return why a parsed batch would not fit the alert tables (label widths), else None."""
+    for i, a in enumerate(batch.alerts):
+        sev = a.labels.get(severity_label)
+        if sev is not None and len(sev) > SEVERITY_CHARS:
+            return f"alerts[{i}].labels.{severity_label} is {len(sev)} characters, limit is {SEVERITY_CHARS}"
+    return None
 
 
 def _str_map(value: Any, where: str, limits: Limits, max_chars: int) -> dict[str, str]:
@@ -116,8 +150,11 @@ def _alert(a: Any, i: int, limits: Limits, source: str, group_key: str | None,
     labels = a.get("labels")
     if not _fine(labels, limits.max_labels, limits.max_label_value_chars):
         _str_map(labels, f"alerts[{i}].labels", limits, limits.max_label_value_chars)  # raises
-    if not labels.get("alertname"):
+    name = labels.get("alertname")
+    if not name:
         raise InvalidInput(f"alerts[{i}].labels.alertname is required")
+    if len(name) > ALERTNAME_CHARS:
+        raise InvalidInput(f"alerts[{i}].labels.alertname is {len(name)} characters, limit is {ALERTNAME_CHARS}")
     annotations = a.get("annotations") or {}
     if not _fine(annotations, limits.max_labels, limits.max_annotation_chars):
         _str_map(annotations, f"alerts[{i}].annotations", limits, limits.max_annotation_chars)

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import desc, select
 
-from engine.alerts import repo
+from engine.alerts import dead_letter, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.types import AlertState, Incident, IncidentStatus
+from engine.bounds import parse_int
 from engine.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
@@ -50,6 +51,7 @@ class Stats:
     mtta_s: float | None
     mttr_s: float | None
     noisiest: list[tuple[str, int]]
+    dead_letter: int = 0  # stored batches set aside after failing every retry (all time)
 
 
 def _decision(r) -> dict:  # noqa: ANN001 - a Row
@@ -93,8 +95,9 @@ class AlertQueries:
     async def why(self, target: str) -> WhyAnswer:
         """Explain the decisions behind an incident id (`42`, `#42`) or an alert fingerprint."""
         t = target.strip().lstrip("#")
-        if t.isdigit():
-            d = await self.incident(int(t), decisions=12)
+        if t.isascii() and t.isdigit():
+            d = await self.incident(parse_int(t, "incident id", hint="give an incident id such as 42 or a "
+                                              "fingerprint from the incident thread"), decisions=12)
             inc = d.incident
             return WhyAnswer(f"incident #{inc.id}", d.decisions, inc.next_due_at, {
                 "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until
@@ -138,4 +141,8 @@ class AlertQueries:
         return Stats(days, sum(noisy.values()), distinct, len(irows),
                      1 - len(irows) / distinct if distinct else 0.0,
                      sum(acks) / len(acks) if acks else None, sum(fixes) / len(fixes) if fixes else None,
-                     noisy.most_common(5))
+                     noisy.most_common(5), await self.dead_letter_count())
+
+    async def dead_letter_count(self) -> int:
+        """Return how many stored alert batches are in the dead letter."""
+        return await dead_letter.count(self.db)

@@ -13,6 +13,7 @@ from engine.alerts.bulk import Bulk, js
 from engine.alerts.counters import PendingCounters
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
+from engine.bounds import ID_MAX
 from engine.clock import utc
 
 A = AlertRow.__table__
@@ -107,6 +108,8 @@ async def load_candidates(s: AsyncSession, now: datetime, reopen_window_s: float
 
 async def load_incident(s: AsyncSession, incident_id: int, *, lock: bool = False) -> Incident | None:
     """Return one incident, locking its row on PostgreSQL when asked."""
+    if not 0 < incident_id <= ID_MAX:  # names no row, and PostgreSQL would refuse the number
+        return None
     q = select(I).where(I.c.id == incident_id)
     if lock:
         q = q.with_for_update()

@@ -8,6 +8,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
+from engine.alerts.types import ALERTNAME_CHARS, SEVERITY_CHARS, TITLE_CHARS
+
 
 def _dt(nullable: bool = True, **kw: Any) -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, **kw))
@@ -31,6 +33,9 @@ class AlertBatch(SQLModel, table=True):
     received_at: datetime = _dt(False)
     processed_at: Optional[datetime] = _dt()
     error: Optional[str] = Field(default=None, sa_column=Column(String(500)))
+    # Failed retries; at alerts.dead_letter_after the batch is set aside (dead_at) for a person.
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    dead_at: Optional[datetime] = _dt()
 
 
 class AlertRow(SQLModel, table=True):
@@ -42,7 +47,7 @@ class AlertRow(SQLModel, table=True):
     fingerprint: str = Field(sa_column=Column(String(128), primary_key=True))
     source: str = Field(sa_column=Column(String(64), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
-    alertname: str = Field(default="", sa_column=Column(String(200), nullable=False, index=True))
+    alertname: str = Field(default="", sa_column=Column(String(ALERTNAME_CHARS), nullable=False, index=True))
     labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     annotations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     starts_at: datetime = _dt(False)
@@ -68,8 +73,8 @@ class IncidentRow(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     status: str = Field(sa_column=Column(String(16), nullable=False))
-    title: str = Field(sa_column=Column(String(300), nullable=False))
-    severity: str = Field(default="", sa_column=Column(String(32), nullable=False))
+    title: str = Field(sa_column=Column(String(TITLE_CHARS), nullable=False))
+    severity: str = Field(default="", sa_column=Column(String(SEVERITY_CHARS), nullable=False))
     channel: str = Field(sa_column=Column(String(80), nullable=False))
     opened_at: datetime = _dt(False)
     last_activity_at: datetime = _dt(False)

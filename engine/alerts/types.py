@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.alerts.graphless import BurstMemo
 
+# Column widths a webhook value lands in (engine/alerts/tables.py). The door (parse.py) refuses
+# longer values, so SQLite (which ignores widths) and PostgreSQL (which refuses them) agree.
+ALERTNAME_CHARS = 200
+SEVERITY_CHARS = 32
+TITLE_CHARS = 300  # derived (alertname on service): cut, never refused
+
 
 class Status(str, Enum):
     """Whether an alert is firing or resolved."""

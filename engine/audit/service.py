@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Sequence
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,8 +13,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.actor import Actor
+from engine.audit.anchors import Anchor, check_anchors
 from engine.audit.chain import GENESIS, canonical_time, event_hash, normalize_data
 from engine.audit.tables import AuditEvent, AuditHead
+from engine.bounds import SEQ_MAX
 from engine.clock import Clock, SystemClock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
@@ -32,12 +34,21 @@ class VerifyResult:
     head_hash: str
     bad_seq: int | None = None
     problem: str = ""
+    anchors: int = 0  # published anchors the chain was checked against
 
     def summary(self) -> str:
         """Return a one-line human summary."""
         if self.ok:
-            return f"audit chain OK: {self.checked} events, head seq {self.head_seq} hash {self.head_hash}"
-        return f"audit chain BROKEN at seq {self.bad_seq}: {self.problem} ({self.checked} events read)"
+            held = f", holds {self.anchors} anchors" if self.anchors else ""
+            return (f"audit chain OK: {self.checked} events{held}, head seq {self.head_seq} hash {self.head_hash} "
+                    f"(anchor: {self.head_seq}:{self.head_hash})")
+        where = f" at seq {self.bad_seq}" if self.bad_seq is not None else ""
+        return f"audit chain BROKEN{where}: {self.problem} ({self.checked} events read)"
+
+
+def _digest(e: AuditEvent) -> str:
+    return event_hash(seq=e.seq, at=e.at, actor=e.actor, actor_name=e.actor_name, action=e.action,
+                      subject=e.subject, data=e.data, prev_hash=e.prev_hash)
 
 
 def event_to_dict(e: AuditEvent) -> dict[str, Any]:
@@ -104,6 +115,8 @@ class AuditLog:
 
     async def get(self, seq: int) -> AuditEvent:
         """Return one event by sequence number."""
+        if not 1 <= seq <= SEQ_MAX:  # no such row, and the database would refuse the number
+            raise NotFound(f"no audit event #{seq}", hint="`/ops audit` lists recent events")
         async with self.db.session() as s:
             e = await s.get(AuditEvent, seq)
         if e is None:
@@ -134,10 +147,24 @@ class AuditLog:
             h = await s.get(AuditHead, 1)
         return (h.seq, h.hash) if h else (0, GENESIS)
 
-    async def verify(self, expect_head: str | None = None) -> VerifyResult:
-        """Walk the chain and report the first edited, deleted, inserted or reordered event."""
+    async def still_holds(self, anchor: Anchor) -> bool:
+        """Tell whether the anchored event is still there, unedited, with the anchored hash."""
+        if anchor.seq is None or anchor.seq == 0:
+            return True
+        try:
+            e = await self.get(anchor.seq)
+        except NotFound:
+            return False
+        return e.hash == anchor.hash == _digest(e)
+
+    async def verify(self, anchors: Sequence[Anchor] = ()) -> VerifyResult:
+        """Walk the chain and report the first edited, deleted, inserted or reordered event,
+        or the first anchor (published `seq:hash`) the chain no longer holds."""
         expected_seq, prev, checked = 1, GENESIS, 0
         head_seq, head_hash = await self.head()
+        wanted = {a.seq for a in anchors if a.seq}
+        by_seq: dict[int, str] = {}
+        hashes: set[str] | None = set() if any(a.seq is None for a in anchors) else None
 
         def bad(seq: int, problem: str) -> VerifyResult:
             return VerifyResult(False, checked, head_seq, head_hash, seq, problem)
@@ -150,20 +177,22 @@ class AuditLog:
             if e.prev_hash != prev:
                 return bad(e.seq, "prev_hash does not match the event before it "
                                   "(an event was deleted, inserted or reordered here)")
-            digest = event_hash(seq=e.seq, at=e.at, actor=e.actor, actor_name=e.actor_name,
-                                action=e.action, subject=e.subject, data=e.data, prev_hash=e.prev_hash)
-            if digest != e.hash:
+            if _digest(e) != e.hash:
                 return bad(e.seq, "content does not match its hash (the event was edited)")
+            if e.seq in wanted:
+                by_seq[e.seq] = e.hash
+            if hashes is not None:
+                hashes.add(e.hash)
             prev, expected_seq = e.hash, e.seq + 1
         last = expected_seq - 1
         if head_seq != last or head_hash != prev:
             return bad(min(head_seq, last) + (0 if head_seq == last else 1),
                        f"chain ends at seq {last} but the head records seq {head_seq} "
                        "(events were deleted from the end, or the head was altered)")
-        if expect_head and expect_head != head_hash:
-            return bad(head_seq, f"head hash {head_hash} differs from the anchored {expect_head} "
-                                 "(the chain was rewritten)")
-        return VerifyResult(True, checked, head_seq, head_hash)
+        seq, problem = check_anchors(anchors, by_seq, hashes, last)
+        if problem:
+            return bad(seq, problem)
+        return VerifyResult(True, checked, head_seq, head_hash, anchors=len(anchors))
 
     async def export(self, fmt: str = "jsonl") -> AsyncIterator[str]:
         """Yield the log as lines in the given format (jsonl)."""

@@ -7,13 +7,13 @@ the column).
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Callable, Optional
 
 import yaml
 
+from engine.bounds import parse_duration
 from engine.clock import Clock, SystemClock
 from engine.drift.evidently_report import load_evidently_report
 from engine.drift.service import compare
@@ -22,8 +22,6 @@ from engine.drift.text import format_table, format_text
 from engine.drift.types import DriftOptions
 from engine.errors import InvalidInput
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi")
 
 
@@ -101,7 +99,7 @@ def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
     since = _time(args.since, "--since") if args.since else None
     if args.window:
         until = until or clock.now()
-        since = until - _duration(args.window)
+        since = until - parse_duration(args.window, "--window")
     return Window(args.time_column, since, until)
 
 
@@ -156,13 +154,6 @@ def _time(text: str, flag: str) -> datetime:
     except ValueError:
         raise InvalidInput(f"{flag} {text}: not an ISO time (e.g. 2026-01-31T00:00:00Z)") from None
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-def _duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip().lower())
-    if not match:
-        raise InvalidInput(f"--window {text}: use a number and a unit, e.g. 30m, 24h, 7d")
-    return timedelta(**{_UNITS[match[2]]: float(match[1])})
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -3,25 +3,14 @@ how to compare them, where to post, and how often to check."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from engine.bounds import parse_duration  # one bounded parser for every duration (re-exported)
 from engine.drift.types import DriftOptions, Method
 from engine.errors import InvalidInput
-
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: str, what: str = "window") -> timedelta:
-    """Parse `30m`, `24h`, `7d` into a timedelta, raising InvalidInput naming `what`."""
-    match = _DURATION.match(str(text).strip().lower())
-    if not match or float(match[1]) <= 0:
-        raise InvalidInput(f"{what} `{text}`: use a positive number and a unit, e.g. 30m, 24h, 7d")
-    return timedelta(**{_UNITS[match[2]]: float(match[1])})
 
 
 def _duration_ok(text: str, what: str) -> timedelta:

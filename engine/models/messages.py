@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.bounds import parse_int
 from engine.models.types import ModelVersion
 from engine.notices import Notice
 
@@ -20,7 +21,7 @@ def parse_button_value(value: str) -> tuple[str, int | None, str | None]:
     """Split a button value into (model, version or None, alias or None)."""
     model, _, rest = value.partition("|")
     version, _, alias = rest.partition("|")
-    return model, (int(version) if version else None), (alias or None)
+    return model, (parse_int(version, "model version") if version else None), (alias or None)
 
 
 def metric_rows(cand: dict[str, float], champ: dict[str, float] | None, key: list[str], limit: int = 8) -> list[dict[str, Any]]:

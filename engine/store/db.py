@@ -77,6 +77,27 @@ def _sqlite_path(url: str) -> str | None:
     return None if not db or db == ":memory:" or db.startswith("file:") else db
 
 
+def first_line(exc: BaseException) -> str:
+    """Return the driver's own one-line reason for a database error (no SQL, no traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip() or type(orig).__name__
+    return text.splitlines()[0]
+
+
+def database_problem(exc: BaseException) -> Unavailable | None:
+    """Return a one-line Unavailable for a failure to reach or read the database, else None."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    driver = type(exc).__module__.split(".")[0] in ("asyncpg", "sqlite3", "aiosqlite")
+    if not isinstance(exc, (OSError, TimeoutError, SQLAlchemyError)) and not driver:
+        return None
+    line = first_line(exc)
+    if "no such table" in line or "does not exist" in line and "relation" in line:
+        return Unavailable(f"the database has no Opsbot tables ({line})", hint="run `opsbot migrate` first")
+    return Unavailable(f"cannot use the database: {line}",
+                       hint="check OPSBOT_DATABASE_URL and that the database is up")
+
+
 class Database:
     """The store's connection pool; hands out sessions and reports its dialect."""
 
@@ -139,8 +160,8 @@ class Database:
                 async with self.engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver error means "not reachable" to the caller
-            raise Unavailable(f"database {self.safe_url} is not reachable: {exc}",
-                              hint="check OPSBOT_DATABASE_URL") from exc
+            raise Unavailable(f"database {self.safe_url} is not reachable: {first_line(exc)}",
+                              hint="check OPSBOT_DATABASE_URL and that the database is up") from exc
 
     @property
     def safe_url(self) -> str:

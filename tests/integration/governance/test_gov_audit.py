@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from engine.actor import Actor
 from engine.audit import AuditLog
+from engine.audit.anchors import Anchor
 from engine.clock import FakeClock
 
 
@@ -108,13 +109,26 @@ async def test_reordered_events_are_named(db):
     assert not res.ok and res.bad_seq == 2
 
 
-async def test_rewritten_chain_is_caught_by_anchor(db):
+async def test_anchor_survives_growth_and_catches_a_rewritten_chain(db):
     log = AuditLog(db, FakeClock())
     await _fill(log, 2)
-    anchor = (await log.head())[1]
+    seq, digest = await log.head()
     await _fill(log, 1)
-    assert (await log.verify(expect_head=anchor)).ok is False
+    assert (await log.verify([Anchor(seq, digest)])).ok  # growth after the anchor is fine
+    assert (await log.verify([Anchor(None, digest)])).ok  # a bare hash is looked up anywhere
+    # Rewrite everything consistently: the chain alone cannot tell, the anchor can.
+    await _sql(db, "DELETE FROM audit_event")
+    await _sql(db, "DELETE FROM audit_head")
+    await log.record(actor=Actor("U1", "alice"), action="test.event", subject="forged", data={})
+    await _fill(log, 2)
     assert (await log.verify()).ok
+    res = await log.verify([Anchor(seq, digest)])
+    assert not res.ok and res.bad_seq == seq and "rewritten" in res.problem, res.summary()
+    assert not (await log.still_holds(Anchor(seq, digest)))
+    await _sql(db, "DELETE FROM audit_event WHERE seq > 1")
+    await _sql(db, "UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_event WHERE seq = 1)")
+    res = await log.verify([Anchor(seq, digest)])
+    assert not res.ok and "gone" in res.problem, res.summary()
 
 
 async def test_export_jsonl_round_trips(db):

@@ -139,7 +139,7 @@ async def test_commands_answer_about_incidents(alert_stack):
     assert (await ask(ws, "incidents"))["text"].startswith("0 open")
     assert (await ask(ws, "incidents all"))["text"].startswith("1 incident")
     bad = await ws.send_slash_command("alice", "#ops", "incident abc")
-    assert "not an incident id" in str(bad.json)
+    assert "incident id 'abc' is not a whole number" in str(bad.json)
     missing = await ws.send_slash_command("alice", "#ops", "why 999")
     assert "does not exist" in str(missing.json)
 

@@ -45,3 +45,9 @@ def test_bad_webhooks_are_refused(case: str) -> None:
         h.pop("X-MLflow-Signature")
     with pytest.raises(Forbidden):
         verify("s3cret", h, body, NOW)
+
+
+@pytest.mark.parametrize("ts", ["²", "¹²³", "١٢٣", "9" * 400, "-1", " 1"])
+def test_timestamps_that_are_not_plain_digits_are_refused_not_crashed(ts: str) -> None:
+    with pytest.raises(Forbidden):
+        verify("s3cret", headers(ts=ts), BODY.encode(), NOW)
