@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import APPROVED, REQUESTED, RUNNING
-from engine.bounds import parse_int
+from engine.bounds import parse_int, shown
 from engine.errors import InvalidInput
 from engine.notices import Notice
 
@@ -25,7 +25,7 @@ def button_value(row: ApprovalRequest) -> str:
     return f"{row.id}:{row.plan_hash[:16]}"
 
 
-_BUTTON = re.compile(r"([0-9]+):([0-9a-f]{16,64})")
+_BUTTON = re.compile(r"([0-9]{1,18}):([0-9a-f]{16,64})")
 
 
 def parse_button_value(value: Any) -> tuple[int, str]:
@@ -33,8 +33,8 @@ def parse_button_value(value: Any) -> tuple[int, str]:
     m = _BUTTON.fullmatch(value) if isinstance(value, str) else None
     if m is None:
         # Without the hash a click could not be tied to the plan the clicker saw: never "no check".
-        raise InvalidInput("this button does not carry the request id and plan hash it needs",
-                           hint="use the buttons on the current approval message")
+        raise InvalidInput(f"button value {shown(str(value))} does not carry the approval request id and "
+                           "plan hash it needs", hint="use the buttons on the current approval message")
     return parse_int(m.group(1), "approval request id", hint="this button does not name an approval request"), m.group(2)
 
 
