@@ -7,9 +7,12 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from engine.leases import Leases
+
+if TYPE_CHECKING:
+    from engine.replicas import Presence
 
 log = logging.getLogger("opsbot.scheduler")
 
@@ -39,8 +42,9 @@ class Scheduler:
     """Runs registered jobs on this replica while it holds each job's lease."""
 
     def __init__(self, leases: Leases, *, tick_s: float = 1.0, ttl_s: float = 10.0,
-                 on_lease_change: LeaseListener | None = None) -> None:
+                 on_lease_change: LeaseListener | None = None, presence: Presence | None = None) -> None:
         self.leases = leases
+        self.presence = presence
         self.tick_s = tick_s
         self.ttl_s = ttl_s
         self.margin_s = min(2.0, ttl_s / 4)
@@ -54,6 +58,8 @@ class Scheduler:
         self._stopping = asyncio.Event()
         self._running: dict[str, asyncio.Task] = {}
         self._work: dict[str, asyncio.Task] = {}  # the job function's own task within a run
+        self._wake = asyncio.Event()  # set by wake(): run the woken jobs now, not at the next tick
+        self._woken: set[str] = set()
 
     def add(self, name: str, interval_s: float, fn: JobFn) -> None:
         """Register a job; names are unique across the deployment."""
@@ -83,9 +89,31 @@ class Scheduler:
             if job.held:
                 await self.leases.release(f"job:{job.name}")
                 self._set_held(job, False)
+        if self.presence is not None:
+            await self.presence.withdraw()
+
+    def wake(self, name: str) -> bool:
+        """Make a job run at once if this replica holds its lease; return whether it does.
+
+        A run already in progress is followed by one more, so a change that arrived during it
+        is still seen. A replica without the lease does nothing: the holder's own schedule
+        (or its own wake-up) covers the change, and a job never runs outside its lease.
+        """
+        job = self.jobs.get(name)
+        if job is None or not job.held:
+            return False
+        self._woken.add(name)
+        self._wake.set()
+        return True
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
+            self._wake.clear()
+            if self.presence is not None:
+                try:
+                    await self.presence.beat()
+                except Exception:  # presence is advisory: it must not stop the jobs
+                    log.exception("replica presence beat failed")
             for job in list(self.jobs.values()):  # jobs may be added while we run
                 if self._stopping.is_set():
                     return
@@ -93,10 +121,10 @@ class Scheduler:
                     await self._tick(job)
                 except Exception:  # a failing lease query must not stop every other job
                     log.exception("scheduler tick failed", extra={"job": job.name})
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self.tick_s)
-            except asyncio.TimeoutError:
-                pass
+            stopping, woken = (asyncio.ensure_future(e.wait()) for e in (self._stopping, self._wake))
+            await asyncio.wait({stopping, woken}, timeout=self.tick_s, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            woken.cancel()
 
     async def _tick(self, job: Job) -> None:
         started = time.monotonic()
@@ -110,8 +138,10 @@ class Scheduler:
                 return
         if job.name in self._running:
             return
-        if job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
+        woken = job.name in self._woken
+        if not woken and job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
             return
+        self._woken.discard(job.name)
         job.last_run = time.monotonic()
         self._running[job.name] = asyncio.create_task(self._run(job))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from engine.api import Engine, default_replica_id
+from engine.api import Engine
 from engine.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
 from engine.leases import Leases
@@ -14,6 +14,7 @@ from engine.alerts.service import build_alert_service
 from engine.alerts.messages import runbook_suggestions
 from engine.drift.wiring import build_drift
 from engine.runbooks.wiring import build_governance
+from engine.replicas import Presence, replica_identity
 from engine.scheduler import LeaseListener, Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
@@ -25,11 +26,14 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     """Create the engine and its feature services (nothing is started yet)."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    replica = settings.replica_id or default_replica_id()
+    # OPSBOT_REPLICA_ID is a display name: two processes given the same one (a copied manifest,
+    # `serve --workers N`) still own leases under different identities, so one runs each job.
+    replica = replica_identity(settings.replica_id)
     leases = Leases(db, clock, replica)
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases,
-                    scheduler=Scheduler(leases, on_lease_change=on_lease_change))
+                    scheduler=Scheduler(leases, on_lease_change=on_lease_change,
+                                        presence=Presence(db, clock, replica)))
     # Runbook steps may pass through allow-listed variables and redact named secrets; the
     # composition root hands the environment in so nothing below reads os.environ itself.
     alerts_config = config.alerts
