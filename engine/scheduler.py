@@ -36,6 +36,8 @@ class Job:
     # a replica cut off from it (or paused) stops before another can take the lease over.
     valid_until: float = 0.0
     lapses: int = 0  # runs cancelled because the lease could no longer be vouched for
+    wakeable: bool = False  # wake() from any replica makes the holder run it at once
+    wakes_seen: int | None = None  # the wake counter this replica last acted on
 
 
 class Scheduler:
@@ -59,13 +61,12 @@ class Scheduler:
         self._running: dict[str, asyncio.Task] = {}
         self._work: dict[str, asyncio.Task] = {}  # the job function's own task within a run
         self._wake = asyncio.Event()  # set by wake(): run the woken jobs now, not at the next tick
-        self._woken: set[str] = set()
 
-    def add(self, name: str, interval_s: float, fn: JobFn) -> None:
+    def add(self, name: str, interval_s: float, fn: JobFn, *, wakeable: bool = False) -> None:
         """Register a job; names are unique across the deployment."""
         if name in self.jobs:
             raise ValueError(f"job {name!r} registered twice")
-        self.jobs[name] = Job(name, interval_s, fn)
+        self.jobs[name] = Job(name, interval_s, fn, wakeable=wakeable)
 
     def ensure(self, name: str, interval_s: float, fn: JobFn) -> None:
         """Register a job unless one of that name exists (safe while running: the loop
@@ -92,19 +93,20 @@ class Scheduler:
         if self.presence is not None:
             await self.presence.withdraw()
 
-    def wake(self, name: str) -> bool:
-        """Make a job run at once if this replica holds its lease; return whether it does.
+    async def wake(self, name: str) -> bool:
+        """Ask the job's lease holder, on whichever replica, to run it now; True if that is us.
 
-        A run already in progress is followed by one more, so a change that arrived during it
-        is still seen. A replica without the lease does nothing: the holder's own schedule
-        (or its own wake-up) covers the change, and a job never runs outside its lease.
+        The request is a counter in the database that the holder reads every tick, so the
+        job still runs only under its lease; a run already in progress is followed by one
+        more, so a change that arrived during it is seen.
         """
         job = self.jobs.get(name)
-        if job is None or not job.held:
-            return False
-        self._woken.add(name)
-        self._wake.set()
-        return True
+        if job is None or not job.wakeable:
+            raise ValueError(f"job {name!r} is not registered as wakeable")
+        await self.leases.bump(f"wake:{name}")
+        if job.held:  # the local holder need not wait for its next tick to read the counter
+            self._wake.set()
+        return job.held
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -138,10 +140,13 @@ class Scheduler:
                 return
         if job.name in self._running:
             return
-        woken = job.name in self._woken
+        woken = False
+        if job.wakeable:
+            wakes = await self.leases.counter(f"wake:{job.name}")
+            woken = job.wakes_seen is not None and wakes != job.wakes_seen
+            job.wakes_seen = wakes
         if not woken and job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
             return
-        self._woken.discard(job.name)
         job.last_run = time.monotonic()
         self._running[job.name] = asyncio.create_task(self._run(job))
 

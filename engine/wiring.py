@@ -57,6 +57,9 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     return engine
 
 
+WATCH_JOB = "models-watch"
+
+
 def _build_models(engine: Engine, settings: EngineSettings, config: OpsbotConfig) -> None:
     """Add the model lifecycle service, its registry watch, and route runbook alias moves through it."""
     from engine.models.config import ModelsConfig
@@ -71,6 +74,7 @@ def _build_models(engine: Engine, settings: EngineSettings, config: OpsbotConfig
                                   models_config, env=config.environment,
                                   channel=config.channels.for_family("models"))
     engine.services["models"] = service
-    engine.scheduler.add("models-watch", models_config.watch_interval_seconds, service.watch_job)
+    engine.scheduler.add(WATCH_JOB, models_config.watch_interval_seconds, service.watch_job, wakeable=True)
+    service.wake = lambda: engine.scheduler.wake(WATCH_JOB)  # MLflow webhooks wake the leased job
     # Alias moves made by a runbook step go through the same intent/move/confirm history.
     engine.approvals.executors[RUNBOOK_KIND].registry = RecordedAliases(service.registry, service.mover)
