@@ -112,7 +112,7 @@ def list_hooks(target: Target, out: Callable[[str], None] = print) -> int:
     return sum(1 for h in hooks if h.url.rstrip("/").endswith(PATH))
 
 
-def test(target: Target, webhook_id: str | None, name: str = DEFAULT_NAME,
+def send_test(target: Target, webhook_id: str | None, name: str = DEFAULT_NAME,
          out: Callable[[str], None] = print) -> bool:
     """Ask MLflow to send a test delivery; print what Opsbot answered; return success."""
     client = _client(target)
@@ -162,7 +162,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.webhook_command == "list":
         list_hooks(target)
         return 0
-    return 0 if test(target, args.webhook_id, args.name) else 1
+    return 0 if send_test(target, args.webhook_id, args.name) else 1
 
 
 def add_models_command(sub: Any) -> None:
