@@ -24,9 +24,14 @@ SEP = "#"  # display name and nonce; a display name keeps its own '#'s, the nonc
 
 
 def replica_identity(configured: str | None) -> str:
-    """Return this process's lease owner: the display name plus a nonce no other process shares."""
-    display = (configured or "").strip() or socket.gethostname()
-    return f"{display[:80]}{SEP}{uuid.uuid4().hex[:12]}"
+    """Return this process's lease owner: the display name plus a nonce no other process shares.
+
+    Without a configured name the identity is the host name and a nonce, which is its own
+    display name: two such processes on one host are not a clash worth shouting about.
+    """
+    nonce = uuid.uuid4().hex[:12]
+    display = (configured or "").strip()
+    return f"{display[:80]}{SEP}{nonce}" if display else f"{socket.gethostname()[:80]}-{nonce}"
 
 
 def display_name(identity: str) -> str:
