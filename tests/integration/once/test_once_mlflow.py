@@ -16,6 +16,7 @@ from bot.stack import start_local_stack
 from bot.workspace import WorkspaceConfig
 from engine.audit.tables import AuditEvent
 from engine.config import OpsbotConfig
+from engine.errors import InvalidInput
 from engine.models.cli import Target, create, list_hooks, send_test
 from engine.models.config import ModelsConfig
 from engine.models.tables import AliasChange, WatchState
@@ -91,6 +92,10 @@ async def test_webhooks_polls_and_replicas_record_each_alias_move_once(pg_url):
         for i, r in enumerate(replicas):  # one webhook per replica: every change is delivered twice
             hooks.append(await asyncio.to_thread(create, target, r.url, f"{prefix}-{i}", lambda _: None))
         assert await asyncio.to_thread(list_hooks, target, lambda _: None) >= 2
+        # This server allows only http:// (tests/conftest_mlflow.py): a refusal names the settings.
+        with pytest.raises(InvalidInput) as refused:
+            await asyncio.to_thread(create, target, "https://opsbot.example.com", f"{prefix}-x", lambda _: None)
+        assert "scheme" in refused.value.message and "MLFLOW_WEBHOOK_ALLOWED_SCHEMES" in (refused.value.hint or "")
         assert await asyncio.to_thread(send_test, target, hooks[0], "", lambda _: None)  # signed, accepted
         await asyncio.sleep(1.5)  # the server's webhook cache (1 s in tests) sees the new webhooks
 
