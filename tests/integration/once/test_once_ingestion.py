@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.stack import start_local_stack
+from bot.workspace import WorkspaceConfig
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.config import OpsbotConfig
 from engine.rca.tables import ChangeRow
@@ -55,8 +56,13 @@ async def _count(db, table, *where) -> int:
 async def two_replicas(pg_url):
     """Two replicas on one PostgreSQL database beside one workspace, alerts in #incidents."""
     config = OpsbotConfig.model_validate({"alerts": {"default_channel": "#incidents", "tick_interval_s": 0.5}})
-    stack = await start_local_stack(EngineSettings(OPSBOT_DATABASE_URL=pg_url), config, webhook_token=TOKEN)
+    # Slack's 1 post/s is not the point here: 20/s keeps the test short.
+    ws_config = WorkspaceConfig(signing_secret="", bot_token="", rate_per_second=20.0, rate_burst=5)
+    stack = await start_local_stack(EngineSettings(OPSBOT_DATABASE_URL=pg_url), config, webhook_token=TOKEN,
+                                    workspace_config=ws_config)
     await stack.add_replica(config)
+    for r in stack.runtimes:
+        r.notifier.rate, r.notifier.burst = 20.0, 5.0
     yield stack
     await stack.stop()
 

@@ -50,8 +50,6 @@ async def test_two_replicas_with_one_configured_id_hold_each_lease_once(tmp_path
     cluster = Cluster(tmp_path, pg_url)
     await cluster.start_workspace()
     try:
-        subprocess.run([PYTHON, "-m", "bot.main", "migrate"], cwd=ROOT, env=cluster.env(), check=True,
-                       capture_output=True)
         a, b = _spawn(cluster, "dup", "dup-a"), _spawn(cluster, "dup", "dup-b")
         await cluster.wait_ready()
         assert await _settle(cluster.lease_view) == {job: 1 for job in JOBS}
