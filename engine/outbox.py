@@ -15,6 +15,9 @@ from engine.outbox_tables import OutboxItem, SlackMessage
 from engine.store.db import Database
 
 MAX_ATTEMPTS = 12
+# Keys ranked per drain: the oldest this many waiting keys (bounds the queries' parameter lists;
+# a backlog beyond it is thousands of messages, over an hour of Slack's pace per channel).
+MAX_KEYS = 2000
 
 
 async def emit(session: AsyncSession, notice: Notice, now: datetime) -> None:
@@ -70,7 +73,8 @@ class Outbox:
         async with self.db.session() as s:
             heads = (await s.execute(
                 select(OutboxItem.key, func.min(OutboxItem.id), func.max(OutboxItem.id), func.count())
-                .where(OutboxItem.state == "pending").group_by(OutboxItem.key))).all()
+                .where(OutboxItem.state == "pending").group_by(OutboxItem.key)
+                .order_by(func.min(OutboxItem.id)).limit(MAX_KEYS))).all()
             if not heads:
                 return []
             newest = {row.id: row for row in (await s.execute(select(OutboxItem).where(
