@@ -64,6 +64,9 @@ def _call(fn: Callable[[], Any], what: str) -> Any:
     try:
         return fn()
     except MlflowException as exc:
+        if "Max retries exceeded" in exc.message or "Failed to establish" in exc.message:
+            raise Unavailable(f"MLflow is not reachable to {what}: {exc.message[:300]}",
+                              hint="check MLFLOW_TRACKING_URI / --tracking-uri") from None
         raise InvalidInput(f"MLflow refused to {what}: {exc.message}", hint=explain_refusal(exc.message)) from None
     except OSError as exc:  # connection refused, DNS: requests' errors are OSErrors
         raise Unavailable(f"MLflow is not reachable to {what}: {exc}") from None
