@@ -63,6 +63,22 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
         finally:
             await db.dispose()
 
+    async def replicas_probe() -> str:
+        from engine.clock import SystemClock
+        from engine.replicas import live_replicas, shared_names
+
+        db = Database(eng.database_url)
+        try:
+            live = await live_replicas(db, SystemClock().now())
+        finally:
+            await db.dispose()
+        shared = shared_names(live)
+        if shared:
+            raise OpsError("replica id used by more than one live process: " + "; ".join(
+                f"{name!r} by {', '.join(ids)}" for name, ids in sorted(shared.items()))
+                + " (give each replica its own OPSBOT_REPLICA_ID)")
+        return f"{len(live)} live: " + (", ".join(r.identity for r in live) or "none running")
+
     async def slack_probe() -> str:
         from slack_sdk.web.async_client import AsyncWebClient
 
@@ -81,7 +97,7 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
         return f"{len(registry.runbooks)} runbook(s) valid"
 
     checks += [("config", config_probe), ("runbooks", runbooks_probe), ("database", db_probe),
-               ("slack", slack_probe)]
+               ("replicas", replicas_probe), ("slack", slack_probe)]
     try:
         config = load_config(eng.config_path)
     except OpsError:

@@ -84,11 +84,18 @@ class Notifier:
         """Send every due notice the rate limits allow; return how many were sent."""
         sent = 0
         due = await self.outbox.due()
+        held: set[str] = set()  # channels out of tokens (or rate limited) during this drain
         for delivery in due:
-            if not self._bucket(delivery.item.channel).take():
+            channel = delivery.item.channel
+            # `due` is in sending order per channel: once a channel must wait, the rest of its
+            # queue waits too, or a later thread reply could take a token its card missed.
+            if channel in held or not self._bucket(channel).take():
+                held.add(channel)
                 continue
             if await self._deliver(delivery):
                 sent += 1
+            elif self._bucket(channel).blocked_until > time.monotonic():
+                held.add(channel)
         if due:  # an idle outbox costs one query per tick; /metrics reads the depth itself
             self.metrics.outbox_depth.set(await self.outbox.depth())
         return sent

@@ -55,6 +55,14 @@ async def serve_worker(runtime, host: str, port: int) -> None:  # noqa: ANN001 -
         await runtime.stop()
 
 
+def worker_env(env: dict[str, str], index: int) -> dict[str, str]:
+    """Return a worker's environment: OPSBOT_REPLICA_ID, when set, gains the worker's index."""
+    # Leases are owned per process either way (engine/replicas.py); the suffix keeps the
+    # workers of one server apart in logs and `opsbot check` instead of reading as a clash.
+    name = env.get("OPSBOT_REPLICA_ID", "").strip()
+    return {**env, "OPSBOT_REPLICA_ID": f"{name}/w{index}"} if name else env
+
+
 def supervise(n: int, argv_for: Callable[[int], Sequence[str]]) -> int:
     """Run n worker processes; forward SIGTERM/SIGINT; when one exits stop all; return its code."""
     # One metrics directory for all workers, so any worker's /metrics reports the whole
@@ -62,7 +70,7 @@ def supervise(n: int, argv_for: Callable[[int], Sequence[str]]) -> int:
     own_dir = None if os.environ.get(MULTIPROC_ENV) else tempfile.mkdtemp(prefix="opsbot-metrics-")
     env = {**os.environ, MULTIPROC_ENV: os.environ.get(MULTIPROC_ENV) or own_dir}
     try:
-        return _run_workers([subprocess.Popen(list(argv_for(i)), env=env) for i in range(n)])
+        return _run_workers([subprocess.Popen(list(argv_for(i)), env=worker_env(env, i)) for i in range(n)])
     finally:
         if own_dir:
             shutil.rmtree(own_dir, ignore_errors=True)

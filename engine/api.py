@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,11 +13,6 @@ from engine.outbox import Outbox, emit
 from engine.scheduler import Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
-
-
-def default_replica_id() -> str:
-    """Return a replica id unique to this process."""
-    return f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
 
 
 @dataclass

@@ -58,6 +58,21 @@ class Leases:
             await s.execute(update(Lease).where(Lease.name == name, Lease.owner == self.owner)
                             .values(expires_at=datetime(1970, 1, 1, tzinfo=self.clock.now().tzinfo)))
 
+    async def bump(self, name: str) -> None:
+        """Increase a counter row (a wake-up request other replicas can see); never a lease."""
+        ins = pg_insert if not self.db.is_sqlite else sqlite_insert
+        now = self.clock.now()
+        async with self.db.session() as s:
+            await s.execute(ins(Lease).values(name=name, owner="-", token=1, expires_at=now)
+                            .on_conflict_do_update(index_elements=[Lease.name],
+                                                   set_={"token": Lease.token + 1, "expires_at": now}))
+
+    async def counter(self, name: str) -> int:
+        """Return a counter row's value (0 when it was never bumped)."""
+        async with self.db.session() as s:
+            value = (await s.execute(select(Lease.token).where(Lease.name == name))).scalar_one_or_none()
+            return int(value or 0)
+
     async def holder(self, name: str) -> tuple[str, datetime] | None:
         """Return (owner, expires_at) of a lease, if it exists."""
         async with self.db.session() as s:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.clock import Clock, utc
@@ -15,6 +15,9 @@ from engine.outbox_tables import OutboxItem, SlackMessage
 from engine.store.db import Database
 
 MAX_ATTEMPTS = 12
+# Keys ranked per drain: the oldest this many waiting keys (bounds the queries' parameter lists;
+# a backlog beyond it is thousands of messages, over an hour of Slack's pace per channel).
+MAX_KEYS = 2000
 
 
 async def emit(session: AsyncSession, notice: Notice, now: datetime) -> None:
@@ -22,6 +25,16 @@ async def emit(session: AsyncSession, notice: Notice, now: datetime) -> None:
     session.add(OutboxItem(key=notice.key, channel=notice.channel, template=notice.template,
                            context=notice.context, thread_key=notice.thread_key,
                            created_at=now, due_at=now))
+
+
+FIRST_POST, MAIN_EDIT, THREAD = 0, 1, 2  # sending classes, most urgent first
+
+
+def send_class(in_thread: bool, posted: bool) -> int:
+    """Return a notice's sending class: a new card, an edit of a card, or thread detail."""
+    if in_thread:
+        return THREAD
+    return MAIN_EDIT if posted else FIRST_POST
 
 
 @dataclass
@@ -47,35 +60,51 @@ class Outbox:
             return (await s.execute(select(func.count()).select_from(OutboxItem)
                                     .where(OutboxItem.state == "pending"))).scalar_one()
 
-    async def due(self, limit: int = 50) -> list[Delivery]:
-        """Return due deliveries, coalescing pending edits of one key into the newest."""
+    async def due(self, limit: int = 50, per_channel: int = 10) -> list[Delivery]:
+        """Return due deliveries, each key folded into its newest notice, in sending order.
+
+        Per channel: first posts of main messages, then edits of main messages, then thread
+        replies; within a class, the key whose oldest pending notice is oldest goes first. A
+        card edited ten times during a Slack outage thus keeps its place (its first pending
+        edit) instead of moving behind every newer notice, and no thread detail leaves before
+        the cards it belongs under are current.
+        """
         now = self.clock.now()
         async with self.db.session() as s:
-            rows = (await s.execute(select(OutboxItem).where(OutboxItem.state == "pending")
-                                    .order_by(OutboxItem.id).limit(limit * 4))).scalars().all()
-            newest: dict[str, OutboxItem] = {}
-            older: dict[str, list[int]] = {}
-            for row in rows:
-                if row.key in newest:
-                    older.setdefault(row.key, []).append(newest[row.key].id)
-                newest[row.key] = row
-            for key, ids in older.items():
-                await s.execute(update(OutboxItem).where(OutboxItem.id.in_(ids))
-                                .values(state="superseded"))
-            out: list[Delivery] = []
-            for item in sorted(newest.values(), key=lambda r: r.id):
+            heads = (await s.execute(
+                select(OutboxItem.key, func.min(OutboxItem.id), func.max(OutboxItem.id), func.count())
+                .where(OutboxItem.state == "pending").group_by(OutboxItem.key)
+                .order_by(func.min(OutboxItem.id)).limit(MAX_KEYS))).all()
+            if not heads:
+                return []
+            newest = {row.id: row for row in (await s.execute(select(OutboxItem).where(
+                OutboxItem.id.in_([h[2] for h in heads])))).scalars()}
+            keys = {r.key for r in newest.values()} | {r.thread_key for r in newest.values() if r.thread_key}
+            posted = {m.key: m for m in (await s.execute(select(SlackMessage).where(
+                SlackMessage.key.in_(keys)))).scalars()}
+            by_channel: dict[str, list[tuple[int, int, Delivery]]] = {}
+            for key, oldest, newest_id, count in heads:
+                item = newest[newest_id]
                 if utc(item.due_at) > now:
                     continue
-                msg = await s.get(SlackMessage, item.key)
+                msg = posted.get(key)
                 thread_ts = None
                 if item.thread_key:
-                    parent = await s.get(SlackMessage, item.thread_key)
+                    parent = posted.get(item.thread_key)
                     if parent is None or not parent.ts:
                         continue  # parent not posted yet: the thread reply waits for it
                     thread_ts = parent.ts
-                out.append(Delivery(item, msg, thread_ts, len(older.get(item.key, []))))
-                if len(out) >= limit:
-                    break
+                rank = send_class(item.thread_key is not None, msg is not None and msg.ts is not None)
+                by_channel.setdefault(item.channel, []).append(
+                    (rank, oldest, Delivery(item, msg, thread_ts, count - 1)))
+            out: list[Delivery] = []
+            for queue in by_channel.values():
+                out.extend(d for _, _, d in sorted(queue, key=lambda q: q[:2])[:per_channel])
+            out = out[:limit]
+            folded = [d.item for d in out if d.superseded]
+            if folded:  # older notices of a key being sent now are folded into it (never newer ones)
+                await s.execute(update(OutboxItem).where(OutboxItem.state == "pending", or_(
+                    *((OutboxItem.key == i.key) & (OutboxItem.id < i.id) for i in folded))).values(state="superseded"))
             return out
 
     async def claim_post(self, item: OutboxItem) -> None:

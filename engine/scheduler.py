@@ -7,9 +7,12 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from engine.leases import Leases
+
+if TYPE_CHECKING:
+    from engine.replicas import Presence
 
 log = logging.getLogger("opsbot.scheduler")
 
@@ -33,14 +36,17 @@ class Job:
     # a replica cut off from it (or paused) stops before another can take the lease over.
     valid_until: float = 0.0
     lapses: int = 0  # runs cancelled because the lease could no longer be vouched for
+    wakeable: bool = False  # wake() from any replica makes the holder run it at once
+    wakes_seen: int | None = None  # the wake counter this replica last acted on
 
 
 class Scheduler:
     """Runs registered jobs on this replica while it holds each job's lease."""
 
     def __init__(self, leases: Leases, *, tick_s: float = 1.0, ttl_s: float = 10.0,
-                 on_lease_change: LeaseListener | None = None) -> None:
+                 on_lease_change: LeaseListener | None = None, presence: Presence | None = None) -> None:
         self.leases = leases
+        self.presence = presence
         self.tick_s = tick_s
         self.ttl_s = ttl_s
         self.margin_s = min(2.0, ttl_s / 4)
@@ -54,12 +60,13 @@ class Scheduler:
         self._stopping = asyncio.Event()
         self._running: dict[str, asyncio.Task] = {}
         self._work: dict[str, asyncio.Task] = {}  # the job function's own task within a run
+        self._wake = asyncio.Event()  # set by wake(): run the woken jobs now, not at the next tick
 
-    def add(self, name: str, interval_s: float, fn: JobFn) -> None:
+    def add(self, name: str, interval_s: float, fn: JobFn, *, wakeable: bool = False) -> None:
         """Register a job; names are unique across the deployment."""
         if name in self.jobs:
             raise ValueError(f"job {name!r} registered twice")
-        self.jobs[name] = Job(name, interval_s, fn)
+        self.jobs[name] = Job(name, interval_s, fn, wakeable=wakeable)
 
     def ensure(self, name: str, interval_s: float, fn: JobFn) -> None:
         """Register a job unless one of that name exists (safe while running: the loop
@@ -83,9 +90,32 @@ class Scheduler:
             if job.held:
                 await self.leases.release(f"job:{job.name}")
                 self._set_held(job, False)
+        if self.presence is not None:
+            await self.presence.withdraw()
+
+    async def wake(self, name: str) -> bool:
+        """Ask the job's lease holder, on whichever replica, to run it now; True if that is us.
+
+        The request is a counter in the database that the holder reads every tick, so the
+        job still runs only under its lease; a run already in progress is followed by one
+        more, so a change that arrived during it is seen.
+        """
+        job = self.jobs.get(name)
+        if job is None or not job.wakeable:
+            raise ValueError(f"job {name!r} is not registered as wakeable")
+        await self.leases.bump(f"wake:{name}")
+        if job.held:  # the local holder need not wait for its next tick to read the counter
+            self._wake.set()
+        return job.held
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
+            self._wake.clear()
+            if self.presence is not None:
+                try:
+                    await self.presence.beat()
+                except Exception:  # presence is advisory: it must not stop the jobs
+                    log.exception("replica presence beat failed")
             for job in list(self.jobs.values()):  # jobs may be added while we run
                 if self._stopping.is_set():
                     return
@@ -93,10 +123,10 @@ class Scheduler:
                     await self._tick(job)
                 except Exception:  # a failing lease query must not stop every other job
                     log.exception("scheduler tick failed", extra={"job": job.name})
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self.tick_s)
-            except asyncio.TimeoutError:
-                pass
+            stopping, woken = (asyncio.ensure_future(e.wait()) for e in (self._stopping, self._wake))
+            await asyncio.wait({stopping, woken}, timeout=self.tick_s, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            woken.cancel()
 
     async def _tick(self, job: Job) -> None:
         started = time.monotonic()
@@ -110,7 +140,12 @@ class Scheduler:
                 return
         if job.name in self._running:
             return
-        if job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
+        woken = False
+        if job.wakeable:
+            wakes = await self.leases.counter(f"wake:{job.name}")
+            woken = job.wakes_seen is not None and wakes != job.wakes_seen
+            job.wakes_seen = wakes
+        if not woken and job.last_run is not None and time.monotonic() - job.last_run < job.interval_s:
             return
         job.last_run = time.monotonic()
         self._running[job.name] = asyncio.create_task(self._run(job))

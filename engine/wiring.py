@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from engine.api import Engine, default_replica_id
+from engine.api import Engine
 from engine.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
 from engine.leases import Leases
@@ -15,6 +15,7 @@ from engine.alerts.service import build_alert_service
 from engine.alerts.messages import runbook_suggestions
 from engine.drift.wiring import build_drift
 from engine.runbooks.wiring import build_governance
+from engine.replicas import Presence, replica_identity
 from engine.scheduler import LeaseListener, Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
@@ -26,11 +27,14 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     """Create the engine and its feature services (nothing is started yet)."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    replica = settings.replica_id or default_replica_id()
+    # OPSBOT_REPLICA_ID is a display name: two processes given the same one (a copied manifest,
+    # `serve --workers N`) still own leases under different identities, so one runs each job.
+    replica = replica_identity(settings.replica_id)
     leases = Leases(db, clock, replica)
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases,
-                    scheduler=Scheduler(leases, on_lease_change=on_lease_change))
+                    scheduler=Scheduler(leases, on_lease_change=on_lease_change,
+                                        presence=Presence(db, clock, replica)))
     # Runbook steps may pass through allow-listed variables and redact named secrets; the
     # composition root hands the environment in so nothing below reads os.environ itself.
     alerts_config = config.alerts
@@ -58,6 +62,9 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     return engine
 
 
+WATCH_JOB = "models-watch"
+
+
 def _build_models(engine: Engine, settings: EngineSettings, config: OpsbotConfig) -> None:
     """Add the model lifecycle service, its registry watch, and route runbook alias moves through it."""
     from engine.models.config import ModelsConfig
@@ -72,6 +79,7 @@ def _build_models(engine: Engine, settings: EngineSettings, config: OpsbotConfig
                                   models_config, env=config.environment,
                                   channel=config.channels.for_family("models"))
     engine.services["models"] = service
-    engine.scheduler.add("models-watch", models_config.watch_interval_seconds, service.watch_job)
+    engine.scheduler.add(WATCH_JOB, models_config.watch_interval_seconds, service.watch_job, wakeable=True)
+    service.wake = lambda: engine.scheduler.wake(WATCH_JOB)  # MLflow webhooks wake the leased job
     # Alias moves made by a runbook step go through the same intent/move/confirm history.
     engine.approvals.executors[RUNBOOK_KIND].registry = RecordedAliases(service.registry, service.mover)

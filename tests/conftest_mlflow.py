@@ -21,6 +21,7 @@ from typing import Callable
 
 _STATE: dict[str, object] = {}
 STARTUP_TIMEOUT_S = 180
+WEBHOOK_KEY = "8Jd1n3vQ6m0cXk6Ww3mS8f0Zy3c7wqk2b5lR9tYh1uE="  # a Fernet key (32 url-safe base64 bytes)
 
 
 def _free_port() -> int:
@@ -41,11 +42,16 @@ def start_mlflow_server(workdir: str, backend_db: str | None = None) -> tuple[st
     mlflow_bin = Path(sys.executable).with_name("mlflow")
     db = backend_db or f"{workdir}/mlflow.db"
     log = open(Path(workdir) / f"server-{port}.log", "wb")
+    # Registry webhooks to Opsbot on loopback: MLflow refuses http:// and private addresses
+    # unless told otherwise; a 1 s webhook cache makes a new webhook fire at once; a fixed
+    # key keeps webhook secrets readable by every server worker.
+    env = {**os.environ, "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http", "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true",
+           "MLFLOW_WEBHOOK_CACHE_TTL": "1", "MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY": WEBHOOK_KEY}
     proc = subprocess.Popen(
         [str(mlflow_bin), "server", "--backend-store-uri", f"sqlite:///{db}",
          "--default-artifact-root", f"{workdir}/artifacts", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
+        stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True, env=env)
 
     def stop() -> None:
         if proc.poll() is None:

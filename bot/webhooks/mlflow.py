@@ -24,7 +24,7 @@ def routes(deps: Any) -> list[web.RouteDef]:
             deps.metrics.webhook_rejections.labels("mlflow", "payload_too_large").inc()
             return web.json_response({"ok": False, "error": "payload_too_large"}, status=413)
         try:
-            report = await service.on_webhook(dict(request.headers), body)
+            relevant = await service.on_webhook(dict(request.headers), body)
         except Forbidden as exc:
             deps.metrics.webhook_rejections.labels("mlflow", "unauthorized").inc()
             return web.json_response({"ok": False, "error": "unauthorized", "message": exc.message}, status=401)
@@ -32,6 +32,6 @@ def routes(deps: Any) -> list[web.RouteDef]:
             deps.metrics.webhook_rejections.labels("mlflow", "invalid_payload").inc()
             return web.json_response({"ok": False, "error": "invalid_payload", "message": exc.message}, status=400)
         deps.metrics.webhook_received.labels("mlflow").inc()
-        return web.json_response({"ok": True, "checked": report is not None})
+        return web.json_response({"ok": True, "woke_watch": relevant})
 
     return [web.post("/webhooks/mlflow", receive)]

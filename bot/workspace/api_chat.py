@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .blocks import validate_blocks
@@ -60,6 +61,12 @@ def _bool(value: Any) -> bool:
     return value is True or str(value).lower() in ("1", "true", "yes")
 
 
+def _outage(ws: Workspace) -> None:
+    left = ws.limited_until - ws.now()
+    if left > 0:  # a workspace-wide rate-limit window (tests of the bot's 429 handling)
+        raise ratelimited(max(1, math.ceil(left)))
+
+
 def post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     """chat.postMessage: post as the bot, optionally in a thread; limited per channel."""
     channel = _channel(ws, args)
@@ -68,6 +75,7 @@ def post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     thread_ts = args.get("thread_ts") or None
     if thread_ts and ws.find(channel, thread_ts) is None:
         raise ApiError("thread_not_found")
+    _outage(ws)
     wait = ws.limiter.take(channel.id, ws.now())
     if wait is not None:
         raise ratelimited(wait)
@@ -75,6 +83,9 @@ def post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     if metadata:
         msg["metadata"] = metadata  # apps find their own messages again by it
     msg = ws.post(channel, msg, thread_ts=thread_ts, broadcast=_bool(args.get("reply_broadcast")))
+    ws.writes.append({"method": "post", "channel": channel.id, "ts": msg["ts"], "thread_ts": msg.get("thread_ts"),
+                      "text": msg["text"], "key": (metadata or {}).get("event_payload", {}).get("key"),
+                      "at": ws.now()})
     return {"ok": True, "channel": channel.id, "ts": msg["ts"], "message": public(msg)}
 
 
@@ -88,7 +99,10 @@ def update(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         raise ApiError("cant_update_message")
     text, blocks = check_content(ws, args)
     metadata = _metadata(args)
+    _outage(ws)
     msg = ws.edit(channel, msg["ts"], text, blocks)
+    ws.writes.append({"method": "update", "channel": channel.id, "ts": msg["ts"], "thread_ts": msg.get("thread_ts"),
+                      "text": msg["text"], "key": None, "at": ws.now()})
     if metadata:
         msg["metadata"] = metadata
     return {"ok": True, "channel": channel.id, "ts": msg["ts"], "text": msg["text"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -46,6 +47,8 @@ class Workspace:
         self.version = 0
         self._last_ts = 0.0
         self._changed: asyncio.Event | None = None
+        self.limited_until = 0.0  # workspace clock time until which chat writes answer 429
+        self.writes: deque[dict[str, Any]] = deque(maxlen=10_000)  # accepted chat writes, in order
 
     # -- lookups ---------------------------------------------------------------------------
     def now(self) -> float:
@@ -83,6 +86,10 @@ class Workspace:
         if found is None:
             raise KeyError(f"unknown channel {ref!r}")
         return found
+
+    def rate_limit_for(self, seconds: float) -> None:
+        """Answer every chat.postMessage and chat.update with 429 for a while, like a Slack outage."""
+        self.limited_until = self.now() + seconds
 
     # -- change notification ---------------------------------------------------------------
     def next_ts(self) -> str:

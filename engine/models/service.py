@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from engine.actor import Actor
 from engine.approvals import Approvals, Plan
@@ -77,6 +77,8 @@ class ModelService:
         approvals.register(self.executor)
         self.queries = ModelQueries(db, registry)
         self.watch = RegistryWatch(db, registry, self.mover, audit, self.rules)
+        # Set by the composition root to the scheduler's wake-up of the watch job.
+        self.wake: Callable[[], Awaitable[object]] | None = None
 
     def rules(self, name: str) -> ResolvedRules:
         """Return the promotion rules of a model."""
@@ -208,10 +210,13 @@ class ModelService:
         return ChangeResult(name, alias, version, current, action, row.state, gates, row.id,
                             tuple(decision.approver_roles), reason)
 
-    async def on_webhook(self, headers: dict[str, str], body: bytes) -> WatchReport | None:
-        """Verify an MLflow registry webhook and, when relevant, run a watch cycle at once."""
+    async def on_webhook(self, headers: dict[str, str], body: bytes) -> bool:
+        """Verify an MLflow registry webhook and wake the leased watch job; True if relevant."""
         if self.config.webhook_secret is None:
             raise Forbidden("MLflow webhooks are not enabled", hint="set models.webhook_secret")
         event = verify(self.config.webhook_secret.get_secret_value(), headers, body, self.clock.now())
-        # The poll is the source of truth; a webhook only makes the next look happen now.
-        return await self.watch.run(self.clock.now()) if event.relevant else None
+        # The poll is the source of truth and runs only under the `models-watch` lease: a
+        # webhook never looks at the registry itself, it makes the lease holder look now.
+        if event.relevant and self.wake is not None:
+            await self.wake()
+        return event.relevant

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.audit import AuditLog
 from engine.clock import utc
@@ -17,6 +22,7 @@ from engine.models.mover import AliasMover, remember_alias
 from engine.models.ports import ModelRegistry
 from engine.models.tables import DONE, OUTSIDE_ACTOR, AliasChange, SeenAlias, WatchState
 from engine.models.types import FAILED, PENDING, ModelVersion, RegisteredModel
+from engine.notices import Notice
 from engine.outbox import emit
 from engine.store.db import Database
 
@@ -31,6 +37,27 @@ class WatchReport:
     failed_versions: int = 0
     outside_moves: int = 0
     settled_intents: int = 0
+
+
+async def claim_alias_move(s: AsyncSession, sqlite: bool, model: str, alias: str, old: int | None,
+                           cur: int | None, now: datetime) -> bool:
+    """Move the remembered alias from old to cur only if it still says old; True if this call did.
+
+    The compare-and-set is what makes an outside move recorded once: a poll, a webhook's
+    wake-up and a replica taking the lease over may all see the same change, and only the
+    one whose write lands first records it, audits it and announces it.
+    """
+    where = (SeenAlias.model == model) & (SeenAlias.alias == alias)
+    if old is None:
+        ins = (sqlite_insert if sqlite else pg_insert)(SeenAlias).values(
+            model=model, alias=alias, version=cur, seen_at=now).on_conflict_do_nothing()
+        result = await s.execute(ins)
+    elif cur is None:
+        result = await s.execute(delete(SeenAlias).where(where, SeenAlias.version == old))
+    else:
+        result = await s.execute(update(SeenAlias).where(where, SeenAlias.version == old)
+                                 .values(version=cur, seen_at=now))
+    return result.rowcount == 1
 
 
 class RegistryWatch:
@@ -73,11 +100,14 @@ class RegistryWatch:
         return report
 
     async def _adopt(self, m: RegisteredModel, now: datetime, announce: bool, report: WatchReport) -> None:
-        async with self.db.session() as s:
-            for alias, version in m.aliases.items():
-                await remember_alias(s, m.name, alias, version, now)
-            s.add(WatchState(model=m.name, max_version=0 if announce else (m.latest_version or 0),
-                             registry_updated_at=m.updated_at, seen_at=now))
+        try:
+            async with self.db.session() as s:
+                for alias, version in m.aliases.items():
+                    await remember_alias(s, m.name, alias, version, now)
+                s.add(WatchState(model=m.name, max_version=0 if announce else (m.latest_version or 0),
+                                 registry_updated_at=m.updated_at, seen_at=now))
+        except IntegrityError:
+            return  # a concurrent cycle adopted the model first; it also announces its versions
         if announce:  # a model registered while opsbot was running: its versions are news
             state = WatchState(model=m.name, max_version=0, seen_at=now)
             await self._versions(m, state, now, report)
@@ -89,12 +119,13 @@ class RegistryWatch:
                 continue
             channel = self.rules(m.name).channel
             async with self.db.session() as s:
+                if not await claim_alias_move(s, self.db.is_sqlite, m.name, alias, old, cur, now):
+                    continue  # another cycle (here or on another replica) recorded this change
                 change = AliasChange(model=m.name, alias=alias, from_version=old, to_version=cur, kind="outside",
                                      state=DONE, actor_id=OUTSIDE_ACTOR, actor_name=OUTSIDE_ACTOR,
                                      created_at=now, confirmed_at=now)
                 s.add(change)
                 await s.flush()
-                await remember_alias(s, m.name, alias, cur, now)
                 await emit(s, outside_move_notice(channel, change.id or 0, m.name, alias, old, cur, OUTSIDE_ACTOR), now)
                 await self.audit.append(s, actor="mlflow", action="model.alias_moved_outside",
                                         subject=f"model:{m.name}", data={"alias": alias, "from": old, "to": cur,
@@ -115,11 +146,10 @@ class RegistryWatch:
                 still_pending.append(v.version)
             else:
                 announced.append(v)
-        notices = []
+        notices: list[tuple[int, bool, Notice]] = []  # (version, failed, notice)
         for v in announced:
             if v.status == FAILED:
-                notices.append(failed_registration_notice(rules.channel, v))
-                report.failed_versions += 1
+                notices.append((v.version, True, failed_registration_notice(rules.channel, v)))
                 continue
             champion = m.aliases.get("champion")
             if champ_metrics is None and champion is not None and champion != v.version:
@@ -127,12 +157,19 @@ class RegistryWatch:
                 champ_metrics = await self.registry.run_metrics(champ_run) if champ_run else {}
             cand = await self.registry.run_metrics(v.run_id) if v.run_id else {}
             rows = metric_rows(cand, champ_metrics if champion != v.version else None, rules.key_metrics)
-            notices.append(new_version_notice(rules.channel, v, rows, champion))
-            report.new_versions += 1
+            notices.append((v.version, False, new_version_notice(rules.channel, v, rows, champion)))
         async with self.db.session() as s:
-            row = await s.get(WatchState, m.name) or WatchState(model=m.name, seen_at=now)
+            # Re-read under a row lock: a concurrent cycle may have announced some of these
+            # versions since this one read the state, and each version is announced once.
+            row = (await s.exec(select(WatchState).where(WatchState.model == m.name).with_for_update())).first()
+            done_max, done_pending = (row.max_version, set(row.pending)) if row else (state.max_version, pending)
+            row = row or WatchState(model=m.name, seen_at=now)
             row.max_version = max([row.max_version, state.max_version, *(v.version for v in versions)], default=0)
             row.pending, row.registry_updated_at, row.seen_at = sorted(still_pending), m.updated_at, now
             s.add(row)
-            for notice in notices:
+            for version, failed, notice in notices:
+                if version <= done_max and version not in done_pending:
+                    continue
                 await emit(s, notice, now)
+                report.failed_versions += failed
+                report.new_versions += not failed

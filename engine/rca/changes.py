@@ -90,12 +90,15 @@ class ChangeLog:
                 for c in doc.changes]
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         stored = 0
+        # One lock order for every body: concurrent deliveries naming the same changes in another
+        # order would otherwise deadlock on PostgreSQL's unique index and be refused with a 5xx.
+        rows = sorted({r["external_id"]: r for r in rows}.values(), key=lambda r: r["external_id"])
         async with self.db.session() as s:
             for row in rows:
                 stmt = dialect.insert(ChangeRow.__table__).values(**row).on_conflict_do_nothing(
                     index_elements=["source", "external_id"])
                 stored += (await s.execute(stmt)).rowcount or 0
-        return ReceiveResult(len(rows), stored)
+        return ReceiveResult(len(doc.changes), stored)
 
     async def around(self, start: datetime, end: datetime) -> tuple[list[ChangeEvent], dict[ChangeEvent, dict]]:
         """Return change events in [start, end] and, per event, what a follow-up action needs."""

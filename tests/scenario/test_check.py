@@ -23,8 +23,8 @@ async def test_all_checks_pass_against_the_local_workspace(stack, tmp_path):
     lines: list[str] = []
     code = await run_checks(*_settings(stack, tmp_path, "channels: {default: ops}\n"), out=lines.append)
     assert code == 0, lines
-    assert [line.split()[1] for line in lines[:-1]] == ["config", "runbooks", "database", "slack"]
-    assert "schema at head" in lines[2] and "auth.test ok" in lines[3]
+    assert [line.split()[1] for line in lines[:-1]] == ["config", "runbooks", "database", "replicas", "slack"]
+    assert "schema at head" in lines[2] and "auth.test ok" in lines[4]
 
 
 async def test_unknown_key_names_file_key_and_exits_non_zero(stack, tmp_path):

@@ -132,7 +132,7 @@ async def test_crash_between_move_and_confirm_is_settled_by_the_watch(db) -> Non
     await approvals.aclose()
 
 
-async def test_signed_webhook_triggers_a_cycle_and_bad_one_is_refused(db) -> None:
+async def test_signed_webhook_wakes_the_watch_and_bad_one_is_refused(db) -> None:
     import json
 
     from engine.errors import Forbidden
@@ -151,8 +151,15 @@ async def test_signed_webhook_triggers_a_cycle_and_bad_one_is_refused(db) -> Non
             "X-MLflow-Delivery-Id": "d1"}
     with pytest.raises(Forbidden):
         await svc.on_webhook({**good, "X-MLflow-Signature": sign("guess", "d1", ts, body)}, body.encode())
-    report = await svc.on_webhook(good, body.encode())
-    assert report is not None and report.new_versions == 1
+    woken: list[bool] = []
+
+    async def wake() -> None:
+        woken.append(True)
+
+    svc.wake = wake
+    assert await svc.on_webhook(good, body.encode()) is True
+    assert woken == [True]  # the webhook only wakes the leased job, it does not look itself
+    assert (await svc.watch_job(SystemClock().now())).new_versions == 1
     await approvals.aclose()
 
 
