@@ -9,7 +9,12 @@ from engine.anomaly.nab.corpus import DataFile, load_corpus
 from engine.anomaly.nab.evaluate import score_corpus
 from engine.anomaly.nab.run import detect_corpus
 from engine.anomaly.nab.scorer import PROFILES
-from engine.anomaly.nab.threshold import fit_threshold, loco, production_threshold, raw_at
+from engine.anomaly.nab.threshold import (
+    fit_threshold,
+    loco,
+    production_threshold,
+    raw_at,
+)
 from engine.anomaly.registry import DEFAULT_DETECTOR
 from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from engine.rca.ranker import RankerConfig, rank_services
-from engine.rca.ranker import rank
+from engine.rca.ranker import RankerConfig, rank, rank_services
 from engine.rca.service_evidence import is_resource, resource_support
 from engine.rca.types import RcaInput, Series
 
