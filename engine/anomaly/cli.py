@@ -100,14 +100,17 @@ def run_eval_nab(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     print(f"NAB scores for {detector} on {len(files)} files ({elapsed:.1f}s); threshold: {source}")
-    print(f"  {'profile':<20} {'score':>6}  {'thresh':>6}   | {'fitted on the scored labels (optimistic)':<42}"
-          + "| leave-one-category-out" * args.loco)
+    if args.scores and args.threshold is None and args.fit_on is None:
+        print(f"  (the production threshold belongs to the {registry.DEFAULT_DETECTOR} detector; "
+              "use --threshold or --fit-on for another detector's scores)")
+    header = f"  {'profile':<20} {'score':>6}  {'thresh':>6}   | {'fitted on the scored labels (optimistic)':<42}"
+    print((header + "| leave-one-category-out" * args.loco).rstrip())
     for name, r in results.items():
         f = fitted[name]
         line = f"  {name:<20} {r.normalized:6.2f}  {r.threshold:6.4f}   | {f'{f.normalized:6.2f} at {f.threshold:.4f}':<42}"
         if name in loco_results:
             line += f"| {loco_results[name].normalized:6.2f}"
-        print(line)
+        print(line.rstrip())
     if args.loco:
         folds = loco_results["standard"].folds
         print("  LOCO standard fold thresholds: " + ", ".join(f"{f.category} {f.threshold:.4f}" for f in folds))
