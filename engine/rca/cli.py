@@ -8,6 +8,7 @@ The composition root (bot/main.py) owns the top-level parser and calls
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -20,10 +21,12 @@ from engine.rca.simulate import write_suite
 
 
 def add_eval_rca(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``rca DIR [--delay SECONDS] [--json] [--compare] [--first-answer]``."""
+    """Register ``rca DIR [--delay SECONDS] [--no-graph] [--json] [--compare] [--first-answer]``."""
     p = subparsers.add_parser("rca", help="score the root-cause ranker on a folder of cases")
     p.add_argument("dir", type=Path, help="folder holding case folders (ours or RCAEval's)")
     p.add_argument("--delay", type=float, default=0.0, help="detect this many seconds after injection")
+    p.add_argument("--no-graph", action="store_true",
+                   help="ignore graph.json (simulate rca writes one): score the ranker as it runs without topology")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--compare", action="store_true", help="also score BARO side by side")
     p.add_argument("--first-answer", action="store_true",
@@ -52,14 +55,20 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"no cases under {args.dir}", file=sys.stderr)
         return 2
     cases = [load_case(f) for f in folders]
+    if args.no_graph:
+        cases = [dataclasses.replace(c, graph=None) for c in cases]
+    with_graph = sum(c.graph is not None for c in cases)
     rankers = {"opsbot": rank_names}
     if args.compare:
         rankers["baro"] = baro
     answers = "first" if args.first_answer else "all"
     report = evaluate(cases, rankers, delay=args.delay, answers=answers)
     if args.json:
-        print(json.dumps({"delay": args.delay, "cases": len(cases), "answers": answers, "rankers": report}, indent=2))
+        print(json.dumps({"delay": args.delay, "cases": len(cases), "cases_with_graph": with_graph,
+                          "answers": answers, "rankers": report}, indent=2))
     else:
+        # Say whether topology was used: with-graph and without-graph figures differ.
+        print(f"graph: used in {with_graph} of {len(cases)} cases" + (" (--no-graph)" if args.no_graph else ""))
         print(format_report(report, args.delay))
     return 0
 

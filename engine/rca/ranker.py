@@ -40,6 +40,7 @@ from engine.rca.dagsearch import search_dag
 from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
+from engine.rca.service_evidence import amplification_order, relative_rise, resource_support
 from engine.rca.shift import innovation_peaks
 from engine.rca.orient import orient_by_shift
 from engine.rca.pcgraph import learn_graph
@@ -71,6 +72,12 @@ class RankerConfig:
     # plus mechanism shift, searched exactly (dagsearch.py); beyond, PC's edges re-oriented by
     # the fewest mechanism shifts (orient.py).  False: PC's graph alone.
     shift_orient: bool = True
+    # A deviating CPU/memory signal gains this share of its own service's best symptom score
+    # (service_evidence.py): resource faults surface as latency and errors. 0 disables.
+    resource_weight: float = 1.0
+    # Latency signals on a ratio scale: the larger relative rise that did not start later takes
+    # the larger score (service_evidence.amplification_order). False disables.
+    amplification: bool = True
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -120,6 +127,15 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
             for i, m in series.items()]
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
                            {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS)
+        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    if config.amplification:
+        rise = relative_rise(grid.values, episode.baseline_rows, episode.episode_rows)
+        moved = {n: float(r) for n, r in zip(grid.names, rise)
+                 if np.isfinite(r) and r > 0 and episode.stats[n].up >= ANOMALOUS}
+        new = amplification_order({s[1]: s[0] for s in scored}, moved, onsets, step)
+        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    if config.resource_weight > 0:
+        new = resource_support({s[1]: s[0] for s in scored}, devs, ANOMALOUS, config.resource_weight)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     return _finish(scored + changes, config)
 

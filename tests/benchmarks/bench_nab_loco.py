@@ -18,9 +18,11 @@ import numpy as np
 from engine.anomaly.detectors.record import RobustRecordDetector
 from engine.anomaly.detectors.robust import RobustParams
 from engine.anomaly.nab.corpus import DataFile, load_corpus, load_labels
-from engine.anomaly.nab.evaluate import NULL_SCORE, corpus_sweep
+from engine.anomaly.nab.evaluate import NULL_SCORE
 from engine.anomaly.nab.run import epoch_seconds
-from engine.anomaly.nab.scorer import PROFILES, row_weights, score_file
+from engine.anomaly.nab.scorer import PROFILES
+from engine.anomaly.nab.threshold import fit_threshold as best
+from engine.anomaly.nab.threshold import raw_at
 
 BASE = RobustParams()
 # Small, coarse grid over the knobs that matter; never per file.
@@ -44,17 +46,6 @@ GRID = {
 def run_variant(p: RobustParams, files: list[DataFile]) -> dict[str, np.ndarray]:
     """Score every file with fresh detectors of these params."""
     return {f.name: RobustRecordDetector(p).score_batch(epoch_seconds(f.timestamps), f.values) for f in files}
-
-
-def raw_at(files, scores, cost, threshold) -> float:
-    """Return the summed raw score of files at a fixed threshold."""
-    return sum(score_file(f, scores[f.name], row_weights(len(f.values), f.windows, cost), threshold, cost["fnWeight"]).score for f in files)
-
-
-def best(files, scores, cost) -> tuple[float, float]:
-    """Return (threshold, raw) optimized over these files."""
-    weights = [row_weights(len(f.values), f.windows, cost) for f in files]
-    return corpus_sweep(files, scores, weights, cost["fnWeight"]).best()
 
 
 def main() -> None:

@@ -56,11 +56,15 @@ def score_profile(
     profile: str,
     cost: dict[str, float],
     label_windows: int | None = None,
+    threshold: float | None = None,
 ) -> ProfileResult:
-    """Optimize one threshold for the corpus under a profile and score it."""
+    """Score a corpus under a profile at `threshold`, or at the threshold optimized on its own labels."""
     fn_weight = cost["fnWeight"]
     weights = [row_weights(len(f.values), f.windows, cost) for f in files]
-    threshold, raw = corpus_sweep(files, scores, weights, fn_weight).best()
+    if threshold is None:
+        threshold, raw = corpus_sweep(files, scores, weights, fn_weight).best()
+    else:
+        raw = sum(score_file(f, scores[f.name], rw, threshold, fn_weight).score for f, rw in zip(files, weights))
     nulls = {f.name: np.full(len(f.values), NULL_SCORE) for f in files}
     null_threshold, null = corpus_sweep(files, nulls, weights, fn_weight).best()
     n_windows = label_windows if label_windows is not None else sum(len(f.windows) for f in files)
@@ -87,7 +91,10 @@ def score_corpus(
     scores: dict[str, np.ndarray],
     profiles: dict[str, dict[str, float]] | None = None,
     label_windows: int | None = None,
+    thresholds: dict[str, float] | None = None,
 ) -> dict[str, ProfileResult]:
-    """Score a detector's per-row scores under every profile."""
+    """Score per-row scores under every profile, at `thresholds` per profile or fitted ones."""
     profiles = profiles or PROFILES
-    return {name: score_profile(files, scores, name, cost, label_windows) for name, cost in profiles.items()}
+    thresholds = thresholds or {}
+    return {name: score_profile(files, scores, name, cost, label_windows, thresholds.get(name))
+            for name, cost in profiles.items()}

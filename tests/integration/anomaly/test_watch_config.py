@@ -7,6 +7,7 @@ import pytest
 from engine.anomaly.watches.config import seconds
 from engine.anomaly.watches.scoring import humanize
 from engine.config import parse_config
+from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 from engine.errors import InvalidInput
 
 
@@ -17,7 +18,7 @@ def test_a_full_watch_parses_with_durations_in_seconds():
                                                                     "horizon": "6h"}}]})
     [w] = cfg.watches
     assert (w.step_s, w.lookback_s, w.interval_s, w.resolve_after_s) == (300, 172800, 300, 1800)
-    assert w.forecast.direction == "below" and w.threshold == 0.55
+    assert w.forecast.direction == "below" and w.threshold == DEFAULT_THRESHOLD
 
 
 @pytest.mark.parametrize("watch, problem", [

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from engine.actor import Actor
 from engine.alerts.repo import A, I
 from engine.anomaly.demo import WATCH, demo_watches
+from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 from engine.anomaly.watches.tables import AnomalySeries
 from engine.clock import FakeClock
 from engine.outbox_tables import OutboxItem
@@ -47,7 +48,7 @@ async def test_anomaly_becomes_an_incident_with_evidence_then_resolves(make_engi
     assert evidence.thread_key == f"incident:{inc.id}" and evidence.channel == "incidents"
     facts = evidence.context["facts"]
     lo, hi = (float(x) for x in facts["expected_range"].split(".."))
-    assert float(facts["value"]) > hi > lo and float(facts["score"]) >= 0.55
+    assert float(facts["value"]) > hi > lo and float(facts["score"]) >= DEFAULT_THRESHOLD
     # Nothing new within the same minute; the jump ends two hours after it began.
     assert (await eng.watches.run(WATCH)).points == 0
     clock.advance(hours=3)

@@ -36,3 +36,43 @@ def test_detector_run_round_trips_through_results_layout(tmp_path, capsys):
     assert main(ARGS + ["--scores", str(tmp_path), "--json"]) == 0
     replayed = json.loads(capsys.readouterr().out)["profiles"]["standard"]["normalized"]
     assert abs(direct - replayed) < 1e-6
+
+
+def _standard(capsys, extra):
+    assert main(ARGS + ["--scores", str(FIXTURE / "oracle" / "numenta"), "--json", *extra]) == 0
+    out = json.loads(capsys.readouterr().out)
+    return out, out["profiles"]["standard"]
+
+
+def test_default_scores_the_production_threshold_with_the_fitted_one_beside(capsys):
+    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+
+    out, std = _standard(capsys, [])
+    assert out["threshold_source"].startswith("production") and std["threshold"] == DEFAULT_THRESHOLD
+    fitted = std["fitted_on_scored_labels"]
+    assert fitted["threshold"] != DEFAULT_THRESHOLD and fitted["normalized"] >= std["normalized"]
+
+
+def test_fixed_threshold_and_fit_on_another_corpus(capsys, tmp_path):
+    _, fixed = _standard(capsys, ["--threshold", "0.9"])
+    assert fixed["threshold"] == 0.9
+    # Fit on a corpus holding only one of the two files, then score both at that threshold.
+    one = tmp_path / "data" / "realAdExchange"
+    one.mkdir(parents=True)
+    (one / "exchange-2_cpc_results.csv").write_bytes(
+        (FIXTURE / "data" / "realAdExchange" / "exchange-2_cpc_results.csv").read_bytes())
+    out, moved = _standard(capsys, ["--fit-on", str(tmp_path / "data")])
+    assert out["threshold_source"].startswith("fitted on") and "(1 files)" in out["threshold_source"]
+    from engine.anomaly.nab.corpus import load_scores
+    from engine.anomaly.nab.scorer import PROFILES
+    from engine.anomaly.nab.threshold import fit_threshold
+
+    fit_files = load_corpus(tmp_path / "data", FIXTURE / "labels" / "combined_windows.json")
+    _, fit_scores = load_scores(FIXTURE / "oracle" / "numenta", fit_files)
+    assert moved["threshold"] == fit_threshold(fit_files, fit_scores, PROFILES["standard"])[0]
+
+
+def test_loco_flag_prints_folds_and_the_procedure_threshold(capsys):
+    assert main(ARGS + ["--loco"]) == 0
+    text = capsys.readouterr().out
+    assert "leave-one-category-out" in text and "production procedure" in text

@@ -73,3 +73,15 @@ def test_cli_simulate_then_eval_json(tmp_path, capsys):
     assert ours["service"]["cases"] == 4 and ours["metric"]["cases"] == 4
     assert 0 <= ours["metric"]["random_Avg@5"] < ours["metric"]["Avg@5"] <= 1
     assert "baro" in out["rankers"]
+
+
+def test_cli_no_graph_withholds_the_graph_that_simulate_writes(tmp_path, capsys):
+    assert main(["simulate", "rca", "--nodes", "6", "--cases", "2", "--seed", "12", str(tmp_path / "sim")]) == 0
+    assert all((p / "graph.json").is_file() for p in (tmp_path / "sim").iterdir())
+    capsys.readouterr()
+    assert main(["eval", "rca", str(tmp_path / "sim"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cases_with_graph"] == 2
+    assert main(["eval", "rca", str(tmp_path / "sim"), "--json", "--no-graph"]) == 0
+    assert json.loads(capsys.readouterr().out)["cases_with_graph"] == 0
+    assert main(["eval", "rca", str(tmp_path / "sim"), "--no-graph"]) == 0
+    assert "graph: used in 0 of 2 cases (--no-graph)" in capsys.readouterr().out

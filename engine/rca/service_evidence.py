@@ -1,0 +1,94 @@
+"""Evidence shared inside a service and along callers: resource faults seen as latency, amplified latency.
+
+A CPU hog or a memory leak slows the service down: its latency (and, past timeouts, its
+errors) moves, often by more robust sigmas than the resource itself, and the callers'
+latency moves too.  Ranked signal by signal, the resource loses to the louder symptoms.
+Here a service's resource signal that deviates on its own gains what its service's other
+signals scored: they are evidence for it, since the resource explains them; a caller whose
+own resources stayed still gains nothing.  Along callers, a callee's latency that rose
+earlier and by a larger fraction of its level outranks the callers' amplified latency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from engine.rca.types import split_name
+
+RESOURCE_PREFIXES = ("cpu", "mem", "memory", "disk", "gc", "heap", "threads", "fd")
+
+
+def is_resource(metric: str) -> bool:
+    """Return True for a resource metric (CPU, memory, disk, ...) rather than a symptom."""
+    return metric.lower().startswith(RESOURCE_PREFIXES)
+
+
+def resource_support(
+    scores: dict[str, float], deviations: dict[str, float], anomalous: float, weight: float
+) -> dict[str, float]:
+    """Return scores where each deviating resource signal gains ``weight`` x its service's best symptom score."""
+    symptom: dict[str, float] = defaultdict(float)
+    for name, score in scores.items():
+        service, metric = split_name(name)
+        if not is_resource(metric):
+            symptom[service] = max(symptom[service], score)
+    out = dict(scores)
+    for name, score in scores.items():
+        service, metric = split_name(name)
+        if is_resource(metric) and deviations.get(name, 0.0) >= anomalous:
+            out[name] = score + weight * symptom.get(service, 0.0)
+    return out
+
+
+LATENCY_PREFIXES = ("latency", "duration", "response_time", "rt")
+SPIKE_ROWS = 3  # the episode level is its 3rd-largest value: one or two noise spikes do not set it
+ONSET_SLACK_STEPS = 3  # CUSUM onsets of signals that start together differ by a step or two
+
+
+def is_latency(metric: str) -> bool:
+    """Return True for a latency-like metric, one a caller adds its callees' values into."""
+    return metric.lower().startswith(LATENCY_PREFIXES)
+
+
+def relative_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: np.ndarray) -> np.ndarray:
+    """Return per column the episode level over the baseline median, minus 1; NaN off a ratio scale.
+
+    Only positive series (latency in ms or s) have a meaningful ratio; a standardised or
+    signed series gets NaN and is left alone.
+    """
+    base, episode = values[baseline_rows], values[episode_rows]
+    out = np.full(values.shape[1], np.nan)
+    if not len(base) or len(episode) < SPIKE_ROWS:
+        return out
+    median = np.median(base, axis=0)
+    level = np.sort(episode, axis=0)[-SPIKE_ROWS]
+    ratio_scale = base.min(axis=0) > 0
+    out[ratio_scale] = level[ratio_scale] / median[ratio_scale] - 1.0
+    return out
+
+
+def amplification_order(
+    scores: dict[str, float], rise: dict[str, float], onsets: dict[str, float], step: float
+) -> dict[str, float]:
+    """Give the deviating latency signals' scores, largest first, to those with the larger relative rise.
+
+    A caller's latency holds its callees' latency (times the retries), so it moves by more
+    robust sigmas yet by a smaller fraction of its own level, and not before its callee.
+    Among latency signals on a ratio scale, the one that rose most relative to its level
+    and did not start clearly later (``ONSET_SLACK_STEPS``) than the earliest takes the larger score.
+    """
+    group = [n for n in scores if n in rise and is_latency(split_name(n)[1])]
+    if len(group) < 2:
+        return dict(scores)
+    first = min((onsets[n] for n in group if n in onsets), default=None)
+
+    def late(n: str) -> bool:
+        return first is not None and n in onsets and onsets[n] > first + ONSET_SLACK_STEPS * step
+
+    order = sorted(group, key=lambda n: (late(n), -rise[n], n))
+    ranked = sorted((scores[n] for n in group), reverse=True)
+    out = dict(scores)
+    out.update(zip(order, ranked))
+    return out

@@ -1,0 +1,81 @@
+"""Resource signals of a service gain its symptoms' scores; a caller's symptoms stay where they are."""
+
+import numpy as np
+
+from engine.rca.ranker import RankerConfig, rank, rank_services
+from engine.rca.service_evidence import is_resource, resource_support
+from engine.rca.types import RcaInput, Series
+
+
+def test_resource_metrics_are_told_from_symptoms():
+    assert is_resource("cpu") and is_resource("memory_rss") and is_resource("mem")
+    assert not is_resource("latency") and not is_resource("errors")
+
+
+def test_a_deviating_resource_gains_its_own_services_best_symptom_only():
+    scores = {"db_cpu": 5.0, "db_latency": 8.0, "db_errors": 6.0, "api_latency": 12.0, "api_cpu": 1.0}
+    devs = {"db_cpu": 6.0, "db_latency": 9.0, "api_latency": 13.0, "api_cpu": 1.2}
+    out = resource_support(scores, devs, anomalous=3.0, weight=1.0)
+    assert out["db_cpu"] == 5.0 + 8.0  # db's best symptom counts for db's CPU
+    assert out["api_cpu"] == 1.0  # a still resource gains nothing: the caller's latency is not its evidence
+    assert {k: out[k] for k in ("db_latency", "db_errors", "api_latency")} == {
+        "db_latency": 8.0, "db_errors": 6.0, "api_latency": 12.0}
+
+
+def _cpu_fault_seen_as_latency(seed: int):
+    """db's CPU hog slows db; api calls db three times per request, so api's latency moves more."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = 1_700_000_000 + 60 * np.arange(n)
+    cpu = 0.4 + rng.normal(0, 0.03, n)
+    cpu[360:] += 0.12
+    db_lat = 20 / (1 - np.minimum(cpu, 0.95)) + rng.normal(0, 1.0, n)
+    api_lat = 10 + 3 * db_lat + rng.normal(0, 1.5, n)
+    series = {"db_cpu": Series(t, cpu), "db_latency": Series(t, db_lat), "db_errors": Series(t, rng.normal(1, 0.1, n)),
+              "api_cpu": Series(t, 0.3 + rng.normal(0, 0.03, n)), "api_latency": Series(t, api_lat),
+              "api_errors": Series(t, rng.normal(1, 0.1, n))}
+    return RcaInput(series, float(t[360]))
+
+
+def test_cpu_fault_that_surfaces_as_latency_names_its_service():
+    for seed in range(3):
+        inp = _cpu_fault_seen_as_latency(seed)
+        assert rank_services(rank(inp))[0][0] == "db"
+        assert rank(inp)[0].name == "db_cpu"
+        assert rank(inp, RankerConfig(resource_weight=0.0))[0].name != "db_cpu"
+
+
+def _retry_storm(seed: int):
+    """db's latency doubles; api retries slow calls, so api's latency moves by more sigmas, less in ratio."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = 1_700_000_000 + 60 * np.arange(n)
+    db = 20 * np.exp(rng.normal(0, 0.08, n))
+    db[360:] *= 2.0
+    attempts = 1 + 2 / (1 + np.exp(-(db - 32) / 2))  # retries past a 32 ms timeout
+    api = (300 + 3 * db * attempts) * np.exp(rng.normal(0, 0.01, n))
+    series = {"db_latency": Series(t, db), "api_latency": Series(t, api),
+              "db_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n)), "api_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n))}
+    return RcaInput(series, float(t[360]))
+
+
+def test_callee_latency_with_the_larger_relative_rise_outranks_the_amplified_caller():
+    wins = [rank(_retry_storm(seed))[0].name == "db_latency" for seed in range(4)]
+    assert all(wins)
+    plain = [rank(_retry_storm(seed), RankerConfig(amplification=False))[0].name == "db_latency" for seed in range(4)]
+    assert not all(plain)
+
+
+def test_relative_rise_leaves_signed_series_alone():
+    from engine.rca.service_evidence import amplification_order, relative_rise
+
+    values = np.array([[1.0, -0.5], [1.1, 0.4], [0.9, 0.1], [2.0, 3.0], [2.2, 3.1], [2.1, 2.9]])
+    base = np.array([True, True, True, False, False, False])
+    rise = relative_rise(values, base, ~base)
+    assert rise[0] == 2.0 / 1.0 - 1.0 and np.isnan(rise[1])
+    scores = {"a_latency": 4.0, "b_latency": 9.0, "c_errors": 20.0}
+    swapped = amplification_order(scores, {"a_latency": 1.0, "b_latency": 0.3}, {}, 60.0)
+    assert swapped == {"a_latency": 9.0, "b_latency": 4.0, "c_errors": 20.0}
+    # A larger rise that started later than the other's onset does not take the larger score.
+    late = amplification_order(scores, {"a_latency": 1.0, "b_latency": 0.3}, {"a_latency": 300.0, "b_latency": 0.0}, 60.0)
+    assert late == scores
