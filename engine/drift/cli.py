@@ -16,15 +16,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator, Optional
 
-import yaml
-
 from engine.clock import Clock, SystemClock
-from engine.drift.evidently_report import load_evidently_report
-from engine.drift.service import compare
-from engine.drift.sources import FileSource, SqlSource, Window, printable
-from engine.drift.text import format_table, format_text
-from engine.drift.types import DriftOptions
 from engine.errors import InvalidInput
+
+# Only the standard library at module level: `opsbot drift --help` must not pay for numpy, pyarrow,
+# pydantic or yaml. Each is imported where it is first needed (tests/unit/drift/test_drift_imports.py).
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -68,6 +64,9 @@ def add_drift_command(subparsers, clock: Optional[Clock] = None) -> argparse.Arg
 
 def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from engine.drift.sources import printable
+        from engine.drift.text import format_table, format_text
+
         try:
             with _stdin_spooled(args):
                 report = _report(args, clock)
@@ -86,15 +85,21 @@ def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
 
 def _report(args: argparse.Namespace, clock: Clock):
     if args.evidently:
+        from engine.drift.evidently_report import load_evidently_report
+
         return load_evidently_report(args.evidently)
     if not args.reference or not args.current:
         raise InvalidInput("give REF and CUR (or --evidently REPORT.json)")
     options = _options(args)
     window = _window(args, clock)
+    from engine.drift.service import compare
+
     return compare(_source(args.reference, args, None), _source(args.current, args, window), options)
 
 
-def _source(spec: str, args: argparse.Namespace, window: Optional[Window]):
+def _source(spec: str, args: argparse.Namespace, window):
+    from engine.drift.sources import FileSource, SqlSource
+
     if spec.startswith("sql:"):
         if not args.db_url:
             raise InvalidInput(f"{spec[:40]}: a sql: source needs --db-url")
@@ -130,7 +135,9 @@ def _stdin_spooled(args: argparse.Namespace) -> Iterator[None]:
         os.unlink(path)
 
 
-def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
+def _window(args: argparse.Namespace, clock: Clock):
+    from engine.drift.sources import Window
+
     if not args.time_column:
         if args.window or args.since or args.until:
             raise InvalidInput("--window/--since/--until need --time-column")
@@ -143,7 +150,9 @@ def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
     return Window(args.time_column, since, until)
 
 
-def _options(args: argparse.Namespace) -> DriftOptions:
+def _options(args: argparse.Namespace):
+    from engine.drift.types import DriftOptions
+
     mapping = _mapping(args.column_mapping) if args.column_mapping else {}
     exclude = list(args.exclude) + list(mapping.get("exclude") or [])
     exclude += [mapping[k] for k in ("id", "datetime") if mapping.get(k)]
@@ -178,6 +187,8 @@ def _pairs(values: list[str], flag: str, cast) -> tuple[dict, object]:
 
 
 def _mapping(path: str) -> dict:
+    import yaml
+
     try:
         with open(path, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)  # YAML is a superset of JSON

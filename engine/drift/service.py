@@ -43,7 +43,13 @@ def compare(reference: Source, current: Source, options: Optional[DriftOptions] 
                                      ecdf_points(col.sorted)[0] if col.count <= SMALL_REFERENCE else None)
                     for name, col in ref.columns.items() if isinstance(col, NumericProfile) and col.count}
         cur = profile_source(current, options, skip, contexts, pool)
-        return build_report(ref, cur, options, skip, pool)
+        try:
+            return build_report(ref, cur, options, skip, pool)
+        finally:
+            for side in (ref, cur):
+                for col in side.columns.values():
+                    if isinstance(col, NumericProfile) and col.spill is not None:
+                        col.spill.close()
 
 
 def profile_source(source: Source, options: DriftOptions, skip: set[str], contexts: dict | None,
@@ -138,6 +144,15 @@ def _list(names) -> str:
 
 
 def _feature(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
+    try:
+        return _tested(name, r, c, kind, options)
+    finally:  # values read back from disk for this column are dropped before the next column's
+        for p in (r, c):
+            if isinstance(p, NumericProfile):
+                p.release()
+
+
+def _tested(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
     result = run_test(name, r, c, kind, options)
     ref_stats, cur_stats = _summary(r), _summary(c)
     if kind == "numerical":

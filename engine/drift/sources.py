@@ -9,25 +9,18 @@ from __future__ import annotations
 import glob as globmod
 import os
 import re
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator, Optional
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
+from engine.drift.csvread import csv_batches
 from engine.errors import InvalidInput
 
 BATCH_ROWS = 131_072
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
-CSV_BLOCK_BYTES = 16 << 20
 _CSV_COLUMN_ERROR = re.compile(r"CSV column #(\d+).*conversion error to (\w+)")
 # When a later CSV block contradicts the type inferred from the first, widen and re-read.
 # A double column meeting text is a real mix of numbers and words: that is reported, not guessed.
@@ -202,6 +195,11 @@ def sniff_delimiter(header: str) -> str | None:
 
 
 def _download(url: str) -> str:
+    import shutil
+    import tempfile
+    import urllib.error
+    import urllib.request  # 35 ms of imports that only a URL source needs
+
     fd, local = tempfile.mkstemp(prefix="opsbot-drift-", suffix=os.path.basename(url.split("?")[0])[-40:])
     try:
         with urllib.request.urlopen(url, timeout=60) as resp, os.fdopen(fd, "wb") as out:
@@ -216,6 +214,8 @@ def _file_batches(path: str, fmt: str, origin: str, types: dict,
                   delimiter: Optional[str] = None) -> Iterator[tuple[pa.RecordBatch, str]]:
     try:
         if fmt == "parquet":
+            import pyarrow.parquet as pq  # only when a Parquet file is read: it costs 0.1 s to import
+
             schema = pq.read_schema(path)
             # text columns come back dictionary-encoded: counting indices beats hashing strings
             strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
@@ -225,26 +225,23 @@ def _file_batches(path: str, fmt: str, origin: str, types: dict,
         sniffed = _check_csv(path, origin)
         # Excel exports in many locales use ';': read them as the user sees them, not as one column
         delimiter = delimiter or ("\t" if origin.lower().endswith(".tsv") else sniffed or ",")
-        reader = pcsv.open_csv(
-            path, read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter),
-            convert_options=pcsv.ConvertOptions(strings_can_be_null=True, column_types=types))
-        names = reader.schema.names
         try:
-            for batch in reader:
+            for batch in csv_batches(path, delimiter, types, _head(path, 2) == GZIP_MAGIC):
                 yield batch, origin
         except pa.ArrowInvalid as exc:
-            _raise_retype(origin, names, reader.schema, exc)
+            if not hasattr(exc, "csv_names"):
+                raise
+            _raise_retype(origin, exc.csv_names, exc.csv_types, exc)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise InvalidInput(f"{origin}: cannot read as {fmt} ({_short(exc)})") from None
 
 
-def _raise_retype(origin: str, names: list[str], schema: pa.Schema, exc: Exception) -> None:
+def _raise_retype(origin: str, names: list[str], types: dict[str, pa.DataType], exc: Exception) -> None:
     match = _CSV_COLUMN_ERROR.search(str(exc))
     if not match:
         raise InvalidInput(f"{origin}: cannot read as csv ({_short(exc)})") from None
     column = names[int(match.group(1))]
-    wider = _WIDER.get(str(schema.field(column).type), pa.string())
+    wider = _WIDER.get(str(types.get(column, pa.null())), pa.string())
     if wider is None:
         raise InvalidInput(f"{origin}: column `{column}` mixes types ({_short(exc)})",
                            hint="make the column hold one type in every row") from None
@@ -253,6 +250,8 @@ def _raise_retype(origin: str, names: list[str], schema: pa.Schema, exc: Excepti
 
 def apply_window(batch: pa.RecordBatch, window: Window, origin: str) -> pa.RecordBatch:
     """Return the rows of batch inside the window."""
+    import pandas as pd  # windows only: pandas parses every ISO and epoch flavour of time
+
     if window.column not in batch.schema.names:
         raise InvalidInput(f"{origin}: time column `{window.column}` not found",
                            hint=f"columns are: {', '.join(batch.schema.names)[:300]}")
@@ -265,8 +264,10 @@ def apply_window(batch: pa.RecordBatch, window: Window, origin: str) -> pa.Recor
     return batch.filter(pa.array(keep.to_numpy()))
 
 
-def to_utc_series(arr: pa.Array, origin: str, column: str) -> pd.Series:
+def to_utc_series(arr: pa.Array, origin: str, column: str) -> "pd.Series":
     """Return a column of timestamps (or ISO strings, or epoch seconds) as UTC pandas times."""
+    import pandas as pd
+
     try:
         if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
             values = pd.to_datetime(arr.to_pandas(), utc=True)
