@@ -1,26 +1,26 @@
 """`opsbot drift REF CUR`: the offline drift check for CI pipelines.
 
-Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input (the message names the file and
-the column).
+Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input or no feature could be compared
+(the message names the file and the column). `-` as REF or CUR reads that side from stdin.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, Optional
-
-import yaml
+from typing import Callable, Iterator, Optional
 
 from engine.bounds import parse_duration
 from engine.clock import Clock, SystemClock
-from engine.drift.evidently_report import load_evidently_report
-from engine.drift.service import compare
-from engine.drift.sources import FileSource, SqlSource, Window
-from engine.drift.text import format_table, format_text
-from engine.drift.types import DriftOptions
 from engine.errors import InvalidInput
+
+# Only the standard library at module level: `opsbot drift --help` must not pay for numpy, pyarrow,
+# pydantic or yaml. Each is imported where it is first needed (tests/unit/drift/test_drift_imports.py).
 
 METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi")
 
@@ -30,9 +30,14 @@ def add_drift_command(subparsers, clock: Optional[Clock] = None) -> argparse.Arg
     p = subparsers.add_parser(
         "drift", help="compare a reference and a current dataset (exit 1 on dataset drift)",
         description="Compare CUR against REF feature by feature with Evidently's DataDriftPreset "
-                    "defaults. REF/CUR: CSV or Parquet path, glob, http(s) URL, or 'sql:QUERY' with --db-url.")
+                    "defaults. REF/CUR: CSV or Parquet path, glob, http(s) URL, '-' for stdin, or 'sql:QUERY' "
+                    "with --db-url. Exit 0: no dataset drift; 1: dataset drift; 2: bad input or no feature "
+                    "could be compared. Numerical distances (Wasserstein) are in reference standard deviations.")
     p.add_argument("reference", nargs="?", metavar="REF")
     p.add_argument("current", nargs="?", metavar="CUR")
+    p.add_argument("--input-format", choices=("csv", "parquet"),
+                   help="read REF and CUR as this format (default: from the extension, else the content)")
+    p.add_argument("--delimiter", metavar="CHAR", help="CSV field separator (default ',' and tab for .tsv)")
     p.add_argument("--format", choices=("text", "json", "table"), default="text")
     p.add_argument("--evidently", metavar="REPORT.json", help="summarise an existing Evidently JSON report instead")
     p.add_argument("--column-mapping", metavar="FILE", help="JSON/YAML: numerical_features, categorical_features, "
@@ -57,10 +62,14 @@ def add_drift_command(subparsers, clock: Optional[Clock] = None) -> argparse.Arg
 
 def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from engine.drift.sources import printable
+        from engine.drift.text import format_table, format_text
+
         try:
-            report = _report(args, clock)
+            with _stdin_spooled(args):
+                report = _report(args, clock)
         except InvalidInput as exc:
-            print(f"opsbot drift: {exc}", file=sys.stderr)
+            print(f"opsbot drift: {printable(str(exc))}", file=sys.stderr)
             return 2
         if args.format == "json":
             print(report.to_json(indent=2))
@@ -74,23 +83,59 @@ def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
 
 def _report(args: argparse.Namespace, clock: Clock):
     if args.evidently:
+        from engine.drift.evidently_report import load_evidently_report
+
         return load_evidently_report(args.evidently)
     if not args.reference or not args.current:
         raise InvalidInput("give REF and CUR (or --evidently REPORT.json)")
     options = _options(args)
     window = _window(args, clock)
+    from engine.drift.service import compare
+
     return compare(_source(args.reference, args, None), _source(args.current, args, window), options)
 
 
-def _source(spec: str, args: argparse.Namespace, window: Optional[Window]):
+def _source(spec: str, args: argparse.Namespace, window):
+    from engine.drift.sources import FileSource, SqlSource
+
     if spec.startswith("sql:"):
         if not args.db_url:
             raise InvalidInput(f"{spec[:40]}: a sql: source needs --db-url")
         return SqlSource(args.db_url, spec[4:], window=window, label=f"query `{spec[4:60]}`")
-    return FileSource(spec, window=window)
+    if args.delimiter is not None and len(args.delimiter.replace("\\t", "\t")) != 1:
+        raise InvalidInput(f"--delimiter {args.delimiter!r}: give one character, e.g. ';' or '\\t'")
+    delimiter = args.delimiter.replace("\\t", "\t") if args.delimiter else None
+    if spec == "-":
+        return FileSource(args.stdin_path, format=args.input_format, window=window, delimiter=delimiter,
+                          label="stdin")
+    return FileSource(spec, format=args.input_format, window=window, delimiter=delimiter)
 
 
-def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
+@contextmanager
+def _stdin_spooled(args: argparse.Namespace) -> Iterator[None]:
+    """Copy stdin to a temporary file when REF or CUR is '-': a CSV may need a second pass."""
+    args.stdin_path = None
+    sides = [s for s in (args.reference, args.current) if s == "-"]
+    if not sides:
+        yield
+        return
+    if len(sides) > 1:
+        raise InvalidInput("only one of REF and CUR can be '-' (stdin)")
+    fd, path = tempfile.mkstemp(prefix="opsbot-drift-stdin-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)  # to disk: memory stays flat
+        if os.path.getsize(path) == 0:
+            raise InvalidInput("stdin: no data (pipe a CSV or Parquet file into '-')")
+        args.stdin_path = path
+        yield
+    finally:
+        os.unlink(path)
+
+
+def _window(args: argparse.Namespace, clock: Clock):
+    from engine.drift.sources import Window
+
     if not args.time_column:
         if args.window or args.since or args.until:
             raise InvalidInput("--window/--since/--until need --time-column")
@@ -103,7 +148,9 @@ def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
     return Window(args.time_column, since, until)
 
 
-def _options(args: argparse.Namespace) -> DriftOptions:
+def _options(args: argparse.Namespace):
+    from engine.drift.types import DriftOptions
+
     mapping = _mapping(args.column_mapping) if args.column_mapping else {}
     exclude = list(args.exclude) + list(mapping.get("exclude") or [])
     exclude += [mapping[k] for k in ("id", "datetime") if mapping.get(k)]
@@ -138,6 +185,8 @@ def _pairs(values: list[str], flag: str, cast) -> tuple[dict, object]:
 
 
 def _mapping(path: str) -> dict:
+    import yaml
+
     try:
         with open(path, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)  # YAML is a superset of JSON

@@ -26,11 +26,13 @@ def _trim(x: float) -> str:
 
 
 def score_text(method: str, score: float, p_value: bool | None = None) -> str:
-    """Return e.g. 'Wasserstein 0.23' or 'KS p=0.003'."""
+    """Return e.g. 'Wasserstein 0.23 reference SDs' or 'KS p=0.003'."""
     label = METHOD_LABELS.get(method, method if not p_value else f"{method} p")
     if p_value or (p_value is None and method in P_VALUE_METHODS):
         return f"{label}<0.001" if score < 0.001 else f"{label}={score:.3g}"
-    return f"{label} {score:.2f}"
+    # the normed Wasserstein distance is in reference standard deviations; say so, or 0.72 means nothing
+    unit = " reference SDs" if method == "wasserstein" else ""
+    return f"{label} {score:.2f}{unit}"
 
 
 def describe_numeric(name: str, ref: dict, cur: dict, method: str, score: float, drifted: bool) -> str:

@@ -30,8 +30,13 @@ class TestResult:
     effect: Optional[float]
 
 
-def infer_kind(name: str, current: ColumnProfile, options: DriftOptions) -> Optional[str]:
-    """Return 'numerical', 'categorical' or None (not tested), with Evidently's rules on current."""
+def infer_kind(name: str, reference: ColumnProfile, current: ColumnProfile, options: DriftOptions) -> Optional[str]:
+    """Return 'numerical', 'categorical' or None (not tested), with Evidently's rules.
+
+    Evidently infers every rule from the current data; "free text" is decided from the reference
+    here instead, because a small current batch (one row) has every value distinct and would
+    otherwise hide every categorical column. On equal-sized samples the two agree.
+    """
     if name in options.numerical:
         return "numerical"
     if name in options.categorical:
@@ -44,8 +49,9 @@ def infer_kind(name: str, current: ColumnProfile, options: DriftOptions) -> Opti
     if isinstance(current, CategoricalProfile):
         if current.is_bool:
             return "categorical"
+        basis = reference if isinstance(reference, CategoricalProfile) else current
         # Evidently treats a string column as free text when over half its values are distinct
-        if current.overflow or current.n_unique() > 0.5 * current.count:
+        if basis.overflow or basis.n_unique() > 0.5 * basis.count:
             return None
         return "categorical"
     return None

@@ -1,8 +1,15 @@
-"""One-pass profile of a numeric column: exact sorted values up to a budget, a sketch beyond."""
+"""One-pass profile of a numeric column: exact sorted values up to a budget, a sketch beyond.
+
+Exact values stay in memory up to SPILL_AFTER per column and go to an anonymous temporary file
+beyond it; they are read back and sorted one column at a time when that column is tested, so
+peak memory follows one column pair, not the whole table.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -10,7 +17,59 @@ import pyarrow.compute as pc
 
 from engine.drift.sketch import LogHistogram
 
-DISTINCT_CAP = 1024  # value counts are kept for sketched columns only while this small
+DISTINCT_CAP = 1024  # value counts are kept (exact columns too) only while this small
+SPILL_AFTER = 1_000_000  # values per column held in memory before the rest goes to disk (8 MB)
+_NUMPY_TYPES = {"double": np.float64, "float": np.float32, "int64": np.int64, "int32": np.int32,
+                "int16": np.int16, "int8": np.int8, "uint64": np.uint64, "uint32": np.uint32,
+                "uint16": np.uint16, "uint8": np.uint8}
+
+
+class Spill:
+    """float64 values appended to an anonymous temporary file (gone when closed or on exit)."""
+
+    def __init__(self) -> None:
+        self.file: BinaryIO = tempfile.TemporaryFile(prefix="opsbot-drift-")
+        self.n = 0
+
+    def write(self, values: np.ndarray) -> None:
+        """Append values."""
+        values.astype(np.float64, copy=False).tofile(self.file)
+        self.n += len(values)
+
+    def load_sorted(self) -> np.ndarray:
+        """Return every value written, sorted."""
+        self.file.flush()
+        self.file.seek(0)
+        values = np.fromfile(self.file, dtype=np.float64, count=self.n)
+        values.sort()
+        return values
+
+    def chunks(self, size: int = 1 << 20):
+        """Yield the values written, in order, `size` at a time."""
+        self.file.flush()
+        self.file.seek(0)
+        for start in range(0, self.n, size):
+            yield np.fromfile(self.file, dtype=np.float64, count=min(size, self.n - start))
+
+    def close(self) -> None:
+        """Delete the file."""
+        self.file.close()
+
+
+def float_values(arr: pa.Array) -> np.ndarray:
+    """Return a numeric Arrow array as float64 numpy values, nulls as NaN.
+
+    Reads the data buffer directly: pyarrow's to_numpy() imports pandas (half a second) on the
+    first call.
+    """
+    if arr.null_count:
+        arr = pc.fill_null(pc.cast(arr, pa.float64()), float("nan"))
+    dtype = _NUMPY_TYPES.get(str(arr.type))
+    if dtype is None:
+        arr, dtype = pc.cast(arr, pa.float64()), np.float64
+    values = np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr),
+                           offset=arr.offset * np.dtype(dtype).itemsize)
+    return values.astype(np.float64, copy=False)
 
 
 @dataclass
@@ -34,9 +93,10 @@ class NumericProfile:
     minimum: float
     maximum: float
     is_int: bool
-    sorted: np.ndarray | None
+    held: np.ndarray | None  # sorted values in memory (exact, not spilled)
     sketch: LogHistogram | None
     distinct: dict[float, int] | None
+    spill: Spill | None = None  # exact values on disk, sorted into `held` while the column is tested
     out_of_range: int = 0
     probe_lt: np.ndarray | None = None
     probe_le: np.ndarray | None = None
@@ -44,24 +104,38 @@ class NumericProfile:
 
     @property
     def exact(self) -> bool:
-        """Return True when every value was kept."""
-        return self.sorted is not None
+        """Return True when every value was kept (in memory or on disk)."""
+        return self.held is not None or self.spill is not None
+
+    @property
+    def sorted(self) -> np.ndarray | None:
+        """Return every value, sorted (read back from disk on first use), or None when sketched."""
+        if self.held is None and self.spill is not None:
+            self.held = self.spill.load_sorted()
+        return self.held
+
+    def release(self) -> None:
+        """Drop values read back from disk; they are read again if needed."""
+        if self.spill is not None:
+            self.held = None
 
     def n_unique(self) -> int:
         """Return the number of distinct values (DISTINCT_CAP + 1 means 'more than the cap')."""
-        if self.sorted is not None:
-            return int(np.count_nonzero(np.diff(self.sorted))) + (1 if self.count else 0)
-        return len(self.distinct) if self.distinct is not None else DISTINCT_CAP + 1
+        if self.distinct is not None:
+            return len(self.distinct)
+        if self.held is not None:
+            return int(np.count_nonzero(np.diff(self.held))) + (1 if self.count else 0)
+        return DISTINCT_CAP + 1
 
     def value_counts(self) -> dict[float, int]:
         """Return value -> count (exact; only for columns with few distinct values)."""
-        if self.sorted is not None:
+        if self.distinct is not None:
+            pairs = self.distinct.items()
+        elif self.exact:
             keys, counts = np.unique(self.sorted, return_counts=True)
             pairs = zip(keys.tolist(), counts.tolist())
-        elif self.distinct is None:
-            raise ValueError("too many distinct values to count")
         else:
-            pairs = self.distinct.items()
+            raise ValueError("too many distinct values to count")
         # integer columns read as float (to carry NaN) are shown and keyed as integers
         return {(int(k) if self.is_int else k): v for k, v in pairs}
 
@@ -69,7 +143,7 @@ class NumericProfile:
         """Return the q-quantile (linear interpolation when exact, sketch estimate otherwise)."""
         if self.count == 0:
             return float("nan")
-        if self.sorted is not None:
+        if self.exact:
             pos = q * (self.count - 1)
             lo = int(np.floor(pos))
             hi = min(lo + 1, self.count - 1)
@@ -78,16 +152,17 @@ class NumericProfile:
 
     def histogram(self, edges: np.ndarray) -> np.ndarray:
         """Return counts per bin (np.histogram semantics)."""
-        if self.sorted is not None:
-            cum = np.concatenate((np.searchsorted(self.sorted, edges[:-1], "left"),
-                                  np.searchsorted(self.sorted, edges[-1:], "right")))
+        if self.exact:
+            values = self.sorted
+            cum = np.concatenate((np.searchsorted(values, edges[:-1], "left"),
+                                  np.searchsorted(values, edges[-1:], "right")))
             return np.diff(cum)
         return self.sketch.histogram(edges)
 
     def weighted_points(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (ascending values, weights) describing the distribution."""
-        if self.sorted is not None:
-            return self.sorted, np.ones(len(self.sorted))
+        if self.exact:
+            return self.sorted, np.ones(self.count)
         return self.sketch.values(), self.sketch.counts.astype(float)
 
 
@@ -104,8 +179,9 @@ class NumericAccumulator:
         self.mean = self.m2 = 0.0
         self.minimum, self.maximum = np.inf, -np.inf
         self.chunks: list[np.ndarray] = []
+        self.spill: Spill | None = None
         self.sketch: LogHistogram | None = None
-        self.distinct: dict[float, int] | None = None
+        self.distinct: dict[float, int] | None = {}
         self.out_of_range = 0
         probe_len = 0 if context is None or context.probe is None else len(context.probe)
         self.lt_hist = np.zeros(probe_len + 1, dtype=np.int64)
@@ -119,8 +195,7 @@ class NumericAccumulator:
         """Add one chunk."""
         if not pa.types.is_floating(arr.type):
             self.is_int = self.is_int and not pa.types.is_decimal(arr.type)
-            arr = pc.cast(arr, pa.float64())
-        values = arr.to_numpy(zero_copy_only=False)
+        values = float_values(arr)
         self.rows += len(values)
         finite = np.isfinite(values)
         n_finite = int(np.count_nonzero(finite))
@@ -131,13 +206,21 @@ class NumericAccumulator:
             return
         self._update_moments(values)
         self._update_context_counts(values)
-        if self.sketch is None:
-            self.chunks.append(values.astype(np.float64, copy=False))
-            if self.n > self.exact_limit:
-                self._switch_to_sketch()
-        else:
+        self._count_distinct(values)
+        if self.sketch is not None:
             self.sketch.add(values)
-            self._count_distinct(values)
+        elif self.n > self.exact_limit:
+            self.chunks.append(values)
+            self._switch_to_sketch()
+        elif self.spill is not None:
+            self.spill.write(values)
+        else:
+            self.chunks.append(values)
+            if self.n > SPILL_AFTER:
+                self.spill = Spill()
+                for chunk in self.chunks:
+                    self.spill.write(chunk)
+                self.chunks = []
 
     def _update_moments(self, values: np.ndarray) -> None:
         # Chan et al. pairwise merge keeps the variance stable across many chunks
@@ -164,16 +247,26 @@ class NumericAccumulator:
 
     def _switch_to_sketch(self) -> None:
         self.sketch = LogHistogram()
-        kept = np.concatenate(self.chunks)
+        if self.spill is not None:
+            for chunk in self.spill.chunks():
+                self.sketch.add(chunk)
+            self.spill.close()
+            self.spill = None
+        for chunk in self.chunks:
+            self.sketch.add(chunk)
         self.chunks = []
-        self.sketch.add(kept)
-        keys, counts = np.unique(kept, return_counts=True)
-        self.distinct = dict(zip(keys.tolist(), counts.tolist())) if len(keys) <= DISTINCT_CAP else None
 
     def _count_distinct(self, values: np.ndarray) -> None:
         if self.distinct is None:
             return
+        # a sample decides most columns without sorting the whole chunk (a sort as dear as the final one)
+        if len(values) > 4 * DISTINCT_CAP and len(np.unique(values[:4 * DISTINCT_CAP])) > DISTINCT_CAP:
+            self.distinct = None
+            return
         keys, counts = np.unique(values, return_counts=True)
+        if len(keys) > DISTINCT_CAP:  # decided by this chunk alone: no Python loop over its values
+            self.distinct = None
+            return
         for key, cnt in zip(keys.tolist(), counts.tolist()):
             self.distinct[key] = self.distinct.get(key, 0) + cnt
         if len(self.distinct) > DISTINCT_CAP:
@@ -182,7 +275,7 @@ class NumericAccumulator:
     def finish(self) -> NumericProfile:
         """Sort what was kept and return the profile."""
         exact = None
-        if self.sketch is None:
+        if self.sketch is None and self.spill is None:
             exact = np.sort(np.concatenate(self.chunks)) if self.chunks else np.empty(0)
             self.chunks = []
         probe_lt = probe_le = None
@@ -192,8 +285,8 @@ class NumericAccumulator:
         std = float(np.sqrt(self.m2 / self.n)) if self.n else float("nan")
         return NumericProfile(
             rows=self.rows, missing=self.missing, count=self.n, mean=self.mean if self.n else float("nan"),
-            std=std, minimum=self.minimum, maximum=self.maximum, is_int=self.is_int, sorted=exact,
-            sketch=self.sketch, distinct=self.distinct, out_of_range=self.out_of_range,
+            std=std, minimum=self.minimum, maximum=self.maximum, is_int=self.is_int, held=exact,
+            sketch=self.sketch, distinct=self.distinct, spill=self.spill, out_of_range=self.out_of_range,
             probe_lt=probe_lt, probe_le=probe_le)
 
 

@@ -133,7 +133,12 @@ class SideProfiler:
     def add_batch(self, batch: pa.RecordBatch, origin: str) -> None:
         """Add one record batch read from `origin` (a file name or query label)."""
         self.rows += batch.num_rows
-        for name, arr in zip(batch.schema.names, batch.columns):
+        names = batch.schema.names
+        if len(set(names)) < len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise InvalidInput(f"{origin}: duplicate column names: {', '.join(f'`{n}`' for n in twice)}",
+                               hint="give every column a distinct name")
+        for name, arr in zip(names, batch.columns):
             if name in self.skip:
                 continue
             acc = self.accumulators.get(name)

@@ -17,6 +17,11 @@ from engine.drift.sources import RetypeNeeded, Source, iter_batches
 from engine.drift.types import DriftOptions, DriftReport, FeatureDrift, QualityFinding, SideInfo
 from engine.errors import InvalidInput
 
+
+class NoComparableFeatures(InvalidInput):
+    """Not one feature could be tested, so there is no verdict to give."""
+
+
 _WORKERS = max(2, min(8, os.cpu_count() or 2))
 
 
@@ -38,7 +43,13 @@ def compare(reference: Source, current: Source, options: Optional[DriftOptions] 
                                      ecdf_points(col.sorted)[0] if col.count <= SMALL_REFERENCE else None)
                     for name, col in ref.columns.items() if isinstance(col, NumericProfile) and col.count}
         cur = profile_source(current, options, skip, contexts, pool)
-        return build_report(ref, cur, options, skip, pool)
+        try:
+            return build_report(ref, cur, options, skip, pool)
+        finally:
+            for side in (ref, cur):
+                for col in side.columns.values():
+                    if isinstance(col, NumericProfile) and col.spill is not None:
+                        col.spill.close()
 
 
 def profile_source(source: Source, options: DriftOptions, skip: set[str], contexts: dict | None,
@@ -84,7 +95,7 @@ def build_report(ref: SideProfile, cur: SideProfile, options: DriftOptions, skip
             elif r.family != c.family:
                 findings.append(quality.type_changed(name, r, c))
             continue
-        kind = infer_kind(name, c, options)
+        kind = infer_kind(name, r, c, options)
         if kind is None:
             findings.append(quality.not_tested(name, "free text (over half the values are distinct)"))
         elif r.family != c.family and not (kind == "categorical" and name in options.categorical):
@@ -94,6 +105,8 @@ def build_report(ref: SideProfile, cur: SideProfile, options: DriftOptions, skip
         else:
             findings += quality.value_findings(name, r, c, options)
             jobs.append((name, kind))
+    if not jobs:
+        raise NoComparableFeatures(*_why_nothing_compared(ref, cur, names, findings))
     run = pool.map if pool is not None else map
     features = list(run(lambda job: _feature(job[0], ref.columns[job[0]], cur.columns[job[0]], job[1], options),
                         jobs))
@@ -105,7 +118,41 @@ def build_report(ref: SideProfile, cur: SideProfile, options: DriftOptions, skip
         share_drifted=share, n_features=len(features), n_drifted=n_drifted, features=features, quality=findings)
 
 
+def _why_nothing_compared(ref: SideProfile, cur: SideProfile, names: list[str],
+                          findings: list[QualityFinding]) -> tuple[str, str]:
+    """Return (message, hint) saying why no feature could be tested."""
+    if not names:
+        for side in (ref, cur):
+            if len(side.columns) == 1 and len(ref.columns) + len(cur.columns) > 2:
+                (column,) = side.columns
+                return (f"{side.name}: read as one column `{column[:80]}`, so no column matches the other side",
+                        "if the file uses another separator, give it with --delimiter")
+        return (f"{ref.name} and {cur.name} have no columns in common "
+                f"({ref.name}: {_list(ref.columns)}; {cur.name}: {_list(cur.columns)})",
+                "compare files with the same header, or map the columns first")
+    reasons = [q.message for q in findings if q.kind in ("not_tested", "type_changed") and q.column in names]
+    if all(isinstance(ref.columns[n], OtherProfile) and ref.columns[n].family == "empty"
+           or isinstance(cur.columns[n], OtherProfile) and cur.columns[n].family == "empty" for n in names):
+        return (f"every column in common is empty on one side ({_list(names)})", "check that the files hold values")
+    return (f"none of the {len(names)} columns in common can be tested: {'; '.join(reasons)[:600]}",
+            "force a column's kind with --column-mapping (numerical_features / categorical_features)")
+
+
+def _list(names) -> str:
+    names = list(names)
+    return ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "") if names else "none"
+
+
 def _feature(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
+    try:
+        return _tested(name, r, c, kind, options)
+    finally:  # values read back from disk for this column are dropped before the next column's
+        for p in (r, c):
+            if isinstance(p, NumericProfile):
+                p.release()
+
+
+def _tested(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
     result = run_test(name, r, c, kind, options)
     ref_stats, cur_stats = _summary(r), _summary(c)
     if kind == "numerical":

@@ -9,23 +9,18 @@ from __future__ import annotations
 import glob as globmod
 import os
 import re
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator, Optional
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
+from engine.drift.csvread import csv_batches
 from engine.errors import InvalidInput
 
 BATCH_ROWS = 131_072
-CSV_BLOCK_BYTES = 16 << 20
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
 _CSV_COLUMN_ERROR = re.compile(r"CSV column #(\d+).*conversion error to (\w+)")
 # When a later CSV block contradicts the type inferred from the first, widen and re-read.
 # A double column meeting text is a real mix of numbers and words: that is reported, not guessed.
@@ -46,13 +41,15 @@ class FileSource:
     """A CSV or Parquet file: local path, glob pattern, or http(s) URL."""
 
     path: str
-    format: Optional[str] = None  # "csv" | "parquet"; guessed from the name when None
+    format: Optional[str] = None  # "csv" | "parquet"; guessed from the name (then the content) when None
     window: Optional[Window] = None
+    delimiter: Optional[str] = None  # CSV field separator; ',' (tab for .tsv) when None
+    label: Optional[str] = None  # shown instead of the path (e.g. "stdin" for a spooled pipe)
 
     @property
     def name(self) -> str:
         """Return the label used in messages."""
-        return self.path
+        return self.label or self.path
 
 
 @dataclass(frozen=True)
@@ -115,15 +112,17 @@ def _raw_batches(source: Source, csv_types: dict) -> Iterator[tuple[pa.RecordBat
         yield from sql_batches(source.url, source.query, source.name, BATCH_ROWS)
     else:
         for path in _expand(source.path):
-            fmt = source.format or _guess_format(path)
+            origin = source.label or path
             if path.startswith(("http://", "https://")):
                 local = _download(path)
                 try:
-                    yield from _file_batches(local, fmt, path, csv_types.get(path, {}))
+                    fmt = source.format or guess_format(path, local)
+                    yield from _file_batches(local, fmt, origin, csv_types.get(origin, {}), source.delimiter)
                 finally:
                     os.unlink(local)
             else:
-                yield from _file_batches(path, fmt, path, csv_types.get(path, {}))
+                fmt = source.format or guess_format(path, path)
+                yield from _file_batches(path, fmt, origin, csv_types.get(origin, {}), source.delimiter)
 
 
 def _expand(path: str) -> list[str]:
@@ -139,16 +138,68 @@ def _expand(path: str) -> list[str]:
     return [path]
 
 
-def _guess_format(path: str) -> str:
-    lower = path.lower().split("?")[0]
+def guess_format(name: str, local: str) -> str:
+    """Return "csv" or "parquet" from the name's extension, else from the first bytes of `local`."""
+    lower = name.lower().split("?")[0]
     if lower.endswith((".parquet", ".pq")):
         return "parquet"
     if lower.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
         return "csv"
-    raise InvalidInput(f"{path}: unknown file type; use .csv or .parquet or give the format")
+    head = _head(local)
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet"
+    if head and _is_text(head) and "." not in os.path.basename(lower):  # stdin, or a name without extension
+        return "csv"
+    raise InvalidInput(f"{name}: unknown file type",
+                       hint="name it .csv or .parquet, or give --input-format csv|parquet")
+
+
+def _head(path: str, size: int = 65_536) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return b""
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a multi-byte character cut by the 64 KiB read
+    return True
+
+
+def _check_csv(path: str, origin: str) -> str | None:
+    """Refuse binary content before the CSV parser echoes it back; return the header's separator."""
+    head = _head(path)
+    if head.startswith(GZIP_MAGIC):
+        return None
+    if head.startswith(PARQUET_MAGIC):
+        raise InvalidInput(f"{origin}: this is a Parquet file, not CSV", hint="give --input-format parquet")
+    if not _is_text(head):
+        raise InvalidInput(f"{origin}: not a CSV file (binary content, not UTF-8 text)",
+                           hint="give a CSV (UTF-8) or Parquet file; for Parquet give --input-format parquet")
+    return sniff_delimiter(head.split(b"\n", 1)[0].decode("utf-8", "replace"))
+
+
+def sniff_delimiter(header: str) -> str | None:
+    """Return the separator of a header line: ',' if it has one, else the most frequent of ; tab |."""
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in (";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
 
 
 def _download(url: str) -> str:
+    import shutil
+    import tempfile
+    import urllib.error
+    import urllib.request  # 35 ms of imports that only a URL source needs
+
     fd, local = tempfile.mkstemp(prefix="opsbot-drift-", suffix=os.path.basename(url.split("?")[0])[-40:])
     try:
         with urllib.request.urlopen(url, timeout=60) as resp, os.fdopen(fd, "wb") as out:
@@ -159,36 +210,38 @@ def _download(url: str) -> str:
     return local
 
 
-def _file_batches(path: str, fmt: str, origin: str, types: dict) -> Iterator[tuple[pa.RecordBatch, str]]:
+def _file_batches(path: str, fmt: str, origin: str, types: dict,
+                  delimiter: Optional[str] = None) -> Iterator[tuple[pa.RecordBatch, str]]:
     try:
         if fmt == "parquet":
+            import pyarrow.parquet as pq  # only when a Parquet file is read: it costs 0.1 s to import
+
             schema = pq.read_schema(path)
             # text columns come back dictionary-encoded: counting indices beats hashing strings
             strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
             for batch in pq.ParquetFile(path, read_dictionary=strings).iter_batches(batch_size=BATCH_ROWS):
                 yield batch, origin
             return
-        delimiter = "\t" if path.lower().endswith(".tsv") else ","
-        reader = pcsv.open_csv(
-            path, read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter),
-            convert_options=pcsv.ConvertOptions(strings_can_be_null=True, column_types=types))
-        names = reader.schema.names
+        sniffed = _check_csv(path, origin)
+        # Excel exports in many locales use ';': read them as the user sees them, not as one column
+        delimiter = delimiter or ("\t" if origin.lower().endswith(".tsv") else sniffed or ",")
         try:
-            for batch in reader:
+            for batch in csv_batches(path, delimiter, types, _head(path, 2) == GZIP_MAGIC):
                 yield batch, origin
         except pa.ArrowInvalid as exc:
-            _raise_retype(origin, names, reader.schema, exc)
+            if not hasattr(exc, "csv_names"):
+                raise
+            _raise_retype(origin, exc.csv_names, exc.csv_types, exc)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise InvalidInput(f"{origin}: cannot read as {fmt} ({_short(exc)})") from None
 
 
-def _raise_retype(origin: str, names: list[str], schema: pa.Schema, exc: Exception) -> None:
+def _raise_retype(origin: str, names: list[str], types: dict[str, pa.DataType], exc: Exception) -> None:
     match = _CSV_COLUMN_ERROR.search(str(exc))
     if not match:
         raise InvalidInput(f"{origin}: cannot read as csv ({_short(exc)})") from None
     column = names[int(match.group(1))]
-    wider = _WIDER.get(str(schema.field(column).type), pa.string())
+    wider = _WIDER.get(str(types.get(column, pa.null())), pa.string())
     if wider is None:
         raise InvalidInput(f"{origin}: column `{column}` mixes types ({_short(exc)})",
                            hint="make the column hold one type in every row") from None
@@ -197,6 +250,8 @@ def _raise_retype(origin: str, names: list[str], schema: pa.Schema, exc: Excepti
 
 def apply_window(batch: pa.RecordBatch, window: Window, origin: str) -> pa.RecordBatch:
     """Return the rows of batch inside the window."""
+    import pandas as pd  # windows only: pandas parses every ISO and epoch flavour of time
+
     if window.column not in batch.schema.names:
         raise InvalidInput(f"{origin}: time column `{window.column}` not found",
                            hint=f"columns are: {', '.join(batch.schema.names)[:300]}")
@@ -209,8 +264,10 @@ def apply_window(batch: pa.RecordBatch, window: Window, origin: str) -> pa.Recor
     return batch.filter(pa.array(keep.to_numpy()))
 
 
-def to_utc_series(arr: pa.Array, origin: str, column: str) -> pd.Series:
+def to_utc_series(arr: pa.Array, origin: str, column: str) -> "pd.Series":
     """Return a column of timestamps (or ISO strings, or epoch seconds) as UTC pandas times."""
+    import pandas as pd
+
     try:
         if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
             values = pd.to_datetime(arr.to_pandas(), utc=True)
@@ -228,4 +285,9 @@ def _utc(dt: datetime) -> datetime:
 
 
 def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200]
+    return printable(str(exc).splitlines()[0][:200])
+
+
+def printable(text: str) -> str:
+    """Return text with control and undecodable characters escaped, so errors never echo raw bytes."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as sps
+
+# scipy.stats costs a second to import; only the small-sample tests (KS, chi-square, z) need it,
+# so it is imported inside them and a large comparison (Wasserstein, Jensen-Shannon) never pays.
 
 # scipy's ks_2samp(method="auto") is exact up to this many values per side, asymptotic above.
 KS_EXACT_MAX_N = 10_000
@@ -30,6 +32,8 @@ def ks_statistic_from_counts(ref_cdf: np.ndarray, cur_lt: np.ndarray, cur_le: np
 
 def ks_pvalue_asymptotic(d: float, n1: int, n2: int) -> float:
     """Return scipy's asymptotic two-sided KS p-value (used when a side exceeds 10,000 values)."""
+    from scipy import stats as sps
+
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
     return float(np.clip(sps.kstwo.sf(d, np.round(en)), 0.0, 1.0))
@@ -37,6 +41,8 @@ def ks_pvalue_asymptotic(d: float, n1: int, n2: int) -> float:
 
 def ks_test(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> tuple[float, float]:
     """Return (statistic, p-value) of the two-sided two-sample KS test on sorted samples."""
+    from scipy import stats as sps
+
     n1, n2 = len(ref_sorted), len(cur_sorted)
     if max(n1, n2) <= KS_EXACT_MAX_N:
         res = sps.ks_2samp(ref_sorted, cur_sorted)  # exact distribution, cheap at this size
@@ -59,6 +65,8 @@ def ecdf_points(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def chi_square_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     """Return the chi-square goodness-of-fit p-value of current counts against reference
     counts scaled to the current size (Evidently's `chisquare` test)."""
+    from scipy import stats as sps
+
     ref = np.asarray(ref_counts, dtype=float)
     obs = np.asarray(cur_counts, dtype=float)
     expected = ref * (obs.sum() / ref.sum())
@@ -74,6 +82,8 @@ def z_test_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     Counts are aligned on the sorted category keys; the first key is coded 0, the rest 1,
     as in Evidently's `z` test.
     """
+    from scipy import stats as sps
+
     ref = np.asarray(ref_counts, dtype=float)
     cur = np.asarray(cur_counts, dtype=float)
     ref_present, cur_present = np.flatnonzero(ref), np.flatnonzero(cur)
@@ -87,22 +97,30 @@ def z_test_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     return float(2 * (1 - sps.norm.cdf(np.abs(z))))
 
 
-def wasserstein_sorted(u_sorted: np.ndarray, v_sorted: np.ndarray) -> float:
+def wasserstein_sorted(u_sorted: np.ndarray, v_sorted: np.ndarray, block: int = 1 << 20) -> float:
     """Return the first Wasserstein distance between two sorted equal-weight samples.
 
     Integrates |Q_u(t) - Q_v(t)| over the merged quantile breakpoints i/n and j/m, which is
-    linear after sorting (scipy re-sorts the concatenation and searches both sides).
+    linear after sorting (scipy re-sorts the concatenation and searches both sides). Works
+    `block` reference quantiles at a time so temporaries stay small on 5M-row columns.
     """
     n, m = len(u_sorted), len(v_sorted)
     if n == m:
-        return float(np.mean(np.abs(u_sorted - v_sorted)))
-    # breakpoints in integer units of 1/(n*m): i*m and j*n; merged and deduplicated
-    steps = np.unique(np.concatenate((np.arange(1, n + 1, dtype=np.int64) * m,
-                                      np.arange(1, m + 1, dtype=np.int64) * n)))
-    widths = np.diff(steps, prepend=0) / (n * m)
-    iu = (steps + m - 1) // m - 1  # ceil(t*n) - 1: index of the u quantile on (t_prev, t]
-    iv = (steps + n - 1) // n - 1
-    return float(np.sum(widths * np.abs(u_sorted[iu] - v_sorted[iv])))
+        total = sum(float(np.sum(np.abs(u_sorted[s:s + block] - v_sorted[s:s + block])))
+                    for s in range(0, n, block))
+        return total / n
+    total = 0.0
+    for i0 in range(0, n, block):
+        i1 = min(i0 + block, n)
+        # breakpoints in integer units of 1/(n*m): i*m and j*n, those in (i0*m, i1*m] in this block
+        low, high = i0 * m, i1 * m
+        steps = np.unique(np.concatenate((np.arange(i0 + 1, i1 + 1, dtype=np.int64) * m,
+                                          np.arange(low // n + 1, high // n + 1, dtype=np.int64) * n)))
+        widths = np.diff(steps, prepend=low)
+        iu = (steps + m - 1) // m - 1  # ceil(t*n) - 1: index of the u quantile on (t_prev, t]
+        iv = (steps + n - 1) // n - 1
+        total += float(np.sum(widths * np.abs(u_sorted[iu] - v_sorted[iv])))
+    return total / (n * m)
 
 
 def wasserstein_weighted(u_values: np.ndarray, u_weights: np.ndarray,

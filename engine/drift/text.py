@@ -20,9 +20,9 @@ def format_text(report: DriftReport, top: int = 5) -> str:
         lines.append("")
         lines.append("Top drivers:")
         lines += [f"  {i}. {f.description}" for i, f in enumerate(drivers, 1)]
-        more = report.n_drifted - len(drivers)
-        if more > 0:
-            lines.append(f"  ... and {more} more drifted")
+        rest = [f.name for f in report.drivers(report.n_drifted)[len(drivers):]]
+        if rest:  # a CI log must name every drifted column, not count them
+            lines.append(f"  also drifted: {', '.join(rest)}")
     stable = [f.name for f in report.ranked() if not f.drifted]
     if stable:
         lines.append("")

@@ -1,7 +1,12 @@
-"""Sustained alert ingest and p99 webhook latency: Opsbot vs Alertmanager's POST /api/v2/alerts.
+"""Alert ingest and p99 webhook latency: Opsbot vs Alertmanager's POST /api/v2/alerts.
 
-Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--seconds 8] [--concurrency 8] [--rounds 3]
-     [--workers N] [--warmup 6] [--counter-flush S]
+Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--workload storm,steady] [--seconds 8]
+     [--concurrency 8] [--rounds 3] [--workers N] [--warmup 6] [--counter-flush S]
+
+Two workloads, printed side by side: `steady` re-sends 10,000 known alerts (~5% flip per batch);
+`storm` is a storm's onset, every alert new (distinct instances, ten 100-alert bodies per
+service), measured from an empty store with no warm-up. After each Opsbot run the benchmark
+waits until every incident's message is in the outbox and prints that lag (target: 2 s).
 Opsbot runs in its own process (aiohttp + the real pipeline, every batch stored durably before
 the 200) on SQLite, then on PostgreSQL; Alertmanager is Debian's binary. Same client, same bodies.
 On SQLite a third peer runs too: the issue's floor, a bare aiohttp handler that writes each
@@ -37,8 +42,8 @@ TOKEN = "bench-token"
 
 from bot.demo_alertmanager import alertmanager_argv, find_binary  # noqa: E402 - after the sys.path insert
 from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
-from ingest_harness import (drained, drop_pg, free_port, load, pg_database, postgres_cpu_seconds,  # noqa: E402
-                            tree_cpu_seconds, wait_up)
+from ingest_harness import (drained, drop_pg, free_port, incidents_posted, load, pg_database,  # noqa: E402
+                            postgres_cpu_seconds, tree_cpu_seconds, wait_up)
 
 
 def make_batches(n: int, seed: int = 1) -> list[list[dict]]:
@@ -64,6 +69,22 @@ def make_batches(n: int, seed: int = 1) -> list[list[dict]]:
                                       else "0001-01-01T00:00:00Z"),
                            "generatorURL": "http://prometheus:9090/graph", "status": status})
         out.append(alerts)
+    return out
+
+
+def make_storm_batches(n: int, seed: int = 1) -> list[list[dict]]:
+    """Return n batches of 100 alerts never seen before: ten bodies per service, new instances."""
+    rng = random.Random(seed)
+    base = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    out = []
+    for b in range(n):
+        svc = f"storm-{b // 10}"
+        t = (base + timedelta(seconds=b // 50)).isoformat().replace("+00:00", "Z")
+        out.append([{"labels": {"alertname": f"Alert{rng.randrange(7)}", "service": svc,
+                                "instance": f"{svc}-{b}-{i}:9100", "severity": "warning"},
+                     "annotations": {"summary": f"alert {i} of body {b} on {svc}"},
+                     "startsAt": t, "endsAt": "0001-01-01T00:00:00Z",
+                     "generatorURL": "http://prometheus:9090/graph", "status": "firing"} for i in range(100)])
     return out
 
 
@@ -205,14 +226,32 @@ async def stored_alerts(db_url: str) -> tuple[int, int]:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    """Run both systems side by side and print the figures."""
-    batches = make_batches(args.batches)
+    """Run every workload and print the figures, then a summary beside the targets."""
+    summary = []
+    for workload in args.workload.split(","):
+        summary += await run_workload(args, workload)
+    print("\n## summary (medians; targets: storm >= 0.5x, steady >= 0.9x Alertmanager, incidents in the "
+          "outbox within 2 s of the last answer)")
+    for workload, backend, ratio, bare, lag in summary:
+        target = 0.5 if workload == "storm" else 0.9
+        print(f"  {workload:6s} {backend:10s} opsbot/alertmanager {ratio:.2f}x (target {target}x: "
+              f"{'MET' if ratio >= target else 'MISSED'})"
+              + (f"  bare floor/alertmanager {bare:.2f}x" if bare is not None else "")
+              + f"  outbox lag {lag:.2f} s ({'MET' if lag <= 2.0 else 'MISSED'})")
+
+
+async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
+    """Run Alertmanager, the bare floor and Opsbot on one workload; return summary rows."""
+    storm = workload == "storm"
+    batches = make_storm_batches(args.batches) if storm else make_batches(args.batches)
+    warmup = 0.0 if storm else args.warmup  # a storm's onset starts from an empty store
     wh = [webhook_body(a) for a in batches]
     amb = [am_body(a) for a in batches]
     del batches  # only the bodies are sent: keep the client's memory (and its GC work) small
     hdr_bot = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
     hdr_am = {"Content-Type": "application/json"}
-    print(f"# {len(wh)} distinct 100-alert batches, {args.seconds}s per run, "
+    out = []
+    print(f"\n# workload {workload}: {len(wh)} distinct 100-alert batches, {args.seconds}s per run, "
           f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs, opsbot workers {args.workers}")
     with tempfile.TemporaryDirectory() as tmp:
         am, am_url = start_alertmanager(Path(tmp))
@@ -220,7 +259,7 @@ async def main_async(args: argparse.Namespace) -> None:
             await wait_up(f"{am_url}/-/ready")
             for backend in args.backends:
                 print(f"\n## {backend}")
-                ratios, rates, p99s, cpus, bare_ratios = [], [], [], [], []
+                ratios, rates, p99s, cpus, bare_ratios, lags, bare_am = [], [], [], [], [], [], []
                 for rnd in range(args.rounds):
                     if backend == "sqlite":
                         url, pg_name = f"sqlite:///{tmp}/bench-{rnd}.db", None
@@ -245,9 +284,11 @@ async def main_async(args: argparse.Namespace) -> None:
                         # Alternate who goes first so drift in the machine's load favours neither.
                         for who in (order if rnd % 2 == 0 else order[::-1]):
                             target, bodies, hdr = runs[who]
+                            if storm and who == "am":  # one Alertmanager for all rounds: new alerts each round
+                                bodies = bodies[rnd * len(bodies) // args.rounds:]
                             skip = 0
-                            if args.warmup > 0:  # not measured: every peer gets the same warm-up
-                                w = await load(target, bodies, hdr, args.warmup, args.concurrency)
+                            if warmup > 0:  # not measured: every peer gets the same warm-up
+                                w = await load(target, bodies, hdr, warmup, args.concurrency)
                                 skip = w["batches"] + w["errors"]
                                 if who == "bot":
                                     await drained(url)
@@ -258,6 +299,7 @@ async def main_async(args: argparse.Namespace) -> None:
                                 r = res[who]
                                 r["lag_s"] = lag
                                 r["alerts_per_s"] = r["batches"] * 100 / (r["elapsed"] + lag)
+                                r["outbox_lag_s"], r["incidents"] = await incidents_posted(url)
                             res[who]["cpu_ms_per_batch"] = (1000 * (tree_cpu_seconds(pids[who]) - c0)
                                                             / max(1, res[who]["batches"]))
                             res[who]["pg_ms_per_batch"] = (1000 * (postgres_cpu_seconds() - pg0)
@@ -287,7 +329,12 @@ async def main_async(args: argparse.Namespace) -> None:
                               f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}  "
                               f"cpu {r['cpu_ms_per_batch']:.2f} ms/batch"
                               + (f" (+ postgres {r['pg_ms_per_batch']:.2f})" if pg_name and name[0] == "o" else "")
-                              + (f"  processing lag after the last answer {r['lag_s']:.2f} s" if "lag_s" in r else ""))
+                              + (f"  processing lag after the last answer {r['lag_s']:.2f} s, every incident "
+                                 f"message in the outbox {r['outbox_lag_s']:.2f} s after it ({r['incidents']} "
+                                 f"incidents)" if "lag_s" in r else ""))
+                    lags.append(r_bot["lag_s"] + r_bot["outbox_lag_s"])
+                    if "bare" in res:
+                        bare_am.append(res["bare"]["alerts_per_s"] / r_am["alerts_per_s"])
                     print(f"  ratio opsbot/alertmanager {ratio:.2f}x   "
                           + (f"bare/alertmanager {res['bare']['alerts_per_s'] / r_am['alerts_per_s']:.2f}x   "
                              f"opsbot/bare {bare_ratios[-1]:.2f}x   " if "bare" in res else "")
@@ -301,15 +348,18 @@ async def main_async(args: argparse.Namespace) -> None:
                       f"{med(b for _, b in cpus):.2f} ms (incl. postgres), CPU-cost ratio "
                       f"{med(a / b for a, b in cpus):.2f}x"
                       + (f"; opsbot / bare aiohttp+SQLite {med(bare_ratios):.2f}x" if bare_ratios else ""))
+                out.append((workload, backend, med(ratios), med(bare_am) if bare_am else None, max(lags)))
         finally:
             am.terminate()
             am.wait()
+    return out
 
 
 def main() -> None:
     """Parse arguments and run the benchmark (or the server half of it)."""
     p = argparse.ArgumentParser()
     p.add_argument("mode", nargs="?", default="bench", choices=["bench", "serve"])
+    p.add_argument("--workload", default="storm,steady", help="storm, steady or both (comma-separated)")
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])

@@ -98,6 +98,38 @@ def pending_batches(db_url: str) -> int:
         conn.close()
 
 
+_UNPOSTED = ("SELECT count(*) FROM alerts_incident i WHERE NOT EXISTS (SELECT 1 FROM outbox_item o "
+             "WHERE o.key = 'incident:' || i.id)")
+
+
+def _count(db_url: str, sql: str) -> int:
+    if db_url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(db_url.split("///", 1)[1], timeout=10)
+        try:
+            return conn.execute(sql).fetchone()[0]
+        finally:
+            conn.close()
+    import psycopg2
+
+    conn = psycopg2.connect(db_url)
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def incidents_posted(db_url: str, timeout: float = 120.0) -> tuple[float, int]:
+    """Wait until every incident has its message in the outbox; return (seconds, incidents)."""
+    t0 = time.perf_counter()
+    while _count(db_url, _UNPOSTED) and time.perf_counter() - t0 < timeout:
+        await asyncio.sleep(0.02)
+    return time.perf_counter() - t0, _count(db_url, "SELECT count(*) FROM alerts_incident")
+
+
 async def drained(db_url: str, timeout: float = 120.0) -> float:
     """Wait until every stored batch is processed; return the seconds it took."""
     t0 = time.perf_counter()

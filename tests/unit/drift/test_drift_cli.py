@@ -45,8 +45,19 @@ def test_drift_exits_one_and_names_drivers(files, capsys):
     code, out, _ = run([files[0], files[2]], capsys)
     assert code == 1
     assert out.startswith("DATASET DRIFT")
-    assert "Top drivers:\n  1. `latency` moved up: median 19.1 -> 27.5, Wasserstein 0.72" in out
+    assert "Top drivers:\n  1. `latency` moved up: median 19.1 -> 27.5, Wasserstein 0.72 reference SDs" in out
     assert "`income` moved up" in out
+
+
+def test_every_drifted_column_is_named_past_the_top(files, capsys):
+    code, out, _ = run([files[0], files[2], "--top", "1"], capsys)
+    _, data, _ = run([files[0], files[2], "--format", "json"], capsys)
+    drifted = [f["name"] for f in json.loads(data)["features"] if f["drifted"]]
+    assert code == 1 and len(drifted) >= 3
+    drivers = out.split("Top drivers:")[1].split("\n\n")[0]
+    assert "more drifted" not in drivers
+    assert all(f"`{name}`" in drivers or f" {name}" in drivers for name in drifted), (drifted, drivers)
+    assert "also drifted: " in drivers
 
 
 def test_json_output(files, capsys):
@@ -95,4 +106,4 @@ def test_window_relative_to_the_clock(tmp_path, frames, capsys):
 
 def test_evidently_report_summary(capsys):
     code, out, _ = run(["--evidently", str(FIXTURES / "large_v07_snapshot.json")], capsys)
-    assert code == 1 and "from Evidently report" in out and "`income` drifted: Wasserstein 0.68" in out
+    assert code == 1 and "from Evidently report" in out and "`income` drifted: Wasserstein 0.68 reference SDs" in out

@@ -51,6 +51,14 @@ def test_large_reference_with_new_category(frames, run_evidently):
     _agree(ref, cur, run_evidently)
 
 
+def test_columns_spilled_to_disk_keep_exact_scores(frames, run_evidently, monkeypatch):
+    from engine.drift import numeric
+
+    monkeypatch.setattr(numeric, "SPILL_AFTER", 1_500)  # every numeric column of both sides goes to disk
+    ref, cur = frames(6000, 0.0, seed=10), frames(4500, 0.15, seed=11)
+    _agree(ref, cur, run_evidently)
+
+
 def test_sketched_columns_keep_the_verdicts(frames, run_evidently):
     ref, cur = frames(30_000, 0.0, seed=8), frames(30_000, 0.12, seed=9)
     _agree(ref, cur, run_evidently, DriftOptions(exact_limit=10_000))

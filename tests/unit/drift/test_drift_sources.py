@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from engine.drift import csvread
 from engine.drift import DriftOptions, FileSource, SqlSource, TableSource, Window, compare
 from engine.errors import InvalidInput
 
@@ -39,7 +40,7 @@ def test_csv_and_parquet_give_the_same_report(tmp_path, frames):
 
 def test_csv_column_that_turns_float_late_is_reread(tmp_path, monkeypatch):
     import engine.drift.sources as sources
-    monkeypatch.setattr(sources, "CSV_BLOCK_BYTES", 4096)  # the float shows up after the first block
+    monkeypatch.setattr(csvread, "CHUNK_BYTES", 4096)  # the float shows up after the first block
     values = list(range(3000)) + [2.5]
     df = pd.DataFrame({"x": values, "y": np.arange(len(values)) % 4})
     path = _write(df, tmp_path / "late.csv")
@@ -104,7 +105,7 @@ def test_file_window_on_timestamp_column(tmp_path, frames):
 
 def test_bad_input_names_file_and_column(tmp_path, frames, monkeypatch):
     import engine.drift.sources as sources
-    monkeypatch.setattr(sources, "CSV_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(csvread, "CHUNK_BYTES", 4096)
     good = _write(frames(100, 0.0), tmp_path / "good.csv")
     with pytest.raises(InvalidInput, match="nothing.csv: file not found"):
         compare(FileSource(good), FileSource(str(tmp_path / "nothing.csv")))

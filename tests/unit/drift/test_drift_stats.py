@@ -61,6 +61,10 @@ def test_wasserstein_sorted_matches_scipy(rng, n, m):
     u = np.sort(rng.normal(size=n))
     v = np.sort(rng.normal(0.3, 2, size=m))
     assert stats.wasserstein_sorted(u, v) == pytest.approx(sps.wasserstein_distance(u, v), rel=1e-10)
+    # in blocks (how 5M-row columns keep temporaries small), including blocks that split a breakpoint run
+    for block in (1, 7, 64):
+        assert stats.wasserstein_sorted(u, v, block=block) == pytest.approx(
+            sps.wasserstein_distance(u, v), rel=1e-10), block
 
 
 def test_wasserstein_weighted_matches_scipy(rng):
