@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, direct_commands
 from bot.deps import Deps
+from bot.listeners.admin import SlackUsergroups
 from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.server import build_web_app
@@ -93,11 +94,11 @@ def build_runtime(bot_settings: BotSettings | None = None, engine_settings: Engi
     engine_settings = engine_settings or EngineSettings()
     config = config if config is not None else load_config(engine_settings.config_path)
     metrics = Metrics()
-    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change,
-                          environ=environ)
-    deps = Deps(settings=bot_settings, engine=engine, metrics=metrics)
     client = AsyncWebClient(token=bot_settings.slack_bot_token.get_secret_value() or None,
                             base_url=bot_settings.api_base_url, timeout=10)
+    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change,
+                          environ=environ, directory=SlackUsergroups(client))
+    deps = Deps(settings=bot_settings, engine=engine, metrics=metrics)
     deps.extras["client"] = client
     bolt = build_bolt_app(deps, client)
     web_app = build_web_app(bolt, deps, route_factories(), commands=direct_commands(deps))

@@ -76,10 +76,11 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register the model commands and buttons."""
 
     def svc():
-        if "models" not in deps.engine.services:
+        models = deps.engine.models
+        if models is None:
             raise Unavailable("no model registry is configured",
                               hint="add a `models:` section to opsbot.yaml or set MLFLOW_TRACKING_URI")
-        return deps.engine.models
+        return models
 
     async def models_cmd(ctx: CommandContext):
         return deps.render("models/list", {"models": plain(await svc().list_models(ctx.actor))})

@@ -124,10 +124,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await _button(body, "cancel")
 
     async def _incident_labels(incident_id: int) -> list[dict[str, str]]:
-        alerts = deps.engine.services.get("alerts")
-        if alerts is None:
-            return []
-        detail = await alerts.queries.incident(incident_id)
+        detail = await deps.engine.alerts.queries.incident(incident_id)
         firing = [a.labels for a in detail.alerts if a.status == "firing"]
         return firing or [a.labels for a in detail.alerts]
 
