@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,6 +42,8 @@ async def verify(url: str | None, expect_head: str | None, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `--help` must not pay for it
+
     from engine.settings import EngineSettings
 
     url = args.database_url or EngineSettings().database_url

@@ -9,9 +9,6 @@ import time
 from pathlib import Path
 
 from engine.anomaly import registry
-from engine.anomaly.nab.corpus import load_corpus, load_labels, load_scores
-from engine.anomaly.nab.evaluate import score_corpus
-from engine.anomaly.nab.run import detect_corpus
 
 
 def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,6 +25,11 @@ def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 def run_eval_nab(args: argparse.Namespace) -> int:
     """Run the evaluation and print normalized scores; return the exit code."""
+    # The NAB stack (pandas, numpy) loads when the command runs, not for --help.
+    from engine.anomaly.nab.corpus import load_corpus, load_labels, load_scores
+    from engine.anomaly.nab.evaluate import score_corpus
+    from engine.anomaly.nab.run import detect_corpus
+
     started = time.perf_counter()
     files = load_corpus(args.data, args.labels)
     if not files:

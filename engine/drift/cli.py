@@ -10,17 +10,14 @@ import argparse
 import re
 import sys
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
-
-import yaml
+from typing import TYPE_CHECKING, Callable, Optional
 
 from engine.clock import Clock, SystemClock
-from engine.drift.evidently_report import load_evidently_report
-from engine.drift.service import compare
-from engine.drift.sources import FileSource, SqlSource, Window
-from engine.drift.text import format_table, format_text
-from engine.drift.types import DriftOptions
 from engine.errors import InvalidInput
+
+if TYPE_CHECKING:  # the drift stack (pandas, scipy) loads when the command runs, not for --help
+    from engine.drift.sources import Window
+    from engine.drift.types import DriftOptions
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -59,6 +56,8 @@ def add_drift_command(subparsers, clock: Optional[Clock] = None) -> argparse.Arg
 
 def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from engine.drift.text import format_table, format_text
+
         try:
             report = _report(args, clock)
         except InvalidInput as exc:
@@ -75,6 +74,9 @@ def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
 
 
 def _report(args: argparse.Namespace, clock: Clock):
+    from engine.drift.evidently_report import load_evidently_report
+    from engine.drift.service import compare
+
     if args.evidently:
         return load_evidently_report(args.evidently)
     if not args.reference or not args.current:
@@ -85,6 +87,8 @@ def _report(args: argparse.Namespace, clock: Clock):
 
 
 def _source(spec: str, args: argparse.Namespace, window: Optional[Window]):
+    from engine.drift.sources import FileSource, SqlSource
+
     if spec.startswith("sql:"):
         if not args.db_url:
             raise InvalidInput(f"{spec[:40]}: a sql: source needs --db-url")
@@ -102,10 +106,14 @@ def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
     if args.window:
         until = until or clock.now()
         since = until - _duration(args.window)
+    from engine.drift.sources import Window
+
     return Window(args.time_column, since, until)
 
 
 def _options(args: argparse.Namespace) -> DriftOptions:
+    from engine.drift.types import DriftOptions
+
     mapping = _mapping(args.column_mapping) if args.column_mapping else {}
     exclude = list(args.exclude) + list(mapping.get("exclude") or [])
     exclude += [mapping[k] for k in ("id", "datetime") if mapping.get(k)]
@@ -140,6 +148,8 @@ def _pairs(values: list[str], flag: str, cast) -> tuple[dict, object]:
 
 
 def _mapping(path: str) -> dict:
+    import yaml
+
     try:
         with open(path, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)  # YAML is a superset of JSON
