@@ -59,7 +59,7 @@ class Outbox:
                 if row.key in newest:
                     older.setdefault(row.key, []).append(newest[row.key].id)
                 newest[row.key] = row
-            for key, ids in older.items():
+            for ids in older.values():
                 await s.execute(update(OutboxItem).where(OutboxItem.id.in_(ids))
                                 .values(state="superseded"))
             out: list[Delivery] = []

@@ -114,12 +114,12 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await _button(body, "approve")
 
     @app.action(REJECT)
-    async def on_reject(ack, body):  # noqa: ANN001
+    async def on_reject(ack, body):
         await ack()
         await _button(body, "reject")
 
     @app.action(CANCEL)
-    async def on_cancel(ack, body):  # noqa: ANN001
+    async def on_cancel(ack, body):
         await ack()
         await _button(body, "cancel")
 
@@ -129,7 +129,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         return firing or [a.labels for a in detail.alerts]
 
     @app.action(OPEN_MODAL)
-    async def on_open(ack, body, client):  # noqa: ANN001
+    async def on_open(ack, body, client):
         await ack()
         name, incident_id = parse_open_value(body["actions"][0]["value"])
         lr = svc().show(name)
@@ -149,7 +149,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(MODAL_CALLBACK)
-    async def on_submit(ack, body, client):  # noqa: ANN001
+    async def on_submit(ack, body, client):
         meta = json.loads(body["view"]["private_metadata"])
         values = {}
         for block_id, fields in body["view"]["state"]["values"].items():

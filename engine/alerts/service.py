@@ -20,7 +20,7 @@ from engine.alerts.pipeline import PipelineState
 from engine.alerts.ports import Matcher, SilencePort
 from engine.alerts.queries import AlertQueries
 from engine.alerts.store import EmitFn
-from engine.alerts.types import Incident
+from engine.alerts.types import AlertState, Incident
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from engine.notices import Notice
@@ -32,7 +32,7 @@ log = logging.getLogger("opsbot.alerts")
 NoticeEnricher = Callable[[AsyncSession, Notice], Awaitable[None]]
 
 
-def silence_matchers(inc: Incident, alerts: list, service_label: str) -> list[Matcher]:
+def silence_matchers(inc: Incident, alerts: list[AlertState], service_label: str) -> list[Matcher]:
     """Return matchers covering an incident's alerts: its alertnames and, if known, its services."""
     names = sorted({a.labels.get("alertname", "") for a in alerts} or set(inc.alertnames))
     out = [Matcher("alertname", names[0]) if len(names) == 1 else
@@ -85,7 +85,7 @@ class AlertService:
         """Ingest one webhook body (see AlertIngest.receive)."""
         return await self.ingest.receive(kind, body)
 
-    async def tick(self, now=None) -> None:  # noqa: ANN001 - scheduler passes a datetime
+    async def tick(self, now: datetime | None = None) -> None:
         """Run the periodic job: retries, cool-down resolves, snooze ends, reminders."""
         await self.ingest.tick(now)
 

@@ -37,7 +37,7 @@ TOKEN = "bench-token"
 
 from bot.demo_alertmanager import alertmanager_argv, find_binary  # noqa: E402 - after the sys.path insert
 from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
-from ingest_harness import (drained, drop_pg, free_port, load, pg_database, postgres_cpu_seconds,  # noqa: E402
+from ingest_harness import (drained, drop_pg, free_port, load, pg_database, postgres_cpu_seconds,
                             tree_cpu_seconds, wait_up)
 
 
@@ -113,8 +113,8 @@ def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float |
     """Create the store once, then run `workers` server processes the way `opsbot serve` does."""
     from sqlmodel import SQLModel
 
-    import engine.alerts.tables  # noqa: F401
-    import engine.store.tables  # noqa: F401
+    import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
     from bot.workers import supervise
     from engine.store.db import Database
 
@@ -135,8 +135,8 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
     from pydantic import SecretStr
     from sqlmodel import SQLModel
 
-    import engine.alerts.tables  # noqa: F401
-    import engine.store.tables  # noqa: F401
+    import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
     from bot.metrics import Metrics
     from bot.webhooks.alerts import AlertWebhooks
     from engine.alerts.config import AlertsConfig

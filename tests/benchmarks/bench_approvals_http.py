@@ -24,22 +24,22 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+import aiohttp
+from aiohttp import web
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
 
-import engine.approvals.tables  # noqa: E402,F401
-import engine.audit.tables  # noqa: E402,F401
-from bot.runtime import build_runtime  # noqa: E402
-from bot.stack import start_local_stack  # noqa: E402
-from bot.workspace import signed_headers  # noqa: E402
-from engine.actor import Actor  # noqa: E402
-from engine.approvals.view import APPROVE, button_value  # noqa: E402
-from engine.config import OpsbotConfig  # noqa: E402
-from engine.policy import PolicyConfig  # noqa: E402
-from engine.runbooks.config import RunbooksConfig  # noqa: E402
-from engine.settings import EngineSettings  # noqa: E402
+import engine.approvals.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from bot.runtime import build_runtime
+from bot.stack import start_local_stack
+from bot.workspace import signed_headers
+from engine.actor import Actor
+from engine.approvals.view import APPROVE, button_value
+from engine.config import OpsbotConfig
+from engine.policy import PolicyConfig
+from engine.runbooks.config import RunbooksConfig
+from engine.settings import EngineSettings
 
 ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 APPROVERS = [f"U0APPR{i}" for i in range(5)]
@@ -67,7 +67,7 @@ async def bare_peer(secret: str, token: str, api_url: str) -> tuple[list[web.App
         app = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=secret)
 
         @app.action(APPROVE)
-        async def approve(ack):  # noqa: ANN001
+        async def approve(ack):
             await ack()
 
         async def handle(request: web.Request, app=app) -> web.Response:

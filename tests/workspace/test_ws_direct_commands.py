@@ -164,7 +164,7 @@ async def test_a_listener_that_raises_gets_bolts_500_and_the_error_handler(stack
     """An error escaping the listener itself (not the subcommand) is handled as Bolt does."""
     hook, posted = response_urls
 
-    async def boom(ack, body, respond, client):  # noqa: ANN001
+    async def boom(ack, body, respond, client):
         raise RuntimeError("listener exploded")
 
     stack.bot.bolt.command("/boom")(bot.app._bolt_listener(boom))

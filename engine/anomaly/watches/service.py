@@ -6,7 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Coroutine
 
 import numpy as np
 from sqlalchemy import select
@@ -55,11 +55,11 @@ class WatchService:
         self._fails: dict[str, int] = {}
         self._next_try: dict[str, datetime] = {}
 
-    def jobs(self) -> list[tuple[str, float, Callable[[datetime], Awaitable[Any]]]]:
+    def jobs(self) -> list[tuple[str, float, Callable[[datetime], Coroutine[Any, Any, None]]]]:
         """Return (job name, interval, job) for every watch, for the leased scheduler."""
         return [(f"watch:{w.name}", w.interval_s, self._job(w.name)) for w in self.watches.values()]
 
-    def _job(self, name: str) -> Callable[[datetime], Awaitable[Any]]:
+    def _job(self, name: str) -> Callable[[datetime], Coroutine[Any, Any, None]]:
         async def job(now: datetime) -> None:
             await self.run(name, now)
         return job
