@@ -27,7 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
         if port == 0:
             raise InvalidInput("--workers needs a fixed --port (the workers share it)")
         _migrate(args)  # once, before any worker starts
-        return supervise(args.workers, lambda i: worker_argv(host, port, i))
+        return supervise(args.workers, lambda i: worker_argv(host, port, i), os.environ,
+                         settings.prometheus_multiproc_dir)
     runtime = build_runtime(settings, environ=os.environ)
     try:
         if args.worker_index is not None:

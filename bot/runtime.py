@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -17,6 +18,7 @@ from bot.deps import Deps
 from bot.listeners.admin import SlackUsergroups
 from bot.metrics import Metrics
 from bot.notifier import Notifier
+from bot.render import use_templates
 from bot.server import build_web_app
 from bot.settings import BotSettings
 from bot.webhooks import route_factories
@@ -93,7 +95,15 @@ def build_runtime(bot_settings: BotSettings | None = None, engine_settings: Engi
     bot_settings = bot_settings or BotSettings()
     engine_settings = engine_settings or EngineSettings()
     config = config if config is not None else load_config(engine_settings.config_path)
-    metrics = Metrics()
+    use_templates(bot_settings.templates_dir)
+    if config.models is not None or engine_settings.mlflow_tracking_uri:
+        from engine.adapters.mlflow_registry import http_environment
+
+        from engine.models.config import ModelsConfig
+
+        for name, value in http_environment((config.models or ModelsConfig()).timeout_seconds).items():  # the operator's own values win
+            os.environ.setdefault(name, value)
+    metrics = Metrics(multiproc_dir=bot_settings.prometheus_multiproc_dir)
     client = AsyncWebClient(token=bot_settings.slack_bot_token.get_secret_value() or None,
                             base_url=bot_settings.api_base_url, timeout=10)
     engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change,

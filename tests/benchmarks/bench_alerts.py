@@ -126,7 +126,8 @@ def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float |
     asyncio.run(create())
     extra = [] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)]
     return supervise(workers, lambda i: [sys.executable, __file__, "serve", "--db", db_url, "--port",
-                                         str(port), "--worker-index", str(i), *extra])
+                                         str(port), "--worker-index", str(i), *extra], os.environ,
+                     os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: float | None = None) -> None:
@@ -162,7 +163,8 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
         scheduler = Scheduler(Leases(db, clock, f"bench-{os.getpid()}"))
         pump = enable_pump(SimpleNamespace(alerts=svc, scheduler=scheduler))
     app = web.Application(client_max_size=8 * 1024 * 1024)
-    app.add_routes(AlertWebhooks(svc, SecretStr(TOKEN), Metrics(), 4 * 1024 * 1024).routes())
+    app.add_routes(AlertWebhooks(svc, SecretStr(TOKEN), Metrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR")),
+                                 4 * 1024 * 1024).routes())
     app.add_routes([web.get("/ready", lambda r: web.Response(text="ok"))])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

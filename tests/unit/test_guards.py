@@ -157,6 +157,23 @@ def test_every_noqa_says_why():
     assert not bare, "noqa without a reason:\n" + "\n".join(bare)
 
 
+# The composition roots own the process environment; engine/demo_models.py points MLflow's
+# fluent API (which only reads its tracking URI from there) at the demo store and puts it back.
+ENVIRON_OWNERS = {"bot/main.py", "bot/runtime.py", "engine/demo_models.py"}
+
+
+def test_only_the_composition_root_touches_os_environ():
+    found = []
+    for path in modules().values():
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv")
+                    and ast.unparse(node.value) == "os") and rel not in ENVIRON_OWNERS:
+                found.append(f"{rel}:{node.lineno}")
+    assert not found, f"settings are read once in the composition root and passed down; os.environ at {found}"
+
+
 def test_cli_parser_loads_no_feature_stack():
     code = ("import sys; from bot.main import build_parser; build_parser(); "
             "print('\\n'.join(sorted(sys.modules)))")
