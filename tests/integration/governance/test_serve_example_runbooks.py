@@ -8,9 +8,11 @@ OPSBOT_ALERTMANAGER_URL names, with no test handing either in by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -48,9 +50,8 @@ def servers(tmp_path):
         proc.wait(10)
 
 
-@pytest.fixture
-async def serve_runtime(servers, tmp_path, monkeypatch):
-    """The runtime `opsbot serve` builds, from nothing but the environment."""
+async def start_serve_runtime(servers, tmp_path, monkeypatch, mlflow_uri: str | None = None):
+    """Return the runtime `opsbot serve` builds, from nothing but the environment, started."""
     prom_url, am_url = servers
     (tmp_path / "opsbot.yaml").write_text(CONFIG)
     for name, value in {"OPSBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'opsbot.db'}",
@@ -58,9 +59,19 @@ async def serve_runtime(servers, tmp_path, monkeypatch):
                         "OPSBOT_PROMETHEUS_URL": prom_url, "OPSBOT_ALERTMANAGER_URL": am_url,
                         "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "test-secret"}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    if mlflow_uri:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_uri)
+    else:
+        monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     runtime = build_runtime(BotSettings(), environ=os.environ)  # what bot.main._serve calls
     await runtime.start("127.0.0.1", 0, background=False)
+    return runtime
+
+
+@pytest.fixture
+async def serve_runtime(servers, tmp_path, monkeypatch):
+    """The runtime `opsbot serve` builds, without a model registry."""
+    runtime = await start_serve_runtime(servers, tmp_path, monkeypatch)
     yield runtime
     await runtime.stop()
 
@@ -109,3 +120,27 @@ async def test_silence_alert_creates_the_silence_in_the_configured_alertmanager(
         silences = json.load(resp)
     matchers = [{m["name"]: m["value"] for m in s["matchers"]} for s in silences]
     assert {"alertname": "HighLatency", "service": "checkout"} in matchers
+
+
+async def test_rollback_model_moves_the_alias_through_the_model_history(servers, tmp_path, monkeypatch):
+    """MLFLOW_TRACKING_URI wires the model service; the runbook's alias step goes through it."""
+    from mlflow import MlflowClient
+
+    from tests.conftest_mlflow import mlflow_server_uri, register_sklearn_versions
+
+    uri = mlflow_server_uri()
+    name = f"churn-{uuid.uuid4().hex[:6]}"
+    spec = {"metrics": {"auc": 0.9}, "tags": {}, "C": 0.1}
+    v1, v2 = await asyncio.to_thread(register_sklearn_versions, uri, name, [spec, spec])
+    await asyncio.to_thread(MlflowClient(uri).set_registered_model_alias, name, "production", str(v2))
+    runtime = await start_serve_runtime(servers, tmp_path, monkeypatch, mlflow_uri=uri)
+    try:
+        row, steps = await run_approved(runtime, "rollback-model", {"model": name, "version": str(v1)})
+        assert row.state == "succeeded", (row.reason, steps)
+        assert "accuracy-ok" in steps and "undo" not in steps
+        model = await asyncio.to_thread(MlflowClient(uri).get_registered_model, name)
+        assert model.aliases["production"] == str(v1)
+        history = await runtime.engine.models.history(APPROVER, name)
+        assert [(h["kind"], h["from_version"], h["to_version"]) for h in history][:1] == [("runbook", v2, v1)]
+    finally:
+        await runtime.stop()
