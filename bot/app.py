@@ -49,7 +49,7 @@ def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp
         app.command(name)(_bolt_listener(listener))
 
     @app.error
-    async def on_error(error, body, respond):  # noqa: ANN001
+    async def on_error(error, body, respond):
         await handle_listener_error(deps, error, respond)
 
     register_all(app, deps)

@@ -1,13 +1,13 @@
-"""The `/ops` subcommand router: parse, find the handler, suggest on typos."""
+"""What `/ops` subcommand handlers get (CommandContext) and the parsing helpers they share."""
 
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from bot.router import Reply, Router, StaticReply, Subcommand
 from engine.actor import Actor
 from engine.bounds import parse_int
 from engine.errors import InvalidInput
@@ -15,30 +15,10 @@ from engine.errors import InvalidInput
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-Reply = dict[str, Any]  # {"text", "blocks", "response_type"}
+__all__ = ["CommandContext", "Handler", "Reply", "Router", "StaticReply", "Subcommand", "actor_from_body",
+           "parse_days", "parse_incident_id", "split_words"]
+
 Handler = Callable[["CommandContext"], Awaitable[Reply | None]]
-
-
-class StaticReply(dict):
-    """A reply that is the same every time (help): dispatch encodes its ack body only once."""
-
-    ack_body: str | None = None  # the JSON Bolt's ack built for it the first time
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    """One `/ops <name>` subcommand with its help line."""
-
-    name: str
-    summary: str
-    usage: str
-    example: str
-    handler: Handler
-    family: str = "core"
-    aliases: tuple[str, ...] = ()
-    # True when the handler never waits on I/O (it answers from memory): it is awaited in place
-    # instead of in its own task under the inline budget, which costs more than the handler.
-    instant: bool = False
 
 
 @dataclass
@@ -72,35 +52,6 @@ def split_words(text: str) -> list[str]:
         return shlex.split(text)
     except ValueError as exc:
         raise InvalidInput(f"could not read the command: {exc}", hint="close the quotes and try again") from exc
-
-
-class Router:
-    """Holds every subcommand and resolves command text to one of them."""
-
-    def __init__(self) -> None:
-        self._commands: dict[str, Subcommand] = {}
-        self._names: dict[str, str] = {}
-
-    def add(self, cmd: Subcommand) -> None:
-        """Register a subcommand; names and aliases must be unique."""
-        for name in (cmd.name, *cmd.aliases):
-            if name in self._names:
-                raise ValueError(f"subcommand {name!r} registered twice")
-            self._names[name] = cmd.name
-        self._commands[cmd.name] = cmd
-
-    def commands(self) -> list[Subcommand]:
-        """Return subcommands in registration order."""
-        return list(self._commands.values())
-
-    def resolve(self, words: list[str]) -> tuple[Subcommand | None, list[str], list[str]]:
-        """Return (subcommand, remaining args, suggestions when not found)."""
-        if not words:
-            return self._commands.get("help"), [], []
-        head = words[0].lower()
-        if head in self._names:
-            return self._commands[self._names[head]], words[1:], []
-        return None, words[1:], difflib.get_close_matches(head, list(self._names), n=3, cutoff=0.5)
 
 
 def actor_from_body(body: dict[str, Any]) -> Actor:

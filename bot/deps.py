@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.commands import Router
+from bot.router import Router
 from bot.metrics import Metrics
 from bot.render import render
 from bot.settings import BotSettings

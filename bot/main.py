@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import Sequence
@@ -12,6 +11,8 @@ from engine.errors import InvalidInput, OpsError
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `--help` must not pay for it
+
     from bot.logs import setup_logging
     from bot.runtime import build_runtime, serve_forever
     from bot.settings import BotSettings
@@ -26,7 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
         if port == 0:
             raise InvalidInput("--workers needs a fixed --port (the workers share it)")
         _migrate(args)  # once, before any worker starts
-        return supervise(args.workers, lambda i: worker_argv(host, port, i))
+        return supervise(args.workers, lambda i: worker_argv(host, port, i), os.environ,
+                         settings.prometheus_multiproc_dir)
     runtime = build_runtime(settings, environ=os.environ)
     try:
         if args.worker_index is not None:
@@ -41,6 +43,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
+    import asyncio
+
     from engine.settings import EngineSettings
     from engine.store.db import Database
     from engine.store.migrate import current_revision, migrate
@@ -60,12 +64,16 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _check(_: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.check import run_checks
 
     return asyncio.run(run_checks())
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.demo import run_demo
 
     return asyncio.run(run_demo(port=args.port, open_browser=not args.no_browser))

@@ -8,7 +8,6 @@ over workers, instead of whichever worker the kernel picked.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -22,9 +21,10 @@ ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 class Metrics:
     """Counters, gauges and histograms exposed at GET /metrics."""
 
-    def __init__(self) -> None:
-        # Read once: prometheus_client chose file-backed values at import time from the same variable.
-        self.multiproc_dir = os.environ.get(MULTIPROC_ENV) or None
+    def __init__(self, multiproc_dir: str | None = None) -> None:
+        # BotSettings.prometheus_multiproc_dir: the variable prometheus_client itself read at
+        # import time to choose file-backed values, so both agree.
+        self.multiproc_dir = multiproc_dir or None
         r = self.registry = CollectorRegistry()
         self.requests = Counter("opsbot_requests_total", "Slack requests handled", ["kind"], registry=r)
         self.ack_latency = Histogram("opsbot_ack_latency_seconds", "Time to acknowledge a Slack request",

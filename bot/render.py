@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -12,17 +11,22 @@ from typing import Any
 import jinja2
 
 
-
-def _templates_dir() -> Path:
-    """Find templates/: OPSBOT_TEMPLATES_DIR, else beside the source tree, else the working directory."""
-    configured = os.environ.get("OPSBOT_TEMPLATES_DIR")  # read once at import; a deployment path, not a setting
-    if configured:
-        return Path(configured)
+def _default_templates_dir() -> Path:
+    """Find templates/ beside the source tree, else in the working directory."""
     beside_source = Path(__file__).resolve().parent.parent / "templates"
     return beside_source if beside_source.is_dir() else Path.cwd() / "templates"
 
 
-TEMPLATES_DIR = _templates_dir()
+TEMPLATES_DIR = _default_templates_dir()
+
+
+def use_templates(path: Path | None) -> None:
+    """Render from `path` (BotSettings.templates_dir), or the default when None; the composition root calls this."""
+    global TEMPLATES_DIR
+    chosen = path or _default_templates_dir()
+    if chosen != TEMPLATES_DIR:
+        TEMPLATES_DIR = chosen
+        environment.cache_clear()
 
 
 def mrkdwn_escape(value: Any) -> str:

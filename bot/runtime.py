@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -14,8 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, direct_commands
 from bot.deps import Deps
+from bot.listeners.admin import SlackUsergroups
 from bot.metrics import Metrics
 from bot.notifier import Notifier
+from bot.render import use_templates
 from bot.server import build_web_app
 from bot.settings import BotSettings
 from bot.webhooks import route_factories
@@ -92,12 +95,20 @@ def build_runtime(bot_settings: BotSettings | None = None, engine_settings: Engi
     bot_settings = bot_settings or BotSettings()
     engine_settings = engine_settings or EngineSettings()
     config = config if config is not None else load_config(engine_settings.config_path)
-    metrics = Metrics()
-    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change,
-                          environ=environ)
-    deps = Deps(settings=bot_settings, engine=engine, metrics=metrics)
+    use_templates(bot_settings.templates_dir)
+    if config.models is not None or engine_settings.mlflow_tracking_uri:
+        from engine.adapters.mlflow_registry import http_environment
+
+        from engine.models.config import ModelsConfig
+
+        for name, value in http_environment((config.models or ModelsConfig()).timeout_seconds).items():  # the operator's own values win
+            os.environ.setdefault(name, value)
+    metrics = Metrics(multiproc_dir=bot_settings.prometheus_multiproc_dir)
     client = AsyncWebClient(token=bot_settings.slack_bot_token.get_secret_value() or None,
                             base_url=bot_settings.api_base_url, timeout=10)
+    engine = build_engine(engine_settings, config, clock=clock, on_lease_change=metrics.on_lease_change,
+                          environ=environ, directory=SlackUsergroups(client))
+    deps = Deps(settings=bot_settings, engine=engine, metrics=metrics)
     deps.extras["client"] = client
     bolt = build_bolt_app(deps, client)
     web_app = build_web_app(bolt, deps, route_factories(), commands=direct_commands(deps))

@@ -13,7 +13,6 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
@@ -51,9 +50,11 @@ class SlackEndpoint:
     arguments and poll every 10 ms for the ack from another task; that was about half of the
     CPU an `/ops` request cost. The direct path calls the very listener Bolt would, with
     Bolt's own AsyncAck and AsyncRespond, the same error handler and the same HTTP answer.
-    It is used only once Bolt itself has authorized the token (the first commands go through
-    Bolt) and while the app has no middleware of its own; everything else (interactions,
-    events, Socket Mode) goes through Bolt as before.
+    It is used only once the bot token has passed auth.test (what Bolt's single-workspace
+    authorization checks; until then commands go through Bolt), and only because
+    bot.app.build_bolt_app adds no middleware of its own; everything else (interactions,
+    events, Socket Mode) goes through Bolt. Only Bolt's public API is used here; the parity
+    tests in tests/workspace/test_ws_direct_commands.py pin the Bolt version they verified.
     """
 
     def __init__(self, app: AsyncApp, deps: Deps, commands: dict[str, CommandListener] | None = None) -> None:
@@ -104,7 +105,7 @@ class SlackEndpoint:
             return self._refuse(400, "malformed_body", f"could not parse the request body: {exc}")
         command = parsed.get("command") if kind == "command" else None
         listener = self.commands.get(command) if isinstance(command, str) else None
-        if listener is not None and "ssl_check" not in parsed and self._direct_ready():
+        if listener is not None and "ssl_check" not in parsed and await self._direct_ready():
             bolt_resp = await self._run_command(listener, parsed)
         else:
             try:  # Bolt parses the body again: only interactions, events and the first commands
@@ -116,17 +117,18 @@ class SlackEndpoint:
         return await to_aiohttp_response(bolt_resp)
 
     def dispatches_directly(self) -> bool:
-        """Tell whether slash commands now skip Bolt's dispatch (false until Bolt authorized)."""
-        return bool(self.commands) and self._direct_ready()
+        """Tell whether slash commands now skip Bolt's dispatch (false until the token passed auth.test)."""
+        return bool(self.commands) and self._bolt_ready
 
-    def _direct_ready(self) -> bool:
-        """Tell whether Bolt's middleware has nothing left to do for a slash command."""
+    async def _direct_ready(self) -> bool:
+        """Tell whether the bot token is authorized, asking auth.test once it has not been yet."""
         if not self._bolt_ready:
-            middleware = list(getattr(self.app, "_async_middleware_list", None) or [None])
-            own = [m for m in middleware if not type(m).__module__.startswith("slack_bolt.middleware.")]
-            auth = [m for m in middleware if isinstance(m, AsyncSingleTeamAuthorization)]
-            # Single-workspace authorization runs auth.test once and then passes every request.
-            self._bolt_ready = not own and len(auth) == 1 and auth[0].auth_test_result is not None
+            # Bolt's single-workspace authorization runs auth.test once and then passes every
+            # request; a failure here sends the command through Bolt, which answers the error.
+            try:
+                self._bolt_ready = bool((await self.app.client.auth_test()).get("ok"))
+            except Exception as exc:  # any failure: let Bolt try (and report) authorization
+                log.warning("auth.test failed; slash commands go through Bolt", extra={"error": str(exc)})
         return self._bolt_ready
 
     async def _run_command(self, listener: CommandListener, body: dict[str, Any]) -> BoltResponse:

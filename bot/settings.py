@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,6 +22,10 @@ class BotSettings(BaseSettings):
     port: int = Field(default=3000, validation_alias="OPSBOT_PORT")
     log_level: str = Field(default="INFO", validation_alias="OPSBOT_LOG_LEVEL")
     max_webhook_bytes: int = Field(default=4 * 1024 * 1024, validation_alias="OPSBOT_MAX_WEBHOOK_BYTES")
+    # Where templates/ is when it is not beside the source tree (the container image sets it).
+    templates_dir: Path | None = Field(default=None, validation_alias="OPSBOT_TEMPLATES_DIR")
+    # prometheus_client's multiprocess directory (serve --workers N makes one when unset).
+    prometheus_multiproc_dir: str | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
     @property
     def socket_mode(self) -> bool:

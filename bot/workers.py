@@ -12,14 +12,13 @@ so the platform's restart policy sees one failed service, not a half-running one
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from engine.alerts.pump import JOB, AlertPump
 
@@ -63,12 +62,13 @@ def worker_env(env: dict[str, str], index: int) -> dict[str, str]:
     return {**env, "OPSBOT_REPLICA_ID": f"{name}/w{index}"} if name else env
 
 
-def supervise(n: int, argv_for: Callable[[int], Sequence[str]]) -> int:
+def supervise(n: int, argv_for: Callable[[int], Sequence[str]], environ: Mapping[str, str],
+              metrics_dir: str | None = None) -> int:
     """Run n worker processes; forward SIGTERM/SIGINT; when one exits stop all; return its code."""
     # One metrics directory for all workers, so any worker's /metrics reports the whole
     # server (bot/metrics.py); a directory the operator chose is kept, ours is removed.
-    own_dir = None if os.environ.get(MULTIPROC_ENV) else tempfile.mkdtemp(prefix="opsbot-metrics-")
-    env = {**os.environ, MULTIPROC_ENV: os.environ.get(MULTIPROC_ENV) or own_dir}
+    own_dir = None if metrics_dir else tempfile.mkdtemp(prefix="opsbot-metrics-")
+    env = {**environ, MULTIPROC_ENV: metrics_dir or own_dir or ""}
     try:
         return _run_workers([subprocess.Popen(list(argv_for(i)), env=worker_env(env, i)) for i in range(n)])
     finally:

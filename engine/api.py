@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.clock import Clock
 from engine.config import OpsbotConfig
@@ -14,10 +14,21 @@ from engine.scheduler import Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
 
+if TYPE_CHECKING:  # the facade names every feature's type without importing the feature stacks
+    from engine.alerts.service import AlertService
+    from engine.anomaly.watches.service import WatchService
+    from engine.approvals import Approvals
+    from engine.audit import AuditLog
+    from engine.drift.monitor import DriftService
+    from engine.models.service import ModelService
+    from engine.policy import Policy
+    from engine.rca.service import RcaService
+    from engine.runbooks.service import RunbookService
+
 
 @dataclass
 class Engine:
-    """Holds the store, the clock, the config, and one service per feature."""
+    """Holds the store, the clock, the config, and one service per feature (built by engine.wiring)."""
 
     settings: EngineSettings
     config: OpsbotConfig
@@ -27,15 +38,15 @@ class Engine:
     outbox: Outbox
     leases: Leases
     scheduler: Scheduler
-    services: dict[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        # Feature services (engine.alerts, engine.models, ...) are looked up by name so the
-        # facade does not import every feature; a missing one is a wiring bug, said plainly.
-        services = self.__dict__.get("services", {})
-        if name in services:
-            return services[name]
-        raise AttributeError(f"engine has no service {name!r}; is it wired in engine/wiring.py?")
+    audit: AuditLog
+    policy: Policy
+    approvals: Approvals
+    runbooks: RunbookService
+    alerts: AlertService
+    drift: DriftService
+    rca: RcaService
+    watches: WatchService
+    models: ModelService | None = None  # None when neither opsbot.yaml nor MLFLOW_TRACKING_URI names a registry
 
     async def notify(self, notice: Notice) -> None:
         """Queue a notice on its own (for callers without a state change to pair it with)."""
@@ -45,8 +56,7 @@ class Engine:
     async def close(self) -> None:
         """Stop background work and release the store."""
         await self.scheduler.stop()
-        for service in self.services.values():
-            closer = getattr(service, "aclose", None)
-            if closer is not None:
-                await closer()
+        await self.alerts.aclose()
+        await self.approvals.aclose()
+        await self.drift.aclose()
         await self.db.dispose()

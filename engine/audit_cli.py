@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -63,6 +62,8 @@ def _anchors(args: argparse.Namespace, settings: Any) -> list[Anchor]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `--help` must not pay for it
+
     from engine.settings import EngineSettings
 
     settings = EngineSettings()

@@ -87,7 +87,6 @@ def _tracking(uri: str) -> Iterator[None]:
 
 def _open(store: Path) -> tuple[str, Any, Any, tuple[np.ndarray, ...]]:
     """Return (uri, client, experiment, split data) for a local store."""
-    import mlflow
     from mlflow import MlflowClient
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split

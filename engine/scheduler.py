@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
 from engine.leases import Leases
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("opsbot.scheduler")
 
-JobFn = Callable[[datetime], Awaitable[None]]
+JobFn = Callable[[datetime], Coroutine[Any, Any, object]]  # what a job returns is not used
 LeaseListener = Callable[[str, bool], None]
 
 
@@ -56,10 +56,10 @@ class Scheduler:
         self.renew_within_s = max(tick_s, ttl_s / 2)
         self.jobs: dict[str, Job] = {}
         self.on_lease_change = on_lease_change
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._running: dict[str, asyncio.Task] = {}
-        self._work: dict[str, asyncio.Task] = {}  # the job function's own task within a run
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._work: dict[str, asyncio.Task[object]] = {}  # the job function's own task within a run
         self._wake = asyncio.Event()  # set by wake(): run the woken jobs now, not at the next tick
 
     def add(self, name: str, interval_s: float, fn: JobFn, *, wakeable: bool = False) -> None:
@@ -151,7 +151,7 @@ class Scheduler:
         self._running[job.name] = asyncio.create_task(self._run(job))
 
     async def _run(self, job: Job) -> None:
-        work = asyncio.create_task(job.fn(self.leases.clock.now()), name=f"opsbot-job-{job.name}")
+        work: asyncio.Task[object] = asyncio.create_task(job.fn(self.leases.clock.now()), name=f"opsbot-job-{job.name}")
         self._work[job.name] = work
         try:
             # Watchdog: renewals happen in the loop; if they stop succeeding (database gone, loop

@@ -1,85 +1,139 @@
-"""Build the engine from settings and config: the engine half of the composition root."""
+"""Build the engine from settings and config: the engine half of the composition root.
+
+Every engine part is constructed here, in dependency order, and nothing patches a part after
+it is built: what one feature adds to another (runbook suggestions, hypotheses and the likely
+cause on incident messages, anomaly feedback buttons, runbook alias moves recorded by the
+model service) is handed in when the receiving part is constructed."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from engine.api import Engine
 from engine.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
 from engine.leases import Leases
 from engine.outbox import Outbox, emit
-from engine.adapters.alertmanager import RunbookSilences
-from engine.alerts.service import build_alert_service
-from engine.alerts.messages import runbook_suggestions
-from engine.drift.wiring import build_drift
-from engine.runbooks.wiring import build_governance
+from engine.policy import PolicyConfig, UsergroupDirectory
 from engine.replicas import Presence, replica_identity
+from engine.runbooks.config import RunbooksConfig
 from engine.scheduler import LeaseListener, Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
 
 
 def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock | None = None,
-                 on_lease_change: LeaseListener | None = None,
-                 environ: Mapping[str, str] | None = None) -> Engine:
-    """Create the engine and its feature services (nothing is started yet)."""
+                 on_lease_change: LeaseListener | None = None, environ: Mapping[str, str] | None = None,
+                 directory: UsergroupDirectory | None = None) -> Engine:
+    """Create the engine and every feature service from settings (nothing is started yet)."""
+    from engine.adapters.alertmanager import AlertmanagerClient, RunbookSilences
+    from engine.alerts.messages import runbook_suggestions
+    from engine.alerts.service import AlertService
+    from engine.anomaly.watches import wiring as watches_wiring
+    from engine.anomaly.watches.evidence import feedback_buttons
+    from engine.drift import wiring as drift_wiring
+    from engine.rca import service as rca
+    from engine.runbooks.wiring import build_approvals, build_runbooks
+
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     # OPSBOT_REPLICA_ID is a display name: two processes given the same one (a copied manifest,
     # `serve --workers N`) still own leases under different identities, so one runs each job.
     replica = replica_identity(settings.replica_id)
     leases = Leases(db, clock, replica)
-    engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
-                    outbox=Outbox(db, clock), leases=leases,
-                    scheduler=Scheduler(leases, on_lease_change=on_lease_change,
-                                        presence=Presence(db, clock, replica)))
-    # Runbook steps may pass through allow-listed variables and redact named secrets; the
-    # composition root hands the environment in so nothing below reads os.environ itself.
+    scheduler = Scheduler(leases, on_lease_change=on_lease_change, presence=Presence(db, clock, replica))
+    base_dir = Path(getattr(config, "_base_dir", None) or Path.cwd())
+
+    # Outside systems: one client each, shared by every feature that talks to it.
+    prometheus = _prometheus(settings)
     alerts_config = config.alerts
     if settings.alertmanager_url:  # the environment names the server; the file keeps the rules
         alerts_config = alerts_config.model_copy(update={"alertmanager_url": settings.alertmanager_url})
-    from engine.anomaly.watches.wiring import build_watches, with_watch_routes
-    alerts_config = with_watch_routes(alerts_config, config.watches)  # a watch's `channel`
-    alerts = build_alert_service(db, alerts_config, clock, emit)
-    engine.services["alerts"] = alerts
-    engine.scheduler.add("alerts-tick", alerts_config.tick_interval_s, alerts.tick)
-    silences = RunbookSilences(alerts.silences, clock) if alerts.silences is not None else None
-    build_governance(engine, environ=environ or {}, silences=silences)
-    from engine.audit.anchors import AnchorPublisher
-    anchors = AnchorPublisher(engine.audit, config.audit, clock, engine.notify,
-                              Path(getattr(config, "_base_dir", None) or Path.cwd()))
-    engine.scheduler.add("audit-anchor", config.audit.anchor_interval_s, anchors.publish)
-    alerts.extensions.append(runbook_suggestions(
-        lambda labels: [lr.runbook.name for lr in engine.runbooks.suggest(labels)], alerts_config))
-    build_drift(engine)
-    if config.models is not None or settings.mlflow_tracking_uri:
-        _build_models(engine, settings, config)
-    from engine.rca.service import build_rca
-    engine.services["rca"] = build_rca(engine)
-    build_watches(engine)
+    alerts_config = watches_wiring.with_watch_routes(alerts_config, config.watches)  # a watch's `channel`
+    alertmanager = (AlertmanagerClient(alerts_config.alertmanager_url, timeout_s=alerts_config.alertmanager_timeout_s)
+                    if alerts_config.alertmanager_url else None)
+
+    # Governance, then the model service (it asks approvals), then the runbooks (their alias
+    # steps move aliases through the model service so the history records them).
+    rb_config = config.runbooks or RunbooksConfig()
+    audit, policy, approvals = build_approvals(db, clock, replica, config.policy or PolicyConfig(),
+                                               rb_config, directory)
+    models = _build_models(db, clock, settings, config, audit, approvals, policy)
+    runbook_models = None
+    if models is not None:
+        from engine.models.runbook_bridge import RecordedAliases
+
+        runbook_models = RecordedAliases(models.registry, models.mover)
+    runbooks = build_runbooks(config, rb_config, approvals, policy, metrics=prometheus,
+                              silences=RunbookSilences(alertmanager, clock) if alertmanager else None,
+                              models=runbook_models, environ=environ or {})
+
+    # Alerts, with what other features add to the incident message declared up front.
+    source = rca.metric_source(config.rca, prometheus)
+    alerts = AlertService(db, alerts_config, clock, emit, alertmanager, extensions=[
+        runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
+        *([rca.show_button] if source is not None else []),
+        feedback_buttons,
+    ], enrichers=[rca.add_likely_cause])
+    hypotheses = rca.RcaService(db, config.rca, alerts, clock, source,
+                                lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)])
+    drift = drift_wiring.build_drift(db, clock, config, {"models": models, "runbooks": runbooks})
+    watches = watches_wiring.build_watches(db, clock, list(config.watches or []), settings.prometheus_url,
+                                           base_dir, alerts.receive)
+    engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
+                    outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
+                    approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
+                    watches=watches, models=models)
+    _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine
+
+
+def _prometheus(settings: EngineSettings) -> Any:
+    """Return the Prometheus client named by OPSBOT_PROMETHEUS_URL, or None."""
+    if not settings.prometheus_url:
+        return None
+    from engine.adapters.prometheus import PrometheusMetrics
+
+    return PrometheusMetrics(settings.prometheus_url, timeout_s=settings.request_timeout_s)
+
+
+def _build_models(db: Database, clock: Clock, settings: EngineSettings, config: OpsbotConfig,
+                  audit: Any, approvals: Any, policy: Any) -> Any:
+    """Return the model lifecycle service when a registry is configured, else None."""
+    if config.models is None and not settings.mlflow_tracking_uri:
+        return None
+    from engine.models.config import ModelsConfig
+    from engine.models.factory import build_model_service
+
+    models_config = config.models or ModelsConfig()
+    if settings.mlflow_tracking_uri:  # the environment names the server; the file keeps the rules
+        models_config = models_config.model_copy(update={"tracking_uri": settings.mlflow_tracking_uri})
+    return build_model_service(db, clock, audit, approvals, policy, models_config, env=config.environment,
+                               channel=config.channels.for_family("models"))
 
 
 WATCH_JOB = "models-watch"
 
 
-def _build_models(engine: Engine, settings: EngineSettings, config: OpsbotConfig) -> None:
-    """Add the model lifecycle service, its registry watch, and route runbook alias moves through it."""
-    from engine.models.config import ModelsConfig
-    from engine.models.factory import build_model_service
-    from engine.models.runbook_bridge import RecordedAliases
-    from engine.runbooks.executor import KIND as RUNBOOK_KIND
+def _schedule(engine: Engine, alerts_tick_s: float, rb_config: RunbooksConfig) -> None:
+    """Register every feature's periodic job with the leased scheduler."""
+    from engine.anomaly.watches import wiring as watches_wiring
+    from engine.drift import wiring as drift_wiring
 
-    models_config = config.models or ModelsConfig()
-    if settings.mlflow_tracking_uri:  # the environment names the server; the file keeps the rules
-        models_config = models_config.model_copy(update={"tracking_uri": settings.mlflow_tracking_uri})
-    service = build_model_service(engine.db, engine.clock, engine.audit, engine.approvals, engine.policy,
-                                  models_config, env=config.environment,
-                                  channel=config.channels.for_family("models"))
-    engine.services["models"] = service
-    engine.scheduler.add(WATCH_JOB, models_config.watch_interval_seconds, service.watch_job, wakeable=True)
-    service.wake = lambda: engine.scheduler.wake(WATCH_JOB)  # MLflow webhooks wake the leased job
-    # Alias moves made by a runbook step go through the same intent/move/confirm history.
-    engine.approvals.executors[RUNBOOK_KIND].registry = RecordedAliases(service.registry, service.mover)
+    add = engine.scheduler.add
+    add("alerts-tick", alerts_tick_s, engine.alerts.tick)
+    add("approvals-expire", rb_config.expire_job_seconds, engine.approvals.expire_due)
+    add("approvals-recover", max(1.0, rb_config.lease_seconds / 2), engine.approvals.recover)
+    from engine.audit.anchors import AnchorPublisher
+
+    base_dir = Path(getattr(engine.config, "_base_dir", None) or Path.cwd())
+    anchors = AnchorPublisher(engine.audit, engine.config.audit, engine.clock, engine.notify, base_dir)
+    add("audit-anchor", engine.config.audit.anchor_interval_s, anchors.publish)
+    drift_wiring.schedule(engine.scheduler, engine.drift)
+    if engine.models is not None:
+        add(WATCH_JOB, engine.models.config.watch_interval_seconds, engine.models.watch_job, wakeable=True)
+        engine.models.wake = lambda: engine.scheduler.wake(WATCH_JOB)  # MLflow webhooks wake the leased job
+    if engine.rca.source is not None and engine.config.rca.auto_interval_s > 0:
+        add("rca-auto", engine.config.rca.auto_interval_s, engine.rca.auto_job)
+    watches_wiring.schedule(engine.scheduler, engine.watches)

@@ -8,8 +8,14 @@ from typing import AsyncIterator
 import pytest
 from sqlmodel import SQLModel
 
+from engine.adapters.mlflow_registry import http_environment
 from engine.store.db import Database
 from tests.servers import create_pg_database, drop_pg_database, free_port  # noqa: F401 - shared helpers
+
+# Tests build MlflowRegistry directly: give MLflow the HTTP limits `opsbot serve` gives it.
+for _name, _value in http_environment(30.0).items():
+    os.environ.setdefault(_name, _value)
+
 
 async def _make_db(url: str) -> Database:
     import engine.store.tables  # noqa: F401 - registers every table with SQLModel.metadata

@@ -34,9 +34,6 @@ class SlackUsergroups:
 def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register `/ops whoami` and `/ops audit`."""
     engine = deps.engine
-    client = deps.extras.get("client")
-    if client is not None and engine.policy.cache.directory is None:
-        engine.policy.cache.directory = SlackUsergroups(client)
 
     async def whoami_cmd(ctx: CommandContext):
         policy = engine.policy

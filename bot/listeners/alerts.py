@@ -69,24 +69,24 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await svc().acknowledge(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(RESOLVE)
-    async def on_resolve(ack, body):  # noqa: ANN001
+    async def on_resolve(ack, body):
         await ack()
         await svc().resolve(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(re.compile(re.escape(SNOOZE_PREFIX) + r"\d+$"))
-    async def on_snooze(ack, body):  # noqa: ANN001
+    async def on_snooze(ack, body):
         await ack()
         action = body["actions"][0]
         seconds = parse_int(action["action_id"][len(SNOOZE_PREFIX):], "snooze seconds", hi=SNOOZE_MAX_S)
         await svc().snooze(parse_incident_id(action["value"]), seconds, actor_from_body(body))
 
     @app.action(SILENCE)
-    async def on_silence(ack, body):  # noqa: ANN001
+    async def on_silence(ack, body):
         await ack()
         await svc().silence(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(UNSILENCE)
-    async def on_unsilence(ack, body):  # noqa: ANN001
+    async def on_unsilence(ack, body):
         await ack()
         inc, _, sid = body["actions"][0]["value"].partition(":")
         await svc().expire_silence(parse_incident_id(inc), sid, actor_from_body(body))

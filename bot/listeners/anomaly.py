@@ -49,5 +49,5 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await on_feedback("not_anomaly", ack, body, respond)
 
     @app.action(USEFUL)
-    async def on_useful(ack, body, respond):  # noqa: ANN001
+    async def on_useful(ack, body, respond):
         await on_feedback("useful", ack, body, respond)

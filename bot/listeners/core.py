@@ -68,7 +68,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
                                aliases=("?",), instant=True))
 
     @app.action(re.compile(r"^" + re.escape(ids.HELP_OPEN)))
-    async def open_family(ack, body, respond):  # noqa: ANN001
+    async def open_family(ack, body, respond):
         await ack()
         family = body["actions"][0].get("value") or None
         await respond(**deps.render("core/help", help_context(deps, family)), replace_original=True)

@@ -68,7 +68,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await client.chat_postMessage(channel=channel, thread_ts=ts, text=msg["text"], blocks=msg["blocks"])
 
     @app.action(COMPARE)
-    async def on_compare(ack, body, client):  # noqa: ANN001
+    async def on_compare(ack, body, client):
         await ack()
         model = body["actions"][0]["value"]
         spec = svc().spec(model)
@@ -82,7 +82,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             "close": {"type": "plain_text", "text": msg["close"]}, "blocks": msg["blocks"]})
 
     @app.view(COMPARE_MODAL)
-    async def on_compare_submit(ack, body, client):  # noqa: ANN001
+    async def on_compare_submit(ack, body, client):
         meta = json.loads(body["view"]["private_metadata"])
         window = ((body["view"]["state"]["values"].get("window") or {}).get("value") or {}).get("value") or ""
         try:

@@ -79,10 +79,11 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register the model commands and buttons."""
 
     def svc():
-        if "models" not in deps.engine.services:
+        models = deps.engine.models
+        if models is None:
             raise Unavailable("no model registry is configured",
                               hint="add a `models:` section to opsbot.yaml or set MLFLOW_TRACKING_URI")
-        return deps.engine.models
+        return models
 
     async def models_cmd(ctx: CommandContext):
         return deps.render("models/list", {"models": plain(await svc().list_models(ctx.actor))})
@@ -125,7 +126,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example,
                                    handler=handler, family="models"))
 
-    async def on_button(ack, body, respond, rollback: bool) -> None:  # noqa: ANN001
+    async def on_button(ack, body, respond, rollback: bool) -> None:
         await ack()
         model, version, alias = parse_button_value(body["actions"][0]["value"])
         actor = actor_from_body(body)
@@ -136,13 +137,13 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await respond(**change_reply(result), replace_original=False)
 
     @app.action(ids.MODELS_PROMOTE_CHALLENGER)
-    async def promote_challenger(ack, body, respond):  # noqa: ANN001
+    async def promote_challenger(ack, body, respond):
         await on_button(ack, body, respond, rollback=False)
 
     @app.action(ids.MODELS_PROMOTE_CHAMPION)
-    async def promote_champion(ack, body, respond):  # noqa: ANN001
+    async def promote_champion(ack, body, respond):
         await on_button(ack, body, respond, rollback=False)
 
     @app.action(ids.MODELS_ROLLBACK)
-    async def rollback_button(ack, body, respond):  # noqa: ANN001
+    async def rollback_button(ack, body, respond):
         await on_button(ack, body, respond, rollback=True)

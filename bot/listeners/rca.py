@@ -52,11 +52,11 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await svc().analyse(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
 
     @app.action(CONFIRM)
-    async def on_confirm(ack, body):  # noqa: ANN001
+    async def on_confirm(ack, body):
         await ack()
         await svc().feedback(*_verdict_value(body["actions"][0]["value"]), "confirmed", actor_from_body(body))
 
     @app.action(WRONG)
-    async def on_wrong(ack, body):  # noqa: ANN001
+    async def on_wrong(ack, body):
         await ack()
         await svc().feedback(*_verdict_value(body["actions"][0]["value"]), "wrong", actor_from_body(body))

@@ -126,25 +126,22 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await _button(body, "approve")
 
     @app.action(REJECT)
-    async def on_reject(ack, body):  # noqa: ANN001
+    async def on_reject(ack, body):
         await ack()
         await _button(body, "reject")
 
     @app.action(CANCEL)
-    async def on_cancel(ack, body):  # noqa: ANN001
+    async def on_cancel(ack, body):
         await ack()
         await _button(body, "cancel")
 
     async def _incident_labels(incident_id: int) -> list[dict[str, str]]:
-        alerts = deps.engine.services.get("alerts")
-        if alerts is None:
-            return []
-        detail = await alerts.queries.incident(incident_id)
+        detail = await deps.engine.alerts.queries.incident(incident_id)
         firing = [a.labels for a in detail.alerts if a.status == "firing"]
         return firing or [a.labels for a in detail.alerts]
 
     @app.action(OPEN_MODAL)
-    async def on_open(ack, body, client):  # noqa: ANN001
+    async def on_open(ack, body, client):
         await ack()
         name, incident_id, values = parse_open_value(body["actions"][0]["value"])
         lr = svc().show(name)
@@ -166,7 +163,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(MODAL_CALLBACK)
-    async def on_submit(ack, body, client):  # noqa: ANN001
+    async def on_submit(ack, body, client):
         meta = json.loads(body["view"]["private_metadata"])
         values = {}
         for block_id, fields in body["view"]["state"]["values"].items():

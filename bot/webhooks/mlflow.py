@@ -15,7 +15,7 @@ def routes(deps: Any) -> list[web.RouteDef]:
     """Mount the MLflow webhook when the model feature is wired."""
 
     async def receive(request: web.Request) -> web.Response:
-        service = deps.engine.services.get("models")
+        service = deps.engine.models
         if service is None:
             return web.json_response({"ok": False, "error": "not_configured",
                                       "message": "no model registry is configured"}, status=404)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 
@@ -24,16 +23,21 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def http_environment(timeout: float, http_retries: int = 1) -> dict[str, str]:
+    """Return the MLflow HTTP limits the composition root puts in the process environment.
+
+    MLflow reads its HTTP retry budget from the environment on every request and offers no
+    other way to set it; its default (7 retries, exponential backoff) would keep a worker
+    thread busy for minutes after our timeout gave up. The root sets these unless the
+    operator did, so nothing below it writes os.environ."""
+    return {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(http_retries),
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, int(timeout)))}
+
+
 class MlflowRegistry:
     """ModelRegistry on `mlflow.MlflowClient`; every call runs in a thread under a timeout."""
 
-    def __init__(self, tracking_uri: str, registry_uri: str | None = None, timeout: float = 10.0,
-                 http_retries: int = 1) -> None:
-        # MLflow reads its HTTP retry budget from the environment on every request; its
-        # default (7 retries, exponential backoff) would keep a worker thread busy for
-        # minutes after our timeout gave up, so cap it unless the operator set it.
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(http_retries))
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout))))
+    def __init__(self, tracking_uri: str, registry_uri: str | None = None, timeout: float = 10.0) -> None:
         from mlflow import MlflowClient  # imported lazily: mlflow takes ~2 s to import
 
         self.uri = registry_uri or tracking_uri

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from engine.alerts.config import AlertsConfig
-from engine.alerts.evaluate import format_report, read_stream, replay
-from engine.alerts.storm import StormParams, deliveries, header
 from engine.errors import InvalidInput
+
+if TYPE_CHECKING:  # the alerts stack loads when a command runs, not for --help
+    from engine.alerts.config import AlertsConfig
 
 
 def load_alerts_config(path: str | None, stream_header: dict[str, Any]) -> AlertsConfig:
     """Return the `alerts:` section of an opsbot.yaml, else the stream header's, else defaults."""
+    import yaml
+
+    from engine.alerts.config import AlertsConfig
+
     data: dict[str, Any] = {}
     if path:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -33,6 +33,12 @@ def load_alerts_config(path: str | None, stream_header: dict[str, Any]) -> Alert
 
 
 def _eval_grouping(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `--help` must not pay for it
+
+    from dataclasses import asdict
+
+    from engine.alerts.evaluate import format_report, read_stream, replay
+
     try:
         lines = Path(args.stream).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -58,6 +64,10 @@ def add_eval_grouping(eval_subparsers: Any) -> None:
 
 
 def _simulate_storm(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    from engine.alerts.storm import StormParams, deliveries, header
+
     kw: dict[str, Any] = {"seed": args.seed}
     names = {f.name for f in fields(StormParams)}
     for item in args.set or []:

@@ -77,8 +77,8 @@ def _strip_truth(body: dict[str, Any]) -> tuple[bytes, list[tuple[dict[str, Any]
 
 async def replay(deliveries: list[dict[str, Any]], cfg: AlertsConfig, db_url: str | None = None) -> GroupingReport:
     """Feed deliveries in time order to a fresh store with a simulated clock and score the result."""
-    import engine.alerts.tables  # noqa: F401
-    import engine.outbox_tables  # noqa: F401
+    import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(db_url or f"sqlite:///{Path(tmp) / 'replay.db'}")

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Iterable
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.types import AlertEvent, Incident
+from engine.alerts.types import AlertEvent, BurstMemo, Incident
 
 ONSET, CAUSE, SYMPTOM, SEVERITY, REACH = "onset|", "cause|", "symptom|", "sev|", "reach|"
 MEMO_PREFIXES = (ONSET, CAUSE, SYMPTOM, SEVERITY)  # the keys memo() derives from
@@ -62,20 +62,6 @@ def onset_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     return [ONSET + ent, (CAUSE if is_cause(cfg, labels) else SYMPTOM) + ent,
             f"{SEVERITY}{ent}|{labels.get(cfg.severity_label, '')}",
             REACH + burst_key(cfg, labels)[len(SCOPE):]]
-
-
-@dataclass(slots=True)
-class BurstMemo:
-    """What the burst rules read from one incident's `corr_keys`, computed in one pass."""
-
-    keys: dict[str, float]  # the very dict it was computed from
-    size: int  # its length then
-    opened_at: datetime
-    front: float
-    causes: frozenset[str]
-    mixed: frozenset[str]
-    multi: bool  # some entity fired at two different severities
-    origin: str  # the burst_key of the scope it opened in, "" while it has not crossed out of it
 
 
 def memo(inc: Incident) -> BurstMemo:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Awaitable, Callable, Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.actor import Actor
 from engine.alerts import lifecycle, repo
@@ -18,7 +20,7 @@ from engine.alerts.pipeline import PipelineState
 from engine.alerts.ports import Matcher, SilencePort
 from engine.alerts.queries import AlertQueries
 from engine.alerts.store import EmitFn
-from engine.alerts.types import Incident
+from engine.alerts.types import AlertState, Incident
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from engine.notices import Notice
@@ -26,8 +28,11 @@ from engine.store.db import Database
 
 log = logging.getLogger("opsbot.alerts")
 
+# Reads the store in the emitting session and adds to an incident notice (RCA's likely cause).
+NoticeEnricher = Callable[[AsyncSession, Notice], Awaitable[None]]
 
-def silence_matchers(inc: Incident, alerts: list, service_label: str) -> list[Matcher]:
+
+def silence_matchers(inc: Incident, alerts: list[AlertState], service_label: str) -> list[Matcher]:
     """Return matchers covering an incident's alerts: its alertnames and, if known, its services."""
     names = sorted({a.labels.get("alertname", "") for a in alerts} or set(inc.alertnames))
     out = [Matcher("alertname", names[0]) if len(names) == 1 else
@@ -43,22 +48,27 @@ class AlertService:
     """What the bot calls for alerts: every method re-reads state and checks it."""
 
     def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
-                 silences: SilencePort | None = None, hasher: Callable[[bytes], str] = sha256_hex) -> None:
+                 silences: SilencePort | None = None, hasher: Callable[[bytes], str] = sha256_hex, *,
+                 extensions: Sequence[MessageExtension] = (), enrichers: Sequence[NoticeEnricher] = ()) -> None:
         self.cfg, self.clock, self.silences = cfg, clock, silences
-        # Other features add to the incident message (suggested runbooks, hypotheses) here.
-        self.extensions: list[MessageExtension] = []
+        # Other features' additions to the incident message, declared by the composition root:
+        # extensions add buttons/suggestions from the context, enrichers read the store.
+        self.extensions = tuple(extensions)
+        self.enrichers = tuple(enrichers)
         self._emit = emit
         self.ingest = AlertIngest(db, cfg, clock, self._emit_extended, hasher)
         self.store = self.ingest.store
         self.queries = AlertQueries(db, cfg, clock, self.store.held)
 
-    async def _emit_extended(self, s, notice: Notice, now: datetime) -> None:  # noqa: ANN001 - a session
+    async def _emit_extended(self, s: AsyncSession, notice: Notice, now: datetime) -> None:
         if notice.template == INCIDENT_TEMPLATE:
             for extend in self.extensions:
                 try:
                     extend(notice.context)
                 except Exception:  # an extra button must never cost an alert (the batch would 5xx)
                     log.exception("incident message extension failed", extra={"key": notice.key})
+            for enrich in self.enrichers:  # a failure here is a store failure: let the batch retry
+                await enrich(s, notice)
         await self._emit(s, notice, now)
 
     async def aclose(self) -> None:
@@ -75,7 +85,7 @@ class AlertService:
         """Ingest one webhook body (see AlertIngest.receive)."""
         return await self.ingest.receive(kind, body)
 
-    async def tick(self, now=None) -> None:  # noqa: ANN001 - scheduler passes a datetime
+    async def tick(self, now: datetime | None = None) -> None:
         """Run the periodic job: retries, cool-down resolves, snooze ends, reminders."""
         await self.ingest.tick(now)
 
@@ -152,11 +162,3 @@ class AlertService:
             return [Change("silenced", f"silence {silence_id} expired by {actor.name or actor.user_id}")]
         await self._act(incident_id, actor, record)
 
-
-def build_alert_service(db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn) -> AlertService:
-    """Build the alert service with a real Alertmanager client when one is configured."""
-    from engine.adapters.alertmanager import AlertmanagerClient
-
-    silences = (AlertmanagerClient(cfg.alertmanager_url, timeout_s=cfg.alertmanager_timeout_s)
-                if cfg.alertmanager_url else None)
-    return AlertService(db, cfg, clock, emit, silences)

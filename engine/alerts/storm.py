@@ -217,7 +217,7 @@ def deliveries(p: StormParams, base: datetime | None = None) -> Iterator[dict[st
                 and tuple(alerts[i].labels.get(k, "") for k in p.group_by) == gkey} | changed
             out.extend(_bodies(p, base, tick, gkey, sorted(members), alerts, current, rng))
     out.sort(key=lambda x: x[0])
-    for t, d in out:
+    for _, d in out:
         yield d
 
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from engine.alerts.graphless import BurstMemo
 
 # Column widths a webhook value lands in (engine/alerts/tables.py). The door (parse.py) refuses
 # longer values, so SQLite (which ignores widths) and PostgreSQL (which refuses them) agree.
@@ -91,6 +87,20 @@ class AlertState:
     dirty: bool = True  # needs a full write
     touched: int = 0  # repeat deliveries since the last write: a cheap counter update suffices
     written_repeat_resolves: int = 0  # repeat_resolves as last written (counters.py adds the rest)
+
+
+@dataclass(slots=True)
+class BurstMemo:
+    """What the graph-less burst rules (alerts.graphless) read from one incident's `corr_keys`, computed in one pass."""
+
+    keys: dict[str, float]  # the very dict it was computed from
+    size: int  # its length then
+    opened_at: datetime
+    front: float
+    causes: frozenset[str]
+    mixed: frozenset[str]
+    multi: bool  # some entity fired at two different severities
+    origin: str  # the burst_key of the scope it opened in, "" while it has not crossed out of it
 
 
 @dataclass(slots=True)

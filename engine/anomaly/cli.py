@@ -14,16 +14,14 @@ import json
 import sys
 import time
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from engine.anomaly import registry
-from engine.anomaly.nab.corpus import DataFile, load_corpus, load_labels, load_scores
-from engine.anomaly.nab.evaluate import score_corpus
-from engine.anomaly.nab.run import detect_corpus
-from engine.anomaly.nab.scorer import PROFILES
-from engine.anomaly.nab.threshold import fit_threshold, loco, production_threshold
-from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from engine.anomaly.nab.corpus import DataFile
 
 
 def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -33,6 +31,8 @@ def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.Argume
     p.add_argument("--labels", required=True, type=Path, help="combined_windows.json")
     p.add_argument("--detector", default=registry.DEFAULT_DETECTOR, choices=registry.names())
     p.add_argument("--scores", type=Path, help="score precomputed NAB results (<detector>/<category>/...) instead")
+    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+
     how = p.add_mutually_exclusive_group()
     how.add_argument("--threshold", type=float, default=None,
                      help=f"score this fixed threshold (default: the production threshold {DEFAULT_THRESHOLD})")
@@ -47,6 +47,9 @@ def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 
 def _scores(args: argparse.Namespace, files: list[DataFile]) -> tuple[str, dict[str, np.ndarray]]:
+    from engine.anomaly.nab.corpus import load_scores
+    from engine.anomaly.nab.run import detect_corpus
+
     if args.scores:
         return load_scores(args.scores, files)
     return args.detector, detect_corpus(args.detector, files)
@@ -54,6 +57,11 @@ def _scores(args: argparse.Namespace, files: list[DataFile]) -> tuple[str, dict[
 
 def _thresholds(args: argparse.Namespace) -> tuple[dict[str, float], str]:
     """Return the threshold per profile to score at, and where it came from."""
+    from engine.anomaly.nab.corpus import load_corpus
+    from engine.anomaly.nab.scorer import PROFILES
+    from engine.anomaly.nab.threshold import fit_threshold
+    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+
     if args.fit_on is not None:
         fit_files = load_corpus(args.fit_on, args.fit_labels or args.labels)
         if not fit_files:
@@ -68,6 +76,13 @@ def _thresholds(args: argparse.Namespace) -> tuple[dict[str, float], str]:
 
 def run_eval_nab(args: argparse.Namespace) -> int:
     """Run the evaluation and print normalized scores; return the exit code."""
+    # The NAB stack (pandas, numpy) loads when the command runs, not for --help.
+    from engine.anomaly.nab.corpus import load_corpus, load_labels
+    from engine.anomaly.nab.evaluate import score_corpus
+    from engine.anomaly.nab.scorer import PROFILES
+    from engine.anomaly.nab.threshold import loco, production_threshold
+    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+
     started = time.perf_counter()
     files = load_corpus(args.data, args.labels)
     if not files:

@@ -3,24 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.anomaly.detectors.record import RobustRecordDetector
-from engine.anomaly.detectors.robust import RobustParams
-from engine.anomaly.types import Detector
 from engine.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from engine.anomaly.types import Detector
 
 DEFAULT_DETECTOR = "robust"
 
-_FACTORIES: dict[str, Callable[..., Detector]] = {
-    "robust": lambda sensitivity=1.0: RobustRecordDetector(sensitivity=sensitivity),
-    "robust-plain": lambda sensitivity=1.0: RobustRecordDetector(sensitivity=sensitivity, seasonal=False),
-    # The detector before the range (novelty) channel, kept for comparison in benchmarks.
-    "robust-v1": lambda sensitivity=1.0: RobustRecordDetector(RobustParams(range_c=0.0), sensitivity=sensitivity),
-}
-_RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {
-    "robust": RobustRecordDetector.from_state,
-}
+
+# The detectors (numpy) load on first use, so naming them (config validation, --help) is cheap.
+def _robust(sensitivity: float = 1.0) -> Detector:
+    from engine.anomaly.detectors.record import RobustRecordDetector
+
+    return RobustRecordDetector(sensitivity=sensitivity)
+
+
+def _robust_plain(sensitivity: float = 1.0) -> Detector:
+    from engine.anomaly.detectors.record import RobustRecordDetector
+
+    return RobustRecordDetector(sensitivity=sensitivity, seasonal=False)
+
+
+def _robust_v1(sensitivity: float = 1.0) -> Detector:
+    """The detector before the range (novelty) channel, kept for comparison in benchmarks."""
+    from engine.anomaly.detectors.record import RobustRecordDetector
+    from engine.anomaly.detectors.robust import RobustParams
+
+    return RobustRecordDetector(RobustParams(range_c=0.0), sensitivity=sensitivity)
+
+
+def _restore_robust(state: dict[str, Any]) -> Detector:
+    from engine.anomaly.detectors.record import RobustRecordDetector
+
+    return RobustRecordDetector.from_state(state)
+
+
+_FACTORIES: dict[str, Callable[..., Detector]] = {"robust": _robust, "robust-plain": _robust_plain,
+                                                  "robust-v1": _robust_v1}
+_RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restore_robust}
 
 
 def names() -> list[str]:

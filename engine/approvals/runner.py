@@ -5,30 +5,50 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Mapping
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from engine.approvals import store
-from engine.approvals.integrity import REFUSED
+from engine.approvals.integrity import REFUSED, integrity_problem
 from engine.approvals.tables import ApprovalRequest
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, FAILED, INTERRUPTED, RUNNING,
-                                    SUCCEEDED, Outcome, RunContext)
+                                    SUCCEEDED, ActionExecutor, Outcome, RunContext)
 from engine.approvals.view import request_notice, step_notice
+from engine.audit import AuditLog
+from engine.clock import Clock
 from engine.outbox import emit
-
-if TYPE_CHECKING:
-    from engine.approvals.service import Approvals
+from engine.store.db import Database
 
 log = logging.getLogger("opsbot.approvals")
+
+
+async def precheck(db: Database, executors: Mapping[str, ActionExecutor], row: ApprovalRequest,
+                   integrity: bool = True) -> str | None:
+    """Return why a request cannot run now (its plan's integrity, its executor's precondition), or None."""
+    # Integrity first: a plan that is not the one requested is refused, never re-checked.
+    # (The vote checks integrity inside its own transaction, so it passes integrity=False.)
+    if integrity:
+        async with db.session() as s:
+            problem = await integrity_problem(s, row)
+        if problem:
+            log.warning("approval %s refused: %s", row.id, problem)
+            return REFUSED + problem
+    executor = executors.get(row.kind)
+    if executor is None:
+        return f"nothing can execute actions of kind {row.kind!r}"
+    stale = await executor.precondition(row.plan.get("parameters", {}), row.plan.get("targets", {}))
+    return f"plan is stale: {stale}" if stale else None
 
 
 class Runner:
     """Runs approved requests on this replica; a heartbeat keeps each run's lease alive."""
 
-    def __init__(self, svc: "Approvals", owner: str, lease_s: float, heartbeat_s: float) -> None:
-        self.svc = svc
+    def __init__(self, db: Database, audit: AuditLog, clock: Clock, executors: Mapping[str, ActionExecutor],
+                 owner: str, lease_s: float, heartbeat_s: float) -> None:
+        # `executors` is the approvals service's own registry (read at run time, not copied).
+        self.db, self.audit, self.clock, self.executors = db, audit, clock, executors
         self.owner = owner
         self.lease = timedelta(seconds=lease_s)
         self.heartbeat_s = heartbeat_s
@@ -52,13 +72,13 @@ class Runner:
             work.cancel()
 
     async def _claim(self, request_id: int) -> ApprovalRequest | None:
-        now = self.svc.clock.now()
-        async with self.svc.db.session() as s:
+        now = self.clock.now()
+        async with self.db.session() as s:
             if not await self._cas_claim(s, request_id, now):
                 return None
             row = await store.load(s, request_id)
             await emit(s, request_notice(row, await store.votes(s, request_id)), now)
-            await self.svc.audit.append(s, actor="opsbot", action="run.started", subject=f"approval:{request_id}",
+            await self.audit.append(s, actor="opsbot", action="run.started", subject=f"approval:{request_id}",
                                         data={"owner": self.owner, "plan_hash": row.plan_hash})
             return row
 
@@ -77,14 +97,14 @@ class Runner:
         # Re-checked on the very row the executor gets: the plan's hash (and the audit event that
         # recorded it), then the world the plan assumed.
         try:
-            conflict = await self.svc._precheck(row)
+            conflict = await precheck(self.db, self.executors, row)
         except Exception as exc:  # noqa: BLE001 - an unverifiable precondition is never executed
             conflict = f"could not re-check the plan: {exc}"
         if conflict:
             refused = {"refused": "plan_integrity"} if conflict.startswith(REFUSED) else {}
             await self._finish(request_id, CONFLICT, f"{conflict}; not executed", refused)
             return
-        executor = self.svc.executors[row.kind]
+        executor = self.executors[row.kind]
         ctx = RunContext(request_id, row.kind, row.env, row.plan.get("parameters", {}),
                          row.plan.get("targets", {}), row.requester,
                          report=lambda **kw: self._report(request_id, **kw))
@@ -133,8 +153,8 @@ class Runner:
     async def _renew(self, request_id: int) -> Any:
         # Shielded by callers: a transaction cut off mid-flight would leave its connection
         # (and on SQLite the database write lock) held.
-        now = self.svc.clock.now()
-        async with self.svc.db.session() as s:
+        now = self.clock.now()
+        async with self.db.session() as s:
             stmt = (update(ApprovalRequest)
                     .where(col(ApprovalRequest.id) == request_id, col(ApprovalRequest.state) == RUNNING,
                            col(ApprovalRequest.owner) == self.owner)
@@ -148,8 +168,8 @@ class Runner:
 
     async def _report_tx(self, request_id: int, name: str, status: str, summary: str,
                          detail: str | None) -> None:
-        now = self.svc.clock.now()
-        async with self.svc.db.session() as s:
+        now = self.clock.now()
+        async with self.db.session() as s:
             await store.lock(s, request_id)
             row = await store.load(s, request_id)
             if row is None or row.state != RUNNING or row.owner != self.owner:
@@ -163,30 +183,30 @@ class Runner:
             await emit(s, request_notice(row, await store.votes(s, request_id)), now)
             if detail:
                 await emit(s, step_notice(row, index, entry, detail), now)
-            await self.svc.audit.append(s, actor="opsbot", action="run.step", subject=f"approval:{request_id}",
+            await self.audit.append(s, actor="opsbot", action="run.step", subject=f"approval:{request_id}",
                                         data={"step": name, "status": status, "summary": summary})
 
     async def _finish(self, request_id: int, state: str, reason: str, data: dict[str, Any]) -> None:
-        now = self.svc.clock.now()
-        async with self.svc.db.session() as s:
+        now = self.clock.now()
+        async with self.db.session() as s:
             if not await store.cas(s, request_id, RUNNING, owner=self.owner, state=state, reason=reason[:2000],
                                    result=data, finished_at=now, updated_at=now, lease_until=None):
                 return
             row = await store.load(s, request_id)
             await emit(s, request_notice(row, await store.votes(s, request_id)), now)
-            await self.svc.audit.append(s, actor="opsbot", action=f"run.{state}", subject=f"approval:{request_id}",
+            await self.audit.append(s, actor="opsbot", action=f"run.{state}", subject=f"approval:{request_id}",
                                         data={"reason": reason[:500], "result": data})
 
     async def recover(self, now: datetime) -> int:
         """Mark runs whose lease lapsed as interrupted (never re-run them); start orphaned approvals."""
-        async with self.svc.db.session() as s:
+        async with self.db.session() as s:
             dead = (await s.exec(select(ApprovalRequest.id).where(
                 col(ApprovalRequest.state) == RUNNING, col(ApprovalRequest.lease_until) < now))).all()
             orphans = (await s.exec(select(ApprovalRequest.id).where(
                 col(ApprovalRequest.state) == APPROVED, col(ApprovalRequest.updated_at) < now - self.lease))).all()
         marked = 0
         for request_id in dead:
-            async with self.svc.db.session() as s:
+            async with self.db.session() as s:
                 stmt = (update(ApprovalRequest)
                         .where(col(ApprovalRequest.id) == request_id, col(ApprovalRequest.state) == RUNNING,
                                col(ApprovalRequest.lease_until) < now)
@@ -198,7 +218,7 @@ class Runner:
                     continue
                 row = await store.load(s, request_id)
                 await emit(s, request_notice(row, await store.votes(s, request_id)), now)
-                await self.svc.audit.append(s, actor="opsbot", action="run.interrupted",
+                await self.audit.append(s, actor="opsbot", action="run.interrupted",
                                             subject=f"approval:{request_id}",
                                             data={"owner": row.owner, "progress": row.progress})
                 marked += 1

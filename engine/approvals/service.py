@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from engine.actor import Actor
 from engine.approvals import store
-from engine.approvals.integrity import REFUSED, close_tampered, integrity_problem
-from engine.approvals.runner import Runner
+from engine.approvals.integrity import close_tampered, integrity_problem
+from engine.approvals.runner import Runner, precheck
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, EXPIRED, REJECTED, REQUESTED,
                                     RUNNING, TERMINAL, ActionExecutor, Plan)
@@ -43,7 +43,7 @@ class Approvals:
         self._local: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.executors: dict[str, ActionExecutor] = {}
-        self.runner = Runner(self, replica_id, lease_s, heartbeat_s or lease_s / 3)
+        self.runner = Runner(db, audit, clock, self.executors, replica_id, lease_s, heartbeat_s or lease_s / 3)
 
     def register(self, executor: ActionExecutor) -> None:
         """Register the executor of an action kind (once per kind)."""
@@ -118,21 +118,6 @@ class Approvals:
                                              hint="`/ops whoami` shows your roles")
         return None
 
-    async def _precheck(self, row: ApprovalRequest, integrity: bool = True) -> str | None:
-        # Integrity first: a plan that is not the one requested is refused, never re-checked.
-        # (The vote checks integrity inside its own transaction, so it passes integrity=False.)
-        if integrity:
-            async with self.db.session() as s:
-                problem = await integrity_problem(s, row)
-            if problem:
-                log.warning("approval %s refused: %s", row.id, problem)
-                return REFUSED + problem
-        executor = self.executors.get(row.kind)
-        if executor is None:
-            return f"nothing can execute actions of kind {row.kind!r}"
-        stale = await executor.precondition(row.plan.get("parameters", {}), row.plan.get("targets", {}))
-        return f"plan is stale: {stale}" if stale else None
-
     async def approve(self, request_id: int, actor: Actor, digest: str | None = None) -> ApprovalRequest:
         """Add actor's approval; the vote that completes N-of-M approves and starts the run."""
         return await self._vote(request_id, actor, digest, "approve")
@@ -170,7 +155,7 @@ class Approvals:
         count = sum(v.decision == "approve" for v in peek_votes)
         conflict = None
         if decision == "approve" and peek.state == REQUESTED and count + 1 >= peek.required:
-            conflict = await self._precheck(peek, integrity=False)
+            conflict = await precheck(self.db, self.executors, peek, integrity=False)
         async with self._writers:
             row, error, start = await self._vote_tx(request_id, actor, digest, decision, holds, conflict, now)
         if error:

@@ -33,8 +33,8 @@ def parse_button_value(value: Any) -> tuple[int, str]:
     m = _BUTTON.fullmatch(value) if isinstance(value, str) else None
     if m is None:
         # Without the hash a click could not be tied to the plan the clicker saw: never "no check".
-        raise InvalidInput(f"button value {shown(str(value))} does not carry the approval request id and "
-                           "plan hash it needs", hint="use the buttons on the current approval message")
+        raise InvalidInput(f"button value {shown(str(value))} does not carry the request id and plan hash it needs",
+                           hint="an approval request id and plan hash: use the buttons on the current approval message")
     return parse_int(m.group(1), "approval request id", hint="this button does not name an approval request"), m.group(2)
 
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from engine.bounds import parse_duration
 from engine.clock import Clock, SystemClock
@@ -21,6 +21,9 @@ from engine.errors import InvalidInput
 
 # Only the standard library at module level: `opsbot drift --help` must not pay for numpy, pyarrow,
 # pydantic or yaml. Each is imported where it is first needed (tests/unit/drift/test_drift_imports.py).
+if TYPE_CHECKING:
+    from engine.drift.sources import Window
+    from engine.drift.types import DriftOptions
 
 METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi")
 
@@ -82,6 +85,8 @@ def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
 
 
 def _report(args: argparse.Namespace, clock: Clock):
+    from engine.drift.service import compare
+
     if args.evidently:
         from engine.drift.evidently_report import load_evidently_report
 
@@ -90,12 +95,11 @@ def _report(args: argparse.Namespace, clock: Clock):
         raise InvalidInput("give REF and CUR (or --evidently REPORT.json)")
     options = _options(args)
     window = _window(args, clock)
-    from engine.drift.service import compare
 
     return compare(_source(args.reference, args, None), _source(args.current, args, window), options)
 
 
-def _source(spec: str, args: argparse.Namespace, window):
+def _source(spec: str, args: argparse.Namespace, window: Optional[Window]):
     from engine.drift.sources import FileSource, SqlSource
 
     if spec.startswith("sql:"):
@@ -145,10 +149,11 @@ def _window(args: argparse.Namespace, clock: Clock):
     if args.window:
         until = until or clock.now()
         since = until - parse_duration(args.window, "--window")
+
     return Window(args.time_column, since, until)
 
 
-def _options(args: argparse.Namespace):
+def _options(args: argparse.Namespace) -> DriftOptions:
     from engine.drift.types import DriftOptions
 
     mapping = _mapping(args.column_mapping) if args.column_mapping else {}

@@ -58,8 +58,7 @@ def demo_model(reference: Path, current: Path, *, channel: str = "ml-models", in
 
 
 def _retrain_runbook(engine: Any) -> Optional[str]:
-    runbooks = engine.services.get("runbooks")
-    names = [lr.runbook.name for lr in runbooks.list()] if runbooks is not None else []
+    names = [lr.runbook.name for lr in engine.runbooks.list()]
     return next((n for n in names if "retrain" in n), None)
 
 
@@ -68,16 +67,16 @@ async def seed_drift_demo(stack: Any, data_dir: Path) -> str:
     from sqlmodel import SQLModel
 
     import engine.drift.tables  # noqa: F401 - the drift tables, for create_all below
-    from engine.drift.wiring import build_drift, schedule
+    from engine.drift.wiring import schedule
 
     eng = stack.bot.engine
     await eng.db.run_sync(SQLModel.metadata.create_all)  # no-op once the migration has the tables
     ref, cur = write_demo_data(data_dir / "drift", eng.clock.now())
-    service = build_drift(eng)
+    service = eng.drift
     channel = eng.config.channels.for_family("drift")
     service.add_model("churn", demo_model(ref, cur, channel=channel, interval="1h", runbook=_retrain_runbook(eng)))
     row = await service.scheduled("churn", eng.clock.now())
-    schedule(eng, service)  # hourly from now on; it posts again only when the drivers change
+    schedule(eng.scheduler, service)  # hourly from now on; it posts again only when the drivers change
     if not row.ok:
         return f"churn drift check could not run: {row.error}"
     return (f"churn: {row.n_drifted} of {row.n_features} features drifted, summary "

@@ -11,12 +11,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import pyarrow as pa
 
 from engine.drift.csvread import csv_batches
 from engine.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BATCH_ROWS = 131_072
 PARQUET_MAGIC = b"PAR1"

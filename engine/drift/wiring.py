@@ -1,33 +1,29 @@
-"""Build the drift service onto the engine facade and schedule each model's check."""
+"""Build the drift service for the composition root and schedule each model's check."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
+from engine.clock import Clock
+from engine.config import OpsbotConfig
 from engine.drift.config import DriftConfig
 from engine.drift.monitor import DriftService
 from engine.drift.serving import ArtifactStore, RegistryLink
+from engine.scheduler import Scheduler
+from engine.store.db import Database
 
 
-def build_drift(engine: Any, config: Optional[DriftConfig] = None, *,
+def build_drift(db: Database, clock: Clock, config: OpsbotConfig, neighbours: Mapping[str, Any], *,
                 artifacts: Optional[ArtifactStore] = None) -> DriftService:
-    """Add `engine.drift` (once) and one leased scheduler job per model with an interval."""
-    existing = engine.services.get("drift")
-    if existing is not None:
-        return existing
-    config = config or getattr(engine.config, "drift", None) or DriftConfig()
-    channels = getattr(engine.config, "channels", None)
-    channel = channels.for_family("drift") if channels is not None else "ops"
-    base = getattr(engine.config, "_base_dir", None) or Path.cwd()
-    service = DriftService(engine.db, engine.clock, config, channel=channel, base_dir=Path(base),
-                           link=RegistryLink(engine.services, artifacts))
-    engine.services["drift"] = service
-    schedule(engine, service)
-    return service
+    """Return the drift service; `neighbours` holds the built `models` and `runbooks` services."""
+    drift_config = getattr(config, "drift", None) or DriftConfig()
+    base = getattr(config, "_base_dir", None) or Path.cwd()
+    return DriftService(db, clock, drift_config, channel=config.channels.for_family("drift"),
+                        base_dir=Path(base), link=RegistryLink(neighbours, artifacts))
 
 
-def schedule(engine: Any, service: DriftService) -> None:
+def schedule(scheduler: Scheduler, service: DriftService) -> None:
     """Register the scheduled check of every model not scheduled yet (also while running)."""
     for name, interval, job in service.jobs():
-        engine.scheduler.ensure(name, interval, job)
+        scheduler.ensure(name, interval, job)

@@ -75,7 +75,7 @@ def _call(fn: Callable[[], Any], what: str) -> Any:
 def _all(client: Any) -> list[Any]:
     hooks, token = [], None
     while True:
-        page = _call(lambda: client.list_webhooks(max_results=100, page_token=token), "list webhooks")
+        page = _call(lambda t=token: client.list_webhooks(max_results=100, page_token=t), "list webhooks")
         hooks.extend(page)
         token = page.token
         if not token:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from engine.models.freeze import FreezeWindow, active_window
-from engine.models.gates import CURRENT_PREFIXES, BinOp, Expr, Gate, Neg, Num, Ref, Word
+from engine.models.gates import BinOp, Expr, Gate, Neg, Num, Ref, Word
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ async def seed_rca_demo(ctx: Any, channel: str = "incidents") -> str:
     now = eng.clock.now().timestamp()
     case = cascade(end=now, root="db_saturation", baseline_points=90, after_points=8)
     case.to_csv(Path(eng.config.rca.replay_csv or ctx.data_dir / REPLAY_FILE))
-    iso = lambda t: datetime.fromtimestamp(t, timezone.utc).isoformat()  # noqa: E731
+    iso = lambda t: datetime.fromtimestamp(t, timezone.utc).isoformat()
     await eng.rca.changes.receive(json.dumps({"source": "demo-deployer", "changes": [
         {"service": "db", "kind": "config", "at": iso(case.onset - 120),
          "description": "max_connections 200 -> 50", "id": "demo-db-config"},

@@ -20,7 +20,7 @@ from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.notices import Notice
 from engine.outbox import emit as outbox_emit
 from engine.rca import messages
-from engine.rca.candidates import MetricSource, gather
+from engine.rca.candidates import MetricSource, PrometheusSource, ReplaySource, gather
 from engine.rca.changes import ChangeLog
 from engine.rca.config import RcaConfig
 from engine.rca.ranker import rank
@@ -173,28 +173,6 @@ class RcaService:
         wrong = sum(1 for vs in judged.values() for _, v in vs if v == "wrong")
         return RcaStats(days, analyses, len(judged), top1, top3, wrong)
 
-    async def latest_likely_cause(self, session: Any, incident_id: int) -> str | None:
-        """Return the likely cause of an incident's newest analysis, read in the caller's session."""
-        q = (select(AnalysisRow.likely_cause).where(AnalysisRow.incident_id == incident_id)
-             .order_by(desc(AnalysisRow.id)).limit(1))
-        return (await session.execute(q)).scalar_one_or_none()
-
-    def enrich_emit(self, inner: Callable) -> Callable:
-        """Wrap an emit so incident messages carry the stored likely cause (survives later edits)."""
-        async def emit(session: Any, notice: Notice, now: Any) -> None:
-            if notice.template == "alerts/incident" and isinstance(notice.context.get("id"), int):
-                cause = await self.latest_likely_cause(session, notice.context["id"])
-                if cause:
-                    notice.context["likely_cause"] = cause
-            await inner(session, notice, now)
-        return emit
-
-    def show_button(self, ctx: dict[str, Any]) -> None:
-        """Add "Show hypotheses" to an unresolved incident message (an alerts message extension)."""
-        if ctx.get("status") != "resolved" and self.source is not None:
-            ctx.setdefault("extra_actions", []).append(
-                {"text": "Show hypotheses", "action_id": messages.SHOW, "value": str(ctx["id"])})
-
     async def auto_job(self, now: Any = None) -> None:
         """Analyse new incidents without posting, so a confident likely cause appears by itself."""
         since = self.clock.now() - timedelta(seconds=self.cfg.auto_within_s)
@@ -213,24 +191,31 @@ class RcaService:
                 log.warning("automatic hypotheses failed", extra={"incident": incident_id, "error": str(exc)})
 
 
-def build_rca(engine: Any) -> RcaService:
-    """Build the service from the engine's config, wire it to the incident message, schedule it."""
-    from engine.rca.candidates import PrometheusSource, ReplaySource
 
-    cfg: RcaConfig = engine.config.rca
-    source: MetricSource | None = None
+async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
+    """Return the likely cause of an incident's newest analysis, read in the caller's session."""
+    q = (select(AnalysisRow.likely_cause).where(AnalysisRow.incident_id == incident_id)
+         .order_by(desc(AnalysisRow.id)).limit(1))
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def add_likely_cause(session: Any, notice: Notice) -> None:
+    """Put the stored likely cause on an incident notice (an alerts enricher; survives later edits)."""
+    if isinstance(notice.context.get("id"), int):
+        cause = await latest_likely_cause(session, notice.context["id"])
+        if cause:
+            notice.context["likely_cause"] = cause
+
+
+def show_button(ctx: dict[str, Any]) -> None:
+    """Add "Show hypotheses" to an unresolved incident message (an alerts message extension)."""
+    if ctx.get("status") != "resolved":
+        ctx.setdefault("extra_actions", []).append(
+            {"text": "Show hypotheses", "action_id": messages.SHOW, "value": str(ctx["id"])})
+
+
+def metric_source(cfg: RcaConfig, prometheus: Any) -> MetricSource | None:
+    """Return the hypotheses' metric source: the replay file, else Prometheus, else None."""
     if cfg.replay_csv:
-        source = ReplaySource(cfg.replay_csv)
-    elif engine.settings.prometheus_url:
-        from engine.adapters.prometheus import PrometheusMetrics
-        source = PrometheusSource(PrometheusMetrics(engine.settings.prometheus_url,
-                                                    timeout_s=engine.settings.request_timeout_s))
-    runbooks = engine.services.get("runbooks")
-    suggest = (lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)]) if runbooks else None
-    alerts = engine.services["alerts"]
-    service = RcaService(engine.db, cfg, alerts, engine.clock, source, suggest)
-    alerts.extensions.append(service.show_button)
-    alerts._emit = service.enrich_emit(alerts._emit)  # async: reads the stored likely cause in-session
-    if source is not None and cfg.auto_interval_s > 0:
-        engine.scheduler.add("rca-auto", cfg.auto_interval_s, service.auto_job)
-    return service
+        return ReplaySource(cfg.replay_csv)
+    return PrometheusSource(prometheus) if prometheus is not None else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from pydantic import ValidationError
 
@@ -77,7 +77,7 @@ def parse_runbook(text: str, source: str) -> tuple[Runbook | None, list[str]]:
     return (None, problems) if problems else (rb, [])
 
 
-def load_dirs(dirs: list[str | Path]) -> Registry:
+def load_dirs(dirs: Sequence[str | Path]) -> Registry:
     """Load every *.yaml/*.yml under the directories; bad files are reported and not loaded."""
     reg = Registry()
     for d in dirs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -69,7 +70,7 @@ class RunbookService:
         """Return one runbook (description, parameters, steps)."""
         return self.registry.get(name)
 
-    def suggest(self, labels: dict[str, str]) -> list[LoadedRunbook]:
+    def suggest(self, labels: dict[str, str]) -> builtins.list[LoadedRunbook]:  # `list` is a method here
         """Return runbooks whose label matchers all match an alert's labels."""
         return [lr for lr in self.list() if lr.runbook.matches(labels)]
 

@@ -1,4 +1,4 @@
-"""Build the governance services (audit, policy, approvals, runbooks) onto the engine facade."""
+"""Build the governance services (audit, policy, approvals, runbooks) for the composition root."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Any, Mapping
 
 from engine.approvals import Approvals
 from engine.audit import AuditLog
+from engine.clock import Clock
 from engine.policy import Policy, PolicyConfig, UsergroupDirectory
 from engine.runbooks.config import RunbooksConfig
 from engine.runbooks.executor import RunbookExecutor
 from engine.runbooks.loader import Registry, load_dirs
 from engine.runbooks.ports import MetricsQuery, ModelRegistry, SilenceAPI
 from engine.runbooks.service import RunbookService
+from engine.store.db import Database
 
 log = logging.getLogger("opsbot.governance")
 
@@ -30,20 +32,22 @@ def check_runbooks(config: Any) -> Registry:
     return load_dirs(runbook_dirs(config, rb_config))
 
 
-def build_governance(engine: Any, *, policy_config: PolicyConfig | None = None,
-                     runbooks_config: RunbooksConfig | None = None,
-                     directory: UsergroupDirectory | None = None, models: ModelRegistry | None = None,
-                     metrics: MetricsQuery | None = None, silences: SilenceAPI | None = None,
-                     environ: Mapping[str, str] | None = None) -> None:
-    """Add services audit, policy, approvals, runbooks to engine.services and their scheduled jobs."""
-    config = engine.config
-    policy_config = policy_config or getattr(config, "policy", None) or PolicyConfig()
-    rb_config = runbooks_config or getattr(config, "runbooks", None) or RunbooksConfig()
-    environ = dict(environ or {})
-    audit = AuditLog(engine.db, engine.clock)
-    policy = Policy(policy_config, directory, engine.clock)
-    approvals = Approvals(engine.db, audit, policy, engine.clock, engine.replica_id,
-                          lease_s=rb_config.lease_seconds)
+def build_approvals(db: Database, clock: Clock, replica_id: str, policy_config: PolicyConfig,
+                    rb_config: RunbooksConfig, directory: UsergroupDirectory | None
+                    ) -> tuple[AuditLog, Policy, Approvals]:
+    """Return the audit log, the policy (with its user-group directory) and the approvals service."""
+    audit = AuditLog(db, clock)
+    policy = Policy(policy_config, directory, clock)
+    approvals = Approvals(db, audit, policy, clock, replica_id, lease_s=rb_config.lease_seconds)
+    return audit, policy, approvals
+
+
+def build_runbooks(config: Any, rb_config: RunbooksConfig, approvals: Approvals, policy: Policy, *,
+                   metrics: MetricsQuery | None, silences: SilenceAPI | None, models: ModelRegistry | None,
+                   environ: Mapping[str, str]) -> RunbookService:
+    """Load the runbooks and register their executor with approvals (before anything runs)."""
+    # Runbook steps may pass through allow-listed variables and redact named secrets; the
+    # composition root hands the environment in so nothing below reads os.environ itself.
     secrets = {n: environ[n] for n in rb_config.secret_names if n in environ}
     base_env = {n: environ[n] for n in rb_config.env_passthrough if n in environ}
     approvals.register(RunbookExecutor(metrics=metrics, silences=silences, registry=models, secrets=secrets,
@@ -52,7 +56,4 @@ def build_governance(engine: Any, *, policy_config: PolicyConfig | None = None,
     for problem in registry.errors:
         log.error("runbook not loaded: %s", problem)
     channel = rb_config.channel or config.channels.for_family("approvals")
-    runbooks = RunbookService(registry, approvals, policy, channel, models)
-    engine.services.update(audit=audit, policy=policy, approvals=approvals, runbooks=runbooks)
-    engine.scheduler.add("approvals-expire", rb_config.expire_job_seconds, approvals.expire_due)
-    engine.scheduler.add("approvals-recover", max(1.0, rb_config.lease_seconds / 2), approvals.recover)
+    return RunbookService(registry, approvals, policy, channel, models)

@@ -1,11 +1,11 @@
 """Every SQLModel table module, imported so that SQLModel.metadata (and Alembic) sees it."""
 
-from engine import outbox_tables  # noqa: F401
-from engine import leases  # noqa: F401
-from engine.audit import tables as audit_tables  # noqa: F401
-from engine.approvals import tables as approvals_tables  # noqa: F401
-from engine.models import tables as models_tables  # noqa: F401
-from engine.drift import tables as drift_tables  # noqa: F401
-from engine.alerts import tables as alerts_tables  # noqa: F401
-from engine.rca import tables as rca_tables  # noqa: F401
-from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401
+from engine import outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine import leases  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.audit import tables as audit_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.approvals import tables as approvals_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.models import tables as models_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.drift import tables as drift_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.alerts import tables as alerts_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.rca import tables as rca_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401 - registers its tables with SQLModel.metadata

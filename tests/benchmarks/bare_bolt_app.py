@@ -15,7 +15,7 @@ app = AsyncApp(client=AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_u
 
 
 @app.command("/ops")
-async def ops(ack):  # noqa: ANN001
+async def ops(ack):
     await ack(text="ok")
 
 

@@ -25,7 +25,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.workspace import WorkspaceConfig, signed_headers, start_workspace  # noqa: E402
+from bot.workspace import WorkspaceConfig, signed_headers, start_workspace
 
 SECRET, TOKEN = "bench-secret", "xoxb-bench"
 

@@ -42,7 +42,7 @@ TOKEN = "bench-token"
 
 from bot.demo_alertmanager import alertmanager_argv, find_binary  # noqa: E402 - after the sys.path insert
 from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
-from ingest_harness import (drained, drop_pg, free_port, incidents_posted, load, pg_database,  # noqa: E402
+from ingest_harness import (drained, drop_pg, free_port, incidents_posted, load, pg_database,
                             postgres_cpu_seconds, tree_cpu_seconds, wait_up)
 
 
@@ -134,8 +134,8 @@ def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float |
     """Create the store once, then run `workers` server processes the way `opsbot serve` does."""
     from sqlmodel import SQLModel
 
-    import engine.alerts.tables  # noqa: F401
-    import engine.store.tables  # noqa: F401
+    import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
     from bot.workers import supervise
     from engine.store.db import Database
 
@@ -147,7 +147,8 @@ def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float |
     asyncio.run(create())
     extra = [] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)]
     return supervise(workers, lambda i: [sys.executable, __file__, "serve", "--db", db_url, "--port",
-                                         str(port), "--worker-index", str(i), *extra])
+                                         str(port), "--worker-index", str(i), *extra], os.environ,
+                     os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: float | None = None) -> None:
@@ -156,8 +157,8 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
     from pydantic import SecretStr
     from sqlmodel import SQLModel
 
-    import engine.alerts.tables  # noqa: F401
-    import engine.store.tables  # noqa: F401
+    import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
     from bot.metrics import Metrics
     from bot.webhooks.alerts import AlertWebhooks
     from engine.alerts.config import AlertsConfig
@@ -183,7 +184,8 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
         scheduler = Scheduler(Leases(db, clock, f"bench-{os.getpid()}"))
         pump = enable_pump(SimpleNamespace(alerts=svc, scheduler=scheduler))
     app = web.Application(client_max_size=8 * 1024 * 1024)
-    app.add_routes(AlertWebhooks(svc, SecretStr(TOKEN), Metrics(), 4 * 1024 * 1024).routes())
+    app.add_routes(AlertWebhooks(svc, SecretStr(TOKEN), Metrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR")),
+                                 4 * 1024 * 1024).routes())
     app.add_routes([web.get("/ready", lambda r: web.Response(text="ok"))])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

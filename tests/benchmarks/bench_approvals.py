@@ -20,19 +20,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
 
-import engine.store.tables  # noqa: E402,F401
-from engine.actor import Actor  # noqa: E402
-from engine.approvals import Approvals, Outcome, Plan, RunContext  # noqa: E402
-from engine.approvals.tables import ApprovalRequest  # noqa: E402,F401
-from engine.audit import AuditLog  # noqa: E402
-from engine.audit.tables import AuditEvent  # noqa: E402,F401
-from engine.clock import SystemClock  # noqa: E402
-from engine.errors import OpsError  # noqa: E402
-from engine.policy import Policy, PolicyConfig  # noqa: E402
-from engine.store.db import Database  # noqa: E402
+import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.actor import Actor
+from engine.approvals import Approvals, Outcome, Plan, RunContext
+from engine.approvals.tables import ApprovalRequest  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.audit import AuditLog
+from engine.audit.tables import AuditEvent  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.clock import SystemClock
+from engine.errors import OpsError
+from engine.policy import Policy, PolicyConfig
+from engine.store.db import Database
 
 ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 POLICY = PolicyConfig.model_validate({
@@ -49,7 +49,7 @@ class Counting:
     def __init__(self, counts: Counter) -> None:
         self.counts = counts
 
-    async def precondition(self, parameters, targets):  # noqa: ANN001
+    async def precondition(self, parameters, targets):
         return None
 
     async def execute(self, ctx: RunContext) -> Outcome:

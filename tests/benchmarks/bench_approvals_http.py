@@ -24,25 +24,22 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+import aiohttp
+from aiohttp import web
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
 
-import engine.approvals.tables  # noqa: E402,F401
-import engine.audit.tables  # noqa: E402,F401
-from bot.listeners import admin as admin_listener  # noqa: E402
-from bot.listeners import runbooks as runbooks_listener  # noqa: E402
-from bot.runtime import build_runtime  # noqa: E402
-from bot.stack import start_local_stack  # noqa: E402
-from bot.workspace import signed_headers  # noqa: E402
-from engine.actor import Actor  # noqa: E402
-from engine.approvals.view import APPROVE, button_value  # noqa: E402
-from engine.config import OpsbotConfig  # noqa: E402
-from engine.policy import PolicyConfig  # noqa: E402
-from engine.runbooks.config import RunbooksConfig  # noqa: E402
-from engine.runbooks.wiring import build_governance  # noqa: E402
-from engine.settings import EngineSettings  # noqa: E402
+import engine.approvals.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from bot.runtime import build_runtime
+from bot.stack import start_local_stack
+from bot.workspace import signed_headers
+from engine.actor import Actor
+from engine.approvals.view import APPROVE, button_value
+from engine.config import OpsbotConfig
+from engine.policy import PolicyConfig
+from engine.runbooks.config import RunbooksConfig
+from engine.settings import EngineSettings
 
 ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 APPROVERS = [f"U0APPR{i}" for i in range(5)]
@@ -70,7 +67,7 @@ async def bare_peer(secret: str, token: str, api_url: str) -> tuple[list[web.App
         app = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=secret)
 
         @app.action(APPROVE)
-        async def approve(ack):  # noqa: ANN001
+        async def approve(ack):
             await ack()
 
         async def handle(request: web.Request, app=app) -> web.Response:
@@ -116,12 +113,8 @@ async def sink() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/r"
 
 
-async def add_governance(rt, rb_dir: Path) -> None:
+async def add_tables(rt) -> None:
     await rt.engine.db.run_sync(SQLModel.metadata.create_all)
-    build_governance(rt.engine, policy_config=POLICY, runbooks_config=RunbooksConfig(dirs=[str(rb_dir)]),
-                     environ=os.environ)
-    runbooks_listener.register(rt.bolt, rt.deps)
-    admin_listener.register(rt.bolt, rt.deps)
 
 
 async def run(n_requests: int, clicks: int) -> None:
@@ -132,14 +125,15 @@ async def run(n_requests: int, clicks: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="opsbot-bench-"))
     marker = tmp / "ran.txt"
     settings = EngineSettings(OPSBOT_DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/{name}")
-    stack = await start_local_stack(settings, OpsbotConfig(), background=False)
+    # Both instances get the policy and runbooks from their config, as `opsbot serve` does.
+    config = OpsbotConfig(policy=POLICY, runbooks=RunbooksConfig(dirs=[str(runbook_dir(tmp, marker))]))
+    stack = await start_local_stack(settings, config, background=False)
     sink_runner, response_url = await sink()
     try:
-        rb_dir = runbook_dir(tmp, marker)
         a = stack.bot
-        await add_governance(a, rb_dir)
-        b = build_runtime(stack.bot_settings.model_copy(), settings, OpsbotConfig())
-        await add_governance(b, rb_dir)
+        await add_tables(a)
+        b = build_runtime(stack.bot_settings.model_copy(), settings, config, environ=os.environ)
+        await add_tables(b)
         await b.start("127.0.0.1", 0, background=False)
         stack.runtimes.append(b)
         secret = stack.bot_settings.slack_signing_secret.get_secret_value()

@@ -79,7 +79,7 @@ def main() -> None:
     scenarios = make_scenarios(n, seed=11)
     kinds = sorted({s.name.rsplit("-", 1)[0] for s in scenarios})
     print(f"{n} generated series (5-min steps, 6 days), kinds: {', '.join(kinds)}")
-    ours = lambda t, y, r: forecast_crossing(t, y, r).crosses  # noqa: E731
+    ours = lambda t, y, r: forecast_crossing(t, y, r).crosses
     for name, method in (("robust+seasonal", ours), ("naive 2h slope", naive)):
         t0 = time.perf_counter()
         r = evaluate(method, scenarios)

@@ -28,18 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "integration" / "alerts")]
 
-from burst_streams import burst_lines  # noqa: E402
-from fanout_streams import fanout_deliveries  # noqa: E402
-from mesh_streams import mesh_deliveries  # noqa: E402
+from burst_streams import burst_lines
+from fanout_streams import fanout_deliveries
+from mesh_streams import mesh_deliveries
 
-from sqlalchemy import create_engine, select  # noqa: E402
+from sqlalchemy import create_engine, select
 
-from engine.alerts.config import AlertsConfig  # noqa: E402
-from engine.alerts.evaluate import read_stream, replay  # noqa: E402
-from engine.alerts.fingerprint import fingerprint_of  # noqa: E402
-from engine.alerts.storm import StormParams, deliveries, header  # noqa: E402
-from engine.alerts.streamio import TRUTH  # noqa: E402
-from engine.alerts.tables import DecisionRow  # noqa: E402
+from engine.alerts.config import AlertsConfig
+from engine.alerts.evaluate import read_stream, replay
+from engine.alerts.fingerprint import fingerprint_of
+from engine.alerts.storm import StormParams, deliveries, header
+from engine.alerts.streamio import TRUTH
+from engine.alerts.tables import DecisionRow
 
 
 def wrong_links(stream: list, cfg: AlertsConfig, url: str) -> Counter:
@@ -98,7 +98,7 @@ async def main_async(seeds: list[int], window: float | None, why: bool = False) 
         await _run("fan-out streams", fanout_deliveries(s), AlertsConfig.model_validate(burst), rows, why)
     print("\nsummary (min / median / max over seeds)")
     for label, reps in rows.items():
-        def rng(f):
+        def rng(f, reps=reps):
             vals = [getattr(r, f) for r in reps]
             return f"{min(vals):.3f} / {statistics.median(vals):.3f} / {max(vals):.3f}"
         print(f"  {label:<22} compression {rng('compression')}  ceiling {rng('compression_ceiling')}  "

@@ -24,19 +24,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlmodel import SQLModel  # noqa: E402
+from sqlmodel import SQLModel
 
-import engine.approvals.tables  # noqa: E402,F401
-import engine.audit.tables  # noqa: E402,F401
-import engine.models.tables  # noqa: E402,F401
-import engine.outbox_tables  # noqa: E402,F401
-from engine.adapters.memory_registry import MemoryRegistry  # noqa: E402
-from engine.adapters.mlflow_registry import MlflowRegistry  # noqa: E402
-from engine.clock import SystemClock  # noqa: E402
-from engine.models.config import ModelsConfig  # noqa: E402
-from engine.store.db import Database  # noqa: E402
-from tests.conftest_mlflow import register_sklearn_versions, start_mlflow_server  # noqa: E402
-from tests.integration.models.conftest import LEAD, build  # noqa: E402
+import engine.approvals.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.models.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.adapters.memory_registry import MemoryRegistry
+from engine.adapters.mlflow_registry import MlflowRegistry
+from engine.clock import SystemClock
+from engine.models.config import ModelsConfig
+from engine.store.db import Database
+from tests.conftest_mlflow import register_sklearn_versions, start_mlflow_server
+from tests.integration.models.conftest import LEAD, build
 
 CONFIG = ModelsConfig.model_validate({"defaults": {"gates": {"champion": [
     "auc >= champion.auc - 0.05", "latency_p95_ms <= 1.1 * champion.latency_p95_ms",
@@ -150,7 +150,7 @@ async def bench_watch(models: int, versions: int, tmp: str, real: bool) -> None:
     print(f"== registry watch cycle, {models} models x {versions} versions ==")
     twin = MemoryRegistry()
     for m in range(models):
-        for v in range(versions):
+        for _ in range(versions):
             twin.create_version(f"model-{m:03d}", {"auc": 0.9}, {})
         await twin.set_alias(f"model-{m:03d}", "champion", versions - 1)
 

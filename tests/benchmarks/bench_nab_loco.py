@@ -62,7 +62,7 @@ def main() -> None:
         nulls = {f.name: np.full(len(f.values), NULL_SCORE) for f in files}
         null_t, null = best(files, nulls, cost)
         perfect = n_windows * cost["tpWeight"]
-        norm = lambda raw: 100 * (raw - null) / (perfect - null)  # noqa: E731
+        norm = lambda raw, null=null, perfect=perfect: 100 * (raw - null) / (perfect - null)
         insample = {name: norm(best(files, s, cost)[1]) for name, s in runs.items()}
         held = fixed = 0.0
         picks = []

@@ -24,12 +24,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.stack import start_local_stack  # noqa: E402
-from engine.config import OpsbotConfig  # noqa: E402
-from engine.rca.demo import alert_body, cascade, incident_message  # noqa: E402
-from engine.settings import EngineSettings  # noqa: E402
-from tests.scenario.rca.test_rca_prometheus import QUERIES, _iso, _openmetrics  # noqa: E402
-from tests.servers import start_prometheus  # noqa: E402
+from bot.stack import start_local_stack
+from engine.config import OpsbotConfig
+from engine.rca.demo import alert_body, cascade, incident_message
+from engine.settings import EngineSettings
+from tests.scenario.rca.test_rca_prometheus import QUERIES, _iso, _openmetrics
+from tests.servers import start_prometheus
 
 
 def tree(n: int, seed: int) -> dict[str, list[str]]:
@@ -54,7 +54,7 @@ async def clicks(settings: EngineSettings, config: OpsbotConfig, onset: float, n
         for i in range(n):
             t = time.perf_counter()
             await ws.click("alice", "incidents", msg["ts"], "rca.show")
-            await ws.wait_for(lambda: sum(r["text"].startswith("Hypotheses") for r in ws.replies("incidents", msg["ts"]))
+            await ws.wait_for(lambda i=i: sum(r["text"].startswith("Hypotheses") for r in ws.replies("incidents", msg["ts"]))
                               > i, timeout=30)
             out.append(time.perf_counter() - t)
         return out

@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "replicas"))
 
-import aiohttp  # noqa: E402
-import psycopg2  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import aiohttp
+import psycopg2
+from sqlalchemy.engine import make_url
 
-from bot.workspace import signed_headers  # noqa: E402
-from replica_cluster import Cluster  # noqa: E402
-from tests.servers import create_pg_database, drop_pg_database  # noqa: E402
+from bot.workspace import signed_headers
+from replica_cluster import Cluster
+from tests.servers import create_pg_database, drop_pg_database
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

@@ -27,10 +27,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "workspace")]
 
-from bot.workspace import WorkspaceConfig, start_workspace  # noqa: E402
-from bot.workspace.blocks import validate_blocks  # noqa: E402
-from bot.workspace.signing import signed_headers  # noqa: E402
-from tinybot import HELP_BLOCKS, SECRET, TOKEN, build_app, serve  # noqa: E402
+from bot.workspace import WorkspaceConfig, start_workspace
+from bot.workspace.blocks import validate_blocks
+from bot.workspace.signing import signed_headers
+from tinybot import HELP_BLOCKS, SECRET, TOKEN, build_app, serve
 
 SAMPLE = json.loads(Path("/work/shared/data/slack/web_api_responses.json").read_text())
 

@@ -108,7 +108,7 @@ def bot_metric_series() -> dict[str, set[str]]:
     for collector in list(m.registry._collector_to_names):  # noqa: SLF001 - no public listing
         labels = set(getattr(collector, "_labelnames", ()))
         kind = getattr(collector, "_type", "")
-        base = collector._name  # noqa: SLF001
+        base = collector._name
         if kind == "counter":
             names = [base + "_total"]
         elif kind == "histogram":

@@ -113,5 +113,5 @@ def test_both_manifests_differ_only_in_transport() -> None:
     socket = load_yaml(DEPLOY / "slack-app-manifest.socket.yaml")
     assert http["oauth_config"] == socket["oauth_config"]
     assert http["display_information"] == socket["display_information"]
-    strip = lambda c: {k: v for k, v in c.items() if k != "url"}  # noqa: E731
+    strip = lambda c: {k: v for k, v in c.items() if k != "url"}
     assert strip(http["features"]["slash_commands"][0]) == socket["features"]["slash_commands"][0]

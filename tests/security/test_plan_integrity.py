@@ -92,7 +92,8 @@ async def test_a_button_without_its_plan_hash_is_refused(start_bot, store_url, t
         # Not asserting the HTTP status: Bolt may answer a listener that acked and then raised with
         # 404 "unhandled request"; the person sees the refusal either way.
         await click_with_value(bot, "bob", CHANNEL, msg["ts"], "approval_approve", value)
-        await bot.ws.wait_for(lambda: sum(refusal in texts(e) for e in bot.ws.ephemerals("bob")) >= n, timeout=10)
+        await bot.ws.wait_for(lambda n=n: sum(refusal in texts(e) for e in bot.ws.ephemerals("bob")) >= n,
+                              timeout=10)
     assert "approval.approved" not in [e["action"] for e in await audit_trail(store_url, 1)]
     # The real button still works: the refusals decided nothing.
     await bot.ws.click("bob", CHANNEL, msg["ts"], "approval_approve")

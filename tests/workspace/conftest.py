@@ -11,7 +11,7 @@ from bot.workspace import WorkspaceConfig, start_workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tinybot import SECRET, TOKEN, build_app, serve  # noqa: E402
+from tinybot import SECRET, TOKEN, build_app, serve
 
 
 def make_config(**overrides) -> WorkspaceConfig:

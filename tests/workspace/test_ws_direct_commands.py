@@ -1,5 +1,9 @@
-"""Slash commands over HTTP skip Bolt's dispatch once Bolt has authorized the token, and answer
-exactly as Bolt would: same status, headers and body, same errors, metrics and request ids."""
+"""Slash commands over HTTP skip Bolt's dispatch once the bot token passed auth.test, and answer
+exactly as Bolt would: same status, headers and body, same errors, metrics and request ids.
+
+These are the parity tests of bot/server.py's direct path; they were verified with the Bolt
+version in VERIFIED_BOLT, and test_bolt_is_the_verified_version fails on an upgrade until
+someone re-runs them and bumps it."""
 
 from __future__ import annotations
 
@@ -9,8 +13,12 @@ import re
 from typing import AsyncIterator
 from urllib.parse import urlencode
 
+import ast
+from pathlib import Path
+
 import aiohttp
 import pytest
+import slack_bolt.version
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
 
@@ -24,6 +32,7 @@ from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 
 FORM = "application/x-www-form-urlencoded"
+VERIFIED_BOLT = "1.30"  # major.minor the parity tests below were last verified with
 
 
 @pytest.fixture
@@ -75,9 +84,28 @@ async def through_bolt(stack: LocalStack, body: bytes) -> tuple[int, str, str]:
     return resp.status, resp.headers.get("content-type", [""])[0], resp.body
 
 
-async def test_first_command_goes_through_bolt_and_later_ones_do_not(stack):
+def test_bolt_is_the_verified_version():
+    installed = ".".join(slack_bolt.version.__version__.split(".")[:2])
+    assert installed == VERIFIED_BOLT, (
+        f"slack-bolt {slack_bolt.version.__version__} is installed; the direct command path in "
+        f"bot/server.py was verified with {VERIFIED_BOLT}. Run this file's parity tests, then bump VERIFIED_BOLT.")
+
+
+def test_bot_adds_no_bolt_middleware():
+    """The direct path skips Bolt's middleware chain, which is only Bolt's own while this holds."""
+    root = Path(__file__).resolve().parents[2] / "bot"
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr in ("middleware", "use")
+                    and ast.unparse(node.value) != "web"):  # aiohttp's web.middleware is not Bolt's
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert not found, f"Bolt middleware added at {found}: route commands through Bolt or run it in the direct path"
+
+
+async def test_commands_run_directly_once_the_token_passed_auth_test(stack):
     endpoint = stack.bot.web_app[SLACK_ENDPOINT]
-    assert not endpoint.dispatches_directly()  # Bolt has not authorized the token yet
+    assert not endpoint.dispatches_directly()  # auth.test has not been asked yet
     first = await stack.workspace.send_slash_command("alice", "ops", "help")
     assert first.status == 200 and "Opsbot commands" in str(first.json)
     assert endpoint.dispatches_directly()
@@ -88,7 +116,7 @@ async def test_first_command_goes_through_bolt_and_later_ones_do_not(stack):
 
 @pytest.mark.parametrize("text", ["help", "help drift", "?", "", "hlep", 'help "oops', "help nosuchfamily"])
 async def test_direct_answers_equal_bolts(stack, text):
-    await stack.workspace.send_slash_command("alice", "ops", "help")  # authorizes: direct from now on
+    await stack.workspace.send_slash_command("alice", "ops", "help")  # auth.test passes: direct from now on
     assert stack.bot.web_app[SLACK_ENDPOINT].dispatches_directly()
     body = command_body(text)
     status, ctype, direct = await post(stack.bot.url, stack, body)
@@ -164,7 +192,7 @@ async def test_a_listener_that_raises_gets_bolts_500_and_the_error_handler(stack
     """An error escaping the listener itself (not the subcommand) is handled as Bolt does."""
     hook, posted = response_urls
 
-    async def boom(ack, body, respond, client):  # noqa: ANN001
+    async def boom(ack, body, respond, client):
         raise RuntimeError("listener exploded")
 
     stack.bot.bolt.command("/boom")(bot.app._bolt_listener(boom))
@@ -176,7 +204,7 @@ async def test_a_listener_that_raises_gets_bolts_500_and_the_error_handler(stack
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
-        await post(url, stack, command_body("help"))  # through Bolt: authorizes the token
+        await post(url, stack, command_body("help"))  # asks auth.test once
         assert web_app[SLACK_ENDPOINT].dispatches_directly()
         direct = await post(url, stack, command_body("", "/boom", f"{hook}/1"))
         via_bolt = await through_bolt(stack, command_body("", "/boom", f"{hook}/2"))

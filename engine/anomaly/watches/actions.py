@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Protocol
 
 from sqlalchemy import select
 
 from engine.actor import Actor
 from engine.anomaly import registry
 from engine.anomaly.watches import alerting as al
+from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.evidence import edited
 from engine.anomaly.watches.tables import AnomalyFeedback, AnomalySeries, AnomalyWatch
+from engine.clock import Clock
 from engine.errors import InvalidInput, NotFound
+from engine.notices import Notice
+from engine.store.db import Database
 
-if TYPE_CHECKING:
-    from engine.anomaly.watches.service import WatchService
+
+
+class Watches(Protocol):
+    """What these actions need of the watch service (kept apart so the service can import them)."""
+
+    db: Database
+    clock: Clock
+    watches: dict[str, WatchConfig]
+    emit: Callable[[Any, Notice, datetime], Awaitable[None]]
+    receive: Callable[[str, bytes], Awaitable[Any]]
+
+    def lock(self, name: str) -> asyncio.Lock:
+        """Return the lock a watch's job holds while it scores."""
+        ...
 
 KINDS = ("useful", "not_anomaly")
 
@@ -36,7 +53,7 @@ def _status(row: AnomalyWatch | None, firing: int, warming: bool) -> str:
     return "warming up" if warming else "ok"
 
 
-async def statuses(svc: "WatchService") -> list[dict[str, Any]]:
+async def statuses(svc: Watches) -> list[dict[str, Any]]:
     """Return every configured watch with its status, last score, last run and mute state."""
     async with svc.db.session() as s:
         rows = {r.name: r for r in (await s.execute(select(AnomalyWatch))).scalars().all()}
@@ -60,7 +77,7 @@ async def statuses(svc: "WatchService") -> list[dict[str, Any]]:
     return out
 
 
-async def set_muted(svc: "WatchService", name: str, muted: bool, actor: Actor) -> dict[str, Any]:
+async def set_muted(svc: Watches, name: str, muted: bool, actor: Actor) -> dict[str, Any]:
     """Mute or unmute a watch; muted watches keep learning but raise no new alerts."""
     if name not in svc.watches:
         raise NotFound(f"no watch named {name!r}", hint=f"watches: {', '.join(sorted(svc.watches)) or 'none'}")
@@ -74,7 +91,7 @@ async def set_muted(svc: "WatchService", name: str, muted: bool, actor: Actor) -
     return {"name": name, "muted": muted, "changed": changed, "by": actor.name or actor.user_id}
 
 
-async def feedback(svc: "WatchService", fingerprint: str, kind: str, actor: Actor) -> dict[str, Any]:
+async def feedback(svc: Watches, fingerprint: str, kind: str, actor: Actor) -> dict[str, Any]:
     """Record "Useful" or "Not an anomaly" for a series; the latter desensitizes it to that pattern."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown feedback {kind!r}")
@@ -83,7 +100,7 @@ async def feedback(svc: "WatchService", fingerprint: str, kind: str, actor: Acto
     if found is None:
         raise NotFound("this anomaly's series is no longer watched", hint="see /ops watches")
     watch = svc.watches.get(found.watch)
-    async with svc._locks.setdefault(found.watch, asyncio.Lock()):  # not while its job scores it
+    async with svc.lock(found.watch):  # not while its job scores it
         now = svc.clock.now()
         resolve: dict[str, Any] | None = None
         async with svc.db.session() as s:
@@ -120,7 +137,7 @@ async def feedback(svc: "WatchService", fingerprint: str, kind: str, actor: Acto
     return {"watch": found.watch, "kind": kind, "labels": r.labels, **counts}
 
 
-async def feedback_incident(svc: "WatchService", incident_id: int, kind: str, actor: Actor) -> dict[str, Any]:
+async def feedback_incident(svc: Watches, incident_id: int, kind: str, actor: Actor) -> dict[str, Any]:
     """Apply feedback to every anomaly series in an incident (the incident message's buttons)."""
     from engine.alerts.repo import A
 

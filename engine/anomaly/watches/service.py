@@ -6,12 +6,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Coroutine
 
 import numpy as np
 from sqlalchemy import select
 
 from engine.adapters.prometheus import Series
+from engine.anomaly.watches import actions
 from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.scoring import SeriesMemory, forecast_rule, forecast_verdict, score_new
@@ -54,11 +55,11 @@ class WatchService:
         self._fails: dict[str, int] = {}
         self._next_try: dict[str, datetime] = {}
 
-    def jobs(self) -> list[tuple[str, float, Callable[[datetime], Awaitable[Any]]]]:
+    def jobs(self) -> list[tuple[str, float, Callable[[datetime], Coroutine[Any, Any, None]]]]:
         """Return (job name, interval, job) for every watch, for the leased scheduler."""
         return [(f"watch:{w.name}", w.interval_s, self._job(w.name)) for w in self.watches.values()]
 
-    def _job(self, name: str) -> Callable[[datetime], Awaitable[Any]]:
+    def _job(self, name: str) -> Callable[[datetime], Coroutine[Any, Any, None]]:
         async def job(now: datetime) -> None:
             await self.run(name, now)
         return job
@@ -68,10 +69,13 @@ class WatchService:
         self.watches[watch.name] = watch
         self.sources[watch.name] = source
 
+    def lock(self, name: str) -> asyncio.Lock:
+        """Return the lock a watch's job holds while it scores (feedback waits on it too)."""
+        return self._locks.setdefault(name, asyncio.Lock())
+
     async def run(self, name: str, now: datetime | None = None, *, force: bool = False) -> RunResult:
         """Run one watch once; on a source failure skip this tick and back off."""
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        async with lock:
+        async with self.lock(name):
             now = now or self.clock.now()
             if not force and name in self._next_try and now < self._next_try[name]:
                 return RunResult(name, False, skipped=f"backing off until {self._next_try[name].isoformat()}")
@@ -193,17 +197,14 @@ class WatchService:
 
     async def statuses(self) -> list[dict[str, Any]]:
         """Return every watch with status, last score, last run and mute state."""
-        from engine.anomaly.watches.actions import statuses
-        return await statuses(self)
+        return await actions.statuses(self)
 
     async def set_muted(self, name: str, muted: bool, actor: Any) -> dict[str, Any]:
         """Mute or unmute a watch."""
-        from engine.anomaly.watches.actions import set_muted
-        return await set_muted(self, name, muted, actor)
+        return await actions.set_muted(self, name, muted, actor)
 
     async def feedback(self, fingerprint: str, kind: str, actor: Any) -> dict[str, Any]:
         """Record feedback on an anomaly alert ("useful" or "not_anomaly")."""
-        from engine.anomaly.watches.actions import feedback, feedback_incident
         if fingerprint.startswith("incident:"):  # the incident message's buttons carry its id
-            return await feedback_incident(self, int(fingerprint.split(":", 1)[1]), kind, actor)
-        return await feedback(self, fingerprint, kind, actor)
+            return await actions.feedback_incident(self, int(fingerprint.split(":", 1)[1]), kind, actor)
+        return await actions.feedback(self, fingerprint, kind, actor)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.servers import start_alertmanager  # noqa: F401 - re-exported for tests here
 import engine.alerts.tables  # noqa: F401 - registers alerts_* tables before create_all
-import engine.outbox_tables  # noqa: F401
+import engine.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.alerts.config import AlertsConfig
 from engine.alerts.ingest import AlertIngest
 from engine.clock import FakeClock

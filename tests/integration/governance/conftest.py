@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-import engine.audit.tables  # noqa: F401
-import engine.store.tables  # noqa: F401
+import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.store.db import Database
 
 from tests.servers import create_pg_database, drop_pg_database

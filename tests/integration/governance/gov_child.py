@@ -9,8 +9,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine.store.db import Database  # noqa: E402
-from gov_helpers import LEAD, make_runbooks  # noqa: E402
+from engine.store.db import Database
+from gov_helpers import LEAD, make_runbooks
 
 
 async def main(url: str, rb_dir: str) -> None:

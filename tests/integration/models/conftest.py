@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 import engine.approvals.tables  # noqa: F401 - registers tables before the db fixture creates them
-import engine.audit.tables  # noqa: F401
-import engine.models.tables  # noqa: F401
+import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.models.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.actor import Actor
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.approvals import Approvals

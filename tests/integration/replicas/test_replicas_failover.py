@@ -91,7 +91,7 @@ async def approval_flow(c: Cluster, i: int, lost: list[str]) -> tuple[int, str]:
     ws = c.ws
     for attempt in range(5):
         tag = f"flow-{i}-{attempt}"
-        answer = await c.via(c.pick(), lambda: ws.send_slash_command("alice", "ops", f"run append-line tag={tag}"))
+        answer = await c.via(c.pick(), lambda tag=tag: ws.send_slash_command("alice", "ops", f"run append-line tag={tag}"))
         found = re.search(r"Approval requested \(#(\d+)\)", answer.text) if not answer.error else None
         if found:
             break

@@ -17,7 +17,7 @@ async def _fresh(url: str) -> Database:
 
 
 async def test_migrations_reach_head_and_match_the_tables(tmp_path, pg_url):
-    import engine.store.tables  # noqa: F401
+    import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 
     for url in (f"sqlite:///{tmp_path / 'm.db'}", pg_url):
         db = Database(url)

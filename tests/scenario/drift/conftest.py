@@ -15,7 +15,7 @@ from bot.stack import LocalStack, start_local_stack
 from engine.config import OpsbotConfig
 from engine.drift.config import DriftConfig
 from engine.drift.demo import demo_model, write_demo_data
-from engine.drift.wiring import build_drift, schedule
+from engine.drift.wiring import schedule
 from engine.settings import EngineSettings
 
 
@@ -42,11 +42,11 @@ async def attach_drift(stack: LocalStack, config: DriftConfig) -> None:
     """Create the drift tables, the service and the listener unless the wiring already did."""
     rt = stack.bot
     await rt.engine.db.run_sync(SQLModel.metadata.create_all)
-    service = build_drift(rt.engine, config)
+    service = rt.engine.drift
     for name, spec in config.models.items():
         if name not in service.config.models:  # wired already, with opsbot.yaml's (empty) section
             service.add_model(name, spec)
-    schedule(rt.engine, service)
+    schedule(rt.engine.scheduler, service)
     if not any(c.name == "drift" for c in rt.deps.router.commands()):
         drift_listener.register(rt.bolt, rt.deps)
 

@@ -30,7 +30,7 @@ def test_probation_is_15_percent_capped_at_750_rows():
 
 def test_row_weights_by_hand():
     rw = row_weights(20, [(10, 13)], STD)
-    s = lambda x: 2 / (1 + math.exp(5 * x)) - 1  # noqa: E731
+    s = lambda x: 2 / (1 + math.exp(5 * x)) - 1
     assert not rw.scorable[2] and rw.scorable[3]  # floor(0.15 * 20) = 3 probationary rows
     assert rw.weight[5] == pytest.approx(-0.11)  # no window before: full FP cost
     assert rw.weight[11] == pytest.approx(s(-(13 - 11 + 1) / 4) / s(-1))

@@ -39,7 +39,6 @@ def test_csv_and_parquet_give_the_same_report(tmp_path, frames):
 
 
 def test_csv_column_that_turns_float_late_is_reread(tmp_path, monkeypatch):
-    import engine.drift.sources as sources
     monkeypatch.setattr(csvread, "CHUNK_BYTES", 4096)  # the float shows up after the first block
     values = list(range(3000)) + [2.5]
     df = pd.DataFrame({"x": values, "y": np.arange(len(values)) % 4})
@@ -104,7 +103,6 @@ def test_file_window_on_timestamp_column(tmp_path, frames):
 
 
 def test_bad_input_names_file_and_column(tmp_path, frames, monkeypatch):
-    import engine.drift.sources as sources
     monkeypatch.setattr(csvread, "CHUNK_BYTES", 4096)
     good = _write(frames(100, 0.0), tmp_path / "good.csv")
     with pytest.raises(InvalidInput, match="nothing.csv: file not found"):
