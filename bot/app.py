@@ -36,7 +36,7 @@ def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp
                            hint="set it to the bot token (xoxb-...), or try `opsbot demo` without Slack")
     client = client or AsyncWebClient(token=settings.slack_bot_token.get_secret_value() or None,
                                       base_url=settings.api_base_url, timeout=10)
-    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value(),
                    raise_error_for_unhandled_request=False,
                    # bot.server verifies every HTTP request before Bolt sees it (and Socket
                    # Mode needs no signature), so checking again would only cost time.

@@ -9,6 +9,7 @@ from engine.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
 from engine.leases import Leases
 from engine.outbox import Outbox, emit
+from engine.replays import ReplayGuard
 from engine.adapters.alertmanager import RunbookSilences
 from engine.alerts.service import build_alert_service
 from engine.alerts.messages import runbook_suggestions
@@ -30,6 +31,9 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases,
                     scheduler=Scheduler(leases, on_lease_change=on_lease_change))
+    # Signed requests already accepted, shared by every replica (see engine/replays.py).
+    engine.services["replays"] = replays = ReplayGuard(db)
+    engine.scheduler.add("replay-prune", 60.0, replays.prune)
     # Runbook steps may pass through allow-listed variables and redact named secrets; the
     # composition root hands the environment in so nothing below reads os.environ itself.
     alerts_config = config.alerts

@@ -192,8 +192,9 @@ class ModelService:
 
     async def on_webhook(self, headers: dict[str, str], body: bytes) -> WatchReport | None:
         """Verify an MLflow registry webhook and, when relevant, run a watch cycle at once."""
-        if self.config.webhook_secret is None:
-            raise Forbidden("MLflow webhooks are not enabled", hint="set models.webhook_secret")
+        if self.config.webhook_secret is None or not self.config.webhook_secret.get_secret_value():
+            raise Forbidden("MLflow webhooks are not enabled: models.webhook_secret is not set",
+                            hint="set models.webhook_secret")
         event = verify(self.config.webhook_secret.get_secret_value(), headers, body, self.clock.now())
         # The poll is the source of truth; a webhook only makes the next look happen now.
         return await self.watch.run(self.clock.now()) if event.relevant else None

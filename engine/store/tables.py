@@ -9,3 +9,4 @@ from engine.drift import tables as drift_tables  # noqa: F401
 from engine.alerts import tables as alerts_tables  # noqa: F401
 from engine.rca import tables as rca_tables  # noqa: F401
 from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401
+from engine import replays  # noqa: F401
