@@ -49,8 +49,12 @@ def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp
         app.command(name)(_bolt_listener(listener))
 
     @app.error
-    async def on_error(error, body, respond):  # noqa: ANN001
+    async def on_error(error, body, respond, response=None):  # noqa: ANN001
         await handle_listener_error(deps, error, respond)
+        if response is None:
+            # The listener acked, then raised. Bolt clears the ack once this handler returns and
+            # polls for it every 10 ms: without a pause it misses the ack and answers 404 after 3 s.
+            await asyncio.sleep(0.03)
 
     register_all(app, deps)
     return app

@@ -115,7 +115,7 @@ class StateField(_Open):
 class ViewState(_Open):
     """view.state: values by block id, then by action id."""
 
-    values: dict[str, dict[str, StateField]] = Field(default_factory=dict)
+    values: dict[str, dict[str, StateField]]
 
 
 class View(_Open):
@@ -164,11 +164,18 @@ class BlockActions(Interaction):
     actions: list[Action] = Field(min_length=1)
 
 
+class SubmittedView(View):
+    """A submitted view always carries its type (Bolt reads it) and its inputs' state."""
+
+    type: str
+    state: ViewState
+
+
 class ViewSubmission(Interaction):
     """A submitted modal (type view_submission)."""
 
     type: Literal["view_submission"]
-    view: View
+    view: SubmittedView
 
     @model_validator(mode="after")
     def _metadata_has_keys(self) -> ViewSubmission:
