@@ -70,6 +70,12 @@ async def test_same_signed_command_sent_three_times_runs_once(start_bot, store_u
     status, _ = await bot.post_slack(bot.slash_form("U0ALICE", "run count"))
     assert status == 200
     assert await settle(tally, at_least=2) == 2
+    # Three copies at once (claimed in one batch) still run once.
+    body = bot.slash_form("U0ALICE", "run count")
+    headers = bot.signed_headers(body)
+    answers = await asyncio.gather(*(bot.post_slack(body, headers=headers) for _ in range(3)))
+    assert [status for status, _ in answers] == [200, 200, 200]
+    assert await settle(tally, at_least=3) == 3
     assert bot.alive()
 
 
