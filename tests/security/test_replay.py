@@ -97,3 +97,29 @@ async def test_replay_across_two_replicas_on_one_postgresql_runs_once(tmp_path):
         if bots:
             await bots[0].ws.stop()
         drop_pg_database(url)
+
+
+async def test_prune_drops_only_pairs_past_the_window(store_url):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import func, select
+
+    from engine.replays import ReplayGuard, SeenRequest
+    from engine.store.db import Database
+    from engine.store.migrate import migrate
+
+    db = Database(store_url)
+    try:
+        await migrate(db)
+        guard = ReplayGuard(db)
+        now = int(time.time())
+        for age in (0, 299, 601, 3600):
+            assert await guard.first_time("slack", now - age, f"v0=sig{age}")
+        assert not await guard.first_time("slack", now - 299, "v0=sig299")
+        assert await guard.prune(datetime.fromtimestamp(now, timezone.utc)) == 2
+        async with db.engine.connect() as conn:
+            left = sorted((await conn.execute(select(SeenRequest.ts))).scalars())
+            assert left == [now - 299, now] and (await conn.execute(select(func.count()).select_from(SeenRequest))).scalar() == 2
+        assert not await guard.first_time("slack", now, "v0=sig0")  # still remembered
+    finally:
+        await db.dispose()
