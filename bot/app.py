@@ -36,7 +36,7 @@ def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp
                            hint="set it to the bot token (xoxb-...), or try `opsbot demo` without Slack")
     client = client or AsyncWebClient(token=settings.slack_bot_token.get_secret_value() or None,
                                       base_url=settings.api_base_url, timeout=10)
-    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value(),
                    raise_error_for_unhandled_request=False,
                    # bot.server verifies every HTTP request before Bolt sees it (and Socket
                    # Mode needs no signature), so checking again would only cost time.
@@ -49,8 +49,12 @@ def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp
         app.command(name)(_bolt_listener(listener))
 
     @app.error
-    async def on_error(error, body, respond):
+    async def on_error(error, body, respond, response=None):  # noqa: ANN001
         await handle_listener_error(deps, error, respond)
+        if response is None:
+            # The listener acked, then raised. Bolt clears the ack once this handler returns and
+            # polls for it every 10 ms: without a pause it misses the ack and answers 404 after 3 s.
+            await asyncio.sleep(0.03)
 
     register_all(app, deps)
     return app

@@ -83,8 +83,8 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
         from slack_sdk.web.async_client import AsyncWebClient
 
         token = bot.slack_bot_token.get_secret_value()
-        if not token:
-            raise OpsError("SLACK_BOT_TOKEN is not set")
+        if (missing := bot.missing_credential()) is not None:
+            raise OpsError(missing)
         resp = await AsyncWebClient(token=token, base_url=bot.api_base_url, timeout=5).auth_test()
         return f"auth.test ok: bot {resp.get('user')} in team {resp.get('team')} via {bot.api_base_url}"
 

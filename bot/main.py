@@ -18,6 +18,8 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.settings import BotSettings
 
     settings = BotSettings()
+    if (missing := settings.missing_credential()) is not None:
+        raise InvalidInput(missing)  # before any worker starts: a closed door, said plainly
     setup_logging(settings.log_level)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port

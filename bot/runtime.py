@@ -25,6 +25,7 @@ from bot.webhooks import route_factories
 from engine.api import Engine
 from engine.clock import Clock
 from engine.config import OpsbotConfig, load_config
+from engine.errors import InvalidInput
 from engine.settings import EngineSettings
 from engine.store.migrate import migrate
 from engine.wiring import build_engine
@@ -93,6 +94,8 @@ def build_runtime(bot_settings: BotSettings | None = None, engine_settings: Engi
                   notifier_rate: float = 1.0, environ: Mapping[str, str] | None = None) -> Runtime:
     """Wire one Opsbot instance from settings (environment by default)."""
     bot_settings = bot_settings or BotSettings()
+    if (missing := bot_settings.missing_credential()) is not None:
+        raise InvalidInput(missing)  # a closed door, said plainly, instead of a default key
     engine_settings = engine_settings or EngineSettings()
     config = config if config is not None else load_config(engine_settings.config_path)
     use_templates(bot_settings.templates_dir)

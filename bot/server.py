@@ -14,31 +14,24 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
 
 from bot.app import CommandListener, handle_listener_error
+from bot.door.slack import BadPayload, read_slack_body
 from bot.deps import Deps
 from bot.logs import new_request_id
+from engine.replays import WINDOW_S as REPLAY_WINDOW_S
 
 log = logging.getLogger("opsbot.server")
 
 MAX_SLACK_BODY = 1024 * 1024
-REPLAY_WINDOW_S = 300  # Slack's own limit for request timestamps
 RouteFactory = Callable[[Deps], Iterable[web.RouteDef]]
 
 
-def _request_kind(parsed: Any) -> str:
-    """Name what a parsed Slack body is, raising ValueError when it is none of Slack's shapes."""
-    if not isinstance(parsed, dict):
-        raise ValueError("the body must be a form or a JSON object")
-    if "command" in parsed:
-        return "command"
-    if parsed.get("type"):
-        return str(parsed["type"])  # interactions (payload=) and Events API bodies
-    if "ssl_check" in parsed:
-        return "ssl_check"
-    raise ValueError("neither a slash command nor an interaction payload with a type")
+def _timestamp(value: str) -> int | None:
+    """Return a request timestamp in whole seconds, or None unless it is 1-12 ASCII digits."""
+    # str.isdigit() accepts '²' and '¹²³', which int() then refuses: only ASCII digits here.
+    return int(value) if 0 < len(value) <= 12 and value.isascii() and value.isdigit() else None
 
 
 class SlackEndpoint:
@@ -60,19 +53,34 @@ class SlackEndpoint:
     def __init__(self, app: AsyncApp, deps: Deps, commands: dict[str, CommandListener] | None = None) -> None:
         self.app = app
         self.deps = deps
-        self.secret = (deps.settings.slack_signing_secret.get_secret_value() or "unset").encode()
+        # No secret, no door: every request is refused (serve refuses to start in HTTP mode).
+        self.secret = deps.settings.slack_signing_secret.get_secret_value().encode() or None
+        self.replays = deps.engine.replays
         self.commands = dict(commands or {})
         self._bolt_ready = False  # set once Bolt's middleware would only pass commands through
 
-    def _valid_signature(self, raw: bytes, headers: dict[str, str]) -> bool:
-        """Check Slack's v0 HMAC over the raw bytes and the 5-minute replay window."""
-        timestamp = headers.get("x-slack-request-timestamp", "")
-        signature = headers.get("x-slack-signature", "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > REPLAY_WINDOW_S:
-            return False
-        expected = "v0=" + hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + raw,
-                                    hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, signature)
+    def _valid_signature(self, raw: bytes, headers: dict[str, str]) -> int | None:
+        """Check Slack's v0 HMAC and the 5-minute window; return the timestamp when both hold."""
+        stamp = headers.get("x-slack-request-timestamp", "")
+        ts, signature = _timestamp(stamp), headers.get("x-slack-signature", "")
+        if ts is None or self.secret is None or abs(time.time() - ts) > REPLAY_WINDOW_S:
+            return None
+        expected = "v0=" + hmac.new(self.secret, b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+        return ts if hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")) else None
+
+    async def _repeat_answer(self, ts: int, signature: str) -> web.Response | None:
+        """Claim this signed request in the shared store; answer a repeat with 200 and no effect."""
+        if self.replays is None:
+            return None
+        try:
+            first = await self.replays.first_time("slack", ts, signature)
+        except Exception as exc:  # cannot tell a replay from a first delivery: refuse, Slack retries
+            log.warning("replay store unavailable: %s", type(exc).__name__)
+            return self._refuse(503, "unavailable", "the replay store is unavailable; try again")
+        if first:
+            return None
+        self.deps.metrics.rejected_requests.labels("replay").inc()
+        return web.Response(status=200)  # what Slack expects for "done"; nothing runs twice
 
     def _refuse(self, status: int, reason: str, message: str) -> web.Response:
         self.deps.metrics.rejected_requests.labels(reason).inc()
@@ -87,22 +95,28 @@ class SlackEndpoint:
         raw = await request.read()
         if len(raw) > MAX_SLACK_BODY:
             return self._refuse(413, "body_too_large", f"body over {MAX_SLACK_BODY} bytes")
+        if self.secret is None:
+            return self._refuse(503, "not_configured", "SLACK_SIGNING_SECRET is not set on this server, "
+                                "so it refuses every Slack request over HTTP")
         headers = {k.lower(): v for k, v in request.headers.items()}
         # Bolt would check this too; doing it first keeps bad requests away from any parsing.
-        if not self._valid_signature(raw, headers):
+        ts = self._valid_signature(raw, headers)
+        if ts is None:
             return self._refuse(401, "invalid_signature", "bad or stale Slack signature")
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return self._refuse(400, "malformed_body", "the request body is not UTF-8")
         try:
-            # Bolt's own parser (form fields, or the `payload` JSON); anything it cannot read,
-            # or that is neither a command nor an interaction, is the sender's fault.
+            # One schema per payload type (bot/door/slack.py): what passes cannot make Bolt
+            # or a listener trip over its shape.
             content_type = (headers.get("content-type") or "").split(";")[0] or None
-            parsed = parse_body(body, content_type)
-            kind = _request_kind(parsed)
-        except ValueError as exc:
-            return self._refuse(400, "malformed_body", f"could not parse the request body: {exc}")
+            kind, parsed = read_slack_body(body, content_type)
+        except BadPayload as exc:
+            return self._refuse(400, "malformed_body", str(exc))
+        repeat = await self._repeat_answer(ts, headers["x-slack-signature"])
+        if repeat is not None:
+            return repeat
         command = parsed.get("command") if kind == "command" else None
         listener = self.commands.get(command) if isinstance(command, str) else None
         if listener is not None and "ssl_check" not in parsed and await self._direct_ready():

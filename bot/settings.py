@@ -32,6 +32,15 @@ class BotSettings(BaseSettings):
         """Return True when Socket Mode is configured (SLACK_APP_TOKEN set)."""
         return bool(self.slack_app_token and self.slack_app_token.get_secret_value())
 
+    def missing_credential(self) -> str | None:
+        """Say which credential the Slack door lacks, or None when it can open."""
+        if not self.slack_bot_token.get_secret_value():
+            return "SLACK_BOT_TOKEN is not set; set it to the bot token (xoxb-...), or try `opsbot demo`"
+        if not self.socket_mode and not self.slack_signing_secret.get_secret_value():
+            return ("SLACK_SIGNING_SECRET is not set; HTTP mode verifies every Slack request with it "
+                    "(set SLACK_APP_TOKEN instead for Socket Mode)")
+        return None
+
     @property
     def api_base_url(self) -> str:
         """Return the Web API base URL with the trailing slash slack_sdk expects."""

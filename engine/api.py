@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the facade names every feature's type without importing the
     from engine.models.service import ModelService
     from engine.policy import Policy
     from engine.rca.service import RcaService
+    from engine.replays import ReplayGuard
     from engine.runbooks.service import RunbookService
 
 
@@ -46,6 +47,7 @@ class Engine:
     drift: DriftService
     rca: RcaService
     watches: WatchService
+    replays: ReplayGuard  # signed requests already accepted, shared by every replica
     models: ModelService | None = None  # None when neither opsbot.yaml nor MLFLOW_TRACKING_URI names a registry
 
     async def notify(self, notice: Notice) -> None:

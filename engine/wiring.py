@@ -18,6 +18,7 @@ from engine.outbox import Outbox, emit
 from engine.policy import PolicyConfig, UsergroupDirectory
 from engine.replicas import Presence, replica_identity
 from engine.runbooks.config import RunbooksConfig
+from engine.replays import ReplayGuard
 from engine.scheduler import LeaseListener, Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
@@ -84,7 +85,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
-                    watches=watches, models=models)
+                    watches=watches, replays=ReplayGuard(db), models=models)
     _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine
 
@@ -123,6 +124,7 @@ def _schedule(engine: Engine, alerts_tick_s: float, rb_config: RunbooksConfig) -
 
     add = engine.scheduler.add
     add("alerts-tick", alerts_tick_s, engine.alerts.tick)
+    add("replay-prune", 60.0, engine.replays.prune)
     add("approvals-expire", rb_config.expire_job_seconds, engine.approvals.expire_due)
     add("approvals-recover", max(1.0, rb_config.lease_seconds / 2), engine.approvals.recover)
     from engine.audit.anchors import AnchorPublisher

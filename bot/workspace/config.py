@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -79,7 +80,8 @@ class WorkspaceConfig:
     bot_user_id: str = "U0OPSBOT"
     bot_name: str = "opsbot"
     # Legacy verification token sent in payloads (Bolt ignores it; Slack still sends it).
-    verification_token: str = "local-verification-token"
+    # Random per workspace all the same: nothing here carries a well-known credential.
+    verification_token: str = field(default_factory=lambda: "local-" + secrets.token_hex(12))
     channels: list[SeedChannel] = field(default_factory=default_channels)
     users: list[SeedUser] = field(default_factory=default_users)
     usergroups: list[SeedUsergroup] = field(default_factory=default_usergroups)

@@ -81,6 +81,14 @@ class ModelsConfig(_Strict):
         gates={"champion": ["auc >= champion.auc - 0.002"]}, key_metrics=["auc", "latency_p95_ms"]))
     models: dict[str, ModelRules] = Field(default_factory=dict, description="model name or glob -> rules")
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        # A blank secret would sign with a key anyone knows; leaving it out turns webhooks off.
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("webhook_secret is empty: set a random secret, or remove it to refuse MLflow webhooks")
+        return value
+
     def rules_for(self, name: str, *, env: str = "production", channel: str = "ops") -> ResolvedRules:
         """Return the rules of a model: first matching entry (exact name first), then defaults."""
         match = self.models.get(name) or next(

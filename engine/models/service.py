@@ -212,8 +212,9 @@ class ModelService:
 
     async def on_webhook(self, headers: dict[str, str], body: bytes) -> bool:
         """Verify an MLflow registry webhook and wake the leased watch job; True if relevant."""
-        if self.config.webhook_secret is None:
-            raise Forbidden("MLflow webhooks are not enabled", hint="set models.webhook_secret")
+        if self.config.webhook_secret is None or not self.config.webhook_secret.get_secret_value():
+            raise Forbidden("MLflow webhooks are not enabled: models.webhook_secret is not set",
+                            hint="set models.webhook_secret")
         event = verify(self.config.webhook_secret.get_secret_value(), headers, body, self.clock.now())
         # The poll is the source of truth and runs only under the `models-watch` lease: a
         # webhook never looks at the registry itself, it makes the lease holder look now.

@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
 from engine.errors import Forbidden, InvalidInput
+from engine.jsonbound import loads_bounded
 
 SIGNATURE, TIMESTAMP, DELIVERY = "x-mlflow-signature", "x-mlflow-timestamp", "x-mlflow-delivery-id"
 RELEVANT = {"model_version", "model_version_alias", "model_version_tag", "registered_model"}
@@ -59,9 +59,13 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime,
     if not hmac.compare_digest(sig.encode(), sign(secret, delivery, ts, text).encode()):
         raise Forbidden("webhook signature does not match", hint="check models.webhook_secret")
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError:
-        raise InvalidInput("webhook body is not JSON") from None
+        payload = loads_bounded(text)
+    except ValueError:  # not JSON, or nested deeper than any registry event
+        raise InvalidInput("webhook body is not JSON (or is nested too deep)") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("data") or {}, dict):
+        raise InvalidInput("webhook body must be a JSON object whose `data` is an object")
     data = payload.get("data") or {}
+    if not isinstance(data.get("name"), (str, type(None))):
+        raise InvalidInput("webhook data.name must be a string")
     return RegistryEvent(delivery, str(payload.get("entity", "")), str(payload.get("action", "")),
                          data.get("name"), data)

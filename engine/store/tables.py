@@ -9,3 +9,4 @@ from engine.drift import tables as drift_tables  # noqa: F401 - registers its ta
 from engine.alerts import tables as alerts_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.rca import tables as rca_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine import replays  # noqa: F401 - registers its tables with SQLModel.metadata

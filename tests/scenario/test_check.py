@@ -14,7 +14,8 @@ def _settings(stack, tmp_path, config_text: str | None, **env):
     if config_text is not None:
         cfg = tmp_path / "opsbot.yaml"
         cfg.write_text(config_text)
-    bot = BotSettings(SLACK_BOT_TOKEN=stack.bot_settings.slack_bot_token, SLACK_API_URL=stack.workspace.api_url)
+    bot = BotSettings(SLACK_BOT_TOKEN=stack.bot_settings.slack_bot_token, SLACK_API_URL=stack.workspace.api_url,
+                      SLACK_SIGNING_SECRET=stack.bot_settings.slack_signing_secret)
     eng = EngineSettings(OPSBOT_DATABASE_URL=stack.engine_settings.database_url, OPSBOT_CONFIG=cfg, **env)
     return bot, eng
 
@@ -42,7 +43,8 @@ async def test_bad_runbook_and_unreachable_dependencies_each_fail_with_a_reason(
     lines: list[str] = []
     bot, eng = _settings(stack, tmp_path, f"runbooks: {{dirs: [{rb}]}}\n",
                          OPSBOT_PROMETHEUS_URL="http://127.0.0.1:9", OPSBOT_ALERTMANAGER_URL="http://127.0.0.1:9")
-    bot = BotSettings(SLACK_BOT_TOKEN=SecretStr("xoxb-wrong"), SLACK_API_URL=stack.workspace.api_url)
+    bot = BotSettings(SLACK_BOT_TOKEN=SecretStr("xoxb-wrong"), SLACK_API_URL=stack.workspace.api_url,
+                      SLACK_SIGNING_SECRET=SecretStr("s"))
     code = await run_checks(bot, eng, out=lines.append)
     assert code == 1
     by_name = {line.split()[1]: line for line in lines[:-1]}

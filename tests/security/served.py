@@ -166,9 +166,30 @@ class ServedBot:
         """Send `/ops TEXT` as a workspace user, exactly as Slack would."""
         return await self.ws.send_slash_command(user, channel, text)
 
+    def slash_form(self, user: str, text: str, channel: str = "C0OPS") -> bytes:
+        """Return the raw form body the workspace would send for `/ops TEXT` (a live response_url)."""
+        from bot.workspace import payloads
+        from bot.workspace.tokens import ResponseTarget
+
+        ws, it = self.ws.workspace, self.ws.interactions
+        person, chan = ws.require_user(user), ws.require_channel(channel)
+        url = it._response_url(ResponseTarget(chan.id, person.id))  # noqa: SLF001 - as the workspace does
+        trigger = ws.tokens.issue_trigger(person.id, ws.now())
+        return urlencode(payloads.slash_form(ws, person, chan, text, url, trigger)).encode()
+
     def cli(self, *argv: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run an `opsbot` subcommand with the bot's own environment."""
         return run_cli(self.env, *argv, timeout=timeout)
+
+
+async def start_served(tmp: Path, db_url: str, config: str = DEFAULT_CONFIG,
+                       runbooks: dict[str, str] | None = None, ws: RunningWorkspace | None = None,
+                       **env: str) -> ServedBot:
+    """Start one more `opsbot serve` (e.g. a second replica on the same database and workspace)."""
+    ws = ws or await new_workspace()
+    bot = ServedBot(tmp, db_url, ws, bot_env(db_url, write_config(tmp, config, runbooks), ws, **env))
+    await bot.start()
+    return bot
 
 
 async def new_workspace() -> RunningWorkspace:

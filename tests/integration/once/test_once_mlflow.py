@@ -117,7 +117,7 @@ async def test_webhooks_polls_and_replicas_record_each_alias_move_once(pg_url):
         # Overlapping cycles on both replicas (as during a lease handover) while MLflow delivers
         # webhooks for ten more moves: still one record each.
         again = [(name, f"a{k}", 1 + (k + 1) % 3) for name in names[:2] for k in range(ALIASES)]
-        services = [r.engine.services["models"] for r in replicas]
+        services = [r.engine.models for r in replicas]
         now = stack.bot.engine.clock.now()
         await asyncio.gather(asyncio.to_thread(_set_aliases, uri, again),
                              *(svc.watch.run(now) for svc in services for _ in range(4)))
