@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.audit import AuditLog
 from engine.clock import Clock, utc
 from engine.errors import Conflict, OpsError, Unavailable
+from engine.models.cards import refresh_version_cards
 from engine.models.ports import ModelRegistry
 from engine.models.tables import DONE, FAILED, INTENT, AliasChange, SeenAlias
 from engine.store.db import Database
@@ -102,6 +103,7 @@ class AliasMover:
             row.state, row.confirmed_at = DONE, now
             s.add(row)
             await remember_alias(s, req.model, req.alias, req.to_version, now)
+            await refresh_version_cards(s, req.model, {req.from_version, req.to_version}, now)
             await self.audit.append(s, actor=req.actor_id, action=f"model.{req.kind}", subject=f"model:{req.model}",
                                     data={"alias": req.alias, "from": req.from_version, "to": req.to_version,
                                           "approval": req.approval_id, "override_reason": req.override_reason,
@@ -125,6 +127,7 @@ class AliasMover:
                 s.add(row)
                 if state == DONE:
                     await remember_alias(s, row.model, row.alias, row.to_version, self.clock.now())
+                    await refresh_version_cards(s, row.model, {row.from_version, row.to_version}, self.clock.now())
 
     async def pending_intents(self, now: datetime, model: str | None = None) -> list[AliasChange]:
         """Return intents old enough that their mover must have finished or died."""

@@ -180,8 +180,12 @@ class ModelService:
             changes = await self.queries.changes(name, done_only=True, alias=alias)
             to_version = previous_holder(list(reversed(changes)), current)
             if to_version is None:
-                raise Conflict(f"no earlier holder of `{alias}` on {name} is recorded",
-                               hint=f"name one: /ops rollback {name} {alias} to <version>")
+                last = changes[0] if changes else None  # newest first
+                why = f"no earlier holder of `{alias}` on {name} is recorded"
+                if last is not None and last.from_version is not None:
+                    why = (f"no earlier holder of `{alias}` on {name} is left: its last move was a {last.kind} "
+                           f"v{last.from_version} -> v{last.to_version}, and a rollback only undoes promotions")
+                raise Conflict(why, hint=f"name the version: /ops rollback {name} {alias} to <version>")
         if to_version == current:
             raise Conflict(f"`{alias}` of {name} is already v{to_version}")
         await self._ready_version(name, to_version)

@@ -110,10 +110,12 @@ def demo_rca_config(replay_csv: Path) -> dict[str, Any]:
 REPLAY_FILE = "rca-replay.csv"
 
 
-def incident_message(ws: Any, channel: str, incident_id: int | None = None) -> dict[str, Any] | None:
-    """Return the newest incident message in a channel (the one carrying "Show hypotheses")."""
+def incident_message(ws: Any, channel: str, incident_id: int | None = None,
+                     contains: str = "") -> dict[str, Any] | None:
+    """Return the newest incident message carrying "Show hypotheses" (with this id or text, if given)."""
     for m in reversed(ws.messages(channel)):
-        if "rca.show" in json.dumps(m.get("blocks", [])) and (incident_id is None or f"#{incident_id}" in m["text"]):
+        if ("rca.show" in json.dumps(m.get("blocks", [])) and contains in m["text"]
+                and (incident_id is None or f"#{incident_id}" in m["text"])):
             return m
     return None
 
@@ -136,7 +138,7 @@ async def seed_rca_demo(ctx: Any, channel: str = "incidents") -> str:
     await eng.alerts.receive("generic", alert_body("frontend", "HighLatency", iso(case.onset + 180),
                                                    "p99 latency above 1 s on frontend"))
     deadline = asyncio.get_running_loop().time() + 20
-    while (msg := incident_message(ws, channel)) is None:
+    while (msg := incident_message(ws, channel, contains="HighLatency")) is None:  # not another seed's incident
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("the demo incident was not posted")
         await asyncio.sleep(0.2)

@@ -19,7 +19,7 @@ from engine.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.notices import Notice
 from engine.outbox import emit as outbox_emit
-from engine.rca import messages
+from engine.rca import messages, view
 from engine.rca.candidates import MetricSource, PrometheusSource, ReplaySource, gather
 from engine.rca.changes import ChangeLog
 from engine.rca.config import RcaConfig
@@ -85,30 +85,24 @@ class RcaService:
             item["buttons"] = []  # filled once the analysis has an id
             items.append(item)
         top_conf = items[0]["confidence"] if items else 0.0
-        likely = messages.likely_cause(items[0]) if items and top_conf >= self.cfg.likely_cause_confidence else None
+        # A headline cause must agree with its own evidence; otherwise the card says none yet
+        # and the thread lists the candidates.
+        confident = bool(items) and top_conf >= self.cfg.likely_cause_confidence
+        likely = messages.likely_cause(items[0]) if confident and view.plausible(items[0], inc.services) else None
         elapsed = int((time.perf_counter() - started) * 1000)
         row = AnalysisRow(incident_id=incident_id, created_at=self.clock.now(), onset=onset,
                           requested_by=actor.user_id if actor else "", top_confidence=top_conf,
-                          likely_cause=likely, hypotheses=items, signals=len(cand.inp.series), elapsed_ms=elapsed)
+                          likely_cause=likely, hypotheses=[], signals=len(cand.inp.series), elapsed_ms=elapsed,
+                          services=len(cand.services), problems=list(cand.problems[:20]))
         async with self.alerts.store.locked() as s:  # the incident edit must not race the pipeline's
             s.add(row)
-            await s.flush()
-            for i, item in enumerate(items, start=1):
-                item["buttons"] = messages.actions(i, item, row.id, self._runbook(item, inc.alertnames))
-            row.hypotheses = [dict(x) for x in items]
+            await s.flush()  # the id goes into the buttons, so they are written with the row's second save
+            row.hypotheses = [{**item, "buttons": messages.actions(i, item, row.id, self._runbook(item, inc.alertnames))}
+                              for i, item in enumerate(items, start=1)]
             if post:
-                ctx = messages.hypotheses_context({"id": inc.id, "title": inc.title}, row.id, items, {},
-                                                  cand.problems, len(cand.inp.series), len(cand.services), elapsed)
-                await outbox_emit(s, Notice(key=f"{message_key(inc.id)}:rca:{row.id}", channel=inc.channel,
-                                     thread_key=message_key(inc.id), template="rca/hypotheses", context=ctx),
-                           self.clock.now())
-            current = await repo.load_incident(s, incident_id)
-            if likely and current is not None and current.posted:
-                # Through the alerts store's emit, so every extension (runbooks, buttons) applies.
-                await self.alerts.store.emit(s, Notice(key=message_key(inc.id), channel=current.channel,
-                                                       template="alerts/incident",
-                                                       context=incident_context(current, self.alerts.cfg)),
-                                             self.clock.now())
+                await outbox_emit(s, view.reply_notice(row, inc, []), self.clock.now())
+            if likely:
+                await self._edit_card(s, incident_id)
         log.info("hypotheses ranked", extra={"incident": incident_id, "signals": row.signals, "ms": elapsed})
         return row
 
@@ -140,19 +134,20 @@ class RcaService:
             stmt = dialect.insert(FeedbackRow.__table__).values(**values)
             await s.execute(stmt.on_conflict_do_update(index_elements=["analysis_id", "rank", "user_id"],
                                                        set_={"verdict": verdict, "at": now}))
-            votes = (await s.execute(select(FeedbackRow).where(FeedbackRow.analysis_id == analysis_id)
-                                     .order_by(FeedbackRow.id))).scalars().all()
-            verdicts: dict[int, list[str]] = {}
-            for v in votes:
-                verdicts.setdefault(v.rank, []).append(f"{v.verdict} by {v.user_name}")
             inc = await repo.load_incident(s, row.incident_id)
-            ctx = messages.hypotheses_context({"id": row.incident_id, "title": inc.title if inc else ""}, row.id,
-                                              row.hypotheses, verdicts, [], row.signals,
-                                              len({h["service"] for h in row.hypotheses}), row.elapsed_ms)
-            await outbox_emit(s, Notice(key=f"{message_key(row.incident_id)}:rca:{row.id}",
-                                 channel=inc.channel if inc else "ops", thread_key=message_key(row.incident_id),
-                                 template="rca/hypotheses", context=ctx), now)
+            await outbox_emit(s, view.reply_notice(row, inc, await view.votes_of(s, analysis_id)), now)
+            await self._edit_card(s, row.incident_id)  # a cause marked wrong leaves the card
         return row
+
+    async def _edit_card(self, s: Any, incident_id: int) -> None:
+        """Re-render a posted incident card (its likely cause comes from the newest analysis)."""
+        current = await repo.load_incident(s, incident_id)
+        if current is not None and current.posted:
+            # Through the alerts store's emit, so every extension (runbooks, buttons) applies.
+            await self.alerts.store.emit(s, Notice(key=message_key(incident_id), channel=current.channel,
+                                                   template="alerts/incident",
+                                                   context=incident_context(current, self.alerts.cfg)),
+                                         self.clock.now())
 
     async def stats(self, days: int = 30) -> RcaStats:
         """Return how many analyses people judged and how often the top ones were right."""
@@ -193,10 +188,13 @@ class RcaService:
 
 
 async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
-    """Return the likely cause of an incident's newest analysis, read in the caller's session."""
-    q = (select(AnalysisRow.likely_cause).where(AnalysisRow.incident_id == incident_id)
+    """Return the likely cause of an incident's newest analysis (None once people marked it wrong)."""
+    q = (select(AnalysisRow).where(AnalysisRow.incident_id == incident_id)
          .order_by(desc(AnalysisRow.id)).limit(1))
-    return (await session.execute(q)).scalar_one_or_none()
+    row = (await session.execute(q)).scalars().first()
+    if row is None or not row.likely_cause:
+        return None
+    return view.likely_cause(row, await view.votes_of(session, row.id or 0))
 
 
 async def add_likely_cause(session: Any, notice: Notice) -> None:

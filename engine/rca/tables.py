@@ -48,6 +48,8 @@ class AnalysisRow(SQLModel, table=True):
     hypotheses: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     signals: int = 0
     elapsed_ms: int = 0
+    services: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    problems: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=True))
 
 
 class FeedbackRow(SQLModel, table=True):

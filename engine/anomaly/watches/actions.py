@@ -107,9 +107,26 @@ async def feedback(svc: Watches, fingerprint: str, kind: str, actor: Actor) -> d
             r = (await s.execute(select(AnomalySeries).where(AnomalySeries.fingerprint == fingerprint))
                  ).scalar_one()
             ev = dict(r.evidence or {})
-            s.add(AnomalyFeedback(watch=r.watch, series_key=r.series_key, fingerprint=fingerprint, kind=kind,
-                                  actor_id=actor.user_id, actor_name=actor.name or "", at=now,
-                                  anomaly_ts=ev.get("at")))
+            # One vote per person on an anomaly, the latest wins: a second click of the same
+            # button changes nothing, the other button replaces the first.
+            mine = (await s.execute(select(AnomalyFeedback).where(
+                AnomalyFeedback.fingerprint == fingerprint, AnomalyFeedback.actor_id == actor.user_id,
+                AnomalyFeedback.anomaly_ts == ev.get("at")) if ev.get("at") is not None else
+                select(AnomalyFeedback).where(AnomalyFeedback.fingerprint == fingerprint,
+                                              AnomalyFeedback.actor_id == actor.user_id,
+                                              AnomalyFeedback.anomaly_ts.is_(None)))).scalars().first()
+            if mine is not None and mine.kind == kind:
+                return {"watch": found.watch, "kind": kind, "labels": r.labels,
+                        "useful": r.useful, "not_anomaly": r.not_anomaly}
+            if mine is None:
+                s.add(AnomalyFeedback(watch=r.watch, series_key=r.series_key, fingerprint=fingerprint, kind=kind,
+                                      actor_id=actor.user_id, actor_name=actor.name or "", at=now,
+                                      anomaly_ts=ev.get("at")))
+            else:
+                r.useful -= mine.kind == "useful"
+                r.not_anomaly -= mine.kind == "not_anomaly"
+                mine.kind, mine.at = kind, now
+                s.add(mine)
             if kind == "useful":
                 r.useful += 1
             else:
@@ -125,7 +142,8 @@ async def feedback(svc: Watches, fingerprint: str, kind: str, actor: Actor) -> d
                     resolve = al.anomaly_alert(watch, r.labels, fingerprint, "resolved",
                                                r.firing_since_ts or r.last_ts, ev, None, now.timestamp())
                 r.firing, r.last_anomalous_ts = False, None
-            marks = [*ev.get("feedback", []), {"kind": kind, "by": actor.name or actor.user_id}]
+            who = actor.name or actor.user_id
+            marks = [*(m for m in ev.get("feedback", []) if m.get("by") != who), {"kind": kind, "by": who}]
             ev["feedback"] = marks
             r.evidence = ev
             s.add(r)

@@ -81,13 +81,16 @@ async def test_not_an_anomaly_resolves_and_desensitizes_the_series(make_engine, 
     alice = Actor("U0ALICE", "alice")
     useful = await eng.watches.feedback(fp, "useful", alice)
     assert useful["useful"] == 1
-    done = await eng.watches.feedback(fp, "not_anomaly", alice)
-    assert done["not_anomaly"] == 1
+    assert (await eng.watches.feedback(fp, "useful", alice))["useful"] == 1  # one vote per person
+    assert (await eng.watches.feedback(fp, "useful", Actor("U0BOB", "bob")))["useful"] == 2
+    done = await eng.watches.feedback(fp, "not_anomaly", alice)  # alice changes her mind: it replaces hers
+    assert (done["not_anomaly"], done["useful"]) == (1, 1)
     assert [a.status for a in await _alerts(eng)] == ["resolved"]
     row = await _series(eng)
     assert row.detector_state["floors"] != [0.0, 0.0, 0.0] and not row.firing
     edits = await _outbox(eng, "anomaly/evidence")
-    assert [f["kind"] for f in edits[-1].context["feedback"]] == ["useful", "not_anomaly"]
+    assert [(f["kind"], f["by"]) for f in edits[-1].context["feedback"]] == [("useful", "bob"),
+                                                                           ("not_anomaly", "alice")]
     clock.advance(minutes=5)
     result = await eng.watches.run(WATCH)  # re-scores since the anomaly silently, with the lesson learned
     assert result.ok and result.fired == 0 and result.points >= 4

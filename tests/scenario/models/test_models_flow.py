@@ -97,6 +97,10 @@ async def test_new_version_promote_approve_rollback(tmp_path) -> None:
         assert await alias_becomes(client, name, {"champion": "2"})
         await eng.approvals.wait_idle()
         assert client.get_model_version(name, "2").tags["opsbot.previous_champion"] == "1"
+        # The announcement is a view of the registry: v2 is champion now, so it no longer offers that.
+        card = await ws.wait_for(lambda: find(lambda t: f"New version: {name} v2" in t and "now champion" in t),
+                                 timeout=15)
+        assert "models_promote_champion" not in str(card["blocks"]) and "models_promote_challenger" in str(card["blocks"])
 
         await ws.send_slash_command("bob", "ml-models", f"rollback {name}")
         await ws.wait_for(lambda: find(lambda t: "Roll back" in t), timeout=15)

@@ -75,9 +75,17 @@ async def test_hypotheses_in_the_thread_name_the_root_cause(tmp_path, prometheus
         top = await ws.wait_for(lambda: next((m for m in ws.messages("incidents") if m["ts"] == msg["ts"]
                                               and "Likely cause" in json.dumps(m["blocks"])), None), timeout=15)
         assert "payments" in json.dumps(top["blocks"])
+        # Wrong on #1: the reply keeps every hypothesis's buttons and its footer; the card drops the cause.
+        buttons, footer = _buttons(reply), reply["blocks"][-1]["elements"]
+        await ws.click("bob", "incidents", reply["ts"], "rca.wrong", value=f"{reply_id(reply)}:1")
+        judged = await ws.wait_for(lambda: _reply(ws, msg["ts"], "wrong by bob"), timeout=15)
+        assert _buttons(judged) == buttons and judged["blocks"][-1]["elements"] == footer
+        await ws.wait_for(lambda: "Likely cause" not in json.dumps(_card(ws, msg["ts"])["blocks"]), timeout=15)
+        # One vote per person, the latest wins: bob changes his mind, and the cause returns.
         await ws.click("bob", "incidents", reply["ts"], "rca.confirm", value=f"{reply_id(reply)}:1")
-        await ws.wait_for(lambda: any("confirmed by bob" in json.dumps(r["blocks"])
-                                      for r in ws.replies("incidents", msg["ts"])), timeout=15)
+        final = await ws.wait_for(lambda: _reply(ws, msg["ts"], "confirmed by bob"), timeout=15)
+        assert "wrong by bob" not in json.dumps(final["blocks"]) and _buttons(final) == buttons
+        await ws.wait_for(lambda: "Likely cause" in json.dumps(_card(ws, msg["ts"])["blocks"]), timeout=15)
         await ws.send_slash_command("bob", "incidents", "rca stats")
         stats = await ws.wait_for(lambda: next((e for e in ws.ephemerals("bob") if "Hypotheses, last" in e["text"]),
                                                None))
@@ -95,3 +103,19 @@ def reply_id(reply: dict) -> str:
             if el.get("action_id") == "rca.confirm":
                 return el["value"].split(":")[0]
     raise AssertionError("no Confirmed button")
+
+
+def _buttons(reply: dict) -> list[list[str]]:
+    """Return each actions block's button ids, in order."""
+    return [[el["action_id"] for el in b["elements"]] for b in reply["blocks"] if b["type"] == "actions"]
+
+
+def _reply(ws, ts: str, text: str) -> dict | None:
+    """Return the hypotheses reply once it shows `text`."""
+    return next((r for r in ws.replies("incidents", ts)
+                 if r["text"].startswith("Hypotheses") and text in json.dumps(r["blocks"])), None)
+
+
+def _card(ws, ts: str) -> dict:
+    """Return the incident card as it stands."""
+    return next(m for m in ws.messages("incidents") if m["ts"] == ts)

@@ -1,0 +1,49 @@
+"""A version's card is a view of the registry: re-rendered whenever an alias of its model moves.
+
+The card announcing a new version offers "Promote to challenger/champion"; once the version
+holds an alias, offering to promote it there again, or naming an old champion, is stale.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from engine.models.messages import parse_button_value
+from engine.models.tables import SeenAlias
+from engine.notices import Notice
+from engine.outbox_tables import OutboxItem
+
+
+def version_card_key(model: str, version: int) -> str:
+    """Return the outbox key of a version's card."""
+    return f"model:{model}:v{version}"
+
+
+def card_context(ctx: dict[str, Any], aliases: dict[str, int]) -> dict[str, Any]:
+    """Return a version card's context as the aliases stand now: what it holds, what is left to offer."""
+    version = ctx["version"]
+    holds = sorted(a for a, v in aliases.items() if v == version)
+    buttons = [b for b in ctx.get("buttons", []) if parse_button_value(b["value"])[2] not in holds]
+    return {**ctx, "holds": holds, "champion_version": aliases.get("champion"), "buttons": buttons}
+
+
+async def refresh_version_cards(s: AsyncSession, model: str, versions: set[int | None], now: datetime) -> None:
+    """Re-render the cards of these versions of a model from the aliases as recorded in this session."""
+    wanted = {version_card_key(model, v): v for v in versions if v is not None}
+    if not wanted:
+        return
+    await s.flush()  # the caller's alias write must be visible to the read below
+    aliases = {r.alias: r.version for r in (await s.exec(select(SeenAlias).where(SeenAlias.model == model))).all()}
+    rows = (await s.exec(select(OutboxItem).where(col(OutboxItem.key).in_(list(wanted)),
+                                                  OutboxItem.template == "models/new_version")
+                         .order_by(col(OutboxItem.id).desc()))).all()
+    newest: dict[str, OutboxItem] = {}
+    for row in rows:
+        newest.setdefault(row.key, row)
+    for key, row in newest.items():
+        s.add(OutboxItem(key=key, channel=row.channel, template=row.template, thread_key=row.thread_key,
+                         context=card_context(row.context, aliases), created_at=now, due_at=now))

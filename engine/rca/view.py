@@ -1,0 +1,71 @@
+"""An analysis as people see it: its thread reply and the likely cause, views of stored state.
+
+Both are rendered from the stored analysis and its verdicts, on every change, by these
+functions alone: a verdict can never leave a reply with lost buttons or a card with a cause
+people already marked wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.alerts.messages import message_key
+from engine.alerts.types import Incident
+from engine.notices import Notice
+from engine.rca import messages
+from engine.rca.tables import AnalysisRow, FeedbackRow
+
+# A cause may start this much after the first alert and still be its cause (scrape and
+# evaluation intervals put a signal's visible onset a little late).
+ONSET_SLACK_S = 120
+
+
+def plausible(top: dict[str, Any], incident_services: list[str], slack_s: int = ONSET_SLACK_S) -> bool:
+    """Tell whether a headline cause is consistent with its own evidence.
+
+    It must start before (or about at) the onset, and concern the incident: be one of its
+    services or explain one of them through the graph or co-occurrence.
+    """
+    lead = top.get("lead_s")
+    if lead is not None and lead < -slack_s:
+        return False
+    touched = {top.get("service"), *(top.get("explains") or [])}
+    return not incident_services or bool(touched & set(incident_services))
+
+
+def verdicts_by_rank(votes: list[FeedbackRow]) -> dict[int, list[str]]:
+    """Return each rank's verdicts as shown ("wrong by bob"); one per person, their latest."""
+    out: dict[int, list[str]] = {}
+    for v in votes:
+        out.setdefault(v.rank, []).append(f"{v.verdict} by {v.user_name}")
+    return out
+
+
+def judged_wrong(votes: list[FeedbackRow], rank: int) -> bool:
+    """Tell whether people marked a hypothesis wrong more often than they confirmed it."""
+    mine = [v.verdict for v in votes if v.rank == rank]
+    return mine.count("wrong") > mine.count("confirmed")
+
+
+def likely_cause(row: AnalysisRow, votes: list[FeedbackRow]) -> str | None:
+    """Return the cause the incident card names, or None ("no confident cause yet")."""
+    if not row.likely_cause or judged_wrong(votes, 1):
+        return None
+    return row.likely_cause
+
+
+async def votes_of(session: Any, analysis_id: int) -> list[FeedbackRow]:
+    """Return an analysis's verdicts in the order they were first given."""
+    q = select(FeedbackRow).where(FeedbackRow.analysis_id == analysis_id).order_by(FeedbackRow.id)
+    return list((await session.execute(q)).scalars().all())
+
+
+def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[FeedbackRow]) -> Notice:
+    """Return the thread reply of an analysis, rendered from it and its verdicts."""
+    incident = {"id": row.incident_id, "title": inc.title if inc else ""}
+    ctx = messages.hypotheses_context(incident, row.id or 0, row.hypotheses, verdicts_by_rank(votes),
+                                      list(row.problems or []), row.signals, row.services, row.elapsed_ms)
+    return Notice(key=f"{message_key(row.incident_id)}:rca:{row.id}", channel=inc.channel if inc else "ops",
+                  thread_key=message_key(row.incident_id), template="rca/hypotheses", context=ctx)
