@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.models.messages import parse_button_value
 from engine.models.tables import SeenAlias
-from engine.notices import Notice
 from engine.outbox_tables import OutboxItem
 
 
