@@ -49,7 +49,7 @@ def build_bolt_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp
         app.command(name)(_bolt_listener(listener))
 
     @app.error
-    async def on_error(error, body, respond, response=None):  # noqa: ANN001
+    async def on_error(error, body, respond, response=None):  # noqa: ANN001 - Bolt injects by name
         await handle_listener_error(deps, error, respond)
         if response is None:
             # The listener acked, then raised. Bolt clears the ack once this handler returns and

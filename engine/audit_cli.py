@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from engine.audit.anchors import Anchor, parse_anchor, read_anchors
+if TYPE_CHECKING:  # the audit stack (sqlmodel) loads when the command runs, not for --help
+    from engine.audit.anchors import Anchor
 
 
 async def _with_log(url: str | None, fn: Any) -> int:
@@ -45,6 +46,8 @@ async def verify(url: str | None, anchors: list[Anchor], out: TextIO) -> int:
 
 
 def _anchors(args: argparse.Namespace, settings: Any) -> list[Anchor]:
+    from engine.audit.anchors import parse_anchor, read_anchors
+
     found = [parse_anchor(a) for a in args.expect_head or []]
     files = [Path(f) for f in args.anchors or []]
     if not found and not files and settings.config_path is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from engine.bounds import parse_int
@@ -33,6 +32,8 @@ async def _run_async(url: str | None, requeue: str | None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.settings import EngineSettings
+
+    import asyncio  # here, not at import: `opsbot --help` stays light
 
     return asyncio.run(_run_async(args.database_url or EngineSettings().database_url, args.requeue))
 

@@ -31,11 +31,9 @@ def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.Argume
     p.add_argument("--labels", required=True, type=Path, help="combined_windows.json")
     p.add_argument("--detector", default=registry.DEFAULT_DETECTOR, choices=registry.names())
     p.add_argument("--scores", type=Path, help="score precomputed NAB results (<detector>/<category>/...) instead")
-    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
-
     how = p.add_mutually_exclusive_group()
     how.add_argument("--threshold", type=float, default=None,
-                     help=f"score this fixed threshold (default: the production threshold {DEFAULT_THRESHOLD})")
+                     help="score this fixed threshold (default: the production threshold, watches' default)")
     how.add_argument("--fit-on", type=Path, default=None,
                      help="fit the threshold per profile on this corpus data dir, then score --data at it")
     p.add_argument("--fit-labels", type=Path, default=None, help="labels of --fit-on (default: --labels)")

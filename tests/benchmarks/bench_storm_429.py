@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.once.storm import run_storm, start_storm_stack  # noqa: E402
+from tests.integration.once.storm import run_storm, start_storm_stack  # noqa: E402 - after the sys.path setup above
 
 
 async def main() -> None:

@@ -18,7 +18,7 @@ def block_actions(actions) -> dict:  # noqa: ANN001 - any JSON value, on purpose
             "trigger_id": "t1", "container": {"type": "message"}, "actions": actions}
 
 
-def view_submission(callback_id: str, metadata: str, values) -> dict:  # noqa: ANN001
+def view_submission(callback_id: str, metadata: str, values) -> dict:  # noqa: ANN001 - any JSON value, on purpose
     return {"type": "view_submission", "user": USER, "team": TEAM, "api_app_id": "A0OPSBOT",
             "view": {"id": "V1", "type": "modal", "callback_id": callback_id,
                      "private_metadata": metadata, "state": {"values": values}}}

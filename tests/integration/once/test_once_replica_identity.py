@@ -37,7 +37,7 @@ async def _one_holder_each(views) -> dict[str, float]:  # noqa: ANN001 - async c
     return {job: sum(held for held, _ in (await views(job)).values()) for job in JOBS}
 
 
-async def _settle(views, seconds: float = 30.0) -> dict[str, float]:  # noqa: ANN001
+async def _settle(views, seconds: float = 30.0) -> dict[str, float]:  # noqa: ANN001 - a callable of the test
     deadline = time.monotonic() + seconds
     while True:
         held = await _one_holder_each(views)
