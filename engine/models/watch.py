@@ -71,14 +71,17 @@ class RegistryWatch:
 
     async def run(self, now: datetime) -> WatchReport:
         """Run one cycle (the scheduler's job)."""
-        models = await self.registry.list_models()
-        report = WatchReport(models=len(models))
-        report.settled_intents = await self.mover.reconcile(now, {m.name: m.aliases for m in models})
+        # What Opsbot remembers is read before the registry is: a registry snapshot older than the
+        # remembered aliases (another cycle recorded a move in between) would otherwise look like
+        # the move being undone, and the compare-and-set would record that phantom move back.
         async with self.db.session() as s:
             seen: dict[str, dict[str, int]] = {}
             for row in (await s.exec(select(SeenAlias))).all():
                 seen.setdefault(row.model, {})[row.alias] = row.version
             states = {w.model: w for w in (await s.exec(select(WatchState))).all()}
+        models = await self.registry.list_models()
+        report = WatchReport(models=len(models))
+        report.settled_intents = await self.mover.reconcile(now, {m.name: m.aliases for m in models})
         first_run = not states  # the very first cycle learns the registry without announcing it
         changed: list[tuple[RegisteredModel, WatchState]] = []
         for m in models:
