@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.clock import Clock, utc
@@ -57,8 +58,8 @@ class Outbox:
     async def depth(self) -> int:
         """Return how many notices are waiting."""
         async with self.db.session() as s:
-            return (await s.execute(select(func.count()).select_from(OutboxItem)
-                                    .where(OutboxItem.state == "pending"))).scalar_one()
+            return int((await s.execute(select(func.count()).select_from(OutboxItem)
+                                        .where(col(OutboxItem.state) == "pending"))).scalar_one())
 
     async def due(self, limit: int = 50, per_channel: int = 10) -> list[Delivery]:
         """Return due deliveries, each key folded into its newest notice, in sending order.
@@ -72,16 +73,16 @@ class Outbox:
         now = self.clock.now()
         async with self.db.session() as s:
             heads = (await s.execute(
-                select(OutboxItem.key, func.min(OutboxItem.id), func.max(OutboxItem.id), func.count())
-                .where(OutboxItem.state == "pending").group_by(OutboxItem.key)
+                select(col(OutboxItem.key), func.min(OutboxItem.id), func.max(OutboxItem.id), func.count())
+                .where(col(OutboxItem.state) == "pending").group_by(OutboxItem.key)
                 .order_by(func.min(OutboxItem.id)).limit(MAX_KEYS))).all()
             if not heads:
                 return []
             newest = {row.id: row for row in (await s.execute(select(OutboxItem).where(
-                OutboxItem.id.in_([h[2] for h in heads])))).scalars()}
+                col(OutboxItem.id).in_([h[2] for h in heads])))).scalars()}
             keys = {r.key for r in newest.values()} | {r.thread_key for r in newest.values() if r.thread_key}
             posted = {m.key: m for m in (await s.execute(select(SlackMessage).where(
-                SlackMessage.key.in_(keys)))).scalars()}
+                col(SlackMessage.key).in_(keys)))).scalars()}
             by_channel: dict[str, list[tuple[int, int, Delivery]]] = {}
             for key, oldest, newest_id, count in heads:
                 item = newest[newest_id]
@@ -103,8 +104,9 @@ class Outbox:
             out = out[:limit]
             folded = [d.item for d in out if d.superseded]
             if folded:  # older notices of a key being sent now are folded into it (never newer ones)
-                await s.execute(update(OutboxItem).where(OutboxItem.state == "pending", or_(
-                    *((OutboxItem.key == i.key) & (OutboxItem.id < i.id) for i in folded))).values(state="superseded"))
+                await s.execute(update(OutboxItem).where(col(OutboxItem.state) == "pending", or_(
+                    *((col(OutboxItem.key) == i.key) & (col(OutboxItem.id) < i.id) for i in folded)))
+                    .values(state="superseded"))
             return out
 
     async def claim_post(self, item: OutboxItem) -> None:
@@ -126,7 +128,7 @@ class Outbox:
             else:
                 msg.channel, msg.ts, msg.state, msg.updated_at = channel, ts, "posted", now
                 s.add(msg)
-            await s.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(state="sent"))
+            await s.execute(update(OutboxItem).where(col(OutboxItem.id) == item.id).values(state="sent"))
 
     async def retry_later(self, item: OutboxItem, delay_s: float, error: str) -> bool:
         """Push a notice back by delay_s; return False when it ran out of attempts."""
@@ -134,7 +136,7 @@ class Outbox:
         state = "pending" if attempts < MAX_ATTEMPTS else "failed"
         due = self.clock.now() + timedelta(seconds=delay_s)
         async with self.db.session() as s:
-            await s.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
+            await s.execute(update(OutboxItem).where(col(OutboxItem.id) == item.id).values(
                 attempts=attempts, due_at=due, last_error=error[:500], state=state))
         return state == "pending"
 
@@ -142,13 +144,13 @@ class Outbox:
         """Hold every pending notice of a channel until a rate limit lifts."""
         async with self.db.session() as s:
             await s.execute(update(OutboxItem).where(
-                OutboxItem.channel == channel, OutboxItem.state == "pending",
-                OutboxItem.due_at < until).values(due_at=until))
+                col(OutboxItem.channel) == channel, col(OutboxItem.state) == "pending",
+                col(OutboxItem.due_at) < until).values(due_at=until))
 
     async def fail(self, item: OutboxItem, error: str) -> None:
         """Give up on a notice Slack will never accept (bad blocks, unknown channel)."""
         async with self.db.session() as s:
-            await s.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
+            await s.execute(update(OutboxItem).where(col(OutboxItem.id) == item.id).values(
                 state="failed", last_error=error[:500], attempts=item.attempts + 1))
 
     async def message_for(self, key: str) -> SlackMessage | None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, String, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from engine.store.db import Database
 
@@ -46,7 +46,7 @@ class ReplayGuard:
         self.window_s = window_s
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
         self._pending: list[tuple[Key, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     async def first_time(self, source: str, ts: int, signature: str) -> bool:
         """Record a request; return False when the same pair was recorded before (a replay)."""
@@ -77,7 +77,7 @@ class ReplayGuard:
         """Insert the keys; return those that were new (RETURNING lists only inserted rows)."""
         rows = [{"source": s, "ts": t, "signature": g} for s, t, g in keys]
         stmt = (self._insert(SeenRequest).values(rows).on_conflict_do_nothing()
-                .returning(SeenRequest.source, SeenRequest.ts, SeenRequest.signature))
+                .returning(col(SeenRequest.source), col(SeenRequest.ts), col(SeenRequest.signature)))
         async with self.db.engine.begin() as conn:
             return {(r[0], r[1], r[2]) for r in (await conn.execute(stmt)).all()}
 
@@ -85,5 +85,5 @@ class ReplayGuard:
         """Delete pairs whose timestamp left the window (with the window again as slack)."""
         cutoff = int(now.timestamp()) - 2 * self.window_s
         async with self.db.engine.begin() as conn:
-            result = await conn.execute(delete(SeenRequest).where(SeenRequest.ts < cutoff))
+            result = await conn.execute(delete(SeenRequest).where(col(SeenRequest.ts) < cutoff))
         return result.rowcount or 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from engine.clock import Clock, utc
 from engine.leases import Lease
@@ -89,8 +89,8 @@ class Presence:
                 row.expires_at = now + timedelta(seconds=self.ttl_s)
                 s.add(row)
             # Dead processes' rows are swept by whoever beats next, so the table stays small.
-            await s.execute(delete(Lease).where(Lease.name.startswith(PRESENCE),
-                                                Lease.expires_at < now - timedelta(seconds=self.ttl_s * 4)))
+            await s.execute(delete(Lease).where(col(Lease.name).startswith(PRESENCE),
+                                                col(Lease.expires_at) < now - timedelta(seconds=self.ttl_s * 4)))
         mine = display_name(self.identity)
         others = [r.identity for r in await live_replicas(self.db, now)
                   if r.display == mine and r.identity != self.identity]
@@ -104,4 +104,4 @@ class Presence:
     async def withdraw(self) -> None:
         """Remove this process's presence row on a clean stop."""
         async with self.db.session() as s:
-            await s.execute(delete(Lease).where(Lease.name == (PRESENCE + self.identity)[:100]))
+            await s.execute(delete(Lease).where(col(Lease.name) == (PRESENCE + self.identity)[:100]))

@@ -10,10 +10,10 @@ from sqlalchemy import func, select, update
 
 from engine.alerts.tables import AlertBatch
 from engine.errors import NotFound
-from engine.store.db import Database
+from engine.store.db import Database, table_of
 
 log = logging.getLogger("opsbot.alerts")
-B = AlertBatch.__table__
+B = table_of(AlertBatch)
 
 
 async def record_failure(db: Database, now: datetime, bid: int, attempts: int, exc: Exception,
@@ -38,7 +38,8 @@ async def record_failure(db: Database, now: datetime, bid: int, attempts: int, e
 async def count(db: Database) -> int:
     """Return how many stored batches are in the dead letter."""
     async with db.session() as s:
-        return (await s.execute(select(func.count()).select_from(B).where(B.c.dead_at.is_not(None)))).scalar_one()
+        return int((await s.execute(select(func.count()).select_from(B).where(B.c.dead_at.is_not(None))))
+                   .scalar_one())
 
 
 async def entries(db: Database, limit: int = 100) -> list[dict[str, Any]]:
@@ -52,7 +53,7 @@ async def entries(db: Database, limit: int = 100) -> list[dict[str, Any]]:
 async def requeue(db: Database, bid: int) -> None:
     """Give a dead-lettered batch back to the retry job (after fixing what made it fail)."""
     async with db.session() as s:
-        res = await s.execute(update(B).where(B.c.id == bid, B.c.dead_at.is_not(None))
-                              .values(dead_at=None, attempts=0))
+        res = await s.exec(update(B).where(B.c.id == bid, B.c.dead_at.is_not(None))
+                           .values(dead_at=None, attempts=0))
     if res.rowcount != 1:
         raise NotFound(f"alert batch {bid} is not in the dead letter", hint="`opsbot alerts dead-letter` lists it")

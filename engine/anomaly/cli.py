@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.anomaly import registry
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from engine.anomaly.nab.corpus import DataFile
 
 
-def add_eval_nab(eval_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_eval_nab(eval_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add the `nab` subcommand to an `eval` subparser group."""
     p = eval_subparsers.add_parser("nab", help="score anomaly detection on a NAB-format corpus")
     p.add_argument("--data", required=True, type=Path, help="corpus data dir (<category>/<file>.csv)")
@@ -98,8 +98,9 @@ def run_eval_nab(args: argparse.Namespace) -> int:
     loco_results = {name: loco(files, scores, name, label_windows) for name in PROFILES} if args.loco else {}
     elapsed = time.perf_counter() - started
     if args.json:
-        payload = {"detector": detector, "files": len(files), "seconds": round(elapsed, 2), "threshold_source": source,
-                   "profiles": {}}
+        profiles: dict[str, dict[str, Any]] = {}
+        payload: dict[str, Any] = {"detector": detector, "files": len(files), "seconds": round(elapsed, 2),
+                                   "threshold_source": source, "profiles": profiles}
         for name, r in results.items():
             row = {k: v for k, v in r.to_dict().items() if k != "files"}
             row["fitted_on_scored_labels"] = {"threshold": fitted[name].threshold, "normalized": fitted[name].normalized}
@@ -107,7 +108,7 @@ def run_eval_nab(args: argparse.Namespace) -> int:
                 lr = loco_results[name]
                 row["loco"] = {"normalized": lr.normalized,
                                "folds": {f.category: f.threshold for f in lr.folds}}
-            payload["profiles"][name] = row
+            profiles[name] = row
         if args.loco:
             payload["production_procedure_threshold"] = production_threshold(files, scores)
         print(json.dumps(payload, indent=2))
@@ -137,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="opsbot eval")
     add_eval_nab(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args)
+    code: int = args.func(args)
+    return code
 
 
 if __name__ == "__main__":

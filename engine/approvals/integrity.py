@@ -66,7 +66,9 @@ async def close_tampered(session: AsyncSession, audit: Any, row: ApprovalRequest
     """Move a pending request whose plan fails its checks to conflict, audited and shown; return it."""
     reason = REFUSED + problem
     await store.cas(session, row.id or 0, REQUESTED, state=CONFLICT, reason=reason, updated_at=now, finished_at=now)
-    row = await store.load(session, row.id or 0)
+    closed = await store.load(session, row.id or 0)
+    assert closed is not None  # this transaction holds the row it just updated
+    row = closed
     await emit(session, request_notice(row, votes), now)
     await audit.append(session, actor=actor, action="approval.conflict", subject=f"approval:{row.id}",
                        data={"reason": reason, "refused": "plan_integrity"})

@@ -166,7 +166,7 @@ class AuditLog:
         by_seq: dict[int, str] = {}
         hashes: set[str] | None = set() if any(a.seq is None for a in anchors) else None
 
-        def bad(seq: int, problem: str) -> VerifyResult:
+        def bad(seq: int | None, problem: str) -> VerifyResult:
             return VerifyResult(False, checked, head_seq, head_hash, seq, problem)
 
         async for e in self.iter_events():

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
 
 from engine.bounds import parse_duration
 from engine.clock import Clock, SystemClock
@@ -22,13 +22,15 @@ from engine.errors import InvalidInput
 # Only the standard library at module level: `opsbot drift --help` must not pay for numpy, pyarrow,
 # pydantic or yaml. Each is imported where it is first needed (tests/unit/drift/test_drift_imports.py).
 if TYPE_CHECKING:
-    from engine.drift.sources import Window
-    from engine.drift.types import DriftOptions
+    from engine.drift.sources import FileSource, SqlSource, Window
+    from engine.drift.types import DriftOptions, DriftReport
 
+T = TypeVar("T")
 METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi")
 
 
-def add_drift_command(subparsers, clock: Optional[Clock] = None) -> argparse.ArgumentParser:
+def add_drift_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+                      clock: Optional[Clock] = None) -> argparse.ArgumentParser:
     """Add the `drift` command to an argparse subparsers object."""
     p = subparsers.add_parser(
         "drift", help="compare a reference and a current dataset (exit 1 on dataset drift)",
@@ -84,7 +86,7 @@ def _runner(clock: Clock) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def _report(args: argparse.Namespace, clock: Clock):
+def _report(args: argparse.Namespace, clock: Clock) -> DriftReport:
     from engine.drift.service import compare
 
     if args.evidently:
@@ -99,7 +101,7 @@ def _report(args: argparse.Namespace, clock: Clock):
     return compare(_source(args.reference, args, None), _source(args.current, args, window), options)
 
 
-def _source(spec: str, args: argparse.Namespace, window: Optional[Window]):
+def _source(spec: str, args: argparse.Namespace, window: Optional[Window]) -> FileSource | SqlSource:
     from engine.drift.sources import FileSource, SqlSource
 
     if spec.startswith("sql:"):
@@ -137,7 +139,7 @@ def _stdin_spooled(args: argparse.Namespace) -> Iterator[None]:
         os.unlink(path)
 
 
-def _window(args: argparse.Namespace, clock: Clock):
+def _window(args: argparse.Namespace, clock: Clock) -> Optional[Window]:
     from engine.drift.sources import Window
 
     if not args.time_column:
@@ -172,8 +174,9 @@ def _options(args: argparse.Namespace) -> DriftOptions:
         raise InvalidInput(f"bad drift options: {str(exc).splitlines()[-1].strip()}") from None
 
 
-def _pairs(values: list[str], flag: str, cast) -> tuple[dict, object]:
-    per_column, overall = {}, None
+def _pairs(values: list[str], flag: str, cast: Callable[[str], T]) -> tuple[dict[str, T], Optional[T]]:
+    per_column: dict[str, T] = {}
+    overall: Optional[T] = None
     for item in values:
         column, _, value = item.rpartition("=")
         try:
@@ -189,7 +192,7 @@ def _pairs(values: list[str], flag: str, cast) -> tuple[dict, object]:
     return per_column, overall
 
 
-def _mapping(path: str) -> dict:
+def _mapping(path: str) -> dict[str, Any]:
     import yaml
 
     try:
@@ -215,7 +218,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="opsbot")
     add_drift_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args)
+    code: int = args.func(args)
+    return code
 
 
 if __name__ == "__main__":

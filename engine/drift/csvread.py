@@ -10,7 +10,8 @@ off), a line end always ends a row.
 from __future__ import annotations
 
 import gzip
-from typing import BinaryIO, Iterator
+import io
+from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -42,7 +43,7 @@ def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compre
             yield from table.combine_chunks().to_batches()
 
 
-def _chunks(fh: BinaryIO) -> Iterator[bytes]:
+def _chunks(fh: io.BufferedIOBase) -> Iterator[bytes]:
     rest = b""
     while True:
         block = fh.read(CHUNK_BYTES)

@@ -10,16 +10,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Mapping, Optional
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.actor import Actor
+from engine.bounds import parse_duration
 from engine.clock import Clock, utc
 from engine.drift import messages
-from engine.drift.config import DriftConfig, ModelDrift, parse_duration
+from engine.drift.config import DriftConfig, ModelDrift
 from engine.drift.serving import RegistryLink
 from engine.drift.tables import DriftCheck
 from engine.drift.types import DriftReport
@@ -34,9 +34,10 @@ if TYPE_CHECKING:  # pandas and scipy load on the first check, not on every star
 log = logging.getLogger("opsbot.drift")
 
 
-def _load_compare() -> tuple[ModuleType, ModuleType]:
+def _load_compare() -> None:
     """Import the pandas-backed sources and comparison (seconds, so off the event loop)."""
-    return importlib.import_module("engine.drift.sources"), importlib.import_module("engine.drift.service")
+    importlib.import_module("engine.drift.sources")
+    importlib.import_module("engine.drift.service")
 
 
 @dataclass
@@ -94,7 +95,7 @@ class DriftService:
                 out.append((f"drift:{name}", seconds, self.job_for(name)))
         return out
 
-    def job_for(self, model: str):
+    def job_for(self, model: str) -> Callable[[datetime], Coroutine[Any, Any, None]]:
         """Return the scheduler job that checks one model."""
         async def job(now: datetime) -> None:
             await self.scheduled(model, now)
@@ -153,11 +154,14 @@ class DriftService:
                        actor_id: str, now: datetime) -> tuple[DriftReport, DriftCheck]:
         span = self._span(model, spec, window)
         start = now - span if span else None
-        sources, compare = await asyncio.to_thread(_load_compare)
-        reference = await self._reference(model, spec, sources)
-        window_ = sources.Window(spec.current.time_column, start, now) if span else None
-        current = self._current(model, spec, window_, sources)
-        report = await compare.compare_async(reference, current, spec.options())
+        await asyncio.to_thread(_load_compare)
+        from engine.drift import service, sources  # loaded just above, off the loop: binds the names only
+
+        reference = await self._reference(model, spec)
+        column = spec.current.time_column  # never None when there is a span (see _span)
+        window_ = sources.Window(column, start, now) if span and column is not None else None
+        current = self._current(model, spec, window_)
+        report = await service.compare_async(reference, current, spec.options())
         serving = await self.link.serving(spec.registry_model or model, spec.alias, start, now)
         row = DriftCheck(model=model, trigger=trigger, actor_id=actor_id, created_at=now,
                          window_label=self._label(window or spec.current.window, span), window_start=start,
@@ -194,14 +198,18 @@ class DriftService:
             return path
         return str(self.base_dir / path)
 
-    async def _reference(self, model: str, spec: ModelDrift, sources: ModuleType) -> Source:
+    async def _reference(self, model: str, spec: ModelDrift) -> Source:
+        from engine.drift import sources  # loaded off the loop by _compute
+
         ref = spec.reference
         if ref.path is not None:
             return sources.FileSource(self._path(ref.path), ref.format)
         local = await self.link.artifact(spec.registry_model or model, spec.alias, ref.mlflow_artifact or "")
         return sources.FileSource(local, ref.format)
 
-    def _current(self, model: str, spec: ModelDrift, window: Optional[Window], sources: ModuleType) -> Source:
+    def _current(self, model: str, spec: ModelDrift, window: Optional[Window]) -> Source:
+        from engine.drift import sources  # loaded off the loop by _compute
+
         cur = spec.current
         if cur.sql is not None and cur.url is not None:
             return sources.SqlSource(cur.url.get_secret_value(), cur.sql, window,
@@ -215,7 +223,7 @@ class DriftService:
         rows.reverse()
         return {n: [float(r.scores[n]) for r in rows if r.scores.get(n) is not None] for n in names}
 
-    async def _summary(self, s: AsyncSession, row: DriftCheck, report: DriftReport, spec: ModelDrift) -> dict:
+    async def _summary(self, s: AsyncSession, row: DriftCheck, report: DriftReport, spec: ModelDrift) -> dict[str, Any]:
         drivers = [f.name for f in report.drivers(spec.top)]
         trends = await self._trends(s, row.model, row.id or 0, drivers)
         registry_name = spec.registry_model or row.model

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -44,7 +44,7 @@ class Spill:
         values.sort()
         return values
 
-    def chunks(self, size: int = 1 << 20):
+    def chunks(self, size: int = 1 << 20) -> Iterator[np.ndarray]:
         """Yield the values written, in order, `size` at a time."""
         self.file.flush()
         self.file.seek(0)
@@ -129,10 +129,11 @@ class NumericProfile:
 
     def value_counts(self) -> dict[float, int]:
         """Return value -> count (exact; only for columns with few distinct values)."""
+        pairs: Iterable[tuple[float, int]]
         if self.distinct is not None:
             pairs = self.distinct.items()
-        elif self.exact:
-            keys, counts = np.unique(self.sorted, return_counts=True)
+        elif (values := self.sorted) is not None:  # exact: read back from disk only here
+            keys, counts = np.unique(values, return_counts=True)
             pairs = zip(keys.tolist(), counts.tolist())
         else:
             raise ValueError("too many distinct values to count")
@@ -143,27 +144,36 @@ class NumericProfile:
         """Return the q-quantile (linear interpolation when exact, sketch estimate otherwise)."""
         if self.count == 0:
             return float("nan")
-        if self.exact:
+        values = self.sorted
+        if values is not None:
             pos = q * (self.count - 1)
             lo = int(np.floor(pos))
             hi = min(lo + 1, self.count - 1)
-            return float(self.sorted[lo] + (self.sorted[hi] - self.sorted[lo]) * (pos - lo))
-        return self.sketch.quantile(q)
+            return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
+        return self._sketch().quantile(q)
 
     def histogram(self, edges: np.ndarray) -> np.ndarray:
         """Return counts per bin (np.histogram semantics)."""
-        if self.exact:
-            values = self.sorted
+        values = self.sorted
+        if values is not None:
             cum = np.concatenate((np.searchsorted(values, edges[:-1], "left"),
                                   np.searchsorted(values, edges[-1:], "right")))
             return np.diff(cum)
-        return self.sketch.histogram(edges)
+        return self._sketch().histogram(edges)
 
     def weighted_points(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (ascending values, weights) describing the distribution."""
-        if self.exact:
-            return self.sorted, np.ones(self.count)
-        return self.sketch.values(), self.sketch.counts.astype(float)
+        values = self.sorted
+        if values is not None:
+            return values, np.ones(self.count)
+        sketch = self._sketch()
+        return sketch.values(), sketch.counts.astype(float)
+
+    def _sketch(self) -> LogHistogram:
+        # A profile keeps its values (held or spilled) or a sketch of them, never neither.
+        if self.sketch is None:
+            raise RuntimeError("the column kept neither its values nor a sketch")
+        return self.sketch
 
 
 class NumericAccumulator:
@@ -291,4 +301,4 @@ class NumericAccumulator:
 
 
 def _is_numeric(arrow_type: pa.DataType) -> bool:
-    return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)
+    return bool(pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type))

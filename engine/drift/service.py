@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
+from typing import Iterable, Optional
+
+import pyarrow as pa
 
 from engine.drift import quality
 from engine.drift.describe import describe_categorical, describe_numeric
 from engine.drift.methods import SMALL_REFERENCE, aligned_counts, infer_kind, run_test
 from engine.drift.numeric import NumericProfile, RefContext
-from engine.drift.profile import CategoricalProfile, OtherProfile, SideProfile, SideProfiler
+from engine.drift.profile import CategoricalProfile, ColumnProfile, OtherProfile, SideProfile, SideProfiler
 from engine.drift.stats import ecdf_points
 from engine.drift.sources import RetypeNeeded, Source, iter_batches
 from engine.drift.types import DriftOptions, DriftReport, FeatureDrift, QualityFinding, SideInfo
@@ -39,9 +41,8 @@ def compare(reference: Source, current: Source, options: Optional[DriftOptions] 
             skip.add(src.window.column)
     with ThreadPoolExecutor(_WORKERS) as pool:
         ref = profile_source(reference, options, skip, None, pool)
-        contexts = {name: RefContext(col.minimum, col.maximum,
-                                     ecdf_points(col.sorted)[0] if col.count <= SMALL_REFERENCE else None)
-                    for name, col in ref.columns.items() if isinstance(col, NumericProfile) and col.count}
+        contexts = {name: _context(col) for name, col in ref.columns.items()
+                    if isinstance(col, NumericProfile) and col.count}
         cur = profile_source(current, options, skip, contexts, pool)
         try:
             return build_report(ref, cur, options, skip, pool)
@@ -52,10 +53,16 @@ def compare(reference: Source, current: Source, options: Optional[DriftOptions] 
                         col.spill.close()
 
 
-def profile_source(source: Source, options: DriftOptions, skip: set[str], contexts: dict | None,
+def _context(col: NumericProfile) -> RefContext:
+    # A small reference is held exactly: its distinct values let the current side count for KS.
+    values = col.sorted if col.count <= SMALL_REFERENCE else None
+    return RefContext(col.minimum, col.maximum, ecdf_points(values)[0] if values is not None else None)
+
+
+def profile_source(source: Source, options: DriftOptions, skip: set[str], contexts: dict[str, RefContext] | None,
                    pool: ThreadPoolExecutor) -> SideProfile:
     """Stream a source into a SideProfile, re-reading a CSV if a column needs a wider type."""
-    csv_types: dict = {}
+    csv_types: dict[str, dict[str, pa.DataType]] = {}
     while True:
         profiler = SideProfiler(source.name, options.exact_limit, contexts, skip)
         try:
@@ -138,12 +145,12 @@ def _why_nothing_compared(ref: SideProfile, cur: SideProfile, names: list[str],
             "force a column's kind with --column-mapping (numerical_features / categorical_features)")
 
 
-def _list(names) -> str:
-    names = list(names)
+def _list(column_names: Iterable[str]) -> str:
+    names = list(column_names)
     return ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "") if names else "none"
 
 
-def _feature(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
+def _feature(name: str, r: ColumnProfile, c: ColumnProfile, kind: str, options: DriftOptions) -> FeatureDrift:
     try:
         return _tested(name, r, c, kind, options)
     finally:  # values read back from disk for this column are dropped before the next column's
@@ -152,7 +159,7 @@ def _feature(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
                 p.release()
 
 
-def _tested(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
+def _tested(name: str, r: ColumnProfile, c: ColumnProfile, kind: str, options: DriftOptions) -> FeatureDrift:
     result = run_test(name, r, c, kind, options)
     ref_stats, cur_stats = _summary(r), _summary(c)
     if kind == "numerical":
@@ -166,13 +173,13 @@ def _tested(name: str, r, c, kind: str, options: DriftOptions) -> FeatureDrift:
                         description=text, reference=ref_stats, current=cur_stats)
 
 
-def _summary(p) -> dict:
-    base = {"rows": float(p.rows), "missing_rate": p.missing / p.rows if p.rows else 0.0}
+def _summary(p: ColumnProfile) -> dict[str, float | str | None]:
+    base: dict[str, float | str | None] = {"rows": float(p.rows), "missing_rate": p.missing / p.rows if p.rows else 0.0}
     if isinstance(p, NumericProfile):
         return base | {"median": p.quantile(0.5), "mean": p.mean, "std": p.std,
                        "min": p.minimum, "max": p.maximum}
     if isinstance(p, CategoricalProfile) and p.counts:
-        top = max(p.counts, key=p.counts.get)
+        top = max(p.counts, key=p.counts.__getitem__)
         return base | {"top": str(top), "top_share": p.counts[top] / p.count, "n_values": float(len(p.counts))}
     return base
 

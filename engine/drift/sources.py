@@ -104,7 +104,7 @@ def iter_batches(source: Source, csv_types: dict[str, dict[str, pa.DataType]] | 
         yield batch, origin
 
 
-def _raw_batches(source: Source, csv_types: dict) -> Iterator[tuple[pa.RecordBatch, str]]:
+def _raw_batches(source: Source, csv_types: dict[str, dict[str, pa.DataType]]) -> Iterator[tuple[pa.RecordBatch, str]]:
     if isinstance(source, TableSource):
         table = source.data if isinstance(source.data, pa.Table) else pa.Table.from_pandas(
             source.data, preserve_index=False)
@@ -193,7 +193,7 @@ def sniff_delimiter(header: str) -> str | None:
     if "," in header:
         return ","
     counts = {sep: header.count(sep) for sep in (";", "\t", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else None
 
 
@@ -213,7 +213,7 @@ def _download(url: str) -> str:
     return local
 
 
-def _file_batches(path: str, fmt: str, origin: str, types: dict,
+def _file_batches(path: str, fmt: str, origin: str, types: dict[str, pa.DataType],
                   delimiter: Optional[str] = None) -> Iterator[tuple[pa.RecordBatch, str]]:
     try:
         if fmt == "parquet":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from engine.errors import InvalidInput, NotFound, Unavailable
@@ -73,9 +74,10 @@ def _call(fn: Callable[[], Any], what: str) -> Any:
 
 
 def _all(client: Any) -> list[Any]:
-    hooks, token = [], None
+    hooks: list[Any] = []
+    token: str | None = None
     while True:
-        page = _call(lambda t=token: client.list_webhooks(max_results=100, page_token=t), "list webhooks")
+        page = _call(partial(client.list_webhooks, max_results=100, page_token=token), "list webhooks")
         hooks.extend(page)
         token = page.token
         if not token:
@@ -101,8 +103,9 @@ def create(target: Target, url: str, name: str = DEFAULT_NAME, out: Callable[[st
         hook = _call(lambda: client.update_webhook(existing.webhook_id, url=url, events=list(EVENTS),
                                                    secret=target.secret, status="ACTIVE"), "update the webhook")
         out(f"updated {_line(hook)}")
-    out(f"next: opsbot models webhook test {hook.webhook_id}")
-    return hook.webhook_id
+    webhook_id: str = hook.webhook_id
+    out(f"next: opsbot models webhook test {webhook_id}")
+    return webhook_id
 
 
 def list_hooks(target: Target, out: Callable[[str], None] = print) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.audit import AuditLog
@@ -48,16 +48,16 @@ async def claim_alias_move(s: AsyncSession, sqlite: bool, model: str, alias: str
     wake-up and a replica taking the lease over may all see the same change, and only the
     one whose write lands first records it, audits it and announces it.
     """
-    where = (SeenAlias.model == model) & (SeenAlias.alias == alias)
+    where = (col(SeenAlias.model) == model) & (col(SeenAlias.alias) == alias)
     if old is None:
         ins = (sqlite_insert if sqlite else pg_insert)(SeenAlias).values(
             model=model, alias=alias, version=cur, seen_at=now).on_conflict_do_nothing()
-        result = await s.execute(ins)
+        result = await s.exec(ins)
     elif cur is None:
-        result = await s.execute(delete(SeenAlias).where(where, SeenAlias.version == old))
+        result = await s.exec(delete(SeenAlias).where(where, col(SeenAlias.version) == old))
     else:
-        result = await s.execute(update(SeenAlias).where(where, SeenAlias.version == old)
-                                 .values(version=cur, seen_at=now))
+        result = await s.exec(update(SeenAlias).where(where, col(SeenAlias.version) == old)
+                              .values(version=cur, seen_at=now))
     return result.rowcount == 1
 
 

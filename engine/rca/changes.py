@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
 from engine.approvals.tables import ApprovalRequest
 from engine.clock import Clock, utc
@@ -20,7 +21,7 @@ from engine.models.tables import DONE, AliasChange
 from engine.rca.config import RcaConfig
 from engine.rca.tables import ChangeRow
 from engine.rca.types import ChangeEvent
-from engine.store.db import Database
+from engine.store.db import Database, table_of
 
 MAX_BODY_BYTES = 262_144
 MAX_CHANGES = 500
@@ -85,9 +86,10 @@ class ChangeLog:
         """Validate and store a webhook body; retried changes (same source and id) are kept once."""
         doc = parse_body(body)
         now = self.clock.now()
-        rows = [{"source": doc.source, "external_id": _external_id(c), "service": c.service, "kind": c.kind,
-                 "description": c.description, "url": c.url, "at": utc(c.at), "received_at": now}
-                for c in doc.changes]
+        rows: list[dict[str, Any]] = [
+            {"source": doc.source, "external_id": _external_id(c), "service": c.service, "kind": c.kind,
+             "description": c.description, "url": c.url, "at": utc(c.at), "received_at": now}
+            for c in doc.changes]
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         stored = 0
         # One lock order for every body: concurrent deliveries naming the same changes in another
@@ -95,25 +97,28 @@ class ChangeLog:
         rows = sorted({r["external_id"]: r for r in rows}.values(), key=lambda r: r["external_id"])
         async with self.db.session() as s:
             for row in rows:
-                stmt = dialect.insert(ChangeRow.__table__).values(**row).on_conflict_do_nothing(
+                stmt = dialect.insert(table_of(ChangeRow)).values(**row).on_conflict_do_nothing(
                     index_elements=["source", "external_id"])
-                stored += (await s.execute(stmt)).rowcount or 0
+                stored += (await s.exec(stmt)).rowcount or 0
         return ReceiveResult(len(doc.changes), stored)
 
-    async def around(self, start: datetime, end: datetime) -> tuple[list[ChangeEvent], dict[ChangeEvent, dict]]:
+    async def around(self, start: datetime, end: datetime
+                     ) -> tuple[list[ChangeEvent], dict[ChangeEvent, dict[str, Any]]]:
         """Return change events in [start, end] and, per event, what a follow-up action needs."""
         events: list[ChangeEvent] = []
         meta: dict[ChangeEvent, dict[str, Any]] = {}
         async with self.db.session() as s:
-            for r in (await s.execute(select(ChangeRow).where(ChangeRow.at >= start, ChangeRow.at <= end)
-                                      .order_by(ChangeRow.at).limit(1000))).scalars():
+            change_at = col(ChangeRow.at)
+            for r in (await s.execute(select(ChangeRow).where(change_at >= start, change_at <= end)
+                                      .order_by(change_at).limit(1000))).scalars():
                 ev = ChangeEvent(utc(r.at).timestamp(), r.service, r.kind, r.description or f"from {r.source}")
                 events.append(ev)
                 meta[ev] = {"source": r.source, "url": r.url}
+            confirmed, created = col(AliasChange.confirmed_at), col(AliasChange.created_at)
             moved = (await s.execute(select(AliasChange).where(
-                AliasChange.state == DONE, or_(and_(AliasChange.confirmed_at >= start, AliasChange.confirmed_at <= end),
-                                               and_(AliasChange.created_at >= start, AliasChange.created_at <= end)))
-                .order_by(AliasChange.id).limit(500))).scalars().all()
+                col(AliasChange.state) == DONE, or_(and_(confirmed >= start, confirmed <= end),
+                                                    and_(created >= start, created <= end)))
+                .order_by(col(AliasChange.id)).limit(500))).scalars().all()
             for c in moved:
                 at = utc(c.confirmed_at or c.created_at)
                 kind = "model promotion" if c.kind != "rollback" else "model rollback"
@@ -123,9 +128,9 @@ class ChangeLog:
                 events.append(ev)
                 meta[ev] = {"model": c.model, "alias": c.alias, "from_version": c.from_version,
                             "to_version": c.to_version, "move": c.kind}
+            started = col(ApprovalRequest.started_at)
             runs = (await s.execute(select(ApprovalRequest).where(
-                ApprovalRequest.kind == "runbook", ApprovalRequest.started_at >= start,
-                ApprovalRequest.started_at <= end).limit(500))).scalars().all()
+                col(ApprovalRequest.kind) == "runbook", started >= start, started <= end).limit(500))).scalars().all()
             for r in runs:
                 service = str((r.plan.get("parameters") or {}).get("service") or "")
                 if not service:

@@ -70,13 +70,14 @@ def call_graph(n: int, rng: np.random.Generator) -> Topology:
     return Topology(calls, timeout, lagged, service_ms, headroom)
 
 
-def _attempts(p: np.ndarray) -> np.ndarray:
+def _attempts(p: float) -> float:
     """Expected attempts with up to 3 tries when each fails with probability ``p``."""
     return 1.0 + p + p * p
 
 
-def _simulate(top: Topology, rng_seed: int, total: int, inject: int, fault: str, root: int, severity: float):
-    n = top.calls.shape[0]
+def _simulate(top: Topology, rng_seed: int, total: int, inject: int, fault: str, root: int,
+              severity: float) -> np.ndarray:
+    n: int = top.calls.shape[0]
     rng = np.random.default_rng(rng_seed)
     phase = rng.uniform(0, 2 * np.pi)
     ar = np.zeros(total)
@@ -92,8 +93,8 @@ def _simulate(top: Topology, rng_seed: int, total: int, inject: int, fault: str,
     # Baseline load per service (fan-out of the mean front load) sets each one's capacity.
     mean_rps = np.zeros(n)
     mean_rps[0] = 200.0
-    for j in range(1, n):
-        mean_rps[j] = sum(mean_rps[i] * top.calls[i, j] for i in range(j))
+    for callee in range(1, n):
+        mean_rps[callee] = sum(mean_rps[i] * top.calls[i, callee] for i in range(callee))
     capacity = mean_rps * top.headroom
     ramp = np.clip((np.arange(total) - inject + 1) / rng.integers(1, 4), 0.0, 1.0)
     lat = np.zeros((total, n))
@@ -145,8 +146,8 @@ def generate_call_case(top: Topology, rng: np.random.Generator, fault: str, norm
     root = int(rng.integers(1, n))
     seed = int(rng.integers(0, 2**31))
     column = root * len(METRICS) + METRICS.index(fault)
-    severity, data = 1.0, None
-    for _ in range(6):
+    severity = 1.0
+    for _ in range(6):  # runs at least once: `data` is always set
         data = _simulate(top, seed, total, inject, fault, root, severity)
         flat = data.reshape(total, -1)
         med = np.median(flat[:normal], axis=0)
@@ -163,9 +164,9 @@ def generate_call_case(top: Topology, rng: np.random.Generator, fault: str, norm
 def simulate_calls(num_services: int, num_cases: int, seed: int) -> list[CallCase]:
     """Generate cases cycling the fault types, a new call graph every eight cases."""
     rng = np.random.default_rng(seed)
-    cases, top = [], None
+    cases: list[CallCase] = []
     for k in range(num_cases):
-        if k % 8 == 0:
+        if k % 8 == 0:  # true first: `top` is always set
             top = call_graph(num_services, rng)
         cases.append(generate_call_case(top, rng, FAULTS[k % len(FAULTS)]))
     return cases

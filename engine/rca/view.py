@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine.alerts.messages import message_key
 from engine.alerts.types import Incident
@@ -58,7 +59,7 @@ def likely_cause(row: AnalysisRow, votes: list[FeedbackRow]) -> str | None:
 
 async def votes_of(session: Any, analysis_id: int) -> list[FeedbackRow]:
     """Return an analysis's verdicts in the order they were first given."""
-    q = select(FeedbackRow).where(FeedbackRow.analysis_id == analysis_id).order_by(FeedbackRow.id)
+    q = select(FeedbackRow).where(col(FeedbackRow.analysis_id) == analysis_id).order_by(col(FeedbackRow.id))
     return list((await session.execute(q)).scalars().all())
 
 

@@ -160,7 +160,8 @@ def _promql_string_body(value: Any) -> str:
 
 def expand_promql(query: str, values: Mapping[str, Any]) -> str:
     """Return the query with each quoted placeholder's value escaped as a string literal body."""
-    return expand(query, values, encode=_promql_string_body)
+    expanded: str = expand(query, values, encode=_promql_string_body)  # a str template, not whole: a str
+    return expanded
 
 
 def is_secret_ref(value: Any) -> bool:

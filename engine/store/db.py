@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.errors import Unavailable
@@ -75,6 +76,15 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_path(url: str) -> str | None:
     db = make_url(url).database
     return None if not db or db == ":memory:" or db.startswith("file:") else db
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """Return the SQL table a `table=True` model maps to, typed (its `__table__`)."""
+    # SQLModel sets __table__ on table models without declaring it, so mypy cannot see it.
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def first_line(exc: BaseException) -> str:

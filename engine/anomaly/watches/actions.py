@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable, Protocol
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine.actor import Actor
 from engine.anomaly import registry
@@ -96,7 +97,8 @@ async def feedback(svc: Watches, fingerprint: str, kind: str, actor: Actor) -> d
     if kind not in KINDS:
         raise InvalidInput(f"unknown feedback {kind!r}")
     async with svc.db.session() as s:
-        found = (await s.execute(select(AnomalySeries.watch).where(AnomalySeries.fingerprint == fingerprint))).first()
+        found = (await s.execute(select(col(AnomalySeries.watch))
+                                 .where(col(AnomalySeries.fingerprint) == fingerprint))).first()
     if found is None:
         raise NotFound("this anomaly's series is no longer watched", hint="see /ops watches")
     watch = svc.watches.get(found.watch)
@@ -104,17 +106,16 @@ async def feedback(svc: Watches, fingerprint: str, kind: str, actor: Actor) -> d
         now = svc.clock.now()
         resolve: dict[str, Any] | None = None
         async with svc.db.session() as s:
-            r = (await s.execute(select(AnomalySeries).where(AnomalySeries.fingerprint == fingerprint))
+            r = (await s.execute(select(AnomalySeries).where(col(AnomalySeries.fingerprint) == fingerprint))
                  ).scalar_one()
             ev = dict(r.evidence or {})
             # One vote per person on an anomaly, the latest wins: a second click of the same
             # button changes nothing, the other button replaces the first.
+            at = col(AnomalyFeedback.anomaly_ts)
+            same_point = at == ev["at"] if ev.get("at") is not None else at.is_(None)
             mine = (await s.execute(select(AnomalyFeedback).where(
-                AnomalyFeedback.fingerprint == fingerprint, AnomalyFeedback.actor_id == actor.user_id,
-                AnomalyFeedback.anomaly_ts == ev.get("at")) if ev.get("at") is not None else
-                select(AnomalyFeedback).where(AnomalyFeedback.fingerprint == fingerprint,
-                                              AnomalyFeedback.actor_id == actor.user_id,
-                                              AnomalyFeedback.anomaly_ts.is_(None)))).scalars().first()
+                col(AnomalyFeedback.fingerprint) == fingerprint, col(AnomalyFeedback.actor_id) == actor.user_id,
+                same_point))).scalars().first()
             if mine is not None and mine.kind == kind:
                 return {"watch": found.watch, "kind": kind, "labels": r.labels,
                         "useful": r.useful, "not_anomaly": r.not_anomaly}
