@@ -135,7 +135,8 @@ class RcaService:
             await s.execute(stmt.on_conflict_do_update(index_elements=["analysis_id", "rank", "user_id"],
                                                        set_={"verdict": verdict, "at": now}))
             inc = await repo.load_incident(s, row.incident_id)
-            await outbox_emit(s, view.reply_notice(row, inc, await view.votes_of(s, analysis_id)), now)
+            shown = await view.newest_analysis(s, row.incident_id) or row  # the reply shows the newest
+            await outbox_emit(s, view.reply_notice(shown, inc, await view.votes_of(s, shown.id or 0)), now)
             await self._edit_card(s, row.incident_id)  # a cause marked wrong leaves the card
         return row
 

@@ -68,5 +68,15 @@ def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[FeedbackRow
     incident = {"id": row.incident_id, "title": inc.title if inc else ""}
     ctx = messages.hypotheses_context(incident, row.id or 0, row.hypotheses, verdicts_by_rank(votes),
                                       list(row.problems or []), row.signals, row.services, row.elapsed_ms)
-    return Notice(key=f"{message_key(row.incident_id)}:rca:{row.id}", channel=inc.channel if inc else "ops",
+    # One hypotheses reply per incident: asking again re-renders it from the newest analysis
+    # rather than posting a second, identical set.
+    return Notice(key=f"{message_key(row.incident_id)}:rca", channel=inc.channel if inc else "ops",
                   thread_key=message_key(row.incident_id), template="rca/hypotheses", context=ctx)
+
+
+async def newest_analysis(session: Any, incident_id: int) -> AnalysisRow | None:
+    """Return an incident's newest analysis (the one its reply shows)."""
+    q = (select(AnalysisRow).where(col(AnalysisRow.incident_id) == incident_id)
+         .order_by(col(AnalysisRow.id).desc()).limit(1))
+    row: AnalysisRow | None = (await session.execute(q)).scalars().first()
+    return row

@@ -86,6 +86,13 @@ async def test_hypotheses_in_the_thread_name_the_root_cause(tmp_path, prometheus
         final = await ws.wait_for(lambda: _reply(ws, msg["ts"], "confirmed by bob"), timeout=15)
         assert "wrong by bob" not in json.dumps(final["blocks"]) and _buttons(final) == buttons
         await ws.wait_for(lambda: "Likely cause" in json.dumps(_card(ws, msg["ts"])["blocks"]), timeout=15)
+        # Asking again re-renders the one reply from the newest analysis: no second, identical set.
+        incident_id = msg["text"].split("#")[1].split(":")[0].split()[0]
+        await ws.send_slash_command("bob", "incidents", f"rca {incident_id}")
+        await ws.wait_for(lambda: any("Posted" in e["text"] for e in ws.ephemerals("bob")), timeout=30)
+        await asyncio.sleep(1.5)  # the outbox would have posted a second reply by now
+        replies = [r for r in ws.replies("incidents", msg["ts"]) if r["text"].startswith("Hypotheses")]
+        assert len(replies) == 1, [r["text"] for r in replies]
         await ws.send_slash_command("bob", "incidents", "rca stats")
         stats = await ws.wait_for(lambda: next((e for e in ws.ephemerals("bob") if "Hypotheses, last" in e["text"]),
                                                None))
