@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
-from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_line,
-                                    incident_context)
+from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_groups, alert_line,
+                                    incident_context, timeline)
 from engine.bounds import parse_int
 from engine.errors import InvalidInput
 
@@ -36,9 +36,10 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         if not ctx.args:
             raise InvalidInput("which incident?", hint="usage: /ops incident <id>")
         d = await svc().queries.incident(parse_incident_id(ctx.args[0]))
+        lines = [alert_line(a) for a in d.alerts]
         return deps.render("alerts/incident_detail", {"incident": incident_context(d.incident, svc().cfg),
-                                                      "alerts": [alert_line(a) for a in d.alerts],
-                                                      "decisions": d.decisions})
+                                                      "groups": alert_groups(lines, svc().cfg.service_label),
+                                                      "timeline": timeline(d.decisions)})
 
     async def why_cmd(ctx: CommandContext):
         if not ctx.args:

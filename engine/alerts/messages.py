@@ -115,3 +115,27 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
     inc.next_due_at = decision.next_due_at
     inc.dirty = True
     return out
+
+
+def alert_groups(alerts: list[dict[str, Any]], service_label: str = "service") -> list[dict[str, Any]]:
+    """Fold an incident's alerts by name: how many, how many still firing, on which services."""
+    groups: dict[str, dict[str, Any]] = {}
+    for a in alerts:
+        g = groups.setdefault(a["alertname"], {"alertname": a["alertname"], "total": 0, "firing": 0, "services": []})
+        g["total"] += 1
+        g["firing"] += a["status"] != "resolved"
+        svc = (a.get("labels") or {}).get(service_label)
+        if svc and svc not in g["services"]:
+            g["services"].append(svc)
+    return sorted(groups.values(), key=lambda g: (-g["firing"], -g["total"], g["alertname"]))
+
+
+def timeline(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fold runs of the same decision (newest first) into one line with a count, in people's words."""
+    out: list[dict[str, Any]] = []
+    for d in decisions:
+        if out and out[-1]["reason"] == d["reason"]:
+            out[-1]["count"] += 1
+            continue
+        out.append({"at": d["at"], "reason": d["reason"], "actor": d.get("actor"), "count": 1})
+    return out

@@ -149,3 +149,16 @@ def test_silence_button_and_card_say_what_alertmanager_covers():
     done = json.dumps(render("alerts/incident", json.loads(
         (fixtures / "incident.mixed_sources_silenced.json").read_text())))
     assert "silenced in Alertmanager (its alerts only; not those from backup-jobs)" in done
+
+
+def test_incident_detail_folds_alerts_and_repeated_decisions():
+    from engine.alerts.messages import alert_groups, timeline
+
+    alerts = [{"alertname": "HighErrorRate", "status": "firing", "labels": {"service": f"svc-{i % 3}"}}
+              for i in range(30)] + [{"alertname": "Disk", "status": "resolved", "labels": {}}]
+    groups = alert_groups(alerts)
+    assert [(g["alertname"], g["total"], g["firing"], g["services"]) for g in groups] == [
+        ("HighErrorRate", 30, 30, ["svc-0", "svc-1", "svc-2"]), ("Disk", 1, 0, [])]
+    joined = [{"at": "t", "reason": "HighErrorRate joined", "actor": None}] * 4
+    assert [(t["reason"], t["count"]) for t in timeline(joined + [{"at": "t", "reason": "new", "actor": None}])] == [
+        ("HighErrorRate joined", 4), ("new", 1)]
