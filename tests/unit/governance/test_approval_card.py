@@ -41,6 +41,7 @@ def test_model_card_lists_people_facts_only_and_whole_gates() -> None:
 
 
 def test_finished_card_does_not_call_its_plan_a_dry_run() -> None:
-    message = render("approvals/request", context(_row("succeeded", "`champion`: v5 -> v6 ```x```"), []))
+    # A plan ending in a backtick ("is `passed`") used to leave a stray "`" after the fence.
+    message = render("approvals/request", context(_row("succeeded", "`champion`: v5 -> v6 ```x```\ntag `passed`"), []))
     plan = next(b["text"]["text"] for b in message["blocks"] if "Plan" in b.get("text", {}).get("text", ""))
-    assert plan.startswith("*Plan*\n```") and plan.endswith("```") and plan.count("```") == 2
+    assert plan.startswith("*Plan*\n```") and plan.endswith("```") and plan.count("`") == 6  # fences only
