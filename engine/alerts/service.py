@@ -32,15 +32,25 @@ log = logging.getLogger("opsbot.alerts")
 NoticeEnricher = Callable[[AsyncSession, Notice], Awaitable[None]]
 
 
-def silence_matchers(inc: Incident, alerts: list[AlertState], service_label: str) -> list[Matcher]:
-    """Return matchers covering an incident's alerts: its alertnames and, if known, its services."""
-    names = sorted({a.labels.get("alertname", "") for a in alerts} or set(inc.alertnames))
-    out = [Matcher("alertname", names[0]) if len(names) == 1 else
-           Matcher("alertname", "|".join(re.escape(n) for n in names), is_regex=True)]
-    services = sorted({a.labels[service_label] for a in alerts if service_label in a.labels})
-    if services:
-        out.append(Matcher(service_label, services[0]) if len(services) == 1 else
-                   Matcher(service_label, "|".join(re.escape(s) for s in services), is_regex=True))
+def silence_matchers(alerts: list[AlertState], service_label: str) -> list[list[Matcher]]:
+    """Return one matcher set per alert name, each covering the services that alert fires on.
+
+    Alertmanager ANDs a silence's matchers, so one silence for `A|B` on `x|y` would also hide
+    A on y and B on x, which are not in the incident. One per name silences what is there.
+    """
+    by_name: dict[str, set[str]] = {}
+    for a in alerts:
+        services = by_name.setdefault(a.labels.get("alertname", ""), set())
+        if service_label in a.labels:
+            services.add(a.labels[service_label])
+    out = []
+    for name, services in sorted(by_name.items()):
+        matchers = [Matcher("alertname", name)]
+        if services:
+            ordered = sorted(services)
+            matchers.append(Matcher(service_label, ordered[0]) if len(ordered) == 1 else
+                            Matcher(service_label, "|".join(re.escape(x) for x in ordered), is_regex=True))
+        out.append(matchers)
     return out
 
 
@@ -118,8 +128,8 @@ class AlertService:
         return await self._act(incident_id, actor, lambda inc: lifecycle.snooze(
             inc, seconds, actor.name or actor.user_id, self.clock.now(), self.cfg))
 
-    async def silence(self, incident_id: int, actor: Actor, hours: float = 2.0) -> str:
-        """Create an Alertmanager silence for an incident's alerts; return its id."""
+    async def silence(self, incident_id: int, actor: Actor, hours: float = 2.0) -> list[str]:
+        """Silence an incident's Alertmanager alerts (one silence per alert name); return the ids."""
         if self.silences is None:
             raise Unavailable("no Alertmanager is configured", hint="set alerts.alertmanager_url")
         detail = await self.queries.incident(incident_id)
@@ -129,36 +139,41 @@ class AlertService:
         am_alerts = [a for a in alerts if a.source == "alertmanager"]
         if not am_alerts:
             raise InvalidInput(f"incident #{incident_id} has no Alertmanager alerts to silence")
-        matchers = silence_matchers(inc, am_alerts, self.cfg.service_label)
         now = self.clock.now()
         who = f"{actor.name or actor.user_id} ({actor.user_id}) via Opsbot"
-        sid = await self.silences.create_silence(matchers, now, now + timedelta(hours=hours), who,
-                                                 f"Opsbot incident #{incident_id}: {inc.title}")
-        shown = ", ".join(f"{m.name}{'=~' if m.is_regex else '='}\"{m.value}\"" for m in matchers)
-        # Say what the silence does not cover: alerts that did not come through Alertmanager.
+        made: list[tuple[str, str]] = []
+        for matchers in silence_matchers(am_alerts, self.cfg.service_label):
+            sid = await self.silences.create_silence(matchers, now, now + timedelta(hours=hours), who,
+                                                     f"Opsbot incident #{incident_id}: {inc.title}")
+            made.append((sid, ", ".join(f"{m.name}{'=~' if m.is_regex else '='}\"{m.value}\"" for m in matchers)))
+        # Say what the silences do not cover: alerts that did not come through Alertmanager.
         others = sorted({f"{a.labels.get('alertname', '?')} ({a.source})" for a in alerts if a.source != "alertmanager"})
         left = f"; not silenced (not from Alertmanager): {', '.join(others)}" if others else ""
+        shown = "; ".join(f"{what} (silence {sid})" for sid, what in made)
 
         def record(i: Incident) -> list[Change]:
-            i.silences.append(sid)
+            i.silences.extend(sid for sid, _ in made)
             i.dirty = True
             return [Change("silenced", f"silenced in Alertmanager by {actor.name or actor.user_id} for "
-                                       f"{hours:g}h: {shown} (silence {sid}){left}")]
+                                       f"{hours:g}h: {shown}{left}")]
         await self._act(incident_id, actor, record)
-        return sid
+        return [sid for sid, _ in made]
 
     async def expire_silence(self, incident_id: int, silence_id: str, actor: Actor) -> None:
-        """Expire a silence Opsbot created for an incident."""
+        """Expire a silence Opsbot created for an incident (`all`: every one it created)."""
         if self.silences is None:
             raise Unavailable("no Alertmanager is configured", hint="set alerts.alertmanager_url")
         inc = (await self.queries.incident(incident_id)).incident
-        if silence_id not in inc.silences:
+        gone = list(inc.silences) if silence_id == "all" else [silence_id]
+        if not gone or not set(gone) <= set(inc.silences):
             raise NotFound(f"silence {silence_id} was not created for incident #{incident_id}")
-        await self.silences.expire_silence(silence_id)
+        for sid in gone:
+            await self.silences.expire_silence(sid)
 
         def record(i: Incident) -> list[Change]:
-            i.silences = [x for x in i.silences if x != silence_id]
+            i.silences = [x for x in i.silences if x not in gone]
             i.dirty = True
-            return [Change("silenced", f"silence {silence_id} expired by {actor.name or actor.user_id}")]
+            return [Change("silenced", f"silence{'s' if len(gone) > 1 else ''} {', '.join(gone)} expired by "
+                                       f"{actor.name or actor.user_id}")]
         await self._act(incident_id, actor, record)
 

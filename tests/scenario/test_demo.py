@@ -65,7 +65,9 @@ async def _silence_from_the_page(http: aiohttp.ClientSession, url: str, out: str
         raise AssertionError("the incident message never offered Expire silence")
     async with http.get(f"{am_url.group(1)}/api/v2/silences") as resp:
         silences = [s for s in await resp.json() if s["status"]["state"] == "active"]
-    assert len(silences) == 1 and silences[0]["createdBy"].startswith("alice"), silences
+    # One silence per alert name of the incident, each naming exactly one alertname.
+    assert silences and all(s["createdBy"].startswith("alice") for s in silences), silences
+    assert all(sum(m["name"] == "alertname" and not m["isRegex"] for m in s["matchers"]) == 1 for s in silences)
 
 
 async def _every_help_example_answers_without_error(http: aiohttp.ClientSession, url: str) -> None:
