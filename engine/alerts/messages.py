@@ -109,8 +109,8 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
             key=f"{key}:update:{inc.thread_seq}", channel=inc.channel, thread_key=key,
             template="alerts/incident_update",
             context={"incident": incident_context(inc, cfg), "at": _iso(now),
-                     "changes": [{"kind": c.kind, "text": c.text} for c in changes],
-                     "alerts": [alert_line(a) for a in shown],
+                     "changes": fold_changes(changes),
+                     "groups": alert_groups([alert_line(a) for a in shown], cfg.service_label),
                      "more_alerts": max(0, len(members) - len(shown))}))
     inc.next_due_at = decision.next_due_at
     inc.dirty = True
@@ -139,3 +139,11 @@ def timeline(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         out.append({"at": d["at"], "reason": d["reason"], "actor": d.get("actor"), "count": 1})
     return out
+
+
+def fold_changes(changes: list[Change]) -> list[dict[str, Any]]:
+    """Return a batch's changes once each, with how often they happened ("HighErrorRate joined" x4)."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in changes:
+        out.setdefault(c.text, {"kind": c.kind, "text": c.text, "count": 0})["count"] += 1
+    return list(out.values())

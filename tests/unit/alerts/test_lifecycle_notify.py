@@ -162,3 +162,10 @@ def test_incident_detail_folds_alerts_and_repeated_decisions():
     joined = [{"at": "t", "reason": "HighErrorRate joined", "actor": None}] * 4
     assert [(t["reason"], t["count"]) for t in timeline(joined + [{"at": "t", "reason": "new", "actor": None}])] == [
         ("HighErrorRate joined", 4), ("new", 1)]
+
+
+def test_a_thread_reply_says_each_change_once_with_a_count():
+    from engine.alerts.messages import fold_changes
+
+    folded = fold_changes([Change("joined", "HighErrorRate joined")] * 4 + [Change("service_joined", "svc-2 too")])
+    assert [(c["text"], c["count"]) for c in folded] == [("HighErrorRate joined", 4), ("svc-2 too", 1)]
