@@ -258,6 +258,7 @@ class AlertIngest:
             out.counts.update(o.counts)
             for inc_id, changes in o.changes.items():
                 out.changes.setdefault(inc_id, []).extend(changes)
+            out.stale |= o.stale
         await self.store.commit_outcome(s, state, out, now)
         return out.counts
 

@@ -30,6 +30,9 @@ class Outcome:
     decisions: list[Decision] = field(default_factory=list)
     changes: dict[int, list[Change]] = field(default_factory=dict)
     counts: Counter = field(default_factory=Counter)
+    # Incidents long resolved (not in memory) whose member alerts changed: their cards, which
+    # count firing alerts from the alert rows, are re-rendered after the rows are saved.
+    stale: set[int] = field(default_factory=set)
 
     def note(self, inc: Incident, changes: list[Change]) -> None:
         """Record changes against an incident (an empty list still marks it touched)."""
@@ -88,6 +91,8 @@ def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEve
             _group(state, ev, st, cfg, now, out)
         elif d.kind is Dedup.RESOLVED and inc is not None:
             out.note(inc, lifecycle.alert_resolved(inc, st, cfg, now))
+        elif d.kind is Dedup.RESOLVED and st.incident_id is not None:
+            out.stale.add(st.incident_id)
     for kind, n in kinds.items():
         out.counts["dedup." + kind] += n
     return out

@@ -16,7 +16,7 @@ from engine.alerts.bulk import Bulk
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.lifecycle import Change
-from engine.alerts.messages import build_notices
+from engine.alerts.messages import INCIDENT_TEMPLATE, build_notices, incident_context, message_key
 from engine.alerts.notify import decide_notice
 from engine.alerts.pipeline import Outcome, PipelineState
 from engine.alerts.tables import AlertsGeneration
@@ -135,6 +135,11 @@ class AlertStore:
                 await self.emit(s, notice, now)
             decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))
         await repo.save(s, state.alerts.values(), state.incidents.values(), self.held, now)
+        for inc_id in out.stale - set(out.changes):
+            old = await repo.load_incident(s, inc_id)
+            if old is not None and old.posted:
+                await self.emit(s, Notice(key=message_key(inc_id), channel=old.channel, template=INCIDENT_TEMPLATE,
+                                          context=incident_context(old, self.cfg)), now)
         await self.flush_counters(s, now)
         await repo.save_decisions(s, decisions, now, remap, actor)
         self.alerts.update(state.alerts)
