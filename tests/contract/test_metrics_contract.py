@@ -1,4 +1,5 @@
-"""One contract for the metrics port, run on the in-memory twin and on a real, backfilled Prometheus."""
+"""One contract for the metrics port, run on the in-memory twin and on a real, backfilled Prometheus;
+the two feature-level sources on top of it (RCA's ServiceSignals, the watches' WatchSeries) too."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import pytest
 
 from engine.adapters.memory_prometheus import MemoryPrometheus
 from engine.adapters.prometheus import PrometheusMetrics
+from engine.anomaly.watches.config import WatchConfig
+from engine.anomaly.watches.sources import PromSource
 from engine.errors import InvalidInput, Unavailable
+from engine.rca.candidates import PrometheusSource
 from tests.servers import free_port, start_prometheus
 
 NOW = int(time.time()) // 60 * 60
@@ -94,3 +98,19 @@ async def test_unreachable_prometheus_is_unavailable_naming_the_url(port):
     with pytest.raises(Unavailable) as err:
         await reg.instant_values("up")
     assert reg.base_url in err.value.message
+
+
+async def test_rca_signals_sum_the_series_per_timestamp(port):
+    source = PrometheusSource(port)
+    signal = await source.fetch("all", "latency", "latency_ms", at(NOW - 600), at(NOW - 60), 60)
+    assert signal is not None
+    assert list(signal.values) == [a + d for (t, a), (_, d) in zip(API, DB) if t >= NOW - 600]
+    assert await source.fetch("web", "latency", 'latency_ms{service="web"}', at(NOW - 600), at(NOW - 60), 60) is None
+    assert "g0.expr=latency_ms" in (source.link("latency_ms", at(NOW - 600), at(NOW), 60) or "")
+
+
+async def test_watch_series_run_on_a_step_aligned_grid(port):
+    source = PromSource(port, WatchConfig(name="latency", query='latency_ms{service="api"}', step="5m"))
+    [series] = await source.fetch(at(NOW - 3600 + 30), at(NOW - 60), {})
+    assert series.timestamps and all(t % 300 == 0 for t in series.timestamps)
+    assert series.values == [dict(API)[int(t)] for t in series.timestamps]
