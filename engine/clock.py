@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from engine.ports import Clock
 
-
-class Clock(Protocol):
-    """Source of the current time (UTC, timezone-aware)."""
-
-    def now(self) -> datetime: ...
+__all__ = ["Clock", "FakeClock", "SystemClock", "utc"]
 
 
 class SystemClock:

@@ -15,7 +15,8 @@ from engine.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
 from engine.leases import Leases
 from engine.outbox import Outbox, emit
-from engine.policy import PolicyConfig, UsergroupDirectory
+from engine.policy import PolicyConfig
+from engine.ports import UsergroupDirectory
 from engine.replicas import Presence, replica_identity
 from engine.runbooks.config import RunbooksConfig
 from engine.replays import ReplayGuard

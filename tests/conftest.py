@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 from engine.adapters.mlflow_registry import http_environment
 from engine.store.db import Database
-from tests.servers import create_pg_database, drop_pg_database, free_port  # noqa: F401 - shared helpers
+from tests.servers import create_pg_database, drop_pg_database, free_port, start_alertmanager  # noqa: F401 - shared helpers
 
 # Tests build MlflowRegistry directly: give MLflow the HTTP limits `opsbot serve` gives it.
 for _name, _value in http_environment(30.0).items():
@@ -98,3 +98,12 @@ def _restore_environment():
     if os.environ != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture
+def alertmanager(tmp_path):
+    """A real Alertmanager on loopback without a webhook receiver; yields its base URL."""
+    proc, url = start_alertmanager(tmp_path)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -25,7 +25,12 @@ class SlackUsergroups:
 
     async def usergroup_members(self, usergroup_id: str) -> list[str]:
         """Return the user ids in a Slack user group."""
-        resp = await self.client.usergroups_users_list(usergroup=usergroup_id)
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            resp = await self.client.usergroups_users_list(usergroup=usergroup_id)
+        except SlackApiError as exc:  # the client raises on ok=false; the port's callers expect OpsError
+            resp = exc.response
         if not resp.get("ok", False):
             raise Unavailable(f"usergroups.users.list failed for {usergroup_id}: {resp.get('error')}")
         return list(resp.get("users", []))

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from engine.alerts.ports import Matcher, Silence
+from engine.ports import Matcher, Silence
 from engine.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotFound, Unavailable
 

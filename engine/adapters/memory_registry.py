@@ -9,6 +9,7 @@ from engine.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotFound, Unavailable
 from engine.models.ports import alias_not_found, model_not_found, version_not_found
 from engine.models.types import READY, ModelVersion, RegisteredModel
+from engine.ports import ModelRegistry
 
 
 class MemoryRegistry:
@@ -126,3 +127,23 @@ class MemoryRegistry:
         self._versions[name][mv.version] = replace(self._versions[name][mv.version],
                                                    tags={**mv.tags, key: str(value)})
 
+
+
+class MemoryAliases:
+    """In-memory twin of the runbooks' AliasControl port on any ModelRegistry (moves are listed, not recorded)."""
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        self.registry = registry
+        self.moves: list[tuple[str, str, str]] = []  # (model, alias, version) of every real move
+
+    async def get_alias_version(self, model: str, alias: str) -> str | None:
+        """Return the version an alias points at, or None."""
+        version = (await self.registry.get_model(model)).aliases.get(alias)
+        return str(version) if version is not None else None
+
+    async def set_alias_version(self, model: str, alias: str, version: str) -> None:
+        """Point an alias at a version; a move to where it already points is no move (as RecordedAliases)."""
+        if (await self.registry.get_model(model)).aliases.get(alias) == int(version):
+            return
+        await self.registry.set_alias(model, alias, int(version))
+        self.moves.append((model, alias, str(version)))

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from engine.errors import InvalidInput, Unavailable
+from engine.ports import Series
+
+__all__ = ["PrometheusMetrics", "Series", "graph_link"]
 
 
-@dataclass(frozen=True)
-class Series:
-    """One time series of a range query: its labels and (unix seconds, value) points."""
-
-    labels: dict[str, str]
-    timestamps: list[float] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
+def graph_link(base_url: str, promql: str, start: datetime, end: datetime, step_s: float = 60) -> str:
+    """Return a link to Prometheus's graph page for the query over [start, end]."""
+    hours = max(1, int(math.ceil((end - start).total_seconds() / 3600)))
+    params = {"g0.expr": promql, "g0.tab": "0", "g0.range_input": f"{hours}h",
+              "g0.end_input": end.strftime("%Y-%m-%d %H:%M:%S"), "g0.step_input": str(int(step_s))}
+    return f"{base_url}/graph?{urlencode(params)}"
 
 
 class PrometheusMetrics:
@@ -72,7 +73,4 @@ class PrometheusMetrics:
 
     def graph_url(self, promql: str, start: datetime, end: datetime, step_s: float = 60) -> str:
         """Return a link to Prometheus's graph page for the query over [start, end]."""
-        hours = max(1, int(math.ceil((end - start).total_seconds() / 3600)))
-        params = {"g0.expr": promql, "g0.tab": "0", "g0.range_input": f"{hours}h",
-                  "g0.end_input": end.strftime("%Y-%m-%d %H:%M:%S"), "g0.step_input": str(int(step_s))}
-        return f"{self.base_url}/graph?{urlencode(params)}"
+        return graph_link(self.base_url, promql, start, end, step_s)

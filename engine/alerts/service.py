@@ -17,7 +17,7 @@ from engine.alerts.ingest import AlertIngest, IngestResult
 from engine.alerts.lifecycle import Change
 from engine.alerts.messages import INCIDENT_TEMPLATE, MessageExtension
 from engine.alerts.pipeline import PipelineState
-from engine.alerts.ports import Matcher, SilencePort
+from engine.ports import Matcher, Silences
 from engine.alerts.queries import AlertQueries
 from engine.alerts.store import EmitFn
 from engine.alerts.types import AlertState, Incident
@@ -58,7 +58,7 @@ class AlertService:
     """What the bot calls for alerts: every method re-reads state and checks it."""
 
     def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
-                 silences: SilencePort | None = None, hasher: Callable[[bytes], str] = sha256_hex, *,
+                 silences: Silences | None = None, hasher: Callable[[bytes], str] = sha256_hex, *,
                  extensions: Sequence[MessageExtension] = (), enrichers: Sequence[NoticeEnricher] = ()) -> None:
         self.cfg, self.clock, self.silences = cfg, clock, silences
         # Other features' additions to the incident message, declared by the composition root:

@@ -9,20 +9,13 @@ import os
 import shutil
 import tempfile
 from datetime import datetime
-from typing import Any, Mapping, Optional, Protocol
+from typing import Any, Mapping, Optional
 
 from engine.clock import utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
+from engine.ports import ArtifactStore
 
 log = logging.getLogger("opsbot.drift")
-
-
-class ArtifactStore(Protocol):
-    """Fetches a file from a run's artifacts to a local path."""
-
-    async def download(self, run_id: str, path: str) -> str:
-        """Return a local path holding the artifact `path` of run `run_id`."""
-        ...
 
 
 class MlflowArtifacts:

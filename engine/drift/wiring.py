@@ -9,7 +9,8 @@ from engine.clock import Clock
 from engine.config import OpsbotConfig
 from engine.drift.config import DriftConfig
 from engine.drift.monitor import DriftService
-from engine.drift.serving import ArtifactStore, RegistryLink
+from engine.drift.serving import RegistryLink
+from engine.ports import ArtifactStore
 from engine.scheduler import Scheduler
 from engine.store.db import Database
 

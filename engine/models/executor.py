@@ -9,7 +9,7 @@ from typing import Any
 from engine.approvals import Approvals, Outcome, RunContext
 from engine.errors import OpsError
 from engine.models.mover import AliasMover, MoveRequest
-from engine.models.ports import ModelRegistry
+from engine.ports import ModelRegistry
 
 log = logging.getLogger("opsbot.models")
 KIND = "model_alias"

@@ -6,7 +6,7 @@ from engine.approvals import Approvals
 from engine.audit import AuditLog
 from engine.clock import Clock
 from engine.models.config import ModelsConfig
-from engine.models.ports import ModelRegistry
+from engine.ports import ModelRegistry
 from engine.models.service import ModelService
 from engine.policy import Policy
 from engine.store.db import Database

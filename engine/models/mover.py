@@ -18,7 +18,7 @@ from engine.audit import AuditLog
 from engine.clock import Clock, utc
 from engine.errors import Conflict, OpsError, Unavailable
 from engine.models.cards import refresh_version_cards
-from engine.models.ports import ModelRegistry
+from engine.ports import ModelRegistry
 from engine.models.tables import DONE, FAILED, INTENT, AliasChange, SeenAlias
 from engine.store.db import Database
 

@@ -1,50 +1,11 @@
-"""The model registry port: what the model service needs from MLflow (or its twin)."""
+"""Errors the model registry adapters share (the port itself is engine.ports.ModelRegistry)."""
 
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Protocol
+from typing import Iterable
 
 from engine.errors import InvalidInput, NotFound
-from engine.models.types import ModelVersion, RegisteredModel
-
-
-class ModelRegistry(Protocol):
-    """A model registry with aliases; every method may raise Unavailable or NotFound."""
-
-    uri: str
-
-    async def list_models(self) -> list[RegisteredModel]:
-        """Return every registered model with its aliases."""
-        ...
-
-    async def get_model(self, name: str) -> RegisteredModel:
-        """Return one model with its aliases."""
-        ...
-
-    async def list_versions(self, name: str) -> list[ModelVersion]:
-        """Return the versions of a model, newest first."""
-        ...
-
-    async def get_version(self, name: str, version: int) -> ModelVersion:
-        """Return one version of a model."""
-        ...
-
-    async def run_metrics(self, run_id: str) -> dict[str, float]:
-        """Return the latest value of each metric a run logged."""
-        ...
-
-    async def set_alias(self, name: str, alias: str, version: int) -> None:
-        """Point an alias at a version."""
-        ...
-
-    async def delete_alias(self, name: str, alias: str) -> None:
-        """Remove an alias from a model."""
-        ...
-
-    async def set_version_tag(self, name: str, version: int, key: str, value: str) -> None:
-        """Set one tag on a version."""
-        ...
 
 
 def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from engine.clock import utc
-from engine.models.ports import ModelRegistry
+from engine.ports import ModelRegistry
 from engine.models.tables import DONE, AliasChange
 from engine.store.db import Database
 

@@ -4,11 +4,11 @@ runbook step land in the same history (intent, move, confirm) instead of looking
 from __future__ import annotations
 
 from engine.models.mover import AliasMover, MoveRequest
-from engine.models.ports import ModelRegistry
+from engine.ports import ModelRegistry
 
 
 class RecordedAliases:
-    """engine.runbooks.ports.ModelRegistry on the model registry port plus the alias mover."""
+    """engine.ports.AliasControl on the model registry port plus the alias mover."""
 
     def __init__(self, registry: ModelRegistry, mover: AliasMover, actor_id: str = "opsbot runbook") -> None:
         self.registry, self.mover, self.actor_id = registry, mover, actor_id

@@ -15,7 +15,8 @@ from engine.models.config import ModelsConfig, ResolvedRules
 from engine.models.executor import KIND, AliasExecutor
 from engine.models.history import previous_holder
 from engine.models.mover import AliasMover
-from engine.models.ports import ModelRegistry, alias_not_found, unknown_alias
+from engine.models.ports import alias_not_found, unknown_alias
+from engine.ports import ModelRegistry
 from engine.models.queries import ModelDetail, ModelQueries, ModelRow
 from engine.models.types import ModelVersion
 from engine.models.verdicts import GateResult, Snapshot, evaluate_all

@@ -20,7 +20,7 @@ from engine.models.cards import refresh_version_cards
 from engine.models.config import ResolvedRules
 from engine.models.messages import failed_registration_notice, metric_rows, new_version_notice, outside_move_notice
 from engine.models.mover import AliasMover, remember_alias
-from engine.models.ports import ModelRegistry
+from engine.ports import ModelRegistry
 from engine.models.tables import DONE, OUTSIDE_ACTOR, AliasChange, SeenAlias, WatchState
 from engine.models.types import FAILED, PENDING, ModelVersion, RegisteredModel
 from engine.notices import Notice

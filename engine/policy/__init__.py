@@ -2,8 +2,8 @@
 
 from engine.policy.config import ApprovalConfig, PolicyConfig, PolicyRule, RoleConfig
 from engine.policy.decide import Decision, decide
-from engine.policy.membership import MembershipCache, UsergroupDirectory
+from engine.policy.membership import MembershipCache
 from engine.policy.service import Policy, WhoAmI
 
 __all__ = ["ApprovalConfig", "Decision", "MembershipCache", "Policy", "PolicyConfig",
-           "PolicyRule", "RoleConfig", "UsergroupDirectory", "WhoAmI", "decide"]
+           "PolicyRule", "RoleConfig", "WhoAmI", "decide"]

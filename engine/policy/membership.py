@@ -6,20 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Protocol
-
 from engine.actor import Actor
 from engine.clock import Clock
 from engine.errors import Unavailable
 from engine.policy.config import PolicyConfig
+from engine.ports import UsergroupDirectory
 
 log = logging.getLogger("opsbot.policy")
-
-
-class UsergroupDirectory(Protocol):
-    """What the bot provides: the user ids in a Slack user group (usergroups.users.list)."""
-
-    async def usergroup_members(self, usergroup_id: str) -> list[str]: ...
 
 
 class MembershipCache:

@@ -9,7 +9,8 @@ from engine.actor import Actor
 from engine.clock import Clock, SystemClock
 from engine.policy.config import EVERYONE, PolicyConfig
 from engine.policy.decide import Decision, decide
-from engine.policy.membership import MembershipCache, UsergroupDirectory, roles_of
+from engine.policy.membership import MembershipCache, roles_of
+from engine.ports import UsergroupDirectory
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import select
@@ -16,25 +15,17 @@ from sqlalchemy import select
 from engine.alerts.tables import AlertRow
 from engine.clock import utc
 from engine.errors import OpsError, Unavailable
+from engine.ports import Metrics, ServiceSignals
 from engine.rca.changes import ChangeLog
 from engine.rca.config import RcaConfig
 from engine.rca.types import ChangeEvent, FiringAlert, RcaInput, Series
 from engine.store.db import Database
 
 
-class MetricSource(Protocol):
-    """Where signals come from: Prometheus in production, a recorded CSV in the demo."""
-
-    async def fetch(self, service: str, metric: str, promql: str, start: datetime, end: datetime,
-                    step_s: float) -> Series | None: ...
-
-    def link(self, promql: str, start: datetime, end: datetime, step_s: float) -> str | None: ...
-
-
 class PrometheusSource:
     """Signals from PromQL range queries (the adapter runs them off the event loop)."""
 
-    def __init__(self, prom: Any) -> None:
+    def __init__(self, prom: Metrics) -> None:
         self.prom = prom
 
     async def fetch(self, service: str, metric: str, promql: str, start: datetime, end: datetime,
@@ -134,7 +125,7 @@ async def _firing_alerts(db: Database, start: datetime, end: datetime, label: st
             for r in rows if r.labels.get(label)]
 
 
-async def gather(db: Database, cfg: RcaConfig, graph: dict[str, list[str]], source: MetricSource,
+async def gather(db: Database, cfg: RcaConfig, graph: dict[str, list[str]], source: ServiceSignals,
                  changes: ChangeLog, seeds: list[str], onset: datetime, now: datetime,
                  service_label: str = "service") -> Candidates:
     """Query every signal of the neighbourhood concurrently and collect alerts and changes."""

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from engine.models.messages import rollback_button
-from engine.rca.candidates import Candidates, MetricSource, points_between
+from engine.ports import ServiceSignals
+from engine.rca.candidates import Candidates, points_between
 from engine.rca.config import RcaConfig
 from engine.rca.types import Hypothesis
 
@@ -26,7 +27,7 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
-def evidence(h: Hypothesis, cand: Candidates, source: MetricSource, cfg: RcaConfig) -> dict[str, Any]:
+def evidence(h: Hypothesis, cand: Candidates, source: ServiceSignals, cfg: RcaConfig) -> dict[str, Any]:
     """Return one hypothesis as the message shows it: signal, onset, size, what it explains, link."""
     ev, onset = h.evidence, cand.onset.timestamp()
     out: dict[str, Any] = {

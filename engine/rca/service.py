@@ -20,7 +20,8 @@ from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.notices import Notice
 from engine.outbox import emit as outbox_emit
 from engine.rca import messages, view
-from engine.rca.candidates import MetricSource, PrometheusSource, ReplaySource, gather
+from engine.ports import ServiceSignals
+from engine.rca.candidates import PrometheusSource, ReplaySource, gather
 from engine.rca.changes import ChangeLog
 from engine.rca.config import RcaConfig
 from engine.rca.ranker import rank
@@ -56,7 +57,7 @@ class RcaStats:
 class RcaService:
     """What the bot calls for hypotheses; every call re-reads the incident from the store."""
 
-    def __init__(self, db: Database, cfg: RcaConfig, alerts: Any, clock: Clock, source: MetricSource | None,
+    def __init__(self, db: Database, cfg: RcaConfig, alerts: Any, clock: Clock, source: ServiceSignals | None,
                  suggest: Callable[[dict[str, str]], list[str]] | None = None) -> None:
         self.db, self.cfg, self.alerts, self.clock, self.source = db, cfg, alerts, clock, source
         self.suggest = suggest or (lambda labels: [])
@@ -213,7 +214,7 @@ def show_button(ctx: dict[str, Any]) -> None:
             {"text": "Show hypotheses", "action_id": messages.SHOW, "value": str(ctx["id"])})
 
 
-def metric_source(cfg: RcaConfig, prometheus: Any) -> MetricSource | None:
+def metric_source(cfg: RcaConfig, prometheus: Any) -> ServiceSignals | None:
     """Return the hypotheses' metric source: the replay file, else Prometheus, else None."""
     if cfg.replay_csv:
         return ReplaySource(cfg.replay_csv)

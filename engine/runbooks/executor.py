@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from engine.approvals.types import Outcome, RunContext
 from engine.runbooks.plan import PLAN_FORMAT, describe
-from engine.runbooks.ports import MetricsQuery, ModelRegistry, SilenceAPI
+from engine.ports import AliasControl, DurationSilences, Metrics
 from engine.runbooks.redact import Redactor
 from engine.runbooks.steps import StepDeps, StepResult, run_step
 
@@ -20,8 +20,8 @@ class RunbookExecutor:
 
     kind = KIND
 
-    def __init__(self, *, metrics: MetricsQuery | None = None, silences: SilenceAPI | None = None,
-                 registry: ModelRegistry | None = None, secrets: Mapping[str, str] | None = None,
+    def __init__(self, *, metrics: Metrics | None = None, silences: DurationSilences | None = None,
+                 registry: AliasControl | None = None, secrets: Mapping[str, str] | None = None,
                  base_env: Mapping[str, str] | None = None, output_limit: int = 3000) -> None:
         self.metrics, self.silences, self.registry = metrics, silences, registry
         self.secrets = dict(secrets or {})

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from engine.runbooks import template as t
-from engine.runbooks.ports import ModelRegistry
+from engine.ports import AliasControl
 from engine.runbooks.spec import (CommandStep, HttpStep, MlflowAliasStep, NotifyStep, PromqlCheckStep,
                                   Runbook, SilenceStep, WaitStep)
 
@@ -53,7 +53,7 @@ def resolve_step(step: Any, values: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"unknown step {step!r}")
 
 
-async def build_targets(rb: Runbook, values: dict[str, Any], registry: ModelRegistry | None) -> dict[str, Any]:
+async def build_targets(rb: Runbook, values: dict[str, Any], registry: AliasControl | None) -> dict[str, Any]:
     """Return the resolved steps plus what they will replace (current alias versions) at request time."""
     targets: dict[str, Any] = {"runbook": rb.name, "timeout": rb.timeout, "format": PLAN_FORMAT}
     for section in ("steps", "on_failure", "verify"):

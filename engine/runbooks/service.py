@@ -15,7 +15,7 @@ from engine.runbooks.executor import KIND
 from engine.runbooks.loader import LoadedRunbook, Registry
 from engine.runbooks.params import bind
 from engine.runbooks.plan import build_targets, dry_run, environment
-from engine.runbooks.ports import ModelRegistry
+from engine.ports import AliasControl
 from engine.runbooks.spec import Runbook
 
 
@@ -55,7 +55,7 @@ class RunbookService:
     """Facade for runbooks; every run goes through the approvals mechanism."""
 
     def __init__(self, registry: Registry, approvals: Approvals, policy: Policy, channel: str,
-                 models: ModelRegistry | None = None) -> None:
+                 models: AliasControl | None = None) -> None:
         self.registry = registry
         self.approvals = approvals
         self.policy = policy

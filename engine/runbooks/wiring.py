@@ -9,11 +9,11 @@ from typing import Any, Mapping
 from engine.approvals import Approvals
 from engine.audit import AuditLog
 from engine.clock import Clock
-from engine.policy import Policy, PolicyConfig, UsergroupDirectory
+from engine.policy import Policy, PolicyConfig
 from engine.runbooks.config import RunbooksConfig
 from engine.runbooks.executor import RunbookExecutor
 from engine.runbooks.loader import Registry, load_dirs
-from engine.runbooks.ports import MetricsQuery, ModelRegistry, SilenceAPI
+from engine.ports import AliasControl, DurationSilences, Metrics, UsergroupDirectory
 from engine.runbooks.service import RunbookService
 from engine.store.db import Database
 
@@ -43,7 +43,7 @@ def build_approvals(db: Database, clock: Clock, replica_id: str, policy_config: 
 
 
 def build_runbooks(config: Any, rb_config: RunbooksConfig, approvals: Approvals, policy: Policy, *,
-                   metrics: MetricsQuery | None, silences: SilenceAPI | None, models: ModelRegistry | None,
+                   metrics: Metrics | None, silences: DurationSilences | None, models: AliasControl | None,
                    environ: Mapping[str, str]) -> RunbookService:
     """Load the runbooks and register their executor with approvals (before anything runs)."""
     # Runbook steps may pass through allow-listed variables and redact named secrets; the

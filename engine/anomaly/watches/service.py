@@ -16,7 +16,7 @@ from engine.anomaly.watches import actions
 from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.scoring import SeriesMemory, forecast_rule, forecast_verdict, score_new
-from engine.anomaly.watches.sources import Source
+from engine.ports import WatchSeries
 from engine.anomaly.watches.tables import AnomalySeries, AnomalyWatch
 from engine.clock import Clock
 from engine.notices import Notice
@@ -46,7 +46,7 @@ class RunResult:
 class WatchService:
     """Runs metric watches: fetch, score new points, alert through the pipeline, remember state."""
 
-    def __init__(self, db: Database, clock: Clock, watches: list[WatchConfig], sources: dict[str, Source],
+    def __init__(self, db: Database, clock: Clock, watches: list[WatchConfig], sources: dict[str, WatchSeries],
                  receive: Receive, emit: EmitFn) -> None:
         self.db, self.clock, self.receive, self.emit = db, clock, receive, emit
         self.watches = {w.name: w for w in watches}
@@ -64,7 +64,7 @@ class WatchService:
             await self.run(name, now)
         return job
 
-    def add(self, watch: WatchConfig, source: Source) -> None:
+    def add(self, watch: WatchConfig, source: WatchSeries) -> None:
         """Add a watch at run time (the demo does); schedule its job separately."""
         self.watches[watch.name] = watch
         self.sources[watch.name] = source

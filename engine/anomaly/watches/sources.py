@@ -6,31 +6,20 @@ import asyncio
 import csv
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from engine.adapters.prometheus import PrometheusMetrics, Series
+from engine.adapters.prometheus import PrometheusMetrics
 from engine.anomaly.watches.config import WatchConfig
 from engine.errors import InvalidInput, Unavailable
-
-
-class Source(Protocol):
-    """A watch's series over a time range."""
-
-    async def fetch(self, start: datetime, end: datetime, state: dict[str, Any]) -> list[Series]:
-        """Return every series' points in [start, end]; `state` is the watch's persisted source state."""
-        ...
-
-    def link(self, start: datetime, end: datetime) -> str | None:
-        """Return a link to a graph of the series, if the source has one."""
-        ...
+from engine.ports import Metrics, Series, WatchSeries
 
 
 class PromSource:
     """A PromQL range query through the Prometheus adapter (threads, timeouts, one attempt)."""
 
-    def __init__(self, metrics: PrometheusMetrics, watch: WatchConfig) -> None:
+    def __init__(self, metrics: Metrics, watch: WatchConfig) -> None:
         self.metrics, self.watch = metrics, watch
 
     async def fetch(self, start: datetime, end: datetime, state: dict[str, Any]) -> list[Series]:
@@ -118,7 +107,7 @@ class ReplaySource:
         return None
 
 
-def build_source(watch: WatchConfig, prometheus_url: str | None, base_dir: Path) -> Source:
+def build_source(watch: WatchConfig, prometheus_url: str | None, base_dir: Path) -> WatchSeries:
     """Return the source a watch is configured with, or raise InvalidInput naming what is missing."""
     if watch.replay is not None:
         path = Path(watch.replay.path)

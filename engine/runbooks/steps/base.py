@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.runbooks.ports import MetricsQuery, ModelRegistry, SilenceAPI
+from engine.ports import AliasControl, DurationSilences, Metrics
 from engine.runbooks.redact import Redactor
 
 
@@ -22,9 +22,9 @@ class StepResult:
 class StepDeps:
     """Ports, secrets and limits for one run; `state` carries facts between steps (alias history)."""
 
-    metrics: MetricsQuery | None = None
-    silences: SilenceAPI | None = None
-    registry: ModelRegistry | None = None
+    metrics: Metrics | None = None
+    silences: DurationSilences | None = None
+    registry: AliasControl | None = None
     secrets: dict[str, str] = field(default_factory=dict)
     base_env: dict[str, str] = field(default_factory=dict)
     redactor: Redactor = field(default_factory=Redactor)

@@ -53,12 +53,3 @@ def emit_failing_once():
 def ingest(db, cfg, clock) -> AlertIngest:
     """An ingest on the parametrized database (SQLite and PostgreSQL)."""
     return AlertIngest(db, cfg, clock, emit)
-
-
-@pytest.fixture
-def alertmanager(tmp_path):
-    """A real Alertmanager without a webhook receiver; yields its base URL."""
-    proc, url = start_alertmanager(tmp_path)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)

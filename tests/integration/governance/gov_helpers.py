@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 from engine.actor import Actor
+from engine.adapters.memory_prometheus import MemoryPrometheus
+from engine.adapters.memory_registry import MemoryAliases, MemoryRegistry
 from engine.approvals import Approvals, Outcome, RunContext
 from engine.audit import AuditLog
 from engine.clock import Clock, SystemClock
@@ -65,43 +67,21 @@ def make_approvals(db: Database, clock: Clock | None = None, replica: str = "r1"
     return svc, executor, audit
 
 
-class FakeModels:
-    """An in-memory model registry satisfying engine.runbooks.ports.ModelRegistry."""
-
-    def __init__(self, aliases: dict[str, str] | None = None) -> None:
-        self.aliases = dict(aliases or {})
-        self.sets: list[tuple[str, str, str]] = []
-
-    async def get_alias_version(self, model: str, alias: str) -> str | None:
-        return self.aliases.get(f"{model}@{alias}")
-
-    async def set_alias_version(self, model: str, alias: str, version: str) -> None:
-        self.sets.append((model, alias, version))
-        self.aliases[f"{model}@{alias}"] = version
+async def memory_aliases(model: str = "churn", versions: int = 8, **aliases: int) -> MemoryAliases:
+    """The AliasControl twin on a MemoryRegistry holding `versions` versions of `model` and these aliases."""
+    registry = MemoryRegistry()
+    for _ in range(versions):
+        registry.create_version(model)
+    for alias, version in aliases.items():
+        await registry.set_alias(model, alias, version)
+    return MemoryAliases(registry)
 
 
-class FakeMetrics:
-    """Answers every instant query with the next value list in `answers` (the last repeats)."""
-
-    def __init__(self, *answers: list[float]) -> None:
-        self.answers = list(answers) or [[0.0]]
-        self.queries: list[str] = []
-
-    async def instant_values(self, query: str) -> list[float]:
-        self.queries.append(query)
-        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-
-
-class FakeSilences:
-    """Records silences like Alertmanager would."""
-
-    def __init__(self) -> None:
-        self.created: list[dict[str, Any]] = []
-
-    async def create_silence(self, matchers, duration_s, comment, created_by) -> str:
-        self.created.append({"matchers": dict(matchers), "duration": duration_s, "comment": comment,
-                             "by": created_by})
-        return f"sil-{len(self.created)}"
+def memory_prometheus(query: str, *answers: list[float]) -> MemoryPrometheus:
+    """The metrics twin answering `query` with each value list in turn (the last repeats)."""
+    twin = MemoryPrometheus()
+    twin.answer(query, *answers)
+    return twin
 
 
 def make_runbooks(db: Database, dirs: list[Any], *, clock: Clock | None = None, replica: str = "r1",

@@ -13,7 +13,8 @@ from aiohttp import web
 
 from engine.errors import Conflict, Forbidden, InvalidInput
 
-from gov_helpers import ALICE, BOB, LEAD, VIC, FakeMetrics, FakeModels, FakeSilences, make_runbooks, step_details
+from engine.adapters.alertmanager import MemoryAlertmanager, RunbookSilences
+from gov_helpers import ALICE, BOB, LEAD, VIC, make_runbooks, memory_aliases, memory_prometheus, step_details
 
 PY = sys.executable
 ECHO = "import json, os, sys; print(json.dumps(sys.argv[1:])); print('token is', os.environ.get('TOKEN'))"
@@ -185,6 +186,9 @@ steps:
     assert (await approvals.get(req.id))[0].state == "cancelled" and time.monotonic() - t0 < 5
 
 
+ACCURACY = 'min(model_accuracy{model="churn"})'
+
+
 def model_runbook(tmp: Path) -> Path:
     return write(tmp, "model", """
 name: rollback-model
@@ -219,42 +223,49 @@ on_failure:
 
 
 async def test_world_changed_after_request_is_a_conflict(db, tmp_path):
-    models = FakeModels({"churn@prod": "6"})
+    models = await memory_aliases(prod=6)
     svc, approvals, _ = make_runbooks(db, [model_runbook(tmp_path)], models=models,
-                                      metrics=FakeMetrics([0.9]), silences=FakeSilences())
+                                      metrics=memory_prometheus(ACCURACY, [0.9]),
+                                      silences=RunbookSilences(MemoryAlertmanager()))
     req = await svc.request(ALICE, "rollback-model", {"version": 5})
     assert req.state == "requested" and "now churn@prod = version 6" in req.dry_run
     with pytest.raises(Forbidden, match="you requested"):
         await approvals.approve(req.id, ALICE)
     with pytest.raises(Forbidden, match="need role"):
         await approvals.approve(req.id, VIC)
-    models.aliases["churn@prod"] = "8"
+    await models.registry.set_alias("churn", "prod", 8)  # moved outside opsbot
     with pytest.raises(Conflict, match="churn@prod moved from version 6 to 8"):
         await approvals.approve(req.id, BOB)
-    assert models.sets == [] and (await approvals.get(req.id))[0].state == "conflict"
+    assert models.moves == [] and (await approvals.get(req.id))[0].state == "conflict"
 
 
 async def test_verify_failure_rolls_back(db, tmp_path):
-    models, silences = FakeModels({"churn@prod": "6"}), FakeSilences()
+    models, alertmanager = await memory_aliases(prod=6), MemoryAlertmanager()
     svc, approvals, audit = make_runbooks(db, [model_runbook(tmp_path)], models=models,
-                                          metrics=FakeMetrics([0.5]), silences=silences)
+                                          metrics=memory_prometheus(ACCURACY, [0.5]),
+                                          silences=RunbookSilences(alertmanager))
     req = await svc.request(ALICE, "rollback-model", {"version": 5})
     await approvals.approve(req.id, BOB)
     await approvals.wait_idle()
     row, _ = await approvals.get(req.id)
     assert row.state == "failed" and "verify step accuracy failed" in row.reason
-    assert models.sets == [("churn", "prod", "5"), ("churn", "prod", "6")]
-    assert silences.created[0]["matchers"] == {"alertname": "ModelAccuracyDrop", "model": "churn"}
+    assert models.moves == [("churn", "prod", "5"), ("churn", "prod", "6")]
+    [silence] = await alertmanager.list_silences()
+    assert {(m.name, m.value, m.is_regex) for m in silence.matchers} == {
+        ("alertname", "ModelAccuracyDrop", False), ("model", "churn", False)}
+    assert (silence.ends_at - silence.starts_at).total_seconds() == 1800
     actions = [e.action for e in await audit.recent(100)]
     assert actions.count("run.step") == 8 and actions[0] == "run.failed"
     assert (await audit.verify()).ok
 
 
 async def test_verify_success(db, tmp_path):
-    models = FakeModels({"churn@prod": "6"})
+    models = await memory_aliases(prod=6)
     svc, approvals, _ = make_runbooks(db, [model_runbook(tmp_path)], models=models,
-                                      metrics=FakeMetrics([0.5], [0.95]), silences=FakeSilences())
+                                      metrics=memory_prometheus(ACCURACY, [0.5], [0.95]),
+                                      silences=RunbookSilences(MemoryAlertmanager()))
     req = await svc.request(ALICE, "rollback-model", {"version": 5})
     await approvals.approve(req.id, BOB)
     await approvals.wait_idle()
-    assert (await approvals.get(req.id))[0].state == "succeeded" and models.aliases["churn@prod"] == "5"
+    assert (await approvals.get(req.id))[0].state == "succeeded"
+    assert await models.get_alias_version("churn", "prod") == "5"

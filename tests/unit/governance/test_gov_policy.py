@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from engine.actor import Actor
+from engine.adapters.memory_directory import MemoryUsergroups
 from engine.clock import FakeClock
 from engine.errors import Forbidden, Unavailable
 from engine.policy import Policy, PolicyConfig, decide
@@ -27,21 +28,6 @@ CONFIG = {
         {"action": "runbook:*", "roles": ["intern"], "effect": "allow"},
     ],
 }
-
-
-class Directory:
-    """A stand-in for Slack's usergroups.users.list, counting calls."""
-
-    def __init__(self, members: dict[str, list[str]]) -> None:
-        self.members = members
-        self.calls = 0
-        self.fail = False
-
-    async def usergroup_members(self, usergroup_id: str) -> list[str]:
-        self.calls += 1
-        if self.fail:
-            raise RuntimeError("slack down")
-        return self.members.get(usergroup_id, [])
 
 
 def cfg() -> PolicyConfig:
@@ -93,7 +79,7 @@ def test_approval_effect_needs_block():
 
 async def test_usergroup_membership_is_cached_until_expiry():
     clock = FakeClock()
-    directory = Directory({"S_ML": ["U_ML1"]})
+    directory = MemoryUsergroups({"S_ML": ["U_ML1"]})
     policy = Policy(cfg(), directory, clock)
     assert await policy.roles(Actor("U_ML1")) == {"ml-team"}
     assert await policy.roles(Actor("U_ML1")) == {"ml-team"}
@@ -106,10 +92,10 @@ async def test_usergroup_membership_is_cached_until_expiry():
 
 async def test_slack_failure_uses_stale_copy_then_refuses():
     clock = FakeClock()
-    directory = Directory({"S_ML": ["U_ML1"]})
+    directory = MemoryUsergroups({"S_ML": ["U_ML1"]})
     policy = Policy(cfg(), directory, clock)
     await policy.roles(Actor("U_ML1"))
-    directory.fail = True
+    directory.available = False
     clock.advance(400)
     assert await policy.roles(Actor("U_ML1")) == {"ml-team"}
     clock.advance(400)
@@ -118,14 +104,14 @@ async def test_slack_failure_uses_stale_copy_then_refuses():
 
 
 async def test_actor_groups_count_without_lookup():
-    directory = Directory({})
+    directory = MemoryUsergroups({"S_ML": []})
     policy = Policy(cfg(), directory, FakeClock())
     assert await policy.roles(Actor("U9", groups=frozenset({"S_ML"}))) == {"ml-team"}
     assert directory.calls == 0
 
 
 async def test_whoami_lists_roles_and_grants():
-    policy = Policy(cfg(), Directory({}), FakeClock())
+    policy = Policy(cfg(), MemoryUsergroups({"S_ML": []}), FakeClock())
     me = await policy.whoami(Actor("U_SRE1", "sam"), ["cmd:whoami", "runbook:restart", "model:promote"],
                              policy.environments())
     assert me.roles == ("sre",)

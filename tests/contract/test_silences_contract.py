@@ -1,4 +1,5 @@
-"""One contract for the silence port: the real Alertmanager API v2 and the in-memory twin."""
+"""One contract for the silence ports (Silences, and DurationSilences on top of it): the real
+Alertmanager API v2 and the in-memory twin."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine.adapters.alertmanager import AlertmanagerClient, MemoryAlertmanager
-from engine.alerts.ports import Matcher
-from engine.clock import SystemClock
+from engine.adapters.alertmanager import AlertmanagerClient, MemoryAlertmanager, RunbookSilences
+from engine.ports import Matcher
+from engine.clock import FakeClock, SystemClock
 from engine.errors import NotFound, OpsError, Unavailable
 
 
@@ -54,3 +55,15 @@ async def test_unreachable_alertmanager_is_unavailable():
     with pytest.raises(Unavailable, match="not reachable"):
         await client.list_silences()
     await client.aclose()
+
+
+async def test_duration_silence_is_exact_match_from_now(port):
+    clock = FakeClock(SystemClock().now())
+    sid = await RunbookSilences(port, clock).create_silence({"alertname": "ModelAccuracyDrop", "model": "churn"},
+                                                           1800, "runbook rollback-model", "U123")
+    s = {x.id: x for x in await port.list_silences()}[sid]
+    assert {(m.name, m.value, m.is_regex, m.is_equal) for m in s.matchers} == {
+        ("alertname", "ModelAccuracyDrop", False, True), ("model", "churn", False, True)}
+    assert abs((s.starts_at - clock.now()).total_seconds()) < 1
+    assert abs((s.ends_at - s.starts_at).total_seconds() - 1800) < 1
+    assert s.state == "active" and s.created_by == "U123" and s.comment == "runbook rollback-model"
