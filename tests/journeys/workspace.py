@@ -18,6 +18,8 @@ FORBIDDEN = [
     (re.compile(r"```"), "stray triple backticks"),
     (re.compile(r"\{\{|\}\}|\{%|%\}"), "template markup"),
     (re.compile(r"\[unsupported block"), "an unsupported block"),
+    # Times render as <!date^> tokens (each reader's own zone), never as raw ISO strings.
+    (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d"), "a raw ISO timestamp"),
 ]
 
 
