@@ -131,6 +131,8 @@ def _agree(p: Person, card, incident: int, step: str, expect_status: str, snooze
     detail = p.send(f"/ops incident {incident}").inner_text()
     assert ("snoozed until" in detail.lower()) == snoozed, (step, detail)
     assert expect_status in detail, (step, detail)
+    # The pipeline's stage/name codes are for `/ops why`; a person reads the reasons.
+    assert not re.search(r"\b(?:group|dedup|edit|lifecycle|notify|post|none)/[a-z_]+:", detail), (step, detail)
     assert re.search(rf"\b{on_card[1].split('/')[0]}\b", detail), (step, on_card, detail)
     for other in STATUSES:
         if other != expect_status:

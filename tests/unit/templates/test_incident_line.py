@@ -26,3 +26,11 @@ def test_a_snoozed_incident_reads_snoozed_in_the_list_and_the_detail_as_on_its_c
     assert "snoozed until" in detail and token in detail, detail
     quiet = _text(render("alerts/incidents", ctx))
     assert "snoozed" not in quiet
+
+
+def test_the_incident_timeline_shows_reasons_not_pipeline_codes():
+    ctx = json.loads((FIXTURE.parent / "incident_detail.json").read_text())
+    assert ctx["decisions"], "the fixture needs a decision to show"
+    text = _text(render("alerts/incident_detail", ctx))
+    for d in ctx["decisions"]:
+        assert f"{d['stage']}/{d['name']}" not in text and d["reason"].split()[0] in text, text
