@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.models.messages import parse_button_value
+from engine.models.messages import parse_button_value, promote_buttons
 from engine.models.tables import SeenAlias
 from engine.outbox_tables import OutboxItem
 
@@ -26,7 +26,9 @@ def card_context(ctx: dict[str, Any], aliases: dict[str, int]) -> dict[str, Any]
     """Return a version card's context as the aliases stand now: what it holds, what is left to offer."""
     version = ctx["version"]
     holds = sorted(a for a, v in aliases.items() if v == version)
-    buttons = [b for b in ctx.get("buttons", []) if parse_button_value(b["value"])[2] not in holds]
+    # From the full set, not the last render's: a button dropped while the version held an alias
+    # must come back once the alias moves away (a rollback).
+    buttons = [b for b in promote_buttons(ctx["model"], version) if parse_button_value(b["value"])[2] not in holds]
     return {**ctx, "holds": holds, "champion_version": aliases.get("champion"), "buttons": buttons}
 
 

@@ -41,13 +41,17 @@ def new_version_notice(channel: str, mv: ModelVersion, metrics: list[dict[str, A
     """Announce a version that finished registration, with promote buttons."""
     return Notice(key=f"model:{mv.name}:v{mv.version}", channel=channel, template="models/new_version", context={
         "model": mv.name, "version": mv.version, "run_id": mv.run_id, "tags": mv.tags,
-        "champion_version": champion, "metrics": metrics,
-        "buttons": [
-            {"label": "Promote to challenger", "action_id": PROMOTE_CHALLENGER,
-             "value": button_value(mv.name, mv.version, "challenger")},
-            {"label": "Promote to champion", "action_id": PROMOTE_CHAMPION,
-             "value": button_value(mv.name, mv.version, "champion"), "style": "primary"},
-        ]})
+        "champion_version": champion, "metrics": metrics, "buttons": promote_buttons(mv.name, mv.version)})
+
+
+def promote_buttons(model: str, version: int) -> list[dict[str, Any]]:
+    """Return every promote button a version's card can offer (the card drops those it holds)."""
+    return [
+        {"label": "Promote to challenger", "action_id": PROMOTE_CHALLENGER,
+         "value": button_value(model, version, "challenger")},
+        {"label": "Promote to champion", "action_id": PROMOTE_CHAMPION,
+         "value": button_value(model, version, "champion"), "style": "primary"},
+    ]
 
 
 def failed_registration_notice(channel: str, mv: ModelVersion) -> Notice:

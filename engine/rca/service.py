@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable
 
-from sqlalchemy import desc, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.actor import Actor
@@ -91,6 +91,15 @@ class RcaService:
         confident = bool(items) and top_conf >= self.cfg.likely_cause_confidence
         likely = messages.likely_cause(items[0]) if confident and view.plausible(items[0], inc.services) else None
         elapsed = int((time.perf_counter() - started) * 1000)
+        async with self.db.session() as s:
+            prev = await view.newest_analysis(s, incident_id)
+            if prev is not None and _ranking(prev.hypotheses) == _ranking(items):
+                # The same ranking again: keep the analysis and its votes. Its reply is
+                # re-rendered (it may never have been posted: the auto job analyses silently).
+                if post:
+                    await outbox_emit(s, view.reply_notice(prev, inc, await view.votes_of(s, prev.id or 0)),
+                                      self.clock.now())
+                return prev
         row = AnalysisRow(incident_id=incident_id, created_at=self.clock.now(), onset=onset,
                           requested_by=actor.user_id if actor else "", top_confidence=top_conf,
                           likely_cause=likely, hypotheses=[], signals=len(cand.inp.series), elapsed_ms=elapsed,
@@ -189,11 +198,14 @@ class RcaService:
 
 
 
+def _ranking(hypotheses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return hypotheses without their buttons (which carry the analysis id)."""
+    return [{k: v for k, v in h.items() if k != "buttons"} for h in hypotheses]
+
+
 async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
     """Return the likely cause of an incident's newest analysis (None once people marked it wrong)."""
-    q = (select(AnalysisRow).where(AnalysisRow.incident_id == incident_id)
-         .order_by(desc(AnalysisRow.id)).limit(1))
-    row = (await session.execute(q)).scalars().first()
+    row = await view.newest_analysis(session, incident_id)
     if row is None or not row.likely_cause:
         return None
     return view.likely_cause(row, await view.votes_of(session, row.id or 0))

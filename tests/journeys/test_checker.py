@@ -1,0 +1,23 @@
+"""The journeys' checker finds what it must and passes what a person may see."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.journeys.workspace import problems
+
+
+@pytest.mark.parametrize("text", [
+    "Override reason: None", ":zzz: snoozed until 7:35 PM", "Opened <!date^1796581671^{time}|x>",
+    "Plan\n```gate", "Hello {{ name }}", "[unsupported block: video]", "at 2026-12-06T18:27:39+00:00",
+])
+def test_the_checker_flags_raw_internals(text):
+    assert problems(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "💤 snoozed until 7:35 PM · opened 6:35 PM", "None of the gates failed", "GET http://127.0.0.1:42689/healthz",
+    "Alerts 41 firing of 41", "requested 2026-12-06 18:27 UTC",
+])
+def test_the_checker_passes_what_people_may_see(text):
+    assert problems(text) == [], text

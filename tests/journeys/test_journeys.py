@@ -1,0 +1,238 @@
+"""Whole user journeys through `opsbot demo` in a real browser, with alice, bob and carol.
+
+After every step every visible message is checked for what a person must never see (raw None,
+unrendered emoji, literal tokens, stray markup), and the cards are compared with what `/ops`
+commands say about the same state."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.journeys.workspace import Person
+
+pytestmark = pytest.mark.slow
+
+WAIT = 15000  # ms: the outbox re-renders cards within a second or two on a busy machine
+
+
+@pytest.fixture
+def person(browser, demo_url):
+    """A fresh page on the demo (one per journey), failing the journey on any JavaScript error."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(WAIT)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield Person(page, demo_url)
+    page.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def _champion(model_answer: str) -> str:
+    """The version `/ops model churn` says holds `champion`."""
+    found = re.search(r"champion\s*→\s*v(\d+)", model_answer)
+    assert found, model_answer
+    return found.group(1)
+
+
+def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
+    p = person
+    p.open("ml-models")
+    p.check("open #ml-models")
+    before = _champion(p.send("/ops model churn").inner_text())
+    p.check("/ops model churn")
+    notice = p.card("New version: churn v5", "models_promote_champion")
+    expect(notice.get_by_test_id("button-models_promote_champion")).to_be_visible()
+
+    p.press(notice, "models_promote_champion")
+    p.check("alice clicks Promote to champion")
+    request = p.page.locator("#messages [data-testid=message]").filter(
+        has_text=f"Promote churn champion to v5 (now v{before})").filter(
+        has=p.page.get_by_test_id("button-approval_approve")).last
+    request = p.message_at(request.get_attribute("data-ts"))  # the card keeps its ts, not its buttons
+    expect(request).to_contain_text("Requested")
+    assert _champion(p.send("/ops model churn").inner_text()) == before  # nothing moves before approval
+
+    p.be("bob")
+    p.press(request, "approval_approve")
+    expect(request).to_contain_text("Succeeded")
+    expect(request).to_contain_text(f"is now v5 (was v{before})")
+    expect(request.get_by_test_id("button-approval_approve")).to_have_count(0)
+    p.check("bob approves")
+    text = request.inner_text()
+    assert "Plan (dry run)" not in text and "override_reason" not in text and "requester_name" not in text, text
+
+    model = p.send("/ops model churn").inner_text()
+    assert _champion(model) == "5", model
+    p.check("/ops model churn after approval")
+    # The version card is a view of the registry: v5 is champion, so it offers that no more.
+    expect(notice).to_contain_text("now champion")
+    expect(notice.get_by_test_id("button-models_promote_champion")).to_have_count(0)
+    history = p.send("/ops history churn").inner_text()
+    newest = next(line for line in history.splitlines() if "→" in line)
+    assert f"v{before} → v5" in newest and "alice" in newest and "approved by bob" in newest, history
+    p.check("/ops history churn")
+
+    rolled = p.send("/ops rollback churn").inner_text()
+    p.check("bob rolls back")
+    assert "error" not in rolled.lower(), rolled
+    p.settle(2)
+    model = p.send("/ops model churn").inner_text()
+    assert _champion(model) == before, (rolled, model)
+    history = p.send("/ops history churn").inner_text()
+    newest = next(line for line in history.splitlines() if "→" in line)
+    assert f"v5 → v{before}" in newest, history
+    # v5 is no longer champion: its card says so by offering the promotion again.
+    expect(notice.get_by_test_id("button-models_promote_champion")).to_be_visible()
+    expect(notice).not_to_contain_text("now champion")
+    p.check("/ops model and history after rollback")
+    p.shot(shots, "promote-approve-rollback")
+
+
+STATUSES = ("Open", "Acknowledged", "Snoozed", "Resolved")
+
+
+def _card_facts(card_text: str) -> tuple[str, str]:
+    """(status, 'N firing of M') from an incident card's text."""
+    status = re.search(r"Status\s*\n?\W*(\w+)", card_text)
+    counts = re.search(r"(\d+) firing of (\d+)", card_text)
+    assert status and counts, card_text
+    return status.group(1), f"{counts.group(1)}/{counts.group(2)}"
+
+
+def _list_facts(listing: str, incident: int) -> tuple[str, str] | None:
+    """(status, 'N/M') of one incident in `/ops incidents`, None when it is not listed."""
+    line = next((ln for ln in listing.splitlines() if f"#{incident} " in ln), None)
+    if line is None:
+        return None
+    status = next((s for s in STATUSES if s in line), None)
+    counts = re.search(r"(\d+/\d+) firing", line)
+    assert status and counts, line
+    return status, counts.group(1)
+
+
+def _agree(p: Person, card, incident: int, step: str, expect_status: str, snoozed: bool = False) -> None:
+    """The card, `/ops incidents` and `/ops incident N` say the same status, counts and snooze."""
+    expect(card).to_contain_text(expect_status)
+    if snoozed:
+        expect(card).to_contain_text("snoozed until")
+    else:
+        expect(card).not_to_contain_text("snoozed until")
+    on_card = _card_facts(card.inner_text())
+    assert on_card[0] == expect_status, (step, card.inner_text())
+    listing = p.send("/ops incidents").inner_text()
+    listed = _list_facts(listing, incident)
+    if expect_status == "Resolved":
+        assert listed is None, (step, listing)  # the list shows open incidents only
+    else:
+        assert listed == on_card, (step, on_card, listing)
+    detail = p.send(f"/ops incident {incident}").inner_text()
+    assert ("snoozed until" in detail.lower()) == snoozed, (step, detail)
+    assert expect_status in detail, (step, detail)
+    # The pipeline's stage/name codes are for `/ops why`; a person reads the reasons.
+    assert not re.search(r"\b(?:group|dedup|edit|lifecycle|notify|post|none)/[a-z_]+:", detail), (step, detail)
+    assert re.search(rf"\b{on_card[1].split('/')[0]}\b", detail), (step, on_card, detail)
+    for other in STATUSES:
+        if other != expect_status:
+            assert f"Status\n{other}" not in detail, (step, detail)
+    if expect_status == "Resolved":
+        assert "snoozed until" not in detail.lower() and "next notification" not in detail.lower(), detail
+    p.check(step)
+
+
+def test_alert_storm_acknowledge_snooze_resolve(person, shots):
+    p = person
+    p.be("carol")
+    p.open("incidents")
+    p.check("open #incidents")
+    card = p.card("HighErrorRate on svc-12", "alerts.ack")
+    incident = int(re.search(r"#(\d+) HighErrorRate on svc-12", card.inner_text()).group(1))
+    _agree(p, card, incident, "storm seeded", "Open")
+
+    p.press(card, "alerts.ack")
+    _agree(p, card, incident, "carol acknowledges", "Acknowledged")
+    p.be("bob")
+    p.press(card, "alerts.snooze.3600")
+    _agree(p, card, incident, "bob snoozes 1h", "Acknowledged", snoozed=True)
+    p.press(card, "alerts.resolve")
+    _agree(p, card, incident, "bob resolves", "Resolved")
+    assert "snoozed until" not in card.inner_text().lower(), card.inner_text()
+    p.shot(shots, "storm-ack-snooze-resolve")
+
+
+def test_hypothesis_feedback_keeps_the_other_hypotheses(person, shots):
+    p = person
+    p.be("carol")
+    p.open("incidents")
+    card = p.card("HighLatency on frontend", "rca.show")
+    cause = re.search(r"Likely cause:\s*(.+?) up ", card.inner_text())
+    p.press(card, "rca.show")
+    p.check("carol shows hypotheses")
+    card.get_by_test_id("replies-link").click()
+    thread = p.page.get_by_test_id("thread-messages")
+    replies = thread.locator("[data-testid=message]").filter(has_text="Hypotheses for incident")
+    expect(replies.first).to_be_visible()
+    assert replies.count() == 1, "Show hypotheses posted a second set of hypotheses"
+    hyps = replies.first
+    footer = re.search(r"Ranked \d+ signals from \d+ services", hyps.inner_text())
+    assert footer, hyps.inner_text()
+    wrongs = hyps.get_by_test_id("button-rca.wrong")
+    total = wrongs.count()
+    assert total >= 3, hyps.inner_text()
+    first = wrongs.first.get_attribute("data-value")
+    p.check("thread open")
+
+    p.press(hyps, "rca.wrong", value=first)
+    expect(hyps).to_contain_text("wrong by carol")
+    p.check("carol marks #1 wrong")
+    # Every hypothesis keeps its buttons (a vote can change); the footer's facts stay.
+    expect(hyps.get_by_test_id("button-rca.wrong")).to_have_count(total)
+    expect(hyps.get_by_test_id("button-rca.confirm")).to_have_count(total)
+    expect(hyps).to_contain_text(footer.group(0))
+    if cause:  # the cause marked wrong leaves the card
+        expect(card).not_to_contain_text(f"Likely cause: {cause.group(1)} ")
+
+    p.be("bob")
+    second = hyps.get_by_test_id("button-rca.confirm").nth(1).get_attribute("data-value")
+    p.press(hyps, "rca.confirm", value=second)
+    expect(hyps).to_contain_text("confirmed by bob")
+    p.check("bob confirms #2")
+    expect(hyps.get_by_test_id("button-rca.wrong")).to_have_count(total)
+    expect(hyps).to_contain_text("wrong by carol")
+    expect(hyps).to_contain_text(footer.group(0))
+    assert thread.locator("[data-testid=message]").filter(has_text="Hypotheses for incident").count() == 1
+    p.shot(shots, "hypotheses-feedback")
+
+
+def test_runbook_dry_run_request_and_approval_by_another(person, shots):
+    p = person
+    p.open("ops")
+    dry = p.send("/ops run restart-service service=checkout --dry-run")
+    expect(dry).to_contain_text("Dry run")
+    p.check("alice dry-runs restart-service")
+    p.press(dry, "runbook.open")
+    modal = p.page.get_by_test_id("modal")
+    expect(modal).to_be_visible()
+    p.check("the run modal opens")
+    service = modal.locator("input, textarea").first
+    if service.count() and not service.input_value():
+        service.fill("checkout")
+    p.page.get_by_test_id("modal-submit").click()
+    expect(modal).to_be_hidden()
+    p.settle()
+    p.check("alice requests the run")
+    request = p.page.locator("#messages [data-testid=message]").filter(has_text="runbook restart-service").filter(
+        has=p.page.get_by_test_id("button-approval_approve")).last
+    request = p.message_at(request.get_attribute("data-ts"))
+    expect(request).to_contain_text("Requested")
+
+    p.be("bob")
+    p.press(request, "approval_approve")
+    expect(request).to_contain_text("Succeeded", timeout=30000)
+    expect(request.get_by_test_id("button-approval_approve")).to_have_count(0)
+    text = request.inner_text()
+    assert "Plan (dry run)" not in text and "override_reason" not in text, text
+    p.check("bob approves; the run finishes")
+    p.shot(shots, "runbook-request-approve")

@@ -1,0 +1,36 @@
+"""`/ops incidents` and `/ops incident N` say what the incident card says about a snooze."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.render import render
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "templates" / "alerts" / "incidents.json"
+
+
+def _text(message: dict) -> str:
+    return json.dumps(message["blocks"])
+
+
+def test_a_snoozed_incident_reads_snoozed_in_the_list_and_the_detail_as_on_its_card():
+    ctx = json.loads(FIXTURE.read_text())
+    inc = {**ctx["incidents"][0], "status": "acknowledged", "snoozed_until": "2026-11-27T13:00:00+00:00"}
+    card = _text(render("alerts/incident", inc))
+    listing = _text(render("alerts/incidents", {**ctx, "incidents": [inc]}))
+    detail = _text(render("alerts/incident_detail", {"incident": inc, "alerts": [], "decisions": []}))
+    token = "<!date^1795784400^{time}"
+    assert "snoozed until" in card and token in card
+    assert "snoozed until" in listing and token in listing, listing
+    assert "snoozed until" in detail and token in detail, detail
+    quiet = _text(render("alerts/incidents", ctx))
+    assert "snoozed" not in quiet
+
+
+def test_the_incident_timeline_shows_reasons_not_pipeline_codes():
+    ctx = json.loads((FIXTURE.parent / "incident_detail.json").read_text())
+    assert ctx["decisions"], "the fixture needs a decision to show"
+    text = _text(render("alerts/incident_detail", ctx))
+    for d in ctx["decisions"]:
+        assert f"{d['stage']}/{d['name']}" not in text and d["reason"].split()[0] in text, text
