@@ -19,7 +19,7 @@ def test_a_snoozed_incident_reads_snoozed_in_the_list_and_the_detail_as_on_its_c
     inc = {**ctx["incidents"][0], "status": "acknowledged", "snoozed_until": "2026-11-27T13:00:00+00:00"}
     card = _text(render("alerts/incident", inc))
     listing = _text(render("alerts/incidents", {**ctx, "incidents": [inc]}))
-    detail = _text(render("alerts/incident_detail", {"incident": inc, "alerts": [], "decisions": []}))
+    detail = _text(render("alerts/incident_detail", {"incident": inc, "groups": [], "timeline": []}))
     token = "<!date^1795784400^{time}"
     assert "snoozed until" in card and token in card
     assert "snoozed until" in listing and token in listing, listing
@@ -29,8 +29,11 @@ def test_a_snoozed_incident_reads_snoozed_in_the_list_and_the_detail_as_on_its_c
 
 
 def test_the_incident_timeline_shows_reasons_not_pipeline_codes():
+    from engine.alerts.messages import timeline
+
     ctx = json.loads((FIXTURE.parent / "incident_detail.json").read_text())
-    assert ctx["decisions"], "the fixture needs a decision to show"
-    text = _text(render("alerts/incident_detail", ctx))
-    for d in ctx["decisions"]:
+    decisions = [{"at": "2026-11-27T12:00:00+00:00", "stage": "group", "name": "downstream",
+                  "reason": "checkout depends on db", "actor": None}]
+    text = _text(render("alerts/incident_detail", {**ctx, "timeline": timeline(decisions)}))
+    for d in decisions:
         assert f"{d['stage']}/{d['name']}" not in text and d["reason"].split()[0] in text, text
