@@ -41,6 +41,28 @@ def pg_url() -> str:
     drop_pg_database(url)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """An empty database URL on SQLite and on PostgreSQL (for processes that migrate it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'opsbot.db'}"
+    else:
+        url = create_pg_database()
+        yield url
+        drop_pg_database(url)
+
+
+@pytest.fixture
+async def lease_db(pg_url) -> AsyncIterator[Database]:
+    """A fresh PostgreSQL database with the lease table only."""
+    from engine.leases import Lease
+
+    db = Database(pg_url)
+    await db.run_sync(lambda conn: Lease.__table__.create(conn))
+    yield db
+    await db.dispose()
+
+
 @pytest.fixture
 async def pg_db(pg_url) -> AsyncIterator[Database]:
     """A fresh PostgreSQL database with every table created."""

@@ -8,20 +8,8 @@ from typing import AsyncIterator, Awaitable, Callable
 import pytest
 
 from tests.security.served import DEFAULT_CONFIG, ServedBot, bot_env, new_workspace, write_config
-from tests.servers import create_pg_database, drop_pg_database
 
 StartBot = Callable[..., Awaitable[ServedBot]]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path: Path) -> str:
-    """A fresh database URL on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'opsbot.db'}"
-    else:
-        url = create_pg_database()
-        yield url
-        drop_pg_database(url)
 
 
 @pytest.fixture

@@ -18,21 +18,10 @@ from engine.alerts.tables import AlertBatch, AlertRow, DecisionRow, IncidentRow
 from engine.outbox_tables import OutboxItem
 from engine.store.db import Database
 from tests.integration.alerts.test_pump import body
-from tests.servers import create_pg_database, drop_pg_database, free_port
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "workers-test-token"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    """An empty store URL (the supervisor migrates it)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'opsbot.db'}"
-    else:
-        url = create_pg_database()
-        yield url
-        drop_pg_database(url)
 
 
 async def _wait_up(url: str, proc: subprocess.Popen, log: Path) -> None:

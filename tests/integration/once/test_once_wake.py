@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncIterator
 
 import pytest
 
 from engine.clock import SystemClock
-from engine.leases import Lease, Leases
+from engine.leases import Leases
 from engine.replicas import replica_identity
 from engine.scheduler import Scheduler
-from engine.store.db import Database
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def lease_db(pg_url) -> AsyncIterator[Database]:
-    """A fresh PostgreSQL database with the lease table."""
-    db = Database(pg_url)
-    await db.run_sync(lambda conn: Lease.__table__.create(conn))
-    yield db
-    await db.dispose()
 
 
 async def _until(predicate, timeout: float = 5.0) -> float:

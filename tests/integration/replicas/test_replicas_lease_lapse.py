@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncIterator
 
 import pytest
 
 from engine.clock import SystemClock
-from engine.leases import Lease, Leases
+from engine.leases import Leases
 from engine.scheduler import Scheduler
 from engine.store.db import Database
 
@@ -31,15 +30,6 @@ class PartitionedLeases(Leases):
         """Hang like a query on a dead connection, then acquire for real."""
         await self.reachable.wait()
         return await super().acquire(name, ttl_s)
-
-
-@pytest.fixture
-async def lease_db(pg_url) -> AsyncIterator[Database]:
-    """A fresh PostgreSQL database with the lease table."""
-    db = Database(pg_url)
-    await db.run_sync(lambda conn: Lease.__table__.create(conn))
-    yield db
-    await db.dispose()
 
 
 async def test_a_partitioned_holder_stops_its_run_before_the_lease_moves(lease_db):
