@@ -64,8 +64,8 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
             await db.dispose()
 
     async def replicas_probe() -> str:
-        from engine.clock import SystemClock
-        from engine.replicas import live_replicas, shared_names
+        from engine.core.clock import SystemClock
+        from engine.core.replicas import live_replicas, shared_names
 
         db = Database(eng.database_url)
         try:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from bot.router import Reply, Router, StaticReply, Subcommand
 from engine.actor import Actor
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 from bot.demo_alertmanager import DemoAlertmanager, find_binary, start_demo_alertmanager
 from bot.logs import setup_logging
 from bot.stack import LocalStack, start_local_stack
-from engine.alerts.demo import demo_alerts_config
+from engine.lab.alerts.demo import demo_alerts_config
 from engine.config import OpsbotConfig
 from engine.errors import InvalidInput
 from engine.settings import EngineSettings
@@ -139,7 +139,7 @@ def _free_port() -> int:
 
 def prepare_mlflow(store: Path) -> str:
     """Train the demo models once, then reset their aliases so every demo starts the same."""
-    from engine.demo_models import reset_aliases, seed
+    from engine.lab.demo_models import reset_aliases, seed
 
     uri = seed(store, log=lambda _: None)
     reset_aliases(store)
@@ -158,7 +158,7 @@ async def _until(predicate: Callable[[], object], timeout: float, what: str) -> 
 
 async def seed_models(ctx: DemoContext) -> str:
     """A nightly retrain registers churn vN (announced with Promote buttons); alice tries a weak v3."""
-    from engine.demo_models import register_retrained
+    from engine.lab.demo_models import register_retrained
 
     eng, ws = ctx.stack.bot.engine, ctx.stack.workspace
     watch = eng.scheduler.jobs["models-watch"]
@@ -182,28 +182,28 @@ async def seed_models(ctx: DemoContext) -> str:
 
 async def seed_drift(ctx: DemoContext) -> str:
     """Drifted churn data with a scheduled check that posts its summary to #ml-models."""
-    from engine.drift.demo import seed_drift_demo
+    from engine.lab.drift.demo import seed_drift_demo
 
     return await seed_drift_demo(ctx.stack, ctx.data_dir)
 
 
 async def seed_alerts(ctx: DemoContext) -> str:
     """Post a seeded alert storm through the real webhooks; it collapses into a few incidents."""
-    from engine.alerts.demo import seed_alert_storm
+    from engine.lab.alerts.demo import seed_alert_storm
 
     return await seed_alert_storm(ctx.stack)
 
 
 def _watches_demo_config(data_dir: Path) -> list[dict]:
     """Return the demo's `watches:` (a replayed checkout latency; the demo has no Prometheus)."""
-    from engine.anomaly.demo import demo_watches
+    from engine.lab.anomaly.demo import demo_watches
 
     return demo_watches(data_dir, channel="incidents")
 
 
 async def seed_anomaly(ctx: DemoContext) -> str:
     """The replayed checkout latency jumps: its anomaly becomes an incident with evidence in #incidents."""
-    from engine.anomaly.demo import seed_anomaly_demo
+    from engine.lab.anomaly.demo import seed_anomaly_demo
 
     return await seed_anomaly_demo(ctx.stack)
 
@@ -216,14 +216,14 @@ def seeders() -> list[tuple[str, Seeder]]:
 
 def _rca_demo_config(data_dir: Path) -> dict:
     """Return the demo's `rca:` section (graph and recorded signals; no Prometheus in the demo)."""
-    from engine.rca.demo import REPLAY_FILE, demo_rca_config
+    from engine.lab.rca.demo import REPLAY_FILE, demo_rca_config
 
     return demo_rca_config(data_dir / REPLAY_FILE)
 
 
 async def seed_rca(ctx: DemoContext) -> str:
     """A db saturation cascade pages the frontend; alice asks for hypotheses in its thread."""
-    from engine.rca.demo import seed_rca_demo
+    from engine.lab.rca.demo import seed_rca_demo
 
     channel = ctx.stack.bot.engine.config.alerts.default_channel.lstrip("#")
     return await seed_rca_demo(ctx, channel if channel != "alerts" else "incidents")

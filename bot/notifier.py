@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
 from bot.render import render
-from engine.outbox import Delivery, Outbox
+from engine.core.outbox import Delivery, Outbox
 
 log = logging.getLogger("opsbot.notifier")
 

@@ -23,7 +23,7 @@ from bot.server import build_web_app
 from bot.settings import BotSettings
 from bot.webhooks import route_factories
 from engine.api import Engine
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.config import OpsbotConfig, load_config
 from engine.errors import InvalidInput
 from engine.settings import EngineSettings

@@ -20,7 +20,7 @@ from bot.app import CommandListener, handle_listener_error
 from bot.door.slack import BadPayload, read_slack_body
 from bot.deps import Deps
 from bot.logs import new_request_id
-from engine.replays import WINDOW_S as REPLAY_WINDOW_S
+from engine.core.replays import WINDOW_S as REPLAY_WINDOW_S
 
 log = logging.getLogger("opsbot.server")
 

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings
 from bot.workspace import RunningWorkspace, WorkspaceConfig, start_workspace
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 

@@ -56,7 +56,7 @@ async def serve_worker(runtime, host: str, port: int) -> None:  # noqa: ANN001 -
 
 def worker_env(env: dict[str, str], index: int) -> dict[str, str]:
     """Return a worker's environment: OPSBOT_REPLICA_ID, when set, gains the worker's index."""
-    # Leases are owned per process either way (engine/replicas.py); the suffix keeps the
+    # Leases are owned per process either way (engine/core/replicas.py); the suffix keeps the
     # workers of one server apart in logs and `opsbot check` instead of reading as a clash.
     name = env.get("OPSBOT_REPLICA_ID", "").strip()
     return {**env, "OPSBOT_REPLICA_ID": f"{name}/w{index}"} if name else env

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.config import OpsbotConfig
-from engine.leases import Leases
-from engine.notices import Notice
-from engine.outbox import Outbox, emit
-from engine.scheduler import Scheduler
+from engine.core.leases import Leases
+from engine.core.notices import Notice
+from engine.core.outbox import Outbox, emit
+from engine.core.scheduler import Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the facade names every feature's type without importing the
     from engine.models.service import ModelService
     from engine.policy import Policy
     from engine.rca.service import RcaService
-    from engine.replays import ReplayGuard
+    from engine.core.replays import ReplayGuard
     from engine.runbooks.service import RunbookService
 
 

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from engine.api import Engine
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
-from engine.leases import Leases
-from engine.outbox import Outbox, emit
+from engine.core.leases import Leases
+from engine.core.outbox import Outbox, emit
 from engine.policy import PolicyConfig
 from engine.ports import UsergroupDirectory
-from engine.replicas import Presence, replica_identity
+from engine.core.replicas import Presence, replica_identity
 from engine.runbooks.config import RunbooksConfig
-from engine.replays import ReplayGuard
-from engine.scheduler import LeaseListener, Scheduler
+from engine.core.replays import ReplayGuard
+from engine.core.scheduler import LeaseListener, Scheduler
 from engine.settings import EngineSettings
 from engine.store.db import Database
 

@@ -55,7 +55,7 @@ def store_url(request, tmp_path) -> str:
 @pytest.fixture
 async def lease_db(pg_url) -> AsyncIterator[Database]:
     """A fresh PostgreSQL database with the lease table only."""
-    from engine.leases import Lease
+    from engine.core.leases import Lease
 
     db = Database(pg_url)
     await db.run_sync(lambda conn: Lease.__table__.create(conn))

@@ -11,7 +11,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.jsonbound import loads_bounded
+from engine.core.jsonbound import loads_bounded
 from bot.ids import DRIFT_COMPARE_MODAL
 from bot.listeners.runbooks import MODAL_CALLBACK as RUNBOOK_MODAL
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from pydantic import ValidationError
 
 from bot.door.schemas import SCHEMAS
-from engine.jsonbound import loads_bounded
+from engine.core.jsonbound import loads_bounded
 
 
 class BadPayload(ValueError):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand
 from engine.audit.service import event_to_dict
-from engine.bounds import SEQ_MAX, parse_int
+from engine.core.bounds import SEQ_MAX, parse_int
 from engine.errors import InvalidInput, Unavailable
 
 if TYPE_CHECKING:

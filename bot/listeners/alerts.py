@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
 from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_groups, alert_line,
                                     incident_context, timeline)
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:

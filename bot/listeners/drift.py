@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body
 from bot.errors import error_reply
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 from engine.drift.config import parse_duration
 from engine.drift.messages import COMPARE, COMPARE_MODAL, SHOW_ALL
 from engine.errors import InvalidInput, OpsError

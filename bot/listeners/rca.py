@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 from engine.errors import InvalidInput
 from engine.rca.messages import CONFIRM, SHOW, WRONG
 

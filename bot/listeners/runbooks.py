@@ -9,7 +9,7 @@ from bot.commands import actor_from_body
 from bot.commands import CommandContext, Subcommand
 from bot.errors import error_reply
 from engine.approvals.view import APPROVE, CANCEL, REJECT, parse_button_value
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 from engine.errors import InvalidInput, OpsError
 from engine.runbooks import parse_args
 from engine.runbooks.prefill import prefill

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from engine.ports import Matcher, Silence
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotFound, Unavailable
 
 

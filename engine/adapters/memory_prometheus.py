@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from engine.adapters.prometheus import graph_link
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.errors import InvalidInput, Unavailable
 from engine.ports import Series
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotFound, Unavailable
 from engine.models.ports import alias_not_found, model_not_found, version_not_found
 from engine.models.types import READY, ModelVersion, RegisteredModel

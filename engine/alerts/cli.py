@@ -37,7 +37,7 @@ def _eval_grouping(args: argparse.Namespace) -> int:
 
     from dataclasses import asdict
 
-    from engine.alerts.evaluate import format_report, read_stream, replay
+    from engine.lab.alerts.evaluate import format_report, read_stream, replay
 
     try:
         lines = Path(args.stream).read_text(encoding="utf-8").splitlines()
@@ -66,7 +66,7 @@ def add_eval_grouping(eval_subparsers: Any) -> None:
 def _simulate_storm(args: argparse.Namespace) -> int:
     from dataclasses import fields
 
-    from engine.alerts.storm import StormParams, deliveries, header
+    from engine.lab.alerts.storm import StormParams, deliveries, header
 
     kw: dict[str, Any] = {"seed": args.seed}
     names = {f.name for f in fields(StormParams)}

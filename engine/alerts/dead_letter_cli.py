@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 
 
 async def _run_async(url: str | None, requeue: str | None) -> int:

@@ -22,7 +22,7 @@ from engine.alerts.pipeline import Outcome, PipelineState, process, tick
 from engine.alerts.store import AlertStore, EmitFn
 from engine.alerts.tables import AlertBatch
 from engine.alerts.types import Batch
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.errors import InvalidInput, OpsError, Unavailable
 from engine.store.db import Database
 

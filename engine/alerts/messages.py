@@ -9,7 +9,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.lifecycle import Change
 from engine.alerts.notify import NotifyDecision
 from engine.alerts.types import AlertState, Incident
-from engine.notices import Notice
+from engine.core.notices import Notice
 
 MAX_THREAD_ALERTS = 20  # a thread reply lists at most this many alerts; the rest are counted
 

@@ -12,8 +12,8 @@ from engine.alerts import dead_letter, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.types import AlertState, Incident, IncidentStatus
-from engine.bounds import parse_int
-from engine.clock import Clock, utc
+from engine.core.bounds import parse_int
+from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
 

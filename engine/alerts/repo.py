@@ -13,8 +13,8 @@ from engine.alerts.bulk import Bulk, js
 from engine.alerts.counters import PendingCounters
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
-from engine.bounds import ID_MAX
-from engine.clock import utc
+from engine.core.bounds import ID_MAX
+from engine.core.clock import utc
 
 A = AlertRow.__table__
 I = IncidentRow.__table__

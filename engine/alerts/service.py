@@ -21,9 +21,9 @@ from engine.ports import Matcher, Silences
 from engine.alerts.queries import AlertQueries
 from engine.alerts.store import EmitFn
 from engine.alerts.types import AlertState, Incident
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound, Unavailable
-from engine.notices import Notice
+from engine.core.notices import Notice
 from engine.store.db import Database
 
 log = logging.getLogger("opsbot.alerts")

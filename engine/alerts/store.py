@@ -21,7 +21,7 @@ from engine.alerts.notify import decide_notice
 from engine.alerts.pipeline import Outcome, PipelineState
 from engine.alerts.tables import AlertsGeneration
 from engine.alerts.types import AlertState, Decision, Incident
-from engine.notices import Notice
+from engine.core.notices import Notice
 from engine.store.db import Database
 
 EmitFn = Callable[[AsyncSession, Notice, datetime], Awaitable[None]]

@@ -4,7 +4,7 @@ By default the corpus is scored at the production threshold (the watches' defaul
 user runs it; the threshold NAB's optimizer fits on the scored files' own labels is printed
 beside it, labelled as fitted. `--threshold T` scores another fixed threshold, `--fit-on DIR`
 fits per profile on another corpus and scores this one, `--loco` adds the leave-one-category-out
-figures and the threshold the production procedure (engine/anomaly/nab/threshold.py) gives.
+figures and the threshold the production procedure (engine/lab/anomaly/nab/threshold.py) gives.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from engine.anomaly import registry
 if TYPE_CHECKING:
     import numpy as np
 
-    from engine.anomaly.nab.corpus import DataFile
+    from engine.lab.anomaly.nab.corpus import DataFile
 
 
 def add_eval_nab(eval_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -45,8 +45,8 @@ def add_eval_nab(eval_subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _scores(args: argparse.Namespace, files: list[DataFile]) -> tuple[str, dict[str, np.ndarray]]:
-    from engine.anomaly.nab.corpus import load_scores
-    from engine.anomaly.nab.run import detect_corpus
+    from engine.lab.anomaly.nab.corpus import load_scores
+    from engine.lab.anomaly.nab.run import detect_corpus
 
     if args.scores:
         return load_scores(args.scores, files)
@@ -55,9 +55,9 @@ def _scores(args: argparse.Namespace, files: list[DataFile]) -> tuple[str, dict[
 
 def _thresholds(args: argparse.Namespace) -> tuple[dict[str, float], str]:
     """Return the threshold per profile to score at, and where it came from."""
-    from engine.anomaly.nab.corpus import load_corpus
-    from engine.anomaly.nab.scorer import PROFILES
-    from engine.anomaly.nab.threshold import fit_threshold
+    from engine.lab.anomaly.nab.corpus import load_corpus
+    from engine.lab.anomaly.nab.scorer import PROFILES
+    from engine.lab.anomaly.nab.threshold import fit_threshold
     from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 
     if args.fit_on is not None:
@@ -75,10 +75,10 @@ def _thresholds(args: argparse.Namespace) -> tuple[dict[str, float], str]:
 def run_eval_nab(args: argparse.Namespace) -> int:
     """Run the evaluation and print normalized scores; return the exit code."""
     # The NAB stack (pandas, numpy) loads when the command runs, not for --help.
-    from engine.anomaly.nab.corpus import load_corpus, load_labels
-    from engine.anomaly.nab.evaluate import score_corpus
-    from engine.anomaly.nab.scorer import PROFILES
-    from engine.anomaly.nab.threshold import loco, production_threshold
+    from engine.lab.anomaly.nab.corpus import load_corpus, load_labels
+    from engine.lab.anomaly.nab.evaluate import score_corpus
+    from engine.lab.anomaly.nab.scorer import PROFILES
+    from engine.lab.anomaly.nab.threshold import loco, production_threshold
     from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 
     started = time.perf_counter()

@@ -14,8 +14,8 @@ from engine.approvals.types import CONFLICT, REQUESTED, plan_hash
 from engine.approvals.view import request_notice
 from engine.audit.chain import event_hash
 from engine.audit.tables import AuditEvent
-from engine.clock import utc
-from engine.outbox import emit
+from engine.core.clock import utc
+from engine.core.outbox import emit
 
 REQUESTED_EVENT = "approval.requested"
 REFUSED = "refused: "  # how a reason starts when the plan failed these checks (not merely stale)

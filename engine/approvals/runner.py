@@ -17,8 +17,8 @@ from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, FAILED, INTER
                                     SUCCEEDED, ActionExecutor, Outcome, RunContext)
 from engine.approvals.view import request_notice, step_notice
 from engine.audit import AuditLog
-from engine.clock import Clock
-from engine.outbox import emit
+from engine.core.clock import Clock
+from engine.core.outbox import emit
 from engine.store.db import Database
 
 log = logging.getLogger("opsbot.approvals")

@@ -18,9 +18,9 @@ from engine.approvals.types import (APPROVED, CANCELLED, CONFLICT, EXPIRED, REJE
                                     RUNNING, TERMINAL, ActionExecutor, Plan)
 from engine.approvals.view import request_notice
 from engine.audit import AuditLog
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.errors import Conflict, Forbidden, NotFound, OpsError
-from engine.outbox import emit
+from engine.core.outbox import emit
 from engine.policy import Decision, Policy
 from engine.store.db import Database
 

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import TRANSITIONS
-from engine.clock import utc
+from engine.core.clock import utc
 
 
 async def cas(session: AsyncSession, request_id: int, expected: str | Iterable[str], *,

@@ -7,9 +7,9 @@ from typing import Any
 
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import APPROVED, REQUESTED, RUNNING
-from engine.bounds import parse_int, shown
+from engine.core.bounds import parse_int, shown
 from engine.errors import InvalidInput
-from engine.notices import Notice
+from engine.core.notices import Notice
 
 # Button action ids; the bot's ids.py re-exports these so engine and bot agree.
 APPROVE, REJECT, CANCEL = "approval_approve", "approval_reject", "approval_cancel"

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine.audit.config import AuditConfig
-from engine.bounds import SEQ_MAX, parse_int
-from engine.clock import Clock
+from engine.core.bounds import SEQ_MAX, parse_int
+from engine.core.clock import Clock
 from engine.errors import InvalidInput
-from engine.notices import Notice
+from engine.core.notices import Notice
 
 log = logging.getLogger("opsbot.audit")
 # `seq:hash` anywhere in a line: the anchor file, a log line, a pasted Slack message.

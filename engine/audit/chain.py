@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from engine.clock import utc
+from engine.core.clock import utc
 
 GENESIS = "0" * 64
 

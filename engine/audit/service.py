@@ -16,8 +16,8 @@ from engine.actor import Actor
 from engine.audit.anchors import Anchor, check_anchors
 from engine.audit.chain import GENESIS, canonical_time, event_hash, normalize_data
 from engine.audit.tables import AuditEvent, AuditHead
-from engine.bounds import SEQ_MAX
-from engine.clock import Clock, SystemClock, utc
+from engine.core.bounds import SEQ_MAX
+from engine.core.clock import Clock, SystemClock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
 

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
 
-from engine.bounds import parse_duration
-from engine.clock import Clock, SystemClock
+from engine.core.bounds import parse_duration
+from engine.core.clock import Clock, SystemClock
 from engine.errors import InvalidInput
 
 # Only the standard library at module level: `opsbot drift --help` must not pay for numpy, pyarrow,

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from engine.bounds import parse_duration  # one bounded parser for every duration (re-exported)
+from engine.core.bounds import parse_duration  # one bounded parser for every duration (re-exported)
 from engine.drift.types import DriftOptions, Method
 from engine.errors import InvalidInput
 

@@ -16,16 +16,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.actor import Actor
-from engine.bounds import parse_duration
-from engine.clock import Clock, utc
+from engine.core.bounds import parse_duration
+from engine.core.clock import Clock, utc
 from engine.drift import messages
 from engine.drift.config import DriftConfig, ModelDrift
 from engine.drift.serving import RegistryLink
 from engine.drift.tables import DriftCheck
 from engine.drift.types import DriftReport
 from engine.errors import InvalidInput, NotFound, OpsError
-from engine.notices import Notice
-from engine.outbox import emit
+from engine.core.notices import Notice
+from engine.core.outbox import emit
 from engine.store.db import Database
 
 if TYPE_CHECKING:  # pandas and scipy load on the first check, not on every start

@@ -11,7 +11,7 @@ import tempfile
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
-from engine.clock import utc
+from engine.core.clock import utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.ports import ArtifactStore
 

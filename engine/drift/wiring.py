@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.config import OpsbotConfig
 from engine.drift.config import DriftConfig
 from engine.drift.monitor import DriftService
 from engine.drift.serving import RegistryLink
 from engine.ports import ArtifactStore
-from engine.scheduler import Scheduler
+from engine.core.scheduler import Scheduler
 from engine.store.db import Database
 
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.models.messages import parse_button_value, promote_buttons
 from engine.models.tables import SeenAlias
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox_tables import OutboxItem
 
 
 def version_card_key(model: str, version: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.approvals import Approvals
 from engine.audit import AuditLog
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.models.config import ModelsConfig
 from engine.ports import ModelRegistry
 from engine.models.service import ModelService

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.bounds import parse_int
+from engine.core.bounds import parse_int
 from engine.models.types import ModelVersion
-from engine.notices import Notice
+from engine.core.notices import Notice
 
 # Button action ids; bot/ids.py re-exports these so engine and bot agree.
 PROMOTE_CHALLENGER, PROMOTE_CHAMPION, ROLLBACK = "models_promote_challenger", "models_promote_champion", "models_rollback"

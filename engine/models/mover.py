@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.audit import AuditLog
-from engine.clock import Clock, utc
+from engine.core.clock import Clock, utc
 from engine.errors import Conflict, OpsError, Unavailable
 from engine.models.cards import refresh_version_cards
 from engine.ports import ModelRegistry

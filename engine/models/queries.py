@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from engine.clock import utc
+from engine.core.clock import utc
 from engine.ports import ModelRegistry
 from engine.models.tables import DONE, AliasChange
 from engine.store.db import Database

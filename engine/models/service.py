@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 from engine.actor import Actor
 from engine.approvals import Approvals, Plan
 from engine.audit import AuditLog
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.models.config import ModelsConfig, ResolvedRules
 from engine.models.executor import KIND, AliasExecutor

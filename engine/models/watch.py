@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.audit import AuditLog
-from engine.clock import utc
+from engine.core.clock import utc
 from engine.models.cards import refresh_version_cards
 from engine.models.config import ResolvedRules
 from engine.models.messages import failed_registration_notice, metric_rows, new_version_notice, outside_move_notice
@@ -23,8 +23,8 @@ from engine.models.mover import AliasMover, remember_alias
 from engine.ports import ModelRegistry
 from engine.models.tables import DONE, OUTSIDE_ACTOR, AliasChange, SeenAlias, WatchState
 from engine.models.types import FAILED, PENDING, ModelVersion, RegisteredModel
-from engine.notices import Notice
-from engine.outbox import emit
+from engine.core.notices import Notice
+from engine.core.outbox import emit
 from engine.store.db import Database
 
 

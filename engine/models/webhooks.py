@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from engine.errors import Forbidden, InvalidInput
-from engine.jsonbound import loads_bounded
+from engine.core.jsonbound import loads_bounded
 
 SIGNATURE, TIMESTAMP, DELIVERY = "x-mlflow-signature", "x-mlflow-timestamp", "x-mlflow-delivery-id"
 RELEVANT = {"model_version", "model_version_alias", "model_version_tag", "registered_model"}

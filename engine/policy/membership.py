@@ -7,7 +7,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 from engine.actor import Actor
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.errors import Unavailable
 from engine.policy.config import PolicyConfig
 from engine.ports import UsergroupDirectory

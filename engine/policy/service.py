@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from engine.actor import Actor
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.policy.config import EVERYONE, PolicyConfig
 from engine.policy.decide import Decision, decide
 from engine.policy.membership import MembershipCache, roles_of

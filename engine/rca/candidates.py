@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import select
 
 from engine.alerts.tables import AlertRow
-from engine.clock import utc
+from engine.core.clock import utc
 from engine.errors import OpsError, Unavailable
 from engine.ports import Metrics, ServiceSignals
 from engine.rca.changes import ChangeLog
@@ -57,7 +57,7 @@ class ReplaySource:
     async def _load(self) -> dict[str, Series]:
         async with self._lock:
             if self._data is None:
-                from engine.rca.cases import _frame_series  # the evaluation's CSV reader, same rules
+                from engine.rca.grid import frame_series  # the evaluation's CSV reader uses the same rules
 
                 import pandas as pd
                 try:
@@ -65,7 +65,7 @@ class ReplaySource:
                 except FileNotFoundError:  # not cached: a recording written later is read then
                     raise Unavailable(f"no recorded signals at {self.path} yet",
                                       hint="record them there, or set OPSBOT_PROMETHEUS_URL") from None
-                self._data = await asyncio.to_thread(_frame_series, frame)
+                self._data = await asyncio.to_thread(frame_series, frame)
             return self._data
 
     async def fetch(self, service: str, metric: str, promql: str, start: datetime, end: datetime,

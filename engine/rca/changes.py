@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from engine.approvals.tables import ApprovalRequest
-from engine.clock import Clock, utc
+from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput
 from engine.models.tables import DONE, AliasChange
 from engine.rca.config import RcaConfig

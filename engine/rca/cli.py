@@ -46,9 +46,9 @@ def add_simulate_rca(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate every case under ``args.dir`` and print the report."""
     # The ranker stack (numpy, scipy) loads when the command runs, not for --help.
-    from engine.rca.baselines import baro
-    from engine.rca.cases import find_cases, load_case
-    from engine.rca.evaluate import evaluate, format_report
+    from engine.lab.rca.baselines import baro
+    from engine.lab.rca.cases import find_cases, load_case
+    from engine.lab.rca.evaluate import evaluate, format_report
     from engine.rca.ranker import rank_names
 
     folders = find_cases(args.dir)
@@ -76,7 +76,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Write the simulated cases and say where."""
-    from engine.rca.simulate import write_suite
+    from engine.lab.rca.simulate import write_suite
 
     if args.nodes < 2 or args.cases < 1:
         print("need --nodes >= 2 and --cases >= 1", file=sys.stderr)

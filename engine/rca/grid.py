@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.rca.types import Series
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -40,3 +44,15 @@ def build_grid(series: dict[str, Series]) -> Grid:
         idx = np.searchsorted(s.times, times, side="right") - 1
         values[:, col] = s.values[np.clip(idx, 0, s.times.size - 1)]
     return Grid(times, names, values)
+
+
+def frame_series(frame: pd.DataFrame) -> dict[str, Series]:
+    """Read a `time` + one-column-per-signal frame as series (RCAEval's gap rules)."""
+    import pandas as pd
+
+    frame = frame.drop(columns=[c for c in frame.columns if c == "time.1"])
+    times = frame["time"].to_numpy(dtype=float) if "time" in frame else np.arange(len(frame), dtype=float)
+    values = frame.drop(columns=["time"], errors="ignore").apply(pd.to_numeric, errors="coerce")
+    # RCAEval's loaders forward-fill gaps and zero what is left; infinities count as gaps.
+    values = values.replace([np.inf, -np.inf], np.nan).ffill().fillna(0.0)
+    return {str(c): Series.of(times, values[c].to_numpy(dtype=float)) for c in values.columns}

@@ -15,10 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from engine.actor import Actor
 from engine.alerts import repo
 from engine.alerts.messages import incident_context, message_key
-from engine.clock import Clock, utc
+from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
-from engine.notices import Notice
-from engine.outbox import emit as outbox_emit
+from engine.core.notices import Notice
+from engine.core.outbox import emit as outbox_emit
 from engine.rca import messages, view
 from engine.ports import ServiceSignals
 from engine.rca.candidates import PrometheusSource, ReplaySource, gather

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from engine.alerts.messages import message_key
 from engine.alerts.types import Incident
-from engine.notices import Notice
+from engine.core.notices import Notice
 from engine.rca import messages
 from engine.rca.tables import AnalysisRow, FeedbackRow
 

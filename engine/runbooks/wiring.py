@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from engine.approvals import Approvals
 from engine.audit import AuditLog
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.policy import Policy, PolicyConfig
 from engine.runbooks.config import RunbooksConfig
 from engine.runbooks.executor import RunbookExecutor

@@ -163,8 +163,8 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
     from bot.webhooks.alerts import AlertWebhooks
     from engine.alerts.config import AlertsConfig
     from engine.alerts.service import AlertService
-    from engine.clock import SystemClock
-    from engine.outbox import emit
+    from engine.core.clock import SystemClock
+    from engine.core.outbox import emit
     from engine.store.db import Database
 
     db = Database(db_url)
@@ -178,8 +178,8 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
         from types import SimpleNamespace
 
         from bot.workers import enable_pump
-        from engine.leases import Leases
-        from engine.scheduler import Scheduler
+        from engine.core.leases import Leases
+        from engine.core.scheduler import Scheduler
 
         scheduler = Scheduler(Leases(db, clock, f"bench-{os.getpid()}"))
         pump = enable_pump(SimpleNamespace(alerts=svc, scheduler=scheduler))

@@ -29,7 +29,7 @@ from engine.approvals import Approvals, Outcome, Plan, RunContext
 from engine.approvals.tables import ApprovalRequest  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.audit import AuditLog
 from engine.audit.tables import AuditEvent  # noqa: F401 - registers its tables with SQLModel.metadata
-from engine.clock import SystemClock
+from engine.core.clock import SystemClock
 from engine.errors import OpsError
 from engine.policy import Policy, PolicyConfig
 from engine.store.db import Database

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from engine.anomaly.forecast import ForecastRule, forecast_crossing
-from engine.anomaly.synthetic import make_scenarios
+from engine.lab.anomaly.synthetic import make_scenarios
 
 HORIZON = 6 * 3600.0
 LOOKBACK = 2 * 86400.0

@@ -35,9 +35,9 @@ from mesh_streams import mesh_deliveries
 from sqlalchemy import create_engine, select
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.evaluate import read_stream, replay
+from engine.lab.alerts.evaluate import read_stream, replay
 from engine.alerts.fingerprint import fingerprint_of
-from engine.alerts.storm import StormParams, deliveries, header
+from engine.lab.alerts.storm import StormParams, deliveries, header
 from engine.alerts.streamio import TRUTH
 from engine.alerts.tables import DecisionRow
 

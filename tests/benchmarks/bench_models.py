@@ -29,10 +29,10 @@ from sqlmodel import SQLModel
 import engine.approvals.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 import engine.models.tables  # noqa: F401 - registers its tables with SQLModel.metadata
-import engine.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.core.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.adapters.mlflow_registry import MlflowRegistry
-from engine.clock import SystemClock
+from engine.core.clock import SystemClock
 from engine.models.config import ModelsConfig
 from engine.store.db import Database
 from tests.conftest_mlflow import register_sklearn_versions, start_mlflow_server

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.anomaly.nab.corpus import load_corpus, load_labels, load_scores
-from engine.anomaly.nab.evaluate import score_corpus
-from engine.anomaly.nab.run import detect_corpus
-from engine.anomaly.nab.threshold import loco, production_threshold
+from engine.lab.anomaly.nab.corpus import load_corpus, load_labels, load_scores
+from engine.lab.anomaly.nab.evaluate import score_corpus
+from engine.lab.anomaly.nab.run import detect_corpus
+from engine.lab.anomaly.nab.threshold import loco, production_threshold
 from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 
 PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")

@@ -17,12 +17,12 @@ import numpy as np
 
 from engine.anomaly.detectors.record import RobustRecordDetector
 from engine.anomaly.detectors.robust import RobustParams
-from engine.anomaly.nab.corpus import DataFile, load_corpus, load_labels
-from engine.anomaly.nab.evaluate import NULL_SCORE
-from engine.anomaly.nab.run import epoch_seconds
-from engine.anomaly.nab.scorer import PROFILES
-from engine.anomaly.nab.threshold import fit_threshold as best
-from engine.anomaly.nab.threshold import raw_at
+from engine.lab.anomaly.nab.corpus import DataFile, load_corpus, load_labels
+from engine.lab.anomaly.nab.evaluate import NULL_SCORE
+from engine.lab.anomaly.nab.run import epoch_seconds
+from engine.lab.anomaly.nab.scorer import PROFILES
+from engine.lab.anomaly.nab.threshold import fit_threshold as best
+from engine.lab.anomaly.nab.threshold import raw_at
 
 BASE = RobustParams()
 # Small, coarse grid over the knobs that matter; never per file.

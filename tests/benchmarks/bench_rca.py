@@ -20,7 +20,7 @@ to a temporary folder, reads them back through the same loader as ``opsbot eval 
 and scores at detection delays of 0, 60 and 180 seconds.  The simulator samples once a
 minute, so 60 s is one step late and 180 s puts the whole 2-point fault before
 detection (RCAEval's published t_delta = 60 on CIRCA data counts rows, not seconds; see
-engine/rca/simulate.py).  ``opsbot-nograph`` (graph.json withheld) comes first: the
+engine/lab/rca/simulate.py).  ``opsbot-nograph`` (graph.json withheld) comes first: the
 evaluation cases ship no graph.  ``opsbot-graph`` reads graph.json.
 """
 
@@ -34,14 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.rca.simulate_alt import simulate_alt
-from engine.rca.simulate_calls import simulate_calls
+from engine.lab.rca.simulate_alt import simulate_alt
+from engine.lab.rca.simulate_calls import simulate_calls
 
-from engine.rca.baselines import baro, random_ranking
-from engine.rca.cases import Case, find_cases, load_case
-from engine.rca.evaluate import evaluate
+from engine.lab.rca.baselines import baro, random_ranking
+from engine.lab.rca.cases import Case, find_cases, load_case
+from engine.lab.rca.evaluate import evaluate
 from engine.rca.ranker import RankerConfig, rank, rank_names
-from engine.rca.simulate import START_TIME, STEP_SECONDS, write_suite
+from engine.lab.rca.simulate import START_TIME, STEP_SECONDS, write_suite
 from engine.rca.types import Series, split_name
 
 DELAYS = (0.0, 60.0, 180.0)

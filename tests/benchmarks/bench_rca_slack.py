@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.stack import start_local_stack
 from engine.config import OpsbotConfig
-from engine.rca.demo import alert_body, cascade, incident_message
+from engine.lab.rca.demo import alert_body, cascade, incident_message
 from engine.settings import EngineSettings
 from tests.scenario.rca.test_rca_prometheus import QUERIES, _iso, _openmetrics
 from tests.servers import start_prometheus

@@ -11,7 +11,7 @@ import pytest
 from engine.adapters.memory_registry import MemoryAliases, MemoryRegistry
 from engine.adapters.mlflow_registry import MlflowRegistry
 from engine.audit import AuditLog
-from engine.clock import SystemClock
+from engine.core.clock import SystemClock
 from engine.errors import NotFound
 from engine.models.mover import AliasMover
 from engine.models.runbook_bridge import RecordedAliases

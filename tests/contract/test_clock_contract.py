@@ -6,7 +6,7 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from engine.clock import FakeClock, SystemClock
+from engine.core.clock import FakeClock, SystemClock
 
 
 @pytest.fixture(params=["fake", "system"])

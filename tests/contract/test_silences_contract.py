@@ -9,7 +9,7 @@ import pytest
 
 from engine.adapters.alertmanager import AlertmanagerClient, MemoryAlertmanager, RunbookSilences
 from engine.ports import Matcher
-from engine.clock import FakeClock, SystemClock
+from engine.core.clock import FakeClock, SystemClock
 from engine.errors import NotFound, OpsError, Unavailable
 
 

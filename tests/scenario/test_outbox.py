@@ -9,7 +9,7 @@ import pytest
 from bot.stack import start_local_stack
 from bot.workspace import WorkspaceConfig
 from engine.config import OpsbotConfig
-from engine.notices import Notice
+from engine.core.notices import Notice
 from engine.settings import EngineSettings
 
 

@@ -104,7 +104,7 @@ async def test_prune_drops_only_pairs_past_the_window(store_url):
 
     from sqlalchemy import func, select
 
-    from engine.replays import ReplayGuard, SeenRequest
+    from engine.core.replays import ReplayGuard, SeenRequest
     from engine.store.db import Database
     from engine.store.migrate import migrate
 

@@ -89,6 +89,20 @@ def test_layers_hold():
     assert not broken, "\n".join(sorted(broken))
 
 
+# Lab code (simulators, evaluators, demo data) is reached only from the commands that run it.
+LAB_IMPORTERS = ("engine.lab", "bot.demo", "bot.demo_alertmanager")
+
+
+def test_lab_stays_out_of_the_product_path():
+    broken = []
+    for name, path in modules().items():
+        if name.startswith(LAB_IMPORTERS) or name.endswith(".cli"):
+            continue
+        broken += [f"{path.relative_to(ROOT)} imports {t}" for t in imported(name, path)
+                   if t == "engine.lab" or t.startswith("engine.lab.")]
+    assert not broken, "product code imports lab code:\n" + "\n".join(sorted(broken))
+
+
 def test_no_import_cycles():
     mods = modules()
     # An edge to the module's own package is not a cycle: importing a submodule runs its
@@ -157,9 +171,9 @@ def test_every_noqa_says_why():
     assert not bare, "noqa without a reason:\n" + "\n".join(bare)
 
 
-# The composition roots own the process environment; engine/demo_models.py points MLflow's
+# The composition roots own the process environment; engine/lab/demo_models.py points MLflow's
 # fluent API (which only reads its tracking URI from there) at the demo store and puts it back.
-ENVIRON_OWNERS = {"bot/main.py", "bot/runtime.py", "engine/demo_models.py"}
+ENVIRON_OWNERS = {"bot/main.py", "bot/runtime.py", "engine/lab/demo_models.py"}
 
 
 def test_only_the_composition_root_touches_os_environ():

@@ -15,9 +15,9 @@ from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.evidence import edited
 from engine.anomaly.watches.tables import AnomalyFeedback, AnomalySeries, AnomalyWatch
-from engine.clock import Clock
+from engine.core.clock import Clock
 from engine.errors import InvalidInput, NotFound
-from engine.notices import Notice
+from engine.core.notices import Notice
 from engine.store.db import Database
 
 

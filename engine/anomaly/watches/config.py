@@ -11,7 +11,7 @@ from engine.anomaly import registry
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)?$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# What engine/anomaly/nab/threshold.production_threshold gives for the default detector on NAB's
+# What engine/lab/anomaly/nab/threshold.production_threshold gives for the default detector on NAB's
 # public subset: the median of the leave-one-category-out standard-profile thresholds, 2 decimals
 # (tests/unit/anomaly/test_anomaly_threshold.py checks it). Scores above 0.5 mean "beats the
 # series' own recent record".

@@ -10,7 +10,7 @@ from engine.alerts.repo import A, I
 from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.tables import AnomalySeries
-from engine.notices import Notice
+from engine.core.notices import Notice
 
 TEMPLATE = "anomaly/evidence"
 # action_ids of the feedback buttons (templates/slack/anomaly/evidence.json.j2)

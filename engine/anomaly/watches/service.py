@@ -18,8 +18,8 @@ from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.scoring import SeriesMemory, forecast_rule, forecast_verdict, score_new
 from engine.ports import WatchSeries
 from engine.anomaly.watches.tables import AnomalySeries, AnomalyWatch
-from engine.clock import Clock
-from engine.notices import Notice
+from engine.core.clock import Clock
+from engine.core.notices import Notice
 from engine.store.db import Database
 
 log = logging.getLogger("opsbot.anomaly")

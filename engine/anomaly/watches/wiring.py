@@ -8,9 +8,9 @@ from engine.alerts.config import AlertsConfig, Route
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.service import Receive, WatchService
 from engine.anomaly.watches.sources import build_source
-from engine.clock import Clock
-from engine.outbox import emit
-from engine.scheduler import Scheduler
+from engine.core.clock import Clock
+from engine.core.outbox import emit
+from engine.core.scheduler import Scheduler
 from engine.store.db import Database
 
 

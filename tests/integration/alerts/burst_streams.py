@@ -1,4 +1,4 @@
-"""A second storm generator, shaped unlike engine.alerts.storm: bare alerts, no service graph.
+"""A second storm generator, shaped unlike engine.lab.alerts.storm: bare alerts, no service graph.
 
 Independent incidents are bursts of 3-30 alerts over a few labels (job, namespace, cluster,
 no `service` label), overlapping in time, with duplicate deliveries, flaps and truth written

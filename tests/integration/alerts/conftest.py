@@ -9,11 +9,11 @@ import pytest
 
 from tests.servers import start_alertmanager  # noqa: F401 - re-exported for tests here
 import engine.alerts.tables  # noqa: F401 - registers alerts_* tables before create_all
-import engine.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+import engine.core.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.alerts.config import AlertsConfig
 from engine.alerts.ingest import AlertIngest
-from engine.clock import FakeClock
-from engine.outbox import emit
+from engine.core.clock import FakeClock
+from engine.core.outbox import emit
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 

@@ -1,6 +1,6 @@
 """A third storm generator, for generalization: Kubernetes-style apps, no `service` label, no graph given.
 
-Designed apart from engine.alerts.storm and burst_streams: alerts name an `app` in a `namespace`
+Designed apart from engine.lab.alerts.storm and burst_streams: alerts name an `app` in a `namespace`
 of one of several clusters; apps depend on apps of their namespace and on a shared platform
 namespace, so a platform cascade crosses namespaces. Hops are faster (10-150 s), the severity
 vocabulary is drawn per stream (critical/warning, page/ticket, P1/P3) and follows the role

@@ -10,7 +10,7 @@ from pathlib import Path
 from burst_streams import burst_lines
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.evaluate import read_stream, replay
+from engine.lab.alerts.evaluate import read_stream, replay
 
 ROOT = Path(__file__).resolve().parents[3]
 

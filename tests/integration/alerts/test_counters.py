@@ -8,7 +8,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.queries import AlertQueries
 from engine.alerts.tables import AlertRow
-from engine.outbox import emit
+from engine.core.outbox import emit
 from engine.store.db import Database
 from tests.integration.alerts.test_ha_and_retries import am_body
 

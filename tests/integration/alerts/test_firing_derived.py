@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from engine.alerts import repo
-from engine.alerts.evaluate import _strip_truth
-from engine.alerts.storm import StormParams, deliveries
+from engine.lab.alerts.evaluate import _strip_truth
+from engine.lab.alerts.storm import StormParams, deliveries
 
 
 async def _compare(ingest, clock) -> tuple[bool, bool]:

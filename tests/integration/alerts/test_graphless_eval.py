@@ -13,8 +13,8 @@ from fanout_streams import fanout_deliveries
 from mesh_streams import mesh_lines
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.evaluate import read_stream, replay
-from engine.alerts.storm import StormParams, deliveries
+from engine.lab.alerts.evaluate import read_stream, replay
+from engine.lab.alerts.storm import StormParams, deliveries
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = ("import sys, argparse\n"

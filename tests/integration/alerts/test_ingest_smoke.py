@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox_tables import OutboxItem
 
 CAPTURE = Path("/work/shared/data/alertmanager/webhook-v4-firing-then-resolved.jsonl")
 

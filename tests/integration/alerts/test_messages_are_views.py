@@ -23,10 +23,10 @@ from engine.actor import Actor
 from engine.alerts.config import AlertsConfig
 from engine.alerts.messages import incident_context
 from engine.alerts.service import AlertService
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.errors import OpsError
-from engine.outbox import emit
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox import emit
+from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.pump import AlertPump
 from engine.alerts.tables import AlertBatch, AlertRow, DecisionRow, IncidentRow
-from engine.outbox import emit
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox import emit
+from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.alerts.tables import AlertBatch, AlertRow, DecisionRow, IncidentRow
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 from tests.integration.alerts.test_pump import body
 from tests.servers import free_port

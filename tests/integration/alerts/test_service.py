@@ -9,8 +9,8 @@ from engine.actor import Actor
 from engine.adapters.alertmanager import MemoryAlertmanager
 from engine.alerts.service import AlertService
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.outbox import emit
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox import emit
+from engine.core.outbox_tables import OutboxItem
 from test_ha_and_retries import am_body
 
 ANN = Actor("U1", "ann")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.evaluate import replay
-from engine.alerts.storm import StormParams, deliveries, generate_alerts, header
+from engine.lab.alerts.evaluate import replay
+from engine.lab.alerts.storm import StormParams, deliveries, generate_alerts, header
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -22,9 +22,9 @@ from engine.adapters.alertmanager import AlertmanagerClient
 from engine.alerts.config import AlertsConfig, Limits
 from engine.alerts.service import AlertService
 from engine.alerts.tables import AlertRow, IncidentRow
-from engine.clock import SystemClock
-from engine.outbox import emit
-from engine.outbox_tables import OutboxItem
+from engine.core.clock import SystemClock
+from engine.core.outbox import emit
+from engine.core.outbox_tables import OutboxItem
 
 CAPTURE = Path(__file__).resolve().parents[2] / "fixtures" / "alerts" / "webhook-v4-firing-then-resolved.jsonl"
 TOKEN = "test-token"

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 import engine.store.tables  # noqa: F401 - every table, for create_all
 from engine.api import Engine
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 from engine.wiring import build_engine

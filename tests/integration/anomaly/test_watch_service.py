@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from engine.actor import Actor
 from engine.alerts.repo import A, I
-from engine.anomaly.demo import WATCH, demo_watches
+from engine.lab.anomaly.demo import WATCH, demo_watches
 from engine.anomaly.watches.config import DEFAULT_THRESHOLD
 from engine.anomaly.watches.tables import AnomalySeries
-from engine.clock import FakeClock
-from engine.outbox_tables import OutboxItem
+from engine.core.clock import FakeClock
+from engine.core.outbox_tables import OutboxItem
 from tests.integration.anomaly.conftest import START, write_csv
 
 

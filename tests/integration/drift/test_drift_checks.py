@@ -15,15 +15,15 @@ from engine.actor import Actor
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.approvals import Approvals
 from engine.audit import AuditLog
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.drift.config import DriftConfig
-from engine.drift.demo import demo_model, write_demo_data
+from engine.lab.drift.demo import demo_model, write_demo_data
 from engine.drift.monitor import DriftService
 from engine.drift.serving import holders_between
 from engine.models.config import ModelsConfig
 from engine.models.service import ModelService
 from engine.models.tables import AliasChange
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox_tables import OutboxItem
 from engine.policy import Policy, PolicyConfig
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)

@@ -15,9 +15,9 @@ from engine.adapters.mlflow_registry import MlflowRegistry
 from engine.approvals import Approvals
 from engine.audit import AuditLog
 from engine.drift.config import DriftConfig
-from engine.drift.demo import write_demo_data
+from engine.lab.drift.demo import write_demo_data
 from engine.drift.monitor import DriftService
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.errors import InvalidInput
 from engine.models.config import ModelsConfig
 from engine.models.service import ModelService

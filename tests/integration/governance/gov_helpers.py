@@ -10,7 +10,7 @@ from engine.adapters.memory_prometheus import MemoryPrometheus
 from engine.adapters.memory_registry import MemoryAliases, MemoryRegistry
 from engine.approvals import Approvals, Outcome, RunContext
 from engine.audit import AuditLog
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.policy import Policy, PolicyConfig
 from engine.store.db import Database
 
@@ -106,7 +106,7 @@ async def step_details(db: Database, request_id: int) -> dict[str, str]:
     """Return {step name: detail} from the thread notices in the outbox."""
     from sqlmodel import select
 
-    from engine.outbox_tables import OutboxItem
+    from engine.core.outbox_tables import OutboxItem
 
     async with db.session() as s:
         rows = (await s.exec(select(OutboxItem).where(OutboxItem.template == "approvals/step"))).all()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from engine.approvals import Plan
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.errors import Conflict, Forbidden
 from engine.policy import Policy
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from engine.actor import Actor
 from engine.audit import AuditLog
 from engine.audit.anchors import Anchor
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 
 
 async def _fill(log: AuditLog, n: int = 6) -> None:
@@ -87,7 +87,7 @@ async def test_inserted_event_is_named(db):
     async with db.engine.begin() as c:
         prev = (await c.execute(text("SELECT hash FROM audit_event WHERE seq = 3"))).scalar_one()
     from engine.audit.chain import event_hash
-    from engine.clock import FakeClock as FC
+    from engine.core.clock import FakeClock as FC
     at = FC().now()
     forged = event_hash(seq=4, at=at, actor="U9", actor_name="", action="x", subject="",
                         data={}, prev_hash=prev)

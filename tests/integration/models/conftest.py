@@ -14,10 +14,10 @@ from engine.actor import Actor
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.approvals import Approvals
 from engine.audit import AuditLog
-from engine.clock import Clock, SystemClock
+from engine.core.clock import Clock, SystemClock
 from engine.models.config import ModelsConfig
 from engine.models.service import ModelService
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox_tables import OutboxItem
 from engine.policy import Policy, PolicyConfig
 from engine.store.db import Database
 

@@ -8,7 +8,7 @@ import uuid
 from mlflow import MlflowClient
 
 from engine.adapters.mlflow_registry import MlflowRegistry
-from engine.clock import SystemClock
+from engine.core.clock import SystemClock
 from tests.conftest_mlflow import mlflow_server_uri, register_sklearn_versions
 from tests.integration.models.conftest import ALICE, BOB, build, notices
 

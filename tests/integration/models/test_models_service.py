@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.audit.tables import AuditEvent
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.integration.models.conftest import ALICE, BETTER, BOB, LEAD, VIC, build, seed
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from engine.clock import SystemClock
+from engine.core.clock import SystemClock
 from engine.errors import Unavailable
 from engine.models.mover import MoveRequest
 from engine.models.tables import AliasChange, OUTSIDE_ACTOR

@@ -12,7 +12,7 @@ from typing import Any
 from bot.stack import LocalStack, start_local_stack
 from bot.workspace import WorkspaceConfig
 from engine.config import OpsbotConfig
-from engine.notices import Notice
+from engine.core.notices import Notice
 from engine.settings import EngineSettings
 
 CHANNEL = "incidents"

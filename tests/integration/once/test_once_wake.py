@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from engine.clock import SystemClock
-from engine.leases import Leases
-from engine.replicas import replica_identity
-from engine.scheduler import Scheduler
+from engine.core.clock import SystemClock
+from engine.core.leases import Leases
+from engine.core.replicas import replica_identity
+from engine.core.scheduler import Scheduler
 
 pytestmark = pytest.mark.postgres
 

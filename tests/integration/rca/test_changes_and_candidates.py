@@ -9,7 +9,7 @@ import aiohttp
 
 from bot.stack import start_local_stack
 from engine.approvals.tables import ApprovalRequest
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.config import OpsbotConfig
 from engine.models.tables import AliasChange
 from engine.rca.candidates import neighbourhood

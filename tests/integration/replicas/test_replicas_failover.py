@@ -28,7 +28,7 @@ WAVES = 14  # Alertmanager re-sends each group's firing alerts, one more alert p
 WAVE_GAP_S = 0.5
 KILL_AT_WAVE = 6
 FLOWS = 6  # runbook requests, each approved by two people clicking at once on two replicas
-LEASE_TTL_S = 10.0  # engine.scheduler.Scheduler default
+LEASE_TTL_S = 10.0  # engine.core.scheduler.Scheduler default
 TERMINAL = {"succeeded", "interrupted"}
 
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from engine.clock import SystemClock
-from engine.leases import Leases
-from engine.scheduler import Scheduler
+from engine.core.clock import SystemClock
+from engine.core.leases import Leases
+from engine.core.scheduler import Scheduler
 from engine.store.db import Database
 
 pytestmark = pytest.mark.postgres

@@ -6,8 +6,8 @@ import asyncio
 
 from sqlmodel import SQLModel
 
-from engine.clock import FakeClock
-from engine.leases import Leases
+from engine.core.clock import FakeClock
+from engine.core.leases import Leases
 from engine.store.db import Database
 from engine.store.migrate import current_revision, head_revision, migrate
 

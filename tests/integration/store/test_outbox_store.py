@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.clock import FakeClock
-from engine.notices import Notice
-from engine.outbox import MAX_ATTEMPTS, Outbox, emit
+from engine.core.clock import FakeClock
+from engine.core.notices import Notice
+from engine.core.outbox import MAX_ATTEMPTS, Outbox, emit
 
 
 async def _emit(outbox: Outbox, key: str, title: str, thread_key: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.stack import start_local_stack
-from engine.alerts.demo import demo_alerts_config, seed_alert_storm
+from engine.lab.alerts.demo import demo_alerts_config, seed_alert_storm
 from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 from tests.scenario.alerts.conftest import button_ids, incident_messages

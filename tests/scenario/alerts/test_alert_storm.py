@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.stack import start_local_stack
-from engine.alerts.storm import StormParams, deliveries, header
+from engine.lab.alerts.storm import StormParams, deliveries, header
 from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 from tests.scenario.alerts.conftest import TOKEN, incident_messages, post_webhook

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.stack import start_local_stack
-from engine.anomaly.demo import WATCH, demo_watches, seed_anomaly_demo
+from engine.lab.anomaly.demo import WATCH, demo_watches, seed_anomaly_demo
 from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 

@@ -14,7 +14,7 @@ from bot.listeners import drift as drift_listener
 from bot.stack import LocalStack, start_local_stack
 from engine.config import OpsbotConfig
 from engine.drift.config import DriftConfig
-from engine.drift.demo import demo_model, write_demo_data
+from engine.lab.drift.demo import demo_model, write_demo_data
 from engine.drift.wiring import schedule
 from engine.settings import EngineSettings
 

@@ -114,7 +114,7 @@ async def test_scheduled_check_posts_once_through_the_notifier(drift_stack):
 
 
 async def test_demo_seeder_posts_one_summary_to_ml_models(stack, tmp_path):
-    from engine.drift.demo import seed_drift_demo
+    from engine.lab.drift.demo import seed_drift_demo
 
     note = await seed_drift_demo(stack, tmp_path)
     assert "4 of 6 features drifted" in note and "#" in note

@@ -13,7 +13,7 @@ import pytest
 
 from bot.stack import start_local_stack
 from engine.config import OpsbotConfig
-from engine.rca.demo import DEMO_GRAPH, cascade, incident_message
+from engine.lab.rca.demo import DEMO_GRAPH, cascade, incident_message
 from engine.settings import EngineSettings
 from tests.servers import start_alertmanager, start_prometheus
 

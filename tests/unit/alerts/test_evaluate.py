@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.alerts.evaluate import adjusted_rand, pairwise, read_stream
+from engine.lab.alerts.evaluate import adjusted_rand, pairwise, read_stream
 
 
 def test_pairwise_perfect_and_merged():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.alerts.evaluate import _strip_truth
+from engine.lab.alerts.evaluate import _strip_truth
 from engine.alerts.streamio import read_stream
 from engine.errors import InvalidInput
 

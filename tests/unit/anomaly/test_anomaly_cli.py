@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from engine.anomaly.cli import add_eval_nab, main
-from engine.anomaly.nab.corpus import load_corpus
-from engine.anomaly.nab.run import detect_corpus, write_results
+from engine.lab.anomaly.nab.corpus import load_corpus
+from engine.lab.anomaly.nab.run import detect_corpus, write_results
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "nab"
 ARGS = ["nab", "--data", str(FIXTURE / "data"), "--labels", str(FIXTURE / "labels" / "combined_windows.json")]
@@ -63,9 +63,9 @@ def test_fixed_threshold_and_fit_on_another_corpus(capsys, tmp_path):
         (FIXTURE / "data" / "realAdExchange" / "exchange-2_cpc_results.csv").read_bytes())
     out, moved = _standard(capsys, ["--fit-on", str(tmp_path / "data")])
     assert out["threshold_source"].startswith("fitted on") and "(1 files)" in out["threshold_source"]
-    from engine.anomaly.nab.corpus import load_scores
-    from engine.anomaly.nab.scorer import PROFILES
-    from engine.anomaly.nab.threshold import fit_threshold
+    from engine.lab.anomaly.nab.corpus import load_scores
+    from engine.lab.anomaly.nab.scorer import PROFILES
+    from engine.lab.anomaly.nab.threshold import fit_threshold
 
     fit_files = load_corpus(tmp_path / "data", FIXTURE / "labels" / "combined_windows.json")
     _, fit_scores = load_scores(FIXTURE / "oracle" / "numenta", fit_files)

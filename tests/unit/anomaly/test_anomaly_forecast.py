@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine.anomaly.forecast import Direction, ForecastRule, forecast_crossing
-from engine.anomaly.synthetic import CROSSING, KINDS, make_scenarios
+from engine.lab.anomaly.synthetic import CROSSING, KINDS, make_scenarios
 
 STEP = 300.0
 T = 1.7e9 + np.arange(2 * 288) * STEP

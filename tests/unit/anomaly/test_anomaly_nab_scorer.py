@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.anomaly.nab.corpus import DataFile, load_corpus, load_labels, load_scores
-from engine.anomaly.nab.evaluate import score_corpus
-from engine.anomaly.nab.scorer import PROFILES, probation_length, row_weights, scaled_sigmoid, sweep
+from engine.lab.anomaly.nab.corpus import DataFile, load_corpus, load_labels, load_scores
+from engine.lab.anomaly.nab.evaluate import score_corpus
+from engine.lab.anomaly.nab.scorer import PROFILES, probation_length, row_weights, scaled_sigmoid, sweep
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "nab"
 SHARED = Path("/work/shared/data/nab")

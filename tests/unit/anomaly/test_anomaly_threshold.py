@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.anomaly.nab.corpus import DataFile, load_corpus
-from engine.anomaly.nab.evaluate import score_corpus
-from engine.anomaly.nab.run import detect_corpus
-from engine.anomaly.nab.scorer import PROFILES
-from engine.anomaly.nab.threshold import (
+from engine.lab.anomaly.nab.corpus import DataFile, load_corpus
+from engine.lab.anomaly.nab.evaluate import score_corpus
+from engine.lab.anomaly.nab.run import detect_corpus
+from engine.lab.anomaly.nab.scorer import PROFILES
+from engine.lab.anomaly.nab.threshold import (
     fit_threshold,
     loco,
     production_threshold,

@@ -12,10 +12,10 @@ import pytest
 
 from bot.commands import split_words
 from bot.logs import new_request_id, request_id
-from engine.clock import SystemClock
+from engine.core.clock import SystemClock
 from engine.errors import InvalidInput
-from engine.leases import Lease, Leases
-from engine.scheduler import Scheduler
+from engine.core.leases import Lease, Leases
+from engine.core.scheduler import Scheduler
 from engine.store.db import Database
 
 

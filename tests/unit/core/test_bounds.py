@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.bounds import ID_MAX, parse_duration, parse_int
+from engine.core.bounds import ID_MAX, parse_duration, parse_int
 from engine.errors import InvalidInput
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from engine.replicas import LiveReplica, display_name, replica_identity, shared_names
+from engine.core.replicas import LiveReplica, display_name, replica_identity, shared_names
 
 T = datetime(2026, 12, 6, tzinfo=timezone.utc)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.outbox import FIRST_POST, MAIN_EDIT, THREAD, send_class
+from engine.core.outbox import FIRST_POST, MAIN_EDIT, THREAD, send_class
 
 
 def test_classes_rank_cards_before_their_threads():

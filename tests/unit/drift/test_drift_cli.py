@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.drift.cli import add_drift_command
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "drift"

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from engine.actor import Actor
 from engine.adapters.memory_directory import MemoryUsergroups
-from engine.clock import FakeClock
+from engine.core.clock import FakeClock
 from engine.errors import Forbidden, Unavailable
 from engine.policy import Policy, PolicyConfig, decide
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.errors import InvalidInput
-from engine.rca.cases import find_cases, load_case
+from engine.lab.rca.cases import find_cases, load_case
 from engine.rca.cli import main
 
 

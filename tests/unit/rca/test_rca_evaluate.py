@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.rca.evaluate import Scores, ac_at_k, random_ac_at_k, service_ranking
+from engine.lab.rca.evaluate import Scores, ac_at_k, random_ac_at_k, service_ranking
 
 
 def test_ac_at_k_single_cause():
@@ -45,8 +45,8 @@ def test_service_ranking_keeps_best_position():
 
 
 def test_first_answer_scoring_reads_only_the_first_root_cause(tmp_path):
-    from engine.rca.cases import Case
-    from engine.rca.evaluate import evaluate
+    from engine.lab.rca.cases import Case
+    from engine.lab.rca.evaluate import evaluate
     from engine.rca.types import Series
 
     t = np.arange(20.0)

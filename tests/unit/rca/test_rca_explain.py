@@ -4,7 +4,7 @@ import numpy as np
 
 from engine.rca.explain import Component, explain_away, peaks_given
 from engine.rca.ranker import RankerConfig, rank_names
-from engine.rca.simulate import simulate
+from engine.lab.rca.simulate import simulate
 from engine.rca.types import RcaInput, Series
 
 ROWS = 600

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.rca.evaluate import ac_at_k
+from engine.lab.rca.evaluate import ac_at_k
 from engine.rca.ranker import rank, rank_names, rank_services
-from engine.rca.simulate import START_TIME, STEP_SECONDS, dependencies, simulate
+from engine.lab.rca.simulate import START_TIME, STEP_SECONDS, dependencies, simulate
 from engine.rca.types import ChangeEvent, RcaInput, Series
 
 

@@ -69,7 +69,7 @@ def test_quiet_episode_and_short_baseline():
 
 def test_every_graph_free_mode_ranks_a_simulated_root_cause_high():
     from engine.rca.ranker import RankerConfig, rank_names
-    from engine.rca.simulate import START_TIME, STEP_SECONDS, simulate
+    from engine.lab.rca.simulate import START_TIME, STEP_SECONDS, simulate
     from engine.rca.types import RcaInput, Series
 
     case = simulate(8, 1, seed=5)[0]

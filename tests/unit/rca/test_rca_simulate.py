@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from engine.rca.simulate import SLI, generate_dag, simulate, write_suite
+from engine.lab.rca.simulate import SLI, generate_dag, simulate, write_suite
 
 
 def test_same_seed_same_cases_and_different_seed_differs():
@@ -56,7 +56,7 @@ def test_root_cause_file_follows_circa_info_order(tmp_path):
 
 
 def test_alternative_generator_has_three_metrics_per_service_and_a_visible_fault():
-    from engine.rca.simulate_alt import simulate_alt
+    from engine.lab.rca.simulate_alt import simulate_alt
 
     (case,) = simulate_alt(4, 1, seed=3)
     assert case.data.shape == (1450, 12)
@@ -66,7 +66,7 @@ def test_alternative_generator_has_three_metrics_per_service_and_a_visible_fault
 
 
 def test_alternative_generator_with_linear_links_is_linear_and_still_visible():
-    from engine.rca.simulate_alt import simulate_alt
+    from engine.lab.rca.simulate_alt import simulate_alt
 
     (case,) = simulate_alt(4, 1, seed=3, links="linear")
     assert case.data.shape == (1450, 12)

@@ -4,7 +4,7 @@ import numpy as np
 
 from engine.rca.grid import Grid
 from engine.rca.structure import partial_residual_peaks, partial_residuals
-from engine.rca.simulate import simulate
+from engine.lab.rca.simulate import simulate
 
 
 def _chain(shock: float, rows: int = 600) -> Grid:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel, select
 
-from engine.clock import Clock, utc
+from engine.core.clock import Clock, utc
 from engine.store.db import Database
 
 

@@ -1,5 +1,5 @@
 """Seed a local MLflow store with real scikit-learn models so the demo can promote, fail a gate,
-ask for approval and roll back.  `python -m engine.demo_models [--store .opsbot/mlflow]`.
+ask for approval and roll back.  `python -m engine.lab.demo_models [--store .opsbot/mlflow]`.
 
 Every metric is measured, not invented: AUC on a held-out split of scikit-learn's bundled
 breast-cancer dataset, p95 single-row predict latency in milliseconds.

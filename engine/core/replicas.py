@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from engine.clock import Clock, utc
-from engine.leases import Lease
+from engine.core.clock import Clock, utc
+from engine.core.leases import Lease
 from engine.store.db import Database
 
 log = logging.getLogger("opsbot.replicas")

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from engine.rca.cases import Case
+from engine.lab.rca.cases import Case
 from engine.rca.types import RcaInput, split_name
 
 KS = (1, 2, 3, 4, 5)

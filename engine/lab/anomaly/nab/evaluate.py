@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from engine.anomaly.nab.corpus import DataFile
-from engine.anomaly.nab.scorer import PROFILES, RowWeights, Sweep, row_weights, score_file, sweep
+from engine.lab.anomaly.nab.corpus import DataFile
+from engine.lab.anomaly.nab.scorer import PROFILES, RowWeights, Sweep, row_weights, score_file, sweep
 
 NULL_SCORE = 0.5  # NAB's null detector emits one constant score for every row
 

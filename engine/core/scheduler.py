@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
-from engine.leases import Leases
+from engine.core.leases import Leases
 
 if TYPE_CHECKING:
-    from engine.replicas import Presence
+    from engine.core.replicas import Presence
 
 log = logging.getLogger("opsbot.scheduler")
 

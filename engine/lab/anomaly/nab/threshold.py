@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.anomaly.nab.corpus import DataFile
-from engine.anomaly.nab.evaluate import NULL_SCORE, corpus_sweep
-from engine.anomaly.nab.scorer import PROFILES, row_weights, score_file
+from engine.lab.anomaly.nab.corpus import DataFile
+from engine.lab.anomaly.nab.evaluate import NULL_SCORE, corpus_sweep
+from engine.lab.anomaly.nab.scorer import PROFILES, row_weights, score_file
 
 PRODUCTION_PROFILE = "standard"
 DECIMALS = 2

@@ -18,10 +18,10 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.streamio import TRUTH, read_stream  # noqa: F401  (re-exported)
 from engine.alerts.tables import AlertRow
-from engine.clock import FakeClock, utc
+from engine.core.clock import FakeClock, utc
 from engine.errors import InvalidInput
-from engine.outbox import emit
-from engine.outbox_tables import OutboxItem
+from engine.core.outbox import emit
+from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 
 
@@ -78,7 +78,7 @@ def _strip_truth(body: dict[str, Any]) -> tuple[bytes, list[tuple[dict[str, Any]
 async def replay(deliveries: list[dict[str, Any]], cfg: AlertsConfig, db_url: str | None = None) -> GroupingReport:
     """Feed deliveries in time order to a fresh store with a simulated clock and score the result."""
     import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
-    import engine.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.core.outbox_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(db_url or f"sqlite:///{Path(tmp) / 'replay.db'}")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from engine.anomaly import registry
-from engine.anomaly.nab.corpus import DataFile, results_path
+from engine.lab.anomaly.nab.corpus import DataFile, results_path
 
 
 def epoch_seconds(stamps: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InvalidInput
+from engine.rca.grid import frame_series
 from engine.rca.types import RcaInput, Series
 
 DATA_FILES = ("data.csv", "simple_metrics.csv", "metrics.json")
@@ -72,26 +73,17 @@ def load_case(folder: Path) -> Case:
 def _load_series(folder: Path) -> dict[str, Series]:
     for fname in ("data.csv", "simple_metrics.csv"):
         if (folder / fname).is_file():
-            return _frame_series(pd.read_csv(folder / fname))
+            return frame_series(pd.read_csv(folder / fname))
     if (folder / "metrics.json").is_file():
         return _json_series(json.loads((folder / "metrics.json").read_text(encoding="utf-8")))
     raise InvalidInput(f"{folder}: no data.csv or metrics.json")
 
 
-def _frame_series(frame: pd.DataFrame) -> dict[str, Series]:
-    frame = frame.drop(columns=[c for c in frame.columns if c == "time.1"])
-    times = frame["time"].to_numpy(dtype=float) if "time" in frame else np.arange(len(frame), dtype=float)
-    values = frame.drop(columns=["time"], errors="ignore").apply(pd.to_numeric, errors="coerce")
-    # RCAEval's loaders forward-fill gaps and zero what is left; infinities count as gaps.
-    values = values.replace([np.inf, -np.inf], np.nan).ffill().fillna(0.0)
-    return {str(c): Series.of(times, values[c].to_numpy(dtype=float)) for c in values.columns}
-
-
 def _json_series(doc: object) -> dict[str, Series]:
     if isinstance(doc, list):
-        return _frame_series(pd.DataFrame(doc))
+        return frame_series(pd.DataFrame(doc))
     if isinstance(doc, dict) and "time" in doc:
-        return _frame_series(pd.DataFrame(doc))
+        return frame_series(pd.DataFrame(doc))
     if isinstance(doc, dict):
         out = {}
         for name, pairs in doc.items():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.rca.simulate import SimCase
+from engine.lab.rca.simulate import SimCase
 
 METRICS = ("latency", "errors", "cpu")
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.clock import Clock, utc
-from engine.notices import Notice
-from engine.outbox_tables import OutboxItem, SlackMessage
+from engine.core.clock import Clock, utc
+from engine.core.notices import Notice
+from engine.core.outbox_tables import OutboxItem, SlackMessage
 from engine.store.db import Database
 
 MAX_ATTEMPTS = 12

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from engine.alerts.storm import StormParams, deliveries, header
+from engine.lab.alerts.storm import StormParams, deliveries, header
 
 # Fixed seed: every demo shows the same storm, cascades over a 9-service graph plus noise,
 # chosen to collapse into a few incidents when replayed at once (about 80 alerts -> 3).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.anomaly.nab.corpus import DataFile
+from engine.lab.anomaly.nab.corpus import DataFile
 
 PROBATION_PERCENT = 0.15
 START_THRESHOLD = 1.1  # above any score: nothing is detected

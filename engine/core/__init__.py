@@ -1,0 +1,1 @@
+"""Plumbing shared by every feature: outbox, notices, scheduler, leases, replays, clock, bounds."""

@@ -1,0 +1,1 @@
+"""Lab code for the alerts feature."""
