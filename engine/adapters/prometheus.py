@@ -44,8 +44,12 @@ class PrometheusMetrics:
             raise Unavailable(f"Prometheus at {self.base_url} did not answer {what} within {self.timeout_s:.0f} s",
                               hint="check OPSBOT_PROMETHEUS_URL or make the query cheaper") from exc
         except Exception as exc:  # requests/urllib3 errors and PromQL errors alike
+            import requests
+
             text = str(exc)
-            if "bad_data" in text or "parse error" in text or "400" in text:
+            # Decide by the exception's type first: a message can hold "400" in a port number.
+            reached = not isinstance(exc, (requests.ConnectionError, requests.Timeout, OSError))
+            if reached and ("bad_data" in text or "parse error" in text or _status(text) in (400, 422)):
                 raise InvalidInput(f"Prometheus rejected the query: {text[:300]}") from exc
             raise Unavailable(f"Prometheus at {self.base_url} is not reachable: {text[:300]}",
                               hint="check OPSBOT_PROMETHEUS_URL") from exc
@@ -74,3 +78,11 @@ class PrometheusMetrics:
     def graph_url(self, promql: str, start: datetime, end: datetime, step_s: float = 60) -> str:
         """Return a link to Prometheus's graph page for the query over [start, end]."""
         return graph_link(self.base_url, promql, start, end, step_s)
+
+
+def _status(text: str) -> int | None:
+    """Return the HTTP status prometheus-api-client puts first in its error text ("HTTP Status Code 400 ...")."""
+    import re
+
+    found = re.search(r"Status Code (\d{3})", text)
+    return int(found.group(1)) if found else None

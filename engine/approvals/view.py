@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.core.clock import utc
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import APPROVED, REQUESTED, RUNNING
 from engine.core.bounds import parse_int, shown
@@ -50,7 +51,8 @@ def shown_parameters(kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _iso(dt: Any) -> str | None:
-    return dt.isoformat(timespec="seconds") if dt is not None else None
+    # SQLite hands datetimes back naive: every rendering says UTC, whichever database it came from.
+    return utc(dt).isoformat(timespec="seconds") if dt is not None else None
 
 
 def context(row: ApprovalRequest, vote_rows: list[ApprovalVote]) -> dict[str, Any]:

@@ -29,7 +29,9 @@ def card_context(ctx: dict[str, Any], aliases: dict[str, int]) -> dict[str, Any]
     # From the full set, not the last render's: a button dropped while the version held an alias
     # must come back once the alias moves away (a rollback).
     buttons = [b for b in promote_buttons(ctx["model"], version) if parse_button_value(b["value"])[2] not in holds]
-    return {**ctx, "holds": holds, "champion_version": aliases.get("champion"), "buttons": buttons}
+    # champion_version stays what it was at registration: the card's metric rows compare against
+    # that version, and the card says so; the aliases it holds now are the live part.
+    return {**ctx, "holds": holds, "buttons": buttons}
 
 
 async def refresh_version_cards(s: AsyncSession, model: str, versions: set[int | None], now: datetime) -> None:
