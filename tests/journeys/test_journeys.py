@@ -236,3 +236,70 @@ def test_runbook_dry_run_request_and_approval_by_another(person, shots):
     assert "Plan (dry run)" not in text and "override_reason" not in text, text
     p.check("bob approves; the run finishes")
     p.shot(shots, "runbook-request-approve")
+
+
+def test_silence_says_exactly_what_it_covers_then_expires(person, shots):
+    p = person
+    p.be("carol")
+    p.open("incidents")
+    card = p.card("", "alerts.silence")
+    title = re.search(r"#(\d+) (\w+) on ([\w-]+)", card.inner_text())
+    assert title, card.inner_text()
+    incident, alertname = int(title.group(1)), title.group(2)
+    card.get_by_test_id("button-alerts.silence").first.click()
+    dialog = p.page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_be_visible()
+    said = dialog.inner_text()
+    # The confirm names what will be silenced: every alert name of the incident, nothing vaguer.
+    assert "one per alert name" in said and alertname in said, said
+    p.check("carol opens the silence confirm")
+    p.page.get_by_test_id("confirm-yes").click()
+    p.settle()
+    expect(card).to_contain_text("silenced in Alertmanager")
+    expect(card.get_by_test_id("button-alerts.unsilence")).to_be_visible()
+    p.check("carol silences")
+    why = p.send(f"/ops why {incident}").inner_text()
+    assert "silence" in why.lower(), why
+    detail = p.send(f"/ops incident {incident}").inner_text()
+    assert f"#{incident} " in detail and "silenced in Alertmanager by carol" in detail, detail
+    p.check("/ops why and /ops incident after the silence")
+
+    p.be("bob")
+    p.press(card, "alerts.unsilence")
+    expect(card).not_to_contain_text("silenced in Alertmanager")
+    expect(card.get_by_test_id("button-alerts.silence")).to_be_visible()  # offered again, as it is true again
+    p.check("bob expires the silences")
+    p.shot(shots, "silence-expire")
+
+
+BAD_INPUTS = [
+    # (what a person types, what the answer must say) - each refused with a reason, nothing started
+    ("/ops promote churn 5 to champoin", "champion"),
+    ("/ops promote churn 99 to champion", "no version 99"),
+    ("/ops run restart-service service=checkout colour=blue", "colour"),
+    ("/ops run no-such-runbook", "no-such-runbook"),
+    ("/ops incident 98765", "98765"),
+    ("/ops drift no-such-model", "no-such-model"),
+    ("/ops frobnicate", "help"),
+]
+
+
+def test_bad_input_is_refused_with_a_reason_and_starts_nothing(person, shots):
+    p = person
+    p.open("ops")
+    before = p.page.locator("#messages [data-testid=message]").filter(
+        has=p.page.get_by_test_id("button-approval_approve")).count()
+    for typed, named in BAD_INPUTS:
+        answer = p.send(typed)
+        text = answer.inner_text()
+        assert named in text, (typed, text)
+        assert answer.get_by_test_id("button-approval_approve").count() == 0, (typed, text)
+        p.check(f"alice types {typed!r}")
+    topic = p.send("/ops help incidents").inner_text()
+    assert "/ops incidents" in topic and "/ops promote" not in topic, topic  # the topic, not the whole list
+    p.check("/ops help incidents")
+    p.settle(1.5)
+    after = p.page.locator("#messages [data-testid=message]").filter(
+        has=p.page.get_by_test_id("button-approval_approve")).count()
+    assert after == before, "a refused command opened an approval"
+    p.shot(shots, "bad-input")
