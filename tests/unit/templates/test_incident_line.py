@@ -37,3 +37,16 @@ def test_the_incident_timeline_shows_reasons_not_pipeline_codes():
     text = _text(render("alerts/incident_detail", {**ctx, "timeline": timeline(decisions)}))
     for d in decisions:
         assert f"{d['stage']}/{d['name']}" not in text and d["reason"].split()[0] in text, text
+
+
+def test_the_incident_timeline_says_each_event_once():
+    from engine.alerts.messages import timeline
+
+    decisions = [  # newest first, as the store returns them
+        {"at": "t3", "stage": "notify", "name": "minor_change", "reason": "message edited in place: HighErrorRate joined"},
+        {"at": "t3", "stage": "group", "name": "downstream", "reason": "web depends on svc, already in incident #5"},
+        {"at": "t2", "stage": "notify", "name": "meaningful_change", "reason": "meaningful change: silenced"},
+        {"at": "t2", "stage": "silence", "name": "silenced", "reason": "silenced in Alertmanager by carol"},
+    ]
+    assert [t["reason"] for t in timeline(decisions)] == [
+        "web depends on svc, already in incident #5", "silenced in Alertmanager by carol"]
