@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -20,6 +23,7 @@ from engine.settings import EngineSettings
 from engine.warroom.naming import channel_name, with_suffix
 
 TOKEN = "incident-command-token"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _config(auto: list[str]) -> OpsbotConfig:
@@ -166,7 +170,15 @@ async def test_auto_severity_channel_and_postmortem_timeline(tmp_path):
         answer = await ws.send_slash_command("bob", "#ops", "postmortem 1")
         await ws.wait_for(lambda: len([r for r in ws.replies("#incidents", card["ts"]) if r.get("files")]) == 2,
                           timeout=10)
-        assert "postmortem" in (answer.text or "") or answer.status == 200
+        assert answer.status == 200
+
+        # The same draft, downloaded with the CLI from the database alone.
+        out = tmp_path / "pm.md"
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.main", "postmortem", "1", "-o",
+                                                        str(out), "--database-url", f"sqlite:///{tmp_path / 'opsbot.db'}"],
+                                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert out.read_text().split("## Impact")[1] == draft.split("## Impact")[1]
     finally:
         await stack.stop()
 
