@@ -78,3 +78,18 @@ async def test_views_publish_home(client, workspace):
     assert bad_user["error"] == "invalid_arguments"
     modal = await error_of(client.views_publish(user_id="U0ALICE", view={**HOME, "type": "modal"}))
     assert modal["error"] == "invalid_arguments"
+
+
+async def test_page_state_shows_members_their_channels_and_the_home_tab(client, workspace, http):
+    cid = (await client.conversations_create(name="inc-9"))["channel"]["id"]
+    await client.conversations_invite(channel=cid, users="U0BOB")
+    await client.views_publish(user_id="U0BOB", view=HOME)
+    async with http.get(workspace.url + "/ui/state", params={"user": "U0BOB", "home": "1"}) as resp:
+        bob = await resp.json()
+    async with http.get(workspace.url + "/ui/state", params={"user": "U0CAROL", "home": "1"}) as resp:
+        carol = await resp.json()
+    assert "inc-9" in [c["name"] for c in bob["channels"]] and "inc-9" not in [c["name"] for c in carol["channels"]]
+    assert bob["home"]["blocks"][0]["text"]["text"] == "hi" and carol["home"] is None
+    # Opening Home from the page with no bot to answer fails the way Slack's delivery would.
+    async with http.post(workspace.url + "/ui/home", json={"user": "U0CAROL"}) as resp:
+        assert (await resp.json())["error"] == "dispatch_failed"
