@@ -25,8 +25,10 @@ async def seed_incident_command(ctx: Any, channel: str = "incidents") -> str:
     # Bob confirms the top hypothesis in the thread; it becomes the draft's root cause.
     reply = next((r for r in reversed(ws.replies(channel, msg["ts"])) if "rca.confirm" in json.dumps(r.get("blocks"))),
                  None)
-    if reply is not None:
-        await ws.click("bob", channel, reply["ts"], "rca.confirm")
+    if reply is not None:  # the first hypothesis's Confirmed button
+        block = next(b for b in reply["blocks"] if b["type"] == "actions"
+                     and any(e.get("action_id") == "rca.confirm" for e in b["elements"]))
+        await ws.click("bob", channel, reply["ts"], "rca.confirm", block_id=block["block_id"])
     await ws.click("bob", channel, msg["ts"], "alerts.ack")
     await ws.wait_for(lambda: "acknowledged by" in json.dumps(card()["blocks"]), timeout=20)
     await ws.click("carol", channel, msg["ts"], "alerts.resolve")
