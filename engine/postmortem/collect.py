@@ -58,6 +58,7 @@ async def collect(s: AsyncSession, incident_id: int, now: datetime,
     opened = _utc(inc.opened_at) or now
     end = _utc(inc.resolved_at) or now
     alerts = (await s.execute(select(AlertRow).where(col(AlertRow.incident_id) == incident_id))).scalars().all()
+    start = min([opened, *(_utc(a.starts_at) or opened for a in alerts)])
     counts: dict[str, int] = {}
     timeline: list[Entry] = []
     for a in alerts:
@@ -74,7 +75,7 @@ async def collect(s: AsyncSession, incident_id: int, now: datetime,
         kind = "posted" if d.name == "new_incident" else d.name
         timeline.append(Entry(_utc(d.at) or opened, kind, d.reason, d.actor or ""))
     events = (await s.execute(select(AuditEvent).where(
-        col(AuditEvent.at) >= opened - WINDOW_LEAD, col(AuditEvent.at) <= end,
+        col(AuditEvent.at) >= start - WINDOW_LEAD, col(AuditEvent.at) <= end,
         or_(col(AuditEvent.subject) == f"incident:{incident_id}",
             *(col(AuditEvent.action).startswith(p) for p in WINDOW_ACTIONS)))
         .order_by(col(AuditEvent.seq)).limit(MAX_AUDIT))).scalars().all()
@@ -95,6 +96,7 @@ async def collect(s: AsyncSession, incident_id: int, now: datetime,
     room = await s.get(IncidentChannelRow, incident_id)
     return Facts(incident_id=incident_id, title=inc.title, severity=inc.severity, status=inc.status.value,
                  opened_at=opened, resolved_at=_utc(inc.resolved_at), services=list(inc.services),
+                 impact_start=start,
                  alert_counts=counts, acked_at=_utc(inc.acked_at), acked_by=inc.acked_by,
                  resolved_by=inc.resolved_by, channel=room.channel_name if room and room.state == "open" else None,
                  timeline=timeline, hypotheses=await _hypotheses(s, incident_id),

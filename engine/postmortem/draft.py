@@ -14,6 +14,8 @@ def _when(dt: datetime | None) -> str:
 
 
 def _duration(delta: timedelta) -> str:
+    if delta.total_seconds() < 60:
+        return f"{max(0, int(delta.total_seconds()))}s"
     minutes = int(delta.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
@@ -34,11 +36,13 @@ def ordered(entries: list[Entry]) -> list[Entry]:
 def build_draft(f: Facts, now: datetime) -> str:
     """Return the Markdown draft: summary, impact, timeline, hypotheses, action items."""
     end = f.resolved_at or now
+    start = min(f.impact_start or f.opened_at, f.opened_at)
     lines = [f"# Postmortem draft: incident #{f.incident_id} – {_md(f.title)}", "",
              f"_Draft written by Opsbot at {_when(now)} from what it recorded; edit before sharing._", "",
              "## Summary", "",
              f"- **Severity:** {f.severity or 'unknown'}",
              f"- **Status:** {f.status}",
+             f"- **Impact began:** {_when(start)} (first alert)",
              f"- **Opened:** {_when(f.opened_at)}",
              f"- **Acknowledged:** {_when(f.acked_at)}" + (f" by {_md(f.acked_by)}" if f.acked_by else ""),
              f"- **Resolved:** {_when(f.resolved_at)}" + (f" by {_md(f.resolved_by)}" if f.resolved_by else "")]
@@ -46,7 +50,7 @@ def build_draft(f: Facts, now: datetime) -> str:
         lines.append(f"- **Incident channel:** #{f.channel}")
     total = sum(f.alert_counts.values())
     lines += ["", "## Impact", "",
-              f"- **Duration:** {_duration(end - f.opened_at)}" + ("" if f.resolved_at else " (still open)"),
+              f"- **Duration:** {_duration(end - start)}" + ("" if f.resolved_at else " (still open)"),
               f"- **Time to acknowledge:** {_duration(f.acked_at - f.opened_at) if f.acked_at else '–'}",
               f"- **Services:** {', '.join(_md(s) for s in f.services) or '–'}",
               f"- **Alerts:** {total} across {len(f.alert_counts)} alert name(s)"]

@@ -46,6 +46,7 @@ class Facts:
     acked_by: str | None = None
     resolved_by: str | None = None
     channel: str | None = None  # the incident channel's name, when one was opened
+    impact_start: datetime | None = None  # the first alert's start (often before Opsbot opened the incident)
     timeline: list[Entry] = field(default_factory=list)
     hypotheses: list[Hypothesis] = field(default_factory=list)
     notes: list[Entry] = field(default_factory=list)

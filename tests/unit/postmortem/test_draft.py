@@ -52,6 +52,12 @@ def test_impact_duration_services_and_counts():
     assert "#inc-7-checkout-latency" in md
 
 
+def test_impact_starts_at_the_first_alert_and_short_ones_count_seconds():
+    md = build_draft(_facts(impact_start=T0 - timedelta(minutes=5)), T0)
+    assert "**Duration:** 1h 30m" in md and "**Impact began:** 2026-12-06 09:55:00 UTC" in md
+    assert "**Duration:** 40s" in build_draft(_facts(resolved_at=T0 + timedelta(seconds=40)), T0)
+
+
 def test_open_incident_runs_to_now():
     md = build_draft(_facts(status="open", resolved_at=None, resolved_by=None), T0 + timedelta(minutes=50))
     assert "**Duration:** 50m (still open)" in md
