@@ -19,7 +19,11 @@ async def seed_incident_command(ctx: Any, channel: str = "incidents") -> str:
     if msg is None:
         raise RuntimeError("the hypotheses demo incident is not there (its seed failed)")
     inc_id = int(msg["text"].split(" incident #")[1].split(":")[0])
-    card = lambda: next(m for m in ws.messages(channel) if m["ts"] == msg["ts"])  # noqa: E731 - a re-read
+
+    def card() -> dict[str, Any]:
+        found: dict[str, Any] = next(m for m in ws.messages(channel) if m["ts"] == msg["ts"])
+        return found
+
     await ws.click("alice", channel, msg["ts"], "warroom.open")
     await ws.wait_for(lambda: "<#C" in json.dumps(card()["blocks"]), timeout=20)
     # Bob confirms the top hypothesis in the thread; it becomes the draft's root cause.
