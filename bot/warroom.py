@@ -29,6 +29,7 @@ class IncidentChannelOpener:
     def __init__(self, engine: Engine, client: AsyncWebClient) -> None:
         self.engine = engine
         self.client = client
+        self._bot_user: str | None = None
 
     async def drain(self, _now: datetime | None = None) -> int:
         """Create every requested channel; return how many were opened."""
@@ -47,7 +48,7 @@ class IncidentChannelOpener:
         if plan is None or rooms is None:
             return 0
         try:
-            channel = await self._create(plan.name)
+            channel = await self._create(plan.name, retry=plan.attempt > 1)
             await self._invite(channel["id"], plan.members)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown"))
@@ -58,7 +59,7 @@ class IncidentChannelOpener:
         await rooms.opened(incident_id, channel["id"], channel["name"])
         return 1
 
-    async def _create(self, name: str) -> dict[str, Any]:
+    async def _create(self, name: str, retry: bool) -> dict[str, Any]:
         for n in range(1, MAX_SUFFIX + 1):
             candidate = name if n == 1 else with_suffix(name, n)
             try:
@@ -67,7 +68,27 @@ class IncidentChannelOpener:
             except SlackApiError as exc:
                 if exc.response.get("error") != "name_taken":
                     raise
+                # A retry after a replica died between creating and recording: the channel that
+                # has this incident's name and was made by us is the one it created.
+                mine = await self._ours(candidate) if retry else None
+                if mine is not None:
+                    return mine
         raise SlackApiError("no free channel name", {"ok": False, "error": "name_taken"})
+
+    async def _ours(self, name: str) -> dict[str, Any] | None:
+        if self._bot_user is None:
+            self._bot_user = str((await self.client.auth_test()).get("user_id") or "")
+        cursor = None
+        for _ in range(50):  # at most 10,000 channels looked through
+            resp = await self.client.conversations_list(limit=200, cursor=cursor, exclude_archived=True,
+                                                        types="public_channel")
+            for chan in resp.get("channels", []):
+                if chan.get("name") == name:
+                    return dict(chan) if chan.get("creator") == self._bot_user else None
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
 
     async def _invite(self, channel_id: str, members: list[str]) -> None:
         if not members:
