@@ -17,7 +17,8 @@ from engine.approvals.types import REQUESTED
 from engine.core.clock import Clock
 from engine.models.tables import AliasChange
 from engine.store.db import Database
-from engine.warroom.tables import HomeViewer, IncidentChannelRow
+from engine.home.tables import HomeViewer
+from engine.warroom.tables import IncidentChannelRow
 
 RECENT_MOVES = timedelta(days=7)
 MAX_ITEMS = 10  # per section; the tab stays well under Slack's 100 blocks

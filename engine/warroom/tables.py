@@ -28,13 +28,3 @@ class IncidentChannelRow(SQLModel, table=True):
     opened_at: Optional[datetime] = _dt()
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     error: Optional[str] = Field(default=None, sa_column=Column(String(300)))
-
-
-class HomeViewer(SQLModel, table=True):
-    """Someone who opened Opsbot's Home tab: re-published when their items change."""
-
-    __tablename__ = "home_viewer"
-
-    user_id: str = Field(sa_column=Column(String(64), primary_key=True))
-    opened_at: datetime = _dt(False)
-    published_at: Optional[datetime] = _dt()
