@@ -84,6 +84,8 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url:
     alerts = demo_alerts_config()  # storm graph and routes; default channel #incidents (no #alerts here)
     if alertmanager_url:
         alerts["alertmanager_url"] = alertmanager_url
+    # The storm pages a lot: channels open on a click here, not per severity.
+    alerts["incident_channel"] = {"invite_groups": ["S0ONCALL"]}
     models = None if mlflow_uri is None else {
         "tracking_uri": mlflow_uri, "watch_interval_seconds": 10,
         "defaults": {"channel": "ml-models", "key_metrics": ["auc", "latency_p95_ms"], "gates": DEMO_GATES}}
@@ -211,7 +213,15 @@ async def seed_anomaly(ctx: DemoContext) -> str:
 def seeders() -> list[tuple[str, Seeder]]:
     """Return each feature's demo seeding step, in the order they run."""
     return [("runbook approval", seed_runbook_request), ("models", seed_models), ("drift", seed_drift)] + [
-        ("hypotheses", seed_rca)] + [("alert storm", seed_alerts)] + [("anomaly watch", seed_anomaly)]
+        ("hypotheses", seed_rca)] + [("incident command", seed_incident_command)] + [
+        ("alert storm", seed_alerts)] + [("anomaly watch", seed_anomaly)]
+
+
+async def seed_incident_command(ctx: DemoContext) -> str:
+    """The cascade's incident gets a channel, a confirmed cause, a resolve and a postmortem draft."""
+    from engine.lab.incident_command import seed_incident_command as seed
+
+    return await seed(ctx)
 
 
 def _rca_demo_config(data_dir: Path) -> dict:

@@ -114,12 +114,14 @@ def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - arg
     from engine.audit_cli import add_audit_command
     from engine.drift.cli import add_drift_command
     from engine.models.cli import add_models_command
+    from engine.postmortem.cli import add_postmortem_command
     from engine.rca.cli import add_eval_rca, add_simulate_rca
 
     add_alerts_command(sub)
     add_audit_command(sub)
     add_drift_command(sub)
     add_models_command(sub)
+    add_postmortem_command(sub)
     add_eval_grouping(eval_sub)
     add_simulate_storm(sim_sub)
     add_eval_nab(eval_sub)

@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -66,8 +67,11 @@ class Notifier:
     """Sends due outbox notices to Slack; run as a leased job so one replica sends."""
 
     def __init__(self, outbox: Outbox, client: AsyncWebClient, metrics: Metrics, *,
-                 rate: float = 1.0, burst: float = 3.0) -> None:
+                 rate: float = 1.0, burst: float = 3.0,
+                 after_sent: Callable[[list[str]], Awaitable[None]] | None = None) -> None:
         self.outbox = outbox
+        # Told the templates of what a drain sent (the Home tab re-publishes on approvals, incidents).
+        self.after_sent = after_sent
         self.client = client
         self.metrics = metrics
         self.rate, self.burst = rate, burst
@@ -85,6 +89,7 @@ class Notifier:
         sent = 0
         due = await self.outbox.due()
         held: set[str] = set()  # channels out of tokens (or rate limited) during this drain
+        templates: list[str] = []
         for delivery in due:
             channel = delivery.item.channel
             # `due` is in sending order per channel: once a channel must wait, the rest of its
@@ -94,10 +99,16 @@ class Notifier:
                 continue
             if await self._deliver(delivery):
                 sent += 1
+                templates.append(delivery.item.template)
             elif self._bucket(channel).blocked_until > time.monotonic():
                 held.add(channel)
         if due:  # an idle outbox costs one query per tick; /metrics reads the depth itself
             self.metrics.outbox_depth.set(await self.outbox.depth())
+        if templates and self.after_sent is not None:
+            try:
+                await self.after_sent(templates)
+            except Exception:  # a subscriber's failure must not hold the outbox back
+                log.exception("after-send hook failed")
         return sent
 
     async def _deliver(self, d: Delivery) -> bool:
@@ -130,6 +141,8 @@ class Notifier:
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"key": item.key}})
             self._channel_ids[item.channel] = resp["channel"]
             await self.outbox.mark_sent(item, resp["channel"], resp["ts"])
+            if item.context.get("pin"):  # e.g. the incident card's copy in its incident channel
+                await self._pin(resp["channel"], resp["ts"])
             self.metrics.notices_sent.labels("post").inc()
             return True
         except SlackApiError as exc:
@@ -138,6 +151,13 @@ class Notifier:
             self.metrics.slack_api_errors.labels("chat", "network").inc()
             await self.outbox.retry_later(item, backoff_s(item.attempts), f"network: {exc!r}")
         return False
+
+    async def _pin(self, channel: str, ts: str) -> None:
+        try:
+            await self.client.pins_add(channel=channel, timestamp=ts)
+        except SlackApiError as exc:  # already pinned is what we wanted; anything else only costs the pin
+            if exc.response.get("error") != "already_pinned":
+                log.warning("could not pin", extra={"channel": channel, "error": exc.response.get("error")})
 
     async def _update(self, channel: str, ts: str, message: dict) -> None:
         await self.client.chat_update(channel=channel, ts=ts, text=message["text"],

@@ -15,12 +15,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, direct_commands
 from bot.deps import Deps
+from bot.home import HomePublisher
 from bot.listeners.admin import SlackUsergroups
 from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.render import use_templates
 from bot.server import build_web_app
 from bot.settings import BotSettings
+from bot.warroom import IncidentChannelOpener
 from bot.webhooks import route_factories
 from engine.api import Engine
 from engine.core.clock import Clock
@@ -115,8 +117,11 @@ def build_runtime(bot_settings: BotSettings | None = None, engine_settings: Engi
     deps.extras["client"] = client
     bolt = build_bolt_app(deps, client)
     web_app = build_web_app(bolt, deps, route_factories(), commands=direct_commands(deps))
-    notifier = Notifier(engine.outbox, client, metrics, rate=notifier_rate)
+    notifier = Notifier(engine.outbox, client, metrics, rate=notifier_rate,
+                        after_sent=HomePublisher(engine, client).after_sent)
     engine.scheduler.add("outbox", 0.0, notifier.drain)
+    # Channels requested without a click (auto_severities) or whose creator died are made here.
+    engine.scheduler.add("incident-channels", 2.0, IncidentChannelOpener(engine, client).drain)
     return Runtime(deps=deps, bolt=bolt, web_app=web_app, notifier=notifier)
 
 

@@ -24,7 +24,10 @@ if TYPE_CHECKING:  # the facade names every feature's type without importing the
     from engine.policy import Policy
     from engine.rca.service import RcaService
     from engine.core.replays import ReplayGuard
+    from engine.home.service import Home
+    from engine.postmortem.service import Postmortems
     from engine.runbooks.service import RunbookService
+    from engine.warroom.service import IncidentChannels
 
 
 @dataclass
@@ -49,6 +52,10 @@ class Engine:
     watches: WatchService
     replays: ReplayGuard  # signed requests already accepted, shared by every replica
     models: ModelService | None = None  # None when neither opsbot.yaml nor MLFLOW_TRACKING_URI names a registry
+    # Incident command (built by engine.wiring right after the rest; None only in hand-built engines).
+    incident_channels: IncidentChannels | None = None
+    postmortems: Postmortems | None = None
+    home: Home | None = None
 
     async def notify(self, notice: Notice) -> None:
         """Queue a notice on its own (for callers without a state change to pair it with)."""

@@ -37,6 +37,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     from engine.drift import wiring as drift_wiring
     from engine.rca import service as rca
     from engine.runbooks.wiring import build_approvals, build_runbooks
+    from engine.warroom import service as warroom
 
     clock = clock or SystemClock()
     db = Database(settings.database_url)
@@ -73,11 +74,12 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
 
     # Alerts, with what other features add to the incident message declared up front.
     source = rca.metric_source(config.rca, prometheus)
-    alerts = AlertService(db, alerts_config, clock, emit, alertmanager, extensions=[
+    # Incident cards with a channel are also rendered there (mirror); the enricher adds the link.
+    alerts = AlertService(db, alerts_config, clock, warroom.mirror(emit), alertmanager, extensions=[
         runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
         *([rca.show_button] if source is not None else []),
         feedback_buttons,
-    ], enrichers=[rca.add_likely_cause])
+    ], enrichers=[rca.add_likely_cause, warroom.enricher(alerts_config.incident_channel, clock)])
     hypotheses = rca.RcaService(db, config.rca, alerts, clock, source,
                                 lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)])
     drift = drift_wiring.build_drift(db, clock, config, {"models": models, "runbooks": runbooks})
@@ -86,9 +88,22 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
-                    watches=watches, replays=ReplayGuard(db), models=models)
+                    watches=watches, replays=ReplayGuard(db), models=models,
+                    **_incident_command(db, clock, alerts, audit, policy, directory))
     _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine
+
+
+def _incident_command(db: Database, clock: Clock, alerts: Any, audit: Any, policy: Any,
+                      directory: UsergroupDirectory | None) -> dict[str, Any]:
+    """Return incident channels, postmortem drafts and the Home tab's queries."""
+    from engine.home.service import Home
+    from engine.postmortem.service import Postmortems
+    from engine.warroom.service import IncidentChannels
+
+    # engine/oncall (commander, owners, on-call) plugs in here as member, entry and role sources.
+    return {"incident_channels": IncidentChannels(db, alerts.cfg.incident_channel, clock, alerts, audit, directory),
+            "postmortems": Postmortems(db, clock), "home": Home(db, clock, policy)}
 
 
 def _prometheus(settings: EngineSettings) -> Any:

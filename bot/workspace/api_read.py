@@ -23,14 +23,16 @@ def user_object(ws: Workspace, user: SeedUser) -> dict[str, Any]:
 
 
 def channel_object(ws: Workspace, channel: Channel) -> dict[str, Any]:
-    """Return the Slack shape of a public channel."""
+    """Return the Slack shape of a channel."""
+    members = ws.members(channel)
     return {
         "id": channel.id, "name": channel.name, "is_channel": True, "is_group": False,
-        "is_im": False, "is_private": False, "is_archived": False, "is_member": True,
-        "is_general": False, "created": 1700000000, "creator": "",
+        "is_im": False, "is_private": channel.is_private, "is_archived": False,
+        "is_member": ws.config.bot_user_id in members,
+        "is_general": False, "created": channel.created, "creator": channel.creator,
         "topic": {"value": channel.topic, "creator": "", "last_set": 0},
         "purpose": {"value": "", "creator": "", "last_set": 0},
-        "num_members": len(ws.users),
+        "num_members": len([m for m in members if m != ws.config.bot_user_id]),
     }
 
 

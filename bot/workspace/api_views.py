@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .blocks import validate_view
+from .blocks import validate_blocks, validate_view
 from .errors import ApiError
 from .state import Workspace
 from .tokens import TokenError
@@ -68,7 +68,32 @@ def views_update(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "view": record}
 
 
+def views_publish(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """views.publish: set the app's Home tab as one user sees it (`hash` guards races)."""
+    view = args.get("view")
+    if not isinstance(view, dict) or view.get("type") != "home":
+        raise ApiError("invalid_arguments", messages=["[ERROR] view.type must be `home`"])
+    problems = validate_blocks(view.get("blocks"), modal=True, root="/view/blocks")  # home: 100 blocks
+    if problems:
+        raise ApiError("invalid_arguments", messages=[f"[ERROR] {p}" for p in problems])
+    user = ws.users.get(str(args.get("user_id") or ""))
+    if user is None:
+        raise ApiError("invalid_arguments", messages=["invalid `user_id`"])
+    old = ws.homes.get(user.id)
+    if args.get("hash") and old is not None and args["hash"] != old["hash"]:
+        raise ApiError("hash_conflict")
+    record = {"id": old["id"] if old else f"VH{len(ws.homes) + 1:07d}", "team_id": ws.config.team_id,
+              "type": "home", "blocks": view.get("blocks", []), "callback_id": view.get("callback_id", ""),
+              "private_metadata": view.get("private_metadata", ""), "external_id": view.get("external_id", ""),
+              "hash": f"{ws.now():.6f}.{ws.version}", "app_id": ws.config.app_id, "bot_id": ws.config.bot_id,
+              "state": {"values": {}}, "close": None, "submit": None}
+    ws.homes[user.id] = record
+    ws.touch()
+    return {"ok": True, "view": record}
+
+
 METHODS = {
+    "views.publish": views_publish,
     "views.open": views_open,
     "views.push": views_push,
     "views.update": views_update,

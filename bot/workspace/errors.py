@@ -10,17 +10,18 @@ class ApiError(Exception):
 
     def __init__(self, code: str, *, errors: list[str] | None = None,
                  messages: list[str] | None = None, status: int = 200,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.errors = errors
         self.messages = messages
         self.status = status
         self.headers = headers or {}
+        self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
         """Return the JSON body Slack sends for this error."""
-        body: dict[str, Any] = {"ok": False, "error": self.code}
+        body: dict[str, Any] = {"ok": False, "error": self.code, **self.extra}
         if self.errors:
             body["errors"] = self.errors
         if self.messages:

@@ -103,11 +103,39 @@ class Interactions:
         return BotAnswer(resp.status, text, None if resp.status == 200 else "dispatch_failed")
 
     async def send_event(self, event: dict[str, Any]) -> BotAnswer:
-        """Deliver an Events API event over Socket Mode, with Slack's retries."""
+        """Deliver an Events API event: over Socket Mode with Slack's retries, else a signed JSON POST."""
         if not self.socket_mode.uses_socket_mode():
-            raise RuntimeError("Events API deliveries are modelled over Socket Mode only")
+            return await self._post_event(event_callback(self.ws, event))
         done = await self.socket_mode.deliver_event(event_callback(self.ws, event))
         return BotAnswer(0 if done.error else 200, "", done.error, done.connection_id)
+
+    async def _post_event(self, body_obj: dict[str, Any]) -> BotAnswer:
+        # Over HTTP one attempt only: Slack's retries are modelled on the Socket Mode side.
+        url = self.ws.config.request_url
+        if not url:
+            return BotAnswer(0, "", "dispatch_failed")
+        body = json.dumps(body_obj).encode()
+        headers = {"Content-Type": "application/json",
+                   "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+                   **signed_headers(self.ws.config.signing_secret, body)}
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        try:
+            async with self._session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(
+                    total=self.ws.config.request_timeout)) as resp:
+                text = await resp.text()
+        except (asyncio.TimeoutError, aiohttp.ClientError):
+            return BotAnswer(0, "", "dispatch_failed")
+        return BotAnswer(resp.status, text, None if resp.status == 200 else "dispatch_failed")
+
+    async def open_home(self, user: str) -> BotAnswer:
+        """Send `app_home_opened` for `user` (Home tab), as Slack does when they open it."""
+        person = self.ws.require_user(user)
+        event: dict[str, Any] = {"type": "app_home_opened", "user": person.id,
+                                 "channel": f"D{person.id[1:]}", "tab": "home"}
+        if person.id in self.ws.homes:
+            event["view"] = self.ws.homes[person.id]
+        return await self.send_event(event)
 
     def _slackbot_says(self, channel_id: str, user_id: str, text: str) -> None:
         channel = self.ws.require_channel(channel_id)

@@ -7,6 +7,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from . import ui
+from .api_files import handle_download, handle_upload
 from .config import WorkspaceConfig
 from .appkeys import WORKSPACE
 from .interactions import INTERACTIONS, BotAnswer, Interactions
@@ -41,6 +42,8 @@ def create_workspace_app(config: WorkspaceConfig,
     app.router.add_route("*", "/api/{method}", handle_api)
     app.router.add_get("/socket-mode/{ticket}", hub.handle_socket)
     app.router.add_post("/response/{token}", handle_response_url)
+    app.router.add_post("/upload/v1/{file_id}", handle_upload)
+    app.router.add_get("/files/{file_id}", handle_download)
     ui.add_routes(app)
 
     async def _close(_: web.Application) -> None:
@@ -135,7 +138,29 @@ class RunningWorkspace:
         """Close the user's open modal."""
         return await self.interactions.close_view(user)
 
+    async def open_home(self, user: str) -> BotAnswer:
+        """Open the app's Home tab as `user`: Slack sends the bot `app_home_opened`."""
+        return await self.interactions.open_home(user)
+
     # -- reading ---------------------------------------------------------------------------
+    def home(self, user: str) -> dict[str, Any] | None:
+        """Return the Home tab view the bot published for `user`, or None."""
+        ws = self.workspace
+        return ws.homes.get(ws.require_user(user).id)
+
+    def members(self, channel: str) -> list[str]:
+        """Return a channel's member ids."""
+        ws = self.workspace
+        return ws.members(ws.require_channel(channel))
+
+    def pins(self, channel: str) -> list[str]:
+        """Return the ts of a channel's pinned messages, oldest pin first."""
+        return list(self.workspace.require_channel(channel).pins)
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """Return an uploaded file's record (`data` holds its bytes)."""
+        return self.workspace.files.get(file_id)
+
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Return the channel's top-level messages, oldest first."""
         ws = self.workspace

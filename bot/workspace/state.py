@@ -25,6 +25,12 @@ class Channel:
     name: str
     topic: str = ""
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # None: every person is a member (seeded channels); created channels list theirs.
+    members: list[str] | None = None
+    pins: list[str] = field(default_factory=list)
+    creator: str = ""
+    created: int = 1700000000
+    is_private: bool = False
 
 
 class Workspace:
@@ -49,6 +55,8 @@ class Workspace:
         self._changed: asyncio.Event | None = None
         self.limited_until = 0.0  # workspace clock time until which chat writes answer 429
         self.writes: deque[dict[str, Any]] = deque(maxlen=10_000)  # accepted chat writes, in order
+        self.files: dict[str, dict[str, Any]] = {}  # uploads by file id (files.* methods)
+        self.homes: dict[str, dict[str, Any]] = {}  # App Home view published per user id
 
     # -- lookups ---------------------------------------------------------------------------
     def now(self) -> float:
@@ -72,6 +80,12 @@ class Workspace:
             return self.channels[ref]
         name = ref.lstrip("#")
         return next((c for c in self.channels.values() if c.name == name), None)
+
+    def members(self, channel: Channel) -> list[str]:
+        """Return a channel's member ids (seeded channels: every person and the bot)."""
+        if channel.members is None:
+            return [*self.users, self.config.bot_user_id]
+        return list(channel.members)
 
     def require_user(self, ref: str) -> SeedUser:
         """Find a user or raise KeyError naming the reference."""

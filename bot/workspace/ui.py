@@ -77,6 +77,9 @@ async def state(request: web.Request) -> web.Response:
     body: dict[str, Any] = {
         "version": ws.version, "changed": True,
         "channel": {"id": channel.id, "name": channel.name, "topic": channel.topic},
+        # Channels the bot created appear for their members; the Home tab when it is shown.
+        "channels": [channel_object(ws, c) for c in ws.channels.values() if user_id in ws.members(c)],
+        "home": ws.homes.get(user_id) if q.get("home") == "1" else None,
         "messages": [_ui_message(m) for m in top[-HISTORY_LIMIT:]],
         "thread": None, "modal": None,
     }
@@ -169,6 +172,13 @@ async def close(request: web.Request) -> web.Response:
     return await _guard(inter.close_view(str(d.get("user", "")), d.get("view_id")))
 
 
+async def home(request: web.Request) -> web.Response:
+    """Open the app's Home tab as a person: the bot is sent `app_home_opened`."""
+    inter = request.app[INTERACTIONS]
+    d = await _json(request)
+    return await _guard(inter.open_home(str(d.get("user", ""))))
+
+
 async def dismiss(request: web.Request) -> web.Response:
     """Dismiss one of the user's ephemeral messages, as Slack's "Dismiss" link does."""
     ws = _ws(request)
@@ -192,3 +202,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/ui/submit", submit)
     app.router.add_post("/ui/close", close)
     app.router.add_post("/ui/dismiss", dismiss)
+    app.router.add_post("/ui/home", home)

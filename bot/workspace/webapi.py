@@ -7,7 +7,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from . import api_chat, api_read, api_views
+from . import api_chat, api_conversations, api_files, api_read, api_views
 from .appkeys import WORKSPACE
 from .errors import ApiError
 from .socket_mode import SOCKET_MODE
@@ -35,6 +35,8 @@ METHODS: dict[str, Handler] = {
     **api_chat.METHODS,
     **api_views.METHODS,
     **api_read.METHODS,
+    **api_conversations.METHODS,
+    **api_files.METHODS,
 }
 # api.test is the one method Slack answers without a token.
 NO_AUTH = {"api.test"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.warroom.config import IncidentChannelConfig
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -105,6 +107,8 @@ class AlertsConfig(_Strict):
     default_channel: str = "#alerts"
     routes: list[Route] = Field(default_factory=list)
     snooze_choices_s: list[int] = Field(default_factory=lambda: [900, 3600, 14400])
+    # One Slack channel per big incident (docs/incident-command.md).
+    incident_channel: IncidentChannelConfig = Field(default_factory=IncidentChannelConfig)
     tick_interval_s: float = 30.0
     # A stored batch the retry job failed on this many times is set aside (the dead letter):
     # kept for a person to read, counted in /ops stats and /metrics, never retried again.

@@ -12,7 +12,8 @@ from deploy_helpers import (DEPLOY, bot_metric_series, load_yaml, promql_groupin
                             promql_label_matchers, promql_metrics, scraped_labels, walk)
 
 SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "usergroups:read",
-          "channels:read", "groups:read", "channels:history", "groups:history"}  # notifier.py: ids, recovery
+          "channels:read", "groups:read", "channels:history", "groups:history",  # notifier.py: ids, recovery
+          "channels:manage", "pins:write", "files:write"}  # incident channels, pinned card, postmortem file
 CONTRACT_METRICS = {"opsbot_requests_total", "opsbot_ack_latency_seconds_bucket", "opsbot_errors_total",
                     "opsbot_outbox_depth", "opsbot_slack_api_errors_total", "opsbot_webhook_rejections_total",
                     "opsbot_lease_changes_total", "opsbot_lease_held"}
@@ -91,12 +92,16 @@ def test_manifest_has_ops_command_scopes_and_interactivity(manifest: tuple[str, 
     assert set(m["oauth_config"]["scopes"]["bot"]) == SCOPES
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["features"]["bot_user"]["display_name"]
+    # The Home tab is published on app_home_opened (views.publish needs no scope).
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
+    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
 
 
 def test_http_manifest_points_at_the_events_endpoint() -> None:
     m = load_yaml(DEPLOY / "slack-app-manifest.yaml")
     assert m["settings"]["socket_mode_enabled"] is False
-    urls = [m["features"]["slash_commands"][0]["url"], m["settings"]["interactivity"]["request_url"]]
+    urls = [m["features"]["slash_commands"][0]["url"], m["settings"]["interactivity"]["request_url"],
+            m["settings"]["event_subscriptions"]["request_url"]]
     for url in urls:
         assert re.fullmatch(r"https://[a-z0-9.-]+/slack/events", url), url
 

@@ -303,3 +303,35 @@ def test_bad_input_is_refused_with_a_reason_and_starts_nothing(person, shots):
         has=p.page.get_by_test_id("button-approval_approve")).count()
     assert after == before, "a refused command opened an approval"
     p.shot(shots, "bad-input")
+
+
+def test_incident_channel_postmortem_and_home_tab(person, shots):
+    from tests.journeys.workspace import problems
+
+    p = person
+    # The demo opened the cascade incident's channel: alice is a member, so it is in her sidebar.
+    room = p.page.locator("[data-testid^='channel-inc-']").first
+    expect(room).to_be_visible()
+    name = room.get_attribute("data-testid").removeprefix("channel-")
+    p.open(name)
+    copy = p.card("pinned copy of the card in #incidents")
+    expect(copy.get_by_test_id("pinned-mark")).to_be_visible()
+    expect(copy).to_contain_text("Resolved")
+    p.check(f"open #{name}")
+
+    p.open("incidents")
+    card = p.card("incident channel", "postmortem.draft")
+    expect(card).to_contain_text(f"#{name}")  # the original card links the channel
+    card.get_by_test_id("replies-link").click()
+    expect(p.page.locator("#thread-messages").get_by_test_id("file-link").first).to_be_visible()
+    p.check("open the resolved incident's thread")
+
+    p.page.get_by_test_id("home-tab").click()
+    home = p.page.get_by_test_id("home-view")
+    expect(home).to_contain_text("Approvals waiting for you")
+    expect(home).not_to_contain_text("restart-service")  # alice asked for the demo's restart: not hers to approve
+    assert not problems(home.inner_text()), problems(home.inner_text())
+    p.be("bob")  # the tab follows the person looking: published for bob when he opens it
+    expect(p.page.get_by_test_id("home-view")).to_contain_text("Models whose aliases you moved")
+    assert not problems(p.page.get_by_test_id("home-view").inner_text())
+    p.shot(shots, "home-bob")

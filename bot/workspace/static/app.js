@@ -309,6 +309,9 @@ function renderMessage(msg, inThread) {
   if (msg.blocks && msg.blocks.length) msg.blocks.forEach((b) => content.append(renderBlock(b, ctx)));
   else content.append(el("div", { class: "md", html: mrkdwn(msg.text) }));
   if (msg.edited) content.append(el("span", { class: "edited" }, "(edited)"));
+  (msg.files || []).forEach((f) => content.append(el("a", { class: "file", "data-testid": "file-link",
+    href: f.url_private_download, download: f.name }, `\u{1F4CE} ${f.title || f.name}`)));
+  if (msg.pinned_to) content.append(el("div", { class: "pinned", "data-testid": "pinned-mark" }, "\u{1F4CC} Pinned"));
   body.append(content);
   if (!inThread && msg.reply_count) {
     body.append(el("a", { class: "replies", href: "#", "data-testid": "replies-link",
@@ -422,6 +425,7 @@ async function closeModal() {
 async function poll() {
   if (!S.user) return;
   const q = new URLSearchParams({ channel: S.channel, user: S.user });
+  if (S.home) q.set("home", "1");
   if (S.since !== null) q.set("since", S.since);
   if (S.thread) q.set("thread", S.thread);
   let data;
@@ -430,6 +434,8 @@ async function poll() {
   } catch (e) { return; }
   if (!data.changed) return;
   S.since = data.version;
+  (data.channels || []).forEach(addChannel);
+  if (S.home) { renderHome(data.home); renderModal(data.modal); return; }
   $("channel-title").textContent = `# ${data.channel.name}`;
   $("channel-topic").textContent = data.channel.topic || "";
   renderList($("messages"), data.messages, false);
@@ -449,7 +455,37 @@ async function loop() {
 }
 
 /* ---------- composer & navigation ---------- */
+function addChannel(c) {
+  if (S.channels[c.id] && document.querySelector(`.channel[data-id="${c.id}"]`)) return;
+  S.channels[c.id] = c;
+  $("channels").append(el("button", { class: "channel", "data-id": c.id, "data-testid": `channel-${c.name}`,
+    onclick: () => selectChannel(c.id) }, el("span", { class: "hash" }, "#"), c.name));
+}
+
+function renderHome(view) {
+  $("channel-title").textContent = "Opsbot Home";
+  $("channel-topic").textContent = "";
+  const box = $("messages");
+  box.innerHTML = "";
+  const node = el("div", { class: "home", "data-testid": "home-view" });
+  if (view) view.blocks.forEach((b) => node.append(renderBlock(b, { ts: null, view: view.id })));
+  else node.append(el("div", { class: "empty" }, "Opening Home…"));
+  box.append(node);
+}
+
+function openHome() {
+  S.home = true;
+  S.since = null;
+  closeThread();
+  document.querySelectorAll(".channel").forEach((n) => n.classList.toggle("active", n.id === "home-tab"));
+  $("composer-form").classList.add("hidden");
+  api("/ui/home", { user: S.user });
+  poll();
+}
+
 function selectChannel(id) {
+  S.home = false;
+  $("composer-form").classList.remove("hidden");
   S.channel = id;
   S.since = null;
   closeThread();
@@ -504,7 +540,9 @@ async function start() {
   const wanted = humans.find((u) => u.name === params.get("user") || u.id === params.get("user"));
   S.user = (wanted || humans[0]).id;
   picker.value = S.user;
-  picker.addEventListener("change", () => { S.user = picker.value; S.since = null; S.modalKey = null; remember(); poll(); });
+  picker.addEventListener("change", () => { S.user = picker.value; S.since = null; S.modalKey = null; remember();
+    if (S.home) openHome(); else poll(); });
+  $("home-tab").addEventListener("click", openHome);
   const nav = $("channels");
   boot.channels.forEach((c) => nav.append(el("button", { class: "channel", "data-id": c.id,
     "data-testid": `channel-${c.name}`, onclick: () => selectChannel(c.id) }, el("span", { class: "hash" }, "#"), c.name)));

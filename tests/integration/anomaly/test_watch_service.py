@@ -43,7 +43,8 @@ async def test_anomaly_becomes_an_incident_with_evidence_then_resolves(make_engi
         inc = (await s.execute(select(I.c.id, I.c.channel, I.c.title))).one()
     assert inc.channel == "incidents" and inc.title == "MetricAnomaly on checkout"  # the watch's channel
     [incident_msg] = await _outbox(eng, "alerts/incident")
-    assert {a["action_id"] for a in incident_msg.context["extra_actions"]} == {"anomaly.not_anomaly", "anomaly.useful"}
+    assert {a["action_id"] for a in incident_msg.context["extra_actions"]} == {"anomaly.not_anomaly", "anomaly.useful",
+                                                                         "warroom.open"}
     [evidence] = await _outbox(eng, "anomaly/evidence")
     assert evidence.thread_key == f"incident:{inc.id}" and evidence.channel == "incidents"
     facts = evidence.context["facts"]

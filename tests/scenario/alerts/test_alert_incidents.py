@@ -47,7 +47,8 @@ async def test_one_message_edited_in_place_until_resolved(alert_stack):
     # All alerts resolved: the message says so, then the cool-down (1 s) closes the incident.
     await ws.wait_for(lambda: _current(alert_stack, msg["ts"])["text"].startswith("[resolved]"), timeout=10)
     done = _current(alert_stack, msg["ts"])
-    assert len(incident_messages(alert_stack)) == 1 and not button_ids(done)
+    # A resolved card offers only its postmortem draft.
+    assert len(incident_messages(alert_stack)) == 1 and button_ids(done) == ["postmortem.draft"]
     # Only meaningful changes reach the thread: the alert resolving just edits the message
     # ("closing at ..."); the close itself is one reply.
     await ws.wait_for(lambda: ws.replies("#incidents", msg["ts"]), timeout=10)
@@ -86,7 +87,7 @@ async def test_buttons_ack_snooze_silence_expire_resolve(alert_stack, alertmanag
     await ws.click("carol", "#incidents", ts, "alerts.resolve")
     await ws.wait_for(lambda: _current(alert_stack, ts)["text"].startswith("[resolved]"), timeout=10)
     assert "carol" in str(_current(alert_stack, ts)["blocks"])
-    assert len(incident_messages(alert_stack)) == 1 and not button_ids(_current(alert_stack, ts))
+    assert len(incident_messages(alert_stack)) == 1 and button_ids(_current(alert_stack, ts)) == ["postmortem.draft"]
 
 
 async def test_suggested_runbook_opens_its_modal(alert_stack):

@@ -1,0 +1,1 @@
+"""Postmortem drafts: what Opsbot knows about an incident, as Markdown people finish by hand."""

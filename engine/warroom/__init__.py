@@ -1,0 +1,1 @@
+"""Incident channels: one Slack channel per big incident, with the card pinned and kept current."""
