@@ -15,6 +15,7 @@ from engine.settings import EngineSettings
 from engine.store.db import Database
 
 if TYPE_CHECKING:  # the facade names every feature's type without importing the feature stacks
+    from engine.alerts.correction_service import IncidentCorrections
     from engine.alerts.service import AlertService
     from engine.anomaly.watches.service import WatchService
     from engine.approvals import Approvals
@@ -49,6 +50,7 @@ class Engine:
     watches: WatchService
     replays: ReplayGuard  # signed requests already accepted, shared by every replica
     models: ModelService | None = None  # None when neither opsbot.yaml nor MLFLOW_TRACKING_URI names a registry
+    corrections: IncidentCorrections | None = None  # Split and Merge on incident messages (build_engine sets it)
 
     async def notify(self, notice: Notice) -> None:
         """Queue a notice on its own (for callers without a state change to pair it with)."""
