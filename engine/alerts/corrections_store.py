@@ -28,9 +28,9 @@ from engine.alerts.types import AlertEvent, AlertState, Decision, Incident, Inci
 from engine.core.clock import utc
 from engine.core.notices import Notice
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.store.db import Database
+from engine.store.db import Database, table_of
 
-C = GroupingCorrection.__table__
+C = table_of(GroupingCorrection)
 A = repo.A
 NOTE_TEMPLATE = "alerts/correction_note"
 
