@@ -87,7 +87,11 @@ def _card(stack: Any, channel: str, incident_id: int) -> dict[str, Any] | None:
 async def seed_corrections(stack: Any, user: str = "alice") -> str:
     """Click Split… and Merge into… on the storm's incidents as a person would, through the workspace."""
     engine, ws = stack.bot.engine, stack.workspace
-    open_now = sorted(await engine.alerts.queries.incidents("open", limit=50), key=lambda i: -i.alert_count)
+    graph = header(DEMO_STORM)["alerts_config"]["depends_on"]
+    storm = set(graph) | {d for deps in graph.values() for d in deps}
+    # Only the storm's incidents: other seeds' incidents (RCA's cascade) keep their demo.
+    open_now = sorted((i for i in await engine.alerts.queries.incidents("open", limit=50)
+                       if i.services and set(i.services) <= storm), key=lambda i: (-i.alert_count, i.id))
     if len(open_now) < 2 or open_now[0].alert_count < 2:
         return "skipped: the storm left fewer than two open incidents"
     big = open_now[0]
