@@ -58,8 +58,9 @@ def _digest(key: str) -> str:
 def _alert_text(labels: dict[str, str], service_label: str, firing: bool) -> str:
     rest = [f"{k}={v}" for k, v in sorted(labels.items())
             if k not in ("alertname", service_label, "severity")]
-    text = alert_key(labels, service_label) + (" " + " ".join(rest) if rest else "")
-    return text if firing else text + " (resolved)"
+    # The key first (the demo and people read it), the resolved mark before the labels that
+    # Slack's 75-character option text may cut.
+    return alert_key(labels, service_label) + ("" if firing else " (resolved)") + (" " + " ".join(rest) if rest else "")
 
 
 async def note_merged(s: AsyncSession, notice: Notice) -> None:
