@@ -196,6 +196,13 @@ async def seed_alerts(ctx: DemoContext) -> str:
     return await seed_alert_storm(ctx.stack)
 
 
+async def seed_corrections(ctx: DemoContext) -> str:
+    """Split one storm incident and merge another, clicking the buttons as people do."""
+    from engine.lab.alerts.demo import seed_corrections as seed
+
+    return await seed(ctx.stack)
+
+
 def _watches_demo_config(data_dir: Path) -> list[dict]:
     """Return the demo's `watches:` (a replayed checkout latency; the demo has no Prometheus)."""
     from engine.lab.anomaly.demo import demo_watches
@@ -214,7 +221,7 @@ def seeders() -> list[tuple[str, Seeder]]:
     """Return each feature's demo seeding step, in the order they run."""
     return [("runbook approval", seed_runbook_request), ("models", seed_models), ("drift", seed_drift)] + [
         ("hypotheses", seed_rca)] + [("incident command", seed_incident_command)] + [
-        ("alert storm", seed_alerts)] + [("anomaly watch", seed_anomaly)]
+        ("alert storm", seed_alerts), ("grouping corrections", seed_corrections)] + [("anomaly watch", seed_anomaly)]
 
 
 async def seed_incident_command(ctx: DemoContext) -> str:

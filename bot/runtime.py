@@ -63,6 +63,11 @@ class Runtime:
         """Apply migrations, start the HTTP server, Socket Mode if configured, and the jobs."""
         if migrate_first:
             await migrate(self.engine.db)
+        if self.engine.corrections is not None:  # grouping learns again from every stored correction
+            try:
+                await self.engine.corrections.replay()
+            except Exception:  # advisory statistics: a bot that cannot read them still serves
+                log.exception("could not replay grouping corrections")
         self.runner = web.AppRunner(self.web_app, access_log=None)
         await self.runner.setup()
         # reuse_port: `serve --workers N` processes share the port (bot/workers.py).

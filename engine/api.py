@@ -15,6 +15,7 @@ from engine.settings import EngineSettings
 from engine.store.db import Database
 
 if TYPE_CHECKING:  # the facade names every feature's type without importing the feature stacks
+    from engine.alerts.correction_service import IncidentCorrections
     from engine.alerts.service import AlertService
     from engine.anomaly.watches.service import WatchService
     from engine.approvals import Approvals
@@ -56,6 +57,7 @@ class Engine:
     incident_channels: IncidentChannels | None = None
     postmortems: Postmortems | None = None
     home: Home | None = None
+    corrections: IncidentCorrections | None = None  # Split and Merge on incident messages (build_engine sets it)
 
     async def notify(self, notice: Notice) -> None:
         """Queue a notice on its own (for callers without a state change to pair it with)."""

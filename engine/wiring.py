@@ -30,6 +30,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                  directory: UsergroupDirectory | None = None) -> Engine:
     """Create the engine and every feature service from settings (nothing is started yet)."""
     from engine.adapters.alertmanager import AlertmanagerClient, RunbookSilences
+    from engine.alerts.correction_service import IncidentCorrections, note_merged
     from engine.alerts.messages import runbook_suggestions
     from engine.alerts.service import AlertService
     from engine.anomaly.watches import wiring as watches_wiring
@@ -79,7 +80,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
         runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
         *([rca.show_button] if source is not None else []),
         feedback_buttons,
-    ], enrichers=[rca.add_likely_cause, warroom.enricher(alerts_config.incident_channel, clock)])
+    ], enrichers=[rca.add_likely_cause, warroom.enricher(alerts_config.incident_channel, clock), note_merged])
     hypotheses = rca.RcaService(db, config.rca, alerts, clock, source,
                                 lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)])
     drift = drift_wiring.build_drift(db, clock, config, {"models": models, "runbooks": runbooks})
@@ -89,6 +90,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                     outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
                     watches=watches, replays=ReplayGuard(db), models=models,
+                    corrections=IncidentCorrections(alerts, audit, policy, config.environment),
                     **_incident_command(db, clock, alerts, audit, policy, directory))
     _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine

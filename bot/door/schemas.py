@@ -13,12 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.core.jsonbound import loads_bounded
 from bot.ids import DRIFT_COMPARE_MODAL
+from bot.listeners.alert_corrections import MERGE_FORM, SPLIT_FORM
 from bot.listeners.runbooks import MODAL_CALLBACK as RUNBOOK_MODAL
 
 # The keys each of our modals puts in its private_metadata, and its submit listener reads.
 VIEW_METADATA_KEYS: dict[str, tuple[str, ...]] = {
     RUNBOOK_MODAL: ("name", "channel"),
     DRIFT_COMPARE_MODAL: ("model", "channel"),
+    SPLIT_FORM: ("incident", "channel"),
+    MERGE_FORM: ("incident", "channel"),
 }
 
 

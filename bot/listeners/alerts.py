@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
+from bot.listeners import alert_corrections
 from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_groups, alert_line,
                                     incident_context, timeline)
 from engine.core.bounds import parse_int
@@ -49,18 +50,24 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
                                           "next_due_at": w.next_due_at.isoformat() if w.next_due_at else None})
 
     async def stats_cmd(ctx: CommandContext):
-        return deps.render("alerts/stats", asdict(await svc().queries.stats(parse_days(ctx.args, 7))))
+        days = parse_days(ctx.args, 7)
+        facts = asdict(await svc().queries.stats(days))
+        if deps.engine.corrections is not None:  # people's Split and Merge, per week
+            facts["corrections"] = await deps.engine.corrections.weekly(days)
+        return deps.render("alerts/stats", facts)
 
     for name, summary, usage, example, fn in [
         ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),
         ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd),
         ("why", "Explain the dedup, grouping, snooze and notification decisions",
          "why <fingerprint | incident id>", "/ops why 1", why_cmd),
-        ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts", "stats [7d]",
+        ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts, corrections", "stats [7d]",
          "/ops stats 30d", stats_cmd),
     ]:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example, handler=fn,
                                    family="alerts"))
+
+    alert_corrections.register(app, deps)  # Split… and Merge into…
 
     # Buttons carry only the incident id; the engine re-checks state, edits the living message
     # through the outbox, and raises OpsErrors that the one error handler shows ephemerally.

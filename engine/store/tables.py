@@ -7,6 +7,7 @@ from engine.approvals import tables as approvals_tables  # noqa: F401 - register
 from engine.models import tables as models_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.drift import tables as drift_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.alerts import tables as alerts_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.alerts import correction_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.rca import tables as rca_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.core import replays  # noqa: F401 - registers its tables with SQLModel.metadata

@@ -75,3 +75,46 @@ async def seed_alert_storm(stack: Any, params: StormParams = DEMO_STORM, replay_
     await stack.workspace.wait_for(lambda: shown() >= len(keys), timeout=30)
     return (f"{replay.alerts} alerts in {replay.deliveries} webhook deliveries -> {len(incidents)} incidents "
             f"in {', '.join(channels)} (try Acknowledge, Snooze, {silence}a suggested runbook, `/ops why <id>`)")
+
+
+def _card(stack: Any, channel: str, incident_id: int) -> dict[str, Any] | None:
+    for m in stack.workspace.messages(channel):
+        if (m.get("metadata") or {}).get("event_payload", {}).get("key") == f"incident:{incident_id}":
+            return m  # type: ignore[no-any-return]
+    return None
+
+
+async def seed_corrections(stack: Any, user: str = "alice") -> str:
+    """Click Split… and Merge into… on the storm's incidents as a person would, through the workspace."""
+    engine, ws = stack.bot.engine, stack.workspace
+    graph = header(DEMO_STORM)["alerts_config"]["depends_on"]
+    storm = set(graph) | {d for deps in graph.values() for d in deps}
+    # Only the storm's incidents: other seeds' incidents (RCA's cascade) keep their demo.
+    open_now = sorted((i for i in await engine.alerts.queries.incidents("open", limit=50)
+                       if i.services and set(i.services) <= storm), key=lambda i: (-i.alert_count, i.id))
+    if len(open_now) < 2 or open_now[0].alert_count < 2:
+        return "skipped: the storm left fewer than two open incidents"
+    big = open_now[0]
+    card = await ws.wait_for(lambda: _card(stack, big.channel, big.id), timeout=30)
+    await ws.click(user, big.channel, card["ts"], "alerts.split")
+    view = await ws.wait_for(lambda: ws.open_view(user), timeout=10)
+    options = [(o["text"]["text"].split(" ")[0], o["value"]) for o in view["blocks"][1]["element"]["options"]]
+    # The alerts of the last key listed (name@service): a part of the incident, never all of it.
+    picked = [value for key, value in options if key == options[-1][0]]
+    if len(picked) == len(options):
+        picked = picked[:1]
+    await ws.submit_view(user, {"alerts": picked})
+    if ws.open_view(user) is not None:
+        raise RuntimeError(f"the Split… form refused the demo's choice: {ws.view_errors(user)}")
+    # Merge the smallest other incident into the split one's remainder.
+    small = open_now[-1]
+    card = await ws.wait_for(lambda: _card(stack, small.channel, small.id), timeout=30)
+    await ws.click("bob", small.channel, card["ts"], "alerts.merge")
+    await ws.wait_for(lambda: ws.open_view("bob"), timeout=10)
+    await ws.submit_view("bob", {"target": str(big.id)})
+    if ws.open_view("bob") is not None:
+        raise RuntimeError(f"the Merge into… form refused the demo's choice: {ws.view_errors('bob')}")
+    await ws.wait_for(lambda: (_card(stack, small.channel, small.id) or {}).get("text", "").startswith(
+        f"[merged into #{big.id}]"), timeout=30)
+    return (f"{user} split {len(picked)} alert(s) out of incident #{big.id}; bob merged #{small.id} into "
+            f"#{big.id} (try Split… and Merge into… on any open incident, then `/ops stats`)")

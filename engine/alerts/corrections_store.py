@@ -1,0 +1,282 @@
+"""Split and Merge in the store: one transaction under the alerts write lock, both incidents recomputed.
+
+The alerts write lock (AlertStore.locked) is the one ingest takes, so a split and a batch of new
+alerts for the same incident run one after the other: an alert that arrived first is a member
+the split sees (and leaves in place unless chosen); one arriving after follows its row's new
+incident. Incidents come from the store's cache and are changed in place, so the cache stays
+what a reload would build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import AsyncIterator, Awaitable, Callable, Iterable
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from engine.alerts import lifecycle, repo
+from engine.alerts.config import AlertsConfig
+from engine.alerts.correction_tables import GroupingCorrection
+from engine.alerts.corrections import MERGE, SPLIT, Lesson, alert_key, side
+from engine.alerts.lifecycle import Change
+from engine.alerts.messages import message_key
+from engine.alerts.pipeline import Outcome, PipelineState
+from engine.alerts.store import AlertStore
+from engine.alerts.types import AlertEvent, AlertState, Decision, Incident, IncidentStatus, Status
+from engine.core.clock import utc
+from engine.core.notices import Notice
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.store.db import Database, table_of
+
+C = table_of(GroupingCorrection)
+A = repo.A
+NOTE_TEMPLATE = "alerts/correction_note"
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """What one split or merge did, for the audit event and the feedback."""
+
+    kind: str
+    source: Incident
+    target: Incident
+    moved: int
+    lesson: Lesson
+    correction_id: int
+
+
+# Called last inside the correction's transaction (the audit event joins it).
+Finish = Callable[[AsyncSession, Corrected], Awaitable[None]]
+
+
+def _event(st: AlertState) -> AlertEvent:
+    return AlertEvent(st.fingerprint, st.status, st.labels, st.annotations, st.starts_at, st.ends_at,
+                      st.source, st.group_key)
+
+
+def _derive(members: Iterable[AlertState], cfg: AlertsConfig, like: Incident) -> Incident:
+    """Return a scratch incident carrying the correlation memory these members would leave."""
+    scratch = Incident(id=0, status=IncidentStatus.OPEN, title="", severity="", channel=like.channel,
+                       opened_at=like.opened_at, last_activity_at=like.opened_at)
+    for st in sorted(members, key=lambda a: (a.first_seen_at, a.fingerprint)):
+        # A copy: join re-points the alert it is given, and these alerts move only on purpose.
+        lifecycle.join(scratch, replace(st), _event(st), cfg, st.first_seen_at)
+    return scratch
+
+
+def _carry(derived: dict[str, float], known: dict[str, float]) -> dict[str, float]:
+    # Keep the times the incident already knew: a rule's window runs from its own evidence.
+    return {k: known.get(k, t) for k, t in derived.items()}
+
+
+def _remember(inc: Incident, scratch: Incident, known: Incident) -> None:
+    inc.services = _carry(scratch.services, known.services)
+    inc.group_keys = _carry(scratch.group_keys, known.group_keys)
+    inc.corr_keys = _carry(scratch.corr_keys, known.corr_keys)
+    inc.alertnames = list(scratch.alertnames)
+    inc.sources = list(scratch.sources)
+    inc.inhibitors = {k: fp for k, fp in scratch.inhibitors.items() if fp in inc.firing}
+    inc.severity = scratch.severity or inc.severity
+    inc.burst_memo = None
+    inc.dirty = True
+
+
+def _unite(into: dict[str, float], other: dict[str, float], newest: bool) -> None:
+    for k, t in other.items():
+        have = into.get(k)
+        into[k] = t if have is None else (max(have, t) if newest else min(have, t))
+
+
+def _settle(inc: Incident, cfg: AlertsConfig, now: datetime) -> None:
+    """Schedule the cool-down resolve of an open incident left with nothing firing."""
+    if inc.is_open and not inc.firing and inc.resolve_due_at is None:
+        inc.resolve_due_at = now + timedelta(seconds=cfg.resolve_cooldown_s)
+    elif inc.firing:
+        inc.resolve_due_at = None
+    inc.last_activity_at = now
+    inc.dirty = True
+
+
+async def _members(store: AlertStore, s: AsyncSession, incident_id: int) -> list[AlertState]:
+    fps = list((await s.execute(select(A.c.fingerprint).where(A.c.incident_id == incident_id)
+                                .order_by(A.c.fingerprint))).scalars())
+    got = await store.alerts_for(s, fps)
+    return [got[f] for f in fps if f in got]
+
+
+async def _open_incident(store: AlertStore, s: AsyncSession, incidents: dict[int, Incident],
+                         incident_id: int, verb: str) -> Incident:
+    inc = incidents.get(incident_id)
+    if inc is None or not inc.is_open:
+        if inc is None and await repo.load_incident(s, incident_id) is None:
+            raise NotFound(f"incident #{incident_id} does not exist", hint="see /ops incidents all")
+        raise Conflict(f"incident #{incident_id} is resolved; only open incidents can be {verb}",
+                       hint="see /ops incidents")
+    return inc
+
+
+class CorrectionLog:
+    """The stored corrections: written inside a split's or merge's transaction, read for replay and stats."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, s: AsyncSession, kind: str, source: int, target: int, lesson: Lesson,
+                  moved: int, actor_id: str, actor_name: str, now: datetime) -> int:
+        """Store one correction in the caller's transaction; return its id."""
+        return int((await s.execute(C.insert().values(
+            kind=kind, source_incident=source, target_incident=target, keys_moved=list(lesson.keys_moved),
+            keys_other=list(lesson.keys_other), alerts_moved=moved, actor=actor_id[:120],
+            actor_name=actor_name[:120], at=now).returning(C.c.id))).scalar_one())
+
+    async def lessons(self) -> AsyncIterator[Lesson]:
+        """Yield every stored correction as a lesson, oldest first."""
+        async with self.db.session() as s:
+            rows = (await s.execute(select(C.c.kind, C.c.keys_moved, C.c.keys_other).order_by(C.c.id))).all()
+        for kind, moved, other in rows:
+            yield Lesson(kind, tuple(moved or ()), tuple(other or ()))
+
+    async def weekly(self, since: datetime) -> list[dict[str, int | str]]:
+        """Return splits and merges per ISO week (Monday) since a time, oldest week first."""
+        async with self.db.session() as s:
+            rows = (await s.execute(select(C.c.at, C.c.kind).where(C.c.at >= since))).all()
+        weeks: dict[str, dict[str, int | str]] = {}
+        for at, kind in rows:
+            day = utc(at).date()
+            monday = (day - timedelta(days=day.weekday())).isoformat()
+            w = weeks.setdefault(monday, {"week": monday, "splits": 0, "merges": 0})
+            key = "splits" if kind == SPLIT else "merges"
+            w[key] = int(w[key]) + 1
+        return [weeks[k] for k in sorted(weeks)]
+
+    async def count(self) -> int:
+        """Return how many corrections are stored."""
+        async with self.db.session() as s:
+            return int((await s.execute(select(func.count()).select_from(C))).scalar_one())
+
+    @staticmethod
+    async def merged_into(s: AsyncSession, incident_id: int) -> int | None:
+        """Return the incident this one was merged into, if it was."""
+        return (await s.execute(select(C.c.target_incident).where(
+            C.c.kind == MERGE, C.c.source_incident == incident_id).order_by(C.c.id.desc()).limit(1))
+                ).scalar_one_or_none()
+
+
+def _note(inc: Incident, correction_id: int, text: str, who: str) -> Notice:
+    key = message_key(inc.id)
+    return Notice(key=f"{key}:correction:{correction_id}", channel=inc.channel, thread_key=key,
+                  template=NOTE_TEMPLATE, context={"id": inc.id, "text": text, "who": who})
+
+
+async def _commit(store: AlertStore, s: AsyncSession, members: list[AlertState], notes: list[tuple[Incident, str]],
+                  moved: list[AlertState], target: Incident, cid: int, who: str, actor_id: str,
+                  now: datetime) -> None:
+    out = Outcome()
+    for inc, text in notes:
+        out.note(inc, [Change("correction", text)])
+        out.decisions.append(Decision("correction", "correction", text, None, inc.id))
+    # One line per moved alert, so `/ops why <fingerprint>` tells where it went and who moved it.
+    out.decisions.extend(Decision("correction", "moved", f"moved to incident #{target.id} by {who}",
+                                  a.fingerprint, target.id) for a in moved)
+    state = PipelineState({a.fingerprint: a for a in members}, {inc.id: inc for inc, _ in notes})
+    await store.commit_outcome(s, state, out, now, actor_id)
+    for inc, text in notes:
+        await store.emit(s, _note(inc, cid, text, who), now)
+
+
+async def split(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
+                incident_id: int, picked: Iterable[str], actor_id: str, who: str, finish: Finish) -> Corrected:
+    """Move the picked alerts of an open incident to a new incident, in one transaction."""
+    chosen = set(picked)
+    async with store.locked() as s:
+        now = now_fn()
+        incidents = await store.candidates(s, now)
+        src = await _open_incident(store, s, incidents, incident_id, "split")
+        members = await _members(store, s, src.id)
+        gone = chosen - {a.fingerprint for a in members}
+        if gone:
+            raise InvalidInput(f"{len(gone)} of the chosen alerts are no longer in incident #{src.id}",
+                               hint="close the form and open Split… again")
+        moved = [a for a in members if a.fingerprint in chosen]
+        stay = [a for a in members if a.fingerprint not in chosen]
+        if not moved:
+            raise InvalidInput("choose at least one alert to move to a new incident")
+        if not stay:
+            raise InvalidInput(f"that is every alert of incident #{src.id}: leave at least one",
+                               hint="to put all of them elsewhere, use Merge into…")
+        first = min(moved, key=lambda a: (a.first_seen_at, a.fingerprint))
+        new = lifecycle.new_incident(-1, _event(first), cfg, now)
+        new.channel, new.alert_count = src.channel, len(moved)
+        for a in moved:
+            src.drop_firing(a.fingerprint)
+            if a.status is Status.FIRING:
+                new.add_firing(a.fingerprint, a.group_key or "")
+        _remember(new, _derive(moved, cfg, src), src)
+        _remember(src, _derive(stay, cfg, src), src)
+        src.alert_count = len(stay)
+        _settle(src, cfg, now)
+        _settle(new, cfg, now)
+        await repo.insert_incidents(s, [new])
+        incidents[new.id] = new  # the store's cache: the next batch sees the new incident
+        for a in moved:
+            a.incident_id, a.inhibited_by, a.dirty = new.id, None, True
+        lesson = Lesson(SPLIT, tuple(side(alert_key(a.labels, cfg.service_label) for a in moved)),
+                        tuple(side(alert_key(a.labels, cfg.service_label) for a in stay)))
+        cid = await log.add(s, SPLIT, src.id, new.id, lesson, len(moved), actor_id, who, now)
+        names = ", ".join(sorted({a.labels.get("alertname", "?") for a in moved}))
+        await _commit(store, s, members, [
+            (src, f"{len(moved)} alert(s) split out to incident #{new.id} by {who}: {names}"),
+            (new, f"split from incident #{src.id} by {who}: {names}")], moved, new, cid, who, actor_id, now)
+        done = Corrected(SPLIT, src, new, len(moved), lesson, cid)
+        await finish(s, done)
+        return done
+
+
+async def merge(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
+                source_id: int, target_id: int, actor_id: str, who: str, finish: Finish) -> Corrected:
+    """Move every alert of one open incident into another and close it as merged, in one transaction."""
+    if source_id == target_id:
+        raise InvalidInput(f"incident #{source_id} cannot be merged into itself", hint="pick another incident")
+    async with store.locked() as s:
+        now = now_fn()
+        incidents = await store.candidates(s, now)
+        src = await _open_incident(store, s, incidents, source_id, "merged")
+        dst = await _open_incident(store, s, incidents, target_id, "merged into")
+        moved = await _members(store, s, src.id)
+        keep = await _members(store, s, dst.id)
+        for a in moved:
+            a.incident_id, a.inhibited_by, a.dirty = dst.id, None, True
+            if a.status is Status.FIRING:
+                dst.add_firing(a.fingerprint, a.group_key or "")
+        _unite(dst.group_keys, src.group_keys, newest=True)
+        _unite(dst.corr_keys, src.corr_keys, newest=True)
+        _unite(dst.services, src.services, newest=False)
+        for k, fp in src.inhibitors.items():
+            dst.inhibitors.setdefault(k, fp)
+        dst.alertnames += [n for n in src.alertnames if n not in dst.alertnames]
+        dst.sources += [x for x in src.sources if x not in dst.sources]
+        if cfg.severity_rank(src.severity) > cfg.severity_rank(dst.severity):
+            dst.severity = src.severity
+        dst.alert_count = len(keep) + len(moved)
+        dst.burst_memo = None
+        _settle(dst, cfg, now)
+        # Closed with an empty memory: no later alert can match it, so nothing reopens it; its
+        # alerts' rows point at the target, which later deliveries follow.
+        src.status, src.resolved_at, src.resolved_by = IncidentStatus.RESOLVED, now, who[:120]
+        src.resolve_due_at = src.snoozed_until = None
+        for fp in list(src.firing):
+            src.drop_firing(fp)
+        src.group_keys, src.corr_keys, src.services, src.inhibitors = {}, {}, {}, {}
+        src.alert_count, src.burst_memo, src.last_activity_at, src.dirty = 0, None, now, True
+        lesson = Lesson(MERGE, tuple(side(alert_key(a.labels, cfg.service_label) for a in moved)),
+                        tuple(side(alert_key(a.labels, cfg.service_label) for a in keep)))
+        cid = await log.add(s, MERGE, src.id, dst.id, lesson, len(moved), actor_id, who, now)
+        await _commit(store, s, moved + keep, [
+            (src, f"merged into incident #{dst.id} by {who} ({len(moved)} alert(s) moved)"),
+            (dst, f"incident #{src.id} merged in by {who} ({len(moved)} alert(s))")], moved, dst, cid, who,
+            actor_id, now)
+        done = Corrected(MERGE, src, dst, len(moved), lesson, cid)
+        await finish(s, done)
+        return done

@@ -1,0 +1,195 @@
+"""Split and Merge in the store (SQLite and PostgreSQL): alerts move, both incidents recompute, grouping learns."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from sqlalchemy import select
+
+from engine.actor import Actor
+from engine.alerts.correction_service import CORRECT, IncidentCorrections, note_merged
+from engine.alerts.correction_tables import GroupingCorrection
+from engine.alerts.corrections import PairCounts
+from engine.alerts.service import AlertService
+from engine.alerts.tables import AlertRow
+from engine.audit import AuditLog
+from engine.core.outbox import emit
+from engine.core.outbox_tables import OutboxItem
+from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.policy import Policy, PolicyConfig
+
+ANN = Actor("U1", "ann")
+BOB = Actor("U2", "bob")
+
+
+def body(alerts: list[tuple[str, ...]], group: str, status: str = "firing") -> bytes:
+    """Return an Alertmanager v4 body with (alertname, service[, instance]) alerts in one group."""
+    items = [{"status": status, "labels": {"alertname": a[0], "service": a[1], "severity": "warning",
+                                           **({"instance": a[2]} if len(a) > 2 else {})},
+              "annotations": {}, "startsAt": "2026-11-27T12:00:00Z",
+              "endsAt": "2026-11-27T12:05:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+              "generatorURL": "", "fingerprint": "-".join(a)} for a in alerts]
+    return json.dumps({"receiver": "opsbot", "status": status, "alerts": items, "groupLabels": {"service": "any"},
+                       "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am:9093",
+                       "version": "4", "groupKey": group, "truncatedAlerts": 0}).encode()
+
+
+@pytest.fixture
+def service(db, cfg, clock):
+    """An alert service on the parametrized database, with the merged note as build_engine adds it."""
+    return AlertService(db, cfg, clock, emit, enrichers=[note_merged])
+
+
+@pytest.fixture
+def fixes(service, db):
+    """Split and Merge with the real audit log and an in-memory feedback."""
+    return IncidentCorrections(service, AuditLog(db, service.clock), None, "production", PairCounts())
+
+
+async def _where(db, fp: str) -> int | None:
+    async with db.session() as s:
+        return (await s.execute(select(AlertRow.incident_id).where(AlertRow.fingerprint == fp))).scalar_one()
+
+
+async def _cards(db) -> dict[str, dict]:
+    async with db.session() as s:
+        rows = (await s.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all()
+    return {r.key: r.context for r in rows}
+
+
+async def _audit(db) -> list[tuple[str, str, str]]:
+    from engine.audit import AuditEvent
+
+    async with db.session() as s:
+        return [(e.action, e.actor, e.subject) for e in (await s.execute(select(AuditEvent))).scalars()]
+
+
+async def test_split_moves_chosen_alerts_to_a_new_incident_and_later_deliveries_follow(service, fixes, db, clock):
+    await service.receive("alertmanager", body([("HighLatency", "checkout"), ("HighErrorRate", "checkout"),
+                                                ("DiskFull", "logs")], "g1"))
+    (inc,) = await service.queries.incidents("open")
+    assert inc.alert_count == 3
+    done = await fixes.split(inc.id, ["a:DiskFull-logs"], ANN)
+    src, new = done.source, done.target
+    assert new.id != src.id and await _where(db, "DiskFull-logs") == new.id
+    assert (src.alert_count, set(src.firing)) == (2, {"HighLatency-checkout", "HighErrorRate-checkout"})
+    assert (new.alert_count, set(new.firing), list(new.services)) == (1, {"DiskFull-logs"}, ["logs"])
+    assert "logs" not in src.services and "DiskFull" not in src.alertnames
+    # Both cards re-rendered from current state; the new one is posted in the same channel.
+    cards = await _cards(db)
+    assert cards[f"incident:{src.id}"]["alert_count"] == 2 and cards[f"incident:{new.id}"]["firing_count"] == 1
+    assert any(k.startswith(f"incident:{src.id}:correction:") for k in cards)
+    # Timeline on both, and per alert for /ops why.
+    for i in (src.id, new.id):
+        reasons = [d["reason"] for d in (await service.queries.incident(i)).decisions]
+        assert any("split" in r and "by ann" in r for r in reasons), reasons
+    why = await service.queries.why("DiskFull-logs")
+    assert any(f"moved to incident #{new.id} by ann" in d["reason"] for d in why.decisions)
+    # Audited with its actor, stored, taught.
+    assert ("incident:split", "U1", f"incident:{src.id}") in await _audit(db)
+    assert fixes.feedback.lean("DiskFull@logs", "HighLatency@checkout") == -1
+    # A later delivery of the moved alert follows its new incident (same Alertmanager group).
+    clock.advance(30)
+    await service.receive("alertmanager", body([("HighLatency", "checkout"), ("HighErrorRate", "checkout"),
+                                                ("DiskFull", "logs")], "g1"))
+    assert await _where(db, "DiskFull-logs") == new.id
+    assert await _where(db, "HighLatency-checkout") == src.id
+
+
+async def test_split_refuses_none_all_and_alerts_that_left(service, fixes):
+    await service.receive("alertmanager", body([("A", "x"), ("B", "x")], "g1"))
+    (inc,) = await service.queries.incidents("open")
+    with pytest.raises(InvalidInput, match="at least one"):
+        await fixes.split(inc.id, [], ANN)
+    with pytest.raises(InvalidInput, match="every alert"):
+        await fixes.split(inc.id, ["a:A-x", "a:B-x"], ANN)
+    with pytest.raises(InvalidInput, match="no longer in incident"):
+        await fixes.split(inc.id, ["a:C-x"], ANN)
+    with pytest.raises(InvalidInput, match="does not offer"):
+        await fixes.split(inc.id, ["A-x"], ANN)
+    assert await fixes.log.count() == 0
+
+
+async def test_merge_closes_the_source_moves_its_alerts_and_it_is_not_reopened(service, fixes, db, clock):
+    await service.receive("alertmanager", body([("HighLatency", "checkout")], "g1"))
+    await service.receive("alertmanager", body([("QueueBacklog", "mailer")], "g2"))
+    second, first = await service.queries.incidents("open")
+    done = await fixes.merge(second.id, first.id, BOB)
+    assert done.source.status.value == "resolved" and done.source.resolved_by == "bob"
+    assert done.target.alert_count == 2 and set(done.target.firing) == {"HighLatency-checkout", "QueueBacklog-mailer"}
+    assert set(done.target.services) == {"checkout", "mailer"}
+    cards = await _cards(db)
+    assert cards[f"incident:{second.id}"]["merged_into"] == first.id
+    assert "merged_into" not in cards[f"incident:{first.id}"]
+    assert ("incident:merge", "U2", f"incident:{second.id}") in await _audit(db)
+    assert fixes.feedback.lean("QueueBacklog@mailer", "HighLatency@checkout") == 1
+    # The source's alert fires again (and its old group fires): it joins the target; the merged
+    # incident stays closed.
+    clock.advance(60)
+    await service.receive("alertmanager", body([("QueueBacklog", "mailer"), ("QueueDepth", "mailer")], "g2"))
+    assert await _where(db, "QueueBacklog-mailer") == first.id
+    assert (await service.queries.incident(second.id)).incident.status.value == "resolved"
+    with pytest.raises(Conflict, match="resolved"):
+        await fixes.merge(second.id, first.id, BOB)
+    with pytest.raises(InvalidInput, match="itself"):
+        await fixes.merge(first.id, first.id, BOB)
+
+
+async def test_replay_rebuilds_the_statistics_and_stats_count_per_week(service, fixes, db, clock):
+    await service.receive("alertmanager", body([("A", "x"), ("B", "y")], "g1"))
+    await service.receive("alertmanager", body([("C", "z")], "g2"))
+    c_inc, ab = await service.queries.incidents("open")
+    split = await fixes.split(ab.id, ["a:B-y"], ANN)
+    clock.advance(8 * 86400)
+    await fixes.merge(c_inc.id, split.target.id, ANN)
+    fresh = PairCounts()
+    again = IncidentCorrections(service, AuditLog(db, clock), None, "production", fresh)
+    assert await again.replay() == 2 and await again.replay() == 2  # once per start
+    assert fresh.together == fixes.feedback.together and fresh.apart == fixes.feedback.apart
+    weeks = await fixes.weekly(30)
+    assert sum(w["splits"] for w in weeks) == 1 and sum(w["merges"] for w in weeks) == 1 and len(weeks) == 2
+    assert [w["merges"] for w in await fixes.weekly(7)] == [1]
+
+
+async def test_policy_that_names_the_action_gates_it(service, db):
+    await service.receive("alertmanager", body([("A", "x"), ("B", "y")], "g1"))
+    (inc,) = await service.queries.incidents("open")
+    policy = Policy(PolicyConfig.model_validate({
+        "roles": {"oncall": {"users": ["U1"]}},
+        "rules": [{"action": CORRECT, "roles": ["oncall"], "effect": "allow"}]}))
+    fixes = IncidentCorrections(service, AuditLog(db, service.clock), policy, "production")
+    with pytest.raises(Forbidden, match="oncall"):
+        await fixes.split(inc.id, ["a:B-y"], BOB)
+    assert (await fixes.split(inc.id, ["a:B-y"], ANN)).moved == 1
+
+
+async def test_big_incidents_offer_alert_keys_within_slacks_limit(service, fixes, db):
+    alerts = [(f"Err{i % 3}", f"svc{i % 60}", f"i{i}") for i in range(150)]
+    await service.receive("alertmanager", body(alerts, "g1"))
+    (inc,) = await service.queries.incidents("open")
+    form = await fixes.split_form(inc.id)
+    assert form.grouped and len(form.choices) == 60 and form.more == 0
+    pick = next(c for c in form.choices if c.text.startswith("Err0@svc0 "))
+    done = await fixes.split(inc.id, [pick.value], ANN)
+    assert done.moved == 3 and await _where(db, "Err0-svc0-i0") == done.target.id
+
+
+async def test_a_split_and_a_new_alert_on_another_replica_lose_nothing(service, fixes, db, cfg, clock):
+    await service.receive("alertmanager", body([("A", "x"), ("B", "x"), ("C", "x")], "g1"))
+    (inc,) = await service.queries.incidents("open")
+    other = AlertService(db, cfg, clock, emit)  # a second replica on the same store
+    batches = [other.receive("alertmanager", body([("A", "x"), ("B", "x"), ("C", "x"), (f"N{i}", "x")], "g1"))
+               for i in range(5)]
+    await asyncio.gather(fixes.split(inc.id, ["a:C-x"], ANN), *batches)
+    async with db.session() as s:
+        rows = dict((await s.execute(select(AlertRow.fingerprint, AlertRow.incident_id))).all())
+        corrections = (await s.execute(select(GroupingCorrection))).scalars().all()
+    assert len(rows) == 8 and all(v is not None for v in rows.values())
+    (c,) = corrections
+    assert rows["C-x"] == c.target_incident
+    for i in {c.source_incident, c.target_incident}:
+        d = await service.queries.incident(i)
+        assert d.incident.alert_count == len(d.alerts) == sum(1 for v in rows.values() if v == i)
+        assert set(d.incident.firing) == {a.fingerprint for a in d.alerts}

@@ -1,0 +1,67 @@
+"""Split… then Merge into… on the demo's incident cards in a real browser, as carol and bob."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.journeys.workspace import Person
+
+pytestmark = pytest.mark.slow
+
+WAIT = 15000
+
+
+@pytest.fixture
+def person(browser, demo_url):
+    """A fresh page on the demo, failing the journey on any JavaScript error."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(WAIT)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield Person(page, demo_url)
+    page.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def test_split_one_alert_out_then_merge_it_back(person, shots):
+    p = person
+    p.be("carol")
+    p.open("incidents")
+    card = p.card("firing of", "alerts.split")
+    text = card.inner_text()
+    incident = int(re.search(r"#(\d+) ", text).group(1))
+    total = int(re.search(r"\d+ firing of (\d+)", text).group(1))
+    assert total >= 2, text
+
+    p.press(card, "alerts.split")
+    modal = p.page.get_by_test_id("modal")
+    expect(modal).to_be_visible()
+    p.check("the Split… form opens")
+    boxes = modal.locator("input[type=checkbox]")
+    assert boxes.count() == min(total, 100)
+    boxes.first.check()
+    p.page.get_by_test_id("modal-submit").click()
+    expect(modal).to_be_hidden()
+    expect(card).to_contain_text(f"firing of {total - 1}")
+    p.check("carol splits one alert out")
+    detail = p.send(f"/ops incident {incident}").inner_text()
+    new = int(re.search(r"split out to incident #(\d+) by", detail).group(1))
+
+    p.be("bob")
+    split_off = p.card(f"#{new} ", "alerts.merge")
+    expect(split_off).to_contain_text("firing of 1")
+    p.press(split_off, "alerts.merge")
+    expect(modal).to_be_visible()
+    modal.get_by_test_id("select-pick").select_option(str(incident))
+    p.page.get_by_test_id("modal-submit").click()
+    expect(modal).to_be_hidden()
+    expect(split_off).to_contain_text(f"merged into incident #{incident}")
+    expect(split_off.get_by_test_id("button-alerts.merge")).to_have_count(0)
+    expect(card).to_contain_text(f"firing of {total}")
+    p.check("bob merges it back")
+    stats = p.send("/ops stats").inner_text()
+    assert re.search(r"\d+ splits?, \d+ merges?", stats), stats
+    p.shot(shots, "split-then-merge")
