@@ -96,8 +96,8 @@ def make_corpus(files_per_category: int = 6, seed: int = 2026) -> list[DataFile]
         for k in range(files_per_category):
             y = _series(cat, rng, ROWS)
             count = 0 if k == 0 else int(rng.integers(1, 4))
-            # Onsets after NAB's probation (15%) and apart from each other.
-            onsets = sorted(rng.choice(np.arange(int(0.2 * ROWS), int(0.95 * ROWS), DAY // 2), count, replace=False))
+            # Onsets after NAB's probation (15%), a day apart so windows never overlap.
+            onsets = sorted(rng.choice(np.arange(int(0.2 * ROWS), int(0.95 * ROWS), DAY), count, replace=False))
             for at in onsets:
                 _inject(cat, y, int(at), rng)
             half = int(0.1 * ROWS / max(count, 1)) // 2
