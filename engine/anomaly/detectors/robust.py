@@ -103,7 +103,13 @@ def _seasonal_residual(tail: np.ndarray, x: np.ndarray, period: int, seasons: in
     return x - base, base
 
 
-def _channel(x, tail, plain, seas, period, p):
+# (deviation, expected, scale, plain state, seasonal state) of one channel
+RowChannel = tuple[np.ndarray, np.ndarray, np.ndarray, BlockState, BlockState]
+
+
+def _channel(
+    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
+) -> RowChannel:
     """Return (deviation, expected, scale, new plain state, new seasonal state) of one channel."""
     d, plain = block_deviation(x, plain, p.block, p.min_blocks, p.rel_floor)
     dev, expected, scale = d.z, d.centre, d.scale
@@ -191,9 +197,11 @@ def _small_median(a: np.ndarray) -> np.ndarray:
     """Return the median along axis 0 of a few rows, as nan_median gives it (NaN-aware fallback)."""
     srt = np.sort(a, axis=0)
     if np.isnan(srt[-1]).any():  # NaN sorts last
-        return nan_median(a, axis=0)[0]
+        med: np.ndarray = nan_median(a, axis=0)[0]
+        return med
     k = len(a)
-    return srt[k // 2] if k % 2 else 0.5 * (srt[k // 2 - 1] + srt[k // 2])
+    out: np.ndarray = srt[k // 2] if k % 2 else 0.5 * (srt[k // 2 - 1] + srt[k // 2])
+    return out
 
 
 def _row_deviation(x: np.ndarray, st: BlockState) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockState]:
@@ -205,7 +213,9 @@ def _row_deviation(x: np.ndarray, st: BlockState) -> tuple[np.ndarray, np.ndarra
     return z, centre, scale, BlockState(np.vstack([st.partial, x[None, :]]), st.stats, st.current)
 
 
-def _row_channel(x, tail, plain, seas, period, p):
+def _row_channel(
+    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
+) -> RowChannel:
     """Return _channel's outputs for one row inside a block."""
     dev, expected, scale, plain = _row_deviation(x, plain)
     if period:
