@@ -157,3 +157,15 @@ class EnsembleDetector:
         )
         det._floors = _dec(state["floors"])
         return det
+
+
+def score_fresh_matrix(values: np.ndarray, period: int | None, params: RobustParams | None = None) -> np.ndarray:
+    """Score m fresh series at once (values (n, m), n >= SCALE_PROBE): same scores as one detector each."""
+    p = params or RobustParams()
+    n, m = values.shape
+    if n < SCALE_PROBE:
+        raise ValueError(f"need at least {SCALE_PROBE} rows to fix the log scale")
+    scales = np.array([log_scale(values[:SCALE_PROBE, j]) for j in range(m)])
+    x = np.hstack([values, np.arcsinh(values / scales)])  # members side by side: raw block, asinh block
+    scored = score_matrix(x, State.fresh(2 * m, p, period), period, p)
+    return np.asarray(0.5 * (scored.scores[:, :m] + scored.scores[:, m:]))

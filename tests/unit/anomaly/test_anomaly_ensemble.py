@@ -98,3 +98,15 @@ def test_evidence_is_on_the_raw_scale():
 def test_sensitivity_must_be_positive():
     with pytest.raises(ValueError):
         EnsembleDetector(sensitivity=0)
+
+
+def test_matrix_form_scores_like_one_detector_per_series():
+    from engine.anomaly.detectors.ensemble import score_fresh_matrix
+
+    cols = [series(n=700, seed=s, spike_at=600 + s, size=20.0) for s in range(3)]
+    t = cols[0][0]
+    y = np.stack([c[1] for c in cols], axis=1)
+    y[:, 2] *= 50  # another scale: the log scale is per series
+    many = score_fresh_matrix(y, 288)
+    for j in range(3):
+        np.testing.assert_allclose(many[:, j], EnsembleDetector().score_batch(t, y[:, j]), rtol=1e-9, atol=1e-12)
