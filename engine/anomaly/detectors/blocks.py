@@ -123,3 +123,17 @@ def _baseline(stats: np.ndarray, min_blocks: int, rel_floor: float) -> np.ndarra
     spread = np.fmax.reduce(stats[MAX], axis=0) - np.fmin.reduce(stats[MIN], axis=0)
     floor = rel_floor * np.nan_to_num(spread) + 1e-9 * (np.abs(centre) + 1.0)
     return np.stack([centre, np.maximum(scale, floor)])
+
+
+def close_block(st: BlockState, last: np.ndarray, min_blocks: int, rel_floor: float) -> BlockState:
+    """Finish the current block with its last row (m,): roll its statistics in, cache the next baseline.
+
+    The same state block_deviation leaves after a batch that ends on a block boundary.
+    """
+    assert st.current is not None
+    rows = np.vstack([st.partial, last[None, :]])
+    med, _ = nan_median(rows, axis=0)
+    new = np.stack([med, _nan_mean(np.abs(rows - st.current[0]), axis=0),
+                    np.fmax.reduce(rows, axis=0), np.fmin.reduce(rows, axis=0)])
+    stats = np.concatenate([st.stats[:, 1:], new[:, None, :]], axis=1)
+    return BlockState(np.zeros((0, rows.shape[1])), stats, _baseline(stats, min_blocks, rel_floor))

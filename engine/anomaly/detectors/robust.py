@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.anomaly.detectors.blocks import BlockState, block_deviation, nan_median
+from engine.anomaly.detectors.blocks import BlockState, block_deviation, close_block, nan_median
 from engine.anomaly.detectors.features import decayed_max
 
 RECORDS = 3  # spike, level, energy (mean spike deviation over the last `energy` rows)
@@ -150,8 +150,9 @@ def score_matrix(
     """Score new rows `values` (n, m) of m series that share `state`."""
     n, m = values.shape
     used = state.chans if period else state.chans[::2]
-    if n == 1 and all(c.current is not None and len(c.partial) + 1 < p.block for c in used):
-        # Inside a block (9 rows in 10) one row needs no block statistics: the lean path.
+    if n == 1 and all(c.current is not None for c in used):
+        # One row with every block's baseline cached (all but the first rows of a series, or
+        # the first after a restore) needs no sliding windows: the lean path.
         return score_row(values[0], state, period, p, sensitivity, floors)
     rows = p.tail(period)
     raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
@@ -204,12 +205,16 @@ def _small_median(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _row_deviation(x: np.ndarray, st: BlockState) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockState]:
-    """Return (z, centre, scale, state) of one row inside the current block (its cached baseline)."""
+def _row_deviation(
+    x: np.ndarray, st: BlockState, p: RobustParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockState]:
+    """Return (z, centre, scale, state) of one row against its block's cached baseline."""
     assert st.current is not None
     centre, scale = st.current[0], st.current[1]
     z = np.abs(x - centre) / scale
     z = np.where(np.isnan(z), 0.0, np.minimum(z, FMAX))  # what nan_to_num(nan=0) gives
+    if len(st.partial) + 1 == p.block:
+        return z, centre, scale, close_block(st, x, p.min_blocks, p.rel_floor)
     return z, centre, scale, BlockState(np.vstack([st.partial, x[None, :]]), st.stats, st.current)
 
 
@@ -217,11 +222,11 @@ def _row_channel(
     x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
 ) -> RowChannel:
     """Return _channel's outputs for one row inside a block."""
-    dev, expected, scale, plain = _row_deviation(x, plain)
+    dev, expected, scale, plain = _row_deviation(x, plain, p)
     if period:
         h = len(tail)
         base = _small_median(tail[[h - j * period for j in range(1, p.seasons + 1)]])
-        zs, cs, ss, seas = _row_deviation(x - base, seas)
+        zs, cs, ss, seas = _row_deviation(x - base, seas, p)
         seasonal = np.isfinite(base + cs)
         use = seasonal & (zs > dev)
         dev = np.where(seasonal, np.maximum(dev, zs), dev)
@@ -241,7 +246,7 @@ def score_row(
     x: np.ndarray, state: State, period: int | None, p: RobustParams,
     sensitivity: np.ndarray | float = 1.0, floors: np.ndarray | None = None,
 ) -> Scored:
-    """Score one row x (m,) that falls inside every channel's current block; same as score_matrix."""
+    """Score one row x (m,) against every channel's cached block baseline; same as score_matrix."""
     m = x.shape[0]
     rows = p.tail(period)
     raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
