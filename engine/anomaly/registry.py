@@ -10,7 +10,7 @@ from engine.errors import InvalidInput
 if TYPE_CHECKING:
     from engine.anomaly.types import Detector
 
-DEFAULT_DETECTOR = "robust"
+DEFAULT_DETECTOR = "ensemble"
 
 
 # The detectors (numpy) load on first use, so naming them (config validation, --help) is cheap.
@@ -34,6 +34,19 @@ def _robust_v1(sensitivity: float = 1.0) -> Detector:
     return RobustRecordDetector(RobustParams(range_c=0.0), sensitivity=sensitivity)
 
 
+def _ensemble(sensitivity: float = 1.0) -> Detector:
+    """Robust on the raw values and on asinh(x / c), scores averaged (detectors/ensemble.py)."""
+    from engine.anomaly.detectors.ensemble import EnsembleDetector
+
+    return EnsembleDetector(sensitivity=sensitivity)
+
+
+def _restore_ensemble(state: dict[str, Any]) -> Detector:
+    from engine.anomaly.detectors.ensemble import EnsembleDetector
+
+    return EnsembleDetector.from_state(state)
+
+
 def _restore_robust(state: dict[str, Any]) -> Detector:
     from engine.anomaly.detectors.record import RobustRecordDetector
 
@@ -41,8 +54,9 @@ def _restore_robust(state: dict[str, Any]) -> Detector:
 
 
 _FACTORIES: dict[str, Callable[..., Detector]] = {"robust": _robust, "robust-plain": _robust_plain,
-                                                  "robust-v1": _robust_v1}
-_RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restore_robust}
+                                                  "robust-v1": _robust_v1, "ensemble": _ensemble}
+_RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restore_robust,
+                                                                  "ensemble": _restore_ensemble}
 
 
 def names() -> list[str]:

@@ -107,6 +107,33 @@ def block_deviation(
     centre = np.repeat(centre_b, block, axis=0)[rows]
     scale = np.repeat(scale_b, block, axis=0)[rows]
     stats = np.stack([s[-k:] for s in (med_seq, mad_seq, max_seq, min_seq)])
-    current = np.stack([centre_b[-1], scale_b[-1]]) if total % block else None
+    # At a block boundary the next block's baseline is already known: cache it too, so its
+    # first row also takes the one-row path.
+    current = np.stack([centre_b[-1], scale_b[-1]]) if total % block else _baseline(stats, min_blocks, rel_floor)
     state = BlockState(xs[done * block :].copy(), stats, current)
     return Deviation(np.nan_to_num(z, nan=0.0), centre, scale), state
+
+
+def _baseline(stats: np.ndarray, min_blocks: int, rel_floor: float) -> np.ndarray:
+    """Return (centre, scale) of a block starting after these finished blocks, as block_deviation gives it."""
+    med, count = nan_median(stats[MED], axis=0)
+    centre = np.where(count >= min_blocks, med, np.nan)
+    scale = MEAN_AD_TO_SIGMA * _nan_mean(stats[MAD], axis=0)
+    scale = np.where(np.isfinite(stats[MAD]).sum(axis=0) >= min_blocks, scale, np.nan)
+    spread = np.fmax.reduce(stats[MAX], axis=0) - np.fmin.reduce(stats[MIN], axis=0)
+    floor = rel_floor * np.nan_to_num(spread) + 1e-9 * (np.abs(centre) + 1.0)
+    return np.stack([centre, np.maximum(scale, floor)])
+
+
+def close_block(st: BlockState, last: np.ndarray, min_blocks: int, rel_floor: float) -> BlockState:
+    """Finish the current block with its last row (m,): roll its statistics in, cache the next baseline.
+
+    The same state block_deviation leaves after a batch that ends on a block boundary.
+    """
+    assert st.current is not None
+    rows = np.vstack([st.partial, last[None, :]])
+    med, _ = nan_median(rows, axis=0)
+    new = np.stack([med, _nan_mean(np.abs(rows - st.current[0]), axis=0),
+                    np.fmax.reduce(rows, axis=0), np.fmin.reduce(rows, axis=0)])
+    stats = np.concatenate([st.stats[:, 1:], new[:, None, :]], axis=1)
+    return BlockState(np.zeros((0, rows.shape[1])), stats, _baseline(stats, min_blocks, rel_floor))

@@ -14,16 +14,18 @@ repeats so a long incident alerts once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.anomaly.detectors.blocks import BlockState, block_deviation, nan_median
+from engine.anomaly.detectors.blocks import BlockState, block_deviation, close_block, nan_median
 from engine.anomaly.detectors.features import decayed_max
 
 RECORDS = 3  # spike, level, energy (mean spike deviation over the last `energy` rows)
 CHANNELS = RECORDS + 1  # plus range: excess over the all-time range, as a fraction of it
+FMAX = float(np.finfo(np.float64).max)
 PROBE_ROWS = 16  # raw rows kept before the period is known (the period probe needs 9)
 
 
@@ -101,7 +103,13 @@ def _seasonal_residual(tail: np.ndarray, x: np.ndarray, period: int, seasons: in
     return x - base, base
 
 
-def _channel(x, tail, plain, seas, period, p):
+# (deviation, expected, scale, plain state, seasonal state) of one channel
+RowChannel = tuple[np.ndarray, np.ndarray, np.ndarray, BlockState, BlockState]
+
+
+def _channel(
+    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
+) -> RowChannel:
     """Return (deviation, expected, scale, new plain state, new seasonal state) of one channel."""
     d, plain = block_deviation(x, plain, p.block, p.min_blocks, p.rel_floor)
     dev, expected, scale = d.z, d.centre, d.scale
@@ -141,6 +149,11 @@ def score_matrix(
 ) -> Scored:
     """Score new rows `values` (n, m) of m series that share `state`."""
     n, m = values.shape
+    used = state.chans if period else state.chans[::2]
+    if n == 1 and all(c.current is not None for c in used):
+        # One row with every block's baseline cached (all but the first rows of a series, or
+        # the first after a restore) needs no sliding windows: the lean path.
+        return score_row(values[0], state, period, p, sensitivity, floors)
     rows = p.tail(period)
     raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
     recent = np.vstack([raw[len(raw) - (p.level - 1) :], values])
@@ -179,3 +192,91 @@ def score_matrix(
         np.stack(carries), refr, state.seen + n, bounds,
     )
     return Scored(out, spike[1], spike[2], devs, record, new)
+
+
+def _small_median(a: np.ndarray) -> np.ndarray:
+    """Return the median along axis 0 of a few rows, as nan_median gives it (NaN-aware fallback)."""
+    srt = np.sort(a, axis=0)
+    if np.isnan(srt[-1]).any():  # NaN sorts last
+        med: np.ndarray = nan_median(a, axis=0)[0]
+        return med
+    k = len(a)
+    out: np.ndarray = srt[k // 2] if k % 2 else 0.5 * (srt[k // 2 - 1] + srt[k // 2])
+    return out
+
+
+def _row_deviation(
+    x: np.ndarray, st: BlockState, p: RobustParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockState]:
+    """Return (z, centre, scale, state) of one row against its block's cached baseline."""
+    assert st.current is not None
+    centre, scale = st.current[0], st.current[1]
+    z = np.abs(x - centre) / scale
+    z = np.where(np.isnan(z), 0.0, np.minimum(z, FMAX))  # what nan_to_num(nan=0) gives
+    if len(st.partial) + 1 == p.block:
+        return z, centre, scale, close_block(st, x, p.min_blocks, p.rel_floor)
+    return z, centre, scale, BlockState(np.vstack([st.partial, x[None, :]]), st.stats, st.current)
+
+
+def _row_channel(
+    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
+) -> RowChannel:
+    """Return _channel's outputs for one row inside a block."""
+    dev, expected, scale, plain = _row_deviation(x, plain, p)
+    if period:
+        h = len(tail)
+        base = _small_median(tail[[h - j * period for j in range(1, p.seasons + 1)]])
+        zs, cs, ss, seas = _row_deviation(x - base, seas, p)
+        seasonal = np.isfinite(base + cs)
+        use = seasonal & (zs > dev)
+        dev = np.where(seasonal, np.maximum(dev, zs), dev)
+        expected = np.where(use, base + cs, expected)
+        scale = np.where(use, ss, scale)
+    return dev, expected, scale, plain, seas
+
+
+def _row_decay(prior: np.ndarray, r: np.ndarray, halflife: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return decayed_max for one row, with the same floating-point steps."""
+    with np.errstate(divide="ignore"):
+        init = np.log(np.maximum(prior, 0.0)) + (-math.log(2.0) / halflife)
+        return np.exp(init), np.exp(np.maximum(init, np.log(np.maximum(r, 0.0))))
+
+
+def score_row(
+    x: np.ndarray, state: State, period: int | None, p: RobustParams,
+    sensitivity: np.ndarray | float = 1.0, floors: np.ndarray | None = None,
+) -> Scored:
+    """Score one row x (m,) against every channel's cached block baseline; same as score_matrix."""
+    m = x.shape[0]
+    rows = p.tail(period)
+    raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
+    level = _small_median(np.vstack([raw[len(raw) - (p.level - 1) :], x[None, :]]))
+    c = state.chans
+    spike = _row_channel(x, raw, c[0], c[1], period, p)
+    lvl = _row_channel(level, lev, c[2], c[3], period, p)
+    spike_tail = np.vstack([state.dev_tail, spike[0][None, :]])
+    energy = spike_tail[len(spike_tail) - p.energy :].mean(axis=0)
+    bounds = np.full((2, m), np.nan) if state.bounds is None else state.bounds
+    hi, lo = bounds[0], bounds[1]
+    width = np.maximum(hi - lo, 1e-9 * (np.abs(hi) + 1.0))
+    with np.errstate(invalid="ignore"):
+        excess = np.nan_to_num(np.fmax(np.fmax(x - hi, lo - x), 0.0) / width, nan=0.0)
+    seen = state.seen + 1
+    if p.range_c <= 0 or seen <= p.range_warm:
+        excess = np.zeros_like(excess)
+    devs = np.stack([spike[0], lvl[0], energy, excess])
+    floors = np.zeros((CHANNELS, m)) if floors is None else floors
+    before, carries = _row_decay(state.record, devs[:RECORDS], p.record_halflife)
+    record = np.vstack([np.maximum(before, floors[:RECORDS]), np.maximum(p.range_c, floors[RECORDS])[None, :]])
+    sens = np.asarray(sensitivity, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
+    u = ratio.max(axis=0) if seen > p.min_history else np.zeros(m)
+    prev, refr = _row_decay(state.refractory, u, p.refractory_halflife)
+    out = np.where(u > prev, u, p.damp * u)
+    new = State(
+        np.vstack([raw, x[None, :]])[-rows:], np.vstack([lev, level[None, :]])[-rows:],
+        [spike[3], spike[4], lvl[3], lvl[4]], spike_tail[len(spike_tail) - (p.energy - 1) :],
+        carries, refr, seen, np.stack([np.fmax(hi, x), np.fmin(lo, x)]),
+    )
+    return Scored(out[None, :], spike[1][None, :], spike[2][None, :], devs[:, None, :], record[:, None, :], new)

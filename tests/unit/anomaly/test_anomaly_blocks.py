@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from engine.anomaly.detectors.blocks import BlockState, block_deviation, nan_median
+from engine.anomaly.detectors.blocks import BlockState, block_deviation, close_block, nan_median
 from engine.anomaly.detectors.robust import RobustParams, State, score_matrix
 
 
@@ -45,3 +45,17 @@ def test_matrix_columns_equal_independent_series():
         one = score_matrix(y[:, j : j + 1], State.fresh(1, p, 288), 288, p).scores[:, 0]
         np.testing.assert_allclose(both[:, j], one, rtol=1e-12)
     assert both[650, 2] == both[600:, 2].max() and both[650, 2] > 0.5
+
+
+def test_close_block_leaves_the_state_a_batch_ending_on_the_boundary_leaves():
+    x = np.random.default_rng(3).normal(0, 1, (90, 2)) * [1.0, 50.0]
+    _, whole = block_deviation(x, BlockState.fresh(30, 2), 10, 3, 0.01)
+    _, head = block_deviation(x[:89], BlockState.fresh(30, 2), 10, 3, 0.01)
+    closed = close_block(head, x[89], 3, 0.01)
+    assert closed.partial.shape == whole.partial.shape == (0, 2)
+    np.testing.assert_allclose(closed.stats, whole.stats, rtol=1e-12, equal_nan=True)
+    assert whole.current is not None and closed.current is not None
+    np.testing.assert_allclose(closed.current, whole.current, rtol=1e-12)
+    # The cached baseline is the one the next row is scored against in a longer batch.
+    d, _ = block_deviation(np.vstack([x, x[:1]]), BlockState.fresh(30, 2), 10, 3, 0.01)
+    np.testing.assert_allclose([d.centre[-1], d.scale[-1]], closed.current, rtol=1e-12)

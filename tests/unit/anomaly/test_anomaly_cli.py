@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from engine.anomaly.cli import add_eval_nab, main
+from engine.anomaly.registry import DEFAULT_DETECTOR
 from engine.lab.anomaly.nab.corpus import load_corpus
 from engine.lab.anomaly.nab.run import detect_corpus, write_results
 
@@ -16,7 +17,7 @@ def test_subcommand_is_added_with_callable():
     parser = argparse.ArgumentParser()
     add_eval_nab(parser.add_subparsers(dest="cmd"))
     args = parser.parse_args(ARGS + ["--json"])
-    assert callable(args.func) and args.json and args.detector == "robust"
+    assert callable(args.func) and args.json and args.detector == DEFAULT_DETECTOR == "ensemble"
 
 
 def test_scores_dir_json_has_profiles_and_categories(capsys):
@@ -29,8 +30,8 @@ def test_scores_dir_json_has_profiles_and_categories(capsys):
 
 def test_detector_run_round_trips_through_results_layout(tmp_path, capsys):
     files = load_corpus(FIXTURE / "data", FIXTURE / "labels" / "combined_windows.json")
-    scores = detect_corpus("robust", files, workers=1)
-    write_results(tmp_path, "robust", files, scores)
+    scores = detect_corpus(DEFAULT_DETECTOR, files, workers=1)
+    write_results(tmp_path, DEFAULT_DETECTOR, files, scores)
     assert main(ARGS + ["--json"]) == 0
     direct = json.loads(capsys.readouterr().out)["profiles"]["standard"]["normalized"]
     assert main(ARGS + ["--scores", str(tmp_path), "--json"]) == 0
