@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the facade names every feature's type without importing the
     from engine.anomaly.watches.service import WatchService
     from engine.approvals import Approvals
     from engine.audit import AuditLog
+    from engine.auto.service import AutoService
     from engine.drift.monitor import DriftService
     from engine.models.service import ModelService
     from engine.policy import Policy
@@ -49,6 +50,7 @@ class Engine:
     watches: WatchService
     replays: ReplayGuard  # signed requests already accepted, shared by every replica
     models: ModelService | None = None  # None when neither opsbot.yaml nor MLFLOW_TRACKING_URI names a registry
+    auto: AutoService | None = None  # auto-remediation triggers (engine/auto); None only in hand-built test engines
 
     async def notify(self, notice: Notice) -> None:
         """Queue a notice on its own (for callers without a state change to pair it with)."""

@@ -10,3 +10,4 @@ from engine.alerts import tables as alerts_tables  # noqa: F401 - registers its 
 from engine.rca import tables as rca_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.core import replays  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.auto import tables as auto_tables  # noqa: F401 - registers its tables with SQLModel.metadata
