@@ -68,3 +68,20 @@ class TriggerSpec(BaseModel):
     def min_firing_s(self) -> float:
         """Return how long a matching alert must have fired before the trigger counts it."""
         return self.alert.for_s if self.alert is not None else self.for_s
+
+    def wanted(self) -> dict[str, str]:
+        """Return the label matchers: the alert's, or watch=<name> for an anomaly watch."""
+        return dict(self.alert.labels) if self.alert is not None else {"watch": self.watch or ""}
+
+    def offers(self, labels: dict[str, str], severity_label: str = "severity") -> bool:
+        """Return True when an alert's labels (and severity) fit, whatever its firing time."""
+        severities = self.alert.severity if self.alert is not None else []
+        return all(label_fits(p, labels.get(k)) for k, p in self.wanted().items()) and \
+            (not severities or labels.get(severity_label) in severities)
+
+
+def label_fits(pattern: str, value: str | None) -> bool:
+    """Return True for an exact match, or a full regular-expression match after `~`."""
+    if value is None:
+        return False
+    return re.fullmatch(pattern[1:], value) is not None if pattern.startswith("~") else pattern == value

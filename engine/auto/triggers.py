@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
 
 from engine.alerts.types import AlertState, Status
-from engine.auto.spec import TriggerSpec
+from engine.auto.spec import TriggerSpec, label_fits
 from engine.auto.tables import AutoTrigger
 
 
@@ -36,23 +35,13 @@ def trigger_id(runbook: str, trigger: str) -> str:
     return f"{runbook}/{trigger}"
 
 
-def _fits(pattern: str, value: str | None) -> bool:
-    if value is None:
-        return False
-    return re.fullmatch(pattern[1:], value) is not None if pattern.startswith("~") else pattern == value
-
-
-def _wanted(trig: TriggerSpec) -> dict[str, str]:
-    return dict(trig.alert.labels) if trig.alert is not None else {"watch": trig.watch or ""}
-
-
 def match(trig: TriggerSpec, alerts: Sequence[AlertView], now: datetime, severity_label: str = "severity") -> Match:
     """Return whether a firing alert of the incident fits the trigger's labels, severity and firing time."""
     firing = [a for a in alerts if a.firing]
     if not firing:
         return Match(False, "nothing_firing", "no alert of the incident is firing")
-    wanted = _wanted(trig)
-    by_labels = [a for a in firing if all(_fits(p, a.labels.get(k)) for k, p in wanted.items())]
+    wanted = trig.wanted()
+    by_labels = [a for a in firing if all(label_fits(p, a.labels.get(k)) for k, p in wanted.items())]
     if not by_labels:
         shown = ", ".join(f"{k}={p}" for k, p in sorted(wanted.items()))
         return Match(False, "labels_differ", f"no firing alert carries {shown}")

@@ -221,8 +221,10 @@ class Runbook(BaseModel):
     triggers: list[TriggerSpec] = Field(default_factory=list, description="alerts that offer or run it")
 
     def matches(self, labels: dict[str, str]) -> bool:
-        """Return True when the runbook has a `match` and every matcher fits the alert labels."""
-        return bool(self.match) and all(_label_fits(p, labels.get(k)) for k, p in self.match.items())
+        """Return True when every `match` matcher fits the alert labels, or one of its triggers does."""
+        if self.match and all(_label_fits(p, labels.get(k)) for k, p in self.match.items()):
+            return True
+        return any(trig.offers(labels) for trig in self.triggers)  # a trigger offers its runbook as today
 
     def problems(self) -> list[Problem]:
         """Return (path, message) for placeholder misuse and duplicate step names."""

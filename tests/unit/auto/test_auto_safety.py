@@ -146,3 +146,10 @@ def test_no_input_runs_a_runbook_with_an_unmarked_changing_step_automatically(
     if unsafe or not rb.verify:
         assert not verdict.run
         assert runbook_problems(rb) and plan_problems(targets)
+
+
+def test_a_trigger_offers_its_runbook_on_matching_incidents_like_match_does():
+    rb = load(SAFE)
+    assert rb.matches({"alertname": "ApiDown", "severity": "critical", "service": "api"})
+    assert not rb.matches({"alertname": "ApiDown", "severity": "warning"})
+    assert not rb.matches({"alertname": "Other", "severity": "critical"})
