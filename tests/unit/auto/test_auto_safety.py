@@ -153,3 +153,15 @@ def test_a_trigger_offers_its_runbook_on_matching_incidents_like_match_does():
     assert rb.matches({"alertname": "ApiDown", "severity": "critical", "service": "api"})
     assert not rb.matches({"alertname": "ApiDown", "severity": "warning"})
     assert not rb.matches({"alertname": "Other", "severity": "critical"})
+
+
+def test_the_demo_runbooks_pass_the_auto_config_check(tmp_path):
+    from engine.lab.auto.demo import POLICY_RULES, write_auto_runbooks
+    from engine.runbooks.loader import load_dirs
+
+    write_auto_runbooks(tmp_path, "/usr/bin/python3", "http://127.0.0.1:1/healthz")
+    registry = load_dirs([tmp_path])
+    assert registry.errors == [] and sorted(registry.runbooks) == ["flush-cache", "restart-worker"]
+    policy = PolicyConfig.model_validate({"roles": {"sre": {}}, "rules": POLICY_RULES})
+    assert check(policy, registry.runbooks) == []
+    assert [t.mode for lr in registry.runbooks.values() for t in lr.runbook.triggers] == ["shadow", "auto"]
