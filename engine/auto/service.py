@@ -21,7 +21,7 @@ from engine.auto.safety import plan_problems
 from engine.auto.spec import TriggerSpec
 from engine.auto.switch import KillSwitch, auto_actor
 from engine.auto.tables import AutoFire
-from engine.auto.triggers import Match, effective_mode, fixed_and_labelled, match, trigger_id, views
+from engine.auto.triggers import Match, could_match, effective_mode, fixed_and_labelled, match, trigger_id, views
 from engine.core.clock import Clock
 from engine.core.notices import Notice
 from engine.core.outbox import emit
@@ -75,7 +75,7 @@ class AutoService:
         done = {(f.trigger_id, f.incident_id) for f in await store.fires(self.db, incident_ids=[i.id for i in incidents])}
         fired = 0
         for inc in incidents:
-            todo = [t for t in triggers if (t.id, inc.id) not in done]
+            todo = [t for t in triggers if (t.id, inc.id) not in done and could_match(t.spec, inc.alertnames)]
             if not todo:
                 continue
             alerts = views((await self.alerts.queries.incident(inc.id)).alerts)

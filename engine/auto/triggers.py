@@ -70,3 +70,11 @@ def views(alerts: Sequence[AlertState]) -> list[AlertView]:
 def effective_mode(spec: TriggerSpec, row: AutoTrigger | None) -> str:
     """Return the mode in force: the file's, unless promoted, tripped or re-armed since."""
     return spec.mode if row is None or row.source == "config" else row.mode
+
+
+def could_match(trig: TriggerSpec, alertnames: Sequence[str]) -> bool:
+    """Return False when the incident holds no alert of the trigger's exact alertname (skips a detail read)."""
+    name = trig.wanted().get("alertname")
+    if name is None or name.startswith("~"):
+        return True
+    return name in alertnames

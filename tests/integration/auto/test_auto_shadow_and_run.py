@@ -90,3 +90,22 @@ async def test_two_replicas_on_postgres_run_a_trigger_exactly_once(fresh_pg, mak
         assert len((await s.exec(select(AutoFire))).all()) == 1
         assert len((await s.exec(select(ApprovalRequest))).all()) == 1
     assert [e.action for e in await a.audit.recent(100)].count("run.started") == 1
+
+
+async def test_an_unmarked_step_never_runs_automatically_even_with_an_auto_rule(db_url, make_engine, tmp_path):
+    marker = tmp_path / "ran.txt"
+    text = runbook_yaml(marker)
+    unsafe = text.replace('"restart"], reversible: true}', '"restart"]}')
+    assert unsafe != text
+    eng = await make_engine(db_url, unsafe)  # `opsbot check` refuses this file; the engine refuses the run
+    await eng.alerts.receive("alertmanager", am_body(STORM))
+    assert await eng.auto.evaluate() == 1
+    await asyncio.sleep(0.3)
+    assert not marker.exists()
+    async with eng.db.session() as s:
+        [fire] = (await s.exec(select(AutoFire))).all()
+        assert (await s.exec(select(ApprovalRequest))).all() == []
+    assert fire.mode == "shadow" and fire.reason.startswith(
+        "unsafe_plan: steps step 'restart' (command) is not marked reversible or read_only")
+    [notice] = await thread_notices(eng.db)
+    assert "did not run `restart-api`" in notice.context["headline"]

@@ -15,7 +15,7 @@ from engine.auto.breaker import after_outcome, gate, outcome_of
 from engine.auto.check import check
 from engine.auto.safety import plan_problems, runbook_problems
 from engine.auto.spec import TriggerSpec
-from engine.auto.triggers import AlertView, match
+from engine.auto.triggers import AlertView, could_match, match
 from engine.policy import PolicyConfig, decide, decide_auto
 from engine.runbooks.loader import parse_runbook
 from engine.runbooks.plan import build_targets
@@ -97,7 +97,9 @@ def test_trigger_match_names_why_not():
     assert match(trig, [AlertView(fire, True, NOW - timedelta(seconds=30))], NOW).reason == "firing_too_briefly"
     ok = match(trig, [AlertView(fire, True, NOW - timedelta(minutes=3))], NOW)
     assert ok.matched and ok.labels == [fire]
+    assert could_match(trig, ["ApiDown", "Other"]) and not could_match(trig, ["Other"])
     watch = TriggerSpec.model_validate({"name": "w", "watch": "latency-api"})
+    assert could_match(watch, [])
     assert match(watch, [AlertView({"watch": "latency-api"}, True, NOW)], NOW).matched
 
 
