@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from engine.auto.card import enrich_incident
+from engine.auto.check import check
 from engine.auto.modes import ModeExecutor
 from engine.auto.service import JOB, AutoService
 from engine.auto.switch import KillSwitch
 
 __all__ = ["build_auto", "build_switch", "enrich_incident", "schedule"]
+log = logging.getLogger("opsbot.auto")
 
 
 def build_switch(db: Any, audit: Any, clock: Any, policy: Any, config: Any) -> KillSwitch:
@@ -25,6 +28,9 @@ def build_auto(db: Any, clock: Any, audit: Any, policy: Any, approvals: Any, run
                        alerts=alerts, switch=switch, config=config.auto,
                        channel=config.auto.channel or config.channels.default)
     approvals.register(ModeExecutor(auto))
+    # `opsbot check` refuses these; a server started anyway records such firings in shadow (safety.py).
+    for problem in check(policy.config, runbooks.registry.runbooks):
+        log.error("auto-remediation refused: %s", problem)
     return auto
 
 
