@@ -56,6 +56,15 @@ class AutoService:
         self.config, self.channel = config, channel
         self.severity_label = getattr(getattr(alerts, "cfg", None), "severity_label", "severity")
 
+    def max_runs(self, spec: TriggerSpec) -> int:
+        """Return the trigger's run limit per window (its own, or the default)."""
+        return spec.max_runs or self.config.max_runs
+
+    def trip_after(self, trigger: str) -> int:
+        """Return how many consecutive failed runs trip a trigger (its own, or the default)."""
+        found = next((t.spec.trip_after for t in self.triggers() if t.id == trigger), None)
+        return found or self.config.trip_after
+
     def triggers(self) -> list[Trigger]:
         """Return every trigger of every loaded runbook."""
         return [Trigger(trigger_id(lr.runbook.name, t.name), t, lr)
@@ -108,7 +117,7 @@ class AutoService:
             policy = decide_auto(self.policy.config, f"runbook:{rb}", plan.env)
             verdict = breaker.gate(mode=mode, paused=await self.switch.paused(), safety=plan_problems(plan.targets),
                                    policy_effect=policy.effect, policy_reason=policy.reason,
-                                   recent_runs=0, max_runs=self.config.max_runs)
+                                   recent_runs=0, max_runs=self.max_runs(t.spec))
         fire = AutoFire(trigger_id=t.id, runbook=rb, incident_id=inc.id, mode="auto" if verdict.run else "shadow",
                         reason=verdict.reason, env=plan.env if plan else "",
                         parameters=plan.parameters if plan else {}, plan_hash=plan.digest() if plan else "",
@@ -117,10 +126,11 @@ class AutoService:
             async with self.db.session() as s:
                 await store.lock_trigger(s, t.id)  # serializes the run count across replicas
                 if verdict.run:
-                    recent = await store.recent_runs(s, t.id, now - timedelta(seconds=self.config.window_s))
-                    if recent >= self.config.max_runs:
+                    window = t.spec.window_s or self.config.window_s
+                    recent = await store.recent_runs(s, t.id, now - timedelta(seconds=window))
+                    if recent >= self.max_runs(t.spec):
                         verdict = breaker.gate(mode=mode, paused=False, safety=[], policy_effect="auto",
-                                               policy_reason="", recent_runs=recent, max_runs=self.config.max_runs)
+                                               policy_reason="", recent_runs=recent, max_runs=self.max_runs(t.spec))
                         fire.mode, fire.reason = "shadow", verdict.reason
                 s.add(fire)
                 await s.flush()
@@ -179,7 +189,7 @@ class AutoService:
                 return False  # another replica settled it
             if state is None:
                 return True
-            count, trip = breaker.after_outcome(state.consecutive_failures, outcome, self.config.trip_after)
+            count, trip = breaker.after_outcome(state.consecutive_failures, outcome, self.trip_after(fire.trigger_id))
             state.consecutive_failures = count
             if trip and state.source != "tripped":
                 state.mode, state.source, state.updated_at = "shadow", "tripped", now

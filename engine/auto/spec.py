@@ -58,6 +58,10 @@ class TriggerSpec(BaseModel):
     parameters: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="fixed values; the rest come from alert labels (from_label)")
     mode: Mode = "shadow"
+    # The breaker, per trigger; unset takes the `auto:` section's defaults (3 runs per hour, trip after 2).
+    max_runs: int | None = Field(default=None, ge=1, le=100, description="automatic runs per window")
+    window_s: Duration | None = Field(default=None, alias="window", gt=0, description="the run limit's window")
+    trip_after: int | None = Field(default=None, ge=1, le=20, description="consecutive failed runs that trip it")
 
     @model_validator(mode="after")
     def _one_source(self) -> "TriggerSpec":

@@ -115,8 +115,18 @@ async def test_kill_switch_during_a_run_finishes_the_step_and_starts_nothing_new
 
 async def test_run_limit_per_window_records_the_rest_in_shadow(db_url, make_engine, tmp_path):
     marker = tmp_path / "ran.txt"
-    eng = await make_engine(db_url, runbook_yaml(marker), max_runs=1)
+    eng = await make_engine(db_url, runbook_yaml(marker), max_runs=1)  # the `auto:` default
     await fire_on(eng, "api", "g1")
     await fire_on(eng, "billing", "g2")
     got = [(f.mode, f.reason.split(":")[0]) for f in await fires(eng)]
     assert got == [("auto", "auto"), ("shadow", "rate_limited")]
+
+
+async def test_a_trigger_may_set_its_own_run_limit(db_url, make_engine, tmp_path):
+    text = runbook_yaml(tmp_path / "ran.txt").replace("    mode: auto\n", "    mode: auto\n    max_runs: 2\n    window: 1h\n")
+    assert "max_runs: 2" in text
+    eng = await make_engine(db_url, text, max_runs=1)
+    for i, service in enumerate(("api", "billing", "search")):
+        await fire_on(eng, service, f"g{i}")
+    got = [(f.mode, f.reason.split(":")[0]) for f in await fires(eng)]
+    assert got == [("auto", "auto"), ("auto", "auto"), ("shadow", "rate_limited")]
