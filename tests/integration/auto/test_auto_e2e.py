@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.demo_alertmanager import alertmanager_argv, find_binary
 from bot.stack import start_local_stack
-from conftest import runbook_yaml
+from auto_helpers import runbook_yaml
 from engine.adapters.alertmanager import AlertmanagerClient
 from engine.approvals.tables import ApprovalRequest
 from engine.auto.tables import AutoFire

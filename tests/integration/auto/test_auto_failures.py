@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlmodel import col, select
 
-from conftest import ADMIN, SRE, am_body, runbook_yaml
+from auto_helpers import ADMIN, SRE, am_body, runbook_yaml
 from engine.approvals.tables import ApprovalRequest
 from engine.auto.modes import request_mode
 from engine.auto.report import why as auto_why

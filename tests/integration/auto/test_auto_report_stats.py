@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from conftest import SRE, am_body, runbook_yaml
+from auto_helpers import SRE, am_body, runbook_yaml
 from engine.alerts.tables import IncidentRow
 from engine.auto.report import report, stats
 

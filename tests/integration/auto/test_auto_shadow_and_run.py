@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import col, select
 
-from conftest import am_body, runbook_yaml
+from auto_helpers import am_body, runbook_yaml
 from engine.approvals.tables import ApprovalRequest
 from engine.auto.report import report as auto_report
 from engine.auto.tables import AutoFire
