@@ -55,6 +55,7 @@ class AutoService:
         self.approvals, self.runbooks, self.alerts, self.switch = approvals, runbooks, alerts, switch
         self.config, self.channel = config, channel
         self.severity_label = getattr(getattr(alerts, "cfg", None), "severity_label", "severity")
+        self._shown: dict[int, tuple[str, tuple[str, ...]]] = {}  # run progress last posted, per firing
 
     def max_runs(self, spec: TriggerSpec) -> int:
         """Return the trigger's run limit per window (its own, or the default)."""
@@ -174,6 +175,7 @@ class AutoService:
         done = 0
         for fire in await store.fires(self.db, unsettled=True):
             row, _ = await self.approvals.get(fire.request_id)
+            await self._progress(fire, row)
             if row.state not in ("succeeded", "failed", "cancelled", "interrupted", "conflict"):
                 continue
             outcome = breaker.outcome_of(row.state, row.result or {}, row.reason)
@@ -181,6 +183,19 @@ class AutoService:
                 done += 1
                 await self._tell_incident(fire, outcome, row.reason)
         return done
+
+    async def _progress(self, fire: AutoFire, row: Any) -> None:
+        """Re-render the run's note in the incident thread with its steps so far (once per change)."""
+        lines = [f"{p.get('status', '')}: {p.get('name', '')} {p.get('summary', '')}".strip() for p in row.progress]
+        seen = (row.state, tuple(lines))
+        if self._shown.get(fire.id or 0) == seen:
+            return
+        self._shown[fire.id or 0] = seen
+        inc = (await self.alerts.queries.incident(fire.incident_id)).incident
+        notice = self._notice(fire, inc, "auto")
+        notice.context.update({"progress": lines[-20:], "state": row.state, "request": fire.request_id})
+        async with self.db.session() as s:
+            await emit(s, notice, self.clock.now())
 
     async def _settle_one(self, fire: AutoFire, outcome: str, reason: str, now: datetime) -> bool:
         async with self.db.session() as s:

@@ -68,6 +68,12 @@ async def test_auto_mode_runs_once_verifies_against_prometheus_and_resolves(db_u
     assert req.requester_name == "Opsbot auto, trigger restart-api/api-down" and req.state == "succeeded"
     assert [p["name"] for p in req.progress] == ["drain", "restart", "healthy"]
     assert (await eng.alerts.queries.incident(incident)).incident.status.value == "resolved"
+    notes = {n.key: n for n in await thread_notices(eng.db)}  # the latest of each living thread message
+    progress = notes[f"auto:fire:{fire.id}"]
+    assert progress.thread_key == f"incident:{incident}" and progress.context["state"] == "succeeded"
+    assert [line.split()[:2] for line in progress.context["progress"]] == [
+        ["ok:", "drain"], ["ok:", "restart"], ["ok:", "healthy"]]
+    assert "verify passed" in notes[f"auto:done:{fire.id}"].context["headline"]
     events = [(e.actor_name, e.action) for e in await eng.audit.recent(50)]
     assert ("Opsbot auto, trigger restart-api/api-down", "approval.requested") in events
     assert (await eng.audit.verify()).ok
