@@ -108,9 +108,11 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url:
                 {"action": "model:override_gates", "env": "*", "roles": ["sre"], "effect": "allow"},
                 # `to new-alias X` still goes through model:promote's approval; this only says who may.
                 {"action": "model:create_alias", "env": "*", "roles": ["ml"], "effect": "allow"},
+                *_auto_demo_rules(),
             ],
         },
         "runbooks": {"dirs": [str(data_dir / "runbooks")]},
+        "auto": _auto_demo_config(),
         "rca": _rca_demo_config(data_dir),
         "alerts": alerts,
         "watches": _watches_demo_config(data_dir),
@@ -123,6 +125,9 @@ def write_demo_runbooks(data_dir: Path, health_url: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     text = DEMO_RUNBOOK % {"python": json.dumps(sys.executable), "health_url": json.dumps(health_url)}
     (folder / "restart-service.yaml").write_text(text)
+    from engine.lab.auto.demo import write_auto_runbooks
+
+    write_auto_runbooks(folder, sys.executable, health_url)  # a shadow trigger and an auto one
 
 
 async def seed_runbook_request(ctx: DemoContext) -> str:
@@ -221,7 +226,8 @@ def seeders() -> list[tuple[str, Seeder]]:
     """Return each feature's demo seeding step, in the order they run."""
     return [("runbook approval", seed_runbook_request), ("models", seed_models), ("drift", seed_drift)] + [
         ("hypotheses", seed_rca)] + [("incident command", seed_incident_command)] + [
-        ("alert storm", seed_alerts), ("grouping corrections", seed_corrections)] + [("anomaly watch", seed_anomaly)]
+        ("alert storm", seed_alerts), ("grouping corrections", seed_corrections)] + [("anomaly watch", seed_anomaly)] + [
+        ("auto-remediation", seed_auto)]
 
 
 async def seed_incident_command(ctx: DemoContext) -> str:
@@ -229,6 +235,25 @@ async def seed_incident_command(ctx: DemoContext) -> str:
     from engine.lab.incident_command import seed_incident_command as seed
 
     return await seed(ctx)
+
+
+def _auto_demo_config() -> dict:
+    from engine.lab.auto.demo import AUTO_CONFIG
+
+    return dict(AUTO_CONFIG)
+
+
+def _auto_demo_rules() -> list[dict]:
+    from engine.lab.auto.demo import POLICY_RULES
+
+    return list(POLICY_RULES)
+
+
+async def seed_auto(ctx: DemoContext) -> str:
+    """Seed a trigger in shadow mode and one in auto mode, each with its incident."""
+    from engine.lab.auto.demo import seed_auto_demo
+
+    return await seed_auto_demo(ctx.stack)
 
 
 def _rca_demo_config(data_dir: Path) -> dict:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the facade names every feature's type without importing the
     from engine.anomaly.watches.service import WatchService
     from engine.approvals import Approvals
     from engine.audit import AuditLog
+    from engine.auto.service import AutoService
     from engine.drift.monitor import DriftService
     from engine.models.service import ModelService
     from engine.policy import Policy
@@ -58,6 +59,7 @@ class Engine:
     postmortems: Postmortems | None = None
     home: Home | None = None
     corrections: IncidentCorrections | None = None  # Split and Merge on incident messages (build_engine sets it)
+    auto: AutoService | None = None  # auto-remediation triggers (engine/auto); None only in hand-built test engines
 
     async def notify(self, notice: Notice) -> None:
         """Queue a notice on its own (for callers without a state change to pair it with)."""

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from engine.alerts.config import AlertsConfig
 from engine.anomaly.watches.config import WatchConfig, check_unique
 from engine.audit.config import AuditConfig
+from engine.auto.config import AutoConfig
 from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
 from engine.models.config import ModelsConfig
@@ -51,6 +52,7 @@ class OpsbotConfig(Strict):
     models: ModelsConfig | None = Field(default=None, description="MLflow registry; absent = no model commands")
     rca: RcaConfig = Field(default_factory=RcaConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    auto: AutoConfig = Field(default_factory=AutoConfig, description="auto-remediation triggers and breaker")
     watches: Annotated[list[WatchConfig], AfterValidator(check_unique)] = Field(
         default_factory=list, description="metric watches: anomaly detection and forecasts")
 

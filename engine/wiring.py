@@ -33,6 +33,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     from engine.alerts.correction_service import IncidentCorrections, note_merged
     from engine.alerts.messages import runbook_suggestions
     from engine.alerts.service import AlertService
+    from engine.auto import wiring as auto_wiring
     from engine.anomaly.watches import wiring as watches_wiring
     from engine.anomaly.watches.evidence import feedback_buttons
     from engine.drift import wiring as drift_wiring
@@ -63,6 +64,8 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     rb_config = config.runbooks or RunbooksConfig()
     audit, policy, approvals = build_approvals(db, clock, replica, config.policy or PolicyConfig(),
                                                rb_config, directory)
+    # The kill switch is read between the steps of automatic runs, so the executor gets it at construction.
+    switch = auto_wiring.build_switch(db, audit, clock, policy, config)
     models = _build_models(db, clock, settings, config, audit, approvals, policy)
     runbook_models = None
     if models is not None:
@@ -71,7 +74,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
         runbook_models = RecordedAliases(models.registry, models.mover)
     runbooks = build_runbooks(config, rb_config, approvals, policy, metrics=prometheus,
                               silences=RunbookSilences(alertmanager, clock) if alertmanager else None,
-                              models=runbook_models, environ=environ or {})
+                              models=runbook_models, environ=environ or {}, halt=switch.halt)
 
     # Alerts, with what other features add to the incident message declared up front.
     source = rca.metric_source(config.rca, prometheus)
@@ -80,7 +83,8 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
         runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
         *([rca.show_button] if source is not None else []),
         feedback_buttons,
-    ], enrichers=[rca.add_likely_cause, warroom.enricher(alerts_config.incident_channel, clock), note_merged])
+    ], enrichers=[rca.add_likely_cause, warroom.enricher(alerts_config.incident_channel, clock), note_merged,
+                  auto_wiring.enrich_incident])
     hypotheses = rca.RcaService(db, config.rca, alerts, clock, source,
                                 lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)])
     drift = drift_wiring.build_drift(db, clock, config, {"models": models, "runbooks": runbooks})
@@ -91,6 +95,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
                     watches=watches, replays=ReplayGuard(db), models=models,
                     corrections=IncidentCorrections(alerts, audit, policy, config.environment),
+                    auto=auto_wiring.build_auto(db, clock, audit, policy, approvals, runbooks, alerts, switch, config),
                     **_incident_command(db, clock, alerts, audit, policy, directory))
     _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine
@@ -157,3 +162,7 @@ def _schedule(engine: Engine, alerts_tick_s: float, rb_config: RunbooksConfig) -
     if engine.rca.source is not None and engine.config.rca.auto_interval_s > 0:
         add("rca-auto", engine.config.rca.auto_interval_s, engine.rca.auto_job)
     watches_wiring.schedule(engine.scheduler, engine.watches)
+    if engine.auto is not None:
+        from engine.auto.wiring import schedule as auto_schedule
+
+        auto_schedule(engine.scheduler, engine.auto)

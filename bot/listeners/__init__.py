@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.listeners import admin, alerts, core, drift, models, runbooks
 from bot.listeners import rca
 from bot.listeners import anomaly
-from bot.listeners import home, warroom
+from bot.listeners import auto, home, warroom
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -18,6 +18,7 @@ FAMILIES = [core, alerts, models, drift, runbooks, admin]
 FAMILIES.insert(FAMILIES.index(alerts) + 1, rca)
 FAMILIES.insert(FAMILIES.index(rca) + 1, anomaly)
 FAMILIES.insert(FAMILIES.index(anomaly) + 1, warroom)
+FAMILIES.insert(FAMILIES.index(runbooks) + 1, auto)
 FAMILIES.append(home)
 
 

@@ -47,13 +47,27 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             raise InvalidInput("why what?", hint="usage: /ops why <fingerprint | incident id>")
         w = await svc().queries.why(ctx.args[0])
         return deps.render("alerts/why", {"subject": w.subject, "decisions": w.decisions, "state": w.state,
-                                          "next_due_at": w.next_due_at.isoformat() if w.next_due_at else None})
+                                          "next_due_at": w.next_due_at.isoformat() if w.next_due_at else None,
+                                          "auto": await _auto_why(ctx.args[0])})
+
+    async def _auto_why(target: str) -> list[dict[str, Any]] | None:
+        # Which runbook trigger matched the incident, or why none did (engine/auto).
+        if deps.engine.auto is None or not re.fullmatch(r"#?\d{1,18}", target.strip()):
+            return None
+        from engine.auto.report import why
+
+        return [asdict(line) for line in await why(deps.engine.auto, parse_incident_id(target))]
 
     async def stats_cmd(ctx: CommandContext):
         days = parse_days(ctx.args, 7)
         facts = asdict(await svc().queries.stats(days))
         if deps.engine.corrections is not None:  # people's Split and Merge, per week
             facts["corrections"] = await deps.engine.corrections.weekly(days)
+        if deps.engine.auto is not None:  # automatic runs, success rate, minutes saved (engine/auto)
+            from engine.auto.report import stats
+
+            auto = await stats(deps.engine.auto, days)
+            facts["auto"] = asdict(auto) | {"success_rate": auto.success_rate}
         return deps.render("alerts/stats", facts)
 
     for name, summary, usage, example, fn in [

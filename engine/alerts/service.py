@@ -113,6 +113,10 @@ class AlertService:
             await self.store.apply_changes(s, state, inc.id, changes, now, actor.user_id)
             return inc
 
+    async def note(self, incident_id: int, actor: Actor, text: str) -> Incident:
+        """Record another feature's event on an incident (auto-remediation): its card re-renders."""
+        return await self._act(incident_id, actor, lambda inc: [Change("note", text)])
+
     async def acknowledge(self, incident_id: int, actor: Actor) -> Incident:
         """Acknowledge an open incident."""
         return await self._act(incident_id, actor,

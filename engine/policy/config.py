@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,8 +35,17 @@ class PolicyRule(_Strict):
     action: str = Field(min_length=1, description="glob: runbook:*, model:promote, cmd:whoami")
     env: str = Field(default="*", description="environment glob")
     roles: list[str] = Field(min_length=1, description="role names, or * for everyone")
-    effect: Literal["allow", "deny", "approval"]
+    effect: Literal["allow", "deny", "approval", "auto"] = Field(
+        description="auto: the runbook may run by itself from its triggers (engine/auto), never for a person")
     approval: ApprovalConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _auto_needs_no_roles(cls, data: Any) -> Any:
+        # `auto` is granted to the runbook's triggers, not to people: roles default to everyone.
+        if isinstance(data, dict) and data.get("effect") == "auto" and "roles" not in data:
+            return {**data, "roles": [EVERYONE]}
+        return data
 
     @model_validator(mode="after")
     def _approval_iff_needed(self) -> "PolicyRule":

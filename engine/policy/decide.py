@@ -9,7 +9,7 @@ from typing import Literal
 from engine.errors import Forbidden
 from engine.policy.config import EVERYONE, PolicyConfig, PolicyRule
 
-Effect = Literal["allow", "deny", "approval"]
+Effect = Literal["allow", "deny", "approval", "auto"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def _holds(rule: PolicyRule, roles: frozenset[str]) -> list[str]:
 def decide(config: PolicyConfig, roles: frozenset[str], action: str, env: str) -> Decision:
     """Return the decision: explicit deny wins, then allow, then approval; nothing matching denies."""
     held = tuple(sorted(roles))
-    rules = [(i, r) for i, r in enumerate(config.rules) if _matches(r, action, env)]
+    # `auto` rules speak for a runbook's triggers only (decide_auto); they grant a person nothing.
+    rules = [(i, r) for i, r in enumerate(config.rules) if _matches(r, action, env) and r.effect != "auto"]
     mine = [(i, r) for i, r in rules if _holds(r, roles)]
     for i, r in mine:
         if r.effect == "deny":
@@ -77,3 +78,15 @@ def decide(config: PolicyConfig, roles: frozenset[str], action: str, env: str) -
     needed = tuple(sorted({role for _, r in rules if r.effect != "deny" for role in r.roles}))
     reason = "missing_role" if needed else "no_rule"
     return Decision("deny", action, env, reason, held, needed)
+
+
+def decide_auto(config: PolicyConfig, action: str, env: str) -> Decision:
+    """Return whether the policy lets `action` in `env` run automatically: a deny for everyone wins."""
+    rules = [(i, r) for i, r in enumerate(config.rules) if _matches(r, action, env)]
+    for i, r in rules:
+        if r.effect == "deny" and EVERYONE in r.roles:
+            return Decision("deny", action, env, "denied_by_rule", rule=i)
+    for i, r in rules:
+        if r.effect == "auto":
+            return Decision("auto", action, env, "auto_by_rule", rule=i)
+    return Decision("deny", action, env, "no_auto_rule")

@@ -23,6 +23,12 @@ def _argv_value(v: Any) -> str:
 def resolve_step(step: Any, values: dict[str, Any]) -> dict[str, Any]:
     """Return one step with parameters substituted in their permitted places (secrets as markers)."""
     base = {"name": step.name, "type": step.type, "timeout": step.timeout}
+    # The author's marks travel in the frozen plan (only when set, so unmarked plans hash as before):
+    # the auto path re-checks them on the very plan it runs.
+    if step.reversible:
+        base["reversible"] = True
+    if step.read_only:
+        base["read_only"] = True
 
     def arg(text: Any, secrets: bool = False) -> Any:
         return t.expand(text, values, encode=_argv_value, secrets=secrets)
@@ -58,6 +64,8 @@ async def build_targets(rb: Runbook, values: dict[str, Any], registry: AliasCont
     targets: dict[str, Any] = {"runbook": rb.name, "timeout": rb.timeout, "format": PLAN_FORMAT}
     for section in ("steps", "on_failure", "verify"):
         targets[section] = [resolve_step(s, values) for s in getattr(rb, section)]
+    if rb.rollback:  # only when declared, so plans of runbooks without one hash as before
+        targets["rollback"] = [resolve_step(s, values) for s in rb.rollback]
     current: dict[str, str | None] = {}
     for step in targets["steps"]:
         if step["type"] == "mlflow_alias" and registry is not None:
@@ -97,7 +105,8 @@ def describe(step: dict[str, Any]) -> str:
 def dry_run(targets: dict[str, Any]) -> str:
     """Return the human dry-run text of a plan."""
     lines = []
-    for section, label in (("steps", ""), ("verify", "verify: "), ("on_failure", "on failure: ")):
+    for section, label in (("steps", ""), ("verify", "verify: "), ("rollback", "rollback: "),
+                           ("on_failure", "on failure: ")):
         for i, step in enumerate(targets.get(section, []), 1):
             lines.append(f"{label}{i}. {step['name']}: {describe(step)}")
     for key, version in targets.get("aliases", {}).items():

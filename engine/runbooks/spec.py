@@ -7,10 +7,13 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from engine.auto.spec import TriggerSpec
 from engine.runbooks import template as t
 from engine.runbooks.params import ParamSpec
 
 Problem = tuple[tuple[Any, ...], str]
+SECTIONS = ("steps", "on_failure", "verify", "rollback")
+CHANGING_TYPES = frozenset({"alertmanager_silence", "mlflow_alias"})
 
 
 def _seconds(v: Any) -> Any:
@@ -30,6 +33,18 @@ class _Step(BaseModel):
 
     name: str = Field(min_length=1, max_length=80)
     timeout: Seconds = 60.0
+    # What an author vouches for (engine/auto/safety.py): only runbooks whose every step is
+    # read-only or reversible may run automatically. Unmarked means neither.
+    reversible: bool = False
+    read_only: bool = False
+
+    @model_validator(mode="after")
+    def _one_mark(self) -> "_Step":
+        if self.reversible and self.read_only:
+            raise ValueError("a step is `reversible` or `read_only`, not both")
+        if self.read_only and getattr(self, "type", "") in CHANGING_TYPES:
+            raise ValueError(f"a {getattr(self, 'type', '')} step changes something; it cannot be `read_only`")
+        return self
 
     def problems(self, params: set[str]) -> list[Problem]:
         """Return (sub-path, message) for every misplaced or unknown placeholder."""
@@ -202,10 +217,14 @@ class Runbook(BaseModel):
     steps: list[Step] = Field(min_length=1)
     on_failure: list[Step] = Field(default_factory=list)
     verify: list[Step] = Field(default_factory=list)
+    rollback: list[Step] = Field(default_factory=list, description="undo the steps when verify fails")
+    triggers: list[TriggerSpec] = Field(default_factory=list, description="alerts that offer or run it")
 
     def matches(self, labels: dict[str, str]) -> bool:
-        """Return True when the runbook has a `match` and every matcher fits the alert labels."""
-        return bool(self.match) and all(_label_fits(p, labels.get(k)) for k, p in self.match.items())
+        """Return True when every `match` matcher fits the alert labels, or one of its triggers does."""
+        if self.match and all(_label_fits(p, labels.get(k)) for k, p in self.match.items()):
+            return True
+        return any(trig.offers(labels) for trig in self.triggers)  # a trigger offers its runbook as today
 
     def problems(self) -> list[Problem]:
         """Return (path, message) for placeholder misuse and duplicate step names."""
@@ -217,14 +236,21 @@ class Runbook(BaseModel):
         if t.refs(self.environment) and env_ref not in params:
             out.append((("environment",), "environment must be literal or `${param}` of a defined parameter"))
         seen: set[str] = set()
-        for section in ("steps", "on_failure", "verify"):
+        for section in SECTIONS:
             for i, step in enumerate(getattr(self, section)):
                 if step.name in seen:
                     out.append(((section, i, "name"), f"duplicate step name {step.name!r}"))
                 seen.add(step.name)
                 out += [((section, i) + sub, msg) for sub, msg in step.problems(params)]
+        names: set[str] = set()
+        for i, trig in enumerate(self.triggers):
+            if trig.name in names:
+                out.append((("triggers", i, "name"), f"duplicate trigger name {trig.name!r}"))
+            names.add(trig.name)
+            out += [(("triggers", i, "parameters", k), f"unknown parameter {k!r}")
+                    for k in trig.parameters if k not in params]
         return out
 
     def all_steps(self) -> list[tuple[str, Any]]:
         """Return (section, step) for every step in order."""
-        return [(sec, s) for sec in ("steps", "on_failure", "verify") for s in getattr(self, sec)]
+        return [(sec, s) for sec in SECTIONS for s in getattr(self, sec)]

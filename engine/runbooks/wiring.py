@@ -11,7 +11,7 @@ from engine.audit import AuditLog
 from engine.core.clock import Clock
 from engine.policy import Policy, PolicyConfig
 from engine.runbooks.config import RunbooksConfig
-from engine.runbooks.executor import RunbookExecutor
+from engine.runbooks.executor import HaltCheck, RunbookExecutor
 from engine.runbooks.loader import Registry, load_dirs
 from engine.ports import AliasControl, DurationSilences, Metrics, UsergroupDirectory
 from engine.runbooks.service import RunbookService
@@ -28,8 +28,13 @@ def runbook_dirs(config: Any, rb_config: RunbooksConfig) -> list[Path]:
 
 def check_runbooks(config: Any) -> Registry:
     """Load the configured runbooks for `opsbot check` (errors are in .errors as file:line lines)."""
+    from engine.auto.check import check as check_auto
+
     rb_config = getattr(config, "runbooks", None) or RunbooksConfig()
-    return load_dirs(runbook_dirs(config, rb_config))
+    registry = load_dirs(runbook_dirs(config, rb_config))
+    policy = getattr(config, "policy", None) or PolicyConfig()
+    registry.errors += check_auto(policy, registry.runbooks)  # `auto` only for safe runbooks
+    return registry
 
 
 def build_approvals(db: Database, clock: Clock, replica_id: str, policy_config: PolicyConfig,
@@ -44,14 +49,14 @@ def build_approvals(db: Database, clock: Clock, replica_id: str, policy_config: 
 
 def build_runbooks(config: Any, rb_config: RunbooksConfig, approvals: Approvals, policy: Policy, *,
                    metrics: Metrics | None, silences: DurationSilences | None, models: AliasControl | None,
-                   environ: Mapping[str, str]) -> RunbookService:
+                   environ: Mapping[str, str], halt: HaltCheck | None = None) -> RunbookService:
     """Load the runbooks and register their executor with approvals (before anything runs)."""
     # Runbook steps may pass through allow-listed variables and redact named secrets; the
     # composition root hands the environment in so nothing below reads os.environ itself.
     secrets = {n: environ[n] for n in rb_config.secret_names if n in environ}
     base_env = {n: environ[n] for n in rb_config.env_passthrough if n in environ}
     approvals.register(RunbookExecutor(metrics=metrics, silences=silences, registry=models, secrets=secrets,
-                                       base_env=base_env, output_limit=rb_config.output_limit))
+                                       base_env=base_env, output_limit=rb_config.output_limit, halt=halt))
     registry = load_dirs(runbook_dirs(config, rb_config))
     for problem in registry.errors:
         log.error("runbook not loaded: %s", problem)

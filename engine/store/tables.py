@@ -13,3 +13,4 @@ from engine.anomaly.watches import tables as anomaly_tables  # noqa: F401 - regi
 from engine.core import replays  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.warroom import tables as warroom_tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.home import tables as home_tables  # noqa: F401 - registers its tables with SQLModel.metadata
+from engine.auto import tables as auto_tables  # noqa: F401 - registers its tables with SQLModel.metadata
