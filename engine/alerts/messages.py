@@ -134,7 +134,7 @@ def timeline(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Fold runs of the same decision (newest first) into one line with a count, in people's words."""
     out: list[dict[str, Any]] = []
     for d in decisions:
-        if d.get("stage") == "notify":
+        if d.get("stage") == "notify" and d.get("name") != "new_incident":
             continue  # how the message was edited repeats the event it follows; `/ops why` keeps it
         if out and out[-1]["reason"] == d["reason"]:
             out[-1]["count"] += 1
