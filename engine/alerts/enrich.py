@@ -20,7 +20,7 @@ from engine.alerts.types import Incident
 
 if TYPE_CHECKING:
     from engine.alerts.lifecycle import Change
-    from engine.alerts.pipeline import Flow
+    from engine.alerts.flow import Flow
 
 log = logging.getLogger("opsbot.alerts")
 

@@ -23,7 +23,7 @@ class Item:
     batch: Batch
     body: bytes
     digest: str
-    future: asyncio.Future
+    future: asyncio.Future[IngestResult]
     queued: bool = False  # store for the pump only, not processed in this request
 
 
@@ -36,7 +36,7 @@ class IngestResult:
     duplicate: bool = False  # the identical body was already stored (it is processed once)
     deferred: bool = False  # stored, but processing failed; the tick job retries it
     queued: bool = False  # stored; the pump processes it (multi-worker serving)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 GroupFn = Callable[[list[Item]], Awaitable[list[IngestResult]]]
@@ -48,11 +48,11 @@ class GroupCommit:
     """Queues items and runs them in groups: under load the lock, the commit and the state writes
     are paid once per group instead of once per request."""
 
-    def __init__(self, counters: Counter, group: GroupFn, one: OneFn, store_queued: QueueFn) -> None:
+    def __init__(self, counters: Counter[str], group: GroupFn, one: OneFn, store_queued: QueueFn) -> None:
         self.counters = counters
         self._group, self._one, self._store_queued = group, one, store_queued
         self._queue: list[Item] = []
-        self._drainer: asyncio.Task | None = None
+        self._drainer: asyncio.Task[None] | None = None
         self._arrived = asyncio.Event()
         self._inflight = 0  # requests parsed and waiting for their commit
         self._peak = 0  # most requests in flight since the last group started

@@ -14,7 +14,7 @@ from engine.alerts.types import AlertState, Decision
 from engine.core.notices import Notice
 
 if TYPE_CHECKING:
-    from engine.alerts.pipeline import Flow
+    from engine.alerts.flow import Flow
 
 EmitFn = Callable[[AsyncSession, Notice, datetime], Awaitable[None]]
 

@@ -12,69 +12,33 @@ the request or queued for the pump (ingest.py).
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import Protocol, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import lifecycle, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import QUIET, absorb_repeat, apply_dedup, decide_dedup
-from engine.alerts.lifecycle import Change
+from engine.alerts.flow import Flow, Outcome, PipelineState
 from engine.alerts.parse import ParseStage
 from engine.alerts.stages import AlertStage, DedupStage, GroupStage, InhibitStage, LifecycleStage, Trip
-from engine.alerts.types import AlertEvent, AlertState, Decision, Incident, Status
+from engine.alerts.types import AlertEvent, Decision, Status
 
-if TYPE_CHECKING:
-    from engine.alerts.store import AlertStore
-
-
-@dataclass
-class PipelineState:
-    """What the stages read and change: the batch's fingerprints and the candidate incidents."""
-
-    alerts: dict[str, AlertState]
-    incidents: dict[int, Incident]
-    next_temp_id: int = -1
+__all__ = ["Flow", "Outcome", "Pipeline", "PipelineState", "process", "tick"]
 
 
-@dataclass
-class Outcome:
-    """What one batch did: decisions to store and per-incident changes to notify about."""
+class Store(Protocol):
+    """What the runner needs of the store: ids for new incidents, then one save."""
 
-    decisions: list[Decision] = field(default_factory=list)
-    changes: dict[int, list[Change]] = field(default_factory=dict)
-    counts: Counter = field(default_factory=Counter)
-    # Incidents long resolved (not in memory) whose member alerts changed: their cards, which
-    # count firing alerts from the alert rows, are re-rendered after the rows are saved.
-    stale: set[int] = field(default_factory=set)
+    async def assign_ids(self, s: AsyncSession, state: PipelineState) -> dict[int, int]:
+        """Insert new incidents and return temp id -> real id."""
+        ...
 
-    def note(self, inc: Incident, changes: list[Change]) -> None:
-        """Record changes against an incident (an empty list still marks it touched)."""
-        self.changes.setdefault(inc.id, []).extend(changes)
-
-    def merge(self, other: Outcome) -> None:
-        """Add another batch's outcome to this one (one transaction, several batches)."""
-        self.decisions += other.decisions
-        self.counts.update(other.counts)
-        for inc_id, changes in other.changes.items():
-            self.changes.setdefault(inc_id, []).extend(changes)
-        self.stale |= other.stale
-
-
-@dataclass
-class Flow:
-    """One transaction's work after the per-alert stages: what enrich and notify act on."""
-
-    session: AsyncSession
-    state: PipelineState
-    out: Outcome
-    now: datetime
-    # Resolved incidents out of memory whose cards count alerts this transaction resolved.
-    stale: dict[int, Incident] = field(default_factory=dict)
-    cards: dict[int, dict] = field(default_factory=dict)  # enriched incident message contexts
+    async def save(self, s: AsyncSession, state: PipelineState, decisions: list[Decision], now: datetime,
+                   remap: dict[int, int], actor: str | None = None) -> None:
+        """Write what the transaction changed."""
+        ...
 
 
 class FlowStage(Protocol):
@@ -91,7 +55,7 @@ class Pipeline:
     """The declared stages and the one runner that calls them in order."""
 
     def __init__(self, cfg: AlertsConfig, door: ParseStage, tail: Sequence[FlowStage] = (),
-                 store: AlertStore | None = None) -> None:
+                 store: Store | None = None) -> None:
         self.cfg = cfg
         self.door = door
         self.store = store

@@ -92,6 +92,12 @@ async def load_alerts(s: AsyncSession, fingerprints: Iterable[str]) -> dict[str,
     return out
 
 
+async def all_fingerprints(s: AsyncSession, limit: int) -> set[str] | None:
+    """Return every stored alert fingerprint, or None when there are more than `limit`."""
+    rows = (await s.execute(select(A.c.fingerprint).limit(limit + 1))).scalars().all()
+    return set(rows) if len(rows) <= limit else None
+
+
 async def load_candidates(s: AsyncSession, now: datetime, reopen_window_s: float,
                           extra_ids: Iterable[int] = ()) -> dict[int, Incident]:
     """Return open incidents, recently resolved ones, and any named by id."""
@@ -151,12 +157,18 @@ _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, finge
 
 
 def _alert_row(b: Bulk, st: AlertState) -> tuple:
-    v = _alert_values(st)
-    for f in ("labels", "annotations"):
-        v[f] = js(v[f])
-    for f in ("starts_at", "ends_at", "first_seen_at", "last_seen_at", "resolved_at"):
-        v[f] = b.ts(v[f])
-    return tuple(v[f] for f in _ALERT_FIELDS)
+    # Built field by field in _ALERT_FIELDS order (checked below): a storm writes a row per alert.
+    ts = b.ts
+    return (st.fingerprint, st.source, st.status.value, st.labels.get("alertname", ""), js(st.labels),
+            js(st.annotations), ts(st.starts_at), ts(st.ends_at), ts(st.first_seen_at), ts(st.last_seen_at),
+            ts(st.resolved_at), st.group_key, st.incident_id, st.inhibited_by, st.deliveries, st.flaps,
+            st.repeat_resolves, st.last_decision, st.last_reason[:500])
+
+
+assert _ALERT_FIELDS == ["fingerprint", "source", "status", "alertname", "labels", "annotations", "starts_at",
+                         "ends_at", "first_seen_at", "last_seen_at", "resolved_at", "group_key", "incident_id",
+                         "inhibited_by", "deliveries", "flaps", "repeat_resolves", "last_decision",
+                         "last_reason"], "_alert_row's order must follow the alerts_alert columns"
 
 
 async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterable[Incident],

@@ -20,7 +20,7 @@ from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
 if TYPE_CHECKING:
-    from engine.alerts.pipeline import Outcome, PipelineState
+    from engine.alerts.flow import Outcome, PipelineState
 
 
 @dataclass(slots=True)

@@ -15,13 +15,14 @@ from engine.alerts import counters, repo
 from engine.alerts.bulk import Bulk
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
-from engine.alerts.pipeline import PipelineState
+from engine.alerts.flow import PipelineState
 from engine.alerts.tables import AlertsGeneration
 from engine.alerts.types import AlertState, Decision, Incident
 from engine.store.db import Database
 
 G = AlertsGeneration.__table__
 MAX_CACHED_ALERTS = 200_000
+MAX_KNOWN = 500_000  # fingerprints held to skip lookups of new alerts (~60 MB at most)
 _BUMP = update(G).where(G.c.id == 1).values(value=G.c.value + 1).returning(G.c.value)  # built once
 
 
@@ -44,10 +45,15 @@ class AlertStore:
         self.alerts: dict[str, AlertState] = {}
         self.incidents: dict[int, Incident] | None = None
         self.held = PendingCounters(cfg.counter_flush_s)  # repeat counters written behind
+        # Every fingerprint in alerts_alert, while this replica is the steady writer (None: not
+        # known). A storm's alerts are all new: with it, they cost no lookup of rows not there.
+        self.known: set[str] | None = None
+        self._steady = False  # this replica also wrote the transaction before this one
+        self._too_many = False  # more fingerprints than MAX_KNOWN: rows are looked up
 
     def invalidate(self) -> None:
         """Forget cached state (after a failed transaction the objects may be half-changed)."""
-        self._gen, self.incidents = None, None
+        self._gen, self.incidents, self.known, self._steady, self._too_many = None, None, None, False, False
         self.alerts.clear()
         self.held.drop()  # they may count the failed transaction's deliveries
 
@@ -73,6 +79,8 @@ class AlertStore:
                         # right to add; the cached states are not current any more.
                         await self.flush_counters(s)
                         self.invalidate()
+                    else:
+                        self._steady = True
                     self._gen = gen
                     yield s
             except BaseException:
@@ -99,7 +107,15 @@ class AlertStore:
                 await self.flush_counters(s)
                 self.alerts.clear()
                 missing = list(fps)
-            self.alerts.update(await repo.load_alerts(s, missing))
+            if self.known is None and self._steady and not self._too_many:
+                # Only a replica that wrote twice in a row loads it: replicas that take turns
+                # would reload it every transaction.
+                self.known = await repo.all_fingerprints(s, MAX_KNOWN)
+                self._too_many = self.known is None
+            if self.known is not None:
+                missing = [fp for fp in missing if fp in self.known]  # the rest has no row yet
+            if missing:
+                self.alerts.update(await repo.load_alerts(s, missing))
         return {fp: self.alerts[fp] for fp in fps if fp in self.alerts}
 
     async def assign_ids(self, s: AsyncSession, state: PipelineState) -> dict[int, int]:
@@ -121,7 +137,10 @@ class AlertStore:
         await self.flush_counters(s, now)
         await repo.save_decisions(s, decisions, now, remap, actor)
         self.alerts.update(state.alerts)
-
+        if self.known is not None:
+            self.known.update(state.alerts)
+            if len(self.known) > MAX_KNOWN:
+                self.known, self._too_many = None, True  # too many to hold: look rows up again
     async def flush_counters(self, s: AsyncSession, now: datetime | None = None) -> int:
         """Write held repeat counters due at `now` (all of them without it); return how many rows."""
         due = self.held.take(now)
