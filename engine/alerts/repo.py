@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts.bulk import Bulk, js
+from engine.alerts.bulk import Bulk, js, unnest_sql
 from engine.alerts.counters import PendingCounters
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
@@ -155,6 +155,9 @@ _ALERT_UPSERT = (
 _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, "
                     "next_due_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
+_ALERT_UPSERT_PG = unnest_sql(_ALERT_UPSERT, A, _ALERT_FIELDS)
+_DECISION_INSERT_PG = unnest_sql(_DECISION_INSERT, D, ["at", "stage", "name", "reason", "fingerprint",
+                                                       "incident_id", "next_due_at", "actor"])
 
 def _alert_row(b: Bulk, st: AlertState) -> tuple:
     # Built field by field in _ALERT_FIELDS order (checked below): a storm writes a row per alert.
@@ -185,7 +188,7 @@ async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterabl
             held.written(st.fingerprint)
         elif st.touched:
             held.hold(st, now)  # written behind, by the caller (AlertStore.flush_counters)
-    await b.executemany(_ALERT_UPSERT, rows)
+    await b.insert_many(_ALERT_UPSERT, _ALERT_UPSERT_PG, rows)
     for inc in changed:
         inc.dirty = False
 
@@ -200,7 +203,7 @@ async def save_decisions(s: AsyncSession, decisions: list[Decision], now: dateti
     rows = [(at, d.stage, d.name, d.reason[:500], d.fingerprint,
              remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
              b.ts(d.next_due_at), actor) for d in decisions]
-    await b.executemany(_DECISION_INSERT, rows)
+    await b.insert_many(_DECISION_INSERT, _DECISION_INSERT_PG, rows)
 
 
 _BATCH_COLS = "digest, source, receiver, group_key, body, alert_count, deliveries, received_at, processed_at"
