@@ -22,8 +22,8 @@ CFG = AlertsConfig()
 STAGES = ("parse", "dedup", "group", "inhibit", "lifecycle", "enrich", "notify")
 
 
-def _door(limits: Limits = Limits()) -> ParseStage:
-    return ParseStage(limits, sha256_hex, frozenset(), "severity")
+def _door(limits: Limits | None = None) -> ParseStage:
+    return ParseStage(limits or Limits(), sha256_hex, frozenset(), "severity")
 
 
 def _body(**alert) -> bytes:
