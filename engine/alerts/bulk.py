@@ -47,9 +47,11 @@ def unnest_sql(sql: str, table: Any, fields: Sequence[str]) -> str:
     """
     from sqlalchemy.dialects import postgresql
 
+    make: Any = postgresql.dialect  # untyped in SQLAlchemy's stubs
+    pg = make()
     head, _, rest = sql.partition(" VALUES (")
     rest = rest.partition(")")[2]
-    types = [re.sub(r"\(\d+\)", "", table.c[f].type.compile(dialect=postgresql.dialect())) for f in fields]
+    types = [re.sub(r"\(\d+\)", "", table.c[f].type.compile(dialect=pg)) for f in fields]
     arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
     return f"{head} SELECT * FROM unnest({arrays}){rest}"
 

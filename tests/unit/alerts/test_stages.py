@@ -97,7 +97,7 @@ async def test_enrich_runs_declared_extensions_and_enrichers_and_survives_a_brok
     def broken(ctx):  # noqa: ANN001, ANN202 - an extension with a bug
         raise RuntimeError("bug")
 
-    def button(ctx):  # noqa: ANN001, ANN202
+    def button(ctx):  # noqa: ANN001, ANN202 - a test extension
         ctx["extra_actions"].append({"text": "Look", "action_id": "look", "value": str(ctx["id"])})
 
     async def cause(session, ctx):  # noqa: ANN001, ANN202 - reads the store in the real one
