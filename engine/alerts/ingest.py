@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import dead_letter, repo
 from engine.alerts.bulk import Bulk
@@ -156,7 +157,7 @@ class AlertIngest:
                 results.append(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup))
                 if not dup:
                     todo.append(it.batch)
-            counts = await self._run(s, todo, now)
+            counts = await self.run_batches(s, todo, now)
         self.counters.update(counts)
         for r in results:
             self.counters["duplicate_batches" if r.duplicate else "batches"] += 1
@@ -169,7 +170,8 @@ class AlertIngest:
         return (it.digest, it.kind if it.kind == "alertmanager" else b.source, b.receiver[:200],
                 b.group_key, it.body.decode("utf-8"), len(b.alerts))
 
-    async def _run(self, s, batches: list[Batch], now: datetime) -> Counter:
+    async def run_batches(self, s: AsyncSession, batches: list[Batch], now: datetime) -> Counter[str]:
+        """Run parsed batches through the pipeline in the caller's locked session; return the counts."""
         if not batches:
             return Counter()
         alerts = await self.store.alerts_for(s, (a.fingerprint for b in batches for a in b.alerts))
@@ -206,7 +208,7 @@ class AlertIngest:
                     if (await s.execute(select(B.c.processed_at).where(B.c.id == r.id))).scalar_one():
                         continue
                     now = self.clock.now()
-                    await self._run(s, [batch], now)
+                    await self.run_batches(s, [batch], now)
                     await s.execute(update(B).where(B.c.id == r.id).values(processed_at=now, error=None))
                 done += 1
             except InvalidInput as exc:  # stored under other rules: it can never pass, so no retries
