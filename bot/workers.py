@@ -29,9 +29,7 @@ STOP_GRACE_S = 30.0  # how long stopping workers may take before they are killed
 
 def enable_pump(engine) -> AlertPump:  # noqa: ANN001 - engine.api.Engine (kept import-light)
     """Switch alert webhooks to store-and-answer and register the leased pump job."""
-    ingest = engine.alerts.ingest
-    ingest.queue_mode = True
-    pump = AlertPump(ingest)
+    pump = engine.alerts.enable_pump()
     engine.scheduler.add(JOB, 0.0, pump.run)
     return pump
 

@@ -58,11 +58,8 @@ class AlertWebhooks:
             return self._refuse(source, 413, "payload_too_large",
                                 f"body is {request.content_length} bytes, limit is {self.max_bytes}")
         body = await request.read()
-        # Multi-worker serving: store for the pump and answer; otherwise process in the request.
-        ingest = getattr(self.service, "ingest", None)
-        receive = ingest.enqueue if ingest is not None and ingest.queue_mode else self.service.receive
-        try:
-            res = await receive(kind, body)
+        try:  # the engine decides whether it processes the body now or stores it for its pump
+            res = await self.service.receive(kind, body)
         except PayloadTooLarge as exc:
             return self._refuse(source, 413, "payload_too_large", exc.message)
         except InvalidInput as exc:

@@ -37,6 +37,25 @@ def _numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
+def unnest_sql(sql: str, table: Any, fields: Sequence[str]) -> str:
+    """Rewrite `INSERT INTO t (cols) VALUES (?, ...) rest` as one PostgreSQL statement over arrays.
+
+    asyncpg's executemany runs the statement once per row on the server; `SELECT * FROM
+    unnest($1::type[], ...)` inserts every row in one execution, several times cheaper for the
+    hundreds of rows of a storm's transaction. Lengths are left out of the casts so that a
+    value too long still fails the insert instead of being cut.
+    """
+    from sqlalchemy.dialects import postgresql
+
+    make: Any = postgresql.dialect  # untyped in SQLAlchemy's stubs
+    pg = make()
+    head, _, rest = sql.partition(" VALUES (")
+    rest = rest.partition(")")[2]
+    types = [re.sub(r"\(\d+\)", "", table.c[f].type.compile(dialect=pg)) for f in fields]
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
+    return f"{head} SELECT * FROM unnest({arrays}){rest}"
+
+
 def js(value: Any) -> str:
     """Serialize a JSON column value (both drivers take the text)."""
     return orjson.dumps(value).decode()
@@ -79,6 +98,15 @@ class Bulk:
             await self.driver.execute(_numbered(sql), *params)
         else:
             await self.driver.execute(sql, params)
+
+    async def insert_many(self, sql: str, pg_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows: executemany of `sql` on SQLite, one `pg_sql` (unnest_sql) on PostgreSQL."""
+        if not rows:
+            return
+        if self.pg:
+            await self.driver.execute(pg_sql, *[list(col) for col in zip(*rows)])
+        else:
+            await self.driver.executemany(sql, rows)
 
     async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
         """Run one statement for every row of parameters."""

@@ -1,76 +1,63 @@
-"""Ingest: validate a webhook body, store it durably, and run it through the pipeline."""
+"""Ingest: validate a webhook body, store it durably, and run it through the pipeline.
+
+The engine alone decides whether a body is processed in its request (one process) or stored
+for the pump (`opsbot serve --workers N`, see pump.py): `receive` is the only door.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Sequence
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import dead_letter, repo
 from engine.alerts.bulk import Bulk
-from engine.alerts.repo import claim_batches
 from engine.alerts.config import AlertsConfig
+from engine.alerts.enrich import ContextEnricher, EnrichStage
 from engine.alerts.fingerprint import sha256_hex
-from engine.alerts.parse import column_problem, parse_alertmanager, parse_generic
-from engine.alerts.pipeline import Outcome, PipelineState, process, tick
-from engine.alerts.store import AlertStore, EmitFn
+from engine.alerts.intake import GroupCommit, IngestResult, Item
+from engine.alerts.messages import MessageExtension
+from engine.alerts.notify_stage import EmitFn, NotifyStage
+from engine.alerts.parse import ParseStage
+from engine.alerts.pipeline import Outcome, Pipeline, PipelineState, tick
+from engine.alerts.repo import claim_batches
+from engine.alerts.store import AlertStore
 from engine.alerts.tables import AlertBatch
 from engine.alerts.types import Batch
 from engine.core.clock import Clock
-from engine.errors import InvalidInput, OpsError, Unavailable
+from engine.errors import InvalidInput, Unavailable
 from engine.store.db import Database
+
+__all__ = ["AlertIngest", "IngestResult"]
 
 log = logging.getLogger("opsbot.alerts")
 B = AlertBatch.__table__
 KINDS = ("alertmanager", "generic")
-GROUP_MAX = 32  # batches sharing one transaction at most
-COALESCE_S = 0.002  # longest a transaction waits for more requests to join it
 PARSED_MAX = 2_000  # parsed queued batches kept for the pump in this process (memory bound)
 PUMP_STALE_S = 30.0  # a queued batch older than this is retried by the tick job (pump gone)
 
 
-@dataclass
-class _Item:
-    kind: str
-    batch: Batch
-    body: bytes
-    digest: str
-    future: asyncio.Future
-    queued: bool = False  # store for the pump only (enqueue), not processed in this request
-
-
-@dataclass
-class IngestResult:
-    """What happened to one webhook body."""
-
-    batch_id: int
-    alerts: int
-    duplicate: bool = False  # the identical body was already stored (it is processed once)
-    deferred: bool = False  # stored, but processing failed; the tick job retries it
-    queued: bool = False  # stored; the pump processes it (multi-worker serving)
-    counts: Counter = field(default_factory=Counter)
-
-
 class AlertIngest:
-    """Receives alert batches for the engine: parse, store, dedup, group, notify."""
+    """Receives alert batches for the engine: parse, store, then the pipeline's stages."""
 
     def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
-                 hasher: Callable[[bytes], str] = sha256_hex) -> None:
+                 hasher: Callable[[bytes], str] = sha256_hex, *,
+                 extensions: Sequence[MessageExtension] = (), enrichers: Sequence[ContextEnricher] = ()) -> None:
         self.db, self.cfg, self.clock, self.hasher = db, cfg, clock, hasher
-        self.store = AlertStore(db, cfg, emit)
-        self.volatile = frozenset(cfg.volatile_labels)
+        self.store = AlertStore(db, cfg)
+        self.enrich = EnrichStage(cfg, extensions, enrichers)
+        self.notify = NotifyStage(cfg, emit)
+        self.pipeline = Pipeline(cfg, ParseStage(cfg.limits, hasher, frozenset(cfg.volatile_labels),
+                                                 cfg.severity_label),
+                                 (self.enrich, self.notify), self.store)
         self.counters: Counter = Counter()  # exported on /metrics by the bot
-        self._queue: list[_Item] = []
-        self._drainer: asyncio.Task | None = None
-        self._arrived = asyncio.Event()
-        self._inflight = 0  # requests parsed and waiting for their commit
-        self._peak = 0  # most requests in flight since the last group started
+        self.intake = GroupCommit(self.counters, self._process_group, self._one, self._store_queued)
         # Multi-worker serving: webhooks only store batches and the one pump processes them.
         self.queue_mode = False
         self.queued = asyncio.Event()  # set when this process stored batches for the pump
@@ -80,20 +67,18 @@ class AlertIngest:
 
     def parse(self, kind: str, body: bytes) -> Batch:
         """Validate a body of the given kind (alertmanager | generic) or raise InvalidInput."""
-        fn = parse_alertmanager if kind == "alertmanager" else parse_generic
-        try:
-            batch = fn(body, self.cfg.limits, self.hasher, self.volatile)
-            problem = column_problem(batch, self.cfg.severity_label)
-            if problem:
-                raise InvalidInput(problem)
-            return batch
-        except OpsError:
+        d = self.pipeline.door.decide(kind, body)
+        if d.batch is None:
             self.counters[f"rejected.{kind}"] += 1
-            raise
+            raise d.error or InvalidInput(d.reason)
+        return d.batch
 
     async def receive(self, kind: str, body: bytes) -> IngestResult:
-        """Validate, durably store and process one body; raise Unavailable if it cannot be stored."""
-        return await self._submit(kind, body, queued=False)
+        """Validate and durably store one body, then process it here or leave it to the pump.
+
+        Raise InvalidInput for a bad body and Unavailable if it cannot be stored.
+        """
+        return await self._submit(kind, body, queued=self.queue_mode)
 
     async def enqueue(self, kind: str, body: bytes) -> IngestResult:
         """Validate and durably store one body for the pump; raise Unavailable if it cannot be stored."""
@@ -103,60 +88,10 @@ class AlertIngest:
         if kind not in KINDS:
             raise ValueError(f"unknown alert source kind {kind!r}")
         batch = self.parse(kind, body)
-        item = _Item(kind, batch, body, self.hasher(kind.encode() + b"\n" + body),
-                     asyncio.get_running_loop().create_future(), queued)
-        self._queue.append(item)
-        self._arrived.set()
-        self._inflight += 1
-        self._peak = max(self._peak, self._inflight)
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain())
-        try:
-            return await asyncio.shield(item.future)
-        finally:
-            self._inflight -= 1
+        return await self.intake.submit(Item(kind, batch, body, self.hasher(kind.encode() + b"\n" + body),
+                                             asyncio.get_running_loop().create_future(), queued))
 
-    async def _drain(self) -> None:
-        # Group commit: requests that queued while a transaction ran share the next one, so
-        # under load the lock, the commit and the state writes are paid once per group.
-        while self._queue:
-            await self._gather()
-            group, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
-            self.counters["groups"] += 1
-            queued = [it for it in group if it.queued]
-            if queued:
-                await self._store_queued(queued)
-                group = [it for it in group if not it.queued]
-                if not group:
-                    continue
-            if len(group) == 1:
-                await self._settle(group[0], self._one(group[0]))
-                continue
-            try:
-                results = await self._process_group(group)
-            except Exception:  # one bad batch must not fail the others: retry them one by one
-                log.warning("group of %d alert batches failed; processing them one by one", len(group))
-                for it in group:
-                    await self._settle(it, self._one(it))
-                continue
-            for it, res in zip(group, results):
-                if not it.future.done():
-                    it.future.set_result(res)
-
-    async def _gather(self) -> None:
-        # Under load senders answered by the last commit are about to send again; waiting a
-        # moment for them (never past COALESCE_S) turns two half groups into one full one, and
-        # a transaction costs more than the wait. Without load there is nothing to wait for.
-        target, self._peak = min(GROUP_MAX, self._peak), self._inflight
-        deadline = asyncio.get_running_loop().time() + COALESCE_S
-        while len(self._queue) < target and asyncio.get_running_loop().time() < deadline:
-            self._arrived.clear()
-            try:
-                await asyncio.wait_for(self._arrived.wait(), COALESCE_S / 4)
-            except TimeoutError:
-                pass
-
-    async def _store_queued(self, items: list["_Item"]) -> None:
+    async def _store_queued(self, items: list[Item]) -> None:
         # One transaction for the group, outside the alerts write lock: only alerts_batch rows.
         try:
             async with self.db.session() as s:
@@ -183,17 +118,7 @@ class AlertIngest:
                 it.future.set_result(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup,
                                                   queued=True))
 
-    async def _settle(self, it: "_Item", coro) -> None:  # noqa: ANN001 - a coroutine
-        try:
-            res = await coro
-        except BaseException as exc:
-            if not it.future.done():
-                it.future.set_exception(exc)
-            return
-        if not it.future.done():
-            it.future.set_result(res)
-
-    async def _one(self, it: "_Item") -> IngestResult:
+    async def _one(self, it: Item) -> IngestResult:
         kind, batch, body, digest = it.kind, it.batch, it.body, it.digest
         try:
             return (await self._process_group([it]))[0]
@@ -218,7 +143,7 @@ class AlertIngest:
         return ins.on_conflict_do_update(index_elements=[B.c.digest],
                                          set_=on_conflict or {"deliveries": B.c.deliveries + 1})
 
-    async def _process_group(self, items: list["_Item"]) -> list[IngestResult]:
+    async def _process_group(self, items: list[Item]) -> list[IngestResult]:
         results: list[IngestResult] = []
         async with self.store.locked() as s:
             now = self.clock.now()
@@ -232,7 +157,7 @@ class AlertIngest:
                 results.append(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup))
                 if not dup:
                     todo.append(it.batch)
-            counts = await self._run(s, todo, now)
+            counts = await self.run_batches(s, todo, now)
         self.counters.update(counts)
         for r in results:
             self.counters["duplicate_batches" if r.duplicate else "batches"] += 1
@@ -240,12 +165,13 @@ class AlertIngest:
             r.counts = counts if len(results) == 1 else Counter()
         return results
 
-    def _batch_row(self, it: "_Item") -> tuple:
+    def _batch_row(self, it: Item) -> tuple:
         b = it.batch
         return (it.digest, it.kind if it.kind == "alertmanager" else b.source, b.receiver[:200],
                 b.group_key, it.body.decode("utf-8"), len(b.alerts))
 
-    async def _run(self, s, batches: list[Batch], now: datetime) -> Counter:
+    async def run_batches(self, s: AsyncSession, batches: list[Batch], now: datetime) -> Counter[str]:
+        """Run parsed batches through the pipeline in the caller's locked session; return the counts."""
         if not batches:
             return Counter()
         alerts = await self.store.alerts_for(s, (a.fingerprint for b in batches for a in b.alerts))
@@ -253,13 +179,8 @@ class AlertIngest:
         state = PipelineState(alerts, await self.store.candidates(s, now))
         out = Outcome()
         for b in batches:
-            o = process(state, b.alerts, self.cfg, now)
-            out.decisions += o.decisions
-            out.counts.update(o.counts)
-            for inc_id, changes in o.changes.items():
-                out.changes.setdefault(inc_id, []).extend(changes)
-            out.stale |= o.stale
-        await self.store.commit_outcome(s, state, out, now)
+            out.merge(self.pipeline.process(state, b.alerts, now))
+        await self.pipeline.commit(s, state, out, now)
         return out.counts
 
     async def _store_pending(self, kind: str, batch: Batch, body: bytes, digest: str, error: str) -> int:
@@ -287,7 +208,7 @@ class AlertIngest:
                     if (await s.execute(select(B.c.processed_at).where(B.c.id == r.id))).scalar_one():
                         continue
                     now = self.clock.now()
-                    await self._run(s, [batch], now)
+                    await self.run_batches(s, [batch], now)
                     await s.execute(update(B).where(B.c.id == r.id).values(processed_at=now, error=None))
                 done += 1
             except InvalidInput as exc:  # stored under other rules: it can never pass, so no retries
@@ -313,7 +234,7 @@ class AlertIngest:
             if out.changes:
                 member_fps = [fp for i in out.changes for fp in state.incidents[i].firing]
                 state.alerts = await self.store.alerts_for(s, member_fps)
-                await self.store.commit_outcome(s, state, out, now)
+                await self.pipeline.commit(s, state, out, now)
             return sum(len(c) for c in out.changes.values())
 
     async def flush_counters(self) -> int:

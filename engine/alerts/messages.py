@@ -92,13 +92,16 @@ def alert_line(st: AlertState) -> dict[str, Any]:
 
 
 def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change],
-                  members: list[AlertState], cfg: AlertsConfig, now: datetime) -> list[Notice]:
-    """Return the notices a decision calls for and record the notification on the incident."""
+                  members: list[AlertState], cfg: AlertsConfig, now: datetime,
+                  card: dict[str, Any] | None = None) -> list[Notice]:
+    """Return the notices a decision calls for and record the notification on the incident.
+
+    `card` is the message context the enrich stage built; without it the plain context is used.
+    """
     out: list[Notice] = []
     key = message_key(inc.id)
     if decision.message in ("post", "edit"):
-        out.append(Notice(key=key, channel=inc.channel, template=INCIDENT_TEMPLATE,
-                          context=incident_context(inc, cfg)))
+        out.append(card_notice(inc, card if card is not None else incident_context(inc, cfg)))
     if decision.message == "post":
         inc.posted, inc.last_notified_at = True, now
     if decision.thread:
@@ -115,6 +118,11 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
     inc.next_due_at = decision.next_due_at
     inc.dirty = True
     return out
+
+
+def card_notice(inc: Incident, context: dict[str, Any]) -> Notice:
+    """Return the notice that posts or edits an incident's one living message."""
+    return Notice(key=message_key(inc.id), channel=inc.channel, template=INCIDENT_TEMPLATE, context=context)
 
 
 def alert_groups(alerts: list[dict[str, Any]], service_label: str = "service") -> list[dict[str, Any]]:

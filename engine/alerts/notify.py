@@ -44,16 +44,25 @@ def summarize(changes: list[Change], limit: int = 3) -> str:
     return "; ".join(shown) + (f"; {more} more" if more > 0 else "")
 
 
+def card_renders(inc: Incident, changes: list[Change]) -> str | None:
+    """Return why the incident's message is posted or edited for these changes, or None."""
+    if not inc.posted:
+        return "new incident: first message" if inc.is_open else None
+    # The message is a view of the incident: any change to it is re-rendered (the outbox folds
+    # edits to the latest state).
+    return "changed: message re-rendered" if changes else None
+
+
 def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: AlertsConfig) -> NotifyDecision:
     """Weigh an incident's changes into one notification decision with a named reason."""
     due = next_due(inc, cfg)
+    renders = card_renders(inc, changes)
     if not inc.posted:
-        if not inc.is_open:
+        if renders is None:
             return NotifyDecision("none", False, "never_posted", "resolved before it was posted", None)
         return NotifyDecision("post", False, "new_incident", "new incident: first message", due)
-    # The message is a view of the incident: any change to it is re-rendered (the outbox folds
-    # edits to the latest state). What is weighed below is only the thread reply.
-    if not changes:
+    # What is weighed below is only the thread reply.
+    if renders is None:
         return NotifyDecision("none", False, "no_change", "nothing changed", due)
     meaningful = [c for c in changes if c.meaningful]
     human = [c for c in changes if c.kind in _HUMAN]
@@ -67,3 +76,4 @@ def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: Aler
         return NotifyDecision("edit", True, "meaningful_change", f"meaningful change: {what}", due)
     what = summarize(changes)
     return NotifyDecision("edit", False, "minor_change", f"message edited in place: {what}", due)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable
@@ -226,3 +227,37 @@ def parse_generic(body: bytes, limits: Limits, hasher: Callable[[bytes], str],
                    for i, a in enumerate(_alerts_list(doc, limits)))
     return Batch(source=source, receiver=_opt_str(doc, "receiver", "body") or source,
                  group_key=group_key, alerts=alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseDecision:
+    """The door's verdict on one body: accepted (with its batch), too_large or invalid, and why."""
+
+    name: str  # accepted | too_large | invalid | missing_column
+    reason: str
+    batch: Batch | None = None
+    error: InvalidInput | None = None  # what the sender is answered (413 or 400, with its hint)
+
+
+class ParseStage:
+    """The pipeline's first stage, run at the door before anything is stored: validate a body."""
+
+    name = "parse"
+
+    def __init__(self, limits: Limits, hasher: Callable[[bytes], str], volatile: frozenset[str],
+                 severity_label: str) -> None:
+        self.limits, self.hasher, self.volatile, self.severity_label = limits, hasher, volatile, severity_label
+
+    def decide(self, kind: str, body: bytes) -> ParseDecision:
+        """Validate a body of the given kind (alertmanager | generic) into a named verdict."""
+        fn = parse_alertmanager if kind == "alertmanager" else parse_generic
+        try:
+            batch = fn(body, self.limits, self.hasher, self.volatile)
+        except PayloadTooLarge as exc:
+            return ParseDecision("too_large", exc.message, error=exc)
+        except InvalidInput as exc:
+            return ParseDecision("invalid", exc.message, error=exc)
+        problem = column_problem(batch, self.severity_label)
+        if problem:
+            return ParseDecision("missing_column", problem, error=InvalidInput(problem))
+        return ParseDecision("accepted", f"{len(batch.alerts)} alerts", batch)

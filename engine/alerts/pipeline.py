@@ -1,101 +1,126 @@
-"""The alert pipeline as a chain of pure stages over in-memory state: dedup -> group -> lifecycle."""
+"""The alert pipeline as declared stages, run by one runner (Alertmanager's MultiStage).
+
+    parse -> dedup -> group -> inhibit -> lifecycle -> enrich -> notify
+
+`parse` runs at the door, before a body is stored, so a bad body is answered 4xx and never
+kept. dedup .. lifecycle run for every alert of a transaction, in order, over in-memory state
+(stages.py). enrich and notify run once per transaction for every incident it touched
+(enrich.py, notify.py): they read the store and write the outbox in the same transaction.
+The store only stores (store.py); the engine alone decides whether a body is processed in
+the request or queued for the pump (ingest.py).
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol, Sequence
 
-from engine.alerts import lifecycle
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from engine.alerts import lifecycle, repo
 from engine.alerts.config import AlertsConfig
-from engine.alerts.dedup import FIRES, QUIET, Dedup, absorb_repeat, apply_dedup, decide_dedup
-from engine.alerts.grouping import choose_incident
-from engine.alerts.lifecycle import Change
-from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
+from engine.alerts.dedup import QUIET, absorb_repeat, apply_dedup, decide_dedup
+from engine.alerts.flow import Flow, Outcome, PipelineState
+from engine.alerts.parse import ParseStage
+from engine.alerts.stages import AlertStage, DedupStage, GroupStage, InhibitStage, LifecycleStage, Trip
+from engine.alerts.types import AlertEvent, Decision, Status
+
+__all__ = ["Flow", "Outcome", "Pipeline", "PipelineState", "process", "tick"]
 
 
-@dataclass
-class PipelineState:
-    """What the stages read and change: the batch's fingerprints and the candidate incidents."""
+class Store(Protocol):
+    """What the runner needs of the store: ids for new incidents, then one save."""
 
-    alerts: dict[str, AlertState]
-    incidents: dict[int, Incident]
-    next_temp_id: int = -1
+    async def assign_ids(self, s: AsyncSession, state: PipelineState) -> dict[int, int]:
+        """Insert new incidents and return temp id -> real id."""
+        ...
 
-
-@dataclass
-class Outcome:
-    """What one batch did: decisions to store and per-incident changes to notify about."""
-
-    decisions: list[Decision] = field(default_factory=list)
-    changes: dict[int, list[Change]] = field(default_factory=dict)
-    counts: Counter = field(default_factory=Counter)
-    # Incidents long resolved (not in memory) whose member alerts changed: their cards, which
-    # count firing alerts from the alert rows, are re-rendered after the rows are saved.
-    stale: set[int] = field(default_factory=set)
-
-    def note(self, inc: Incident, changes: list[Change]) -> None:
-        """Record changes against an incident (an empty list still marks it touched)."""
-        self.changes.setdefault(inc.id, []).extend(changes)
+    async def save(self, s: AsyncSession, state: PipelineState, decisions: list[Decision], now: datetime,
+                   remap: dict[int, int], actor: str | None = None) -> None:
+        """Write what the transaction changed."""
+        ...
 
 
-def _group(state: PipelineState, ev: AlertEvent, st: AlertState, cfg: AlertsConfig,
-           now: datetime, out: Outcome) -> None:
-    cands = list(state.incidents.values())
-    g = choose_incident(ev, st, cands, cfg, now)
-    if g.incident is None:
-        inc = lifecycle.new_incident(state.next_temp_id, ev, cfg, now)
-        state.next_temp_id -= 1
-        state.incidents[inc.id] = inc
-        changes = [Change("opened", f"opened by {ev.alertname}")]
-    else:
-        inc, changes = g.incident, []
-    old = state.incidents.get(st.incident_id) if st.incident_id is not None else None
-    if old is not None and old is not inc:
-        # Firing belongs to the incident the alert's row points at: keep the cache equal to
-        # what a reload from the alerts table would build.
-        old.drop_firing(ev.fingerprint)
-    changes += lifecycle.join(inc, st, ev, cfg, now, g.inhibited_by)
-    stage = "inhibit" if g.inhibited_by else "group"
-    out.decisions.append(Decision(stage, g.name, g.reason, ev.fingerprint, inc.id))
-    out.counts[f"group.{g.name}"] += 1
-    out.note(inc, changes)
+class FlowStage(Protocol):
+    """A per-transaction stage (enrich, notify): reads the store and writes the outbox."""
+
+    name: str
+
+    async def run(self, flow: Flow) -> None:
+        """Act on every incident the transaction touched."""
+        ...
 
 
-def process(state: PipelineState, events: tuple[AlertEvent, ...] | list[AlertEvent],
-            cfg: AlertsConfig, now: datetime) -> Outcome:
-    """Run every event of a batch through dedup, grouping and lifecycle, in order."""
-    out = Outcome()
-    # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
-    kinds: dict[str, int] = {}
-    alerts, window = state.alerts, cfg.flap_window_s
-    for ev in events:
-        prev = alerts.get(ev.fingerprint)
-        kind = absorb_repeat(prev, ev, now)  # the commonest case by far, decided and applied at once
-        if kind is not None:
-            kinds[kind] = kinds.get(kind, 0) + 1
-            continue
-        d = decide_dedup(prev, ev, now, window)
-        st = apply_dedup(prev, ev, d, now)
-        alerts[ev.fingerprint] = st
-        kind = d.kind._value_
-        kinds[kind] = kinds.get(kind, 0) + 1
-        if d.kind in QUIET:
-            continue  # repeated resolves: count them, store nothing else
-        inc = state.incidents.get(st.incident_id) if st.incident_id is not None else None
-        out.decisions.append(Decision("dedup", kind, d.reason, ev.fingerprint, st.incident_id))
-        if d.kind in FIRES:
-            if d.kind is Dedup.FLAP and inc is not None:
-                inc.flaps += 1
-                out.note(inc, [Change("flap", d.reason)])
-            _group(state, ev, st, cfg, now, out)
-        elif d.kind is Dedup.RESOLVED and inc is not None:
-            out.note(inc, lifecycle.alert_resolved(inc, st, cfg, now))
-        elif d.kind is Dedup.RESOLVED and st.incident_id is not None:
-            out.stale.add(st.incident_id)
-    for kind, n in kinds.items():
-        out.counts["dedup." + kind] += n
-    return out
+class Pipeline:
+    """The declared stages and the one runner that calls them in order."""
+
+    def __init__(self, cfg: AlertsConfig, door: ParseStage, tail: Sequence[FlowStage] = (),
+                 store: Store | None = None) -> None:
+        self.cfg = cfg
+        self.door = door
+        self.store = store
+        self.alert_stages: tuple[AlertStage, ...] = (DedupStage(), GroupStage(cfg), InhibitStage(),
+                                                     LifecycleStage(cfg))
+        self.tail = tuple(tail)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Return the stage names in the order they run."""
+        return (self.door.name, *(s.name for s in self.alert_stages), *(s.name for s in self.tail))
+
+    def process(self, state: PipelineState, events: Sequence[AlertEvent], now: datetime) -> Outcome:
+        """Run every event of a batch through the per-alert stages, in order."""
+        out = Outcome()
+        # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
+        kinds: dict[str, int] = {}
+        alerts, window, stages = state.alerts, self.cfg.flap_window_s, self.alert_stages
+        for ev in events:
+            prev = alerts.get(ev.fingerprint)
+            kind = absorb_repeat(prev, ev, now)  # the commonest case by far: dedup's verdict, applied at once
+            if kind is not None:
+                kinds[kind] = kinds.get(kind, 0) + 1
+                continue
+            d = decide_dedup(prev, ev, now, window)
+            st = apply_dedup(prev, ev, d, now)
+            alerts[ev.fingerprint] = st
+            kinds[d.kind._value_] = kinds.get(d.kind._value_, 0) + 1
+            if d.kind in QUIET:
+                continue  # repeated resolves: counted, nothing else stored
+            trip = Trip(ev, st, d, now)
+            for stage in stages:
+                if not stage.step(state, trip, out):
+                    break
+        for kind, n in kinds.items():
+            out.counts["dedup." + kind] += n
+        return out
+
+    async def commit(self, s: AsyncSession, state: PipelineState, out: Outcome, now: datetime,
+                     actor: str | None = None) -> dict[int, int]:
+        """Give new incidents their ids, run enrich and notify, then store it all; return the id remap."""
+        assert self.store is not None, "a pipeline without a store only processes"
+        remap = await self.store.assign_ids(s, state)
+        if remap:  # the tail stages and the store see real ids only
+            out.changes = {remap.get(i, i): c for i, c in out.changes.items()}
+        flow = Flow(s, state, out, now)
+        for inc_id in out.stale - set(out.changes):
+            old = await repo.load_incident(s, inc_id)
+            if old is not None:
+                # As a reload after this transaction would count them: alerts it resolved or
+                # moved elsewhere leave the card.
+                gone = [fp for fp, a in ((fp, state.alerts.get(fp)) for fp in old.firing)
+                        if a is not None and (a.status is not Status.FIRING or a.incident_id != inc_id)]
+                for fp in gone:
+                    old.drop_firing(fp)
+                flow.stale[inc_id] = old
+        for stage in self.tail:
+            await stage.run(flow)
+        await self.store.save(s, state, out.decisions, now, remap, actor)
+        return remap
+
+
+def process(state: PipelineState, events: Sequence[AlertEvent], cfg: AlertsConfig, now: datetime) -> Outcome:
+    """Run a batch through the per-alert stages (dedup, group, inhibit, lifecycle) without a store."""
+    return Pipeline(cfg, _NO_DOOR).process(state, events, now)
 
 
 def tick(state: PipelineState, cfg: AlertsConfig, now: datetime) -> Outcome:
@@ -108,3 +133,6 @@ def tick(state: PipelineState, cfg: AlertsConfig, now: datetime) -> Outcome:
             for c in changes:
                 out.decisions.append(Decision("lifecycle", c.kind, c.text, None, inc.id))
     return out
+
+
+_NO_DOOR = ParseStage(AlertsConfig().limits, lambda b: "", frozenset(), "severity")  # process() never parses

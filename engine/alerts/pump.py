@@ -101,7 +101,7 @@ class AlertPump:
             now = ing.clock.now()
             won = await repo.claim_pending(await Bulk.of(s), [bid for bid, _ in batches], now)
             todo = [b for bid, b in batches if bid in won]
-            counts = await ing._run(s, todo, now)  # noqa: SLF001 - the same pipeline run as inline
+            counts = await ing.run_batches(s, todo, now)  # the same pipeline run as inline
         ing.counters.update(counts)
         ing.counters["pump_groups"] += 1
         ing.counters["batches"] += len(todo)

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts.bulk import Bulk, js
+from engine.alerts.bulk import Bulk, js, unnest_sql
 from engine.alerts.counters import PendingCounters
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
@@ -92,6 +92,12 @@ async def load_alerts(s: AsyncSession, fingerprints: Iterable[str]) -> dict[str,
     return out
 
 
+async def all_fingerprints(s: AsyncSession, limit: int) -> set[str] | None:
+    """Return every stored alert fingerprint, or None when there are more than `limit`."""
+    rows = (await s.execute(select(A.c.fingerprint).limit(limit + 1))).scalars().all()
+    return set(rows) if len(rows) <= limit else None
+
+
 async def load_candidates(s: AsyncSession, now: datetime, reopen_window_s: float,
                           extra_ids: Iterable[int] = ()) -> dict[int, Incident]:
     """Return open incidents, recently resolved ones, and any named by id."""
@@ -149,14 +155,23 @@ _ALERT_UPSERT = (
 _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, "
                     "next_due_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
+_ALERT_UPSERT_PG = unnest_sql(_ALERT_UPSERT, A, _ALERT_FIELDS)
+_DECISION_INSERT_PG = unnest_sql(_DECISION_INSERT, D, ["at", "stage", "name", "reason", "fingerprint",
+                                                       "incident_id", "next_due_at", "actor"])
 
 def _alert_row(b: Bulk, st: AlertState) -> tuple:
-    v = _alert_values(st)
-    for f in ("labels", "annotations"):
-        v[f] = js(v[f])
-    for f in ("starts_at", "ends_at", "first_seen_at", "last_seen_at", "resolved_at"):
-        v[f] = b.ts(v[f])
-    return tuple(v[f] for f in _ALERT_FIELDS)
+    # Built field by field in _ALERT_FIELDS order (checked below): a storm writes a row per alert.
+    ts = b.ts
+    return (st.fingerprint, st.source, st.status.value, st.labels.get("alertname", ""), js(st.labels),
+            js(st.annotations), ts(st.starts_at), ts(st.ends_at), ts(st.first_seen_at), ts(st.last_seen_at),
+            ts(st.resolved_at), st.group_key, st.incident_id, st.inhibited_by, st.deliveries, st.flaps,
+            st.repeat_resolves, st.last_decision, st.last_reason[:500])
+
+
+assert _ALERT_FIELDS == ["fingerprint", "source", "status", "alertname", "labels", "annotations", "starts_at",
+                         "ends_at", "first_seen_at", "last_seen_at", "resolved_at", "group_key", "incident_id",
+                         "inhibited_by", "deliveries", "flaps", "repeat_resolves", "last_decision",
+                         "last_reason"], "_alert_row's order must follow the alerts_alert columns"
 
 
 async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterable[Incident],
@@ -173,7 +188,7 @@ async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterabl
             held.written(st.fingerprint)
         elif st.touched:
             held.hold(st, now)  # written behind, by the caller (AlertStore.flush_counters)
-    await b.executemany(_ALERT_UPSERT, rows)
+    await b.insert_many(_ALERT_UPSERT, _ALERT_UPSERT_PG, rows)
     for inc in changed:
         inc.dirty = False
 
@@ -188,7 +203,7 @@ async def save_decisions(s: AsyncSession, decisions: list[Decision], now: dateti
     rows = [(at, d.stage, d.name, d.reason[:500], d.fingerprint,
              remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
              b.ts(d.next_due_at), actor) for d in decisions]
-    await b.executemany(_DECISION_INSERT, rows)
+    await b.insert_many(_DECISION_INSERT, _DECISION_INSERT_PG, rows)
 
 
 _BATCH_COLS = "digest, source, receiver, group_key, body, alert_count, deliveries, received_at, processed_at"

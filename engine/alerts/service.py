@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,22 +15,21 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.fingerprint import sha256_hex
 from engine.alerts.ingest import AlertIngest, IngestResult
 from engine.alerts.lifecycle import Change
-from engine.alerts.messages import INCIDENT_TEMPLATE, MessageExtension
-from engine.alerts.pipeline import PipelineState
+from engine.alerts.enrich import ContextEnricher
+from engine.alerts.messages import MessageExtension, card_notice
+from engine.alerts.notify_stage import EmitFn
+from engine.alerts.pipeline import Outcome, PipelineState
 from engine.ports import Matcher, Silences
 from engine.alerts.queries import AlertQueries
-from engine.alerts.store import EmitFn
-from engine.alerts.types import AlertState, Incident
+from engine.alerts.types import AlertState, Decision, Incident
 from engine.core.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound, Unavailable
-from engine.core.notices import Notice
 from engine.store.db import Database
 
+if TYPE_CHECKING:
+    from engine.alerts.pump import AlertPump
+
 log = logging.getLogger("opsbot.alerts")
-
-# Reads the store in the emitting session and adds to an incident notice (RCA's likely cause).
-NoticeEnricher = Callable[[AsyncSession, Notice], Awaitable[None]]
-
 
 def silence_matchers(alerts: list[AlertState], service_label: str) -> list[list[Matcher]]:
     """Return one matcher set per alert name, each covering the services that alert fires on.
@@ -59,27 +58,28 @@ class AlertService:
 
     def __init__(self, db: Database, cfg: AlertsConfig, clock: Clock, emit: EmitFn,
                  silences: Silences | None = None, hasher: Callable[[bytes], str] = sha256_hex, *,
-                 extensions: Sequence[MessageExtension] = (), enrichers: Sequence[NoticeEnricher] = ()) -> None:
+                 extensions: Sequence[MessageExtension] = (), enrichers: Sequence[ContextEnricher] = ()) -> None:
         self.cfg, self.clock, self.silences = cfg, clock, silences
-        # Other features' additions to the incident message, declared by the composition root:
-        # extensions add buttons/suggestions from the context, enrichers read the store.
-        self.extensions = tuple(extensions)
-        self.enrichers = tuple(enrichers)
-        self._emit = emit
-        self.ingest = AlertIngest(db, cfg, clock, self._emit_extended, hasher)
+        # Other features' additions to the incident message, declared by the composition root,
+        # run as the pipeline's enrich stage: extensions add buttons/suggestions from the
+        # context, enrichers read the store.
+        self.ingest = AlertIngest(db, cfg, clock, emit, hasher, extensions=extensions, enrichers=enrichers)
         self.store = self.ingest.store
+        self.pipeline = self.ingest.pipeline
         self.queries = AlertQueries(db, cfg, clock, self.store.held)
 
-    async def _emit_extended(self, s: AsyncSession, notice: Notice, now: datetime) -> None:
-        if notice.template == INCIDENT_TEMPLATE:
-            for extend in self.extensions:
-                try:
-                    extend(notice.context)
-                except Exception:  # an extra button must never cost an alert (the batch would 5xx)
-                    log.exception("incident message extension failed", extra={"key": notice.key})
-            for enrich in self.enrichers:  # a failure here is a store failure: let the batch retry
-                await enrich(s, notice)
-        await self._emit(s, notice, now)
+    def enable_pump(self) -> AlertPump:
+        """Store webhook bodies and answer; return the pump that processes them (multi-worker serving)."""
+        from engine.alerts.pump import AlertPump  # pump imports ingest; only serving with workers needs it
+
+        self.ingest.queue_mode = True
+        return AlertPump(self.ingest)
+
+    async def render_card(self, s: AsyncSession, incident_id: int, now: datetime) -> None:
+        """Re-render a posted incident's message from its current state, through enrich and notify."""
+        inc = await repo.load_incident(s, incident_id)
+        if inc is not None and inc.posted:
+            await self.ingest.notify.emit(s, card_notice(inc, await self.ingest.enrich.card(s, inc)), now)
 
     async def aclose(self) -> None:
         """Write held repeat counters and close the Alertmanager client, if any."""
@@ -110,7 +110,10 @@ class AlertService:
             changes = fn(inc)
             alerts = await self.store.alerts_for(s, inc.firing)
             state = PipelineState(alerts, {inc.id: inc})
-            await self.store.apply_changes(s, state, inc.id, changes, now, actor.user_id)
+            out = Outcome()
+            out.note(inc, changes)
+            out.decisions.extend(Decision("lifecycle", c.kind, c.text, None, inc.id) for c in changes)
+            await self.pipeline.commit(s, state, out, now, actor.user_id)
             return inc
 
     async def note(self, incident_id: int, actor: Actor, text: str) -> Incident:

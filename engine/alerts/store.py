@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import AsyncIterator, Awaitable, Callable, Iterable
+from typing import AsyncIterator, Iterable
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,18 +15,14 @@ from engine.alerts import counters, repo
 from engine.alerts.bulk import Bulk
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
-from engine.alerts.lifecycle import Change
-from engine.alerts.messages import INCIDENT_TEMPLATE, build_notices, incident_context, message_key
-from engine.alerts.notify import decide_notice
-from engine.alerts.pipeline import Outcome, PipelineState
+from engine.alerts.flow import PipelineState
 from engine.alerts.tables import AlertsGeneration
 from engine.alerts.types import AlertState, Decision, Incident
-from engine.core.notices import Notice
 from engine.store.db import Database
 
-EmitFn = Callable[[AsyncSession, Notice, datetime], Awaitable[None]]
 G = AlertsGeneration.__table__
 MAX_CACHED_ALERTS = 200_000
+MAX_KNOWN = 500_000  # fingerprints held to skip lookups of new alerts (~60 MB at most)
 _BUMP = update(G).where(G.c.id == 1).values(value=G.c.value + 1).returning(G.c.value)  # built once
 
 
@@ -41,19 +37,23 @@ class AlertStore:
     the batch needs no state reads at all.
     """
 
-    def __init__(self, db: Database, cfg: AlertsConfig, emit: EmitFn) -> None:
+    def __init__(self, db: Database, cfg: AlertsConfig) -> None:
         self.db = db
         self.cfg = cfg
-        self.emit = emit
         self._lock = asyncio.Lock()  # in-process queue: cheaper than contending on the row lock
         self._gen: int | None = None
         self.alerts: dict[str, AlertState] = {}
         self.incidents: dict[int, Incident] | None = None
         self.held = PendingCounters(cfg.counter_flush_s)  # repeat counters written behind
+        # Every fingerprint in alerts_alert, while this replica is the steady writer (None: not
+        # known). A storm's alerts are all new: with it, they cost no lookup of rows not there.
+        self.known: set[str] | None = None
+        self._steady = False  # this replica also wrote the transaction before this one
+        self._too_many = False  # more fingerprints than MAX_KNOWN: rows are looked up
 
     def invalidate(self) -> None:
         """Forget cached state (after a failed transaction the objects may be half-changed)."""
-        self._gen, self.incidents = None, None
+        self._gen, self.incidents, self.known, self._steady, self._too_many = None, None, None, False, False
         self.alerts.clear()
         self.held.drop()  # they may count the failed transaction's deliveries
 
@@ -79,6 +79,8 @@ class AlertStore:
                         # right to add; the cached states are not current any more.
                         await self.flush_counters(s)
                         self.invalidate()
+                    else:
+                        self._steady = True
                     self._gen = gen
                     yield s
             except BaseException:
@@ -105,12 +107,19 @@ class AlertStore:
                 await self.flush_counters(s)
                 self.alerts.clear()
                 missing = list(fps)
-            self.alerts.update(await repo.load_alerts(s, missing))
+            if self.known is None and self._steady and not self._too_many:
+                # Only a replica that wrote twice in a row loads it: replicas that take turns
+                # would reload it every transaction.
+                self.known = await repo.all_fingerprints(s, MAX_KNOWN)
+                self._too_many = self.known is None
+            if self.known is not None:
+                missing = [fp for fp in missing if fp in self.known]  # the rest has no row yet
+            if missing:
+                self.alerts.update(await repo.load_alerts(s, missing))
         return {fp: self.alerts[fp] for fp in fps if fp in self.alerts}
 
-    async def commit_outcome(self, s: AsyncSession, state: PipelineState, out: Outcome,
-                             now: datetime, actor: str | None = None) -> dict[int, int]:
-        """Persist state, decide and emit notices per touched incident; return the id remap."""
+    async def assign_ids(self, s: AsyncSession, state: PipelineState) -> dict[int, int]:
+        """Insert the incidents the pipeline opened; re-key them by their real ids; return the remap."""
         new = [i for i in state.incidents.values() if i.id < 0]
         remap = await repo.insert_incidents(s, new)
         for temp, real in remap.items():
@@ -119,42 +128,21 @@ class AlertStore:
             for st in state.alerts.values():
                 if st.incident_id in remap:
                     st.incident_id = remap[st.incident_id]
-        decisions = list(out.decisions)
-        by_incident: dict[int | None, list[AlertState]] | None = None
-        for inc_id, changes in out.changes.items():
-            inc = state.incidents[remap.get(inc_id, inc_id)]
-            d = decide_notice(inc, changes, now, self.cfg)
-            members: list[AlertState] = []
-            if d.thread:  # only a thread reply lists member alerts
-                if by_incident is None:  # one pass for all incidents, built on first need
-                    by_incident = {}
-                    for a in state.alerts.values():
-                        by_incident.setdefault(a.incident_id, []).append(a)
-                members = by_incident.get(inc.id, [])
-            for notice in build_notices(inc, d, changes, members, self.cfg, now):
-                await self.emit(s, notice, now)
-            decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))
+        return remap
+
+    async def save(self, s: AsyncSession, state: PipelineState, decisions: list[Decision], now: datetime,
+                   remap: dict[int, int], actor: str | None = None) -> None:
+        """Write changed alerts and incidents, due repeat counters and the decisions."""
         await repo.save(s, state.alerts.values(), state.incidents.values(), self.held, now)
-        for inc_id in out.stale - set(out.changes):
-            old = await repo.load_incident(s, inc_id)
-            if old is not None and old.posted:
-                await self.emit(s, Notice(key=message_key(inc_id), channel=old.channel, template=INCIDENT_TEMPLATE,
-                                          context=incident_context(old, self.cfg)), now)
         await self.flush_counters(s, now)
         await repo.save_decisions(s, decisions, now, remap, actor)
         self.alerts.update(state.alerts)
-        return remap
-
+        if self.known is not None:
+            self.known.update(state.alerts)
+            if len(self.known) > MAX_KNOWN:
+                self.known, self._too_many = None, True  # too many to hold: look rows up again
     async def flush_counters(self, s: AsyncSession, now: datetime | None = None) -> int:
         """Write held repeat counters due at `now` (all of them without it); return how many rows."""
         due = self.held.take(now)
         await counters.write(await Bulk.of(s), due)
         return len(due)
-
-    async def apply_changes(self, s: AsyncSession, state: PipelineState, inc_id: int,
-                            changes: list[Change], now: datetime, actor: str) -> None:
-        """Persist a person's action on one incident with its notices and decisions."""
-        out = Outcome()
-        out.note(state.incidents[inc_id], changes)
-        out.decisions.extend(Decision("lifecycle", c.kind, c.text, None, inc_id) for c in changes)
-        await self.commit_outcome(s, state, out, now, actor)

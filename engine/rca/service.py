@@ -14,10 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.actor import Actor
 from engine.alerts import repo
-from engine.alerts.messages import incident_context, message_key
 from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
-from engine.core.notices import Notice
 from engine.core.outbox import emit as outbox_emit
 from engine.rca import messages, view
 from engine.ports import ServiceSignals
@@ -152,13 +150,8 @@ class RcaService:
 
     async def _edit_card(self, s: Any, incident_id: int) -> None:
         """Re-render a posted incident card (its likely cause comes from the newest analysis)."""
-        current = await repo.load_incident(s, incident_id)
-        if current is not None and current.posted:
-            # Through the alerts store's emit, so every extension (runbooks, buttons) applies.
-            await self.alerts.store.emit(s, Notice(key=message_key(incident_id), channel=current.channel,
-                                                   template="alerts/incident",
-                                                   context=incident_context(current, self.alerts.cfg)),
-                                         self.clock.now())
+        # Through the alerts pipeline's enrich and notify stages, so every declared addition applies.
+        await self.alerts.render_card(s, incident_id, self.clock.now())
 
     async def stats(self, days: int = 30) -> RcaStats:
         """Return how many analyses people judged and how often the top ones were right."""
@@ -211,12 +204,12 @@ async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
     return view.likely_cause(row, await view.votes_of(session, row.id or 0))
 
 
-async def add_likely_cause(session: Any, notice: Notice) -> None:
-    """Put the stored likely cause on an incident notice (an alerts enricher; survives later edits)."""
-    if isinstance(notice.context.get("id"), int):
-        cause = await latest_likely_cause(session, notice.context["id"])
+async def add_likely_cause(session: Any, ctx: dict[str, Any]) -> None:
+    """Put the stored likely cause on an incident's message context (the alerts enrich stage)."""
+    if isinstance(ctx.get("id"), int):
+        cause = await latest_likely_cause(session, ctx["id"])
         if cause:
-            notice.context["likely_cause"] = cause
+            ctx["likely_cause"] = cause
 
 
 def show_button(ctx: dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ service), measured from an empty store with no warm-up. After each Opsbot run th
 waits until every incident's message is in the outbox and prints that lag (target: 2 s).
 Opsbot runs in its own process (aiohttp + the real pipeline, every batch stored durably before
 the 200) on SQLite, then on PostgreSQL; Alertmanager is Debian's binary. Same client, same bodies.
-On SQLite a third peer runs too: the issue's floor, a bare aiohttp handler that writes each
-batch to SQLite in one transaction (bare_sqlite_sink.py: no validation, dedup or grouping).
+A third peer runs too: the issue's floor, a bare aiohttp handler that writes each batch in one
+transaction (bare_sqlite_sink.py, bare_pg_sink.py: no validation, dedup or grouping).
 With --workers N > 1 the server runs as `opsbot serve --workers N` does (bot/workers.py: N
 processes on one port, webhooks store and answer, one leased pump processes): the rate counted
 is end to end, from the first request until every accepted batch is processed, and CPU is the
@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import random
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 
@@ -41,68 +38,9 @@ sys.path.insert(0, str(ROOT))
 TOKEN = "bench-token"
 
 from bot.demo_alertmanager import alertmanager_argv, find_binary  # noqa: E402 - after the sys.path insert
-from engine.alerts.fingerprint import fingerprint_of  # noqa: E402 - after the sys.path insert
+from alert_workloads import am_body, make_batches, make_storm_batches, webhook_body  # noqa: E402 - after sys.path
 from ingest_harness import (drained, drop_pg, free_port, incidents_posted, load, pg_database,
                             postgres_cpu_seconds, tree_cpu_seconds, wait_up)
-
-
-def make_batches(n: int, seed: int = 1) -> list[list[dict]]:
-    """Return n batches of 100 alerts: one service group each, ~5% flipping status per batch."""
-    rng = random.Random(seed)
-    base = datetime(2026, 11, 27, tzinfo=timezone.utc)
-    state: dict[tuple[int, int], tuple[str, datetime]] = {}
-    out = []
-    for b in range(n):
-        svc = rng.randrange(100)
-        t = base + timedelta(seconds=b)
-        alerts = []
-        for i in range(100):
-            status, start = state.get((svc, i), ("firing", t))
-            if rng.random() < 0.05:
-                status, start = ("resolved", start) if status == "firing" else ("firing", t)
-            state[(svc, i)] = (status, start)
-            alerts.append({"labels": {"alertname": f"Alert{i % 7}", "service": f"svc-{svc}",
-                                      "instance": f"svc-{svc}-{i}:9100", "severity": "warning"},
-                           "annotations": {"summary": f"alert {i} on svc-{svc}"},
-                           "startsAt": start.isoformat().replace("+00:00", "Z"),
-                           "endsAt": (t.isoformat().replace("+00:00", "Z") if status == "resolved"
-                                      else "0001-01-01T00:00:00Z"),
-                           "generatorURL": "http://prometheus:9090/graph", "status": status})
-        out.append(alerts)
-    return out
-
-
-def make_storm_batches(n: int, seed: int = 1) -> list[list[dict]]:
-    """Return n batches of 100 alerts never seen before: ten bodies per service, new instances."""
-    rng = random.Random(seed)
-    base = datetime(2026, 11, 27, tzinfo=timezone.utc)
-    out = []
-    for b in range(n):
-        svc = f"storm-{b // 10}"
-        t = (base + timedelta(seconds=b // 50)).isoformat().replace("+00:00", "Z")
-        out.append([{"labels": {"alertname": f"Alert{rng.randrange(7)}", "service": svc,
-                                "instance": f"{svc}-{b}-{i}:9100", "severity": "warning"},
-                     "annotations": {"summary": f"alert {i} of body {b} on {svc}"},
-                     "startsAt": t, "endsAt": "0001-01-01T00:00:00Z",
-                     "generatorURL": "http://prometheus:9090/graph", "status": "firing"} for i in range(100)])
-    return out
-
-
-def webhook_body(alerts: list[dict]) -> bytes:
-    """Wrap alerts as an Alertmanager v4 webhook body."""
-    svc = alerts[0]["labels"]["service"]
-    # Alertmanager puts each alert's fingerprint in the webhook; so does this body.
-    alerts = [dict(a, fingerprint=fingerprint_of(a["labels"], frozenset())) for a in alerts]
-    return json.dumps({"receiver": "opsbot", "status": "firing", "alerts": alerts, "version": "4",
-                       "groupLabels": {"service": svc}, "commonLabels": {}, "commonAnnotations": {},
-                       "externalURL": "http://am:9093", "groupKey": f'{{}}:{{service="{svc}"}}',
-                       "truncatedAlerts": 0}).encode()
-
-
-def am_body(alerts: list[dict]) -> bytes:
-    """Return the same alerts as Alertmanager's POST /api/v2/alerts expects them."""
-    return json.dumps([{k: v for k, v in a.items() if k != "status" and not (k == "endsAt" and
-                        v.startswith("0001"))} for a in alerts]).encode()
 
 
 def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
@@ -114,10 +52,11 @@ def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def start_bare_sink(path: str) -> tuple[subprocess.Popen, str]:
-    """Start the bare aiohttp + SQLite peer (bare_sqlite_sink.py) on a free port."""
+def start_bare_sink(target: str) -> tuple[subprocess.Popen, str]:
+    """Start the bare floor peer on a free port: bare_sqlite_sink.py (a path) or bare_pg_sink.py (a URL)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_sqlite_sink.py")), str(port), path])
+    script = "bare_pg_sink.py" if target.startswith("postgresql://") else "bare_sqlite_sink.py"
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name(script)), str(port), target])
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -234,12 +173,13 @@ async def main_async(args: argparse.Namespace) -> None:
         summary += await run_workload(args, workload)
     print("\n## summary (medians; targets: storm >= 0.5x, steady >= 0.9x Alertmanager, incidents in the "
           "outbox within 2 s of the last answer)")
-    for workload, backend, ratio, bare, lag in summary:
+    for workload, backend, ratio, bare, lag, cpu in summary:
         target = 0.5 if workload == "storm" else 0.9
         print(f"  {workload:6s} {backend:10s} opsbot/alertmanager {ratio:.2f}x (target {target}x: "
               f"{'MET' if ratio >= target else 'MISSED'})"
               + (f"  bare floor/alertmanager {bare:.2f}x" if bare is not None else "")
-              + f"  outbox lag {lag:.2f} s ({'MET' if lag <= 2.0 else 'MISSED'})")
+              + f"  outbox lag {lag:.2f} s ({'MET' if lag <= 2.0 else 'MISSED'})"
+              + f"  CPU per batch alertmanager/opsbot {cpu:.2f}x")
 
 
 async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
@@ -268,9 +208,13 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                     else:
                         url, pg_name = pg_database()
                     bot, bot_url = start_opsbot(url, args.workers, args.counter_flush)
-                    bare = bare_url = None
-                    if backend == "sqlite" and not args.no_bare:
-                        bare, bare_url = start_bare_sink(f"{tmp}/bare-{rnd}.db")
+                    bare = bare_url = bare_pg = None
+                    if not args.no_bare:
+                        if backend == "sqlite":
+                            bare, bare_url = start_bare_sink(f"{tmp}/bare-{rnd}.db")
+                        else:
+                            bare_target, bare_pg = pg_database()
+                            bare, bare_url = start_bare_sink(bare_target)
                     try:
                         await wait_up(f"{bot_url}/ready")
                         runs = {"am": (f"{am_url}/api/v2/alerts", amb, hdr_am),
@@ -313,8 +257,9 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                         if bare is not None:
                             bare.terminate()
                             bare.wait()
-                        if pg_name:
-                            drop_pg(pg_name)
+                        for name in (pg_name, bare_pg):
+                            if name:
+                                drop_pg(name)
                     r_am, r_bot = res["am"], res["bot"]
                     ratio = r_bot["alerts_per_s"] / r_am["alerts_per_s"]
                     ratios.append(ratio)
@@ -324,13 +269,14 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                     print(f"round {rnd + 1}")
                     rows = [("alertmanager POST /api/v2/alerts", r_am)]
                     if "bare" in res:
-                        rows.append(("bare aiohttp + SQLite (floor)", res["bare"]))
+                        rows.append((f"bare aiohttp + {'SQLite' if backend == 'sqlite' else 'PostgreSQL'} (floor)",
+                                     res["bare"]))
                         bare_ratios.append(r_bot["alerts_per_s"] / res["bare"]["alerts_per_s"])
                     for name, r in rows + [("opsbot /webhooks/alertmanager", r_bot)]:
                         print(f"  {name:36s} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:7.2f} ms  "
                               f"p99 {r['p99_ms']:7.2f} ms  batches {r['batches']}  errors {r['errors']}  "
                               f"cpu {r['cpu_ms_per_batch']:.2f} ms/batch"
-                              + (f" (+ postgres {r['pg_ms_per_batch']:.2f})" if pg_name and name[0] == "o" else "")
+                              + (f" (+ postgres {r['pg_ms_per_batch']:.2f})" if pg_name and name[0] in "ob" else "")
                               + (f"  processing lag after the last answer {r['lag_s']:.2f} s, every incident "
                                  f"message in the outbox {r['outbox_lag_s']:.2f} s after it ({r['incidents']} "
                                  f"incidents)" if "lag_s" in r else ""))
@@ -349,8 +295,9 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                       f"100-alert batch alertmanager {med(a for a, _ in cpus):.2f} ms, opsbot "
                       f"{med(b for _, b in cpus):.2f} ms (incl. postgres), CPU-cost ratio "
                       f"{med(a / b for a, b in cpus):.2f}x"
-                      + (f"; opsbot / bare aiohttp+SQLite {med(bare_ratios):.2f}x" if bare_ratios else ""))
-                out.append((workload, backend, med(ratios), med(bare_am) if bare_am else None, max(lags)))
+                      + (f"; opsbot / bare floor {med(bare_ratios):.2f}x" if bare_ratios else ""))
+                out.append((workload, backend, med(ratios), med(bare_am) if bare_am else None, max(lags),
+                            med(a / b for a, b in cpus)))
         finally:
             am.terminate()
             am.wait()
@@ -366,7 +313,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     p.add_argument("--rounds", type=int, default=3, help="fresh store per round; medians are printed")
-    p.add_argument("--no-bare", action="store_true", help="skip the bare aiohttp + SQLite peer")
+    p.add_argument("--no-bare", action="store_true", help="skip the bare aiohttp + SQL floor peer")
     p.add_argument("--batches", type=int, default=24000,
                    help="distinct bodies; more than a run sends, so no run falls back to retries")
     p.add_argument("--workers", type=int, default=1, help="Opsbot server processes (opsbot serve --workers)")

@@ -88,3 +88,21 @@ async def test_concurrent_related_batches_share_one_incident(db, cfg, clock):
         assert (await _counts(db))[2:] == (1, 1)
     finally:
         await other_db.dispose()
+
+
+async def test_a_steady_writer_still_sees_alerts_another_replica_stored(db, cfg, clock):
+    """The writer's set of stored fingerprints (which spares lookups of new alerts) is dropped
+    as soon as another replica writes: the alert b stored is a repeat for a, not a new one."""
+    other_db = Database(db.url)
+    a, b = AlertIngest(db, cfg, clock, emit), AlertIngest(other_db, cfg, clock, emit)
+    try:
+        for i in range(3):  # a writes several transactions in a row: it holds the known set
+            await a.receive("alertmanager", am_body([(f"A{i}", "checkout")], group=f"a{i}"))
+        assert a.store.known is not None and "A2-checkout" in a.store.known
+        await b.receive("alertmanager", am_body([("Shared", "billing")], group="b"))
+        res = await a.receive("alertmanager", am_body([("Shared", "billing")], group="b", url="http://am-1:9093"))
+        assert res.counts["dedup.repeat_delivery"] == 1 and res.counts["dedup.new"] == 0
+        new = await a.receive("alertmanager", am_body([("Fresh", "billing")], group="c"))
+        assert new.counts["dedup.new"] == 1
+    finally:
+        await other_db.dispose()

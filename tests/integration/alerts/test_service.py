@@ -78,3 +78,17 @@ async def test_why_for_fingerprint_names_each_stage(service, clock):
     assert {"dedup", "group", "notify"} <= set(stages) and why.next_due_at is not None
     with pytest.raises(NotFound):
         await service.queries.why("nope")
+
+
+async def test_card_of_an_incident_out_of_memory_counts_the_alert_that_resolved(service, db, clock):
+    """An incident resolved by hand and past its reopen window leaves memory; its alerts still
+    resolve later, and the notify stage re-renders its card as a reload would count it."""
+    await service.receive("alertmanager", am_body([("Down", "db"), ("Slow", "db")]))
+    (inc,) = await service.queries.incidents("open")
+    await service.resolve(inc.id, ANN)
+    clock.advance(service.cfg.reopen_window_s + 60)
+    await service.tick()  # the incident leaves the in-memory candidates
+    await service.receive("alertmanager", am_body([("Down", "db")], status="resolved"))
+    cards = [n for n in await _notices(db) if n.key == f"incident:{inc.id}" and n.thread_key is None]
+    assert cards[-1].context["firing_count"] == 1  # "Slow" still fires; "Down" resolved
+    assert cards[-1].context["status"] == "resolved"

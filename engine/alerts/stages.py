@@ -1,0 +1,162 @@
+"""The per-alert stages of the pipeline: dedup -> group -> inhibit -> lifecycle.
+
+Each stage is a small object with a pure decision that returns a named reason (the way
+Alertmanager's `notify` stages do) and a `step` that applies it to the in-memory state of
+one transaction. The runner (pipeline.Pipeline) calls them in the declared order for every
+alert; a stage ends an alert's trip by returning False.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from engine.alerts import lifecycle
+from engine.alerts.config import AlertsConfig
+from engine.alerts.dedup import FIRES, QUIET, Dedup, DedupDecision
+from engine.alerts.grouping import GroupDecision, choose_incident
+from engine.alerts.lifecycle import Change
+from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
+
+if TYPE_CHECKING:
+    from engine.alerts.flow import Outcome, PipelineState
+
+
+@dataclass(slots=True)
+class Trip:
+    """One alert's way through the per-alert stages: what each stage decided about it."""
+
+    ev: AlertEvent
+    st: AlertState
+    dedup: DedupDecision
+    now: datetime
+    group: GroupDecision | None = None
+    inhibit: InhibitDecision | None = None
+    incident: Incident | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+class AlertStage(Protocol):
+    """A per-alert stage: its name and the step that applies its decision (False ends the trip)."""
+
+    name: str
+
+    def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
+        """Apply this stage's decision to one alert; return whether later stages run."""
+        ...
+
+
+class DedupStage:
+    """What a delivery means against the fingerprint's stored state (new, repeat, flap, ...)."""
+
+    name = "dedup"
+
+    def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
+        """Record the dedup decision; only deliveries that change something go on."""
+        d = trip.dedup
+        if d.kind in QUIET:
+            return False  # repeated resolves: counted by the runner, nothing else stored
+        out.decisions.append(Decision("dedup", d.kind._value_, d.reason, trip.ev.fingerprint,
+                                      trip.st.incident_id))
+        return True
+
+
+class GroupStage:
+    """Which incident a firing alert joins, or a new one (the grouping decision, unchanged)."""
+
+    name = "group"
+
+    def __init__(self, cfg: AlertsConfig) -> None:
+        self.cfg = cfg
+
+    def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
+        """Choose the incident for a firing alert; other deliveries pass through."""
+        if trip.dedup.kind not in FIRES:
+            return True
+        trip.group = choose_incident(trip.ev, trip.st, list(state.incidents.values()), self.cfg, trip.now)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class InhibitDecision:
+    """Whether an alert is muted under a firing source alert: the stage recorded and why."""
+
+    name: str  # inhibited | not_inhibited
+    stage: str  # the stage its decision row is recorded under: inhibit | group
+    source: str | None
+
+
+def decide_inhibit(g: GroupDecision) -> InhibitDecision:
+    """Return whether the grouping decision attached the alert under an inhibiting source."""
+    if g.inhibited_by:
+        return InhibitDecision("inhibited", "inhibit", g.inhibited_by)
+    return InhibitDecision("not_inhibited", "group", None)
+
+
+class InhibitStage:
+    """Mutes an alert a firing source alert inhibits: attached to its incident, not posted."""
+
+    name = "inhibit"
+
+    def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
+        """Decide whether a source alert mutes this one (the lifecycle stage applies it)."""
+        if trip.group is not None:
+            trip.inhibit = decide_inhibit(trip.group)
+        return True
+
+
+def decide_lifecycle(kind: Dedup, has_incident: bool, known_incident: bool) -> str:
+    """Name what a delivery does to its incident: join, flap, resolve, stale_card or none."""
+    if kind in FIRES:
+        return "flap" if kind is Dedup.FLAP and has_incident else "join"
+    if kind is Dedup.RESOLVED:
+        if has_incident:
+            return "resolve"
+        return "stale_card" if known_incident else "none"
+    return "none"
+
+
+class LifecycleStage:
+    """Applies what a delivery does to its incident: open, join, reopen, resolve, flap."""
+
+    name = "lifecycle"
+
+    def __init__(self, cfg: AlertsConfig) -> None:
+        self.cfg = cfg
+
+    def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
+        """Change the incident in memory and note the changes for the notify stage."""
+        st, cfg, now = trip.st, self.cfg, trip.now
+        inc = state.incidents.get(st.incident_id) if st.incident_id is not None else None
+        what = decide_lifecycle(trip.dedup.kind, inc is not None, st.incident_id is not None)
+        if what == "flap" and inc is not None:
+            inc.flaps += 1
+            out.note(inc, [Change("flap", trip.dedup.reason)])
+        if what in ("flap", "join"):
+            self._join(state, trip, out)
+        elif what == "resolve" and inc is not None:
+            out.note(inc, lifecycle.alert_resolved(inc, st, cfg, now))
+        elif what == "stale_card" and st.incident_id is not None:
+            out.stale.add(st.incident_id)
+        return True
+
+    def _join(self, state: PipelineState, trip: Trip, out: Outcome) -> None:
+        g, st, ev, now = trip.group, trip.st, trip.ev, trip.now
+        assert g is not None and trip.inhibit is not None  # the group stage ran for every firing alert
+        if g.incident is None:
+            inc = lifecycle.new_incident(state.next_temp_id, ev, self.cfg, now)
+            state.next_temp_id -= 1
+            state.incidents[inc.id] = inc
+            changes = [Change("opened", f"opened by {ev.alertname}")]
+        else:
+            inc, changes = g.incident, []
+        old = state.incidents.get(st.incident_id) if st.incident_id is not None else None
+        if old is not None and old is not inc:
+            # Firing belongs to the incident the alert's row points at: keep the cache equal to
+            # what a reload from the alerts table would build.
+            old.drop_firing(ev.fingerprint)
+        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source)
+        out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
+        out.counts[f"group.{g.name}"] += 1
+        out.note(inc, changes)
