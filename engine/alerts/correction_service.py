@@ -17,7 +17,6 @@ from engine.alerts import corrections_store as cs
 from engine.alerts.corrections import GroupingFeedback, PairCounts, alert_key, replay_corrections, teach
 from engine.alerts.types import Incident
 from engine.core.bounds import parse_int
-from engine.core.notices import Notice
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -63,9 +62,8 @@ def _alert_text(labels: dict[str, str], service_label: str, firing: bool) -> str
     return alert_key(labels, service_label) + ("" if firing else " (resolved)") + (" " + " ".join(rest) if rest else "")
 
 
-async def note_merged(s: AsyncSession, notice: Notice) -> None:
+async def note_merged(s: AsyncSession, ctx: dict[str, Any]) -> None:
     """Add `merged_into` to a resolved incident message whose incident was merged (an enricher)."""
-    ctx = notice.context
     if ctx.get("status") == "resolved" and isinstance(ctx.get("id"), int):
         target = await cs.CorrectionLog.merged_into(s, ctx["id"])
         if target is not None:
@@ -114,7 +112,7 @@ class IncidentCorrections:
         await self._allow(actor)
         picked = await self._fingerprints(incident_id, list(values))
         svc = self.alerts
-        done = await cs.split(svc.store, self.log, svc.cfg, svc.clock.now, incident_id, picked, actor.user_id,
+        done = await cs.split(svc, self.log, svc.cfg, svc.clock.now, incident_id, picked, actor.user_id,
                               actor.name or actor.user_id, self._finish(actor))
         self._learn(done)
         return done
@@ -123,7 +121,7 @@ class IncidentCorrections:
         """Move every alert of an open incident into another open one and close it as merged."""
         await self._allow(actor)
         svc = self.alerts
-        done = await cs.merge(svc.store, self.log, svc.cfg, svc.clock.now, source_id, target_id, actor.user_id,
+        done = await cs.merge(svc, self.log, svc.cfg, svc.clock.now, source_id, target_id, actor.user_id,
                               actor.name or actor.user_id, self._finish(actor))
         self._learn(done)
         return done

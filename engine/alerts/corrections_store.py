@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Iterable
 
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,9 @@ from engine.core.clock import utc
 from engine.core.notices import Notice
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.store.db import Database, table_of
+
+if TYPE_CHECKING:
+    from engine.alerts.service import AlertService
 
 C = table_of(GroupingCorrection)
 A = repo.A
@@ -170,7 +173,7 @@ def _note(inc: Incident, correction_id: int, text: str, who: str) -> Notice:
                   template=NOTE_TEMPLATE, context={"id": inc.id, "text": text, "who": who})
 
 
-async def _commit(store: AlertStore, s: AsyncSession, members: list[AlertState], notes: list[tuple[Incident, str]],
+async def _commit(alerts: AlertService, s: AsyncSession, members: list[AlertState], notes: list[tuple[Incident, str]],
                   moved: list[AlertState], target: Incident, cid: int, who: str, actor_id: str,
                   now: datetime) -> None:
     out = Outcome()
@@ -181,15 +184,17 @@ async def _commit(store: AlertStore, s: AsyncSession, members: list[AlertState],
     out.decisions.extend(Decision("correction", "moved", f"moved to incident #{target.id} by {who}",
                                   a.fingerprint, target.id) for a in moved)
     state = PipelineState({a.fingerprint: a for a in members}, {inc.id: inc for inc, _ in notes})
-    await store.commit_outcome(s, state, out, now, actor_id)
+    # Through the pipeline's tail (enrich, notify) and the store, as every other incident change.
+    await alerts.pipeline.commit(s, state, out, now, actor_id)
     for inc, text in notes:
-        await store.emit(s, _note(inc, cid, text, who), now)
+        await alerts.ingest.notify.emit(s, _note(inc, cid, text, who), now)
 
 
-async def split(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
+async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
                 incident_id: int, picked: Iterable[str], actor_id: str, who: str, finish: Finish) -> Corrected:
     """Move the picked alerts of an open incident to a new incident, in one transaction."""
     chosen = set(picked)
+    store = alerts.store
     async with store.locked() as s:
         now = now_fn()
         incidents = await store.candidates(s, now)
@@ -226,7 +231,7 @@ async def split(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn
                         tuple(side(alert_key(a.labels, cfg.service_label) for a in stay)))
         cid = await log.add(s, SPLIT, src.id, new.id, lesson, len(moved), actor_id, who, now)
         names = ", ".join(sorted({a.labels.get("alertname", "?") for a in moved}))
-        await _commit(store, s, members, [
+        await _commit(alerts, s, members, [
             (src, f"{len(moved)} alert(s) split out to incident #{new.id} by {who}: {names}"),
             (new, f"split from incident #{src.id} by {who}: {names}")], moved, new, cid, who, actor_id, now)
         done = Corrected(SPLIT, src, new, len(moved), lesson, cid)
@@ -234,11 +239,12 @@ async def split(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn
         return done
 
 
-async def merge(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
+async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
                 source_id: int, target_id: int, actor_id: str, who: str, finish: Finish) -> Corrected:
     """Move every alert of one open incident into another and close it as merged, in one transaction."""
     if source_id == target_id:
         raise InvalidInput(f"incident #{source_id} cannot be merged into itself", hint="pick another incident")
+    store = alerts.store
     async with store.locked() as s:
         now = now_fn()
         incidents = await store.candidates(s, now)
@@ -273,7 +279,7 @@ async def merge(store: AlertStore, log: CorrectionLog, cfg: AlertsConfig, now_fn
         lesson = Lesson(MERGE, tuple(side(alert_key(a.labels, cfg.service_label) for a in moved)),
                         tuple(side(alert_key(a.labels, cfg.service_label) for a in keep)))
         cid = await log.add(s, MERGE, src.id, dst.id, lesson, len(moved), actor_id, who, now)
-        await _commit(store, s, moved + keep, [
+        await _commit(alerts, s, moved + keep, [
             (src, f"merged into incident #{dst.id} by {who} ({len(moved)} alert(s) moved)"),
             (dst, f"incident #{src.id} merged in by {who} ({len(moved)} alert(s))")], moved, dst, cid, who,
             actor_id, now)

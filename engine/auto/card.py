@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.auto.breaker import SUCCEEDED
 from engine.auto.tables import AutoFire
-from engine.core.notices import Notice
 
 TEXT = {"rolled_back": "auto-remediation failed, rolled back", "failed": "auto-remediation failed",
         "halted": "auto-remediation stopped by the kill switch", "refused": "auto-remediation refused"}
 
 
-async def enrich_incident(s: AsyncSession, notice: Notice) -> None:
+async def enrich_incident(s: AsyncSession, context: dict[str, Any]) -> None:
     """Add the latest unsuccessful automatic run to the incident card (an alerts enricher)."""
-    incident_id = notice.context.get("id")
+    incident_id = context.get("id")
     if not isinstance(incident_id, int):
         return
     fire = (await s.exec(select(AutoFire).where(col(AutoFire.incident_id) == incident_id,
@@ -23,8 +24,8 @@ async def enrich_incident(s: AsyncSession, notice: Notice) -> None:
                          .order_by(col(AutoFire.id).desc()).limit(1))).first()
     if fire is None or fire.outcome == SUCCEEDED:
         return
-    notice.context["auto_status"] = f"{TEXT.get(fire.outcome, 'auto-remediation ' + fire.outcome)} " \
+    context["auto_status"] = f"{TEXT.get(fire.outcome, 'auto-remediation ' + fire.outcome)} " \
                                     f"({fire.runbook}, trigger {fire.trigger_id})"
-    runbooks = list(notice.context.get("suggested_runbooks") or [])
+    runbooks = list(context.get("suggested_runbooks") or [])
     if fire.runbook not in runbooks:  # the manual Run... button of the runbook that failed
-        notice.context["suggested_runbooks"] = [fire.runbook, *runbooks]
+        context["suggested_runbooks"] = [fire.runbook, *runbooks]

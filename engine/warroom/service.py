@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.actor import Actor
 from engine.alerts import repo
-from engine.alerts.messages import INCIDENT_TEMPLATE, incident_context, message_key
-from engine.alerts.store import EmitFn
+from engine.alerts.messages import INCIDENT_TEMPLATE, message_key
+from engine.alerts.notify_stage import EmitFn
 from engine.core.clock import Clock
 from engine.core.notices import Notice
 from engine.errors import Conflict, NotFound
@@ -47,11 +47,10 @@ def channel_key(incident_id: int) -> str:
     return f"{message_key(incident_id)}:channel"
 
 
-def enricher(cfg: IncidentChannelConfig, clock: Clock) -> Callable[[AsyncSession, Notice], Awaitable[None]]:
+def enricher(cfg: IncidentChannelConfig, clock: Clock) -> Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]:
     """Return an alerts enricher: the channel link, its button, auto requests, the Postmortem button."""
 
-    async def enrich(s: AsyncSession, notice: Notice) -> None:
-        ctx = notice.context
+    async def enrich(s: AsyncSession, ctx: dict[str, Any]) -> None:
         if not isinstance(ctx.get("id"), int):
             return
         row = await s.get(IncidentChannelRow, ctx["id"])
@@ -192,8 +191,5 @@ class IncidentChannels:
             return final
 
     async def _rerender(self, s: AsyncSession, incident_id: int, now: datetime) -> None:
-        inc = await repo.load_incident(s, incident_id)
-        if inc is not None and inc.posted:  # through the alerts emit: every extension and enricher applies
-            await self.alerts.store.emit(s, Notice(key=message_key(incident_id), channel=inc.channel,
-                                                   template=INCIDENT_TEMPLATE,
-                                                   context=incident_context(inc, self.alerts.cfg)), now)
+        # Through the alerts pipeline's enrich and notify: every extension and enricher applies.
+        await self.alerts.render_card(s, incident_id, now)
