@@ -16,7 +16,9 @@ from engine.alerts import dead_letter, repo
 from engine.alerts.bulk import Bulk
 from engine.alerts.repo import claim_batches
 from engine.alerts.config import AlertsConfig
+from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.fingerprint import sha256_hex
+from engine.alerts.model import GroupingModel
 from engine.alerts.parse import column_problem, parse_alertmanager, parse_generic
 from engine.alerts.pipeline import Outcome, PipelineState, process, tick
 from engine.alerts.store import AlertStore, EmitFn
@@ -64,6 +66,8 @@ class AlertIngest:
                  hasher: Callable[[bytes], str] = sha256_hex) -> None:
         self.db, self.cfg, self.clock, self.hasher = db, cfg, clock, hasher
         self.store = AlertStore(db, cfg, emit)
+        # The grouping model and the co-occurrence it learns online (Split/Merge feed it too).
+        self.model = GroupingModel(cfg, CoOccurrence())
         self.volatile = frozenset(cfg.volatile_labels)
         self.counters: Counter = Counter()  # exported on /metrics by the bot
         self._queue: list[_Item] = []
@@ -250,7 +254,7 @@ class AlertIngest:
             return Counter()
         alerts = await self.store.alerts_for(s, (a.fingerprint for b in batches for a in b.alerts))
         # The cached candidates dict itself: new incidents land in the cache as they are made.
-        state = PipelineState(alerts, await self.store.candidates(s, now))
+        state = PipelineState(alerts, await self.store.candidates(s, now), model=self.model)
         out = Outcome()
         for b in batches:
             o = process(state, b.alerts, self.cfg, now)
@@ -308,7 +312,7 @@ class AlertIngest:
         async with self.store.locked() as s:
             now = now or self.clock.now()
             await self.store.flush_counters(s, now)  # an idle writer still writes them in time
-            state = PipelineState({}, await self.store.candidates(s, now))
+            state = PipelineState({}, await self.store.candidates(s, now), model=self.model)
             out = tick(state, self.cfg, now)
             if out.changes:
                 member_fps = [fp for i in out.changes for fp in state.incidents[i].firing]

@@ -11,6 +11,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import FIRES, QUIET, Dedup, absorb_repeat, apply_dedup, decide_dedup
 from engine.alerts.grouping import choose_incident
 from engine.alerts.lifecycle import Change
+from engine.alerts.model import GroupingModel
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
 
@@ -21,6 +22,7 @@ class PipelineState:
     alerts: dict[str, AlertState]
     incidents: dict[int, Incident]
     next_temp_id: int = -1
+    model: GroupingModel | None = None  # the ingest's model (learned co-occurrence); None: a fresh one
 
 
 @dataclass
@@ -42,12 +44,13 @@ class Outcome:
 def _group(state: PipelineState, ev: AlertEvent, st: AlertState, cfg: AlertsConfig,
            now: datetime, out: Outcome) -> None:
     cands = list(state.incidents.values())
-    g = choose_incident(ev, st, cands, cfg, now)
+    g = choose_incident(ev, st, cands, cfg, now, state.model)
     if g.incident is None:
-        inc = lifecycle.new_incident(state.next_temp_id, ev, cfg, now)
+        inc = lifecycle.new_incident(state.next_temp_id, ev, cfg, now, g.recurrence_of, g.recurrence_nth)
         state.next_temp_id -= 1
         state.incidents[inc.id] = inc
-        changes = [Change("opened", f"opened by {ev.alertname}")]
+        again = f" (recurrence of #{g.recurrence_of})" if g.recurrence_of is not None else ""
+        changes = [Change("opened", f"opened by {ev.alertname}{again}")]
     else:
         inc, changes = g.incident, []
     old = state.incidents.get(st.incident_id) if st.incident_id is not None else None
@@ -103,6 +106,8 @@ def tick(state: PipelineState, cfg: AlertsConfig, now: datetime) -> Outcome:
     out = Outcome()
     for inc in state.incidents.values():
         changes = lifecycle.tick(inc, cfg, now)
+        if state.model is not None and any(c.kind == "resolved" for c in changes):
+            state.model.learn_closed(inc)  # its alerts' group keys were together
         if changes:
             out.note(inc, changes)
             for c in changes:

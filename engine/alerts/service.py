@@ -68,6 +68,8 @@ class AlertService:
         self._emit = emit
         self.ingest = AlertIngest(db, cfg, clock, self._emit_extended, hasher)
         self.store = self.ingest.store
+        # Learned co-occurrence of alert group keys: observe(keys_a, keys_b, together, weight)
+        self.cooccurrence = self.ingest.model.cooc
         self.queries = AlertQueries(db, cfg, clock, self.store.held)
 
     async def _emit_extended(self, s: AsyncSession, notice: Notice, now: datetime) -> None:

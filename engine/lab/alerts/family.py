@@ -131,20 +131,30 @@ class _Builder:
         vocab = max(2, round(len(SYMPTOM_NAMES) * (1 - k.label_reuse)))
         self.symptoms = SYMPTOM_NAMES[:vocab]
         self.clusters = [f"c{i}" for i in range(k.clusters)]
-        self.busy: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        self.near: dict[str, set[str]] = {s: set(self.deps.get(s, [])) | set(self.callers.get(s, []))
+                                          for s in self.svcs}
+        self.busy: dict[tuple[str, str], list[tuple[float, float, str]]] = {}
         self.alerts: list[FamAlert] = []
 
-    def free(self, svc: str, cl: str, a: float, b: float) -> bool:
-        return not any(s - 120 < b and a < e + 120 for s, e in self.busy.get((svc, cl), []))
+    def free(self, svc: str, cl: str, a: float, b: float, truth: str = "") -> bool:
+        """Return True when svc is not alerting then, nor (for another cause) any service next to it.
+
+        One cause per alerting service; and two causes at once on neighbouring services would be
+        told apart by nobody, so the truth would be arbitrary: the generator avoids both.
+        """
+        if any(s - 120 < b and a < e + 120 for s, e, _ in self.busy.get((svc, cl), [])):
+            return False
+        return not truth or not any(s - 120 < b and a < e + 120 and t != truth for n in self.near[svc]
+                                    for s, e, t in self.busy.get((n, cl), []))
 
     def labels(self, svc: str, cl: str, name: str, sev: str, i: int) -> dict[str, str]:
         return {"alertname": name, "service": svc, "namespace": self.ns[svc], "cluster": cl,
                 "severity": sev, "instance": f"{svc}-{i}"}
 
-    def spread(self, root: str, cl: str, t0: float, dur: float) -> list[tuple[str, float, float]]:
+    def spread(self, root: str, cl: str, t0: float, dur: float, truth: str) -> list[tuple[str, float, float]]:
         """Return (service, onset, end) of a cascade from root, or [] when root is busy."""
         end = t0 + dur
-        if not self.free(root, cl, t0, end + 120):
+        if not self.free(root, cl, t0, end + 120, truth):
             return []
         out, frontier, seen = [(root, t0, end)], [(root, t0, 0)], {root}
         while frontier:
@@ -157,7 +167,7 @@ class _Builder:
                 seen.add(d)
                 td = t + self.rng.uniform(*self.k.hop_lag)
                 e = end + self.rng.uniform(0, 90)
-                if td < e - 60 and self.free(d, cl, td, e):
+                if td < e - 60 and self.free(d, cl, td, e, truth):
                     out.append((d, td, e))
                     frontier.append((d, td, depth + 1))
         return out
@@ -166,7 +176,7 @@ class _Builder:
              names: dict[str, list[str]], inst: dict[str, int]) -> None:
         """Add the alerts of one (possibly recurring) cascade and mark its services busy."""
         for j, (svc, t, end) in enumerate(affected):
-            self.busy.setdefault((svc, cl), []).append((t, end))
+            self.busy.setdefault((svc, cl), []).append((t, end, truth))
             for name in names[svc]:
                 for i in range(inst[svc]):
                     s = t + self.rng.uniform(0, 45)
@@ -193,7 +203,7 @@ class _Builder:
             root = self.rng.choice(self.svcs[: max(2, len(self.svcs) * 2 // 3)])
             cl = self.rng.choice(self.clusters)
             dur = self.rng.uniform(300, 2400)
-            affected = self.spread(root, cl, t0, dur)
+            affected = self.spread(root, cl, t0, dur, f"inc-{n}")
             if affected:
                 break
         else:
@@ -211,9 +221,10 @@ class _Builder:
                 again = [(s, start + (t - t0) * self.rng.uniform(0.7, 1.3), 0.0) for s, t, _ in affected]
                 end = start + self.rng.uniform(200, 1200)
                 again = [(s, t, end + self.rng.uniform(0, 60)) for s, t, _ in again if t < end - 60]
-                if not again or not all(self.free(s, cl, t, e) for s, t, e in again):
+                tr = f"inc-{n}-r{r + 1}"
+                if not again or not all(self.free(s, cl, t, e, tr) for s, t, e in again):
                     break
-                self.emit(again, cl, f"inc-{n}-r{r + 1}", names, inst)
+                self.emit(again, cl, tr, names, inst)
                 last = max(e for _, _, e in again)
         return last
 
@@ -224,7 +235,7 @@ class _Builder:
             t = self.rng.uniform(0, self.k.duration_s)
             e = t + self.rng.uniform(120, 1800)
             if self.free(svc, cl, t, e):
-                self.busy.setdefault((svc, cl), []).append((t, e))
+                self.busy.setdefault((svc, cl), []).append((t, e, f"noise-{j}"))
                 a = FamAlert(self.labels(svc, cl, self.rng.choice(NOISE_NAMES), "warning", 0), f"noise-{j}", t, e)
                 self._flaps(a)
                 self.alerts.append(a)

@@ -1,0 +1,190 @@
+"""The grouping model: score each open incident for a new alert occurrence from a few explained features.
+
+For an occurrence at time t and an open incident, the features (each in [0, 1]) are:
+
+* onset_2m, onset_15m: exp(-gap/120 s) and exp(-gap/900 s), gap = t - the incident's last onset;
+* topology: max over services with an onset in the incident (same cluster) of
+  0.5^(hops-1) * exp(-age/900 s), hops through depends_on in either direction (1..3);
+* service, namespace, cluster, alertname: exp(-age/900 s) of the last onset in the incident with
+  the same value (service and namespace within the same cluster), 0 if none;
+* cooccurrence: learned share of incidents in which the alert's group key (alertname|service)
+  was together with one of the incident's keys (engine/alerts/cooccurrence.py).
+
+The score is a logistic regression over them (weights in model_weights.py, fitted on the training
+styles of tests/benchmarks/bench_grouping_fallback.py's successor, bench_grouping_family.py --fit);
+the alert joins the best candidate whose score reaches the threshold, else opens a new incident.
+With no depends_on configured, weights fitted without the topology feature apply.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from engine.alerts import model_weights as W
+from engine.alerts.config import AlertsConfig
+from engine.alerts.cooccurrence import CoOccurrence
+from engine.alerts.types import Incident
+
+FEATURES = ("onset_2m", "onset_15m", "topology", "service", "namespace", "cluster", "alertname",
+            "cooccurrence", "bias")
+MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
+SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
+MAX_HOPS = 3
+LABEL_TAU_S = 900.0
+NAMESPACE, CLUSTER = "namespace", "cluster"
+
+
+def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
+    """Return what is alerting: the service label, else the first entity label present, else ''."""
+    for k in (cfg.service_label, *cfg.entity_labels):
+        v = labels.get(k)
+        if v:
+            return v
+    return ""
+
+
+def group_key(cfg: AlertsConfig, labels: dict[str, str]) -> str:
+    """Return the co-occurrence key of an alert: alertname|entity."""
+    return f"{labels.get('alertname', '')}|{entity(cfg, labels)}"
+
+
+def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
+    """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
+    cl = labels.get(CLUSTER, "")
+    out = [CL + cl, AN + labels.get("alertname", ""), KEY + group_key(cfg, labels)]
+    ent = entity(cfg, labels)
+    if ent:
+        out.append(f"{SVC}{cl}|{ent}")
+    ns = labels.get(NAMESPACE)
+    if ns:
+        out.append(f"{NS}{cl}|{ns}")
+    return out
+
+
+def incident_keys(inc: Incident) -> list[str]:
+    """Return the co-occurrence keys an incident's alerts carried."""
+    return [k[len(KEY):] for k in inc.corr_keys if k.startswith(KEY)]
+
+
+@lru_cache(maxsize=64)
+def _hops(depends_on: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return service -> (other service, hops) within MAX_HOPS through the graph, either direction."""
+    adj: dict[str, set[str]] = {}
+    for svc, ups in depends_on:
+        for u in ups:
+            adj.setdefault(svc, set()).add(u)
+            adj.setdefault(u, set()).add(svc)
+    out: dict[str, tuple[tuple[str, int], ...]] = {}
+    for start in adj:
+        seen, frontier, near = {start}, [start], []
+        for h in range(1, MAX_HOPS + 1):
+            nxt = []
+            for s in frontier:
+                for n in adj[s]:
+                    if n not in seen:
+                        seen.add(n)
+                        nxt.append(n)
+                        near.append((n, h))
+            frontier = nxt
+        out[start] = tuple(near)
+    return out
+
+
+def neighbours(cfg: AlertsConfig) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return the service neighbourhoods of the configured graph (cached per graph)."""
+    return _hops(tuple(sorted((k, tuple(v)) for k, v in cfg.depends_on.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One candidate incident with its features and score."""
+
+    incident: Incident
+    features: tuple[float, ...]
+    gap_s: float
+    score: float
+
+
+class GroupingModel:
+    """Weights, threshold and learned co-occurrence: what choose_incident scores candidates with."""
+
+    def __init__(self, cfg: AlertsConfig, cooc: CoOccurrence | None = None,
+                 weights: tuple[float, ...] | None = None, threshold: float | None = None) -> None:
+        self.graph = bool(cfg.depends_on)
+        self.weights = weights or (W.WITH_GRAPH if self.graph else W.WITHOUT_GRAPH)
+        self.threshold = W.THRESHOLD if threshold is None else threshold
+        self.cooc = cooc if cooc is not None else CoOccurrence()
+        self.near = neighbours(cfg) if self.graph else {}
+        self.trace: list[list[tuple[int, tuple[float, ...]]]] | None = None  # fitting only
+
+    def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
+        """Return (gap since the incident's last onset, feature vector) for one candidate."""
+        keys = inc.corr_keys
+        gap = max(0.0, ts - inc.last_activity_at.timestamp())
+        cl = labels.get(CLUSTER, "")
+        ent = entity(cfg, labels)
+
+        def fresh(key: str) -> float:
+            t = keys.get(key)
+            return math.exp(-max(0.0, ts - t) / LABEL_TAU_S) if t is not None else 0.0
+
+        topo = 0.0
+        if ent and self.near:
+            for other, h in self.near.get(ent, ()):
+                t = keys.get(f"{SVC}{cl}|{other}")
+                if t is not None:
+                    topo = max(topo, 0.5 ** (h - 1) * math.exp(-max(0.0, ts - t) / LABEL_TAU_S))
+        ns = labels.get(NAMESPACE)
+        co = self.cooc.score(group_key(cfg, labels), _KeyView(keys)) if len(self.cooc) else 0.0
+        return gap, (math.exp(-gap / 120.0), math.exp(-gap / 900.0), topo,
+                     fresh(f"{SVC}{cl}|{ent}") if ent else 0.0, fresh(f"{NS}{cl}|{ns}") if ns else 0.0,
+                     fresh(CL + cl), fresh(AN + labels.get("alertname", "")), co, 1.0)
+
+    def score(self, f: Iterable[float]) -> float:
+        """Return the probability-like score of a feature vector."""
+        z = sum(w * x for w, x in zip(self.weights, f))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def rank(self, cfg: AlertsConfig, labels: dict[str, str], candidates: Iterable[Incident],
+             ts: float) -> list[Scored]:
+        """Return open candidates scored, best first."""
+        out = []
+        for inc in candidates:
+            if inc.is_open:
+                gap, f = self.features(cfg, labels, inc, ts)
+                out.append(Scored(inc, f, gap, self.score(f)))
+        out.sort(key=lambda s: (s.score, s.incident.last_activity_at, s.incident.id), reverse=True)
+        if self.trace is not None:  # the fit (engine/lab/alerts/family_fit.py) reads every candidate
+            self.trace.append([(s.incident.id, s.features) for s in out])
+        return out
+
+    def learn_closed(self, inc: Incident) -> None:
+        """Learn from an incident that resolved: its group keys were together."""
+        keys = incident_keys(inc)
+        if len(keys) > 1:
+            self.cooc.observe(keys, keys, together=True)
+
+
+class _KeyView:
+    """`key in view` asks whether an incident's memory holds that co-occurrence key."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: dict[str, float]) -> None:
+        self.keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and KEY + key in self.keys
+
+
+_SHORT = ("onset", "", "topology", "service", "namespace", "cluster", "alertname", "co-occurrence")
+
+
+def explain(s: Scored) -> str:
+    """Return one candidate's score and features in a line a person can read."""
+    parts = [f"last onset {s.gap_s:.0f}s ago"] + [
+        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:8]) if v >= 0.005]
+    return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"
