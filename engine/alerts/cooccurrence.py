@@ -27,13 +27,11 @@ class CoOccurrence:
         a = list(dict.fromkeys(keys_a))[:MAX_KEYS]
         b = list(dict.fromkeys(keys_b))[:MAX_KEYS]
         slot = 0 if together else 1
-        for x in a:
-            for y in b:
-                if x == y:
-                    continue
-                for p, q in ((x, y), (y, x)):
-                    cell = self._pairs.setdefault(p, {}).setdefault(q, [0.0, 0.0])
-                    cell[slot] += weight
+        pairs = {(x, y) if x < y else (y, x) for x in a for y in b if x != y}  # each pair once
+        for x, y in pairs:
+            for p, q in ((x, y), (y, x)):
+                cell = self._pairs.setdefault(p, {}).setdefault(q, [0.0, 0.0])
+                cell[slot] += weight
 
     def pair(self, a: str, b: str) -> float:
         """Return the smoothed share of evidence that a and b belong together (0 when never seen)."""

@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT)]
 from engine.lab.alerts.family import TRAIN_STYLES, deliveries, train_storm  # noqa: E402 - after sys.path
 from engine.lab.alerts.family_eval import (fingerprint_ceiling, score_opsbot,  # noqa: E402 - after sys.path
                                            session_baseline)
-from engine.lab.alerts.family_holdout import HOLDOUT_GROUP_BY, HOLDOUT_STYLE, holdout_storm  # noqa: E402
+from engine.lab.alerts.family_holdout import HOLDOUT_GROUP_BY, HOLDOUT_STYLE, holdout_storm  # noqa: E402 - after sys.path
 
 COLS = ("opsbot+graph", "opsbot", "name+svc/10m", "ns/5m", "fp-ceiling")
 

@@ -263,28 +263,28 @@ def _u(rng: random.Random, lo: float, hi: float) -> float:
 
 def _train_knobs(style: str, rng: random.Random) -> Knobs:
     r = rng
-    common = dict(duration_s=_u(r, 7200, 10800), dup=_u(r, 0.1, 0.5), instances=(1, 3))
+    dur, dup = _u(r, 7200, 10800), _u(r, 0.1, 0.5)  # drawn first, in this order, for every style
     if style == "layered":
         return Knobs(r.randint(20, 40), "layered", r.randint(3, 6), r.randint(1, 2), (30, _u(r, 60, 150)),
                      r.randint(8, 14), concurrency=_u(r, 0.1, 0.3), recurrence=_u(r, 0.1, 0.3),
-                     flap=_u(r, 0.05, 0.2), noise=_u(r, 0.3, 1.0), label_reuse=_u(r, 0.3, 0.7), **common)
+                     flap=_u(r, 0.05, 0.2), noise=_u(r, 0.3, 1.0), label_reuse=_u(r, 0.3, 0.7), duration_s=dur, dup=dup)
     if style == "tree":
         return Knobs(r.randint(15, 35), "tree", r.randint(2, 5), 1, (_u(r, 30, 60), _u(r, 90, 150)),
                      r.randint(6, 12), concurrency=_u(r, 0.0, 0.2), recurrence=_u(r, 0.1, 0.3),
-                     flap=_u(r, 0.05, 0.2), noise=_u(r, 0.2, 0.8), label_reuse=_u(r, 0.2, 0.6), **common)
+                     flap=_u(r, 0.05, 0.2), noise=_u(r, 0.2, 0.8), label_reuse=_u(r, 0.2, 0.6), duration_s=dur, dup=dup)
     if style == "hub":
         return Knobs(r.randint(25, 60), "hub", r.randint(4, 8), r.randint(1, 2), (30, _u(r, 50, 90)),
                      r.randint(6, 12), concurrency=_u(r, 0.1, 0.3), recurrence=_u(r, 0.0, 0.2),
                      flap=_u(r, 0.05, 0.15), noise=_u(r, 0.5, 1.5), label_reuse=_u(r, 0.5, 0.9),
-                     spread=_u(r, 0.4, 0.7), **common)
+                     spread=_u(r, 0.4, 0.7), duration_s=dur, dup=dup)
     if style == "recurring":
         return Knobs(r.randint(15, 30), r.choice(["layered", "tree"]), r.randint(2, 4), 1, (30, _u(r, 60, 150)),
                      r.randint(5, 9), concurrency=_u(r, 0.0, 0.2), recurrence=_u(r, 0.6, 0.9),
-                     flap=_u(r, 0.1, 0.3), noise=_u(r, 0.2, 0.6), label_reuse=_u(r, 0.3, 0.7), **common)
+                     flap=_u(r, 0.1, 0.3), noise=_u(r, 0.2, 0.6), label_reuse=_u(r, 0.3, 0.7), duration_s=dur, dup=dup)
     if style == "crowded":
         return Knobs(r.randint(20, 40), r.choice(["layered", "mesh"]), r.randint(1, 2), 1, (30, _u(r, 60, 150)),
                      r.randint(12, 20), concurrency=_u(r, 0.4, 0.7), recurrence=_u(r, 0.1, 0.3),
-                     flap=_u(r, 0.05, 0.2), noise=_u(r, 1.0, 2.0), label_reuse=_u(r, 0.6, 0.9), **common)
+                     flap=_u(r, 0.05, 0.2), noise=_u(r, 1.0, 2.0), label_reuse=_u(r, 0.6, 0.9), duration_s=dur, dup=dup)
     if style == "flappy":
         return Knobs(r.randint(10, 25), r.choice(["chain", "tree"]), r.randint(2, 4), r.randint(1, 2),
                      (_u(r, 30, 60), _u(r, 90, 150)), r.randint(5, 10), concurrency=_u(r, 0.0, 0.3),

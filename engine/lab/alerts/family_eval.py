@@ -89,7 +89,7 @@ def replay(storm: Storm, feed: list[Delivery], cfg: AlertsConfig, model: Groupin
     return run
 
 
-def _notify(state: PipelineState, changes: dict, cfg: AlertsConfig, now: Any, run: Run) -> None:
+def _notify(state: PipelineState, changes: dict[int, Any], cfg: AlertsConfig, now: Any, run: Run) -> None:
     for inc_id, ch in changes.items():
         inc = state.incidents.get(inc_id)
         if inc is not None and not inc.posted and decide_notice(inc, ch, now, cfg).message == "post":
@@ -160,6 +160,6 @@ def truth_of(storm: Storm) -> dict[tuple[str, str], str]:
     return {(fp, start): truth for _, fp, start, truth, _ in occurrences(storm)}
 
 
-def majority(counts: Counter) -> str | None:
+def majority(counts: Counter[str]) -> str | None:
     """Return the commonest true incident among an incident's members."""
     return counts.most_common(1)[0][0] if counts else None

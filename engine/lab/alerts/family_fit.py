@@ -38,23 +38,24 @@ def examples(storm: Storm, graph: bool, weights: tuple[float, ...]) -> list[Exam
     """Replay a storm event by event and return labelled candidate feature vectors."""
     cfg = config_for(storm, graph)
     model = GroupingModel(cfg, CoOccurrence(), weights=weights, threshold=0.5)
-    model.trace = []
+    trace: list[list[tuple[int, tuple[float, ...]]]] = []
+    model.trace = trace
     truth = truth_of(storm)
-    members: dict[int, Counter] = {}
+    members: dict[int, Counter[str]] = {}
     seen: set[tuple[str, str]] = set()
     out: list[Example] = []
 
     def on_event(ev: Any, state: PipelineState) -> None:
         key = (ev.fingerprint, ev.starts_at.isoformat())
         if ev.status is not Status.FIRING or key in seen:
-            model.trace.clear()
+            trace.clear()
             return
         seen.add(key)
         t = truth.get(key)
-        if model.trace and t is not None:
-            for inc_id, f in model.trace[-1]:
-                out.append((f, int(majority(members.get(inc_id, Counter())) == t)))
-        model.trace.clear()
+        if trace and t is not None:
+            for cand, f in trace[-1]:
+                out.append((f, int(majority(members.get(cand, Counter())) == t)))
+        trace.clear()
         inc_id = state.alerts[ev.fingerprint].incident_id
         if inc_id is not None and t is not None:
             members.setdefault(inc_id, Counter())[t] += 1
@@ -110,7 +111,8 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
     storms = [train_storm(style, s) for style in TRAIN_STYLES for s in seeds]
     fitted: dict[str, tuple[float, ...]] = {}
     for name, graph in (("with_graph", True), ("without_graph", False)):
-        w, pool = START, []
+        w: tuple[float, ...] = START
+        pool: list[Example] = []
         for r in range(rounds):
             for storm in storms:
                 pool += examples(storm, graph, w)
