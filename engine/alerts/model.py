@@ -11,7 +11,7 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   was together with one of the incident's keys (engine/alerts/cooccurrence.py).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
-styles of tests/benchmarks/bench_grouping_fallback.py's successor, bench_grouping_family.py --fit);
+styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
 the alert joins the best candidate whose score reaches the threshold, else opens a new incident.
 With no depends_on configured, weights fitted without the topology feature apply.
 """
