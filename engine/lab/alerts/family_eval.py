@@ -20,7 +20,8 @@ from engine.alerts.notify import decide_notice
 from engine.alerts.pipeline import PipelineState, process, tick
 from engine.alerts.types import Status
 from engine.lab.alerts.evaluate import pairwise
-from engine.lab.alerts.family import BASE, Delivery, Storm, occurrences
+from engine.lab.alerts.family import BASE, Storm
+from engine.lab.alerts.family_wire import Delivery, occurrences
 
 
 @dataclass

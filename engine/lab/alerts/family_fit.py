@@ -22,7 +22,8 @@ from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model import FEATURES, GroupingModel
 from engine.alerts.pipeline import PipelineState
 from engine.alerts.types import Status
-from engine.lab.alerts.family import TRAIN_STYLES, Storm, deliveries, train_storm
+from engine.lab.alerts.family import TRAIN_STYLES, Storm, train_storm
+from engine.lab.alerts.family_wire import deliveries
 from engine.lab.alerts.family_eval import config_for, majority, replay, score_opsbot, truth_of
 
 FIT_SEEDS = range(1000, 1003)
