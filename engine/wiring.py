@@ -94,7 +94,8 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                     outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
                     watches=watches, replays=ReplayGuard(db), models=models,
-                    corrections=IncidentCorrections(alerts, audit, policy, config.environment),
+                    corrections=IncidentCorrections(alerts, audit, policy, config.environment,
+                                                    feedback=alerts.cooccurrence),  # Split/Merge teach grouping
                     auto=auto_wiring.build_auto(db, clock, audit, policy, approvals, runbooks, alerts, switch, config),
                     **_incident_command(db, clock, alerts, audit, policy, directory))
     _schedule(engine, alerts_config.tick_interval_s, rb_config)

@@ -15,15 +15,30 @@ if TYPE_CHECKING:  # the alerts stack loads when a command runs, not for --help
 
 
 def load_alerts_config(path: str | None, stream_header: dict[str, Any]) -> AlertsConfig:
-    """Return the `alerts:` section of an opsbot.yaml, else the stream header's, else defaults."""
+    """Return the `alerts:` section of an opsbot.yaml, else the stream header's, else defaults.
+
+    A --config that cannot be read, is not YAML, or has no `alerts:` section is an error (exit 2),
+    never a silent fall back to the defaults.
+    """
     import yaml
 
     from engine.alerts.config import AlertsConfig
 
-    data: dict[str, Any] = {}
+    data: Any = {}
     if path:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        data = doc.get("alerts", {}) if isinstance(doc, dict) else {}
+        try:
+            doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InvalidInput(f"--config {path}: {exc.strerror or exc}",
+                               hint="give the path of an opsbot.yaml with an `alerts:` section") from None
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"--config {path} is not valid YAML: {exc}") from None
+        if not isinstance(doc, dict) or "alerts" not in doc:
+            raise InvalidInput(f"--config {path} has no `alerts:` section",
+                               hint="add `alerts:` (even `alerts: {}` for the defaults) or leave out --config")
+        data = doc["alerts"] if doc["alerts"] is not None else {}
+        if not isinstance(data, dict):
+            raise InvalidInput(f"--config {path}: `alerts:` must be a mapping, not {type(data).__name__}")
     elif stream_header.get("alerts_config"):
         data = stream_header["alerts_config"]
     try:

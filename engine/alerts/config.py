@@ -21,17 +21,6 @@ class Limits(_Strict):
     max_annotation_chars: int = 8192
 
 
-class SharedLabelRule(_Strict):
-    """Alerts whose `labels` all match an incident's alert join it within `window_s`."""
-
-    name: str
-    labels: list[str] = Field(min_length=1)
-    # Labels that narrow the match where alerts carry them (alerts without one still match each
-    # other): the same service name in two clusters is two deployments, failing separately.
-    scope: list[str] = Field(default_factory=list)
-    window_s: float = 900.0
-
-
 class InhibitRule(_Strict):
     """While a source alert fires, target alerts with `equal` labels attach to it silently."""
 
@@ -56,52 +45,18 @@ class AlertsConfig(_Strict):
     service_label: str = "service"
     severity_label: str = "severity"
     severities: list[str] = Field(default_factory=lambda: ["info", "warning", "error", "critical"])
+    # A refire within this many seconds of the alert's resolve is a flap: it stays in its incident.
     flap_window_s: float = 300.0
-    group_key_window_s: float = 600.0
-    # Alertmanager's group counts as an incident only if it groups by these labels: a group by
-    # (alertname, cluster) spans unrelated services and would glue their incidents together.
-    group_key_requires: list[str] = Field(default_factory=lambda: ["service"])
-    shared_labels: list[SharedLabelRule] = Field(default_factory=lambda: [
-        SharedLabelRule(name="same-service", labels=["service"], scope=["cluster"], window_s=900.0)])
-    dependency_window_s: float = 900.0
-    # A cause's alert may lag its symptoms a little (scrape interval, `for:` clauses), but a
-    # cause arriving long after a symptom more likely started something new.
-    cause_lag_s: float = 300.0
-    # service -> services it depends on (its upstreams); a downstream symptom joins its
-    # upstream's incident because fixing the cause fixes the symptom.
+    # service -> services it depends on (its upstreams): the grouping model's topology feature
+    # (engine/alerts/model.py, docs/grouping.md). Empty: the model's graph-less weights apply.
     depends_on: dict[str, list[str]] = Field(default_factory=dict)
     inhibit: list[InhibitRule] = Field(default_factory=list)
-    # Fallback used only while depends_on is empty: without a graph, alerts of one cause still
-    # arrive as a burst, so an alert joins an open incident of the same scope in which some
-    # service (or, without a service label, the incident itself) started within this window.
-    # 0 disables it.
-    burst_window_s: float = Field(default=180.0, ge=0)
-    burst_scope: list[str] = Field(default_factory=lambda: ["cluster", "namespace"])
     # What is alerting when `service_label` is absent: the first of these labels present.
     # Not `job` by default: a scrape job (kubernetes-pods, node-exporter) spans many services.
-    burst_entity_labels: list[str] = Field(default_factory=lambda: ["app"])
-    # Severities that mark an alert as a likely origin: a burst takes one origin entity, a
-    # second one firing at these severities opens its own incident.
-    burst_cause_severities: list[str] = Field(default_factory=lambda: ["critical"])
-    # Where severities follow roles in the stream (no entity fires both at and below cause
-    # severity), a symptom may trail the latest onset of a burst that has a cause by this long.
-    burst_symptom_window_s: float = Field(default=360.0, ge=0)
-    # A cascade from a shared dependency (a platform namespace) crosses scopes. An alert that
-    # would open a new incident joins a burst of a sibling scope (same `burst_cross_shared`
-    # labels) only if that burst is the single one in those labels whose latest onset is within
-    # `burst_cross_window_s`, it opened at most `burst_cross_age_s` ago, and this scope has no
-    # fresh burst of its own. Where severity follows roles (no entity fires at two severities)
-    # the alert must also fire below the burst (ranked by `burst_cross_origin_severities`, then
-    # `severities`), the window widens to `burst_symptom_window_s`, and the age runs from the
-    # newest scope the burst reached (the hop chain). 0 disables the crossing.
-    burst_cross_window_s: float = Field(default=120.0, ge=0)
-    burst_cross_age_s: float = Field(default=180.0, ge=0)
-    burst_cross_shared: list[str] = Field(default_factory=lambda: ["cluster"])
-    # Origin severities for the crossing, in the common spellings (Alertmanager, SRE, PagerDuty):
-    # they rank above every one of `severities`, and an alert at one never crosses where
-    # severity follows roles.
-    burst_cross_origin_severities: list[str] = Field(default_factory=lambda: ["critical", "page", "P1"])
+    entity_labels: list[str] = Field(default_factory=lambda: ["app"])
     resolve_cooldown_s: float = 300.0
+    # How long a resolved incident stays in memory: a flapping alert reopens it, a recurrence links
+    # to it ("3rd time today"). It never takes a new occurrence otherwise.
     reopen_window_s: float = 1800.0
     repeat_interval_s: float = 4 * 3600.0
     default_channel: str = "#alerts"

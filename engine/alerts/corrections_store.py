@@ -19,9 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.alerts import lifecycle, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.correction_tables import GroupingCorrection
-from engine.alerts.corrections import MERGE, SPLIT, Lesson, alert_key, side
+from engine.alerts.corrections import MERGE, SPLIT, Lesson, side
 from engine.alerts.lifecycle import Change
 from engine.alerts.messages import message_key
+from engine.alerts.model import group_key
 from engine.alerts.pipeline import Outcome, PipelineState
 from engine.alerts.store import AlertStore
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident, IncidentStatus, Status
@@ -82,7 +83,6 @@ def _remember(inc: Incident, scratch: Incident, known: Incident) -> None:
     inc.sources = list(scratch.sources)
     inc.inhibitors = {k: fp for k, fp in scratch.inhibitors.items() if fp in inc.firing}
     inc.severity = scratch.severity or inc.severity
-    inc.burst_memo = None
     inc.dirty = True
 
 
@@ -227,8 +227,8 @@ async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         incidents[new.id] = new  # the store's cache: the next batch sees the new incident
         for a in moved:
             a.incident_id, a.inhibited_by, a.dirty = new.id, None, True
-        lesson = Lesson(SPLIT, tuple(side(alert_key(a.labels, cfg.service_label) for a in moved)),
-                        tuple(side(alert_key(a.labels, cfg.service_label) for a in stay)))
+        lesson = Lesson(SPLIT, tuple(side(group_key(cfg, a.labels) for a in moved)),
+                        tuple(side(group_key(cfg, a.labels) for a in stay)))
         cid = await log.add(s, SPLIT, src.id, new.id, lesson, len(moved), actor_id, who, now)
         names = ", ".join(sorted({a.labels.get("alertname", "?") for a in moved}))
         await _commit(alerts, s, members, [
@@ -266,7 +266,6 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         if cfg.severity_rank(src.severity) > cfg.severity_rank(dst.severity):
             dst.severity = src.severity
         dst.alert_count = len(keep) + len(moved)
-        dst.burst_memo = None
         _settle(dst, cfg, now)
         # Closed with an empty memory: no later alert can match it, so nothing reopens it; its
         # alerts' rows point at the target, which later deliveries follow.
@@ -275,9 +274,9 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         for fp in list(src.firing):
             src.drop_firing(fp)
         src.group_keys, src.corr_keys, src.services, src.inhibitors = {}, {}, {}, {}
-        src.alert_count, src.burst_memo, src.last_activity_at, src.dirty = 0, None, now, True
-        lesson = Lesson(MERGE, tuple(side(alert_key(a.labels, cfg.service_label) for a in moved)),
-                        tuple(side(alert_key(a.labels, cfg.service_label) for a in keep)))
+        src.alert_count, src.last_activity_at, src.dirty = 0, now, True
+        lesson = Lesson(MERGE, tuple(side(group_key(cfg, a.labels) for a in moved)),
+                        tuple(side(group_key(cfg, a.labels) for a in keep)))
         cid = await log.add(s, MERGE, src.id, dst.id, lesson, len(moved), actor_id, who, now)
         await _commit(alerts, s, moved + keep, [
             (src, f"merged into incident #{dst.id} by {who} ({len(moved)} alert(s) moved)"),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts.lifecycle import Change
+from engine.alerts.model import GroupingModel
 from engine.alerts.types import AlertState, Decision, Incident
 
 
@@ -20,6 +21,7 @@ class PipelineState:
     alerts: dict[str, AlertState]
     incidents: dict[int, Incident]
     next_temp_id: int = -1
+    model: GroupingModel | None = None  # the ingest's model (learned co-occurrence); None: a fresh one
 
 
 @dataclass

@@ -19,10 +19,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.alerts import dead_letter, repo
 from engine.alerts.bulk import Bulk
 from engine.alerts.config import AlertsConfig
+from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.enrich import ContextEnricher, EnrichStage
 from engine.alerts.fingerprint import sha256_hex
 from engine.alerts.intake import GroupCommit, IngestResult, Item
 from engine.alerts.messages import MessageExtension
+from engine.alerts.model import GroupingModel
 from engine.alerts.notify_stage import EmitFn, NotifyStage
 from engine.alerts.parse import ParseStage
 from engine.alerts.pipeline import Outcome, Pipeline, PipelineState, tick
@@ -51,6 +53,8 @@ class AlertIngest:
                  extensions: Sequence[MessageExtension] = (), enrichers: Sequence[ContextEnricher] = ()) -> None:
         self.db, self.cfg, self.clock, self.hasher = db, cfg, clock, hasher
         self.store = AlertStore(db, cfg)
+        # The grouping model and the co-occurrence it learns online (Split/Merge feed it too).
+        self.model = GroupingModel(cfg, CoOccurrence())
         self.enrich = EnrichStage(cfg, extensions, enrichers)
         self.notify = NotifyStage(cfg, emit)
         self.pipeline = Pipeline(cfg, ParseStage(cfg.limits, hasher, frozenset(cfg.volatile_labels),
@@ -176,7 +180,7 @@ class AlertIngest:
             return Counter()
         alerts = await self.store.alerts_for(s, (a.fingerprint for b in batches for a in b.alerts))
         # The cached candidates dict itself: new incidents land in the cache as they are made.
-        state = PipelineState(alerts, await self.store.candidates(s, now))
+        state = PipelineState(alerts, await self.store.candidates(s, now), model=self.model)
         out = Outcome()
         for b in batches:
             out.merge(self.pipeline.process(state, b.alerts, now))
@@ -229,7 +233,7 @@ class AlertIngest:
         async with self.store.locked() as s:
             now = now or self.clock.now()
             await self.store.flush_counters(s, now)  # an idle writer still writes them in time
-            state = PipelineState({}, await self.store.candidates(s, now))
+            state = PipelineState({}, await self.store.candidates(s, now), model=self.model)
             out = tick(state, self.cfg, now)
             if out.changes:
                 member_fps = [fp for i in out.changes for fp in state.incidents[i].firing]

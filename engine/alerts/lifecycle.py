@@ -1,4 +1,4 @@
-"""Incident lifecycle: open -> acknowledged -> resolved (after a cool-down), reopened on recurrence."""
+"""Incident lifecycle: open -> acknowledged -> resolved (after a cool-down); a flapping alert reopens it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.graphless import MEMO_PREFIXES, onset_keys
-from engine.alerts.grouping import corr_keys, inhibit_sources, matches
+from engine.alerts.grouping import inhibit_sources, matches
+from engine.alerts.model import memory_keys
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
@@ -37,15 +37,17 @@ def route_channel(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     return cfg.default_channel
 
 
-def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime) -> Incident:
-    """Open an incident for an alert no rule attached anywhere."""
+def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
+                 recurrence_of: int | None = None, recurrence_nth: int = 0) -> Incident:
+    """Open an incident for an alert no incident took, linked to the one it recurs if any."""
     svc = ev.labels.get(cfg.service_label, "")
     title = f"{ev.alertname} on {svc}" if svc else ev.alertname
     if len(title) > TITLE_CHARS:  # a derived summary: the full labels stay on the alert
         title = title[:TITLE_CHARS - 1] + "…"
     return Incident(id=temp_id, status=IncidentStatus.OPEN, title=title,
                     severity=ev.labels.get(cfg.severity_label, ""),
-                    channel=route_channel(cfg, ev.labels), opened_at=now, last_activity_at=now)
+                    channel=route_channel(cfg, ev.labels), opened_at=now, last_activity_at=now,
+                    recurrence_of=recurrence_of, recurrence_nth=recurrence_nth)
 
 
 def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
@@ -86,14 +88,8 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         inc.severity = sev
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
-    for key in corr_keys(cfg, ev.labels):
-        if key.startswith(MEMO_PREFIXES):
-            # A shared-label rule named like the burst memory (onset, cause, symptom) rewrites
-            # a key graphless.memo derives from without growing the dict: recompute it.
-            inc.burst_memo = None
+    for key in memory_keys(cfg, ev.labels):  # what the grouping model reads, with its latest onset
         inc.corr_keys[key] = ts
-    for key in onset_keys(cfg, ev.labels):  # first onset only: the burst grows from it
-        inc.corr_keys.setdefault(key, ts)
     for key in inhibit_sources(cfg, ev.labels):
         inc.inhibitors.setdefault(key, ev.fingerprint)
     inc.last_activity_at = now

@@ -44,6 +44,7 @@ def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
         "resolved_at": _iso(inc.resolved_at), "resolved_by": inc.resolved_by,
         "resolve_due_at": _iso(inc.resolve_due_at), "snoozed_until": _iso(inc.snoozed_until) if inc.is_open else None,
         "reopen_count": inc.reopen_count, "flaps": inc.flaps, "silences": list(inc.silences),
+        "flapping": inc.flaps > 0, "recurrence": recurrence_line(inc),
         "snooze_choices_s": list(cfg.snooze_choices_s),
         "silence_enabled": cfg.alertmanager_url is not None,
         # Unknown sources (a row from before they were kept) keep the button, as before.
@@ -51,6 +52,17 @@ def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
         "sources": list(inc.sources),
         "suggested_runbooks": [], "extra_actions": [],
     }
+
+
+def recurrence_line(inc: Incident) -> str | None:
+    """Return 'recurrence of #12 (3rd time today)' for an incident that recurs another, else None."""
+    if inc.recurrence_of is None:
+        return None
+    n = inc.recurrence_nth
+    if n < 2:
+        return f"recurrence of #{inc.recurrence_of}"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"recurrence of #{inc.recurrence_of} ({n}{suffix} time today)"
 
 
 def label_views(ctx: dict[str, Any], cfg: AlertsConfig) -> list[dict[str, str]]:

@@ -128,6 +128,8 @@ def tick(state: PipelineState, cfg: AlertsConfig, now: datetime) -> Outcome:
     out = Outcome()
     for inc in state.incidents.values():
         changes = lifecycle.tick(inc, cfg, now)
+        if state.model is not None and any(c.kind == "resolved" for c in changes):
+            state.model.learn_closed(inc)  # its alerts' group keys were together
         if changes:
             out.note(inc, changes)
             for c in changes:

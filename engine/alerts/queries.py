@@ -97,12 +97,20 @@ class AlertQueries:
         t = target.strip().lstrip("#")
         if t.isascii() and t.isdigit():
             d = await self.incident(parse_int(t, "incident id", hint="give an incident id such as 42 or a "
-                                              "fingerprint from the incident thread"), decisions=12)
+                                              "fingerprint from the incident thread"), decisions=6)
             inc = d.incident
-            return WhyAnswer(f"incident #{inc.id}", d.decisions, inc.next_due_at, {
+            # The grouping decisions first: each names the features and scores of the chosen and
+            # the runner-up candidate for one of its alerts; then the latest of the rest.
+            async with self.db.session() as s:
+                gs = (await s.execute(select(D).where(D.c.incident_id == inc.id, D.c.stage.in_(("group", "inhibit")))
+                                      .order_by(desc(D.c.id)).limit(6))).all()
+            grouped = [_decision(r) for r in gs]
+            rest = [x for x in d.decisions if x["stage"] not in ("group", "inhibit")]
+            return WhyAnswer(f"incident #{inc.id}", grouped + rest, inc.next_due_at, {
                 "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until
                 else None, "silences": inc.silences, "resolve_due_at": inc.resolve_due_at.isoformat()
-                if inc.resolve_due_at else None})
+                if inc.resolve_due_at else None, "recurrence_of": f"#{inc.recurrence_of}"
+                if inc.recurrence_of is not None else None, "flaps": inc.flaps})
         async with self.db.session() as s:
             row = (await s.execute(select(A).where(A.c.fingerprint == t))).first()
             if row is None:

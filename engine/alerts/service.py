@@ -66,6 +66,8 @@ class AlertService:
         self.ingest = AlertIngest(db, cfg, clock, emit, hasher, extensions=extensions, enrichers=enrichers)
         self.store = self.ingest.store
         self.pipeline = self.ingest.pipeline
+        # Learned co-occurrence of alert group keys: observe(keys_a, keys_b, together, weight)
+        self.cooccurrence = self.ingest.model.cooc
         self.queries = AlertQueries(db, cfg, clock, self.store.held)
 
     def enable_pump(self) -> AlertPump:

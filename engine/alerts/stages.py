@@ -74,7 +74,8 @@ class GroupStage:
         """Choose the incident for a firing alert; other deliveries pass through."""
         if trip.dedup.kind not in FIRES:
             return True
-        trip.group = choose_incident(trip.ev, trip.st, list(state.incidents.values()), self.cfg, trip.now)
+        trip.group = choose_incident(trip.ev, trip.st, list(state.incidents.values()), self.cfg, trip.now,
+                                     state.model)
         return True
 
 
@@ -145,10 +146,11 @@ class LifecycleStage:
         g, st, ev, now = trip.group, trip.st, trip.ev, trip.now
         assert g is not None and trip.inhibit is not None  # the group stage ran for every firing alert
         if g.incident is None:
-            inc = lifecycle.new_incident(state.next_temp_id, ev, self.cfg, now)
+            inc = lifecycle.new_incident(state.next_temp_id, ev, self.cfg, now, g.recurrence_of, g.recurrence_nth)
             state.next_temp_id -= 1
             state.incidents[inc.id] = inc
-            changes = [Change("opened", f"opened by {ev.alertname}")]
+            again = f" (recurrence of #{g.recurrence_of})" if g.recurrence_of is not None else ""
+            changes = [Change("opened", f"opened by {ev.alertname}{again}")]
         else:
             inc, changes = g.incident, []
         old = state.incidents.get(st.incident_id) if st.incident_id is not None else None

@@ -104,6 +104,8 @@ class IncidentRow(SQLModel, table=True):
     sources: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True,
                                                                         server_default="[]"))
     thread_seq: int = 0
+    recurrence_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    recurrence_nth: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
 class DecisionRow(SQLModel, table=True):

@@ -90,20 +90,6 @@ class AlertState:
 
 
 @dataclass(slots=True)
-class BurstMemo:
-    """What the graph-less burst rules (alerts.graphless) read from one incident's `corr_keys`, computed in one pass."""
-
-    keys: dict[str, float]  # the very dict it was computed from
-    size: int  # its length then
-    opened_at: datetime
-    front: float
-    causes: frozenset[str]
-    mixed: frozenset[str]
-    multi: bool  # some entity fired at two different severities
-    origin: str  # the burst_key of the scope it opened in, "" while it has not crossed out of it
-
-
-@dataclass(slots=True)
 class Incident:
     """A group of alerts that share one cause and one living Slack message."""
 
@@ -144,8 +130,9 @@ class Incident:
     thread_seq: int = 0
     flaps: int = 0
     dirty: bool = True
-    # Derived from corr_keys by the graph-less rules (graphless.memo); never stored.
-    burst_memo: BurstMemo | None = field(default=None, repr=False, compare=False)
+    # A new occurrence of an alert whose incident resolved opens a new incident linked to it.
+    recurrence_of: int | None = None
+    recurrence_nth: int = 0  # how many times today, counting the first (0: not a recurrence or unknown)
     # How many firing members carry each group key: grouping asks "does this group still
     # fire here?" per alert, which must not walk a storm's thousands of members.
     firing_groups: dict[str, int] = field(default_factory=dict, repr=False, compare=False)

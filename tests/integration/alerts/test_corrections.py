@@ -12,6 +12,7 @@ from engine.actor import Actor
 from engine.alerts.correction_service import CORRECT, IncidentCorrections, note_merged
 from engine.alerts.correction_tables import GroupingCorrection
 from engine.alerts.corrections import PairCounts
+from engine.alerts.config import AlertsConfig
 from engine.alerts.service import AlertService
 from engine.alerts.tables import AlertRow
 from engine.audit import AuditLog
@@ -34,6 +35,13 @@ def body(alerts: list[tuple[str, ...]], group: str, status: str = "firing") -> b
     return json.dumps({"receiver": "opsbot", "status": status, "alerts": items, "groupLabels": {"service": "any"},
                        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am:9093",
                        "version": "4", "groupKey": group, "truncatedAlerts": 0}).encode()
+
+
+@pytest.fixture
+def cfg() -> AlertsConfig:
+    """Services the grouping model joins (a dependency), so a person has something to correct."""
+    return AlertsConfig.model_validate({"depends_on": {"checkout": ["payments", "logs"], "payments": ["db"],
+                                                       "x": ["y"], "svc0": [f"svc{i}" for i in range(1, 60)]}})
 
 
 @pytest.fixture
@@ -89,7 +97,7 @@ async def test_split_moves_chosen_alerts_to_a_new_incident_and_later_deliveries_
     assert any(f"moved to incident #{new.id} by ann" in d["reason"] for d in why.decisions)
     # Audited with its actor, stored, taught.
     assert ("incident:split", "U1", f"incident:{src.id}") in await _audit(db)
-    assert fixes.feedback.lean("DiskFull@logs", "HighLatency@checkout") == -1
+    assert fixes.feedback.lean("DiskFull|logs", "HighLatency|checkout") == -1
     # A later delivery of the moved alert follows its new incident (same Alertmanager group).
     clock.advance(30)
     await service.receive("alertmanager", body([("HighLatency", "checkout"), ("HighErrorRate", "checkout"),
@@ -124,7 +132,7 @@ async def test_merge_closes_the_source_moves_its_alerts_and_it_is_not_reopened(s
     assert cards[f"incident:{second.id}"]["merged_into"] == first.id
     assert "merged_into" not in cards[f"incident:{first.id}"]
     assert ("incident:merge", "U2", f"incident:{second.id}") in await _audit(db)
-    assert fixes.feedback.lean("QueueBacklog@mailer", "HighLatency@checkout") == 1
+    assert fixes.feedback.lean("QueueBacklog|mailer", "HighLatency|checkout") == 1
     # The source's alert fires again (and its old group fires): it joins the target; the merged
     # incident stays closed.
     clock.advance(60)

@@ -92,3 +92,39 @@ async def test_card_of_an_incident_out_of_memory_counts_the_alert_that_resolved(
     cards = [n for n in await _notices(db) if n.key == f"incident:{inc.id}" and n.thread_key is None]
     assert cards[-1].context["firing_count"] == 1  # "Slow" still fires; "Down" resolved
     assert cards[-1].context["status"] == "resolved"
+
+
+async def test_why_for_incident_shows_the_chosen_and_runner_up_scores(service, clock):
+    await service.receive("alertmanager", am_body([("DatabaseDown", "db")], group="a"))
+    clock.advance(20)
+    await service.receive("alertmanager", am_body([("DiskFull", "billing")], group="b"))
+    clock.advance(30)
+    await service.receive("alertmanager", am_body([("HighLatency", "payments")], group="c"))
+    incs = {i.title: i for i in await service.queries.incidents("open")}
+    assert set(incs) == {"DatabaseDown on db", "DiskFull on billing"}
+    db_inc, other = incs["DatabaseDown on db"], incs["DiskFull on billing"]
+    why = await service.queries.why(str(db_inc.id))
+    (joined,) = [d for d in why.decisions if d["stage"] == "group" and d["name"] == "model"]
+    assert joined["reason"].startswith(f"joined #{db_inc.id} score") and "topology" in joined["reason"]
+    assert f"runner-up #{other.id} score" in joined["reason"] and "last onset" in joined["reason"]
+    assert any(d["stage"] == "notify" for d in why.decisions)
+
+
+async def test_a_recurrence_opens_a_linked_incident_and_its_card_says_so(service, db, clock):
+    await service.receive("alertmanager", am_body([("A", "billing")]))
+    (first,) = await service.queries.incidents("open")
+    clock.advance(60)
+    await service.receive("alertmanager", am_body([("A", "billing")], status="resolved"))
+    clock.advance(service.cfg.resolve_cooldown_s + 1)
+    await service.tick()
+    assert (await service.queries.incident(first.id)).incident.status.value == "resolved"
+    clock.advance(600)
+    again = am_body([("A", "billing")]).replace(b"2026-11-27T12:00:00Z", b"2026-11-27T12:16:00Z")
+    await service.receive("alertmanager", again)
+    (second,) = await service.queries.incidents("open")
+    assert second.id != first.id and second.recurrence_of == first.id and second.recurrence_nth == 2
+    card = [n for n in await _notices(db) if n.key == f"incident:{second.id}" and n.thread_key is None][-1]
+    assert card.context["recurrence"] == f"recurrence of #{first.id} (2nd time today)"
+    why = await service.queries.why(str(second.id))
+    assert why.state["recurrence_of"] == f"#{first.id}"
+    assert any(d["name"] == "recurrence" for d in why.decisions)

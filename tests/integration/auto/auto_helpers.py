@@ -47,6 +47,8 @@ CONFIG = """
 environment: production
 runbooks: {{dirs: [rb]}}
 auto: {{interval_s: 3600, max_runs: {max_runs}, trip_after: 2}}
+# Each storm's symptoms sit downstream of its root: one incident per storm, not one for all.
+alerts: {{depends_on: {{web: [api], checkout: [api], api-web: [api], api-checkout: [api], api-jobs: [api], billing-web: [billing], billing-checkout: [billing], billing-jobs: [billing], search-web: [search], search-checkout: [search], search-jobs: [search]}}}}
 policy:
   roles:
     admin: {{users: [U_ADMIN]}}

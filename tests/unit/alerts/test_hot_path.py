@@ -6,10 +6,8 @@ import copy
 import random
 from dataclasses import fields
 
-from engine.alerts import graphless, lifecycle
 from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import Dedup, absorb_repeat, apply_dedup, decide_dedup
-from engine.alerts.graphless import causes, front, memo, mixed, severity_tells_roles
 from engine.alerts.pipeline import PipelineState, process
 
 from alerts_helpers import at, ev
@@ -18,7 +16,7 @@ CFG = AlertsConfig()
 
 
 def _fields(obj) -> dict:
-    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != "burst_memo"}
+    return {f.name: getattr(obj, f.name) for f in fields(obj) }
 
 
 def _state(status: str, start: float, dirty: bool):
@@ -52,32 +50,6 @@ def test_absorb_repeat_matches_decide_then_apply_on_every_kind_of_delivery():
     assert absorb_repeat(None, ev(fp="fp"), at(0)) is None
 
 
-def _slow_front(inc) -> float:
-    onsets = [t for k, t in inc.corr_keys.items() if k.startswith(graphless.ONSET)]
-    return max([inc.opened_at.timestamp(), *onsets])
-
-
-def _slow(inc, prefix: str) -> set[str]:
-    return {k[len(prefix):] for k in inc.corr_keys if k.startswith(prefix)}
-
-
-def test_burst_memo_follows_every_key_an_alert_adds():
-    rng = random.Random(7)
-    inc = lifecycle.new_incident(-1, ev(service="s0", cluster="c"), CFG, at(0))
-    for i in range(60):
-        e = ev(f"A{i % 4}", f"s{rng.randrange(12)}", fp=f"f{i}", cluster="c",
-               severity=rng.choice(["warning", "critical"]))
-        st = apply_dedup(None, e, decide_dedup(None, e, at(i), 300), at(i))
-        lifecycle.join(inc, st, e, CFG, at(i))
-        assert front(inc) == _slow_front(inc)
-        assert causes(inc) == _slow(inc, graphless.CAUSE) - _slow(inc, graphless.SYMPTOM)
-        assert mixed(inc) == _slow(inc, graphless.CAUSE) & _slow(inc, graphless.SYMPTOM)
-        assert severity_tells_roles([inc]) == (not mixed(inc))
-    # A replaced dict (a reload) is never read through the old summary.
-    inc.corr_keys = {"onset|service=z": 10.0**10}
-    assert front(inc) == 10.0**10 and memo(inc).keys is inc.corr_keys
-
-
 def test_process_decides_the_same_with_and_without_the_shortcuts():
     """Replay a noisy stream twice: states cleaned after each delivery (shortcut taken) or never."""
     rng = random.Random(3)
@@ -101,12 +73,3 @@ def test_process_decides_the_same_with_and_without_the_shortcuts():
     assert {k: _fields(v) for k, v in fast.alerts.items()} == \
            {k: {**_fields(v), "dirty": False, "touched": 0} for k, v in slow.alerts.items()}
     assert [_fields(i) for i in fast.incidents.values()] == [_fields(i) for i in slow.incidents.values()]
-
-
-def test_a_shared_label_rule_named_like_the_burst_memory_still_moves_the_front():
-    cfg = AlertsConfig.model_validate({"shared_labels": [{"name": "onset", "labels": ["service"]}]})
-    inc = lifecycle.new_incident(-1, ev(service="s"), cfg, at(0))
-    for t in (0, 50, 90):  # the rule rewrites "onset|service=s" on every join
-        e = ev(service="s", fp=f"f{t}")
-        lifecycle.join(inc, apply_dedup(None, e, decide_dedup(None, e, at(t), 300), at(t)), e, cfg, at(t))
-        assert front(inc) == _slow_front(inc) == at(t).timestamp()

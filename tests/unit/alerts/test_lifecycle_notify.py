@@ -109,7 +109,7 @@ def _buttons_and_notes(inc, cfg):
 def test_silence_is_offered_only_for_incidents_with_alertmanager_alerts():
     from dataclasses import replace
 
-    cfg = AlertsConfig(alertmanager_url="http://127.0.0.1:9093", burst_window_s=0)
+    cfg = AlertsConfig(alertmanager_url="http://127.0.0.1:9093")
     state = PipelineState({}, {})
     detector = replace(ev("MetricAnomaly", "checkout", fp="det"), source="anomaly")
     process(state, [detector], cfg, at(0))

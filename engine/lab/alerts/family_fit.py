@@ -1,0 +1,138 @@
+"""Fit the grouping model's weights and threshold on the training styles (never the held-out one).
+
+Procedure (run by `python tests/benchmarks/bench_grouping_family.py --fit`):
+1. Storms: every training style (family.TRAIN_STYLES) at FIT_SEEDS; the bench scores other seeds.
+2. For each variant (with the dependency graph, without it), ROUNDS rounds: replay every storm with
+   the current weights, one event at a time; at every grouping decision record each open
+   candidate's features, labelled 1 when the candidate's commonest true incident (of the members
+   it had then) is the occurrence's own. Pool the rounds' examples and fit a logistic regression
+   (Newton's method, L2 penalty L2 on every weight but the bias). Round 0 starts from START.
+3. Threshold: the value of THRESHOLDS with the best median pairwise F1 over the fit storms, both
+   variants together.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from typing import Any
+
+from engine.alerts.cooccurrence import CoOccurrence
+from engine.alerts.model import FEATURES, GroupingModel
+from engine.alerts.pipeline import PipelineState
+from engine.alerts.types import Status
+from engine.lab.alerts.family import TRAIN_STYLES, Storm, train_storm
+from engine.lab.alerts.family_wire import deliveries
+from engine.lab.alerts.family_eval import config_for, majority, replay, score_opsbot, truth_of
+
+FIT_SEEDS = range(1000, 1003)
+ROUNDS = 3
+L2 = 1.0
+START = (2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0)  # "join what had an onset in the last minutes"
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+
+Example = tuple[tuple[float, ...], int]
+
+
+def examples(storm: Storm, graph: bool, weights: tuple[float, ...]) -> list[Example]:
+    """Replay a storm event by event and return labelled candidate feature vectors."""
+    cfg = config_for(storm, graph)
+    model = GroupingModel(cfg, CoOccurrence(), weights=weights, threshold=0.5)
+    trace: list[list[tuple[int, tuple[float, ...]]]] = []
+    model.trace = trace
+    truth = truth_of(storm)
+    members: dict[int, Counter[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    out: list[Example] = []
+
+    def on_event(ev: Any, state: PipelineState) -> None:
+        key = (ev.fingerprint, ev.starts_at.isoformat())
+        if ev.status is not Status.FIRING or key in seen:
+            trace.clear()
+            return
+        seen.add(key)
+        t = truth.get(key)
+        if trace and t is not None:
+            for cand, f in trace[-1]:
+                out.append((f, int(majority(members.get(cand, Counter())) == t)))
+        trace.clear()
+        inc_id = state.alerts[ev.fingerprint].incident_id
+        if inc_id is not None and t is not None:
+            members.setdefault(inc_id, Counter())[t] += 1
+
+    replay(storm, deliveries(storm), cfg, model, on_event)
+    return out
+
+
+def logistic(data: list[Example], l2: float = L2, iters: int = 25) -> tuple[float, ...]:
+    """Fit logistic regression weights by Newton's method (the last feature is the unpenalized bias)."""
+    d = len(FEATURES)
+    w = [0.0] * d
+    for _ in range(iters):
+        g = [l2 * w[j] if j < d - 1 else 0.0 for j in range(d)]
+        h = [[(l2 if i == j and j < d - 1 else 0.0) for j in range(d)] for i in range(d)]
+        for f, y in data:
+            z = max(-30.0, min(30.0, sum(a * b for a, b in zip(w, f))))
+            p = 1 / (1 + math.exp(-z))
+            r, s = p - y, p * (1 - p)
+            for i in range(d):
+                if f[i]:
+                    g[i] += r * f[i]
+                    si = s * f[i]
+                    for j in range(d):
+                        if f[j]:
+                            h[i][j] += si * f[j]
+        for i in range(d):
+            h[i][i] += 1e-9
+        step = _solve(h, g)
+        w = [a - b for a, b in zip(w, step)]
+        if max(abs(x) for x in step) < 1e-6:
+            break
+    return tuple(round(x, 3) for x in w)
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[piv] = m[piv], m[c]
+        if abs(m[c][c]) < 1e-12:
+            continue
+        for r in range(n):
+            if r != c:
+                k = m[r][c] / m[c][c]
+                m[r] = [x - k * y for x, y in zip(m[r], m[c])]
+    return [m[i][n] / m[i][i] if abs(m[i][i]) > 1e-12 else 0.0 for i in range(n)]
+
+
+def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict[str, Any]:
+    """Run the whole procedure; return {'with_graph', 'without_graph', 'threshold'}."""
+    storms = [train_storm(style, s) for style in TRAIN_STYLES for s in seeds]
+    fitted: dict[str, tuple[float, ...]] = {}
+    for name, graph in (("with_graph", True), ("without_graph", False)):
+        w: tuple[float, ...] = START
+        pool: list[Example] = []
+        for r in range(rounds):
+            for storm in storms:
+                pool += examples(storm, graph, w)
+            w = logistic(pool)
+            if not graph:  # the feature is always 0 without a graph: keep its weight out
+                w = w[:2] + (0.0,) + w[3:]
+            if log:
+                log(f"{name} round {r}: {len(pool)} examples, weights {w}")
+        fitted[name] = w
+    best, best_f1 = THRESHOLDS[0], -1.0
+    for th in THRESHOLDS:
+        f1s = []
+        for storm in storms:
+            feed = deliveries(storm)
+            for name, graph in (("with_graph", True), ("without_graph", False)):
+                f1s.append(score_opsbot(storm, feed, graph, fitted[name], th).f1)
+        med = statistics.median(f1s)
+        if log:
+            log(f"threshold {th}: median F1 {med:.3f}")
+        if med > best_f1 + 1e-9:
+            best, best_f1 = th, med
+    return {**fitted, "threshold": best}

@@ -1,0 +1,94 @@
+"""Grouping on a family of storm styles: Opsbot with and without the graph, trivial baselines, the ceiling.
+
+Run: .venv/bin/python tests/benchmarks/bench_grouping_family.py [--seeds 30] [--holdout] [--fit]
+
+Styles: the six training styles of engine/lab/alerts/family.py and, with --holdout, the held-out
+style of family_holdout.py (written and committed before any fitting, never fitted on). Seeds
+0..N-1 are scored; the fit uses seeds 1000-1002 (family_fit.FIT_SEEDS). Per style it prints
+median and worst pairwise F1 over the seeds for: Opsbot with the storm's dependency graph,
+Opsbot without it, `alertname+service` in 10-minute sessions, `namespace` in 5-minute sessions,
+and the best grouping keyed on fingerprints (truth with incidents that share a fingerprint
+merged); then Opsbot's median compression, lost incidents summed over seeds, and alert entries
+per second through the decision path (dedup, grouping, lifecycle, notify decision; in memory).
+--fit runs the documented fit (family_fit.py) and prints constants for engine/alerts/model_weights.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT)]
+
+from engine.lab.alerts.family import TRAIN_STYLES, train_storm  # noqa: E402 - after sys.path
+from engine.lab.alerts.family_wire import deliveries  # noqa: E402 - after sys.path
+from engine.lab.alerts.family_eval import (fingerprint_ceiling, score_opsbot,  # noqa: E402 - after sys.path
+                                           session_baseline)
+from engine.lab.alerts.family_holdout import HOLDOUT_GROUP_BY, HOLDOUT_STYLE, holdout_storm  # noqa: E402 - after sys.path
+
+COLS = ("opsbot+graph", "opsbot", "name+svc/10m", "ns/5m", "fp-ceiling")
+
+
+def style_rows(style: str, seeds: int) -> dict:
+    """Score one style over seeds; return per-column F1 lists and Opsbot's compression, lost, speed."""
+    f1 = {c: [] for c in COLS}
+    comp, lost, lost_ng, alerts, secs = [], 0, 0, 0, 0.0
+    for seed in range(seeds):
+        if style == HOLDOUT_STYLE:
+            storm, feed = holdout_storm(seed), None
+            feed = deliveries(storm, group_by=HOLDOUT_GROUP_BY)
+        else:
+            storm = train_storm(style, seed)
+            feed = deliveries(storm)
+        g, ng = score_opsbot(storm, feed, True), score_opsbot(storm, feed, False)
+        f1["opsbot+graph"].append(g.f1)
+        f1["opsbot"].append(ng.f1)
+        f1["name+svc/10m"].append(session_baseline(storm, ("alertname", "service"), 600).f1)
+        f1["ns/5m"].append(session_baseline(storm, ("namespace",), 300).f1)
+        f1["fp-ceiling"].append(fingerprint_ceiling(storm).f1)
+        comp.append(g.compression)
+        lost, lost_ng = lost + g.lost, lost_ng + ng.lost
+        alerts, secs = alerts + g.alerts + ng.alerts, secs + g.decide_s + ng.decide_s
+    return {"f1": f1, "compression": statistics.median(comp), "lost": lost, "lost_ng": lost_ng,
+            "rate": alerts / secs if secs else 0.0}
+
+
+def table(styles: list[str], seeds: int) -> str:
+    """Return the markdown table of every style."""
+    head = "| style | " + " | ".join(f"{c} med / worst" for c in COLS) + \
+           " | compression | lost (graph / no graph) | alerts/s |"
+    lines = [head, "|" + "---|" * (len(COLS) + 4)]
+    for style in styles:
+        r = style_rows(style, seeds)
+        cells = [f"{statistics.median(v):.2f} / {min(v):.2f}" for v in r["f1"].values()]
+        name = f"{style} (held out)" if style == HOLDOUT_STYLE else style
+        lines.append(f"| {name} | " + " | ".join(cells) +
+                     f" | {r['compression']:.2f} | {r['lost']} / {r['lost_ng']} | {r['rate']:,.0f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Parse arguments and print the table (or the fit)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument("--holdout", action="store_true", help="score the held-out style too (once, at the end)")
+    ap.add_argument("--fit", action="store_true", help="run the fit and print model_weights constants")
+    a = ap.parse_args()
+    if a.fit:
+        from engine.lab.alerts.family_fit import fit
+
+        got = fit(log=print)
+        print(f"WITH_GRAPH = {got['with_graph']}\nWITHOUT_GRAPH = {got['without_graph']}\n"
+              f"THRESHOLD = {got['threshold']}")
+        return
+    styles = list(TRAIN_STYLES) + ([HOLDOUT_STYLE] if a.holdout else [])
+    print(f"{a.seeds} seeds per style\n")
+    print("\n" + table(styles, a.seeds))
+
+
+if __name__ == "__main__":
+    main()

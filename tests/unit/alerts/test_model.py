@@ -1,0 +1,73 @@
+"""The grouping model: its features, learned co-occurrence, and the fit that produced its weights."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.alerts import model_weights
+from engine.alerts.config import AlertsConfig
+from engine.alerts.cooccurrence import CoOccurrence
+from engine.alerts.model import FEATURES, GroupingModel, group_key
+from engine.alerts.pipeline import PipelineState, process
+
+from alerts_helpers import at, ev
+
+CFG = AlertsConfig.model_validate({"depends_on": {"web": ["api"], "api": ["db"], "batch": ["db"]}})
+
+
+def _incident(events, cfg=CFG):
+    state = PipelineState({}, {})
+    for when, e in events:
+        process(state, [e], cfg, at(when))
+    return state, next(iter(state.incidents.values()))
+
+
+def test_features_read_recency_topology_and_labels_of_the_incident():
+    _, inc = _incident([(0, ev("DatabaseDown", "db", fp="db", namespace="data", cluster="c1"))])
+    m = GroupingModel(CFG)
+    f = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "web", namespace="data", cluster="c1").labels,
+                                      inc, at(60).timestamp())[1]))
+    assert f["topology"] == pytest.approx(0.5 * 0.9355, abs=1e-3)  # two hops up, a minute later
+    assert f["namespace"] > 0.9 and f["cluster"] > 0.9 and f["service"] == 0 and f["bias"] == 1
+    assert f["onset_2m"] == pytest.approx(0.6065, abs=1e-3)
+    other_cluster = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", cluster="c2").labels,
+                                                  inc, at(60).timestamp())[1]))
+    assert other_cluster["topology"] == 0 and other_cluster["cluster"] == 0  # another deployment
+    no_graph = GroupingModel(AlertsConfig())
+    assert dict(zip(FEATURES, no_graph.features(AlertsConfig(), ev("X", "api").labels, inc,
+                                                at(60).timestamp())[1]))["topology"] == 0
+    assert no_graph.weights == model_weights.WITHOUT_GRAPH and m.weights == model_weights.WITH_GRAPH
+
+
+def test_cooccurrence_learns_together_and_apart():
+    c = CoOccurrence()
+    assert c.score("A|x", {"B|y"}) == 0.0
+    c.observe(["A|x", "B|y"], ["A|x", "B|y"], together=True)
+    c.observe(["A|x", "B|y"], ["A|x", "B|y"], together=True)
+    assert c.score("A|x", {"B|y", "C|z"}) == pytest.approx(2 / 3) and c.score("B|y", {"A|x"}) == pytest.approx(2 / 3)
+    c.observe(["A|x"], ["B|y"], together=False, weight=2.0)  # a person split them apart
+    assert c.score("A|x", {"B|y"}) == pytest.approx(2 / 5)
+    assert c.score("A|x", {"C|z"}) == 0.0
+
+
+def test_a_closed_incident_teaches_the_model_its_keys_go_together():
+    state = PipelineState({}, {}, model=GroupingModel(CFG))
+    for when, e in [(0, ev("DatabaseDown", "db", fp="db")), (30, ev("HighLatency", "api", fp="api"))]:
+        process(state, [e], CFG, at(when))
+    for when, e in [(100, ev("DatabaseDown", "db", fp="db", status="resolved")),
+                    (100, ev("HighLatency", "api", fp="api", status="resolved", start=30))]:
+        process(state, [e], CFG, at(when))
+    from engine.alerts.pipeline import tick
+    tick(state, CFG, at(100 + CFG.resolve_cooldown_s + 1))
+    assert state.model is not None
+    a, b = group_key(CFG, {"alertname": "DatabaseDown", "service": "db"}), "HighLatency|api"
+    assert state.model.cooc.score(a, {b}) == pytest.approx(0.5)
+
+
+def test_the_fit_reproduces_the_shipped_weights():
+    from engine.lab.alerts.family_fit import fit
+
+    got = fit()
+    assert got["threshold"] == model_weights.THRESHOLD
+    for name, shipped in (("with_graph", model_weights.WITH_GRAPH), ("without_graph", model_weights.WITHOUT_GRAPH)):
+        assert got[name] == pytest.approx(shipped, abs=0.05), name
