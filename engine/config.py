@@ -14,6 +14,7 @@ from engine.audit.config import AuditConfig
 from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
 from engine.models.config import ModelsConfig
+from engine.oncall.config import OncallConfig
 from engine.policy.config import PolicyConfig
 from engine.rca.config import RcaConfig
 from engine.runbooks.config import RunbooksConfig
@@ -51,6 +52,7 @@ class OpsbotConfig(Strict):
     models: ModelsConfig | None = Field(default=None, description="MLflow registry; absent = no model commands")
     rca: RcaConfig = Field(default_factory=RcaConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    oncall: OncallConfig = Field(default_factory=OncallConfig, description="on-call schedules per team")
     watches: Annotated[list[WatchConfig], AfterValidator(check_unique)] = Field(
         default_factory=list, description="metric watches: anomaly detection and forecasts")
 

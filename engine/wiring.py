@@ -35,6 +35,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     from engine.anomaly.watches import wiring as watches_wiring
     from engine.anomaly.watches.evidence import feedback_buttons
     from engine.drift import wiring as drift_wiring
+    from engine.oncall.service import OncallService
     from engine.rca import service as rca
     from engine.runbooks.wiring import build_approvals, build_runbooks
 
@@ -73,7 +74,9 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
 
     # Alerts, with what other features add to the incident message declared up front.
     source = rca.metric_source(config.rca, prometheus)
+    oncall = OncallService(config.oncall, clock, base_dir)  # names the owning team's on-call on cards
     alerts = AlertService(db, alerts_config, clock, emit, alertmanager, extensions=[
+        oncall.extend_card,
         runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
         *([rca.show_button] if source is not None else []),
         feedback_buttons,
@@ -86,7 +89,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
-                    watches=watches, replays=ReplayGuard(db), models=models)
+                    watches=watches, replays=ReplayGuard(db), models=models, oncall=oncall)
     _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine
 

@@ -15,7 +15,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.fingerprint import sha256_hex
 from engine.alerts.ingest import AlertIngest, IngestResult
 from engine.alerts.lifecycle import Change
-from engine.alerts.messages import INCIDENT_TEMPLATE, MessageExtension
+from engine.alerts.messages import INCIDENT_TEMPLATE, PAGE_TEMPLATE, MessageExtension
 from engine.alerts.pipeline import PipelineState
 from engine.ports import Matcher, Silences
 from engine.alerts.queries import AlertQueries
@@ -79,6 +79,12 @@ class AlertService:
                     log.exception("incident message extension failed", extra={"key": notice.key})
             for enrich in self.enrichers:  # a failure here is a store failure: let the batch retry
                 await enrich(s, notice)
+        elif notice.template == PAGE_TEMPLATE:  # the page names the on-call, as the card does
+            for extend in self.extensions:
+                try:
+                    extend(notice.context["incident"])
+                except Exception:  # the mention must go out even when an extension fails
+                    log.exception("incident page extension failed", extra={"key": notice.key})
         await self._emit(s, notice, now)
 
     async def aclose(self) -> None:
@@ -122,6 +128,21 @@ class AlertService:
         """Resolve an incident by hand."""
         return await self._act(incident_id, actor,
                                lambda inc: lifecycle.resolve(inc, actor.name or actor.user_id, self.clock.now()))
+
+    async def take(self, incident_id: int, actor: Actor) -> Incident:
+        """Make the actor the incident commander (and acknowledge an open incident)."""
+        return await self._act(incident_id, actor, lambda inc: lifecycle.take(
+            inc, actor.user_id, actor.name or actor.user_id, self.clock.now()))
+
+    async def reopen(self, incident_id: int, actor: Actor) -> Incident:
+        """Reopen a resolved incident within the configured reopen window."""
+        return await self._act(incident_id, actor, lambda inc: lifecycle.reopen(
+            inc, actor.name or actor.user_id, self.clock.now(), self.cfg))
+
+    async def add_note(self, incident_id: int, text: str, actor: Actor) -> Incident:
+        """Add a person's note to an incident's thread and timeline."""
+        return await self._act(incident_id, actor,
+                               lambda inc: lifecycle.add_note(inc, text, actor.name or actor.user_id))
 
     async def snooze(self, incident_id: int, seconds: int, actor: Actor) -> Incident:
         """Mute an incident's thread notifications for one of the offered durations."""
