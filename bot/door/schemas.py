@@ -14,11 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from engine.core.jsonbound import loads_bounded
 from bot.ids import DRIFT_COMPARE_MODAL
 from bot.listeners.runbooks import MODAL_CALLBACK as RUNBOOK_MODAL
+from engine.alerts.messages import NOTE_MODAL as ALERTS_NOTE_MODAL
 
 # The keys each of our modals puts in its private_metadata, and its submit listener reads.
 VIEW_METADATA_KEYS: dict[str, tuple[str, ...]] = {
     RUNBOOK_MODAL: ("name", "channel"),
     DRIFT_COMPARE_MODAL: ("model", "channel"),
+    ALERTS_NOTE_MODAL: ("incident", "channel"),
 }
 
 

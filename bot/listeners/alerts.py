@@ -127,7 +127,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         channel = (body.get("channel") or {}).get("id", "")
         await client.views_open(trigger_id=body["trigger_id"], view={
             "type": "modal", "callback_id": NOTE_MODAL,
-            "private_metadata": json.dumps({"incident": incident_id, "channel": channel}),
+            "private_metadata": json.dumps({"incident": str(incident_id), "channel": channel}),
             "title": {"type": "plain_text", "text": msg["title"]}, "submit": {"type": "plain_text", "text": "Add"},
             "close": {"type": "plain_text", "text": "Cancel"}, "blocks": msg["blocks"]})
 
