@@ -8,7 +8,7 @@ from typing import Any
 # The storm's graph (engine/lab/alerts/demo.py): databases and caches, middle services, web front ends.
 TEAMS = {"platform": ("db-0", "cache-1"), "backend": ("svc-10", "svc-11", "svc-12"),
          "web": ("web-20", "web-21", "web-22", "web-23")}
-PAGED = {"platform": "S0ONCALL"}  # the local workspace's @oncall group; the others are owned, never paged
+PAGED = {"platform": "S0ONCALL", "backend": "S0ONCALL"}  # the local workspace's @oncall group; web is never paged
 ICS_NAME = "backend-oncall.ics"
 
 # A weekly two-person rotation as schedulers export it: one recurring VEVENT per person.
@@ -36,7 +36,7 @@ END:VCALENDAR\r
 
 
 def demo_owners() -> dict[str, Any]:
-    """Return the `alerts:` keys that name each service's owning team (platform is paged)."""
+    """Return the `alerts:` keys that name each service's owning team (platform and backend are paged)."""
     return {"owners": [{"match": {"service": svc}, "team": team, **({"usergroup": PAGED[team]} if team in PAGED else {})}
                        for team, services in TEAMS.items() for svc in services]}
 
