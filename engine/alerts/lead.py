@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from engine.alerts.config import AlertsConfig
@@ -14,6 +16,29 @@ URL_CHARS = 2000  # Slack allows 3000 in a button's url; longer ones are dropped
 # Annotation names for links, in the common Prometheus spellings.
 RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 DASHBOARD_ANNOTATIONS = ("dashboard_url", "dashboard")
+
+
+# RFC 3339 times in an alert's words (Prometheus templates print them): the card shows each as a
+# Slack date token, so every reader sees their own zone instead of a raw ISO string.
+_ISO = re.compile(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+def with_times(text: str) -> list[dict[str, str]]:
+    """Split text into `{"text": ...}` and `{"time": iso}` parts (times without a zone are UTC)."""
+    parts: list[dict[str, str]] = []
+    pos = 0
+    for m in _ISO.finditer(text):
+        try:
+            when = datetime.fromisoformat(m.group(0))
+        except ValueError:
+            continue  # looks like a time but is not one: left as the sender wrote it
+        if m.start() > pos:
+            parts.append({"text": text[pos:m.start()]})
+        parts.append({"time": when.isoformat()})
+        pos = m.end()
+    if pos < len(text):
+        parts.append({"text": text[pos:]})
+    return parts
 
 
 def _cut(text: str, n: int) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.lead import card_links
+from engine.alerts.lead import card_links, with_times
 from engine.alerts.lifecycle import Change
 from engine.alerts.notify import NotifyDecision
 from engine.alerts.types import AlertState, Incident
@@ -63,7 +63,9 @@ def card_facts(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
     lead = inc.lead or {}
     owner = cfg.owner_of(lead.get("labels") or {})
     return {
-        "lead": {k: lead.get(k) for k in ("alertname", "summary", "description", "value")} if lead else None,
+        "lead": {"alertname": lead.get("alertname"), "value": lead.get("value"),
+                 "summary": with_times(lead.get("summary") or ""),
+                 "description": with_times(lead.get("description") or "")} if lead else None,
         "more_alerts": max(0, inc.alert_count - 1),
         "links": card_links(lead, list(inc.services), cfg),
         # `oncall` is filled by the on-call extension (engine/oncall/extension.py) when configured.

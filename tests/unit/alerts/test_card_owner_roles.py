@@ -53,8 +53,8 @@ def test_card_shows_the_first_alerts_words_value_and_links():
     second = _event("HighLatency", "db", "warning", fp="lat", annotations={"summary": "Slow"})
     _, inc, _ = _open(first, second)
     ctx = incident_context(inc, CFG)
-    assert ctx["lead"] == {"alertname": "DatabaseDown", "summary": "Primary down",
-                           "description": "No connections for 5m", "value": "0"}
+    assert ctx["lead"] == {"alertname": "DatabaseDown", "summary": [{"text": "Primary down"}],
+                           "description": [{"text": "No connections for 5m"}], "value": "0"}
     assert ctx["more_alerts"] == 1
     # The javascript: annotation is dropped; the service's configured dashboard takes its place.
     assert [(x["kind"], x["url"]) for x in ctx["links"]] == [
@@ -152,3 +152,12 @@ def test_bad_owner_and_card_settings_fail_validation(data, words):
     with pytest.raises(ValidationError) as err:
         AlertsConfig.model_validate(data)
     assert words in str(err.value)
+
+
+def test_times_in_the_alerts_words_become_date_parts():
+    from engine.alerts.lead import with_times
+
+    assert with_times("p95 above 2s since 2026-12-06T20:17:35Z on web-1") == [
+        {"text": "p95 above 2s since "}, {"time": "2026-12-06T20:17:35+00:00"}, {"text": " on web-1"}]
+    assert with_times("2026-13-45T99:99 is no time") == [{"text": "2026-13-45T99:99 is no time"}]
+    assert with_times("") == []
