@@ -8,7 +8,7 @@ from typing import Awaitable, Callable
 import aiohttp
 
 from bot.settings import BotSettings
-from engine.config import load_config
+from engine.config import OpsbotConfig, load_config
 from engine.errors import OpsError
 from engine.settings import EngineSettings
 from engine.store.db import Database
@@ -39,6 +39,42 @@ async def _local_store(uri: str) -> str:
             raise OpsError(f"MLflow store {uri} does not exist")
         return f"local store {uri} exists"
     return f"local store {uri} (not probed)"
+
+
+async def _oncall_probe(config: OpsbotConfig) -> str:
+    """Read and parse every on-call calendar, as the first card would."""
+    from pathlib import Path
+
+    from engine.core.clock import SystemClock
+    from engine.oncall.service import check_schedules
+
+    base_dir = Path(getattr(config, "_base_dir", None) or Path.cwd())
+    problems = await asyncio.to_thread(check_schedules, config.oncall, base_dir, SystemClock().now())
+    if problems:
+        raise OpsError("; ".join(problems))
+    return f"{len(config.oncall.schedules)} schedule(s) readable"
+
+
+async def _owners_probe(config: OpsbotConfig, bot: BotSettings) -> str:
+    """Look every owning user group up in Slack, so a typo fails here and not when an incident pages."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.listeners.admin import SlackUsergroups
+
+    if (missing := bot.missing_credential()) is not None:
+        raise OpsError(f"cannot look up owners' user groups: {missing}")
+    directory = SlackUsergroups(AsyncWebClient(token=bot.slack_bot_token.get_secret_value(),
+                                               base_url=bot.api_base_url, timeout=5))
+    bad = []
+    groups = {o.usergroup: o.team for o in config.alerts.owners if o.usergroup}
+    for group, team in groups.items():
+        try:
+            await directory.usergroup_members(group)
+        except OpsError as exc:
+            bad.append(f"user group {group} of team {team} is unknown to Slack ({exc.message})")
+    if bad:
+        raise OpsError("; ".join(bad) + " (use the group's id, S..., from its Slack profile)")
+    return f"{len(groups)} owning user group(s) exist"
 
 
 async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None = None,
@@ -102,6 +138,10 @@ async def run_checks(bot: BotSettings | None = None, eng: EngineSettings | None 
         config = load_config(eng.config_path)
     except OpsError:
         config = None  # the config check reports it
+    if config is not None and config.oncall.schedules:
+        checks.append(("oncall", lambda: _oncall_probe(config)))
+    if config is not None and any(o.usergroup for o in config.alerts.owners):
+        checks.append(("owners", lambda: _owners_probe(config, bot)))
     mlflow_uri = eng.mlflow_tracking_uri or (config.models.tracking_uri if config and config.models else None)
     if mlflow_uri and mlflow_uri.startswith("http"):
         checks.append(("mlflow", lambda: _http_ok(mlflow_uri.rstrip("/") + "/health", "MLflow")))

@@ -19,6 +19,7 @@ from bot.demo_alertmanager import DemoAlertmanager, find_binary, start_demo_aler
 from bot.logs import setup_logging
 from bot.stack import LocalStack, start_local_stack
 from engine.lab.alerts.demo import demo_alerts_config
+from engine.lab.oncall_demo import demo_oncall_config, demo_owners
 from engine.config import OpsbotConfig
 from engine.errors import InvalidInput
 from engine.settings import EngineSettings
@@ -82,6 +83,7 @@ DEMO_GATES = {
 def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url: str | None = None) -> OpsbotConfig:
     """Return the demo's opsbot.yaml equivalent."""
     alerts = demo_alerts_config()  # storm graph and routes; default channel #incidents (no #alerts here)
+    alerts.update(demo_owners())  # who owns each service; the platform team is paged
     if alertmanager_url:
         alerts["alertmanager_url"] = alertmanager_url
     # The storm pages a lot: channels open on a click here, not per severity.
@@ -116,6 +118,7 @@ def demo_config(data_dir: Path, mlflow_uri: str | None = None, alertmanager_url:
         "rca": _rca_demo_config(data_dir),
         "alerts": alerts,
         "watches": _watches_demo_config(data_dir),
+        "oncall": demo_oncall_config(data_dir),
     })
 
 

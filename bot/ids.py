@@ -6,6 +6,11 @@ from engine.alerts.messages import RESOLVE as ALERTS_RESOLVE
 from engine.alerts.messages import SILENCE as ALERTS_SILENCE
 from engine.alerts.messages import SNOOZE_PREFIX as ALERTS_SNOOZE_PREFIX
 from engine.alerts.messages import UNSILENCE as ALERTS_UNSILENCE
+from engine.alerts.messages import LINK_PREFIX as ALERTS_LINK_PREFIX
+from engine.alerts.messages import NOTE as ALERTS_NOTE
+from engine.alerts.messages import NOTE_MODAL as ALERTS_NOTE_MODAL
+from engine.alerts.messages import REOPEN as ALERTS_REOPEN
+from engine.alerts.messages import TAKE as ALERTS_TAKE
 # runbooks and approvals
 from engine.approvals.view import APPROVE as APPROVAL_APPROVE
 from engine.approvals.view import CANCEL as APPROVAL_CANCEL
@@ -38,6 +43,11 @@ __all__ = [
     "ALERTS_SILENCE",
     "ALERTS_SNOOZE_PREFIX",
     "ALERTS_UNSILENCE",
+    "ALERTS_LINK_PREFIX",
+    "ALERTS_NOTE",
+    "ALERTS_NOTE_MODAL",
+    "ALERTS_REOPEN",
+    "ALERTS_TAKE",
     "APPROVAL_APPROVE",
     "APPROVAL_CANCEL",
     "APPROVAL_REJECT",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the facade names every feature's type without importing the
     from engine.auto.service import AutoService
     from engine.drift.monitor import DriftService
     from engine.models.service import ModelService
+    from engine.oncall.service import OncallService
     from engine.policy import Policy
     from engine.rca.service import RcaService
     from engine.core.replays import ReplayGuard
@@ -53,6 +54,7 @@ class Engine:
     rca: RcaService
     watches: WatchService
     replays: ReplayGuard  # signed requests already accepted, shared by every replica
+    oncall: OncallService | None = None  # who is on call per team (built by engine.wiring)
     models: ModelService | None = None  # None when neither opsbot.yaml nor MLFLOW_TRACKING_URI names a registry
     # Incident command (built by engine.wiring right after the rest; None only in hand-built engines).
     incident_channels: IncidentChannels | None = None

@@ -15,6 +15,7 @@ from engine.auto.config import AutoConfig
 from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
 from engine.models.config import ModelsConfig
+from engine.oncall.config import OncallConfig
 from engine.policy.config import PolicyConfig
 from engine.rca.config import RcaConfig
 from engine.runbooks.config import RunbooksConfig
@@ -53,6 +54,7 @@ class OpsbotConfig(Strict):
     rca: RcaConfig = Field(default_factory=RcaConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     auto: AutoConfig = Field(default_factory=AutoConfig, description="auto-remediation triggers and breaker")
+    oncall: OncallConfig = Field(default_factory=OncallConfig, description="on-call schedules per team")
     watches: Annotated[list[WatchConfig], AfterValidator(check_unique)] = Field(
         default_factory=list, description="metric watches: anomaly detection and forecasts")
 

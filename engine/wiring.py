@@ -37,6 +37,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     from engine.anomaly.watches import wiring as watches_wiring
     from engine.anomaly.watches.evidence import feedback_buttons
     from engine.drift import wiring as drift_wiring
+    from engine.oncall.service import OncallService
     from engine.rca import service as rca
     from engine.runbooks.wiring import build_approvals, build_runbooks
     from engine.warroom import service as warroom
@@ -78,8 +79,10 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
 
     # Alerts, with what other features add to the incident message declared up front.
     source = rca.metric_source(config.rca, prometheus)
+    oncall = OncallService(config.oncall, clock, base_dir)  # names the owning team's on-call on cards
     # Incident cards with a channel are also rendered there (mirror); the enricher adds the link.
     alerts = AlertService(db, alerts_config, clock, warroom.mirror(emit), alertmanager, extensions=[
+        oncall.extend_card,
         runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
         *([rca.show_button] if source is not None else []),
         feedback_buttons,
@@ -93,7 +96,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     engine = Engine(settings=settings, config=config, db=db, clock=clock, replica_id=replica,
                     outbox=Outbox(db, clock), leases=leases, scheduler=scheduler, audit=audit, policy=policy,
                     approvals=approvals, runbooks=runbooks, alerts=alerts, drift=drift, rca=hypotheses,
-                    watches=watches, replays=ReplayGuard(db), models=models,
+                    watches=watches, replays=ReplayGuard(db), models=models, oncall=oncall,
                     corrections=IncidentCorrections(alerts, audit, policy, config.environment,
                                                     feedback=alerts.cooccurrence),  # Split/Merge teach grouping
                     auto=auto_wiring.build_auto(db, clock, audit, policy, approvals, runbooks, alerts, switch, config),

@@ -15,6 +15,7 @@ from engine.core.jsonbound import loads_bounded
 from bot.ids import DRIFT_COMPARE_MODAL
 from bot.listeners.alert_corrections import MERGE_FORM, SPLIT_FORM
 from bot.listeners.runbooks import MODAL_CALLBACK as RUNBOOK_MODAL
+from engine.alerts.messages import NOTE_MODAL as ALERTS_NOTE_MODAL
 
 # The keys each of our modals puts in its private_metadata, and its submit listener reads.
 VIEW_METADATA_KEYS: dict[str, tuple[str, ...]] = {
@@ -22,6 +23,7 @@ VIEW_METADATA_KEYS: dict[str, tuple[str, ...]] = {
     DRIFT_COMPARE_MODAL: ("model", "channel"),
     SPLIT_FORM: ("incident", "channel"),
     MERGE_FORM: ("incident", "channel"),
+    ALERTS_NOTE_MODAL: ("incident", "channel"),
 }
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
 from bot.listeners import alert_corrections
-from engine.alerts.messages import (ACK, RESOLVE, SILENCE, SNOOZE_PREFIX, UNSILENCE, alert_groups, alert_line,
-                                    incident_context, timeline)
+from engine.alerts.lifecycle import NOTE_CHARS
+from engine.alerts.messages import (ACK, LINK_PREFIX, NOTE, NOTE_MODAL, REOPEN, RESOLVE, SILENCE, SNOOZE_PREFIX,
+                                    TAKE, UNSILENCE, alert_groups, alert_line, incident_context, timeline)
 from engine.core.bounds import parse_int
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, OpsError
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -70,6 +72,15 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             facts["auto"] = asdict(auto) | {"success_rate": auto.success_rate}
         return deps.render("alerts/stats", facts)
 
+    async def oncall_cmd(ctx: CommandContext):
+        oncall = deps.engine.oncall
+        if oncall is None or not oncall.teams:
+            raise InvalidInput("no on-call schedules are configured", hint="add `oncall.schedules` (docs/oncall.md)")
+        found = await oncall.who(" ".join(ctx.args) if ctx.args else None)
+        return deps.render("alerts/oncall", {"teams": [
+            {"team": a.team, "people": list(a.people), "until": a.until.isoformat() if a.until else None,
+             "source": a.source} for a in found]})
+
     for name, summary, usage, example, fn in [
         ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),
         ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd),
@@ -77,6 +88,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
          "why <fingerprint | incident id>", "/ops why 1", why_cmd),
         ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts, corrections", "stats [7d]",
          "/ops stats 30d", stats_cmd),
+        ("oncall", "Who is on call now, per team", "oncall [team]", "/ops oncall platform", oncall_cmd),
     ]:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example, handler=fn,
                                    family="alerts"))
@@ -112,3 +124,47 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         await ack()
         inc, _, sid = body["actions"][0]["value"].partition(":")
         await svc().expire_silence(parse_incident_id(inc), sid, actor_from_body(body))
+
+    @app.action(TAKE)
+    async def on_take(ack, body):
+        await ack()
+        await svc().take(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+
+    @app.action(REOPEN)
+    async def on_reopen(ack, body):
+        await ack()
+        await svc().reopen(parse_incident_id(body["actions"][0]["value"]), actor_from_body(body))
+
+    @app.action(re.compile(re.escape(LINK_PREFIX) + r"[a-z]+$"))
+    async def on_link(ack):  # a link button opens its URL in the browser; Slack still reports the click
+        await ack()
+
+    @app.action(NOTE)
+    async def on_note(ack, body, client):
+        await ack()
+        incident_id = parse_incident_id(body["actions"][0]["value"])
+        await svc().queries.incident(incident_id)  # a forged id gets "does not exist", not a modal
+        msg = deps.render("alerts/note_modal", {"id": incident_id, "max_chars": NOTE_CHARS})
+        channel = (body.get("channel") or {}).get("id", "")
+        await client.views_open(trigger_id=body["trigger_id"], view={
+            "type": "modal", "callback_id": NOTE_MODAL,
+            "private_metadata": json.dumps({"incident": str(incident_id), "channel": channel}),
+            "title": {"type": "plain_text", "text": msg["title"]}, "submit": {"type": "plain_text", "text": "Add"},
+            "close": {"type": "plain_text", "text": "Cancel"}, "blocks": msg["blocks"]})
+
+    @app.view(NOTE_MODAL)
+    async def on_note_submit(ack, body, client):
+        meta = json.loads(body["view"]["private_metadata"])
+        text = (((body["view"]["state"]["values"].get("note") or {}).get("text") or {}).get("value") or "")
+        try:
+            await svc().add_note(parse_incident_id(str(meta["incident"])), text, actor_from_body(body))
+        except InvalidInput as exc:  # the modal stays open with the reason under the field
+            await ack(response_action="errors", errors={"note": exc.message[:150]})
+            return
+        except OpsError as exc:  # the incident is gone or refused: close the modal and say why
+            await ack()
+            if meta.get("channel"):
+                await client.chat_postEphemeral(channel=meta["channel"], user=body["user"]["id"],
+                                                text=f"Note not added: {exc.message}")
+            return
+        await ack()

@@ -37,6 +37,15 @@ class Route(_Strict):
     channel: str
 
 
+class OwnerRule(_Strict):
+    """Incidents whose first alert matches all `match` labels belong to `team`, paged via `usergroup`."""
+
+    match: dict[str, str] = Field(default_factory=dict)
+    team: str = Field(min_length=1, max_length=80)
+    # A Slack user group id (S...): what `<!subteam^ID>` needs; `opsbot check` looks it up.
+    usergroup: str | None = Field(default=None, pattern=r"^S[A-Z0-9]{2,30}$")
+
+
 class AlertsConfig(_Strict):
     """Everything the alert pipeline needs to decide, validated at start-up."""
 
@@ -61,6 +70,14 @@ class AlertsConfig(_Strict):
     repeat_interval_s: float = 4 * 3600.0
     default_channel: str = "#alerts"
     routes: list[Route] = Field(default_factory=list)
+    # First matching rule owns an incident (by its first alert's labels); see docs/oncall.md.
+    owners: list[OwnerRule] = Field(default_factory=list)
+    # The owning group is @-mentioned once, when an incident opens at or above this severity.
+    page_min_severity: str = "critical"
+    # service -> dashboard URL, a Dashboard button when the alert has no dashboard_url annotation.
+    dashboards: dict[str, str] = Field(default_factory=dict)
+    # Annotations that carry the metric value, first present wins (Grafana sends __value_string__).
+    value_annotations: list[str] = Field(default_factory=lambda: ["value", "__value_string__"])
     snooze_choices_s: list[int] = Field(default_factory=lambda: [900, 3600, 14400])
     # One Slack channel per big incident (docs/incident-command.md).
     incident_channel: IncidentChannelConfig = Field(default_factory=IncidentChannelConfig)
@@ -91,7 +108,20 @@ class AlertsConfig(_Strict):
 
         for svc in self.depends_on:
             visit(svc, [])
+        if self.page_min_severity not in self.severities:
+            raise ValueError(f"page_min_severity {self.page_min_severity!r} is not one of severities "
+                             f"{self.severities}")
+        for svc, url in self.dashboards.items():
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"dashboards.{svc} must be an http(s) URL, got {url!r}")
         return self
+
+    def owner_of(self, labels: dict[str, str]) -> OwnerRule | None:
+        """Return the first owner rule whose `match` labels all equal the alert's, else None."""
+        for rule in self.owners:
+            if all(labels.get(k) == v for k, v in rule.match.items()):
+                return rule
+        return None
 
     def severity_rank(self, severity: str | None) -> int:
         """Return the rank of a severity (unknown ones rank lowest)."""

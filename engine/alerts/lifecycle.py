@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches
+from engine.alerts.lead import refresh_lead
 from engine.alerts.model import memory_keys
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
 # Changes a reader of the channel should hear about in the thread; the rest only edit the message.
 MEANINGFUL = frozenset({"opened", "reopened", "severity_up", "service_joined", "new_alertname",
-                        "resolved", "acknowledged", "snoozed", "reminder", "silenced"})
+                        "resolved", "acknowledged", "snoozed", "reminder", "silenced", "commander", "note"})
+NOTE_CHARS = 450  # a note is stored whole in the timeline (decision reasons hold 500 characters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         st.inhibited_by = inhibited_by
         if inc.alert_count > 1:
             changes.append(Change("joined", f"{ev.alertname} joined"))
+    refresh_lead(inc.lead, ev, cfg)  # the first alert's words and links; its later deliveries update them
     inc.add_firing(ev.fingerprint, st.group_key or "")  # as stored: a reload rebuilds the same
     if ev.source not in inc.sources:
         inc.sources.append(ev.source)
@@ -159,3 +162,43 @@ def snooze(inc: Incident, seconds: int, who: str, now: datetime, cfg: AlertsConf
         raise Conflict(f"incident #{inc.id} is resolved; nothing to snooze")
     inc.snoozed_until, inc.dirty = now + timedelta(seconds=seconds), True
     return [Change("snoozed", f"snoozed by {who} until {inc.snoozed_until:%H:%M} UTC")]
+
+
+def take(inc: Incident, user_id: str, who: str, now: datetime) -> list[Change]:
+    """Make a person the incident commander; taking an open incident also acknowledges it."""
+    if not inc.is_open:
+        raise Conflict(f"incident #{inc.id} is resolved", hint="reopen it first")
+    if inc.commander == user_id:
+        raise Conflict(f"you are already the commander of incident #{inc.id}")
+    before = inc.commander_name
+    inc.commander, inc.commander_name, inc.dirty = user_id, who, True
+    changes = [Change("commander", f"{who} is incident commander" + (f" (was {before})" if before else ""))]
+    if inc.status is IncidentStatus.OPEN:  # the commander has seen it: reminders would only nag
+        inc.status, inc.acked_at, inc.acked_by = IncidentStatus.ACKNOWLEDGED, now, who
+    return changes
+
+
+def reopen(inc: Incident, who: str, now: datetime, cfg: AlertsConfig) -> list[Change]:
+    """Reopen a resolved incident by hand within `reopen_window_s` of its resolution."""
+    if inc.is_open:
+        raise Conflict(f"incident #{inc.id} is {inc.status.value}, not resolved")
+    if inc.resolved_at is not None and now - inc.resolved_at > timedelta(seconds=cfg.reopen_window_s):
+        raise Conflict(f"incident #{inc.id} was resolved more than {cfg.reopen_window_s / 60:g} minutes ago",
+                       hint="a new occurrence opens a new incident; add a note here to link them")
+    inc.status, inc.resolved_at, inc.resolved_by, inc.resolve_due_at = IncidentStatus.OPEN, None, None, None
+    inc.acked_at = inc.acked_by = inc.snoozed_until = None
+    inc.reopen_count += 1
+    inc.dirty = True
+    return [Change("reopened", f"reopened by {who}")]
+
+
+def add_note(inc: Incident, text: str, who: str) -> list[Change]:
+    """Record a person's note on an incident (its thread and timeline), open or resolved."""
+    text = " ".join(text.split())  # one line: the timeline and thread show it as one
+    if not text:
+        raise InvalidInput("the note is empty")
+    if len(text) > NOTE_CHARS:
+        raise InvalidInput(f"the note is {len(text)} characters, limit is {NOTE_CHARS}",
+                           hint="split it into two notes")
+    inc.dirty = True
+    return [Change("note", f"note by {who}: {text}")]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from engine.alerts.config import AlertsConfig
+from engine.alerts.lead import card_links, with_times
 from engine.alerts.lifecycle import Change
 from engine.alerts.notify import NotifyDecision
 from engine.alerts.types import AlertState, Incident
@@ -15,8 +16,11 @@ MAX_THREAD_ALERTS = 20  # a thread reply lists at most this many alerts; the res
 
 # action_ids of the incident message's buttons (templates/slack/alerts/incident.json.j2)
 ACK, RESOLVE, SILENCE, UNSILENCE = "alerts.ack", "alerts.resolve", "alerts.silence", "alerts.unsilence"
+TAKE, REOPEN, NOTE, NOTE_MODAL = "alerts.take", "alerts.reopen", "alerts.note", "alerts.note_modal"
+LINK_PREFIX = "alerts.link."  # link buttons (alert source, runbook, dashboard): Slack still sends a click
 SNOOZE_PREFIX = "alerts.snooze."  # followed by the seconds, e.g. alerts.snooze.900
 INCIDENT_TEMPLATE = "alerts/incident"
+PAGE_TEMPLATE = "alerts/incident_page"
 MAX_SUGGESTED_RUNBOOKS = 3  # each takes its own actions block (one `runbook.open` per block)
 MAX_LABEL_VIEWS = 200  # alertname x service pairs tried against runbook `match` labels
 
@@ -51,6 +55,7 @@ def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
         "silence_applies": not inc.sources or "alertmanager" in inc.sources,
         "sources": list(inc.sources),
         "suggested_runbooks": [], "extra_actions": [],
+        **card_facts(inc, cfg),
     }
 
 
@@ -63,6 +68,40 @@ def recurrence_line(inc: Incident) -> str | None:
         return f"recurrence of #{inc.recurrence_of}"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"recurrence of #{inc.recurrence_of} ({n}{suffix} time today)"
+
+
+def card_facts(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
+    """Return what the alert says, where to look, who owns the incident and who commands it."""
+    lead = inc.lead or {}
+    owner = cfg.owner_of(lead.get("labels") or {})
+    return {
+        "lead": {"alertname": lead.get("alertname"), "value": lead.get("value"),
+                 "summary": with_times(lead.get("summary") or ""),
+                 "description": with_times(lead.get("description") or "")} if lead else None,
+        "more_alerts": max(0, inc.alert_count - 1),
+        "links": card_links(lead, list(inc.services), cfg),
+        # `oncall` is filled by the on-call extension (engine/oncall/extension.py) when configured.
+        "owner": {"team": owner.team, "usergroup": owner.usergroup, "oncall": None} if owner else None,
+        "commander": inc.commander, "commander_name": inc.commander_name,
+    }
+
+
+def page_notice(inc: Incident, cfg: AlertsConfig, card: dict[str, Any] | None = None) -> Notice | None:
+    """Return the one thread reply that @-mentions the owning group of a new incident, if it pages.
+
+    Its own outbox key is emitted only with the first post, so the group is mentioned once:
+    the card is re-rendered on every change and must never carry a mention itself.
+    """
+    owner = cfg.owner_of((inc.lead or {}).get("labels") or {})
+    if owner is None or owner.usergroup is None:
+        return None
+    if cfg.severity_rank(inc.severity) < cfg.severity_rank(cfg.page_min_severity):
+        return None
+    # The enriched card context: the page names the on-call, as the card does.
+    ctx = {"incident": card if card is not None else incident_context(inc, cfg), "usergroup": owner.usergroup,
+           "team": owner.team}
+    return Notice(key=f"{message_key(inc.id)}:page", channel=inc.channel, thread_key=message_key(inc.id),
+                  template=PAGE_TEMPLATE, context=ctx)
 
 
 def label_views(ctx: dict[str, Any], cfg: AlertsConfig) -> list[dict[str, str]]:
@@ -116,6 +155,9 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
         out.append(card_notice(inc, card if card is not None else incident_context(inc, cfg)))
     if decision.message == "post":
         inc.posted, inc.last_notified_at = True, now
+        page = page_notice(inc, cfg, card)
+        if page is not None:
+            out.append(page)
     if decision.thread:
         inc.thread_seq += 1
         inc.last_notified_at = now

@@ -10,7 +10,7 @@ from engine.alerts.lifecycle import Change
 from engine.alerts.types import Incident, IncidentStatus
 
 # People's own actions are always echoed in the thread, snoozed or not: they are the record.
-_HUMAN = frozenset({"acknowledged", "resolved", "snoozed", "silenced"})
+_HUMAN = frozenset({"acknowledged", "resolved", "snoozed", "silenced", "commander", "note"})
 
 
 @dataclass(frozen=True, slots=True)

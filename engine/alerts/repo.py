@@ -49,7 +49,7 @@ def incident_from_row(r: Any) -> Incident:
     kw["status"] = IncidentStatus(kw["status"])
     for f in ("alertnames", "silences", "sources"):
         kw[f] = list(kw[f] or [])
-    for f in ("group_keys", "services", "corr_keys", "inhibitors"):
+    for f in ("group_keys", "services", "corr_keys", "inhibitors", "lead"):
         kw[f] = dict(kw[f] or {})
     return Incident(id=r.id, dirty=False, **kw)
 

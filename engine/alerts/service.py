@@ -132,6 +132,21 @@ class AlertService:
         return await self._act(incident_id, actor,
                                lambda inc: lifecycle.resolve(inc, actor.name or actor.user_id, self.clock.now()))
 
+    async def take(self, incident_id: int, actor: Actor) -> Incident:
+        """Make the actor the incident commander (and acknowledge an open incident)."""
+        return await self._act(incident_id, actor, lambda inc: lifecycle.take(
+            inc, actor.user_id, actor.name or actor.user_id, self.clock.now()))
+
+    async def reopen(self, incident_id: int, actor: Actor) -> Incident:
+        """Reopen a resolved incident within the configured reopen window."""
+        return await self._act(incident_id, actor, lambda inc: lifecycle.reopen(
+            inc, actor.name or actor.user_id, self.clock.now(), self.cfg))
+
+    async def add_note(self, incident_id: int, text: str, actor: Actor) -> Incident:
+        """Add a person's note to an incident's thread and timeline."""
+        return await self._act(incident_id, actor,
+                               lambda inc: lifecycle.add_note(inc, text, actor.name or actor.user_id))
+
     async def snooze(self, incident_id: int, seconds: int, actor: Actor) -> Incident:
         """Mute an incident's thread notifications for one of the offered durations."""
         return await self._act(incident_id, actor, lambda inc: lifecycle.snooze(

@@ -106,6 +106,10 @@ class IncidentRow(SQLModel, table=True):
     thread_seq: int = 0
     recurrence_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     recurrence_nth: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # Nullable with defaults (expand step, revision 0c4f2a9e7d31): the previous release still inserts.
+    lead: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True, server_default="{}"))
+    commander: Optional[str] = Field(default=None, sa_column=Column(String(32)))
+    commander_name: Optional[str] = Field(default=None, sa_column=Column(String(120)))
 
 
 class DecisionRow(SQLModel, table=True):

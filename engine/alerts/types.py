@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 # Column widths a webhook value lands in (engine/alerts/tables.py). The door (parse.py) refuses
 # longer values, so SQLite (which ignores widths) and PostgreSQL (which refuses them) agree.
@@ -129,6 +130,10 @@ class Incident:
     sources: list[str] = field(default_factory=list)
     thread_seq: int = 0
     flaps: int = 0
+    # What the first alert says and where to look (engine/alerts/lead.py), refreshed by its deliveries.
+    lead: dict[str, Any] = field(default_factory=dict)
+    commander: str | None = None  # Slack user id of the incident commander (Take)
+    commander_name: str | None = None
     dirty: bool = True
     # A new occurrence of an alert whose incident resolved opens a new incident linked to it.
     recurrence_of: int | None = None

@@ -335,3 +335,59 @@ def test_incident_channel_postmortem_and_home_tab(person, shots):
     expect(p.page.get_by_test_id("home-view")).to_contain_text("Models whose aliases you moved")
     assert not problems(p.page.get_by_test_id("home-view").inner_text())
     p.shot(shots, "home-bob")
+
+
+def test_owner_paged_once_take_note_resolve_reopen(person, shots):
+    p = person
+    p.be("bob")
+    p.open("incidents")
+    card = p.card("HighErrorRate on svc-10", "alerts.take")
+    incident = int(re.search(r"#(\d+) HighErrorRate on svc-10", card.inner_text()).group(1))
+    # The demo's backend team owns svc-10; its on-call comes from the demo's iCalendar file.
+    expect(card).to_contain_text("Owner")
+    expect(card).to_contain_text("backend")
+    expect(card).to_contain_text("on call:")
+    p.check("bob opens #incidents")
+
+    def pages():
+        card.get_by_test_id("replies-link").click()
+        thread = p.page.get_by_test_id("thread-messages")
+        return thread, thread.locator("[data-testid=message]").filter(has_text="@oncall")
+
+    thread, paged = pages()
+    expect(paged).to_have_count(1)
+    expect(paged.first).to_contain_text(f"incident #{incident} opened")
+    p.check("the owning group was paged once")
+
+    p.press(card, "alerts.take")
+    expect(card).to_contain_text("Commander")
+    expect(card).to_contain_text("@bob")
+    expect(card).to_contain_text("Acknowledged")
+    p.check("bob takes the incident")
+
+    p.press(card, "alerts.note")
+    modal = p.page.get_by_test_id("modal")
+    expect(modal).to_be_visible()
+    p.check("the note modal opens")
+    modal.locator("textarea").first.fill("restarted the svc-10 pods; error rate falling")
+    p.page.get_by_test_id("modal-submit").click()
+    expect(modal).to_be_hidden()
+    thread, paged = pages()
+    expect(thread).to_contain_text("note by bob: restarted the svc-10 pods; error rate falling")
+    detail = p.send(f"/ops incident {incident}").inner_text()
+    assert "restarted the svc-10 pods" in detail, detail
+    p.check("the note is in the thread and the timeline")
+
+    p.press(card, "alerts.resolve")
+    expect(card).to_contain_text("Resolved")
+    expect(card.get_by_test_id("button-alerts.reopen")).to_be_visible()
+    p.be("alice")
+    p.press(card, "alerts.reopen")
+    expect(card).to_contain_text("Open")
+    expect(card).to_contain_text("reopened 1×")
+    expect(card).to_contain_text("@bob")  # the commander stays
+    thread, paged = pages()
+    expect(thread).to_contain_text("reopened by alice")
+    expect(paged).to_have_count(1)  # resolve and reopen paged nobody
+    p.check("alice reopens")
+    p.shot(shots, "owner-take-note-reopen")

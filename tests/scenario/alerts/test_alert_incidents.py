@@ -26,6 +26,11 @@ async def ask(ws, text: str) -> dict:
                                            if not e.get("text", "").startswith("Working on")), None), timeout=30)
 
 
+def _actions(msg: dict) -> list[str]:
+    """Return a card's buttons other than its links (alert source, runbook, dashboard)."""
+    return [a for a in button_ids(msg) if not a.startswith("alerts.link.")]
+
+
 def _current(stack, ts: str) -> dict:
     return next(m for m in stack.workspace.messages("#incidents") if m["ts"] == ts)
 
@@ -47,8 +52,9 @@ async def test_one_message_edited_in_place_until_resolved(alert_stack):
     # All alerts resolved: the message says so, then the cool-down (1 s) closes the incident.
     await ws.wait_for(lambda: _current(alert_stack, msg["ts"])["text"].startswith("[resolved]"), timeout=10)
     done = _current(alert_stack, msg["ts"])
-    # A resolved card offers only its postmortem draft.
-    assert len(incident_messages(alert_stack)) == 1 and button_ids(done) == ["postmortem.draft"]
+    # A resolved card keeps only what makes sense after: Reopen, Add note, its postmortem draft, its links.
+    assert len(incident_messages(alert_stack)) == 1 and sorted(_actions(done)) == [
+        "alerts.note", "alerts.reopen", "postmortem.draft"]
     # Only meaningful changes reach the thread: the alert resolving just edits the message
     # ("closing at ..."); the close itself is one reply.
     await ws.wait_for(lambda: ws.replies("#incidents", msg["ts"]), timeout=10)
@@ -87,7 +93,8 @@ async def test_buttons_ack_snooze_silence_expire_resolve(alert_stack, alertmanag
     await ws.click("carol", "#incidents", ts, "alerts.resolve")
     await ws.wait_for(lambda: _current(alert_stack, ts)["text"].startswith("[resolved]"), timeout=10)
     assert "carol" in str(_current(alert_stack, ts)["blocks"])
-    assert len(incident_messages(alert_stack)) == 1 and button_ids(_current(alert_stack, ts)) == ["postmortem.draft"]
+    assert len(incident_messages(alert_stack)) == 1 and sorted(_actions(_current(alert_stack, ts))) == [
+        "alerts.note", "alerts.reopen", "postmortem.draft"]
 
 
 async def test_suggested_runbook_opens_its_modal(alert_stack):
