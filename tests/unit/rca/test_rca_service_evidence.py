@@ -42,7 +42,7 @@ def test_cpu_fault_that_surfaces_as_latency_names_its_service():
         inp = _cpu_fault_seen_as_latency(seed)
         assert rank_services(rank(inp))[0][0] == "db"
         assert rank(inp)[0].name == "db_cpu"
-        assert rank(inp, RankerConfig(resource_weight=0.0))[0].name != "db_cpu"
+        assert rank(inp, RankerConfig(resource_weight=0.0, resource_led=False))[0].name != "db_cpu"
 
 
 def _retry_storm(seed: int):
