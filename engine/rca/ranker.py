@@ -48,6 +48,7 @@ from engine.rca.service_evidence import (
     relative_rise,
     resource_led,
     resource_support,
+    timeouts_below_leader,
 )
 from engine.rca.shift import innovation_peaks
 from engine.rca.orient import orient_by_shift
@@ -95,6 +96,9 @@ class RankerConfig:
     # Strong signals ordered by onset (service_evidence.onset_first): "symptoms" = latency and
     # errors only, "all" = every signal, "" = off.
     onset_first: str = "symptoms"
+    # A caller's errors stay under the leading latency when the caller slowed too
+    # (service_evidence.timeouts_below_leader).
+    timeouts: bool = True
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -155,6 +159,9 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
                  if np.isfinite(r) and r > 0 and episode.stats[n].up >= ANOMALOUS}
         new = amplification_order({s[1]: s[0] for s in scored}, moved, onsets, step)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+        if config.timeouts:
+            new = timeouts_below_leader({s[1]: s[0] for s in scored}, moved, onsets, step)
+            scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     if config.error_order:
         arise = absolute_rise(grid.values, episode.baseline_rows, episode.episode_rows)
         moved = {n: float(r) for n, r in zip(grid.names, arise)
@@ -169,7 +176,7 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         new = resource_led({s[1]: s[0] for s in scored}, devs, onsets, ANOMALOUS, step)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     if config.resource_weight > 0:
-        new = resource_support({s[1]: s[0] for s in scored}, devs, ANOMALOUS, config.resource_weight)
+        new = resource_support({s[1]: s[0] for s in scored}, devs, ANOMALOUS, config.resource_weight, onsets, step)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     return _finish(scored + changes, config)
 

@@ -11,8 +11,6 @@ earlier and by a larger fraction of its level outranks the callers' amplified la
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from engine.rca.types import split_name
@@ -26,19 +24,24 @@ def is_resource(metric: str) -> bool:
 
 
 def resource_support(
-    scores: dict[str, float], deviations: dict[str, float], anomalous: float, weight: float
+    scores: dict[str, float], deviations: dict[str, float], anomalous: float, weight: float,
+    onsets: dict[str, float] | None = None, step: float = 0.0,
 ) -> dict[str, float]:
-    """Return scores where each deviating resource signal gains ``weight`` x its service's best symptom score."""
-    symptom: dict[str, float] = defaultdict(float)
-    for name, score in scores.items():
-        service, metric = split_name(name)
-        if not is_resource(metric):
-            symptom[service] = max(symptom[service], score)
+    """Return scores where each deviating resource signal gains ``weight`` x its service's best symptom score.
+
+    With ``onsets``, a symptom that started clearly before the resource (``ONSET_SLACK_STEPS``)
+    is not its evidence: the resource then moved after it, as an effect or by chance.
+    """
+    onsets = onsets or {}
     out = dict(scores)
     for name, score in scores.items():
         service, metric = split_name(name)
-        if is_resource(metric) and deviations.get(name, 0.0) >= anomalous:
-            out[name] = score + weight * symptom.get(service, 0.0)
+        if not is_resource(metric) or deviations.get(name, 0.0) < anomalous:
+            continue
+        start = onsets.get(name)
+        own = [s for n, s in scores.items() if split_name(n)[0] == service and not is_resource(split_name(n)[1])
+               and (start is None or n not in onsets or onsets[n] >= start - ONSET_SLACK_STEPS * step)]
+        out[name] = score + weight * max(own, default=0.0)
     return out
 
 
@@ -184,4 +187,32 @@ def onset_first(scores: dict[str, float], onsets: dict[str, float], step: float,
     ranked = sorted((scores[n] for n in group), reverse=True)
     out = dict(scores)
     out.update(zip(order, ranked))
+    return out
+
+
+def timeouts_below_leader(
+    scores: dict[str, float], rise: dict[str, float], onsets: dict[str, float], step: float
+) -> dict[str, float]:
+    """Keep a caller's errors below the latency that rose most relative to its level when the caller slowed too.
+
+    A caller that times out on a slow callee both slows (it waits, then retries) and fails;
+    its errors, on a quiet baseline, can outscore the callee's latency by far.  Errors of a
+    service whose own latency rose by a smaller fraction than the leading latency (that did
+    not start later) are capped just under the leader.  ``rise`` holds the moved latency
+    signals on a ratio scale; the root of an error fault keeps its score, its latency stays flat.
+    """
+    latency = {n: r for n, r in rise.items() if is_latency(split_name(n)[1]) and n in scores}
+    if len(latency) < 2:
+        return dict(scores)
+    leader = max(latency, key=lambda n: (latency[n], n))
+    lead_service = split_name(leader)[0]
+    out = dict(scores)
+    for name, score in scores.items():
+        service, metric = split_name(name)
+        if not is_error(metric) or service == lead_service:
+            continue
+        own = [n for n in latency if split_name(n)[0] == service]
+        late = name in onsets and leader in onsets and onsets[name] >= onsets[leader] - ONSET_SLACK_STEPS * step
+        if own and late and score > scores[leader]:
+            out[name] = scores[leader] * 0.99
     return out

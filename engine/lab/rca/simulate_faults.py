@@ -110,7 +110,7 @@ def _run(m: np.ndarray, p: dict[str, Any], rows: int, fault: tuple[int, str, flo
             tries = 1 + retry_p + retry_p**2  # up to two retries
             lat_i += m[i, j] * lat[:, j] * tries
             fail *= 1 - retry_p**3 * 0.8
-        lat[:, i] = lat_i * (1 + _noise(rng, rows, p["lat_noise"][i]))
+        lat[:, i] = lat_i * np.exp(_noise(rng, rows, p["lat_noise"][i]))  # multiplicative: never below 0
         err[:, i] = np.clip(1 - fail + _noise(rng, rows, p["err_noise"][i]), 0.0, 1.0)
         cpu[:, i] = np.clip(cpu_i + _noise(rng, rows, p["cpu_noise"][i] * cores), 0.0, None)
         mem[:, i] = np.clip(mem_i + _noise(rng, rows, 0.01 * limit), 0.0, None)
