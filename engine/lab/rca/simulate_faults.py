@@ -41,7 +41,7 @@ class FaultCase:
     data: np.ndarray
     names: list[str]
     inject_row: int
-    answer: str  # the root-cause service
+    answer: str  # the root cause, ``<service>_<fault type>`` (a service-level answer scores the service)
     fault: str
 
 
@@ -146,7 +146,7 @@ def generate_fault_case(m: np.ndarray, rng: np.random.Generator, fault: str, nor
             break
         size = min(size * 1.6, {"cpu": 0.95, "mem": 0.98}.get(fault, 50.0))
     names = [f"svc{i:02d}_{k}" for i in range(n) for k in METRICS]
-    return FaultCase(np.round(data, 4), names, normal, f"svc{where:02d}", fault)
+    return FaultCase(np.round(data, 4), names, normal, f"svc{where:02d}_{fault}", fault)
 
 
 def simulate_faults(num_services: int, num_cases: int, seed: int) -> list[FaultCase]:
