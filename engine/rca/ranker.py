@@ -40,7 +40,16 @@ from engine.rca.dagsearch import search_dag
 from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
-from engine.rca.service_evidence import amplification_order, relative_rise, resource_support
+from engine.rca.service_evidence import (
+    absolute_rise,
+    amplification_order,
+    error_order,
+    onset_first,
+    relative_rise,
+    resource_led,
+    resource_support,
+    timeouts_below_leader,
+)
 from engine.rca.shift import innovation_peaks
 from engine.rca.orient import orient_by_shift
 from engine.rca.pcgraph import learn_graph
@@ -78,6 +87,18 @@ class RankerConfig:
     # Latency signals on a ratio scale: the larger relative rise that did not start later takes
     # the larger score (service_evidence.amplification_order). False disables.
     amplification: bool = True
+    # Error signals: the larger absolute rise that did not start later takes the larger score
+    # (service_evidence.error_order): callers fail less than the callee they retry on.
+    error_order: bool = True
+    # A resource that moved with its own service's symptoms outranks every symptom that did not
+    # start before it (service_evidence.resource_led).
+    resource_led: bool = True
+    # Strong signals ordered by onset (service_evidence.onset_first): "symptoms" = latency and
+    # errors only, "all" = every signal, "" = off.
+    onset_first: str = "symptoms"
+    # A caller's errors stay under the leading latency when the caller slowed too
+    # (service_evidence.timeouts_below_leader).
+    timeouts: bool = True
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -128,14 +149,34 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
                            {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    # Metric names are trusted only on series in their own units: latency, error rates and
+    # counts never go below zero, while a standardised or signed series (CIRCA's) carries
+    # names as labels only, and the service rules below leave it alone.
+    raw = {n for j, n in enumerate(grid.names) if grid.values[episode.baseline_rows, j].min(initial=0.0) >= 0}
     if config.amplification:
         rise = relative_rise(grid.values, episode.baseline_rows, episode.episode_rows)
         moved = {n: float(r) for n, r in zip(grid.names, rise)
                  if np.isfinite(r) and r > 0 and episode.stats[n].up >= ANOMALOUS}
         new = amplification_order({s[1]: s[0] for s in scored}, moved, onsets, step)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+        if config.timeouts:
+            new = timeouts_below_leader({s[1]: s[0] for s in scored}, moved, onsets, step)
+            scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    if config.error_order:
+        arise = absolute_rise(grid.values, episode.baseline_rows, episode.episode_rows)
+        moved = {n: float(r) for n, r in zip(grid.names, arise)
+                 if np.isfinite(r) and r > 0 and episode.stats[n].up >= ANOMALOUS and n in raw}
+        new = error_order({s[1]: s[0] for s in scored}, moved, onsets, step)
+        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    if config.onset_first:
+        new = onset_first({s[1]: s[0] for s in scored}, {n: t for n, t in onsets.items() if n in raw}, step,
+                          config.onset_first == "symptoms")
+        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    if config.resource_led:
+        new = resource_led({s[1]: s[0] for s in scored}, devs, onsets, ANOMALOUS, step)
+        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     if config.resource_weight > 0:
-        new = resource_support({s[1]: s[0] for s in scored}, devs, ANOMALOUS, config.resource_weight)
+        new = resource_support({s[1]: s[0] for s in scored}, devs, ANOMALOUS, config.resource_weight, onsets, step)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     return _finish(scored + changes, config)
 

@@ -11,8 +11,6 @@ earlier and by a larger fraction of its level outranks the callers' amplified la
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from engine.rca.types import split_name
@@ -26,19 +24,24 @@ def is_resource(metric: str) -> bool:
 
 
 def resource_support(
-    scores: dict[str, float], deviations: dict[str, float], anomalous: float, weight: float
+    scores: dict[str, float], deviations: dict[str, float], anomalous: float, weight: float,
+    onsets: dict[str, float] | None = None, step: float = 0.0,
 ) -> dict[str, float]:
-    """Return scores where each deviating resource signal gains ``weight`` x its service's best symptom score."""
-    symptom: dict[str, float] = defaultdict(float)
-    for name, score in scores.items():
-        service, metric = split_name(name)
-        if not is_resource(metric):
-            symptom[service] = max(symptom[service], score)
+    """Return scores where each deviating resource signal gains ``weight`` x its service's best symptom score.
+
+    With ``onsets``, a symptom that started clearly before the resource (``ONSET_SLACK_STEPS``)
+    is not its evidence: the resource then moved after it, as an effect or by chance.
+    """
+    onsets = onsets or {}
     out = dict(scores)
     for name, score in scores.items():
         service, metric = split_name(name)
-        if is_resource(metric) and deviations.get(name, 0.0) >= anomalous:
-            out[name] = score + weight * symptom.get(service, 0.0)
+        if not is_resource(metric) or deviations.get(name, 0.0) < anomalous:
+            continue
+        start = onsets.get(name)
+        own = [s for n, s in scores.items() if split_name(n)[0] == service and not is_resource(split_name(n)[1])
+               and (start is None or n not in onsets or onsets[n] >= start - ONSET_SLACK_STEPS * step)]
+        out[name] = score + weight * max(own, default=0.0)
     return out
 
 
@@ -91,4 +94,125 @@ def amplification_order(
     ranked = sorted((scores[n] for n in group), reverse=True)
     out = dict(scores)
     out.update(zip(order, ranked))
+    return out
+
+
+ERROR_PREFIXES = ("error", "errors", "fail", "5xx", "exception")
+
+
+def is_error(metric: str) -> bool:
+    """Return True for an error-like metric (rate, ratio or count of failed requests)."""
+    return metric.lower().startswith(ERROR_PREFIXES)
+
+
+def absolute_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: np.ndarray) -> np.ndarray:
+    """Return per column the episode level (3rd-largest value) minus the baseline median, in the series' units."""
+    base, episode = values[baseline_rows], values[episode_rows]
+    if not len(base) or len(episode) < SPIKE_ROWS:
+        return np.full(values.shape[1], np.nan)
+    out: np.ndarray = np.sort(episode, axis=0)[-SPIKE_ROWS] - np.median(base, axis=0)
+    return out
+
+
+def error_order(
+    scores: dict[str, float], rise: dict[str, float], onsets: dict[str, float], step: float
+) -> dict[str, float]:
+    """Give the deviating error signals' scores, largest first, to those with the larger absolute rise.
+
+    A caller fails only when a callee failed (or timed out) under its retries, so its error
+    rate or count rises by less than the callee's, in the same units, yet its robust z can be
+    far larger (a quieter baseline).  Same rule as ``amplification_order`` with absolute rises.
+    """
+    return _reorder(scores, [n for n in scores if n in rise and is_error(split_name(n)[1])], rise, onsets, step)
+
+
+def _reorder(scores: dict[str, float], group: list[str], key: dict[str, float], onsets: dict[str, float],
+             step: float) -> dict[str, float]:
+    """Hand ``group``'s scores, largest first, to its members ordered by (started late, -key)."""
+    if len(group) < 2:
+        return dict(scores)
+    first = min((onsets[n] for n in group if n in onsets), default=None)
+
+    def late(n: str) -> bool:
+        return first is not None and n in onsets and onsets[n] > first + ONSET_SLACK_STEPS * step
+
+    order = sorted(group, key=lambda n: (late(n), -key[n], n))
+    ranked = sorted((scores[n] for n in group), reverse=True)
+    out = dict(scores)
+    out.update(zip(order, ranked))
+    return out
+
+
+def resource_led(
+    scores: dict[str, float], deviations: dict[str, float], onsets: dict[str, float], anomalous: float, step: float
+) -> dict[str, float]:
+    """Raise a deviating resource signal whose own service's latency or errors moved with it to the top symptom score.
+
+    A CPU hog or leak explains its own service's symptoms and, through the callers, every
+    symptom that did not start before it; a caller's resources stay still, so a resource that
+    moved together with its own service's symptoms marks the origin.
+    """
+    out = dict(scores)
+    symptoms = [n for n in scores if not is_resource(split_name(n)[1]) and deviations.get(n, 0.0) >= anomalous]
+    for name, score in scores.items():
+        service, metric = split_name(name)
+        if not is_resource(metric) or deviations.get(name, 0.0) < anomalous or name not in onsets:
+            continue
+        start = onsets[name]
+        own = [n for n in symptoms if split_name(n)[0] == service and n in onsets
+               and abs(onsets[n] - start) <= ONSET_SLACK_STEPS * step]
+        if not own:
+            continue
+        later = [scores[n] for n in symptoms if n in onsets and onsets[n] >= start - ONSET_SLACK_STEPS * step]
+        out[name] = max(score, *later) * 1.01  # ahead of the symptoms it explains
+    return out
+
+
+STRONG_SHARE = 0.25  # of the top score: weaker signals are too often noise to order by onset
+
+
+def onset_first(scores: dict[str, float], onsets: dict[str, float], step: float, symptoms_only: bool = True
+                ) -> dict[str, float]:
+    """Hand the strong signals' scores, largest first, to them in order of onset (ties keep their order).
+
+    Faults spread up the callers over time: of two strongly deviating symptoms, the one that
+    started a step earlier is upstream of the other; a caller's timeouts start after its callee slowed.
+    """
+    top = max(scores.values(), default=0.0)
+    group = [n for n in scores if n in onsets and scores[n] >= STRONG_SHARE * top
+             and (not symptoms_only or not is_resource(split_name(n)[1]))]
+    if len(group) < 2:
+        return dict(scores)
+    order = sorted(group, key=lambda n: (round(onsets[n] / step), -scores[n], n))
+    ranked = sorted((scores[n] for n in group), reverse=True)
+    out = dict(scores)
+    out.update(zip(order, ranked))
+    return out
+
+
+def timeouts_below_leader(
+    scores: dict[str, float], rise: dict[str, float], onsets: dict[str, float], step: float
+) -> dict[str, float]:
+    """Keep a caller's errors below the latency that rose most relative to its level when the caller slowed too.
+
+    A caller that times out on a slow callee both slows (it waits, then retries) and fails;
+    its errors, on a quiet baseline, can outscore the callee's latency by far.  Errors of a
+    service whose own latency rose by a smaller fraction than the leading latency (that did
+    not start later) are capped just under the leader.  ``rise`` holds the moved latency
+    signals on a ratio scale; the root of an error fault keeps its score, its latency stays flat.
+    """
+    latency = {n: r for n, r in rise.items() if is_latency(split_name(n)[1]) and n in scores}
+    if len(latency) < 2:
+        return dict(scores)
+    leader = max(latency, key=lambda n: (latency[n], n))
+    lead_service = split_name(leader)[0]
+    out = dict(scores)
+    for name, score in scores.items():
+        service, metric = split_name(name)
+        if not is_error(metric) or service == lead_service:
+            continue
+        own = [n for n in latency if split_name(n)[0] == service]
+        late = name in onsets and leader in onsets and onsets[name] >= onsets[leader] - ONSET_SLACK_STEPS * step
+        if own and late and score > scores[leader]:
+            out[name] = scores[leader] * 0.99
     return out

@@ -69,9 +69,15 @@ def analyse(grid: Grid, detect_time: float, lookback: float | None = None, guard
     start = max(cp - guard_steps, int(win[0]))
     stats = {}
     for col, name in enumerate(grid.names):
-        seg = z[start:, col]
+        # A signal that spikes alone in its own baseline (heavy tails) must hold a deviation
+        # for SUSTAIN_ROWS rows; a Gaussian one may deviate for a single row (CIRCA's 2-row faults).
+        spiky = base_rows.any() and float(np.abs(z[base_rows, col]).max()) > SPIKY_Z
+        seg = sustained(z[start:, col], SUSTAIN_ROWS if spiky else 1)
         peak = int(np.argmax(np.abs(seg))) if seg.size else 0
-        onset_idx, _ = cusum_onset(z[win[0] :, col])
+        if ONSET == "excursion":
+            onset_idx = excursion_start(z[:, col], start + peak, int(win[0])) - int(win[0]) if seg.size else None
+        else:
+            onset_idx, _ = cusum_onset(z[win[0] :, col])
         onset = float(grid.times[win[0] + onset_idx]) if onset_idx is not None else None
         stats[name] = SignalStats(
             name=name,
@@ -84,6 +90,31 @@ def analyse(grid: Grid, detect_time: float, lookback: float | None = None, guard
     rows = np.zeros(grid.times.size, dtype=bool)
     rows[start:] = True
     return Episode(float(grid.times[cp]), float(grid.times[start]), stats, base_rows, rows)
+
+
+SUSTAIN_ROWS = 2
+SPIKY_Z = 6.0  # robust sigmas: beyond what a Gaussian baseline of a few thousand rows reaches
+ONSET = "excursion"
+EXCURSION_LEVEL = 2.0
+
+
+def sustained(z: np.ndarray, rows: int) -> np.ndarray:
+    """Return per row the value ``z`` held for ``rows`` consecutive rows (toward zero): one-row spikes drop out."""
+    if rows <= 1 or z.size < rows:
+        return z
+    win = np.lib.stride_tricks.sliding_window_view(z, rows)
+    low, high = win.min(axis=1), win.max(axis=1)
+    out = np.where(low > 0, low, np.where(high < 0, high, 0.0))
+    return np.concatenate([out, z[z.size - rows + 1 :] * 0.0])
+
+
+def excursion_start(z: np.ndarray, peak: int, first: int) -> int:
+    """Return the first row of the run around ``peak`` whose |z| stays at or above ``EXCURSION_LEVEL``."""
+    row = peak
+    sign = 1.0 if z[peak] >= 0 else -1.0
+    while row > first and sign * z[row - 1] >= EXCURSION_LEVEL:
+        row -= 1
+    return row
 
 
 def _change_row(

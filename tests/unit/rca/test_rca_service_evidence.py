@@ -42,7 +42,7 @@ def test_cpu_fault_that_surfaces_as_latency_names_its_service():
         inp = _cpu_fault_seen_as_latency(seed)
         assert rank_services(rank(inp))[0][0] == "db"
         assert rank(inp)[0].name == "db_cpu"
-        assert rank(inp, RankerConfig(resource_weight=0.0))[0].name != "db_cpu"
+        assert rank(inp, RankerConfig(resource_weight=0.0, resource_led=False))[0].name != "db_cpu"
 
 
 def _retry_storm(seed: int):
@@ -79,3 +79,67 @@ def test_relative_rise_leaves_signed_series_alone():
     # A larger rise that started later than the other's onset does not take the larger score.
     late = amplification_order(scores, {"a_latency": 1.0, "b_latency": 0.3}, {"a_latency": 300.0, "b_latency": 0.0}, 60.0)
     assert late == scores
+
+
+def test_a_callers_errors_with_the_smaller_absolute_rise_yield_to_the_callees():
+    from engine.rca.service_evidence import error_order
+
+    # api's error rate went 0.001 -> 0.03 (huge z on a quiet baseline), db's 0.005 -> 0.30
+    scores = {"api_errors": 300.0, "db_errors": 40.0, "db_cpu": 2.0}
+    rise = {"api_errors": 0.029, "db_errors": 0.295}
+    out = error_order(scores, rise, {"api_errors": 60.0, "db_errors": 60.0}, step=60.0)
+    assert out["db_errors"] == 300.0 and out["api_errors"] == 40.0 and out["db_cpu"] == 2.0
+    # an error signal that started well after the other keeps the lower score whatever its rise
+    late = error_order(scores, rise, {"api_errors": 0.0, "db_errors": 600.0}, step=60.0)
+    assert late["api_errors"] == 300.0
+
+
+def test_a_resource_that_moved_with_its_own_symptoms_leads_every_symptom_that_did_not_start_before_it():
+    from engine.rca.service_evidence import resource_led
+
+    scores = {"db_cpu": 10.0, "db_latency": 50.0, "api_errors": 400.0, "web_cpu": 5.0, "old_errors": 900.0}
+    devs = {"db_cpu": 8.0, "db_latency": 40.0, "api_errors": 300.0, "web_cpu": 4.0, "old_errors": 500.0}
+    onsets = {"db_cpu": 600.0, "db_latency": 600.0, "api_errors": 660.0, "web_cpu": 600.0, "old_errors": 0.0}
+    out = resource_led(scores, devs, onsets, anomalous=3.0, step=60.0)
+    assert out["db_cpu"] > 400.0  # db's CPU explains db's latency and api's later errors
+    assert out["db_cpu"] < 900.0  # but not a symptom that started ten steps before it
+    assert out["web_cpu"] == 5.0  # web's own symptoms stayed still: its CPU wiggle explains nothing
+
+
+def test_resource_support_ignores_symptoms_that_started_before_the_resource():
+    scores = {"db_mem": 2.0, "db_errors": 30.0}
+    devs = {"db_mem": 5.0, "db_errors": 40.0}
+    assert resource_support(scores, devs, 3.0, 1.0, {"db_mem": 600.0, "db_errors": 0.0}, 60.0)["db_mem"] == 2.0
+    assert resource_support(scores, devs, 3.0, 1.0, {"db_mem": 600.0, "db_errors": 600.0}, 60.0)["db_mem"] == 32.0
+
+
+def test_strong_symptoms_are_ordered_by_onset_and_weak_early_ones_are_not():
+    from engine.rca.service_evidence import onset_first
+
+    scores = {"api_errors": 100.0, "db_latency": 60.0, "cache_latency": 5.0, "db_cpu": 80.0}
+    onsets = {"api_errors": 120.0, "db_latency": 60.0, "cache_latency": 0.0, "db_cpu": 0.0}
+    out = onset_first(scores, onsets, step=60.0)
+    assert out["db_latency"] == 100.0 and out["api_errors"] == 60.0
+    assert out["cache_latency"] == 5.0  # under a quarter of the top: too weak to lead by onset
+    assert out["db_cpu"] == 80.0  # resources are left to resource_led
+
+
+def test_a_caller_that_slowed_and_failed_stays_under_the_leading_latency():
+    from engine.rca.service_evidence import timeouts_below_leader
+
+    scores = {"db_latency": 50.0, "api_latency": 20.0, "api_errors": 300.0, "db_errors": 200.0}
+    rise = {"db_latency": 3.0, "api_latency": 0.8}
+    onsets = {n: 600.0 for n in scores}
+    out = timeouts_below_leader(scores, rise, onsets, step=60.0)
+    assert out["api_errors"] < out["db_latency"] == 50.0
+    assert out["db_errors"] == 200.0  # the leader's own errors are its own evidence
+
+
+def test_one_row_spikes_drop_out_and_excursions_start_where_the_run_starts():
+    from engine.rca.signals import excursion_start, sustained
+
+    z = np.array([0.0, 9.0, 0.0, 0.5, 2.5, 6.0, 7.0, 1.0])
+    held = sustained(z, 2)
+    assert held[1] == 0.0 and held[5] == 6.0 and float(held.max()) == 6.0
+    assert excursion_start(z, 6, 0) == 4
+    assert excursion_start(-z, 6, 5) == 5  # never before the first row searched

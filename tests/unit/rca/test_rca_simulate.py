@@ -77,3 +77,16 @@ def test_alternative_generator_with_linear_links_is_linear_and_still_visible():
     assert np.corrcoef(normal[:, 0], normal[:, 1])[0, 1] > 0.9
     with pytest.raises(ValueError):
         simulate_alt(4, 1, seed=3, links="cubic")
+
+
+def test_fault_style_cases_are_raw_typed_and_reproducible():
+    from engine.lab.rca.simulate_faults import FAULTS, simulate_faults
+
+    cases = simulate_faults(5, 4, seed=3)
+    assert [c.fault for c in cases] == list(FAULTS)
+    for c in cases:
+        assert c.data.shape == (500, 20) and c.names[:4] == ["svc00_latency", "svc00_errors", "svc00_cpu", "svc00_mem"]
+        assert c.answer in c.names and c.answer.endswith("_" + c.fault)
+        assert (c.data >= 0).all()  # raw units: ms, fractions, cores, MiB
+    again = simulate_faults(5, 4, seed=3)
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(cases, again))
