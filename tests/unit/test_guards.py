@@ -204,3 +204,28 @@ def test_cli_parser_loads_no_feature_stack():
 if __name__ == "__main__" and sys.argv[1:] == ["--write-mypy-baseline"]:
     BASELINE.write_text(json.dumps(dict(sorted(mypy_errors().items())), indent=1) + "\n")
     print(f"wrote {BASELINE}")
+
+
+# Integration, scenario and journey tests obtain the engine the way `opsbot serve` does
+# (engine.wiring.build_engine from settings); a service built by hand hides wiring bugs. These
+# files still build one service by hand over a real database: the list may only shrink.
+HAND_BUILT = re.compile(r"\b(AlertService|ModelService|RcaService|Approvals|AuditLog|IncidentCorrections|"
+                        r"WatchService|DriftService|RunbookExecutor|Policy)\(")
+HAND_BUILT_ALLOWED = {
+    "tests/integration/alerts/test_corrections.py", "tests/integration/alerts/test_messages_are_views.py",
+    "tests/integration/alerts/test_service.py", "tests/integration/alerts/test_webhooks_am.py",
+    "tests/integration/drift/test_drift_checks.py", "tests/integration/drift/test_drift_mlflow_reference.py",
+    "tests/integration/governance/gov_helpers.py", "tests/integration/governance/test_gov_approvals.py",
+    "tests/integration/governance/test_gov_audit.py", "tests/integration/governance/test_gov_audit_cli.py",
+    "tests/integration/governance/test_gov_runner_integrity.py", "tests/integration/models/conftest.py",
+    "tests/security/test_audit_anchors.py",
+}
+
+
+def test_integration_tests_build_the_engine_from_settings():
+    found = {str(path.relative_to(ROOT)) for folder in ("integration", "scenario", "journeys", "security")
+             for path in (ROOT / "tests" / folder).rglob("*.py") if HAND_BUILT.search(path.read_text(encoding="utf-8"))}
+    new = sorted(found - HAND_BUILT_ALLOWED)
+    assert not new, "build the engine with engine.wiring.build_engine (or bot.runtime) from settings:\n" + "\n".join(new)
+    gone = sorted(HAND_BUILT_ALLOWED - found)
+    assert not gone, "no longer hand-built: remove from HAND_BUILT_ALLOWED:\n" + "\n".join(gone)
