@@ -100,21 +100,26 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                     corrections=IncidentCorrections(alerts, audit, policy, config.environment,
                                                     feedback=alerts.cooccurrence),  # Split/Merge teach grouping
                     auto=auto_wiring.build_auto(db, clock, audit, policy, approvals, runbooks, alerts, switch, config),
-                    **_incident_command(db, clock, alerts, audit, policy, directory))
+                    **_incident_command(db, clock, alerts, audit, policy, directory, oncall))
     _schedule(engine, alerts_config.tick_interval_s, rb_config)
     return engine
 
 
 def _incident_command(db: Database, clock: Clock, alerts: Any, audit: Any, policy: Any,
-                      directory: UsergroupDirectory | None) -> dict[str, Any]:
+                      directory: UsergroupDirectory | None, oncall: Any) -> dict[str, Any]:
     """Return incident channels, postmortem drafts and the Home tab's queries."""
     from engine.home.service import Home
     from engine.postmortem.service import Postmortems
     from engine.warroom.service import IncidentChannels
 
-    # engine/oncall (commander, owners, on-call) plugs in here as member, entry and role sources.
-    return {"incident_channels": IncidentChannels(db, alerts.cfg.incident_channel, clock, alerts, audit, directory),
-            "postmortems": Postmortems(db, clock), "home": Home(db, clock, policy)}
+    from engine.oncall import sources
+
+    # Channels invite the commander and the owning team's on-call; Home lists what a person commands.
+    members = sources.channel_members(alerts.cfg, oncall)
+    return {"incident_channels": IncidentChannels(db, alerts.cfg.incident_channel, clock, alerts, audit, directory,
+                                                  sources=[members]),
+            "postmortems": Postmortems(db, clock),
+            "home": Home(db, clock, policy, roles=[sources.commanded], oncall=[sources.oncall_entries(oncall)])}
 
 
 def _prometheus(settings: EngineSettings) -> Any:

@@ -61,6 +61,7 @@ async def collect(s: AsyncSession, incident_id: int, now: datetime,
     start = min([opened, *(_utc(a.starts_at) or opened for a in alerts)])
     counts: dict[str, int] = {}
     timeline: list[Entry] = []
+    notes: list[Entry] = []
     for a in alerts:
         counts[a.alertname] = counts.get(a.alertname, 0) + 1
         svc = ", ".join(f"{k}={v}" for k, v in sorted(a.labels.items()) if k in ("service", "instance"))
@@ -73,13 +74,17 @@ async def collect(s: AsyncSession, incident_id: int, now: datetime,
         .order_by(col(DecisionRow.id)))).scalars().all()
     for d in decisions:
         kind = "posted" if d.name == "new_incident" else d.name
-        timeline.append(Entry(_utc(d.at) or opened, kind, d.reason, d.actor or ""))
+        entry = Entry(_utc(d.at) or opened, kind, d.reason, d.actor or "")
+        if d.name == "note":  # "note by ann: todo: ..." from Add note: its action items count
+            said = d.reason.split(": ", 1)
+            entry = Entry(entry.at, "note", said[1] if len(said) == 2 else d.reason, said[0].removeprefix("note by "))
+            notes.append(entry)
+        timeline.append(entry)
     events = (await s.execute(select(AuditEvent).where(
         col(AuditEvent.at) >= start - WINDOW_LEAD, col(AuditEvent.at) <= end,
         or_(col(AuditEvent.subject) == f"incident:{incident_id}",
             *(col(AuditEvent.action).startswith(p) for p in WINDOW_ACTIONS)))
         .order_by(col(AuditEvent.seq)).limit(MAX_AUDIT))).scalars().all()
-    notes: list[Entry] = []
     for e in events:
         who = e.actor_name or e.actor
         text = note_text(e) if e.subject == f"incident:{incident_id}" else None

@@ -151,6 +151,14 @@ async def test_auto_severity_channel_and_postmortem_timeline(tmp_path):
         card = await ws.wait_for(lambda: _card(stack), timeout=10)
         await ws.click("alice", "#incidents", card["ts"], "alerts.ack")
         await ws.wait_for(lambda: "acknowledged by" in json.dumps(_card(stack)["blocks"]), timeout=10)
+        # Bob takes command and leaves an action item; the postmortem lists it.
+        await ws.click("bob", "#incidents", card["ts"], "alerts.take")
+        await ws.wait_for(lambda: "bob" in json.dumps(_card(stack)["blocks"]).lower(), timeout=10)
+        await ws.click("bob", "#incidents", card["ts"], "alerts.note")
+        await ws.wait_for(lambda: ws.open_view("bob"), timeout=10)
+        await ws.submit_view("bob", {"note": "todo: page on budget burn before it reaches 2x"})
+        home = await stack.bot.engine.home.items(Actor("U0BOB", "bob"))
+        assert [i["role"] for i in home.incidents] == ["commander"], home.incidents
         await _post(stack, _am("ErrorBudgetBurn", "critical", t0, datetime.now(timezone.utc)))
         await ws.wait_for(lambda: _card(stack)["text"].startswith("[resolved]"), timeout=15)
 
@@ -165,6 +173,7 @@ async def test_auto_severity_channel_and_postmortem_timeline(tmp_path):
         assert any("incident.channel_opened" in r for r in rows)
         assert [r.split(" | ")[0] for r in rows] == sorted(r.split(" | ")[0] for r in rows)
         assert "#inc-1-errorbudgetburn-on-checkout" in draft and "ErrorBudgetBurn: 1" in draft
+        assert "- [ ] page on budget burn before it reaches 2x (noted by bob)" in draft, draft
 
         # /ops postmortem in another channel: the draft still goes into the incident's thread.
         answer = await ws.send_slash_command("bob", "#ops", "postmortem 1")
