@@ -175,7 +175,7 @@ steps:
 """)
     svc, approvals, _ = make_runbooks(sqlite_db, [d])
     req = await svc.request(LEAD, "slow", {})
-    for _ in range(200):
+    for _ in range(1000):  # up to 20 s for the step to start on a loaded machine
         row, _ = await approvals.get(req.id)
         if row.progress:
             break
@@ -183,7 +183,8 @@ steps:
     t0 = time.monotonic()
     await approvals.cancel(req.id, LEAD)
     await approvals.wait_idle()
-    assert (await approvals.get(req.id))[0].state == "cancelled" and time.monotonic() - t0 < 5
+    # Well under the command's 30 s: the cancel killed it rather than waiting for it.
+    assert (await approvals.get(req.id))[0].state == "cancelled" and time.monotonic() - t0 < 10
 
 
 ACCURACY = 'min(model_accuracy{model="churn"})'
