@@ -55,7 +55,10 @@ async def _count(db, table, *where) -> int:
 @pytest.fixture
 async def two_replicas(pg_url):
     """Two replicas on one PostgreSQL database beside one workspace, alerts in #incidents."""
-    config = OpsbotConfig.model_validate({"alerts": {"default_channel": "#incidents", "tick_interval_s": 0.5}})
+    # With a dependency graph, concurrent failures of unrelated services stay apart (one incident
+    # per service); without one, grouping joins what starts together in one cluster.
+    config = OpsbotConfig.model_validate({"alerts": {"default_channel": "#incidents", "tick_interval_s": 0.5,
+                                                     "depends_on": {f"svc-{g}": [f"db-{g}"] for g in range(GROUPS)}}})
     # Slack's 1 post/s is not the point here: 20/s keeps the test short.
     ws_config = WorkspaceConfig(signing_secret="", bot_token="", rate_per_second=20.0, rate_burst=5)
     stack = await start_local_stack(EngineSettings(OPSBOT_DATABASE_URL=pg_url), config, webhook_token=TOKEN,
