@@ -19,10 +19,8 @@ from typing import Any
 import numpy as np
 
 from engine.anomaly.detectors.blocks import BlockState
-from engine.anomaly.detectors.record import FEEDBACK_MARGIN, PERIOD_PROBE, _dec, _enc
-from engine.anomaly.detectors.features import period_from_step
+from engine.anomaly.detectors.record import RecordViews, _dec, _enc
 from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score_matrix
-from engine.anomaly.types import Evidence
 
 MEMBERS = 2  # raw, asinh
 SCALE_PROBE = 32  # rows that fix the log scale; below RobustParams.min_history, so no score is lost
@@ -34,7 +32,7 @@ def log_scale(values: np.ndarray) -> float:
     return float(np.median(mag)) if len(mag) else 1.0
 
 
-class EnsembleDetector:
+class EnsembleDetector(RecordViews):
     """Causal detector for one series: mean score of robust on raw and on asinh(x / c)."""
 
     name = "ensemble"
@@ -93,31 +91,6 @@ class EnsembleDetector:
         last = scored.record[:, -1, 0] / self.sensitivity
         self._last = (vals[-1], scored.expected[-1, 0], scored.scale[-1, 0], scored.deviation[:, -1, :], last)
         return np.asarray(scored.scores.mean(axis=1))
-
-    def _probe_period(self, ts: np.ndarray) -> None:
-        """Fix the daily period once PERIOD_PROBE timestamps are known."""
-        if len(self._stamps) >= PERIOD_PROBE:
-            return
-        self._stamps.extend(ts[: PERIOD_PROBE - len(self._stamps)].tolist())
-        if len(self._stamps) == PERIOD_PROBE:
-            self.period = period_from_step(float(np.median(np.diff(self._stamps))))
-
-    def evidence(self) -> Evidence | None:
-        """Return value and expected range on the raw scale."""
-        if self._last is None:
-            return None
-        value, expected, scale, _, record = self._last
-        if not np.isfinite(expected):
-            return None
-        half = float(scale * max(record[0], 3.0))
-        return Evidence(float(value), float(expected), float(expected - half), float(expected + half))
-
-    def feedback_not_anomaly(self) -> None:
-        """Raise both members' record floors so deviations like the last one stop alerting."""
-        if self._last is None:
-            return
-        deviation = self._last[3] / self.sensitivity
-        self._floors = np.maximum(self._floors, FEEDBACK_MARGIN * deviation)
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serializable snapshot."""

@@ -27,7 +27,43 @@ def _dec(d: dict[str, Any]) -> np.ndarray:
     return np.array(d["data"], dtype=np.float64).reshape(d["shape"])
 
 
-class RobustRecordDetector:
+class RecordViews:
+    """What the record detectors share: the sampling-step probe, evidence and "Not an anomaly"."""
+
+    seasonal: bool = True
+    sensitivity: float
+    period: int | None
+    _stamps: list[float]
+    _floors: np.ndarray
+    _last: tuple[float, float, float, np.ndarray, np.ndarray] | None
+
+    def _probe_period(self, ts: np.ndarray) -> None:
+        """Fix the daily period once PERIOD_PROBE timestamps are known."""
+        if not self.seasonal or len(self._stamps) >= PERIOD_PROBE:
+            return
+        self._stamps.extend(ts[: PERIOD_PROBE - len(self._stamps)].tolist())
+        if len(self._stamps) == PERIOD_PROBE:
+            self.period = period_from_step(float(np.median(np.diff(self._stamps))))
+
+    def evidence(self) -> Evidence | None:
+        """Return value and expected range (deviations below the current record)."""
+        if self._last is None:
+            return None
+        value, expected, scale, _, record = self._last
+        if not np.isfinite(expected):
+            return None
+        half = float(scale * max(record[0], 3.0))
+        return Evidence(float(value), float(expected), float(expected - half), float(expected + half))
+
+    def feedback_not_anomaly(self) -> None:
+        """Raise the record floors (every member's) so deviations like the last one stop alerting."""
+        if self._last is None:
+            return
+        deviation = self._last[3] / self.sensitivity
+        self._floors = np.maximum(self._floors, FEEDBACK_MARGIN * deviation)
+
+
+class RobustRecordDetector(RecordViews):
     """Causal detector for one series; state is bounded (tails plus block summaries)."""
 
     name = "robust"
@@ -62,30 +98,6 @@ class RobustRecordDetector:
         self._last = (vals[-1], scored.expected[-1, 0], scored.scale[-1, 0], scored.deviation[:, -1, 0], last)
         return scored.scores[:, 0]
 
-    def _probe_period(self, ts: np.ndarray) -> None:
-        """Fix the daily period once PERIOD_PROBE timestamps are known."""
-        if not self.seasonal or len(self._stamps) >= PERIOD_PROBE:
-            return
-        self._stamps.extend(ts[: PERIOD_PROBE - len(self._stamps)].tolist())
-        if len(self._stamps) == PERIOD_PROBE:
-            self.period = period_from_step(float(np.median(np.diff(self._stamps))))
-
-    def evidence(self) -> Evidence | None:
-        """Return value and expected range (deviations below the current record)."""
-        if self._last is None:
-            return None
-        value, expected, scale, _, record = self._last
-        if not np.isfinite(expected):
-            return None
-        half = float(scale * max(record[0], 3.0))
-        return Evidence(float(value), float(expected), float(expected - half), float(expected + half))
-
-    def feedback_not_anomaly(self) -> None:
-        """Raise this series' record floor so deviations like the last one stop alerting."""
-        if self._last is None:
-            return
-        deviation = self._last[3] / self.sensitivity
-        self._floors = np.maximum(self._floors, FEEDBACK_MARGIN * deviation)
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serializable snapshot."""
