@@ -87,3 +87,20 @@ def browser(demo_url):
 def shots(tmp_path_factory) -> Path:
     """Where a journey keeps its screenshot (under pytest's tmp dir)."""
     return tmp_path_factory.mktemp("journey-shots")
+
+
+WAIT = 15000  # ms: the outbox re-renders cards within a second or two on a busy machine
+
+
+@pytest.fixture
+def person(browser, demo_url):
+    """A fresh page on the demo (one per journey), failing the journey on any JavaScript error."""
+    from tests.journeys.workspace import Person
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(WAIT)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield Person(page, demo_url)
+    page.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"

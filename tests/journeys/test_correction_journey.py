@@ -7,23 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.journeys.workspace import Person
 
 pytestmark = pytest.mark.slow
-
-WAIT = 15000
-
-
-@pytest.fixture
-def person(browser, demo_url):
-    """A fresh page on the demo, failing the journey on any JavaScript error."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(WAIT)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield Person(page, demo_url)
-    page.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def test_split_one_alert_out_then_merge_it_back(person, shots):

@@ -27,15 +27,10 @@ def prometheus(tmp_path_factory):
     proc.wait(10)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> Any:
-    """One database URL per test: SQLite or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'opsbot.db'}"
-    else:
-        url = create_pg_database()
-        yield url
-        drop_pg_database(url)
+@pytest.fixture
+def db_url(store_url) -> str:
+    """One database URL per test: SQLite or a fresh PostgreSQL database (the shared `store_url`)."""
+    return store_url
 
 
 @pytest.fixture
