@@ -1,4 +1,7 @@
-"""Split and Merge in the store (SQLite and PostgreSQL): alerts move, both incidents recompute, grouping learns."""
+"""Split and Merge in the store (SQLite and PostgreSQL): alerts move, both incidents recompute, grouping learns.
+
+The engine is built from settings (engine.wiring.build_engine), so Split and Merge are the ones the
+bot calls: with the merged note on cards, the configured policy, and the grouping model's own statistics."""
 
 from __future__ import annotations
 
@@ -9,17 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from engine.actor import Actor
-from engine.alerts.correction_service import CORRECT, IncidentCorrections, note_merged
+from engine.alerts.cooccurrence import CoOccurrence
+from engine.alerts.correction_service import CORRECT
 from engine.alerts.correction_tables import GroupingCorrection
-from engine.alerts.corrections import PairCounts
 from engine.alerts.config import AlertsConfig
-from engine.alerts.service import AlertService
 from engine.alerts.tables import AlertRow
-from engine.audit import AuditLog
-from engine.core.outbox import emit
 from engine.core.outbox_tables import OutboxItem
 from engine.errors import Conflict, Forbidden, InvalidInput
-from engine.policy import Policy, PolicyConfig
 
 ANN = Actor("U1", "ann")
 BOB = Actor("U2", "bob")
@@ -45,15 +44,32 @@ def cfg() -> AlertsConfig:
 
 
 @pytest.fixture
-def service(db, cfg, clock):
-    """An alert service on the parametrized database, with the merged note as build_engine adds it."""
-    return AlertService(db, cfg, clock, emit, enrichers=[note_merged])
+def service(engine):
+    """The built engine's alert service."""
+    return engine.alerts
 
 
 @pytest.fixture
-def fixes(service, db):
-    """Split and Merge with the real audit log and an in-memory feedback."""
-    return IncidentCorrections(service, AuditLog(db, service.clock), None, "production", PairCounts())
+def fixes(engine):
+    """The built engine's Split and Merge (audited, policy-gated, teaching the grouping model)."""
+    return engine.corrections
+
+
+@pytest.fixture
+def db(engine):
+    """The built engine's store."""
+    return engine.db
+
+
+def evidence(cooc: CoOccurrence) -> dict[str, dict[str, list[float]]]:
+    """Return the grouping model's raw pair evidence: key -> partner -> [together, apart]."""
+    return cooc._pairs  # noqa: SLF001 - no public method lists the raw counts a correction adds
+
+
+def lean(cooc: CoOccurrence, a: str, b: str) -> float:
+    """Return together minus apart evidence of a key pair in the grouping model's statistics."""
+    together, apart = evidence(cooc).get(a, {}).get(b, [0.0, 0.0])
+    return together - apart
 
 
 async def _where(db, fp: str) -> int | None:
@@ -97,7 +113,8 @@ async def test_split_moves_chosen_alerts_to_a_new_incident_and_later_deliveries_
     assert any(f"moved to incident #{new.id} by ann" in d["reason"] for d in why.decisions)
     # Audited with its actor, stored, taught.
     assert ("incident:split", "U1", f"incident:{src.id}") in await _audit(db)
-    assert fixes.feedback.lean("DiskFull|logs", "HighLatency|checkout") == -1
+    assert lean(fixes.feedback, "DiskFull|logs", "HighLatency|checkout") == -1
+    assert fixes.feedback is service.cooccurrence  # what the grouping model scores with
     # A later delivery of the moved alert follows its new incident (same Alertmanager group).
     clock.advance(30)
     await service.receive("alertmanager", body([("HighLatency", "checkout"), ("HighErrorRate", "checkout"),
@@ -132,7 +149,7 @@ async def test_merge_closes_the_source_moves_its_alerts_and_it_is_not_reopened(s
     assert cards[f"incident:{second.id}"]["merged_into"] == first.id
     assert "merged_into" not in cards[f"incident:{first.id}"]
     assert ("incident:merge", "U2", f"incident:{second.id}") in await _audit(db)
-    assert fixes.feedback.lean("QueueBacklog|mailer", "HighLatency|checkout") == 1
+    assert lean(fixes.feedback, "QueueBacklog|mailer", "HighLatency|checkout") == 1
     # The source's alert fires again (and its old group fires): it joins the target; the merged
     # incident stays closed.
     clock.advance(60)
@@ -145,29 +162,27 @@ async def test_merge_closes_the_source_moves_its_alerts_and_it_is_not_reopened(s
         await fixes.merge(first.id, first.id, BOB)
 
 
-async def test_replay_rebuilds_the_statistics_and_stats_count_per_week(service, fixes, db, clock):
+async def test_replay_rebuilds_the_statistics_and_stats_count_per_week(service, fixes, db, clock, make_engine):
     await service.receive("alertmanager", body([("A", "x"), ("B", "y")], "g1"))
     await service.receive("alertmanager", body([("C", "z")], "g2"))
     c_inc, ab = await service.queries.incidents("open")
     split = await fixes.split(ab.id, ["a:B-y"], ANN)
     clock.advance(8 * 86400)
     await fixes.merge(c_inc.id, split.target.id, ANN)
-    fresh = PairCounts()
-    again = IncidentCorrections(service, AuditLog(db, clock), None, "production", fresh)
+    again = (await make_engine()).corrections  # a restarted replica on the same store
     assert await again.replay() == 2 and await again.replay() == 2  # once per start
-    assert fresh.together == fixes.feedback.together and fresh.apart == fixes.feedback.apart
+    assert evidence(again.feedback) and evidence(again.feedback) == evidence(fixes.feedback)
     weeks = await fixes.weekly(30)
     assert sum(w["splits"] for w in weeks) == 1 and sum(w["merges"] for w in weeks) == 1 and len(weeks) == 2
     assert [w["merges"] for w in await fixes.weekly(7)] == [1]
 
 
-async def test_policy_that_names_the_action_gates_it(service, db):
+async def test_policy_that_names_the_action_gates_it(make_engine):
+    engine = await make_engine(policy={"roles": {"oncall": {"users": ["U1"]}},
+                                       "rules": [{"action": CORRECT, "roles": ["oncall"], "effect": "allow"}]})
+    service, fixes = engine.alerts, engine.corrections
     await service.receive("alertmanager", body([("A", "x"), ("B", "y")], "g1"))
     (inc,) = await service.queries.incidents("open")
-    policy = Policy(PolicyConfig.model_validate({
-        "roles": {"oncall": {"users": ["U1"]}},
-        "rules": [{"action": CORRECT, "roles": ["oncall"], "effect": "allow"}]}))
-    fixes = IncidentCorrections(service, AuditLog(db, service.clock), policy, "production")
     with pytest.raises(Forbidden, match="oncall"):
         await fixes.split(inc.id, ["a:B-y"], BOB)
     assert (await fixes.split(inc.id, ["a:B-y"], ANN)).moved == 1
@@ -184,10 +199,10 @@ async def test_big_incidents_offer_alert_keys_within_slacks_limit(service, fixes
     assert done.moved == 3 and await _where(db, "Err0-svc0-i0") == done.target.id
 
 
-async def test_a_split_and_a_new_alert_on_another_replica_lose_nothing(service, fixes, db, cfg, clock):
+async def test_a_split_and_a_new_alert_on_another_replica_lose_nothing(service, fixes, db, make_engine):
     await service.receive("alertmanager", body([("A", "x"), ("B", "x"), ("C", "x")], "g1"))
     (inc,) = await service.queries.incidents("open")
-    other = AlertService(db, cfg, clock, emit)  # a second replica on the same store
+    other = (await make_engine()).alerts  # a second replica on the same store
     batches = [other.receive("alertmanager", body([("A", "x"), ("B", "x"), ("C", "x"), (f"N{i}", "x")], "g1"))
                for i in range(5)]
     await asyncio.gather(fixes.split(inc.id, ["a:C-x"], ANN), *batches)
