@@ -2,7 +2,9 @@
 
 Random sequences of Alertmanager deliveries (fire, resolve, flap), people's clicks (acknowledge,
 snooze, resolve) and time passing; at the end, the newest queued card of every posted incident
-must carry exactly what `incident_context` says about the stored incident now.
+must carry exactly what the engine's enrich stage (`incident_context` plus every addition the
+composition root declares) says about the stored incident now. The engine is built from settings
+(engine.wiring.build_engine), as `opsbot serve` builds it.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ import engine.store.tables  # noqa: F401 - registers every table before create_a
 from engine.actor import Actor
 from engine.alerts.config import AlertsConfig
 from engine.alerts.messages import incident_context
-from engine.alerts.service import AlertService
+from engine.config import OpsbotConfig
 from engine.core.clock import FakeClock
 from engine.errors import OpsError
-from engine.core.outbox import emit
 from engine.core.outbox_tables import OutboxItem
-from engine.store.db import Database
+from engine.settings import EngineSettings
+from engine.wiring import build_engine
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 ANN = Actor("U1", "ann")
@@ -55,9 +57,10 @@ def _body(alert: tuple[str, str], status: str, starts: datetime) -> bytes:
 
 async def _play(steps: list[tuple[str, object]], folder: Path) -> None:
     clock = FakeClock(T0)
-    db = Database(f"sqlite:///{folder / 'opsbot.db'}")
+    engine = build_engine(EngineSettings(OPSBOT_DATABASE_URL=f"sqlite:///{folder / 'opsbot.db'}"),
+                          OpsbotConfig(alerts=CFG), clock=clock)
+    db, svc = engine.db, engine.alerts
     await db.run_sync(SQLModel.metadata.create_all)
-    svc = AlertService(db, CFG, clock, emit, None)
     started: dict[tuple[str, str], datetime] = {}
     last: dict[tuple[str, str], datetime] = {}
     try:
@@ -94,11 +97,14 @@ async def _play(steps: list[tuple[str, object]], folder: Path) -> None:
                 card = (await s.execute(select(OutboxItem).where(OutboxItem.key == f"incident:{inc.id}")
                                         .order_by(OutboxItem.id.desc()).limit(1))).scalars().first()
             assert card is not None, f"incident #{inc.id} is posted but has no card"
-            want = json.loads(json.dumps(incident_context(inc, CFG), default=str))
+            async with db.session() as s:
+                now = await svc.ingest.enrich.card(s, inc)
+            assert incident_context(inc, CFG).keys() <= now.keys()  # the view of the incident, and more
+            want = json.loads(json.dumps(now, default=str))
             got = {k: v for k, v in card.context.items() if k in want}
             assert got == want, f"card of #{inc.id} is stale after {steps}"
     finally:
-        await db.dispose()
+        await engine.close()
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
