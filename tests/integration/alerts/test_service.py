@@ -1,25 +1,42 @@
-"""People's actions on incidents, silences, `/ops why` and `/ops stats` through the store."""
+"""People's actions on incidents, silences in a real Alertmanager, `/ops why` and `/ops stats` through the
+store, on an engine built from settings (engine.wiring.build_engine) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
 from engine.actor import Actor
-from engine.adapters.alertmanager import MemoryAlertmanager
-from engine.alerts.service import AlertService
+from engine.core.clock import FakeClock
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.core.outbox import emit
 from engine.core.outbox_tables import OutboxItem
 from test_ha_and_retries import am_body
+from tests.servers import start_alertmanager
 
 ANN = Actor("U1", "ann")
 
 
 @pytest.fixture
-def service(db, cfg, clock):
-    """An alert service with the in-memory Alertmanager twin."""
-    return AlertService(db, cfg, clock, emit, MemoryAlertmanager(clock))
+def service(engine):
+    """The built engine's alert service."""
+    return engine.alerts
+
+
+@pytest.fixture
+def db(engine):
+    """The built engine's store."""
+    return engine.db
+
+
+@pytest.fixture
+def alertmanager(tmp_path):
+    """A real Alertmanager of this test alone (its silences are this test's)."""
+    proc, url = start_alertmanager(tmp_path)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
 
 
 async def _notices(db):
@@ -52,7 +69,12 @@ async def test_ack_snooze_resolve_with_thread_notes(service, db, clock):
         assert err.value.hint == "use e.g. 7d or 30d"
 
 
-async def test_silence_creates_and_expires_in_alertmanager(service, db):
+async def test_silence_creates_and_expires_in_alertmanager(make_engine, alertmanager):
+    # OPSBOT_ALERTMANAGER_URL names the server, as in a deployment; the clock is now, as the
+    # Alertmanager refuses silences that ended in the past.
+    engine = await make_engine(clock=FakeClock(datetime.now(timezone.utc)),
+                               env={"OPSBOT_ALERTMANAGER_URL": alertmanager})
+    service = engine.alerts
     await service.receive("alertmanager", am_body([("HighLatency", "checkout"), ("HighErrorRate", "checkout")]))
     (inc,) = await service.queries.incidents("open")
     sids = await service.silence(inc.id, ANN, hours=1)
