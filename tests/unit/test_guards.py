@@ -212,7 +212,6 @@ if __name__ == "__main__" and sys.argv[1:] == ["--write-mypy-baseline"]:
 HAND_BUILT = re.compile(r"\b(AlertService|ModelService|RcaService|Approvals|AuditLog|IncidentCorrections|"
                         r"WatchService|DriftService|RunbookExecutor|Policy)\(")
 HAND_BUILT_ALLOWED = {
-    "tests/integration/alerts/test_webhooks_am.py",
     "tests/integration/drift/test_drift_checks.py", "tests/integration/drift/test_drift_mlflow_reference.py",
     "tests/integration/governance/gov_helpers.py", "tests/integration/governance/test_gov_approvals.py",
     "tests/integration/governance/test_gov_audit.py", "tests/integration/governance/test_gov_audit_cli.py",

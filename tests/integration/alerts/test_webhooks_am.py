@@ -1,4 +1,7 @@
-"""The webhook endpoints over real HTTP, and a real Alertmanager delivering to them."""
+"""The webhook endpoints over real HTTP, and a real Alertmanager delivering to them.
+
+The bot is built by bot.runtime.build_runtime from settings (engine.wiring.build_engine inside), as
+`opsbot serve` builds it: its web app, its webhook token, its limits and its metrics."""
 
 from __future__ import annotations
 
@@ -10,44 +13,41 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.metrics import Metrics
-from bot.webhooks.alerts import AlertWebhooks
+from bot.runtime import Runtime, build_runtime
+from bot.settings import BotSettings
 from tests.servers import start_alertmanager
 from engine.actor import Actor
 from engine.adapters.alertmanager import AlertmanagerClient
-from engine.alerts.config import AlertsConfig, Limits
-from engine.alerts.service import AlertService
 from engine.alerts.tables import AlertRow, IncidentRow
-from engine.core.clock import SystemClock
-from engine.core.outbox import emit
+from engine.config import OpsbotConfig
 from engine.core.outbox_tables import OutboxItem
+from engine.settings import EngineSettings
 
 CAPTURE = Path(__file__).resolve().parents[2] / "fixtures" / "alerts" / "webhook-v4-firing-then-resolved.jsonl"
 TOKEN = "test-token"
 
 
-async def _serve(service: AlertService, metrics: Metrics, port: int = 0) -> tuple[web.AppRunner, str]:
-    app = web.Application()
-    app.add_routes(AlertWebhooks(service, SecretStr(TOKEN), metrics, 64 * 1024).routes())
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+async def _serve(db_url: str, alerts: dict, port: int = 0, **env: str) -> Runtime:
+    """Build the bot from settings and serve it on loopback (the store migrated; no background jobs,
+    so the tests tick and read the outbox themselves; Slack is never called)."""
+    bot = BotSettings(SLACK_BOT_TOKEN=SecretStr("xoxb-test"), SLACK_SIGNING_SECRET=SecretStr("test-secret"),
+                      SLACK_API_URL="http://127.0.0.1:9/api/", OPSBOT_WEBHOOK_TOKEN=SecretStr(TOKEN))
+    runtime = build_runtime(bot, EngineSettings(OPSBOT_DATABASE_URL=db_url, **env),
+                            OpsbotConfig.model_validate({"alerts": alerts}))
+    await runtime.start("127.0.0.1", port, background=False)
+    return runtime
 
 
 @pytest.fixture
-async def served(db):
-    """The webhook app on a loopback port over the parametrized store."""
-    metrics = Metrics()
-    svc = AlertService(db, AlertsConfig(limits=Limits(max_body_bytes=64 * 1024)), SystemClock(), emit)
-    runner, url = await _serve(svc, metrics)
-    yield url, metrics, svc
-    await runner.cleanup()
+async def served(store_url):
+    """The bot's web app on a loopback port over SQLite or PostgreSQL, bodies limited to 64 KiB."""
+    runtime = await _serve(store_url, {"limits": {"max_body_bytes": 64 * 1024}})
+    yield runtime.url, runtime.deps.metrics, runtime.engine.alerts
+    await runtime.stop()
 
 
 def _rejections(metrics: Metrics, reason: str) -> float:
@@ -98,15 +98,15 @@ async def _wait_for(predicate, timeout: float = 20.0):
     raise AssertionError("condition not met in time")
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-async def test_real_alertmanager_fires_updates_resolves_and_silences(db, tmp_path):
+async def test_real_alertmanager_fires_updates_resolves_and_silences(tmp_path):
     from tests.servers import free_port
 
     port = free_port()
     am_proc, am_url = start_alertmanager(tmp_path, f"http://127.0.0.1:{port}/webhooks/alertmanager")
-    am = AlertmanagerClient(am_url)
-    svc = AlertService(db, AlertsConfig(resolve_cooldown_s=0), SystemClock(), emit, am)
-    runner, _ = await _serve(svc, Metrics(), port)
+    am = AlertmanagerClient(am_url)  # the test's own client: it plays Prometheus and reads silences
+    runtime = await _serve(f"sqlite:///{tmp_path / 'opsbot.db'}", {"resolve_cooldown_s": 0}, port,
+                           OPSBOT_ALERTMANAGER_URL=am_url)
+    svc, db = runtime.engine.alerts, runtime.engine.db
     now = datetime.now(timezone.utc)
 
     def alert(name, instance, ends=None):
@@ -150,7 +150,7 @@ async def test_real_alertmanager_fires_updates_resolves_and_silences(db, tmp_pat
         assert set(keys) == {f"incident:{inc.id}"} and len(keys) >= 2  # posted once, then edited
         assert (await notices())[-1].context.get("status") in ("resolved", None)
     finally:
-        await runner.cleanup()
+        await runtime.stop()
         await am.aclose()
         am_proc.terminate()
         am_proc.wait(timeout=10)
