@@ -1,30 +1,28 @@
 """The drift service on SQLite and PostgreSQL: history, scheduled-check dedup through the outbox,
-the serving version from the model registry, and the buttons other families handle."""
+the serving version from a real MLflow model registry, and the buttons other families handle.
+
+The engine is built from settings (engine.wiring.build_engine), so the drift service is the one
+`opsbot serve` runs, linked to the model service build_engine makes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-import engine.drift.tables  # noqa: F401 - registers the drift tables for the db fixtures
 from engine.actor import Actor
-from engine.adapters.memory_registry import MemoryRegistry
-from engine.approvals import Approvals
-from engine.audit import AuditLog
 from engine.core.clock import FakeClock
 from engine.drift.config import DriftConfig
 from engine.lab.drift.demo import demo_model, write_demo_data
-from engine.drift.monitor import DriftService
 from engine.drift.serving import holders_between
-from engine.models.config import ModelsConfig
-from engine.models.service import ModelService
 from engine.models.tables import AliasChange
 from engine.core.outbox_tables import OutboxItem
-from engine.policy import Policy, PolicyConfig
+from tests.conftest_mlflow import mlflow_server_uri
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 ALICE = Actor("U0ALICE", "alice")
@@ -35,15 +33,17 @@ async def posts(db) -> list[OutboxItem]:
         return list((await s.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all())
 
 
-def service(db, clock, tmp_path: Path, services=None, **overrides) -> DriftService:
+def churn(tmp_path: Path, **overrides) -> DriftConfig:
+    """The demo churn model's drift config over fresh demo data."""
     ref, cur = write_demo_data(tmp_path, NOW)
     spec = demo_model(ref, cur, channel="ml-models", interval="1h").model_copy(update=overrides)
-    return DriftService(db, clock, DriftConfig(models={"churn": spec}), channel="ops", services=services or {})
+    return DriftConfig(models={"churn": spec})
 
 
-async def test_scheduled_checks_post_only_when_verdict_or_drivers_change(db, tmp_path):
+async def test_scheduled_checks_post_only_when_verdict_or_drivers_change(db_url, make_engine, tmp_path):
     clock = FakeClock(NOW)
-    svc = service(db, clock, tmp_path)
+    engine = await make_engine(db_url, churn(tmp_path), clock)
+    svc, db = engine.drift, engine.db
     first = await svc.scheduled("churn", clock.now())
     clock.advance(3600)
     second = await svc.scheduled("churn", clock.now())
@@ -78,21 +78,24 @@ async def test_scheduled_checks_post_only_when_verdict_or_drivers_change(db, tmp
     assert "missing.parquet: file not found" in sent[-1].context["message"]
 
 
-async def test_first_healthy_check_is_not_posted(db, tmp_path):
+async def test_first_healthy_check_is_not_posted(db_url, make_engine, tmp_path):
     clock = FakeClock(NOW)
     ref, _ = write_demo_data(tmp_path, NOW)
     spec = demo_model(ref, ref, interval="1h").model_copy(update={"current": demo_model(ref, ref).current.model_copy(
         update={"time_column": None})})
-    svc = DriftService(db, clock, DriftConfig(models={"same": spec}))
+    engine = await make_engine(db_url, DriftConfig(models={"same": spec}), clock)
+    svc, db = engine.drift, engine.db
     row = await svc.scheduled("same", clock.now())
     assert row.ok and not row.dataset_drift and row.n_drifted == 0 and not row.posted
     assert await posts(db) == []
     assert [name for name, _, _ in svc.jobs()] == ["drift:same"] and svc.jobs()[0][1] == 3600
+    assert "drift:same" in engine.scheduler.jobs  # build_engine scheduled it
 
 
-async def test_command_checks_keep_history_for_sparklines(db, tmp_path):
+async def test_command_checks_keep_history_for_sparklines(db_url, make_engine, tmp_path):
     clock = FakeClock(NOW)
-    svc = service(db, clock, tmp_path)
+    engine = await make_engine(db_url, churn(tmp_path), clock)
+    svc, db = engine.drift, engine.db
     results = [await svc.check("churn", ALICE, w) for w in ("72h", "48h", "24h")]
     trend = results[-1].context["drivers"][0]["trend"]
     assert len(trend) == 3 and trend[-1] == max(trend)  # the last day drifted most
@@ -102,30 +105,35 @@ async def test_command_checks_keep_history_for_sparklines(db, tmp_path):
     assert "`region`" in "\n".join(table["sections"])
 
 
-async def test_serving_version_and_rollback_button_from_the_model_registry(db, tmp_path):
-    clock = FakeClock(NOW - timedelta(days=3))
-    registry = MemoryRegistry(clock)
+def _three_versions(uri: str, name: str) -> None:
+    """Register v1..v3 of `name` in MLflow with `champion` on v3."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri, registry_uri=uri)
+    client.create_registered_model(name)
     for _ in range(3):
-        registry.create_version("churn")
-    await registry.set_alias("churn", "champion", 3)
-    audit = AuditLog(db, clock)
-    policy = Policy(PolicyConfig(), None, clock)
-    approvals = Approvals(db, audit, policy, clock, "r1")
-    models = ModelService(db, registry, approvals, policy, audit, clock, ModelsConfig())
+        client.create_model_version(name, source=f"s3://bucket/{name}")
+    client.set_registered_model_alias(name, "champion", "3")
+
+
+async def test_serving_version_and_rollback_button_from_the_model_registry(db_url, make_engine, tmp_path):
+    uri = await asyncio.to_thread(mlflow_server_uri)
+    name = f"churn-{uuid.uuid4().hex[:6]}"  # one MLflow server per session: a name of this test's own
+    await asyncio.to_thread(_three_versions, uri, name)
+    engine = await make_engine(db_url, churn(tmp_path, registry_model=name), FakeClock(NOW), mlflow=uri)
+    assert engine.models is not None and engine.drift.link.models is engine.models  # wired, not handed in
     # v2 served until 6 hours ago, then v3 was promoted
-    async with db.session() as s:
+    async with engine.db.session() as s:
         for frm, to, at in [(1, 2, NOW - timedelta(days=2)), (2, 3, NOW - timedelta(hours=6))]:
-            s.add(AliasChange(model="churn", alias="champion", from_version=frm, to_version=to, kind="promote",
+            s.add(AliasChange(model=name, alias="champion", from_version=frm, to_version=to, kind="promote",
                               state="done", actor_id="U0BOB", created_at=at))
-    clock.set(NOW)
-    svc = service(db, clock, tmp_path, services={"models": models})
+    svc = engine.drift
     result = await svc.check("churn", ALICE, "24h")
     assert result.row.serving == [2, 3] and result.context["serving"] == "v2 -> v3"
     labels = {b["label"]: b for b in result.context["buttons"]}
-    assert labels["Roll back model"]["value"] == "churn||champion"
+    assert labels["Roll back model"]["value"] == f"{name}||champion"
     assert labels["Roll back model"]["action_id"] == "models_rollback"
     assert (await svc.check("churn", ALICE, "1h")).row.serving == [3]
-    await approvals.aclose()
 
 
 def test_holders_between_windows():
