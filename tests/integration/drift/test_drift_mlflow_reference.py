@@ -1,5 +1,8 @@
 """A reference read from the serving version's run in a real MLflow server: the check follows
-the alias to the run, downloads the artifact once, and names the artifact when it is absent."""
+the alias to the run, downloads the artifact once, and names the artifact when it is absent.
+
+The engine is built from settings (engine.wiring.build_engine) with MLFLOW_TRACKING_URI naming the
+server, so the model service and the artifact download are the ones `opsbot serve` wires."""
 
 from __future__ import annotations
 
@@ -9,19 +12,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-import engine.drift.tables  # noqa: F401 - registers the drift tables for the db fixtures
 from engine.actor import Actor
-from engine.adapters.mlflow_registry import MlflowRegistry
-from engine.approvals import Approvals
-from engine.audit import AuditLog
 from engine.drift.config import DriftConfig
 from engine.lab.drift.demo import write_demo_data
-from engine.drift.monitor import DriftService
 from engine.core.clock import FakeClock
 from engine.errors import InvalidInput
-from engine.models.config import ModelsConfig
-from engine.models.service import ModelService
-from engine.policy import Policy, PolicyConfig
 from tests.conftest_mlflow import mlflow_server_uri
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
@@ -41,29 +36,23 @@ def _register(uri: str, name: str, reference: str) -> str:
     return run.info.run_id
 
 
-async def test_reference_from_the_serving_runs_artifacts(sqlite_db, tmp_path):
-    uri = mlflow_server_uri()
+async def test_reference_from_the_serving_runs_artifacts(make_engine, tmp_path):
+    uri = await asyncio.to_thread(mlflow_server_uri)
     ref, cur = write_demo_data(tmp_path, NOW)
     name = f"churn-{uuid.uuid4().hex[:6]}"
     await asyncio.to_thread(_register, uri, name, str(ref))
-    clock = FakeClock(NOW)
-    audit, policy = AuditLog(sqlite_db, clock), Policy(PolicyConfig(), None, clock)
-    approvals = Approvals(sqlite_db, audit, policy, clock, "r1")
-    models = ModelService(sqlite_db, MlflowRegistry(uri, timeout=30), approvals, policy, audit, clock,
-                          ModelsConfig(tracking_uri=uri))
     config = DriftConfig.model_validate({"models": {"churn": {
         "registry_model": name, "reference": {"mlflow_artifact": f"data/{ref.name}"},
         "current": {"path": str(cur), "time_column": "ts", "window": "24h"}}}})
-    svc = DriftService(sqlite_db, clock, config, services={"models": models})
-    try:
-        result = await svc.check("churn", Actor("U0ALICE", "alice"))
-        assert result.report.dataset_drift and result.report.reference.rows == 5000
-        assert result.context["reference"] == ref.name and result.context["serving"] == "v1"
+    engine = await make_engine(f"sqlite:///{tmp_path / 'opsbot.db'}", config, FakeClock(NOW), mlflow=uri)
+    svc = engine.drift
+    assert engine.models is not None and svc.link.models is engine.models  # wired, not handed in
+    result = await svc.check("churn", Actor("U0ALICE", "alice"))
+    assert result.report.dataset_drift and result.report.reference.rows == 5000
+    assert result.context["reference"] == ref.name and result.context["serving"] == "v1"
 
-        svc.add_model("churn", config.models["churn"].model_copy(update={
-            "reference": config.models["churn"].reference.model_copy(update={"mlflow_artifact": "data/nope.csv"})}))
-        with pytest.raises(InvalidInput) as info:
-            await svc.check("churn", Actor("U0ALICE", "alice"))
-        assert "data/nope.csv" in info.value.message
-    finally:
-        await approvals.aclose()
+    svc.add_model("churn", config.models["churn"].model_copy(update={
+        "reference": config.models["churn"].reference.model_copy(update={"mlflow_artifact": "data/nope.csv"})}))
+    with pytest.raises(InvalidInput) as info:
+        await svc.check("churn", Actor("U0ALICE", "alice"))
+    assert "data/nope.csv" in info.value.message
