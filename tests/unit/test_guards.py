@@ -215,9 +215,7 @@ HAND_BUILT_ALLOWED = {
     "tests/integration/alerts/test_corrections.py", "tests/integration/alerts/test_messages_are_views.py",
     "tests/integration/alerts/test_service.py", "tests/integration/alerts/test_webhooks_am.py",
     "tests/integration/drift/test_drift_checks.py", "tests/integration/drift/test_drift_mlflow_reference.py",
-    "tests/integration/governance/gov_helpers.py", "tests/integration/governance/test_gov_approvals.py",
-    "tests/integration/governance/test_gov_audit.py", "tests/integration/governance/test_gov_audit_cli.py",
-    "tests/integration/governance/test_gov_runner_integrity.py", "tests/integration/models/conftest.py",
+    "tests/integration/governance/gov_helpers.py", "tests/integration/models/conftest.py",
     "tests/security/test_audit_anchors.py",
 }
 

@@ -1,23 +1,33 @@
-"""Shared pieces for governance tests: a policy, a counting executor, an approvals factory."""
+"""Shared pieces for governance tests: a policy, a counting executor, and the engine built from
+settings and an opsbot.yaml the way `opsbot serve` builds it."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
 
 from engine.actor import Actor
 from engine.adapters.memory_prometheus import MemoryPrometheus
 from engine.adapters.memory_registry import MemoryAliases, MemoryRegistry
+from engine.api import Engine
 from engine.approvals import Approvals, Outcome, RunContext
 from engine.audit import AuditLog
+from engine.config import load_config
 from engine.core.clock import Clock, SystemClock
 from engine.policy import Policy, PolicyConfig
+from engine.settings import EngineSettings
 from engine.store.db import Database
+from engine.wiring import build_engine
 
 ALICE, BOB, CAROL, VIC, LEAD = (Actor("U_A", "alice"), Actor("U_B", "bob"), Actor("U_C", "carol"),
                                 Actor("U_V", "vic"), Actor("U_L", "lee"))
 
-POLICY = PolicyConfig.model_validate({
+# The `policy` section of the opsbot.yaml every governance engine is built from.
+POLICY_YAML: dict[str, Any] = {
     "roles": {"sre": {"users": ["U_A", "U_B", "U_C"]}, "lead": {"users": ["U_L"]},
               "viewer": {"users": ["U_V"]}},
     "rules": [
@@ -30,7 +40,26 @@ POLICY = PolicyConfig.model_validate({
          "approval": {"approver_roles": ["sre", "lead"], "approvals": 1}},
         {"action": "runbook:*", "env": "*", "roles": ["lead"], "effect": "allow"},
     ],
-})
+}
+POLICY = PolicyConfig.model_validate(POLICY_YAML)
+
+
+def write_config(path: Path, *, runbook_dirs: Sequence[Path | str] = (), lease_s: float = 30.0,
+                 secret_names: Sequence[str] = ()) -> Path:
+    """Write an opsbot.yaml with the test policy and these runbook settings; return its path."""
+    path.write_text(yaml.safe_dump({
+        "environment": "production", "policy": POLICY_YAML,
+        "runbooks": {"dirs": [str(d) for d in runbook_dirs], "channel": "C_OPS", "lease_seconds": lease_s,
+                     "secret_names": list(secret_names)}}))
+    return path
+
+
+def engine_from(url: str, config_path: Path, *, replica: str = "r1", clock: Clock | None = None,
+                environ: Mapping[str, str] | None = None) -> Engine:
+    """Build the engine as `opsbot serve` does: EngineSettings, opsbot.yaml, engine.wiring.build_engine."""
+    settings = EngineSettings(OPSBOT_DATABASE_URL=url, OPSBOT_CONFIG=str(config_path), OPSBOT_REPLICA_ID=replica)
+    return build_engine(settings, load_config(settings.config_path), clock=clock,
+                        environ=os.environ if environ is None else environ)
 
 
 class CountingExecutor:
@@ -54,17 +83,6 @@ class CountingExecutor:
             await self.gate.wait()
         await ctx.step("first", "ok", "done", detail="all good")
         return Outcome(not self.fail, "failed on purpose" if self.fail else "done", {"n": len(self.runs)})
-
-
-def make_approvals(db: Database, clock: Clock | None = None, replica: str = "r1",
-                   executor: Any = None, **kw: Any) -> tuple[Approvals, Any, AuditLog]:
-    """Build an Approvals service with the test policy and an executor registered."""
-    clock = clock or SystemClock()
-    audit = AuditLog(db, clock)
-    svc = Approvals(db, audit, Policy(POLICY, None, clock), clock, replica, **kw)
-    executor = executor or CountingExecutor()
-    svc.register(executor)
-    return svc, executor, audit
 
 
 async def memory_aliases(model: str = "churn", versions: int = 8, **aliases: int) -> MemoryAliases:
