@@ -59,16 +59,17 @@ def gov_url(request, tmp_path) -> str:
 
 @pytest.fixture
 async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    """Return an async factory: engine(url, replica=..., clock=..., runbook_dirs=..., lease_s=..., secrets=...)
-    built from settings and a written opsbot.yaml, with every table created."""
+    """Return an async factory: engine(url, replica=..., clock=..., runbook_dirs=..., lease_s=..., secrets=...,
+    env={OPSBOT_PROMETHEUS_URL: ...}) built from settings and a written opsbot.yaml, every table created."""
     made: list[Engine] = []
 
     async def make(url: str, *, replica: str = "r1", clock: Clock | None = None,
                    runbook_dirs: Sequence[Path] = (), lease_s: float = 30.0,
-                   secrets: dict[str, str] | None = None) -> Engine:
+                   secrets: dict[str, str] | None = None, env: dict[str, str] | None = None) -> Engine:
         path = write_config(tmp_path / f"opsbot-{len(made)}.yaml", runbook_dirs=runbook_dirs, lease_s=lease_s,
                             secret_names=sorted(secrets or {}))
-        eng = engine_from(url, path, replica=replica, clock=clock, environ={**os.environ, **(secrets or {})})
+        eng = engine_from(url, path, replica=replica, clock=clock, environ={**os.environ, **(secrets or {})},
+                          env=env)
         made.append(eng)
         await eng.db.run_sync(SQLModel.metadata.create_all)
         return eng

@@ -11,14 +11,10 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from engine.actor import Actor
-from engine.adapters.memory_prometheus import MemoryPrometheus
-from engine.adapters.memory_registry import MemoryAliases, MemoryRegistry
 from engine.api import Engine
-from engine.approvals import Approvals, Outcome, RunContext
-from engine.audit import AuditLog
+from engine.approvals import Outcome, RunContext
 from engine.config import load_config
-from engine.core.clock import Clock, SystemClock
-from engine.policy import Policy, PolicyConfig
+from engine.core.clock import Clock
 from engine.settings import EngineSettings
 from engine.store.db import Database
 from engine.wiring import build_engine
@@ -41,7 +37,6 @@ POLICY_YAML: dict[str, Any] = {
         {"action": "runbook:*", "env": "*", "roles": ["lead"], "effect": "allow"},
     ],
 }
-POLICY = PolicyConfig.model_validate(POLICY_YAML)
 
 
 def write_config(path: Path, *, runbook_dirs: Sequence[Path | str] = (), lease_s: float = 30.0,
@@ -55,9 +50,11 @@ def write_config(path: Path, *, runbook_dirs: Sequence[Path | str] = (), lease_s
 
 
 def engine_from(url: str, config_path: Path, *, replica: str = "r1", clock: Clock | None = None,
-                environ: Mapping[str, str] | None = None) -> Engine:
-    """Build the engine as `opsbot serve` does: EngineSettings, opsbot.yaml, engine.wiring.build_engine."""
-    settings = EngineSettings(OPSBOT_DATABASE_URL=url, OPSBOT_CONFIG=str(config_path), OPSBOT_REPLICA_ID=replica)
+                environ: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None) -> Engine:
+    """Build the engine as `opsbot serve` does: EngineSettings (plus `env`, e.g. OPSBOT_PROMETHEUS_URL),
+    opsbot.yaml, engine.wiring.build_engine."""
+    settings = EngineSettings(**{**(env or {}), "OPSBOT_DATABASE_URL": url, "OPSBOT_CONFIG": str(config_path),
+                                 "OPSBOT_REPLICA_ID": replica})
     return build_engine(settings, load_config(settings.config_path), clock=clock,
                         environ=os.environ if environ is None else environ)
 
@@ -85,41 +82,6 @@ class CountingExecutor:
         return Outcome(not self.fail, "failed on purpose" if self.fail else "done", {"n": len(self.runs)})
 
 
-async def memory_aliases(model: str = "churn", versions: int = 8, **aliases: int) -> MemoryAliases:
-    """The AliasControl twin on a MemoryRegistry holding `versions` versions of `model` and these aliases."""
-    registry = MemoryRegistry()
-    for _ in range(versions):
-        registry.create_version(model)
-    for alias, version in aliases.items():
-        await registry.set_alias(model, alias, version)
-    return MemoryAliases(registry)
-
-
-def memory_prometheus(query: str, *answers: list[float]) -> MemoryPrometheus:
-    """The metrics twin answering `query` with each value list in turn (the last repeats)."""
-    twin = MemoryPrometheus()
-    twin.answer(query, *answers)
-    return twin
-
-
-def make_runbooks(db: Database, dirs: list[Any], *, clock: Clock | None = None, replica: str = "r1",
-                  models: Any = None, metrics: Any = None, silences: Any = None,
-                  secrets: dict[str, str] | None = None, **kw: Any):
-    """Build approvals + runbook service + executor on one database (one 'instance')."""
-    import os
-
-    from engine.runbooks import RunbookExecutor, RunbookService, load_dirs
-
-    clock = clock or SystemClock()
-    audit = AuditLog(db, clock)
-    policy = Policy(POLICY, None, clock)
-    approvals = Approvals(db, audit, policy, clock, replica, **kw)
-    approvals.register(RunbookExecutor(metrics=metrics, silences=silences, registry=models,
-                                       secrets=secrets or {}, base_env={"PATH": os.environ["PATH"]}))
-    registry = load_dirs(dirs).require_clean()
-    return RunbookService(registry, approvals, policy, "C_OPS", models), approvals, audit
-
-
 async def step_details(db: Database, request_id: int) -> dict[str, str]:
     """Return {step name: detail} from the thread notices in the outbox."""
     from sqlmodel import select
@@ -129,3 +91,13 @@ async def step_details(db: Database, request_id: int) -> dict[str, str]:
     async with db.session() as s:
         rows = (await s.exec(select(OutboxItem).where(OutboxItem.template == "approvals/step"))).all()
     return {r.context["step"]["name"]: r.context["detail"] for r in rows if r.context["id"] == request_id}
+
+
+def instant_queries(prom_url: str) -> float:
+    """Return how many /api/v1/query requests a Prometheus has served (from its own /metrics)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{prom_url}/metrics", timeout=5) as resp:
+        lines = resp.read().decode().splitlines()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines
+               if line.startswith("prometheus_http_requests_total{") and 'handler="/api/v1/query"' in line)
