@@ -215,7 +215,6 @@ HAND_BUILT_ALLOWED = {
     "tests/integration/alerts/test_corrections.py", "tests/integration/alerts/test_messages_are_views.py",
     "tests/integration/alerts/test_service.py", "tests/integration/alerts/test_webhooks_am.py",
     "tests/integration/drift/test_drift_checks.py", "tests/integration/drift/test_drift_mlflow_reference.py",
-    "tests/integration/models/conftest.py",
 }
 
 

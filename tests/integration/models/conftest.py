@@ -23,7 +23,8 @@ from engine.core.clock import Clock, SystemClock
 from engine.models.config import ModelsConfig
 from engine.models.service import ModelService
 from engine.core.outbox_tables import OutboxItem
-from engine.policy import Policy, PolicyConfig
+from engine.models.factory import build_model_service
+from engine.policy import PolicyConfig
 from engine.settings import EngineSettings
 from engine.store.db import Database
 from engine.wiring import build_engine
@@ -66,26 +67,45 @@ def seed(reg: MemoryRegistry, name: str) -> None:
     reg.create_version(name, WORSE, PASSED)
 
 
-def build(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
-          config: ModelsConfig = CONFIG, policy: dict | None = None) -> tuple[ModelService, Approvals, AuditLog]:
-    """Wire a model service the way engine/wiring does, on the given registry."""
-    clock = clock or SystemClock()
-    audit = AuditLog(db, clock)
-    policy = Policy(PolicyConfig.model_validate(policy) if policy else POLICY, None, clock)
-    approvals = Approvals(db, audit, policy, clock, "test-replica")
-    svc = ModelService(db, registry, approvals, policy, audit, clock, config, env="production", channel="ops")
-    return svc, approvals, audit
+@pytest.fixture
+async def build(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Return an async factory: (model service, approvals, audit) on the given registry twin.
+
+    The engine is built by engine.wiring.build_engine from EngineSettings and an opsbot.yaml carrying
+    the policy; the model service is made by engine.models.factory.build_model_service, the function the
+    wiring calls, on that engine's store, clock, audit, approvals and policy. Only the registry is the
+    in-memory twin: these tests need registry states (pending or failed registrations, lost replies,
+    refused writes, a registry of exactly the models seeded) a real MLflow cannot be put in."""
+    made: list[Engine] = []
+
+    async def make(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
+                   config: ModelsConfig = CONFIG, policy: dict | None = None
+                   ) -> tuple[ModelService, Approvals, AuditLog]:
+        path = tmp_path / f"opsbot-{len(made)}.yaml"
+        rules = PolicyConfig.model_validate(policy).model_dump(mode="json") if policy else POLICY_YAML
+        path.write_text(yaml.safe_dump({"environment": "production", "policy": rules}))
+        # No MLflow in the environment: the twin is the registry (else the wiring would build one on MLflow).
+        settings = EngineSettings(OPSBOT_DATABASE_URL=db.url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
+        eng = build_engine(settings, load_config(settings.config_path), clock=clock or SystemClock())
+        made.append(eng)
+        svc = build_model_service(eng.db, eng.clock, eng.audit, eng.approvals, eng.policy, config,
+                                  env=eng.config.environment, channel=eng.config.channels.for_family("models"),
+                                  registry=registry)
+        return svc, eng.approvals, eng.audit
+
+    yield make
+    for eng in made:
+        await eng.close()
 
 
 @pytest.fixture
-async def world(db: Database) -> AsyncIterator[tuple[ModelService, Approvals, MemoryRegistry, Database]]:
+async def world(db: Database, build) -> AsyncIterator[tuple[ModelService, Approvals, MemoryRegistry, Database]]:
     """A service over the twin with `churn` (production) and `staging-churn` seeded."""
     reg = MemoryRegistry()
     seed(reg, "churn")
     seed(reg, "staging-churn")
-    svc, approvals, _ = build(db, reg)
+    svc, approvals, _ = await build(db, reg)
     yield svc, approvals, reg, db
-    await approvals.aclose()
 
 
 async def notices(db: Database, template: str | None = None) -> list[OutboxItem]:
