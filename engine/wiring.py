@@ -16,7 +16,7 @@ from engine.config import OpsbotConfig
 from engine.core.leases import Leases
 from engine.core.outbox import Outbox, emit
 from engine.policy import PolicyConfig
-from engine.ports import UsergroupDirectory
+from engine.ports import ModelRegistry, UsergroupDirectory
 from engine.core.replicas import Presence, replica_identity
 from engine.runbooks.config import RunbooksConfig
 from engine.core.replays import ReplayGuard
@@ -27,8 +27,11 @@ from engine.store.db import Database
 
 def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock | None = None,
                  on_lease_change: LeaseListener | None = None, environ: Mapping[str, str] | None = None,
-                 directory: UsergroupDirectory | None = None) -> Engine:
-    """Create the engine and every feature service from settings (nothing is started yet)."""
+                 directory: UsergroupDirectory | None = None, model_registry: ModelRegistry | None = None) -> Engine:
+    """Create the engine and every feature service from settings (nothing is started yet).
+
+    `model_registry` replaces the MLflow adapter settings would name with another adapter of the same
+    port (tests give the contract-tested twin to reach registry states a real server cannot be put in)."""
     from engine.adapters.alertmanager import AlertmanagerClient, RunbookSilences
     from engine.alerts.correction_service import IncidentCorrections, note_merged
     from engine.alerts.messages import runbook_suggestions
@@ -67,7 +70,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                                                rb_config, directory)
     # The kill switch is read between the steps of automatic runs, so the executor gets it at construction.
     switch = auto_wiring.build_switch(db, audit, clock, policy, config)
-    models = _build_models(db, clock, settings, config, audit, approvals, policy)
+    models = _build_models(db, clock, settings, config, audit, approvals, policy, model_registry)
     runbook_models = None
     if models is not None:
         from engine.models.runbook_bridge import RecordedAliases
@@ -132,9 +135,9 @@ def _prometheus(settings: EngineSettings) -> Any:
 
 
 def _build_models(db: Database, clock: Clock, settings: EngineSettings, config: OpsbotConfig,
-                  audit: Any, approvals: Any, policy: Any) -> Any:
+                  audit: Any, approvals: Any, policy: Any, registry: ModelRegistry | None) -> Any:
     """Return the model lifecycle service when a registry is configured, else None."""
-    if config.models is None and not settings.mlflow_tracking_uri:
+    if config.models is None and not settings.mlflow_tracking_uri and registry is None:
         return None
     from engine.models.config import ModelsConfig
     from engine.models.factory import build_model_service
@@ -143,7 +146,7 @@ def _build_models(db: Database, clock: Clock, settings: EngineSettings, config: 
     if settings.mlflow_tracking_uri:  # the environment names the server; the file keeps the rules
         models_config = models_config.model_copy(update={"tracking_uri": settings.mlflow_tracking_uri})
     return build_model_service(db, clock, audit, approvals, policy, models_config, env=config.environment,
-                               channel=config.channels.for_family("models"))
+                               channel=config.channels.for_family("models"), registry=registry)
 
 
 WATCH_JOB = "models-watch"

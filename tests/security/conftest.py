@@ -7,6 +7,10 @@ from typing import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from engine.api import Engine
+from engine.config import load_config
+from engine.settings import EngineSettings
+from engine.wiring import build_engine
 from tests.security.served import DEFAULT_CONFIG, ServedBot, bot_env, new_workspace, write_config
 
 StartBot = Callable[..., Awaitable[ServedBot]]
@@ -36,3 +40,19 @@ async def start_bot(tmp_path: Path) -> AsyncIterator[StartBot]:
     for bot in started:
         await bot.stop()
         await bot.ws.stop()
+
+
+@pytest.fixture
+async def engine_of() -> AsyncIterator[Callable[[ServedBot], Engine]]:
+    """Return `engine_of(bot)`: an engine built by engine.wiring.build_engine from the served bot's own
+    environment and opsbot.yaml (not started), to read or write its store as another replica would."""
+    made: list[Engine] = []
+
+    def build(bot: ServedBot) -> Engine:
+        settings = EngineSettings(**bot.env)  # the variables `opsbot serve` was started with
+        made.append(build_engine(settings, load_config(settings.config_path)))
+        return made[-1]
+
+    yield build
+    for eng in made:
+        await eng.close()

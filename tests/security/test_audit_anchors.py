@@ -10,8 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from engine.audit import AuditLog
-from engine.store.db import Database
+from engine.api import Engine
 from tests.security.served import DEFAULT_CONFIG, bot_env, run_cli
 
 RUNBOOK = """\
@@ -30,18 +29,14 @@ def _anchors(path: Path) -> list[str]:
     return [json.loads(line)["anchor"] for line in path.read_text().splitlines()] if path.exists() else []
 
 
-async def _head(url: str) -> str:
-    db = Database(url)
-    try:
-        seq, digest = await AuditLog(db).head()
-        return f"{seq}:{digest}"
-    finally:
-        await db.dispose()
+async def _head(eng: Engine) -> str:
+    seq, digest = await eng.audit.head()
+    return f"{seq}:{digest}"
 
 
-async def _wait_anchor(path: Path, url: str, timeout: float = 30.0) -> str:
+async def _wait_anchor(path: Path, eng: Engine, timeout: float = 30.0) -> str:
     """Wait until the published anchors reach the current head; return it."""
-    head = await _head(url)
+    head = await _head(eng)
     for _ in range(int(timeout / 0.25)):
         if _anchors(path) and _anchors(path)[-1] == head:
             return head
@@ -49,33 +44,29 @@ async def _wait_anchor(path: Path, url: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"head {head} never published; file has {_anchors(path)}")
 
 
-async def _forge(url: str, keep_up_to: int, n: int) -> None:
+async def _forge(eng: Engine, keep_up_to: int, n: int) -> None:
     """Act as someone with database write access who knows the hash recipe: cut the chain after
     `keep_up_to`, then append `n` forged events so every hash is consistent again."""
-    db = Database(url)
-    try:
-        async with db.engine.begin() as c:
-            await c.execute(text(f"DELETE FROM audit_event WHERE seq > {keep_up_to}"))
-            if keep_up_to:
-                await c.execute(text(f"UPDATE audit_head SET seq = {keep_up_to}, hash = "
-                                     f"(SELECT hash FROM audit_event WHERE seq = {keep_up_to})"))
-            else:
-                await c.execute(text("DELETE FROM audit_head"))
-        log = AuditLog(db)
-        for i in range(n):
-            await log.record(actor="U0MALLORY", action="approval.requested", subject=f"forged:{i}",
-                             data={"note": "nothing to see"})
-    finally:
-        await db.dispose()
+    async with eng.db.engine.begin() as c:
+        await c.execute(text(f"DELETE FROM audit_event WHERE seq > {keep_up_to}"))
+        if keep_up_to:
+            await c.execute(text(f"UPDATE audit_head SET seq = {keep_up_to}, hash = "
+                                 f"(SELECT hash FROM audit_event WHERE seq = {keep_up_to})"))
+        else:
+            await c.execute(text("DELETE FROM audit_head"))
+    for i in range(n):  # the recipe is the engine's own audit log
+        await eng.audit.record(actor="U0MALLORY", action="approval.requested", subject=f"forged:{i}",
+                               data={"note": "nothing to see"})
 
 
-async def test_anchors_pass_growth_and_catch_rewrites(start_bot, store_url, tmp_path):
+async def test_anchors_pass_growth_and_catch_rewrites(start_bot, store_url, engine_of, tmp_path):
     bot = await start_bot(store_url, config=CONFIG, runbooks={"hello": RUNBOOK})
+    store = engine_of(bot)  # another engine on the bot's store, built from its settings
     file = tmp_path / "anchors" / "audit.jsonl"
     for _ in range(2):
         answer = await bot.command("U0ALICE", "run hello")
         assert answer.status == 200, bot.log_tail()
-    old = await _wait_anchor(file, store_url)
+    old = await _wait_anchor(file, store)
     old_seq = int(old.split(":")[0])
     assert old_seq >= 2
     assert f"audit anchor {old}" in bot.log_tail(100_000)  # the log carries every anchor too
@@ -84,16 +75,16 @@ async def test_anchors_pass_growth_and_catch_rewrites(start_bot, store_url, tmp_
                                   for m in ws.history(ws.require_channel("ops"))), timeout=15)
 
     await bot.command("U0BOB", "run hello")  # legitimate growth
-    await _wait_anchor(file, store_url)
+    await _wait_anchor(file, store)
     grown = bot.cli("audit", "verify", "--expect-head", old)
     assert grown.returncode == 0, grown
     plain = bot.cli("audit", "verify")  # checks audit.anchor_file of the config by itself
     assert plain.returncode == 0 and f"holds {len(_anchors(file))} anchors" in plain.stdout, plain
 
     # Rewrite the tail: the last event is replaced, hashes recomputed, so the chain is consistent.
-    head_seq = int((await _head(store_url)).split(":")[0])
-    tail = (await _head(store_url))
-    await _forge(store_url, head_seq - 1, 1)
+    head_seq = int((await _head(store)).split(":")[0])
+    tail = (await _head(store))
+    await _forge(store, head_seq - 1, 1)
     no_anchor_env = bot_env(store_url, tmp_path / "no-such-config.yaml", None)
     no_anchor_env.pop("OPSBOT_CONFIG")
     assert run_cli(no_anchor_env, "audit", "verify").returncode == 0  # the chain alone cannot tell
@@ -103,7 +94,7 @@ async def test_anchors_pass_growth_and_catch_rewrites(start_bot, store_url, tmp_
     assert bot.cli("audit", "verify", "--expect-head", old).returncode == 0  # older history untouched
 
     # Rewrite everything: a whole new consistent chain, longer than the old one.
-    await _forge(store_url, 0, head_seq + 3)
+    await _forge(store, 0, head_seq + 3)
     assert run_cli(no_anchor_env, "audit", "verify").returncode == 0
     caught = bot.cli("audit", "verify", "--anchors", str(file))
     assert caught.returncode == 1 and "rewritten" in caught.stdout, caught
@@ -111,7 +102,7 @@ async def test_anchors_pass_growth_and_catch_rewrites(start_bot, store_url, tmp_
     # The running bot refuses to publish an anchor over a chain that lost its last one.
     await asyncio.sleep(2.5)
     assert "no longer holds anchor" in bot.log_tail(100_000)
-    assert _anchors(file)[-1] != await _head(store_url)
+    assert _anchors(file)[-1] != await _head(store)
     # An anchor file with nothing in it is an error, not a silent pass.
     empty = tmp_path / "empty.txt"
     empty.write_text("nothing here\n")

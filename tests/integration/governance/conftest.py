@@ -1,26 +1,22 @@
-"""Governance DB fixtures (sqlite_db, pg_db, db); importing the governance tables registers
-them with SQLModel.metadata so create_all makes them."""
+"""Governance fixtures: database URLs on SQLite and PostgreSQL, and engines built from settings and
+an opsbot.yaml by engine.wiring.build_engine, the way `opsbot serve` builds them."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+import os
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Sequence
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
-import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
-from engine.store.db import Database
+import engine.store.tables  # noqa: F401 - registers every table with SQLModel.metadata
+from engine.api import Engine
+from engine.core.clock import Clock
 
+from gov_helpers import CountingExecutor, engine_from, write_config
 from tests.servers import create_pg_database, drop_pg_database
-
-
-async def make_db(url: str) -> Database:
-    """Open a Database and create every registered table."""
-    db = Database(url)
-    await db.run_sync(SQLModel.metadata.create_all)
-    return db
 
 
 def _truncate_all(url: str) -> None:
@@ -43,13 +39,6 @@ def gov_pg_url():
 
 
 @pytest.fixture
-async def sqlite_db(tmp_path) -> AsyncIterator[Database]:
-    db = await make_db(f"sqlite:///{tmp_path}/gov.db")
-    yield db
-    await db.dispose()
-
-
-@pytest.fixture
 def pg_url(gov_pg_url):
     """The session database, emptied."""
     _truncate_all(gov_pg_url)
@@ -57,19 +46,48 @@ def pg_url(gov_pg_url):
 
 
 @pytest.fixture
-async def pg_db(pg_url: str) -> AsyncIterator[Database]:
-    db = Database(pg_url)
-    yield db
-    await db.dispose()
+def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite database file URL."""
+    return f"sqlite:///{tmp_path / 'gov.db'}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = await make_db(f"sqlite:///{tmp_path}/gov.db")
-    else:
-        url = request.getfixturevalue("gov_pg_url")
-        _truncate_all(url)
-        database = Database(url)
-    yield database
-    await database.dispose()
+def gov_url(request, tmp_path) -> str:
+    """The same test on SQLite and on (the emptied session) PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Return an async factory: engine(url, replica=..., clock=..., runbook_dirs=..., lease_s=..., secrets=...,
+    env={OPSBOT_PROMETHEUS_URL: ...}) built from settings and a written opsbot.yaml, every table created."""
+    made: list[Engine] = []
+
+    async def make(url: str, *, replica: str = "r1", clock: Clock | None = None,
+                   runbook_dirs: Sequence[Path] = (), lease_s: float = 30.0,
+                   secrets: dict[str, str] | None = None, env: dict[str, str] | None = None) -> Engine:
+        path = write_config(tmp_path / f"opsbot-{len(made)}.yaml", runbook_dirs=runbook_dirs, lease_s=lease_s,
+                            secret_names=sorted(secrets or {}))
+        eng = engine_from(url, path, replica=replica, clock=clock, environ={**os.environ, **(secrets or {})},
+                          env=env)
+        made.append(eng)
+        await eng.db.run_sync(SQLModel.metadata.create_all)
+        return eng
+
+    yield make
+    for eng in made:
+        await eng.close()
+
+
+@pytest.fixture
+def counted(make_engine, gov_url) -> Callable[..., Any]:
+    """Return an async factory: (engine, CountingExecutor) on `gov_url`, the executor registered for
+    the `test` action kind on the built engine's approvals (one per replica, like runbooks)."""
+
+    async def make(**kw: Any) -> tuple[Engine, CountingExecutor]:
+        eng = await make_engine(gov_url, **kw)
+        executor = CountingExecutor()
+        eng.approvals.register(executor)
+        return eng, executor
+
+    return make

@@ -1,4 +1,5 @@
-"""A child 'replica' for the kill -9 test: starts a run and keeps running until killed."""
+"""A child 'replica' for the kill -9 test: an engine built from settings (as `opsbot serve` builds
+it) starts a run and keeps running until killed."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine.store.db import Database
-from gov_helpers import LEAD, make_runbooks
+from gov_helpers import LEAD, engine_from
 
 
-async def main(url: str, rb_dir: str) -> None:
-    db = Database(url)
-    svc, approvals, _ = make_runbooks(db, [rb_dir], replica="child", lease_s=1.0, heartbeat_s=0.2)
-    req = await svc.request(LEAD, "long", {})
+async def main(url: str, config_path: str) -> None:
+    eng = engine_from(url, Path(config_path), replica="child")
+    req = await eng.runbooks.request(LEAD, "long", {})
     print(req.id, flush=True)
     await asyncio.sleep(3600)
 

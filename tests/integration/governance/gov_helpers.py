@@ -1,23 +1,29 @@
-"""Shared pieces for governance tests: a policy, a counting executor, an approvals factory."""
+"""Shared pieces for governance tests: a policy, a counting executor, and the engine built from
+settings and an opsbot.yaml the way `opsbot serve` builds it."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
 
 from engine.actor import Actor
-from engine.adapters.memory_prometheus import MemoryPrometheus
-from engine.adapters.memory_registry import MemoryAliases, MemoryRegistry
-from engine.approvals import Approvals, Outcome, RunContext
-from engine.audit import AuditLog
-from engine.core.clock import Clock, SystemClock
-from engine.policy import Policy, PolicyConfig
+from engine.api import Engine
+from engine.approvals import Outcome, RunContext
+from engine.config import load_config
+from engine.core.clock import Clock
+from engine.settings import EngineSettings
 from engine.store.db import Database
+from engine.wiring import build_engine
 
 ALICE, BOB, CAROL, VIC, LEAD = (Actor("U_A", "alice"), Actor("U_B", "bob"), Actor("U_C", "carol"),
                                 Actor("U_V", "vic"), Actor("U_L", "lee"))
 
-POLICY = PolicyConfig.model_validate({
+# The `policy` section of the opsbot.yaml every governance engine is built from.
+POLICY_YAML: dict[str, Any] = {
     "roles": {"sre": {"users": ["U_A", "U_B", "U_C"]}, "lead": {"users": ["U_L"]},
               "viewer": {"users": ["U_V"]}},
     "rules": [
@@ -30,7 +36,27 @@ POLICY = PolicyConfig.model_validate({
          "approval": {"approver_roles": ["sre", "lead"], "approvals": 1}},
         {"action": "runbook:*", "env": "*", "roles": ["lead"], "effect": "allow"},
     ],
-})
+}
+
+
+def write_config(path: Path, *, runbook_dirs: Sequence[Path | str] = (), lease_s: float = 30.0,
+                 secret_names: Sequence[str] = ()) -> Path:
+    """Write an opsbot.yaml with the test policy and these runbook settings; return its path."""
+    path.write_text(yaml.safe_dump({
+        "environment": "production", "policy": POLICY_YAML,
+        "runbooks": {"dirs": [str(d) for d in runbook_dirs], "channel": "C_OPS", "lease_seconds": lease_s,
+                     "secret_names": list(secret_names)}}))
+    return path
+
+
+def engine_from(url: str, config_path: Path, *, replica: str = "r1", clock: Clock | None = None,
+                environ: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None) -> Engine:
+    """Build the engine as `opsbot serve` does: EngineSettings (plus `env`, e.g. OPSBOT_PROMETHEUS_URL),
+    opsbot.yaml, engine.wiring.build_engine."""
+    settings = EngineSettings(**{**(env or {}), "OPSBOT_DATABASE_URL": url, "OPSBOT_CONFIG": str(config_path),
+                                 "OPSBOT_REPLICA_ID": replica})
+    return build_engine(settings, load_config(settings.config_path), clock=clock,
+                        environ=os.environ if environ is None else environ)
 
 
 class CountingExecutor:
@@ -56,52 +82,6 @@ class CountingExecutor:
         return Outcome(not self.fail, "failed on purpose" if self.fail else "done", {"n": len(self.runs)})
 
 
-def make_approvals(db: Database, clock: Clock | None = None, replica: str = "r1",
-                   executor: Any = None, **kw: Any) -> tuple[Approvals, Any, AuditLog]:
-    """Build an Approvals service with the test policy and an executor registered."""
-    clock = clock or SystemClock()
-    audit = AuditLog(db, clock)
-    svc = Approvals(db, audit, Policy(POLICY, None, clock), clock, replica, **kw)
-    executor = executor or CountingExecutor()
-    svc.register(executor)
-    return svc, executor, audit
-
-
-async def memory_aliases(model: str = "churn", versions: int = 8, **aliases: int) -> MemoryAliases:
-    """The AliasControl twin on a MemoryRegistry holding `versions` versions of `model` and these aliases."""
-    registry = MemoryRegistry()
-    for _ in range(versions):
-        registry.create_version(model)
-    for alias, version in aliases.items():
-        await registry.set_alias(model, alias, version)
-    return MemoryAliases(registry)
-
-
-def memory_prometheus(query: str, *answers: list[float]) -> MemoryPrometheus:
-    """The metrics twin answering `query` with each value list in turn (the last repeats)."""
-    twin = MemoryPrometheus()
-    twin.answer(query, *answers)
-    return twin
-
-
-def make_runbooks(db: Database, dirs: list[Any], *, clock: Clock | None = None, replica: str = "r1",
-                  models: Any = None, metrics: Any = None, silences: Any = None,
-                  secrets: dict[str, str] | None = None, **kw: Any):
-    """Build approvals + runbook service + executor on one database (one 'instance')."""
-    import os
-
-    from engine.runbooks import RunbookExecutor, RunbookService, load_dirs
-
-    clock = clock or SystemClock()
-    audit = AuditLog(db, clock)
-    policy = Policy(POLICY, None, clock)
-    approvals = Approvals(db, audit, policy, clock, replica, **kw)
-    approvals.register(RunbookExecutor(metrics=metrics, silences=silences, registry=models,
-                                       secrets=secrets or {}, base_env={"PATH": os.environ["PATH"]}))
-    registry = load_dirs(dirs).require_clean()
-    return RunbookService(registry, approvals, policy, "C_OPS", models), approvals, audit
-
-
 async def step_details(db: Database, request_id: int) -> dict[str, str]:
     """Return {step name: detail} from the thread notices in the outbox."""
     from sqlmodel import select
@@ -111,3 +91,13 @@ async def step_details(db: Database, request_id: int) -> dict[str, str]:
     async with db.session() as s:
         rows = (await s.exec(select(OutboxItem).where(OutboxItem.template == "approvals/step"))).all()
     return {r.context["step"]["name"]: r.context["detail"] for r in rows if r.context["id"] == request_id}
+
+
+def instant_queries(prom_url: str) -> float:
+    """Return how many /api/v1/query requests a Prometheus has served (from its own /metrics)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{prom_url}/metrics", timeout=5) as resp:
+        lines = resp.read().decode().splitlines()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines
+               if line.startswith("prometheus_http_requests_total{") and 'handler="/api/v1/query"' in line)

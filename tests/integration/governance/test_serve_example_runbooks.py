@@ -19,6 +19,7 @@ import pytest
 from bot.runtime import build_runtime
 from bot.settings import BotSettings
 from engine.actor import Actor
+from gov_helpers import instant_queries
 from tests.servers import start_alertmanager, start_prometheus
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "runbooks"
@@ -74,14 +75,6 @@ async def serve_runtime(servers, tmp_path, monkeypatch):
     runtime = await start_serve_runtime(servers, tmp_path, monkeypatch)
     yield runtime
     await runtime.stop()
-
-
-def instant_queries(prom_url: str) -> float:
-    """Return how many /api/v1/query requests a Prometheus has served (from its own /metrics)."""
-    with urllib.request.urlopen(f"{prom_url}/metrics", timeout=5) as resp:
-        lines = resp.read().decode().splitlines()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in lines
-               if line.startswith("prometheus_http_requests_total{") and 'handler="/api/v1/query"' in line)
 
 
 async def run_approved(runtime, name: str, args: dict[str, str]):

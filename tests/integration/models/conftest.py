@@ -1,16 +1,21 @@
-"""Model-lifecycle fixtures: a service on the in-memory registry twin over a real database."""
+"""Model-lifecycle fixtures: a service on the in-memory registry twin over a real database, and an
+engine built from settings (MLFLOW_TRACKING_URI, opsbot.yaml) for the tests on a real MLflow."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
 
 import pytest
-from sqlmodel import select
+import yaml
+from sqlmodel import SQLModel, select
 
 import engine.approvals.tables  # noqa: F401 - registers tables before the db fixture creates them
 import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 import engine.models.tables  # noqa: F401 - registers its tables with SQLModel.metadata
 from engine.actor import Actor
+from engine.api import Engine
+from engine.config import load_config
 from engine.adapters.memory_registry import MemoryRegistry
 from engine.approvals import Approvals
 from engine.audit import AuditLog
@@ -18,12 +23,14 @@ from engine.core.clock import Clock, SystemClock
 from engine.models.config import ModelsConfig
 from engine.models.service import ModelService
 from engine.core.outbox_tables import OutboxItem
-from engine.policy import Policy, PolicyConfig
+from engine.policy import PolicyConfig
+from engine.settings import EngineSettings
 from engine.store.db import Database
+from engine.wiring import build_engine
 
 ALICE, BOB, LEAD, VIC = Actor("U_A", "alice"), Actor("U_B", "bob"), Actor("U_L", "lee"), Actor("U_V", "vic")
 
-POLICY = PolicyConfig.model_validate({
+POLICY_YAML: dict[str, Any] = {
     "roles": {"ml": {"users": ["U_A", "U_B"]}, "lead": {"users": ["U_L"]}, "viewer": {"users": ["U_V"]}},
     "rules": [
         {"action": "model:promote", "env": "production", "roles": ["ml"], "effect": "approval",
@@ -33,15 +40,18 @@ POLICY = PolicyConfig.model_validate({
         {"action": "model:rollback", "env": "*", "roles": ["ml", "lead"], "effect": "allow"},
         {"action": "model:override_gates", "env": "*", "roles": ["lead"], "effect": "allow"},
     ],
-})
+}
+POLICY = PolicyConfig.model_validate(POLICY_YAML)
 
-CONFIG = ModelsConfig.model_validate({
+# The `models` section of opsbot.yaml (MLFLOW_TRACKING_URI names the server).
+MODELS_YAML: dict[str, Any] = {
     "defaults": {"gates": {"champion": ["auc >= champion.auc - 0.002",
                                         "latency_p95_ms <= 1.1 * champion.latency_p95_ms",
                                         "validation_status == passed"]},
                  "key_metrics": ["auc", "latency_p95_ms"], "channel": "ml-models"},
     "models": {"staging-*": {"env": "staging"}, "frozen": {"freeze": ["sat-sun"]}},
-})
+}
+CONFIG = ModelsConfig.model_validate(MODELS_YAML)
 
 GOOD = {"auc": 0.90, "latency_p95_ms": 40.0}
 BETTER = {"auc": 0.92, "latency_p95_ms": 41.0}
@@ -56,26 +66,44 @@ def seed(reg: MemoryRegistry, name: str) -> None:
     reg.create_version(name, WORSE, PASSED)
 
 
-def build(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
-          config: ModelsConfig = CONFIG, policy: dict | None = None) -> tuple[ModelService, Approvals, AuditLog]:
-    """Wire a model service the way engine/wiring does, on the given registry."""
-    clock = clock or SystemClock()
-    audit = AuditLog(db, clock)
-    policy = Policy(PolicyConfig.model_validate(policy) if policy else POLICY, None, clock)
-    approvals = Approvals(db, audit, policy, clock, "test-replica")
-    svc = ModelService(db, registry, approvals, policy, audit, clock, config, env="production", channel="ops")
-    return svc, approvals, audit
+@pytest.fixture
+async def build(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Return an async factory: (model service, approvals, audit) of an engine on the given registry twin.
+
+    The engine is built by engine.wiring.build_engine from EngineSettings and an opsbot.yaml carrying
+    the policy, with the `models` section given; the registry port gets the in-memory twin (its
+    contract tests hold it to MLflow's behaviour) because these tests need registry states (pending or
+    failed registrations, lost replies, refused writes, exactly the models seeded) a real MLflow cannot
+    be put in. The tests on a real MLflow use `mlflow_engine` below."""
+    made: list[Engine] = []
+
+    async def make(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
+                   config: ModelsConfig = CONFIG, policy: dict | None = None
+                   ) -> tuple[ModelService, Approvals, AuditLog]:
+        path = tmp_path / f"opsbot-{len(made)}.yaml"
+        rules = PolicyConfig.model_validate(policy).model_dump(mode="json") if policy else POLICY_YAML
+        path.write_text(yaml.safe_dump({"environment": "production", "policy": rules}))
+        # No MLflow in the environment: the twin is the registry port's adapter.
+        settings = EngineSettings(OPSBOT_DATABASE_URL=db.url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
+        opsbot_config = load_config(settings.config_path).model_copy(update={"models": config})
+        eng = build_engine(settings, opsbot_config, clock=clock or SystemClock(), model_registry=registry)
+        made.append(eng)
+        assert eng.models is not None and eng.models.registry is registry
+        return eng.models, eng.approvals, eng.audit
+
+    yield make
+    for eng in made:
+        await eng.close()
 
 
 @pytest.fixture
-async def world(db: Database) -> AsyncIterator[tuple[ModelService, Approvals, MemoryRegistry, Database]]:
+async def world(db: Database, build) -> AsyncIterator[tuple[ModelService, Approvals, MemoryRegistry, Database]]:
     """A service over the twin with `churn` (production) and `staging-churn` seeded."""
     reg = MemoryRegistry()
     seed(reg, "churn")
     seed(reg, "staging-churn")
-    svc, approvals, _ = build(db, reg)
+    svc, approvals, _ = await build(db, reg)
     yield svc, approvals, reg, db
-    await approvals.aclose()
 
 
 async def notices(db: Database, template: str | None = None) -> list[OutboxItem]:
@@ -83,3 +111,24 @@ async def notices(db: Database, template: str | None = None) -> list[OutboxItem]
     async with db.session() as s:
         rows = (await s.exec(select(OutboxItem).order_by(OutboxItem.id))).all()
     return [r for r in rows if template is None or r.template == template]
+
+
+@pytest.fixture
+async def mlflow_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Return an async factory: engine(db_url, mlflow_uri) built by engine.wiring.build_engine from
+    EngineSettings and an opsbot.yaml with this policy and models section, every table created."""
+    made: list[Engine] = []
+
+    async def make(url: str, mlflow_uri: str) -> Engine:
+        path = tmp_path / "opsbot.yaml"
+        models = {**MODELS_YAML, "timeout_seconds": 30.0}  # a loaded test machine's MLflow can be slow
+        path.write_text(yaml.safe_dump({"environment": "production", "policy": POLICY_YAML, "models": models}))
+        settings = EngineSettings(OPSBOT_DATABASE_URL=url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI=mlflow_uri)
+        eng = build_engine(settings, load_config(settings.config_path))
+        made.append(eng)
+        await eng.db.run_sync(SQLModel.metadata.create_all)
+        return eng
+
+    yield make
+    for eng in made:
+        await eng.close()

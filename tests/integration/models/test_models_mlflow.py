@@ -1,4 +1,5 @@
-"""The whole promote / approve / rollback / watch loop against a real MLflow server."""
+"""The whole promote / approve / rollback / watch loop against a real MLflow server, on the engine
+built from settings: MLFLOW_TRACKING_URI names the server, opsbot.yaml the gates and the policy."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import uuid
 
 from mlflow import MlflowClient
 
-from engine.adapters.mlflow_registry import MlflowRegistry
 from engine.core.clock import SystemClock
 from tests.conftest_mlflow import mlflow_server_uri, register_sklearn_versions
-from tests.integration.models.conftest import ALICE, BOB, build, notices
+from tests.integration.models.conftest import ALICE, BOB, notices
 
 SPECS = [
     {"metrics": {"auc": 0.91, "latency_p95_ms": 40.0}, "tags": {"validation_status": "passed"}, "C": 0.1},
@@ -19,12 +19,13 @@ SPECS = [
 ]
 
 
-async def test_promote_approve_rollback_and_watch_on_real_mlflow(sqlite_db) -> None:
-    uri = mlflow_server_uri()
+async def test_promote_approve_rollback_and_watch_on_real_mlflow(mlflow_engine, tmp_path) -> None:
+    uri = await asyncio.to_thread(mlflow_server_uri)
     name = f"churn-{uuid.uuid4().hex[:6]}"
     await asyncio.to_thread(register_sklearn_versions, uri, name, SPECS)
-    reg = MlflowRegistry(uri, timeout=30.0)
-    svc, approvals, _ = build(sqlite_db, reg)
+    eng = await mlflow_engine(f"sqlite:///{tmp_path / 'opsbot.db'}", uri)
+    assert eng.models is not None  # MLFLOW_TRACKING_URI wires the model service
+    svc, approvals = eng.models, eng.approvals
     now = SystemClock().now()
     await svc.watch_job(now)  # learn the registry
 
@@ -53,5 +54,4 @@ async def test_promote_approve_rollback_and_watch_on_real_mlflow(sqlite_db) -> N
     hist = await svc.history(ALICE, name)
     assert [(h["kind"], h["from_version"], h["to_version"]) for h in hist[:3]] == \
         [("outside", 1, 3), ("rollback", 2, 1), ("promote", 1, 2)]
-    assert (await notices(sqlite_db, "models/alias_moved_outside"))[0].context["model"] == name
-    await approvals.aclose()
+    assert (await notices(eng.db, "models/alias_moved_outside"))[0].context["model"] == name

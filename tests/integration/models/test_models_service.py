@@ -11,7 +11,7 @@ from engine.adapters.memory_registry import MemoryRegistry
 from engine.audit.tables import AuditEvent
 from engine.core.clock import FakeClock
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.integration.models.conftest import ALICE, BETTER, BOB, LEAD, VIC, build, seed
+from tests.integration.models.conftest import ALICE, BETTER, BOB, LEAD, VIC, seed
 
 
 async def aliases(reg, name):
@@ -115,13 +115,13 @@ async def test_rollback_walks_back_through_history(world) -> None:
     assert (await reg.get_version("staging-churn", 1)).tags["opsbot.rolled_back_by"] == "bob"
 
 
-async def test_rollback_survives_a_restart(world) -> None:
+async def test_rollback_survives_a_restart(world, build) -> None:
     svc, approvals, reg, db = world
     for v in (1, 2):
         await svc.promote(ALICE, "staging-churn", v)
         await approvals.wait_idle()
     await approvals.aclose()
-    svc2, approvals2, _ = build(db, reg)  # a new process: only the database remembers
+    svc2, approvals2, _ = await build(db, reg)  # a new process: only the database remembers
     await svc2.rollback(ALICE, "staging-churn")
     await approvals2.wait_idle()
     assert await aliases(reg, "staging-churn") == {"champion": 1}
@@ -149,11 +149,11 @@ async def test_pending_version_cannot_be_promoted(world) -> None:
     assert "PENDING_REGISTRATION" in err.value.message
 
 
-async def test_freeze_window_blocks_promotion(db) -> None:
+async def test_freeze_window_blocks_promotion(db, build) -> None:
     reg = MemoryRegistry()
     seed(reg, "frozen")
     saturday = FakeClock(datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc))
-    svc, approvals, _ = build(db, reg, clock=saturday)
+    svc, approvals, _ = await build(db, reg, clock=saturday)
     res = await svc.promote(LEAD, "frozen", 1)
     assert res.status == "blocked" and "freeze" in res.gates[-1].reason
     saturday.set(datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc))
@@ -193,14 +193,14 @@ async def test_a_new_alias_needs_saying_so_and_the_policy(world) -> None:
         await svc.promote(LEAD, "staging-churn", 1, "champion", new_alias=True)
 
 
-async def test_a_new_alias_the_policy_allows_is_created(db) -> None:
+async def test_a_new_alias_the_policy_allows_is_created(db, build) -> None:
     from tests.integration.models.conftest import POLICY
 
     reg = MemoryRegistry()
     seed(reg, "staging-churn")
     rules = POLICY.model_dump()
     rules["rules"].append({"action": "model:create_alias", "env": "*", "roles": ["ml"], "effect": "allow"})
-    svc, approvals, _ = build(db, reg, policy=rules)
+    svc, approvals, _ = await build(db, reg, policy=rules)
     try:
         res = await svc.promote(ALICE, "staging-churn", 2, "shadow", new_alias=True)
         await approvals.wait_idle()

@@ -12,7 +12,7 @@ from engine.errors import Unavailable
 from engine.models.mover import MoveRequest
 from engine.models.tables import AliasChange, OUTSIDE_ACTOR
 from engine.adapters.memory_registry import MemoryRegistry
-from tests.integration.models.conftest import ALICE, BETTER, GOOD, PASSED, build, notices, seed
+from tests.integration.models.conftest import ALICE, BETTER, GOOD, PASSED, notices, seed
 
 
 async def test_first_cycle_learns_silently_then_reports_news(world) -> None:
@@ -91,19 +91,19 @@ async def _rows(db) -> list[AliasChange]:
         return list((await s.exec(select(AliasChange).order_by(AliasChange.id))).all())
 
 
-async def test_lost_reply_after_landing_is_recorded_done(db) -> None:
+async def test_lost_reply_after_landing_is_recorded_done(db, build) -> None:
     reg = LosesReplies()
     seed(reg, "m")
-    svc, approvals, _ = build(db, reg)
+    svc, approvals, _ = await build(db, reg)
     change = await svc.mover.move(MoveRequest("m", "champion", 2, None, "promote", "U_A"))
     assert change.state == "done" and (await reg.get_model("m")).aliases == {"champion": 2}
     await approvals.aclose()
 
 
-async def test_refused_move_is_recorded_failed_and_alias_untouched(db) -> None:
+async def test_refused_move_is_recorded_failed_and_alias_untouched(db, build) -> None:
     reg = Refuses()
     seed(reg, "m")
-    svc, approvals, _ = build(db, reg)
+    svc, approvals, _ = await build(db, reg)
     with pytest.raises(Unavailable):
         await svc.mover.move(MoveRequest("m", "champion", 2, None, "promote", "U_A"))
     assert [(r.state, r.to_version) for r in await _rows(db)] == [("failed", 2)]
@@ -111,10 +111,10 @@ async def test_refused_move_is_recorded_failed_and_alias_untouched(db) -> None:
     await approvals.aclose()
 
 
-async def test_crash_between_move_and_confirm_is_settled_by_the_watch(db) -> None:
+async def test_crash_between_move_and_confirm_is_settled_by_the_watch(db, build) -> None:
     reg = MemoryRegistry()
     seed(reg, "m")
-    svc, approvals, _ = build(db, reg)
+    svc, approvals, _ = await build(db, reg)
     now = SystemClock().now()
     await svc.watch_job(now)
     # Reproduce a process killed after the MLflow call: intent recorded, alias moved, no confirm.
@@ -132,7 +132,7 @@ async def test_crash_between_move_and_confirm_is_settled_by_the_watch(db) -> Non
     await approvals.aclose()
 
 
-async def test_signed_webhook_wakes_the_watch_and_bad_one_is_refused(db) -> None:
+async def test_signed_webhook_wakes_the_watch_and_bad_one_is_refused(db, build) -> None:
     import json
 
     from engine.errors import Forbidden
@@ -142,7 +142,7 @@ async def test_signed_webhook_wakes_the_watch_and_bad_one_is_refused(db) -> None
     reg = MemoryRegistry()
     seed(reg, "m")
     config = type(CONFIG).model_validate({**CONFIG.model_dump(), "webhook_secret": "hook-secret"})
-    svc, approvals, _ = build(db, reg, config=config)
+    svc, approvals, _ = await build(db, reg, config=config)
     await svc.watch_job(SystemClock().now())
     reg.create_version("m", GOOD, PASSED)
     body = json.dumps({"entity": "model_version", "action": "created", "data": {"name": "m", "version": "4"}})
