@@ -9,7 +9,7 @@ deviating symptom (``late_resources``) is treated as an effect and gets no resou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -28,10 +28,26 @@ from engine.rca.service_evidence import (
 from engine.rca.signals import Episode
 from engine.rca.types import Evidence
 
-if TYPE_CHECKING:
-    from engine.rca.ranker import RankerConfig
-
 Scored = list[tuple[float, str, bool, Evidence]]
+
+
+class RuleSwitches(Protocol):
+    """The ``RankerConfig`` fields these rules read (a protocol: the ranker imports this module)."""
+
+    @property
+    def amplification(self) -> bool: ...
+    @property
+    def timeouts(self) -> bool: ...
+    @property
+    def error_order(self) -> bool: ...
+    @property
+    def onset_first(self) -> str: ...
+    @property
+    def late_resource_steps(self) -> int: ...
+    @property
+    def resource_led(self) -> bool: ...
+    @property
+    def resource_weight(self) -> float: ...
 
 
 def _apply(scored: Scored, new: dict[str, float]) -> Scored:
@@ -41,7 +57,7 @@ def _apply(scored: Scored, new: dict[str, float]) -> Scored:
 
 def service_rules(
     scored: Scored, grid: Grid, episode: Episode, onsets: dict[str, float], devs: dict[str, float],
-    config: RankerConfig, anomalous: float,
+    config: RuleSwitches, anomalous: float,
 ) -> Scored:
     """Apply the rules that read metric names (service_evidence.py) to the scored signals, in order."""
     step = grid.step
