@@ -40,16 +40,7 @@ from engine.rca.dagsearch import search_dag
 from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
-from engine.rca.service_evidence import (
-    absolute_rise,
-    amplification_order,
-    error_order,
-    onset_first,
-    relative_rise,
-    resource_led,
-    resource_support,
-    timeouts_below_leader,
-)
+from engine.rca.service_rules import service_rules
 from engine.rca.shift import innovation_peaks
 from engine.rca.orient import orient_by_shift
 from engine.rca.pcgraph import learn_graph
@@ -99,6 +90,9 @@ class RankerConfig:
     # A caller's errors stay under the leading latency when the caller slowed too
     # (service_evidence.timeouts_below_leader).
     timeouts: bool = True
+    # A resource that started more than this many steps after the first deviating symptom is an
+    # effect: no resource-led or resource-support boost (service_evidence.late_resources). -1 disables.
+    late_resource_steps: int = 1
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
@@ -149,35 +143,7 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
                            {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS)
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
-    # Metric names are trusted only on series in their own units: latency, error rates and
-    # counts never go below zero, while a standardised or signed series (CIRCA's) carries
-    # names as labels only, and the service rules below leave it alone.
-    raw = {n for j, n in enumerate(grid.names) if grid.values[episode.baseline_rows, j].min(initial=0.0) >= 0}
-    if config.amplification:
-        rise = relative_rise(grid.values, episode.baseline_rows, episode.episode_rows)
-        moved = {n: float(r) for n, r in zip(grid.names, rise)
-                 if np.isfinite(r) and r > 0 and episode.stats[n].up >= ANOMALOUS}
-        new = amplification_order({s[1]: s[0] for s in scored}, moved, onsets, step)
-        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
-        if config.timeouts:
-            new = timeouts_below_leader({s[1]: s[0] for s in scored}, moved, onsets, step)
-            scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
-    if config.error_order:
-        arise = absolute_rise(grid.values, episode.baseline_rows, episode.episode_rows)
-        moved = {n: float(r) for n, r in zip(grid.names, arise)
-                 if np.isfinite(r) and r > 0 and episode.stats[n].up >= ANOMALOUS and n in raw}
-        new = error_order({s[1]: s[0] for s in scored}, moved, onsets, step)
-        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
-    if config.onset_first:
-        new = onset_first({s[1]: s[0] for s in scored}, {n: t for n, t in onsets.items() if n in raw}, step,
-                          config.onset_first == "symptoms")
-        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
-    if config.resource_led:
-        new = resource_led({s[1]: s[0] for s in scored}, devs, onsets, ANOMALOUS, step)
-        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
-    if config.resource_weight > 0:
-        new = resource_support({s[1]: s[0] for s in scored}, devs, ANOMALOUS, config.resource_weight, onsets, step)
-        scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
+    scored = service_rules(scored, grid, episode, onsets, devs, config, ANOMALOUS)
     return _finish(scored + changes, config)
 
 

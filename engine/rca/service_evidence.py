@@ -45,6 +45,22 @@ def resource_support(
     return out
 
 
+
+def late_resources(
+    deviations: dict[str, float], onsets: dict[str, float], anomalous: float, step: float, slack_steps: int
+) -> set[str]:
+    """Return the deviating resource signals that started more than ``slack_steps`` after the first symptom.
+
+    The first symptom is the earliest onset among deviating latency and error signals (any
+    service).  A CPU hog or leak moves its resource with or before the symptoms it causes;
+    one that moved clearly later is an effect (a caller's GC under retries) or noise.
+    """
+    symptoms = [onsets[n] for n in onsets if not is_resource(split_name(n)[1]) and deviations.get(n, 0.0) >= anomalous]
+    if not symptoms:
+        return set()
+    first = min(symptoms)
+    return {n for n, t in onsets.items() if is_resource(split_name(n)[1]) and t > first + slack_steps * step}
+
 LATENCY_PREFIXES = ("latency", "duration", "response_time", "rt")
 SPIKE_ROWS = 3  # the episode level is its 3rd-largest value: one or two noise spikes do not set it
 ONSET_SLACK_STEPS = 3  # CUSUM onsets of signals that start together differ by a step or two

@@ -143,3 +143,40 @@ def test_one_row_spikes_drop_out_and_excursions_start_where_the_run_starts():
     assert held[1] == 0.0 and held[5] == 6.0 and float(held.max()) == 6.0
     assert excursion_start(z, 6, 0) == 4
     assert excursion_start(-z, 6, 5) == 5  # never before the first row searched
+
+
+def test_a_resource_that_started_after_the_first_symptom_is_late():
+    from engine.rca.service_evidence import late_resources
+
+    devs = {"db_latency": 20.0, "api_mem": 6.0, "db_cpu": 5.0, "web_cpu": 4.0, "api_errors": 2.0}
+    onsets = {"db_latency": 600.0, "api_mem": 900.0, "db_cpu": 600.0, "web_cpu": 660.0, "api_errors": 0.0}
+    # api_errors is below the anomalous line: its early onset does not set the first symptom.
+    assert late_resources(devs, onsets, anomalous=3.0, step=60.0, slack_steps=1) == {"api_mem"}
+    assert late_resources(devs, onsets, anomalous=3.0, step=60.0, slack_steps=0) == {"api_mem", "web_cpu"}
+    assert late_resources({"db_cpu": 5.0}, {"db_cpu": 600.0}, 3.0, 60.0, 1) == set()  # no symptom moved
+
+
+def _caller_gc_after_a_slow_callee(seed: int):
+    """db's latency doubles; five minutes later api's memory and errors climb (GC under the slower calls)."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = 1_700_000_000 + 60 * np.arange(n)
+    db = 20 * np.exp(rng.normal(0, 0.08, n))
+    db[360:] *= 2.0
+    api = (300 + 3 * db) * np.exp(rng.normal(0, 0.01, n))
+    mem = 500 + rng.normal(0, 5, n)
+    mem[366:] += 60
+    err = np.abs(0.01 + rng.normal(0, 0.001, n))
+    err[366:] += 0.05
+    series = {"db_latency": Series(t, db), "api_latency": Series(t, api), "api_mem": Series(t, mem),
+              "api_errors": Series(t, err), "db_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n)),
+              "db_errors": Series(t, np.abs(0.01 + rng.normal(0, 0.001, n)))}
+    return RcaInput(series, float(t[366]))
+
+
+def test_a_callers_resource_that_moved_after_the_callee_slowed_does_not_take_the_blame():
+    for seed in range(3):
+        inp = _caller_gc_after_a_slow_callee(seed)
+        assert rank_services(rank(inp))[0][0] == "db"
+        # Without the onset gate the caller's late memory, backed by its own errors, wins.
+        assert rank_services(rank(inp, RankerConfig(late_resource_steps=-1)))[0][0] == "api"
