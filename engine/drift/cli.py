@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
@@ -126,6 +124,9 @@ def _stdin_spooled(args: argparse.Namespace) -> Iterator[None]:
         return
     if len(sides) > 1:
         raise InvalidInput("only one of REF and CUR can be '-' (stdin)")
+    import shutil
+    import tempfile  # with shutil, 10-20 ms of imports (bz2, lzma, random) only a pipe needs
+
     fd, path = tempfile.mkstemp(prefix="opsbot-drift-stdin-")
     try:
         with os.fdopen(fd, "wb") as out:

@@ -13,7 +13,6 @@ come back dictionary-encoded, so counting categories is a bincount over indices,
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 from collections import deque
@@ -30,6 +29,9 @@ CHUNK_BYTES = (16 << 20) // PARSERS  # raw bytes in flight stay about 16 MB what
 def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compressed: bool
                 ) -> Iterator[pa.RecordBatch]:
     """Yield the batches of each chunk in file order; column types are inferred from the first chunk, then fixed."""
+    if compressed:
+        import gzip  # with bz2 and lzma behind it: only .gz files pay
+
     with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
         header = fh.readline()
         parse = pcsv.ParseOptions(delimiter=delimiter)

@@ -7,7 +7,6 @@ peak memory follows one column pair, not the whole table.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
@@ -25,6 +24,8 @@ class Spill:
     """float64 values appended to an anonymous temporary file (gone when closed or on exit)."""
 
     def __init__(self) -> None:
+        import tempfile  # only columns over SPILL_AFTER values need it (it brings shutil, bz2, lzma, random)
+
         self.file: BinaryIO = tempfile.TemporaryFile(prefix="opsbot-drift-")
         self.n = 0
 
