@@ -19,6 +19,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
@@ -73,11 +74,15 @@ def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compre
 
 
 def _chunks(fh: io.BufferedIOBase) -> Iterator[memoryview]:
-    """Yield line-aligned pieces of about CHUNK_BYTES, each read straight into its own buffer."""
+    """Yield line-aligned pieces of about CHUNK_BYTES, each read straight into its own buffer.
+
+    The buffers are uninitialised numpy arrays: a bytearray would be zero-filled first, a pass
+    over every page that the read makes again.
+    """
     rest = b""
     while True:
-        buf = bytearray(len(rest) + CHUNK_BYTES)
-        buf[:len(rest)] = rest
+        buf = np.empty(len(rest) + CHUNK_BYTES, dtype=np.uint8)
+        buf[:len(rest)] = np.frombuffer(rest, dtype=np.uint8)
         view, filled = memoryview(buf), len(rest)
         while filled < len(buf):  # gzip and pipes may return short reads before the end
             got = fh.readinto(view[filled:])
@@ -85,12 +90,26 @@ def _chunks(fh: io.BufferedIOBase) -> Iterator[memoryview]:
                 break
             filled += got
         if filled < len(buf):  # end of file: the last piece, given a line end if it lacks one
-            if buf[:filled].strip():
-                yield view[:filled] if buf[filled - 1] == 10 else memoryview(bytes(buf[:filled]) + b"\n")
+            if _has_text(view[:filled]):
+                yield view[:filled] if buf[filled - 1] == 10 else memoryview(bytes(view[:filled]) + b"\n")
             return
-        cut = buf.rfind(b"\n")
+        cut = _last_line_end(buf)
         if cut < 0:  # one line longer than a chunk: keep reading
-            rest = bytes(buf)
+            rest = bytes(view)
             continue
         yield view[:cut + 1]
         rest = bytes(view[cut + 1:])
+
+
+def _last_line_end(buf: np.ndarray) -> int:
+    for window in (1 << 16, len(buf)):  # a line end is almost always in the last 64 KiB
+        start = max(0, len(buf) - window)
+        found = np.flatnonzero(buf[start:] == 10)
+        if len(found):
+            return start + int(found[-1])
+    return -1
+
+
+def _has_text(data: memoryview) -> bool:
+    # the first 4 KiB decide unless they are blank (then look at everything)
+    return bool(bytes(data[:4096]).strip()) or bool(bytes(data).strip())
