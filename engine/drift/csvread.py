@@ -83,7 +83,7 @@ def _chunks(fh: io.BufferedIOBase) -> Iterator[memoryview]:
     while True:
         buf = np.empty(len(rest) + CHUNK_BYTES, dtype=np.uint8)
         buf[:len(rest)] = np.frombuffer(rest, dtype=np.uint8)
-        view, filled = memoryview(buf), len(rest)
+        view, filled = buf.data, len(rest)  # a writable memoryview of the array
         while filled < len(buf):  # gzip and pipes may return short reads before the end
             got = fh.readinto(view[filled:])
             if not got:
