@@ -74,11 +74,17 @@ def _runner(clock: Optional[Clock]) -> Callable[[argparse.Namespace], int]:
             print(f"opsbot drift: {printable(str(exc))}", file=sys.stderr)
             return 2
         if args.format == "json":
-            print(report.to_json(indent=2))
+            text = report.to_json(indent=2)
         elif args.format == "table":
-            print(format_table(report))
+            text = format_table(report)
         else:
-            print(format_text(report, args.top))
+            text = format_text(report, args.top)
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            # the reader stopped early (`| head`): the verdict is the exit code, not a database error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail too
         return 1 if report.dataset_drift else 0
     return run
 
