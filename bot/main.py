@@ -129,9 +129,19 @@ def _add_feature_commands(sub, eval_sub, sim_sub) -> None:  # noqa: ANN001 - arg
     add_simulate_rca(sim_sub)
 
 
+def _drift_parser() -> argparse.ArgumentParser:
+    """Build a parser holding only `drift`: a CI step pays for no other feature's argument definitions."""
+    from engine.drift.cli import add_drift_command
+
+    parser = argparse.ArgumentParser(prog="opsbot", description="ChatOps for ML and SRE teams.")
+    add_drift_command(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _drift_parser() if argv[:1] == ["drift"] else build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

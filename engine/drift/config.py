@@ -102,7 +102,7 @@ class ModelDrift(_Strict):
     def options(self) -> DriftOptions:
         """Return the comparison options (Evidently's defaults unless overridden here)."""
         return DriftOptions(drift_share=self.drift_share, method=self.method, num_method=self.num_method,
-                            cat_method=self.cat_method, per_column_method=self.methods,
+                            cat_method=self.cat_method, per_column_method=dict[str, str](self.methods),
                             threshold=self.threshold, per_column_threshold=self.thresholds,
                             columns=self.columns, exclude=self.exclude, numerical=self.numerical,
                             categorical=self.categorical)

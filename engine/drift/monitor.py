@@ -141,7 +141,7 @@ class DriftService:
             row = await s.get(DriftCheck, check_id)
         if row is None or row.report is None:
             raise NotFound(f"drift check #{check_id} is gone", hint="run `/ops drift <model>` again")
-        return messages.features_context(row.model, check_id, DriftReport.model_validate(row.report))
+        return messages.features_context(row.model, check_id, DriftReport.from_dict(row.report))
 
     async def recent(self, model: str, limit: int = 20) -> list[DriftCheck]:
         """Return a model's latest checks, newest first."""
@@ -171,7 +171,7 @@ class DriftService:
                          scores={f.name: f.effect for f in report.features if f.effect is not None},
                          drivers=[f.name for f in report.drivers(spec.top)],
                          fingerprint=messages.fingerprint(report, spec.top), serving=serving,
-                         report=report.model_dump(mode="json"))
+                         report=report.to_dict())
         return report, row
 
     def _failed(self, model: str, spec: ModelDrift, exc: OpsError, now: datetime) -> DriftCheck:

@@ -7,27 +7,25 @@ peak memory follows one column pair, not the whole table.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from engine.drift.arrays import float_values
 from engine.drift.sketch import LogHistogram
 
 DISTINCT_CAP = 1024  # value counts are kept (exact columns too) only while this small
 SPILL_AFTER = 1_000_000  # values per column held in memory before the rest goes to disk (8 MB)
-_NUMPY_TYPES = {"double": np.float64, "float": np.float32, "int64": np.int64, "int32": np.int32,
-                "int16": np.int16, "int8": np.int8, "uint64": np.uint64, "uint32": np.uint32,
-                "uint16": np.uint16, "uint8": np.uint8}
 
 
 class Spill:
     """float64 values appended to an anonymous temporary file (gone when closed or on exit)."""
 
     def __init__(self) -> None:
+        import tempfile  # only columns over SPILL_AFTER values need it (it brings shutil, bz2, lzma, random)
+
         self.file: BinaryIO = tempfile.TemporaryFile(prefix="opsbot-drift-")
         self.n = 0
 
@@ -54,22 +52,6 @@ class Spill:
     def close(self) -> None:
         """Delete the file."""
         self.file.close()
-
-
-def float_values(arr: pa.Array) -> np.ndarray:
-    """Return a numeric Arrow array as float64 numpy values, nulls as NaN.
-
-    Reads the data buffer directly: pyarrow's to_numpy() imports pandas (half a second) on the
-    first call.
-    """
-    if arr.null_count:
-        arr = pc.fill_null(pc.cast(arr, pa.float64()), float("nan"))
-    dtype = _NUMPY_TYPES.get(str(arr.type))
-    if dtype is None:
-        arr, dtype = pc.cast(arr, pa.float64()), np.float64
-    values = np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr),
-                           offset=arr.offset * np.dtype(dtype).itemsize)
-    return values.astype(np.float64, copy=False)
 
 
 @dataclass
@@ -270,7 +252,7 @@ class NumericAccumulator:
         if self.distinct is None:
             return
         # a sample decides most columns without sorting the whole chunk (a sort as dear as the final one)
-        if len(values) > 4 * DISTINCT_CAP and len(np.unique(values[:4 * DISTINCT_CAP])) > DISTINCT_CAP:
+        if len(values) > 4 * DISTINCT_CAP and _n_distinct(values[:4 * DISTINCT_CAP]) > DISTINCT_CAP:
             self.distinct = None
             return
         keys, counts = np.unique(values, return_counts=True)
@@ -298,6 +280,12 @@ class NumericAccumulator:
             std=std, minimum=self.minimum, maximum=self.maximum, is_int=self.is_int, held=exact,
             sketch=self.sketch, distinct=self.distinct, spill=self.spill, out_of_range=self.out_of_range,
             probe_lt=probe_lt, probe_le=probe_le)
+
+
+def _n_distinct(values: np.ndarray) -> int:
+    # sort and count steps: np.unique without counts imports numpy.ma (35 ms) on first use
+    ordered = np.sort(values)
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + (1 if len(ordered) else 0)
 
 
 def _is_numeric(arrow_type: pa.DataType) -> bool:

@@ -6,10 +6,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Iterable, Union
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from engine.drift.arrays import value_counts
 from engine.drift.numeric import NumericAccumulator, NumericProfile, RefContext, _is_numeric
 from engine.errors import InvalidInput
 
@@ -70,13 +69,7 @@ class CategoricalAccumulator:
         self.missing += arr.null_count
         if self.overflow or arr.null_count == len(arr):
             return
-        if pa.types.is_dictionary(arr.type):
-            indices = arr.indices.drop_null().to_numpy(zero_copy_only=False)
-            pairs = zip(arr.dictionary.to_pylist(), np.bincount(indices, minlength=len(arr.dictionary)).tolist())
-        else:
-            vc = pc.value_counts(arr.drop_null())
-            pairs = zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist())
-        for value, cnt in pairs:
+        for value, cnt in value_counts(arr):
             if cnt:
                 self.counts[value] = self.counts.get(value, 0) + cnt
         if len(self.counts) > CATEGORY_CAP:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Optional
@@ -29,6 +28,8 @@ _WORKERS = max(2, min(8, os.cpu_count() or 2))
 
 async def compare_async(reference: Source, current: Source, options: Optional[DriftOptions] = None) -> DriftReport:
     """Compare off the event loop (numpy and pyarrow release the GIL for the heavy parts)."""
+    import asyncio  # here, not at the top: the `opsbot drift` command never needs an event loop
+
     return await asyncio.to_thread(compare, reference, current, options)
 
 
@@ -168,8 +169,9 @@ def _tested(name: str, r: ColumnProfile, c: ColumnProfile, kind: str, options: D
         keys, rc, cc = aligned_counts(r, c, name)
         text = describe_categorical(name, keys, list(rc / rc.sum()), list(cc / cc.sum()),
                                     result.method, result.score, result.drifted)
-    return FeatureDrift(name=name, kind=kind, method=result.method, score=result.score,
-                        threshold=result.threshold, drifted=result.drifted, effect=result.effect,
+    effect = None if result.effect is None else float(result.effect)  # numpy scalars do not serialise to JSON
+    return FeatureDrift(name=name, kind=kind, method=result.method, score=float(result.score),
+                        threshold=float(result.threshold), drifted=bool(result.drifted), effect=effect,
                         description=text, reference=ref_stats, current=cur_stats)
 
 

@@ -6,7 +6,6 @@ batch size plus what the profiles keep.
 
 from __future__ import annotations
 
-import glob as globmod
 import os
 import re
 from dataclasses import dataclass, field
@@ -132,7 +131,9 @@ def _expand(path: str) -> list[str]:
     if path.startswith(("http://", "https://")):
         return [path]
     if any(ch in path for ch in "*?["):
-        matches = sorted(globmod.glob(path))
+        import glob  # patterns only
+
+        matches = sorted(glob.glob(path))
         if not matches:
             raise InvalidInput(f"{path}: no files match this pattern")
         return matches

@@ -107,3 +107,19 @@ def test_window_relative_to_the_clock(tmp_path, frames, capsys):
 def test_evidently_report_summary(capsys):
     code, out, _ = run(["--evidently", str(FIXTURES / "large_v07_snapshot.json")], capsys)
     assert code == 1 and "from Evidently report" in out and "`income` drifted: Wasserstein 0.68 reference SDs" in out
+
+
+def test_a_reader_that_stops_early_leaves_the_verdict_as_exit_code(files):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).parents[3]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    # the pipe is closed before anything is written, as `opsbot drift ... | head -0` would
+    proc = subprocess.Popen([sys.executable, "-m", "bot.main", "drift", files[0], files[2], "--format", "json"],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1  # dataset drift, as when the output is read
+    assert "database" not in err and "Traceback" not in err

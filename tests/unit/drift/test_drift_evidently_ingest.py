@@ -49,7 +49,7 @@ def test_legacy_dataset_only_shape():
 
 def test_report_round_trips_through_json():
     report = load_evidently_report(str(FIXTURES / "small_legacy.json"))
-    again = DriftReport.model_validate_json(report.to_json())
+    again = DriftReport.from_json(report.to_json())
     assert again == report
 
 
