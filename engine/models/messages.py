@@ -6,8 +6,6 @@ templates under templates/slack/models/ word them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from engine.core.bounds import parse_int
@@ -128,9 +126,3 @@ def rollback(model: str, alias: str = "champion", version: int | None = None) ->
     return Button(action_id=ROLLBACK, value=button_value(model, version, alias), style="danger",
                   facts={"model": model, "alias": alias, "version": version})
 
-
-def rollback_button(model: str, alias: str = "champion", version: int | None = None) -> dict[str, Any]:
-    """Return a one-click rollback button other features (incidents, drift) add to their notices."""
-    target = f" to v{version}" if version is not None else ""
-    return {"label": f"Roll back {model} {alias}{target}", "action_id": ROLLBACK,
-            "value": button_value(model, version, alias), "style": "danger"}
