@@ -22,9 +22,10 @@ from tests.unit.templates.test_action_ids import _listened, _matches
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "templates"
 # The families whose messages are typed (importing them registers their MessageData classes).
-TYPED = ["engine.models.messages", "engine.drift.messages", "engine.approvals.view", "engine.rca.messages"]
+TYPED = ["engine.models.messages", "engine.drift.messages", "engine.approvals.view", "engine.rca.messages",
+         "engine.anomaly.watches.evidence"]
 UNTYPED = {
-    "engine/alerts/corrections_store.py", "engine/alerts/messages.py", "engine/anomaly/watches/evidence.py",
+    "engine/alerts/corrections_store.py", "engine/alerts/messages.py",
     "engine/audit/anchors.py", "engine/auto/service.py", "engine/auto/switch.py",
     "engine/warroom/service.py",
 }
