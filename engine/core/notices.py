@@ -46,6 +46,10 @@ class Button(BaseModel):
     confirm: bool = False
     facts: dict[str, Fact] = Field(default_factory=dict)
 
+    def as_json(self) -> dict[str, Any]:
+        """Return the button as a message context stores it."""
+        return self.model_dump(mode="json")
+
     @field_validator("action_id")
     @classmethod
     def _registered(cls, v: str) -> str:

@@ -99,6 +99,5 @@ def feedback_buttons(ctx: dict[str, Any]) -> None:
     if al.ANOMALY not in (ctx.get("alertnames") or []):
         return
     value = f"incident:{ctx['id']}"
-    ctx.setdefault("extra_actions", []).extend([
-        {"text": "Not an anomaly", "action_id": NOT_ANOMALY, "value": value},
-        {"text": "Useful", "action_id": USEFUL, "value": value}])
+    ctx.setdefault("extra_actions", []).extend(
+        [Button(action_id=NOT_ANOMALY, value=value).as_json(), Button(action_id=USEFUL, value=value).as_json()])
