@@ -25,7 +25,7 @@ MAX_SUGGESTED_RUNBOOKS = 3  # each takes its own actions block (one `runbook.ope
 MAX_LABEL_VIEWS = 200  # alertname x service pairs tried against runbook `match` labels
 
 # Adds to an incident message's context before it is stored, e.g. `suggested_runbooks` or
-# `extra_actions` ([{"text", "action_id", "value", "style"?}] shown after the built-in buttons).
+# `extra_actions` (Buttons as JSON, shown after the built-in buttons; the template words them).
 MessageExtension = Callable[[dict[str, Any]], None]
 
 

@@ -1,18 +1,23 @@
-"""What a drift check says in Slack: template contexts and the buttons' ids (pure functions)."""
+"""What a drift check says in Slack: typed message data and the buttons' ids (pure functions).
+
+The templates under templates/slack/drift/ word the buttons; the engine hands over their facts.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Optional
 
+from engine.core.notices import Button, Facts, MessageData, register_actions
 from engine.drift.describe import human_number, score_text
 from engine.drift.types import DriftReport
+from engine.models.messages import ROLLBACK
+from engine.runbooks.actions import OPEN as RUN_RUNBOOK
 
-# Button and modal ids; bot/ids.py re-exports these so engine and bot agree.
-SHOW_ALL, COMPARE, COMPARE_MODAL = "drift_show_all", "drift_compare", "drift_compare_modal"
-# Handled by other families: the models listener rolls back, the runbooks listener opens
-# its parameter modal (bot/listeners/runbooks.py OPEN_MODAL).
-ROLLBACK, RUN_RUNBOOK = "models_rollback", "runbook.open"
+# Button ids; bot/ids.py re-exports these so engine and bot agree. The modal's callback id is
+# not a button (no message offers it), so it is not registered.
+SHOW_ALL, COMPARE = register_actions("drift", "drift_show_all", "drift_compare")
+COMPARE_MODAL = "drift_compare_modal"
 
 MAX_QUALITY = 8
 LINES_PER_SECTION = 12
@@ -45,45 +50,97 @@ def serving_text(versions: Optional[list[int]]) -> Optional[str]:
     return " -> ".join(f"v{v}" for v in versions)
 
 
+class Driver(Facts):
+    """One drifted feature as the summary lists it, with its effect over recent checks."""
+
+    name: str
+    sentence: str
+    trend: list[float]
+
+
+class DriftSummary(MessageData):
+    """A drift check's verdict, its top drivers, data quality and the buttons that act on it."""
+
+    TEMPLATE = "drift/summary"
+    model: str
+    check_id: int
+    dataset_drift: bool
+    n_drifted: int
+    n_features: int
+    share: str
+    drift_share: str
+    window: str
+    reference: str
+    reference_rows: str
+    current: str
+    current_rows: str
+    drivers: list[Driver]
+    more_drifted: int
+    quality: list[str]
+    more_quality: int
+    serving: Optional[str]
+    alias: str
+    trigger: str
+    checked_at: str
+    buttons: list[Button]
+
+
+class CheckFailed(MessageData):
+    """A drift check that could not run, and what to do about it."""
+
+    TEMPLATE = "drift/check_failed"
+    model: str
+    message: str
+    hint: Optional[str]
+    window: str
+    trigger: str
+    buttons: list[Button]
+
+
+class DriftFeatures(MessageData):
+    """Every feature of a check, one line each, in sections Slack accepts."""
+
+    TEMPLATE = "drift/features"
+    model: str
+    check_id: int
+    n_features: int
+    n_drifted: int
+    sections: list[str]
+    more: int
+
+
 def summary_context(*, model: str, check_id: int, report: DriftReport, window: str, top: int,
                     trends: dict[str, list[float]], serving: Optional[list[int]], alias: str,
                     trigger: str, checked_at: str, rollback_value: Optional[str] = None,
-                    runbook: Optional[str] = None) -> dict[str, Any]:
-    """Return the context of `drift/summary`: verdict, share, drivers with trends, quality, buttons."""
+                    runbook: Optional[str] = None) -> DriftSummary:
+    """Return the `drift/summary` message: verdict, share, drivers with trends, quality, buttons."""
     drivers = report.drivers(top)
     quality = [q.message for q in report.quality]
-    buttons = [{"label": "Show all features", "action_id": SHOW_ALL, "value": str(check_id)},
-               {"label": "Compare another window", "action_id": COMPARE, "value": model}]
+    buttons = [Button(action_id=SHOW_ALL, value=str(check_id)), Button(action_id=COMPARE, value=model)]
     if report.n_drifted and rollback_value is not None:
-        buttons.append({"label": "Roll back model", "action_id": ROLLBACK, "value": rollback_value,
-                        "style": "danger", "confirm": {
-                            "title": "Roll back?", "confirm": "Roll back", "deny": "Cancel",
-                            "text": f"Return `{alias}` of {model} to its previous version (policy decides "
-                                    "whether it needs approval)."}})
+        buttons.append(Button(action_id=ROLLBACK, value=rollback_value, style="danger", confirm=True,
+                              facts={"model": model, "alias": alias}))
     if report.n_drifted and runbook:
-        buttons.append({"label": f"Run {runbook}", "action_id": RUN_RUNBOOK, "value": runbook})
-    return {
-        "model": model, "check_id": check_id, "dataset_drift": report.dataset_drift,
-        "n_drifted": report.n_drifted, "n_features": report.n_features,
-        "share": pct(report.share_drifted), "drift_share": pct(report.drift_share), "window": window,
-        "reference": short_name(report.reference.name), "reference_rows": _rows(report.reference.rows),
-        "current": short_name(report.current.name), "current_rows": _rows(report.current.rows),
-        "drivers": [{"name": f.name, "sentence": f.description, "trend": trends.get(f.name, [])}
-                    for f in drivers],
-        "more_drifted": max(0, report.n_drifted - len(drivers)),
-        "quality": quality[:MAX_QUALITY], "more_quality": max(0, len(quality) - MAX_QUALITY),
-        "serving": serving_text(serving), "alias": alias, "trigger": trigger, "checked_at": checked_at,
-        "buttons": buttons,
-    }
+        buttons.append(Button(action_id=RUN_RUNBOOK, value=runbook, facts={"runbook": runbook}))
+    return DriftSummary(
+        model=model, check_id=check_id, dataset_drift=report.dataset_drift,
+        n_drifted=report.n_drifted, n_features=report.n_features,
+        share=pct(report.share_drifted), drift_share=pct(report.drift_share), window=window,
+        reference=short_name(report.reference.name), reference_rows=_rows(report.reference.rows),
+        current=short_name(report.current.name), current_rows=_rows(report.current.rows),
+        drivers=[Driver(name=f.name, sentence=f.description, trend=trends.get(f.name, [])) for f in drivers],
+        more_drifted=max(0, report.n_drifted - len(drivers)),
+        quality=quality[:MAX_QUALITY], more_quality=max(0, len(quality) - MAX_QUALITY),
+        serving=serving_text(serving), alias=alias, trigger=trigger, checked_at=checked_at, buttons=buttons)
 
 
-def failure_context(*, model: str, message: str, hint: Optional[str], window: str, trigger: str) -> dict[str, Any]:
-    """Return the context of `drift/check_failed`: a check that could not run, and why."""
-    return {"model": model, "message": message, "hint": hint, "window": window, "trigger": trigger,
-            "buttons": [{"label": "Compare another window", "action_id": COMPARE, "value": model}]}
+def failure_context(*, model: str, message: str, hint: Optional[str], window: str, trigger: str) -> CheckFailed:
+    """Return the `drift/check_failed` message: a check that could not run, and why."""
+    return CheckFailed(model=model, message=message, hint=hint, window=window, trigger=trigger,
+                       buttons=[Button(action_id=COMPARE, value=model)])
 
 
-def features_context(model: str, check_id: int, report: DriftReport, limit: int = 400) -> dict[str, Any]:
+def features_context(model: str, check_id: int, report: DriftReport, limit: int = 400) -> DriftFeatures:
     """Return the context of `drift/features`: one line per feature, in sections Slack accepts."""
     lines = []
     for f in report.ranked()[:limit]:
@@ -91,8 +148,8 @@ def features_context(model: str, check_id: int, report: DriftReport, limit: int 
         lines.append(f"{mark} {f.description}  _({f.kind}, threshold "
                      f"{score_text(f.method, f.threshold)}, effect {_effect(f.effect)})_")
     sections = [lines[i:i + LINES_PER_SECTION] for i in range(0, len(lines), LINES_PER_SECTION)]
-    return {"model": model, "check_id": check_id, "n_features": report.n_features, "n_drifted": report.n_drifted,
-            "sections": ["\n".join(s) for s in sections], "more": max(0, len(report.features) - limit)}
+    return DriftFeatures(model=model, check_id=check_id, n_features=report.n_features, n_drifted=report.n_drifted,
+                         sections=["\n".join(s) for s in sections], more=max(0, len(report.features) - limit))
 
 
 def _effect(x: Optional[float]) -> str:

@@ -46,7 +46,7 @@ class CheckResult:
 
     row: DriftCheck
     report: DriftReport
-    context: dict[str, Any]
+    context: dict[str, Any]  # the JSON of its messages.DriftSummary, as the template reads it
 
 
 class DriftService:
@@ -112,8 +112,8 @@ class DriftService:
         async with self.db.session() as s:
             s.add(row)
             await s.flush()
-            context = await self._summary(s, row, report, spec)
-        return CheckResult(row, report, context)
+            summary = await self._summary(s, row, report, spec)
+        return CheckResult(row, report, summary.as_context())
 
     async def scheduled(self, model: str, now: datetime) -> DriftCheck:
         """Scheduled job: check, and post only when the verdict or top drivers changed."""
@@ -141,7 +141,7 @@ class DriftService:
             row = await s.get(DriftCheck, check_id)
         if row is None or row.report is None:
             raise NotFound(f"drift check #{check_id} is gone", hint="run `/ops drift <model>` again")
-        return messages.features_context(row.model, check_id, DriftReport.from_dict(row.report))
+        return messages.features_context(row.model, check_id, DriftReport.from_dict(row.report)).as_context()
 
     async def recent(self, model: str, limit: int = 20) -> list[DriftCheck]:
         """Return a model's latest checks, newest first."""
@@ -223,7 +223,7 @@ class DriftService:
         rows.reverse()
         return {n: [float(r.scores[n]) for r in rows if r.scores.get(n) is not None] for n in names}
 
-    async def _summary(self, s: AsyncSession, row: DriftCheck, report: DriftReport, spec: ModelDrift) -> dict[str, Any]:
+    async def _summary(self, s: AsyncSession, row: DriftCheck, report: DriftReport, spec: ModelDrift) -> messages.DriftSummary:
         drivers = [f.name for f in report.drivers(spec.top)]
         trends = await self._trends(s, row.model, row.id or 0, drivers)
         registry_name = spec.registry_model or row.model
@@ -239,7 +239,7 @@ class DriftService:
         key, channel = f"drift:{row.model}:{row.id}", spec.channel or self.channel
         if report is None:
             message, _, hint = (row.error or "").partition("\n")
-            return Notice(key=key, channel=channel, template="drift/check_failed", context=messages.failure_context(
-                model=row.model, message=message, hint=hint or None, window=row.window_label, trigger=row.trigger))
-        return Notice(key=key, channel=channel, template="drift/summary",
-                      context=await self._summary(s, row, report, spec))
+            return Notice.of(messages.failure_context(
+                model=row.model, message=message, hint=hint or None, window=row.window_label, trigger=row.trigger),
+                key=key, channel=channel)
+        return Notice.of(await self._summary(s, row, report, spec), key=key, channel=channel)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.models.messages import parse_button_value, promote_buttons
+from engine.models.messages import NewVersion, parse_button_value, promote_buttons
 from engine.models.tables import SeenAlias
 from engine.core.outbox_tables import OutboxItem
 
@@ -23,15 +23,18 @@ def version_card_key(model: str, version: int) -> str:
 
 
 def card_context(ctx: dict[str, Any], aliases: dict[str, int]) -> dict[str, Any]:
-    """Return a version card's context as the aliases stand now: what it holds, what is left to offer."""
-    version = ctx["version"]
-    holds = sorted(a for a, v in aliases.items() if v == version)
+    """Return a version card's stored context as the aliases stand now: what it holds, what is left to offer."""
+    # The buttons and holds are recomputed below; the rest is read back as the typed card it was
+    # stored from (a card stored before buttons lost their labels reads back the same way).
+    card = NewVersion.model_validate({k: v for k, v in ctx.items() if k not in ("buttons", "holds")}
+                                     | {"buttons": []})
+    holds = sorted(a for a, v in aliases.items() if v == card.version)
     # From the full set, not the last render's: a button dropped while the version held an alias
     # must come back once the alias moves away (a rollback).
-    buttons = [b for b in promote_buttons(ctx["model"], version) if parse_button_value(b["value"])[2] not in holds]
+    buttons = [b for b in promote_buttons(card.model, card.version) if parse_button_value(b.value)[2] not in holds]
     # champion_version stays what it was at registration: the card's metric rows compare against
     # that version, and the card says so; the aliases it holds now are the live part.
-    return {**ctx, "holds": holds, "buttons": buttons}
+    return card.model_copy(update={"holds": holds, "buttons": buttons}).as_context()
 
 
 async def refresh_version_cards(s: AsyncSession, model: str, versions: set[int | None], now: datetime) -> None:

@@ -1,4 +1,8 @@
-"""What hypotheses say in Slack: evidence lines, buttons, the likely-cause line (pure functions)."""
+"""What hypotheses say in Slack: evidence, buttons, the likely-cause line (pure functions).
+
+The thread reply is a typed `RcaHypotheses`; templates/slack/rca/ words its buttons and their
+confirm dialog, the engine hands over what they do and the facts (model, alias, version, runbook).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,72 @@ from typing import Any
 
 import numpy as np
 
-from engine.models.messages import rollback_button
+from engine.core.notices import Button, Facts, MessageData, register_actions
+from engine.models.messages import ROLLBACK, parse_button_value, rollback
 from engine.ports import ServiceSignals
 from engine.rca.candidates import Candidates, points_between
 from engine.rca.config import RcaConfig
 from engine.rca.types import Hypothesis
+from engine.runbooks.actions import OPEN as RUN_RUNBOOK
 
 # Button ids; bot/ids.py re-exports these so engine and bot agree.
-SHOW, CONFIRM, WRONG = "rca.show", "rca.confirm", "rca.wrong"
-RUN_RUNBOOK = "runbook.open"  # handled by the runbooks listener (opens its parameter modal)
+SHOW, CONFIRM, WRONG = register_actions("rca", "rca.show", "rca.confirm", "rca.wrong")
 MODEL_CHANGE = "model promotion"
+
+
+class Change(Facts):
+    """A change event a hypothesis points at, with what its source recorded about it."""
+
+    kind: str
+    service: str
+    description: str
+    at: str | None
+    source: str | None = None
+    url: str | None = None
+    model: str | None = None
+    alias: str | None = None
+    from_version: int | None = None
+    to_version: int | None = None
+    request_id: int | None = None
+
+
+class HypothesisItem(Facts):
+    """One ranked hypothesis as the reply shows it: its evidence, verdicts and buttons."""
+
+    rank: int
+    name: str
+    service: str
+    metric: str | None
+    confidence: float
+    signal: str
+    since: str | None
+    direction: str
+    deviation: float
+    explains: list[str]
+    notes: list[str]
+    lead_s: int | None
+    graph_url: str | None
+    before: str | None
+    after: str | None
+    change: Change | None
+    promql: str | None = None
+    verdicts: list[str]
+    buttons: list[Button]
+
+
+class RcaHypotheses(MessageData):
+    """The hypotheses reply in an incident's thread."""
+
+    TEMPLATE = "rca/hypotheses"
+    incident_id: int
+    title: str
+    analysis_id: int
+    hypotheses: list[HypothesisItem]
+    problems: list[str]
+    more_problems: int
+    signals: int
+    services: int
+    elapsed_ms: int
 
 
 def _hhmm(ts: float | None) -> str | None:
@@ -56,20 +116,27 @@ def evidence(h: Hypothesis, cand: Candidates, source: ServiceSignals, cfg: RcaCo
 
 
 def actions(rank: int, item: dict[str, Any], analysis_id: int, runbook: str | None) -> list[dict[str, Any]]:
-    """Return a hypothesis's buttons: verdicts, rollback when a model move leads, its runbook."""
+    """Return a hypothesis's buttons as stored: verdicts, rollback when a model move leads, its runbook."""
     value = f"{analysis_id}:{rank}"
-    out = [{"label": "Confirmed", "action_id": CONFIRM, "value": value, "style": "primary"},
-           {"label": "Wrong", "action_id": WRONG, "value": value}]
+    out = [Button(action_id=CONFIRM, value=value, style="primary"), Button(action_id=WRONG, value=value)]
     change = item.get("change") or {}
     if rank == 1 and change.get("kind") == MODEL_CHANGE and change.get("model"):
-        button = rollback_button(change["model"], change.get("alias") or "champion", change.get("from_version"))
-        button["confirm"] = {"title": "Roll back?", "confirm": "Roll back", "deny": "Cancel",
-                             "text": f"Return `{change.get('alias')}` of {change['model']} to "
-                                     f"v{change.get('from_version')} (policy decides whether it needs approval)."}
-        out.append(button)
+        back = rollback(change["model"], change.get("alias") or "champion", change.get("from_version"))
+        out.append(back.model_copy(update={"confirm": True}))
     if runbook:
-        out.append({"label": f"Run {runbook}", "action_id": RUN_RUNBOOK, "value": runbook})
-    return out
+        out.append(Button(action_id=RUN_RUNBOOK, value=runbook, facts={"runbook": runbook}))
+    return [b.model_dump(mode="json") for b in out]
+
+
+def stored_button(b: dict[str, Any]) -> Button:
+    """Read back a stored button; one stored with its label (before templates worded them) too."""
+    if "label" not in b:
+        return Button.model_validate(b)
+    if b["action_id"] == ROLLBACK:
+        model, version, alias = parse_button_value(b["value"])
+        return rollback(model, alias or "champion", version).model_copy(update={"confirm": bool(b.get("confirm"))})
+    facts: dict[str, str | int | float | bool | None] = {"runbook": b["value"]} if b["action_id"] == RUN_RUNBOOK else {}
+    return Button(action_id=b["action_id"], value=b["value"], style=b.get("style"), facts=facts)
 
 
 def likely_cause(top: dict[str, Any]) -> str:
@@ -85,9 +152,12 @@ def likely_cause(top: dict[str, Any]) -> str:
 
 def hypotheses_context(incident: dict[str, Any], analysis_id: int, items: list[dict[str, Any]],
                        verdicts: dict[int, list[str]], problems: list[str], signals: int,
-                       services: int, elapsed_ms: int) -> dict[str, Any]:
-    """Return the context of `rca/hypotheses` (the thread reply)."""
-    return {"incident_id": incident["id"], "title": incident["title"], "analysis_id": analysis_id,
-            "hypotheses": [{**h, "rank": i + 1, "verdicts": verdicts.get(i + 1, [])} for i, h in enumerate(items)],
-            "problems": problems[:3], "more_problems": max(0, len(problems) - 3),
-            "signals": signals, "services": services, "elapsed_ms": elapsed_ms}
+                       services: int, elapsed_ms: int) -> RcaHypotheses:
+    """Return the `rca/hypotheses` thread reply from an analysis's stored hypotheses."""
+    return RcaHypotheses(
+        incident_id=incident["id"], title=incident["title"], analysis_id=analysis_id,
+        hypotheses=[HypothesisItem.model_validate({**h, "rank": i + 1, "verdicts": verdicts.get(i + 1, []),
+                                                   "buttons": [stored_button(b) for b in h.get("buttons", [])]})
+                    for i, h in enumerate(items)],
+        problems=problems[:3], more_problems=max(0, len(problems) - 3),
+        signals=signals, services=services, elapsed_ms=elapsed_ms)

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.actor import Actor
 from engine.alerts import repo
+from engine.core.notices import Button
 from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.core.outbox import emit as outbox_emit
@@ -215,8 +216,7 @@ async def add_likely_cause(session: Any, ctx: dict[str, Any]) -> None:
 def show_button(ctx: dict[str, Any]) -> None:
     """Add "Show hypotheses" to an unresolved incident message (an alerts message extension)."""
     if ctx.get("status") != "resolved":
-        ctx.setdefault("extra_actions", []).append(
-            {"text": "Show hypotheses", "action_id": messages.SHOW, "value": str(ctx["id"])})
+        ctx.setdefault("extra_actions", []).append(Button(action_id=messages.SHOW, value=str(ctx["id"])).as_json())
 
 
 def metric_source(cfg: RcaConfig, prometheus: Any) -> ServiceSignals | None:

@@ -70,8 +70,8 @@ def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[FeedbackRow
                                       list(row.problems or []), row.signals, row.services, row.elapsed_ms)
     # One hypotheses reply per incident: asking again re-renders it from the newest analysis
     # rather than posting a second, identical set.
-    return Notice(key=f"{message_key(row.incident_id)}:rca", channel=inc.channel if inc else "ops",
-                  thread_key=message_key(row.incident_id), template="rca/hypotheses", context=ctx)
+    return Notice.of(ctx, key=f"{message_key(row.incident_id)}:rca", channel=inc.channel if inc else "ops",
+                     thread_key=message_key(row.incident_id))
 
 
 async def newest_analysis(session: Any, incident_id: int) -> AnalysisRow | None:

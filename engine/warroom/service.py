@@ -15,7 +15,7 @@ from engine.alerts import repo
 from engine.alerts.messages import INCIDENT_TEMPLATE, message_key
 from engine.alerts.notify_stage import EmitFn
 from engine.core.clock import Clock
-from engine.core.notices import Notice
+from engine.core.notices import Button, Notice, register_actions
 from engine.errors import Conflict, NotFound
 from engine.ports import UsergroupDirectory
 from engine.store.db import Database
@@ -23,7 +23,7 @@ from engine.warroom.config import IncidentChannelConfig
 from engine.warroom.naming import channel_name
 from engine.warroom.tables import IncidentChannelRow
 
-OPEN_CHANNEL = "warroom.open"  # action_id of "Open incident channel"
+(OPEN_CHANNEL,) = register_actions("warroom", "warroom.open")  # "Open incident channel"
 POSTMORTEM = "postmortem.draft"  # action_id of "Postmortem" on resolved incidents
 REQUESTED, CREATING, OPEN, FAILED = "requested", "creating", "open", "failed"
 CLAIM_TTL_S = 60.0  # a replica that claimed a request and died gives it back after this
@@ -58,8 +58,7 @@ def enricher(cfg: IncidentChannelConfig, clock: Clock) -> Callable[[AsyncSession
         if row is not None and row.state == OPEN:
             ctx["incident_channel"] = {"id": row.channel_id, "name": row.channel_name}
         elif not resolved and cfg.enabled and (row is None or row.state == FAILED):
-            ctx.setdefault("extra_actions", []).append(
-                {"text": "Open incident channel", "action_id": OPEN_CHANNEL, "value": str(ctx["id"])})
+            ctx.setdefault("extra_actions", []).append(Button(action_id=OPEN_CHANNEL, value=str(ctx["id"])).as_json())
         if row is None and not resolved and ctx.get("severity") in cfg.auto_severities:
             # Written with the card in the pipeline's transaction; the bot's job creates the channel.
             s.add(IncidentChannelRow(incident_id=ctx["id"], state=REQUESTED, requested_by="opsbot",

@@ -1,4 +1,7 @@
-"""The evidence reply under an anomaly incident: what was seen, what was expected, feedback buttons."""
+"""The evidence reply under an anomaly incident: what was seen, what was expected, feedback buttons.
+
+The reply is a typed `AnomalyEvidence`; templates/slack/anomaly/evidence.json.j2 words its buttons.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,45 @@ from engine.alerts.repo import A, I
 from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.tables import AnomalySeries
-from engine.core.notices import Notice
+from engine.core.notices import Button, Facts, MessageData, Notice, register_actions
 
 TEMPLATE = "anomaly/evidence"
 # action_ids of the feedback buttons (templates/slack/anomaly/evidence.json.j2)
-NOT_ANOMALY, USEFUL = "anomaly.not_anomaly", "anomaly.useful"
+NOT_ANOMALY, USEFUL = register_actions("anomaly", "anomaly.not_anomaly", "anomaly.useful")
+
+
+class Mark(Facts):
+    """One person's feedback on the alert (one per person, their latest)."""
+
+    kind: str
+    by: str
+
+
+class AnomalyEvidence(MessageData):
+    """What an anomaly or forecast alert saw and expected, the feedback it got, its feedback buttons."""
+
+    TEMPLATE = TEMPLATE
+    incident_id: int
+    kind: str
+    watch: str
+    fingerprint: str
+    summary: str
+    facts: dict[str, str]
+    labels: dict[str, str]
+    graph: str | None
+    detector: str
+    feedback: list[Mark]
+    buttons: list[Button]
+
+
+def evidence_message(ctx: dict[str, Any], feedback: list[dict[str, str]] | None = None) -> AnomalyEvidence:
+    """Return the typed reply from its stored facts (the buttons follow from its kind: only anomalies get feedback)."""
+    facts = {k: v for k, v in ctx.items() if k not in ("buttons", "feedback")}
+    marks = feedback if feedback is not None else ctx.get("feedback", [])
+    value = str(ctx["fingerprint"])
+    buttons = [Button(action_id=NOT_ANOMALY, value=value), Button(action_id=USEFUL, value=value, style="primary")]
+    return AnomalyEvidence.model_validate({**facts, "feedback": marks,
+                                           "buttons": buttons if ctx.get("kind") == "anomaly" else []})
 
 
 async def incident_of(s: Any, fingerprint: str) -> tuple[int, str] | None:
@@ -37,8 +74,8 @@ async def evidence_notices(s: Any, watch: WatchConfig, rows: list[AnomalySeries]
         if found is None:  # inhibited or dropped by the pipeline: nothing to reply under
             continue
         inc_id, channel = found
-        ctx = al.evidence_context(watch, alert, inc_id, kind)
-        where = {"key": f"anomaly-evidence:{alert['fingerprint']}:{alert['startsAt']}", "channel": channel,
+        ctx = evidence_message(al.evidence_context(watch, alert, inc_id, kind)).as_context()
+        where: dict[str, Any] = {"key": f"anomaly-evidence:{alert['fingerprint']}:{alert['startsAt']}", "channel": channel,
                  "thread_key": f"incident:{inc_id}", "context": ctx}
         if kind == al.ANOMALY and alert["fingerprint"] in by_fp:
             r = by_fp[alert["fingerprint"]]
@@ -46,16 +83,15 @@ async def evidence_notices(s: Any, watch: WatchConfig, rows: list[AnomalySeries]
         elif alert["fingerprint"] in by_forecast:
             r = by_forecast[alert["fingerprint"]]
             r.forecast = {**(r.forecast or {}), "notice": where}
-        out.append(Notice(key=where["key"], channel=channel, thread_key=where["thread_key"],
-                          template=TEMPLATE, context=ctx))
+        out.append(Notice.of(evidence_message(ctx), key=where["key"], channel=channel,
+                             thread_key=where["thread_key"]))
     return out
 
 
 def edited(where: dict[str, Any], feedback: list[dict[str, str]]) -> Notice:
     """Return the evidence reply again, with the feedback it received (edits the same message)."""
-    ctx = {**where["context"], "feedback": feedback}
-    return Notice(key=where["key"], channel=where["channel"], thread_key=where["thread_key"],
-                  template=TEMPLATE, context=ctx)
+    return Notice.of(evidence_message(where["context"], feedback), key=where["key"], channel=where["channel"],
+                     thread_key=where["thread_key"])
 
 
 def feedback_buttons(ctx: dict[str, Any]) -> None:
@@ -63,6 +99,5 @@ def feedback_buttons(ctx: dict[str, Any]) -> None:
     if al.ANOMALY not in (ctx.get("alertnames") or []):
         return
     value = f"incident:{ctx['id']}"
-    ctx.setdefault("extra_actions", []).extend([
-        {"text": "Not an anomaly", "action_id": NOT_ANOMALY, "value": value},
-        {"text": "Useful", "action_id": USEFUL, "value": value}])
+    ctx.setdefault("extra_actions", []).extend(
+        [Button(action_id=NOT_ANOMALY, value=value).as_json(), Button(action_id=USEFUL, value=value).as_json()])

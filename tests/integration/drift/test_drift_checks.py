@@ -130,9 +130,8 @@ async def test_serving_version_and_rollback_button_from_the_model_registry(db_ur
     svc = engine.drift
     result = await svc.check("churn", ALICE, "24h")
     assert result.row.serving == [2, 3] and result.context["serving"] == "v2 -> v3"
-    labels = {b["label"]: b for b in result.context["buttons"]}
-    assert labels["Roll back model"]["value"] == f"{name}||champion"
-    assert labels["Roll back model"]["action_id"] == "models_rollback"
+    offered = {b["action_id"]: b for b in result.context["buttons"]}
+    assert offered["models_rollback"]["value"] == f"{name}||champion" and offered["models_rollback"]["confirm"]
     assert (await svc.check("churn", ALICE, "1h")).row.serving == [3]
 
 
@@ -187,11 +186,11 @@ def test_wide_reports_fit_slack_limits():
     cur = ref + rng.normal(0.5, 1, ref.shape)
     report = compare(TableSource(ref, "ref"), TableSource(cur, "cur"))
     for template, context in [
-        ("drift/features", features_context("wide", 1, report)),
+        ("drift/features", features_context("wide", 1, report).as_context()),
         ("drift/summary", summary_context(model="wide", check_id=1, report=report, window="all current rows",
                                           top=10, trends={}, serving=None, alias="champion", trigger="command",
-                                          checked_at="2026-03-01T12:00+00:00")),
+                                          checked_at="2026-03-01T12:00+00:00").as_context()),
     ]:
         message = render(template, context)
         assert not validate_blocks(message["blocks"]) and len(message["blocks"]) <= 50
-    assert "more features" in json.dumps(render("drift/features", features_context("wide", 1, report)))
+    assert "more features" in json.dumps(render("drift/features", features_context("wide", 1, report).as_context()))

@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.render import render
 from engine.core.clock import SystemClock
 from engine.errors import Unavailable
+from engine.models.messages import PROMOTE_CHALLENGER, PROMOTE_CHAMPION
 from engine.models.mover import MoveRequest
 from engine.models.tables import AliasChange, OUTSIDE_ACTOR
 from engine.adapters.memory_registry import MemoryRegistry
@@ -32,7 +34,9 @@ async def test_first_cycle_learns_silently_then_reports_news(world) -> None:
     assert new.channel == "ml-models" and new.context["version"] == 4 and new.context["champion_version"] == 1
     auc = next(r for r in new.context["metrics"] if r["metric"] == "auc")
     assert auc["candidate"] == 0.92 and auc["champion"] == 0.90 and auc["delta"] == pytest.approx(0.02)
-    assert [b["label"] for b in new.context["buttons"]] == ["Promote to challenger", "Promote to champion"]
+    assert [b["action_id"] for b in new.context["buttons"]] == [PROMOTE_CHALLENGER, PROMOTE_CHAMPION]
+    rendered = render(new.template, new.context)["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in rendered] == ["Promote to challenger", "Promote to champion"]
     hist = await svc.history(ALICE, "churn")
     assert hist[0]["kind"] == "outside" and hist[0]["actor_name"] == OUTSIDE_ACTOR
     assert (await svc.watch_job(now)).outside_moves == 0  # reported once

@@ -30,7 +30,7 @@ def _gate(expr: str) -> GateResult:
 
 def test_model_card_lists_people_facts_only_and_whole_gates() -> None:
     expr = "latency_p95_ms <= 2 * champion.latency_p95_ms + 1"
-    message = render("approvals/request", context(_row("requested", gate_table([_gate(expr)])), []))
+    message = render("approvals/request", context(_row("requested", gate_table([_gate(expr)])), []).as_context())
     shown = json.dumps(message, ensure_ascii=False)
     assert "None" not in shown and "requester_name" not in shown and "Requester" not in shown
     assert "promote`" not in shown  # the verb is in the title, not a parameter
@@ -42,6 +42,6 @@ def test_model_card_lists_people_facts_only_and_whole_gates() -> None:
 
 def test_finished_card_does_not_call_its_plan_a_dry_run() -> None:
     # A plan ending in a backtick ("is `passed`") used to leave a stray "`" after the fence.
-    message = render("approvals/request", context(_row("succeeded", "`champion`: v5 -> v6 ```x```\ntag `passed`"), []))
+    message = render("approvals/request", context(_row("succeeded", "`champion`: v5 -> v6 ```x```\ntag `passed`"), []).as_context())
     plan = next(b["text"]["text"] for b in message["blocks"] if "Plan" in b.get("text", {}).get("text", ""))
     assert plan.startswith("*Plan*\n```") and plan.endswith("```") and plan.count("`") == 6  # fences only

@@ -117,7 +117,7 @@ async def _play(steps: list[tuple], folder: Path) -> None:
         for row in rows:
             card = await _newest(db, message_key(row.id or 0), "approvals/request")
             assert card is not None, f"approval #{row.id} has no message"
-            want = json.loads(json.dumps(approval_context(row, list(votes[row.id])), default=str))
+            want = approval_context(row, list(votes[row.id])).as_context()
             assert card.context == want, f"approval #{row.id} message is stale after {steps}"
     finally:
         await approvals.aclose()

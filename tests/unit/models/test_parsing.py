@@ -6,7 +6,7 @@ import pytest
 
 from bot.listeners.models import parse_promote, parse_rollback, plain
 from engine.errors import InvalidInput
-from engine.models.messages import ROLLBACK, button_value, parse_button_value, rollback_button
+from engine.models.messages import ROLLBACK, button_value, parse_button_value, rollback
 from engine.models.verdicts import GateResult
 
 
@@ -39,8 +39,8 @@ def test_rollback_forms() -> None:
 def test_button_values_round_trip() -> None:
     assert parse_button_value(button_value("churn", 4, "challenger")) == ("churn", 4, "challenger")
     assert parse_button_value(button_value("churn", None, "champion")) == ("churn", None, "champion")
-    b = rollback_button("fraud")
-    assert b["action_id"] == ROLLBACK and parse_button_value(b["value"]) == ("fraud", None, "champion")
+    b = rollback("fraud")
+    assert b.action_id == ROLLBACK and parse_button_value(b.value) == ("fraud", None, "champion")
 
 
 def test_plain_makes_dataclasses_json_ready() -> None:

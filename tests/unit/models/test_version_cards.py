@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine.models.cards import card_context
-from engine.models.messages import PROMOTE_CHAMPION, promote_buttons
+from engine.models.messages import PROMOTE_CHAMPION, new_version_notice
+from engine.models.types import ModelVersion
 
 
 def _offered(ctx: dict) -> set[str]:
@@ -11,7 +12,7 @@ def _offered(ctx: dict) -> set[str]:
 
 
 def test_promote_to_champion_comes_back_after_the_version_is_rolled_back():
-    first = {"model": "churn", "version": 5, "buttons": promote_buttons("churn", 5)}
+    first = new_version_notice("#ml", ModelVersion("churn", 5, run_id="r5"), [], champion=2).context
     promoted = card_context(first, {"champion": 5})
     assert PROMOTE_CHAMPION not in _offered(promoted) and promoted["holds"] == ["champion"]
     # The next render starts from the stored (already filtered) context, as the outbox does.
