@@ -3,6 +3,7 @@ engine built from settings (MLFLOW_TRACKING_URI, opsbot.yaml) for the tests on a
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -66,29 +67,36 @@ def seed(reg: MemoryRegistry, name: str) -> None:
     reg.create_version(name, WORSE, PASSED)
 
 
+def engine_on_twin(db_url: str, registry: MemoryRegistry, folder: Path, clock: Clock | None = None,
+                   config: ModelsConfig = CONFIG, policy: dict | None = None) -> Engine:
+    """Build the engine by engine.wiring.build_engine from EngineSettings and an opsbot.yaml carrying the
+    policy, with the `models` section given and the in-memory twin as the registry port's adapter.
+
+    The twin's contract tests hold it to MLflow's behaviour; these tests need registry states (pending
+    or failed registrations, lost replies, refused writes, exactly the models seeded) a real MLflow
+    cannot be put in. The tests on a real MLflow use `mlflow_engine` below."""
+    path = folder / f"opsbot-{uuid.uuid4().hex[:8]}.yaml"
+    rules = PolicyConfig.model_validate(policy).model_dump(mode="json") if policy else POLICY_YAML
+    path.write_text(yaml.safe_dump({"environment": "production", "policy": rules}))
+    # No MLflow in the environment: the twin is the registry port's adapter.
+    settings = EngineSettings(OPSBOT_DATABASE_URL=db_url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
+    opsbot_config = load_config(settings.config_path).model_copy(update={"models": config})
+    eng = build_engine(settings, opsbot_config, clock=clock or SystemClock(), model_registry=registry)
+    assert eng.models is not None and eng.models.registry is registry
+    return eng
+
+
 @pytest.fixture
 async def build(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    """Return an async factory: (model service, approvals, audit) of an engine on the given registry twin.
-
-    The engine is built by engine.wiring.build_engine from EngineSettings and an opsbot.yaml carrying
-    the policy, with the `models` section given; the registry port gets the in-memory twin (its
-    contract tests hold it to MLflow's behaviour) because these tests need registry states (pending or
-    failed registrations, lost replies, refused writes, exactly the models seeded) a real MLflow cannot
-    be put in. The tests on a real MLflow use `mlflow_engine` below."""
+    """Return an async factory: (model service, approvals, audit) of an engine on the given registry twin."""
     made: list[Engine] = []
 
     async def make(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
                    config: ModelsConfig = CONFIG, policy: dict | None = None
                    ) -> tuple[ModelService, Approvals, AuditLog]:
-        path = tmp_path / f"opsbot-{len(made)}.yaml"
-        rules = PolicyConfig.model_validate(policy).model_dump(mode="json") if policy else POLICY_YAML
-        path.write_text(yaml.safe_dump({"environment": "production", "policy": rules}))
-        # No MLflow in the environment: the twin is the registry port's adapter.
-        settings = EngineSettings(OPSBOT_DATABASE_URL=db.url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
-        opsbot_config = load_config(settings.config_path).model_copy(update={"models": config})
-        eng = build_engine(settings, opsbot_config, clock=clock or SystemClock(), model_registry=registry)
+        eng = engine_on_twin(db.url, registry, tmp_path, clock, config, policy)
         made.append(eng)
-        assert eng.models is not None and eng.models.registry is registry
+        assert eng.models is not None
         return eng.models, eng.approvals, eng.audit
 
     yield make

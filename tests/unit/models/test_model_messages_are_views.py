@@ -31,7 +31,7 @@ from engine.core.outbox_tables import OutboxItem
 from engine.errors import OpsError
 from engine.models.cards import card_context, version_card_key
 from engine.store.db import Database
-from tests.integration.models.conftest import ALICE, BETTER, BOB, GOOD, LEAD, PASSED, WORSE, build
+from tests.integration.models.conftest import ALICE, BETTER, BOB, GOOD, LEAD, PASSED, WORSE, engine_on_twin
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # a Friday: no freeze window applies
 MODEL = "churn"
@@ -66,7 +66,9 @@ async def _play(steps: list[tuple], folder: Path) -> None:
     await db.run_sync(SQLModel.metadata.create_all)
     reg = MemoryRegistry()
     reg.create_version(MODEL, GOOD, PASSED)
-    svc, approvals, _ = build(db, reg, clock)
+    eng = engine_on_twin(db.url, reg, folder, clock)
+    svc, approvals = eng.models, eng.approvals
+    assert svc is not None
     await svc.watch_job(clock.now())  # the first cycle learns the registry
     try:
         for kind, *args in steps:
@@ -93,8 +95,10 @@ async def _play(steps: list[tuple], folder: Path) -> None:
                     await svc.watch_job(clock.now())
                 elif kind == "restart":
                     await approvals.wait_idle()
-                    await approvals.aclose()
-                    svc, approvals, _ = build(db, reg, clock)  # a new process: only the database remembers
+                    await eng.close()
+                    eng = engine_on_twin(db.url, reg, folder, clock)  # a new process: only the database remembers
+                    svc, approvals = eng.models, eng.approvals
+                    assert svc is not None
             except OpsError:
                 pass  # refused (gate, conflict, nothing to roll back...): a refusal changes nothing
             await approvals.wait_idle()
@@ -120,7 +124,7 @@ async def _play(steps: list[tuple], folder: Path) -> None:
             want = approval_context(row, list(votes[row.id])).as_context()
             assert card.context == want, f"approval #{row.id} message is stale after {steps}"
     finally:
-        await approvals.aclose()
+        await eng.close()
         await db.dispose()
 
 
