@@ -27,15 +27,17 @@ def test_features_read_recency_topology_and_labels_of_the_incident():
     m = GroupingModel(CFG)
     f = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "web", namespace="data", cluster="c1").labels,
                                       inc, at(60).timestamp())[1]))
-    assert f["topology"] == pytest.approx(0.5 * 0.9355, abs=1e-3)  # two hops up, a minute later
-    assert f["namespace"] > 0.9 and f["cluster"] > 0.9 and f["service"] == 0 and f["bias"] == 1
-    assert f["onset_2m"] == pytest.approx(0.6065, abs=1e-3)
+    assert f["topology_2h"] == pytest.approx(0.9355, abs=1e-3)  # two hops up, a minute later
+    assert f["topology_1h"] == f["topology_3h"] == 0
+    assert f["namespace"] > 0.9 and f["service"] == 0 and f["other_cluster"] == 0 and f["bias"] == 1
+    assert f["onset_2m"] == pytest.approx(0.6065, abs=1e-3) and f["young"] == pytest.approx(0.9355, abs=1e-3)
     other_cluster = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", cluster="c2").labels,
                                                   inc, at(60).timestamp())[1]))
-    assert other_cluster["topology"] == 0 and other_cluster["cluster"] == 0  # another deployment
+    assert other_cluster["topology_1h"] == 0 and other_cluster["other_cluster"] == 1  # another deployment
     no_graph = GroupingModel(AlertsConfig())
-    assert dict(zip(FEATURES, no_graph.features(AlertsConfig(), ev("X", "api").labels, inc,
-                                                at(60).timestamp())[1]))["topology"] == 0
+    bare = dict(zip(FEATURES, no_graph.features(AlertsConfig(), {"alertname": "X"}, inc, at(60).timestamp())[1]))
+    # Labels the alert lacks are unknown, not equal: no cluster, service or namespace evidence either way.
+    assert bare["topology_1h"] == bare["service"] == bare["namespace"] == bare["other_cluster"] == 0
     assert no_graph.weights == model_weights.WITHOUT_GRAPH and m.weights == model_weights.WITH_GRAPH
 
 
