@@ -27,9 +27,10 @@ With no depends_on configured, weights fitted without the topology features appl
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
@@ -126,6 +127,25 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
             * math.exp(-gap / 900.0) + max(0.0, w[9]) + max(0.0, w[10]) + w[11])
 
 
+def _top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list[tuple[float, Incident, tuple[float, ...], float]]:
+    """Return the best two by score, then the latest activity, then the id (no full sort: most alerts have a few)."""
+    if len(scored) < 2:
+        return scored
+    first = second = None
+    for x in scored:
+        k = (x[0], x[1].last_activity_at, x[1].id)
+        if first is None or k > first[0]:
+            first, second = (k, x), first
+        elif second is None or k > second[0]:
+            second = (k, x)
+    assert first is not None and second is not None  # two or more candidates
+    return [first[1], second[1]]
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @lru_cache(maxsize=16)
 def reach_horizon(weights: tuple[float, ...], threshold: float) -> float:
     """Return the gap since an incident's last onset beyond which it cannot score at the threshold."""
@@ -137,8 +157,7 @@ def reach_horizon(weights: tuple[float, ...], threshold: float) -> float:
     return math.inf if last >= 86400 else max(0.0, last)
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
     """One candidate incident with its features and score."""
 
     incident: Incident
@@ -161,11 +180,20 @@ class GroupingModel:
         self.near = neighbours(cfg) if self.graph else {}
         self.trace: list[list[tuple[int, tuple[float, ...]]]] | None = None  # fitting only
         self._near_keys: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        self._cooc_version = -1
+        self._partner_cache: dict[str, tuple[tuple[tuple[str, float], ...], float]] = {}
         self.reach_s = reach_horizon(self.weights, self.threshold)
+        th = self.threshold
+        self._logit = math.log(th / (1 - th)) if 0 < th < 1 else (-math.inf if th <= 0 else math.inf)
+        # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
+        # after the three exact ones, and other_cluster + bias.
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 2)
+        self._rest_w = max(0.0, self.weights[10]) + self.weights[11]
 
-    def context(self, cfg: AlertsConfig, labels: dict[str, str]) -> "_Alert":
+    def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
-        cl, ent, ns = labels.get(CLUSTER, ""), entity(cfg, labels), labels.get(NAMESPACE)
+        ent = entity(cfg, labels) if ent is None else ent
+        cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
         near: dict[str, tuple[str, int]] = {}
         if ent and self.near:
             ck = (cl, ent)
@@ -176,79 +204,121 @@ class GroupingModel:
                 got = self._near_keys[ck] = {o: (f"{SVC}{cl}|{o}", h) for o, h in self.near.get(ent, ())}
             near = got
         name = labels.get("alertname")
+        gk = group_key(cfg, labels, ent)
+        # The learned partners of its group key, looked up once for all candidates.
+        partners, best = self._partners(gk)
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
-                       AN + name if name else None), group_key(cfg, labels, ent), near, CL + cl if cl else None)
+                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best)
+
+    def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
+        """Return the learned partners of a group key as (memory key, pair score), and the best score."""
+        cooc = self.cooc
+        if not len(cooc):
+            return (), 0.0
+        if self._cooc_version != cooc.version:
+            self._cooc_version, self._partner_cache = cooc.version, {}
+        got = self._partner_cache.get(gk)
+        if got is None:
+            pairs = tuple((KEY + p, v) for p, v in cooc.partners(gk).items())
+            got = self._partner_cache[gk] = (pairs, max((v for _, v in pairs), default=0.0))
+        return got
 
     def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
         """Return (gap since the incident's last onset, feature vector) for one candidate."""
-        return self._features(self.context(cfg, labels), inc, ts)
+        gap = max(0.0, ts - _last_onset(inc))
+        return gap, self._features(self.context(cfg, labels), inc, ts, gap)
 
-    def _features(self, a: "_Alert", inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
+    def _features(self, a: "_Alert", inc: Incident, ts: float, gap: float) -> tuple[float, ...]:
         keys = inc.corr_keys
-        gap = ts - _last_onset(inc)
-        gap = gap if gap > 0.0 else 0.0
         exp = math.exp
-        latest = [-math.inf, -math.inf, -math.inf, -math.inf]  # latest onset 1, 2, 3 hops away (index 1..3)
+        topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
         near = a.near
         if near:
             # Walk the smaller side: the incident's services, or the alert's neighbourhood.
-            pairs = (near[x] for x in inc.services if x in near) if len(inc.services) < len(near) \
-                else near.values()
+            services = inc.services
+            pairs = [near[x] for x in services if x in near] if len(services) < len(near) else near.values()
+            latest = [-math.inf] * 4
             for key, h in pairs:
                 t = keys.get(key)
                 if t is not None and t > latest[h]:
                     latest[h] = t
-        topo = [exp(min(0.0, t - ts) / LABEL_TAU_S) if t > -math.inf else 0.0 for t in latest[1:]]
-        fresh = []
-        for lk in a.labels:  # service, namespace, alertname
-            t = keys.get(lk) if lk is not None else None
-            fresh.append(exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0)
-        co = self.cooc.score(a.group_key, _KeyView(keys)) if len(self.cooc) else 0.0
+            for h in (1, 2, 3):
+                if latest[h] > -math.inf:
+                    topo[h] = exp(min(0.0, latest[h] - ts) / LABEL_TAU_S)
+        sk, nk, ak = a.labels  # service, namespace, alertname (None: the alert has no such label)
+        t = keys.get(sk) if sk is not None else None
+        svc = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        t = keys.get(nk) if nk is not None else None
+        ns = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        t = keys.get(ak) if ak is not None else None
+        an = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        co = 0.0
+        for pk, v in a.partners:
+            if v > co and pk in keys:
+                co = v
         other = 1.0 if a.cluster is not None and ANY_CL in keys and a.cluster not in keys else 0.0
         # The incident's age: a cascade climbs its graph in minutes, so an old incident whose last
         # onset is recent is more likely absorbing something else (never below the gap: see _reach).
         age = ts - inc.opened_at.timestamp()
         age = age if age > gap else gap
-        return gap, (exp(-gap / 120.0), exp(-gap / 900.0), exp(-age / 900.0), *topo, *fresh, co, other, 1.0)
+        return (exp(-gap / 120.0), exp(-gap / 900.0), exp(-age / 900.0), topo[1], topo[2], topo[3],
+                svc, ns, an, co, other, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
-        z = 0.0
-        for w, x in zip(self.weights, f):
-            z += w * x
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _sigmoid(sum(map(operator.mul, self.weights, f)))
 
     def rank(self, cfg: AlertsConfig, labels: dict[str, str], candidates: Iterable[Incident],
              ts: float) -> list[Scored]:
-        """Return open candidates that can reach the threshold, scored, best first (else the nearest one)."""
-        near: list[Incident] = []
-        far: tuple[float, Incident] | None = None
+        """Return the best two open candidates, best first.
+
+        A candidate whose exact upper bound (from its onset gap and age alone) cannot reach the
+        threshold is not scored; if fewer than two were, the one with the highest bound is the
+        runner-up, named with that bound instead of its features.
+        """
+        fit = self.trace is not None  # the fit (engine/lab/alerts/family_fit.py) reads every candidate
+        reach = math.inf if fit else self.reach_s
+        logit = -math.inf if fit else self._logit
+        w = self.weights
+        w0, w1, w2, recent, rest = w[0], w[1], w[2], self._recent_w, self._rest_w
         resolved = IncidentStatus.RESOLVED
-        reach = self.reach_s if self.trace is None else math.inf
+        exp = math.exp
+        a: _Alert | None = None
+        scored = []
+        bound: tuple[float, float, Incident] | None = None  # (logit bound, gap, incident) of the best unscored
+        far: tuple[float, Incident] | None = None  # (gap, incident) of the nearest beyond reach
+        rest_bound: float | None = None
         for inc in candidates:
             if inc.status is resolved:
                 continue
             t = inc.corr_keys.get(LAST)
             gap = ts - (t if t is not None else inc.last_activity_at.timestamp())
-            if gap <= reach:
-                near.append(inc)
-            elif far is None or gap < far[0]:
-                # Cannot reach the threshold: skip the features, remember the nearest for the runner-up.
-                far = (gap, inc)
-        out = []
-        if near:
-            a = self.context(cfg, labels)
-            for inc in near:
-                gap, f = self._features(a, inc, ts)
-                out.append(Scored(inc, f, gap, self.score(f)))
-            if len(out) > 1:
-                out.sort(key=lambda s: (s.score, s.incident.last_activity_at, s.incident.id), reverse=True)
-        if len(out) < 2 and far is not None:
-            # Named with the bound on its score, not its features: it cannot reach the threshold.
-            bound = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, _reach(self.weights, far[0])))))
-            out.append(Scored(far[1], (), far[0], bound))
-        if self.trace is not None:  # the fit (engine/lab/alerts/family_fit.py) reads every candidate
-            self.trace.append([(s.incident.id, s.features) for s in out])
+            gap = gap if gap > 0.0 else 0.0
+            if gap > reach:  # cannot reach the threshold whatever its features
+                if far is None or gap < far[0]:
+                    far = (gap, inc)
+                continue
+            if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
+                ent = entity(cfg, labels)
+                rest_bound = rest + max(0.0, w[9]) * self._partners(group_key(cfg, labels, ent))[1]
+            age = ts - inc.opened_at.timestamp()
+            ub = (w0 * exp(-gap / 120.0) + (w1 + recent) * exp(-gap / 900.0)
+                  + w2 * exp(-(age if age > gap else gap) / 900.0) + rest_bound)
+            if ub < logit:
+                if bound is None or ub > bound[0]:
+                    bound = (ub, gap, inc)
+                continue
+            if a is None:
+                a = self.context(cfg, labels, ent)
+            f = self._features(a, inc, ts, gap)
+            scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
+        if fit:
+            self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
+        out = [Scored(inc, f, gap, _sigmoid(z)) for z, inc, f, gap in _top2(scored)]
+        if len(out) < 2 and far is not None and (bound is None or _reach(w, far[0]) > bound[0]):
+            bound = (_reach(w, far[0]), far[0], far[1])
+        if len(out) < 2 and bound is not None:
+            out.append(Scored(bound[2], (), bound[1], _sigmoid(bound[0])))
         return out
 
     def learn_closed(self, inc: Incident) -> None:
@@ -266,18 +336,8 @@ class _Alert:
     group_key: str
     near: dict[str, tuple[str, int]]  # neighbour service -> (its memory key, hops)
     cluster: str | None  # memory key of its cluster (None: no cluster label)
-
-
-class _KeyView:
-    """`key in view` asks whether an incident's memory holds that co-occurrence key."""
-
-    __slots__ = ("keys",)
-
-    def __init__(self, keys: dict[str, float]) -> None:
-        self.keys = keys
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and KEY + key in self.keys
+    partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
+    best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
 
 
 _SHORT = ("onset", "", "young", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
@@ -287,7 +347,7 @@ _SHORT = ("onset", "", "young", "topology 1 hop", "topology 2 hops", "topology 3
 def explain(s: Scored) -> str:
     """Return one candidate's score and features in a line a person can read."""
     if not s.features:
-        return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: too long to reach the threshold)"
+        return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
     parts = [f"last onset {s.gap_s:.0f}s ago"] + [
         f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:11]) if v >= 0.005]
     return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"

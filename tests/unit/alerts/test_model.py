@@ -73,3 +73,26 @@ def test_the_fit_reproduces_the_shipped_weights():
     assert got["threshold"] == model_weights.THRESHOLD
     for name, shipped in (("with_graph", model_weights.WITH_GRAPH), ("without_graph", model_weights.WITHOUT_GRAPH)):
         assert got[name] == pytest.approx(shipped, abs=0.05), name
+
+
+def test_pruning_by_the_score_bound_changes_no_decision():
+    from engine.lab.alerts.family import train_storm
+    from engine.lab.alerts.family_eval import config_for, replay
+    from engine.lab.alerts.family_wire import deliveries
+
+    for style, graph in (("crowded", True), ("hub", False)):
+        storm = train_storm(style, 0)
+        cfg = config_for(storm, graph)
+        pruned = replay(storm, deliveries(storm), cfg, GroupingModel(cfg, CoOccurrence()))
+        full_model = GroupingModel(cfg, CoOccurrence())
+        full_model.trace = []  # the fit's mode: every open candidate scored
+        full = replay(storm, deliveries(storm), cfg, full_model)
+        assert len(pruned.pred) > 20 and pruned.pred == full.pred, style
+
+
+def test_the_runner_up_that_cannot_reach_the_threshold_is_named_with_its_bound():
+    s = PipelineState({}, {}, model=GroupingModel(CFG))
+    process(s, [ev("DiskFull", "billing", fp="bi")], CFG, at(0))
+    out = process(s, [ev("DatabaseDown", "db", fp="db")], CFG, at(3600))
+    reason = next(d.reason for d in out.decisions if d.stage == "group")
+    assert reason.startswith("new incident; best #") and "score <=" in reason and "cannot reach" in reason
