@@ -127,6 +127,15 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
             * math.exp(-gap / 900.0) + max(0.0, w[9]) + max(0.0, w[10]) + w[11])
 
 
+def _onset_terms(inc: Incident, ts: float, gap: float) -> tuple[float, float, float]:
+    """Return onset_2m, onset_15m and young: the features the gap and the incident's age give exactly."""
+    # The incident's age: a cascade climbs its graph in minutes, so an old incident whose last
+    # onset is recent is more likely absorbing something else (never below the gap: see _reach).
+    age = ts - inc.opened_at.timestamp()
+    e15 = math.exp(-gap / 900.0)
+    return math.exp(-gap / 120.0), e15, e15 if age <= gap else math.exp(-age / 900.0)
+
+
 def _top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list[tuple[float, Incident, tuple[float, ...], float]]:
     """Return the best two by score, then the latest activity, then the id (no full sort: most alerts have a few)."""
     if len(scored) < 2:
@@ -226,9 +235,10 @@ class GroupingModel:
     def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
         """Return (gap since the incident's last onset, feature vector) for one candidate."""
         gap = max(0.0, ts - _last_onset(inc))
-        return gap, self._features(self.context(cfg, labels), inc, ts, gap)
+        return gap, self._features(self.context(cfg, labels), inc, ts, _onset_terms(inc, ts, gap))
 
-    def _features(self, a: "_Alert", inc: Incident, ts: float, gap: float) -> tuple[float, ...]:
+    def _features(self, a: "_Alert", inc: Incident, ts: float,
+                  onset: tuple[float, float, float]) -> tuple[float, ...]:
         keys = inc.corr_keys
         exp = math.exp
         topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
@@ -257,12 +267,7 @@ class GroupingModel:
             if v > co and pk in keys:
                 co = v
         other = 1.0 if a.cluster is not None and ANY_CL in keys and a.cluster not in keys else 0.0
-        # The incident's age: a cascade climbs its graph in minutes, so an old incident whose last
-        # onset is recent is more likely absorbing something else (never below the gap: see _reach).
-        age = ts - inc.opened_at.timestamp()
-        age = age if age > gap else gap
-        return (exp(-gap / 120.0), exp(-gap / 900.0), exp(-age / 900.0), topo[1], topo[2], topo[3],
-                svc, ns, an, co, other, 1.0)
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -282,7 +287,6 @@ class GroupingModel:
         w = self.weights
         w0, w1, w2, recent, rest = w[0], w[1], w[2], self._recent_w, self._rest_w
         resolved = IncidentStatus.RESOLVED
-        exp = math.exp
         a: _Alert | None = None
         scored = []
         bound: tuple[float, float, Incident] | None = None  # (logit bound, gap, incident) of the best unscored
@@ -301,16 +305,15 @@ class GroupingModel:
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[9]) * self._partners(group_key(cfg, labels, ent))[1]
-            age = ts - inc.opened_at.timestamp()
-            ub = (w0 * exp(-gap / 120.0) + (w1 + recent) * exp(-gap / 900.0)
-                  + w2 * exp(-(age if age > gap else gap) / 900.0) + rest_bound)
+            onset = _onset_terms(inc, ts, gap)
+            ub = w0 * onset[0] + (w1 + recent) * onset[1] + w2 * onset[2] + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
                     bound = (ub, gap, inc)
                 continue
             if a is None:
                 a = self.context(cfg, labels, ent)
-            f = self._features(a, inc, ts, gap)
+            f = self._features(a, inc, ts, onset)
             scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
         if fit:
             self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
