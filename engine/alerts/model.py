@@ -3,8 +3,6 @@
 For an occurrence at time t and an open incident, the features (each in [0, 1]) are:
 
 * onset_2m, onset_15m: exp(-gap/120 s) and exp(-gap/900 s), gap = t - the incident's last onset;
-* young: exp(-age/900 s), age = t - when the incident opened (at least the gap): a cascade climbs
-  its call graph in minutes, an incident that keeps taking onsets for long may be absorbing others;
 * topology_1h, topology_2h, topology_3h: for the incident's services 1, 2 or 3 hops away through
   depends_on (either direction, same cluster), exp(-age/900 s) of the latest such onset; the fit
   decides how much each distance is worth instead of a fixed decay;
@@ -37,7 +35,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.types import Incident, IncidentStatus
 
-FEATURES = ("onset_2m", "onset_15m", "young", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
+FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
             "alertname", "cooccurrence", "other_cluster", "bias")
 MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
 SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
@@ -46,7 +44,7 @@ LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read 
 MAX_HOPS = 3
 LABEL_TAU_S = 900.0
 NAMESPACE, CLUSTER = "namespace", "cluster"
-_RECENT = (1, 2, 3, 4, 5, 6, 7, 8)  # features bounded by exp(-gap/900 s): see _reach
+_RECENT = (1, 2, 3, 4, 5, 6, 7)  # features bounded by exp(-gap/900 s): see _reach
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -124,16 +122,12 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
     # The features in _RECENT are at most exp(-gap/900 s): the incident's last onset is the latest
     # of the onsets they are measured from. So this bounds the logit of any candidate at that gap.
     return (max(0.0, w[0]) * math.exp(-gap / 120.0) + sum(max(0.0, w[i]) for i in _RECENT)
-            * math.exp(-gap / 900.0) + max(0.0, w[9]) + max(0.0, w[10]) + w[11])
+            * math.exp(-gap / 900.0) + max(0.0, w[8]) + max(0.0, w[9]) + w[10])
 
 
-def _onset_terms(inc: Incident, ts: float, gap: float) -> tuple[float, float, float]:
-    """Return onset_2m, onset_15m and young: the features the gap and the incident's age give exactly."""
-    # The incident's age: a cascade climbs its graph in minutes, so an old incident whose last
-    # onset is recent is more likely absorbing something else (never below the gap: see _reach).
-    age = ts - inc.opened_at.timestamp()
-    e15 = math.exp(-gap / 900.0)
-    return math.exp(-gap / 120.0), e15, e15 if age <= gap else math.exp(-age / 900.0)
+def _onset_terms(gap: float) -> tuple[float, float]:
+    """Return onset_2m and onset_15m: the features the gap gives exactly."""
+    return math.exp(-gap / 120.0), math.exp(-gap / 900.0)
 
 
 def _top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list[tuple[float, Incident, tuple[float, ...], float]]:
@@ -196,8 +190,8 @@ class GroupingModel:
         self._logit = math.log(th / (1 - th)) if 0 < th < 1 else (-math.inf if th <= 0 else math.inf)
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
-        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 2)
-        self._rest_w = max(0.0, self.weights[10]) + self.weights[11]
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1)
+        self._rest_w = max(0.0, self.weights[9]) + self.weights[10]
 
     def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
@@ -235,10 +229,10 @@ class GroupingModel:
     def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
         """Return (gap since the incident's last onset, feature vector) for one candidate."""
         gap = max(0.0, ts - _last_onset(inc))
-        return gap, self._features(self.context(cfg, labels), inc, ts, _onset_terms(inc, ts, gap))
+        return gap, self._features(self.context(cfg, labels), inc, ts, _onset_terms(gap))
 
     def _features(self, a: "_Alert", inc: Incident, ts: float,
-                  onset: tuple[float, float, float]) -> tuple[float, ...]:
+                  onset: tuple[float, float]) -> tuple[float, ...]:
         keys = inc.corr_keys
         exp = math.exp
         topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
@@ -277,7 +271,7 @@ class GroupingModel:
              ts: float) -> list[Scored]:
         """Return the best two open candidates, best first.
 
-        A candidate whose exact upper bound (from its onset gap and age alone) cannot reach the
+        A candidate whose exact upper bound (from its onset gap and best learned pair) cannot reach the
         threshold is not scored; if fewer than two were, the one with the highest bound is the
         runner-up, named with that bound instead of its features.
         """
@@ -285,7 +279,7 @@ class GroupingModel:
         reach = math.inf if fit else self.reach_s
         logit = -math.inf if fit else self._logit
         w = self.weights
-        w0, w1, w2, recent, rest = w[0], w[1], w[2], self._recent_w, self._rest_w
+        w0, w1, recent, rest = w[0], w[1], self._recent_w, self._rest_w
         resolved = IncidentStatus.RESOLVED
         a: _Alert | None = None
         scored = []
@@ -304,9 +298,9 @@ class GroupingModel:
                 continue
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
-                rest_bound = rest + max(0.0, w[9]) * self._partners(group_key(cfg, labels, ent))[1]
-            onset = _onset_terms(inc, ts, gap)
-            ub = w0 * onset[0] + (w1 + recent) * onset[1] + w2 * onset[2] + rest_bound
+                rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
+            onset = _onset_terms(gap)
+            ub = w0 * onset[0] + (w1 + recent) * onset[1] + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
                     bound = (ub, gap, inc)
@@ -343,7 +337,7 @@ class _Alert:
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
 
 
-_SHORT = ("onset", "", "young", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
+_SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
           "co-occurrence", "other cluster")
 
 
@@ -352,5 +346,5 @@ def explain(s: Scored) -> str:
     if not s.features:
         return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
     parts = [f"last onset {s.gap_s:.0f}s ago"] + [
-        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:11]) if v >= 0.005]
+        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:10]) if v >= 0.005]
     return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"
