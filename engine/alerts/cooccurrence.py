@@ -20,6 +20,7 @@ class CoOccurrence:
     def __init__(self, prior: float = 1.0) -> None:
         self.prior = prior  # pseudo-count of "apart" evidence every pair starts with
         self._pairs: dict[str, dict[str, list[float]]] = {}  # key -> partner -> [together, apart]
+        self.version = 0  # changes with every observation: what a reader's cache of scores checks
 
     def observe(self, keys_a: Iterable[str], keys_b: Iterable[str], together: bool,
                 weight: float = 1.0) -> None:
@@ -27,6 +28,7 @@ class CoOccurrence:
         a = list(dict.fromkeys(keys_a))[:MAX_KEYS]
         b = list(dict.fromkeys(keys_b))[:MAX_KEYS]
         slot = 0 if together else 1
+        self.version += 1
         pairs = {(x, y) if x < y else (y, x) for x in a for y in b if x != y}  # each pair once
         for x, y in pairs:
             for p, q in ((x, y), (y, x)):
@@ -48,6 +50,10 @@ class CoOccurrence:
             if partner in keys:
                 best = max(best, self.pair(key, partner))
         return best
+
+    def partners(self, key: str) -> dict[str, float]:
+        """Return every key seen with key, with its pair score (what score() takes the best of)."""
+        return {p: self.pair(key, p) for p in self._pairs.get(key, ())}
 
     def __len__(self) -> int:
         return len(self._pairs)

@@ -3,100 +3,45 @@
 For an occurrence at time t and an open incident, the features (each in [0, 1]) are:
 
 * onset_2m, onset_15m: exp(-gap/120 s) and exp(-gap/900 s), gap = t - the incident's last onset;
-* topology: max over services with an onset in the incident (same cluster) of
-  0.5^(hops-1) * exp(-age/900 s), hops through depends_on in either direction (1..3);
-* service, namespace, cluster, alertname: exp(-age/900 s) of the last onset in the incident with
-  the same value (service and namespace within the same cluster), 0 if none;
+* topology_1h, topology_2h, topology_3h: for the incident's services 1, 2 or 3 hops away through
+  depends_on (either direction, same cluster), exp(-age/900 s) of the latest such onset; the fit
+  decides how much each distance is worth instead of a fixed decay;
+* service, namespace, alertname: exp(-age/900 s) of the last onset in the incident with the same
+  value (service and namespace within the same cluster), 0 if none - or if the alert has no such
+  label: a missing label is unknown, never a match;
 * cooccurrence: learned share of incidents in which the alert's group key (alertname|service)
-  was together with one of the incident's keys (engine/alerts/cooccurrence.py).
+  was together with one of the incident's keys (engine/alerts/cooccurrence.py);
+* other_cluster: 1 when the alert names a cluster and the incident's alerts named clusters, none
+  of them this one (another deployment); 0 otherwise, including when either side has none.
+  Sharing a cluster is no evidence by itself (most deployments have one): it only scopes
+  service, namespace and topology.
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
 the alert joins the best candidate whose score reaches the threshold, else opens a new incident.
-With no depends_on configured, weights fitted without the topology feature apply.
+With no depends_on configured, weights fitted without the topology features apply.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
+from engine.alerts.model_keys import AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys, neighbours
+# Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
+from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.types import Incident, IncidentStatus
 
-FEATURES = ("onset_2m", "onset_15m", "topology", "service", "namespace", "cluster", "alertname",
-            "cooccurrence", "bias")
-MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
-SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
-LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read per candidate per alert)
-MAX_HOPS = 3
+FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
+            "alertname", "cooccurrence", "other_cluster", "bias")
 LABEL_TAU_S = 900.0
-NAMESPACE, CLUSTER = "namespace", "cluster"
-
-
-def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
-    """Return what is alerting: the service label, else the first entity label present, else ''."""
-    for k in (cfg.service_label, *cfg.entity_labels):
-        v = labels.get(k)
-        if v:
-            return v
-    return ""
-
-
-def group_key(cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> str:
-    """Return the co-occurrence key of an alert: alertname|entity."""
-    return f"{labels.get('alertname', '')}|{entity(cfg, labels) if ent is None else ent}"
-
-
-def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
-    """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
-    cl = labels.get(CLUSTER, "")
-    ent = entity(cfg, labels)
-    out = [LAST, CL + cl, AN + labels.get("alertname", ""), KEY + group_key(cfg, labels, ent)]
-    if ent:
-        out.append(f"{SVC}{cl}|{ent}")
-    ns = labels.get(NAMESPACE)
-    if ns:
-        out.append(f"{NS}{cl}|{ns}")
-    return out
-
-
-def incident_keys(inc: Incident) -> list[str]:
-    """Return the co-occurrence keys an incident's alerts carried."""
-    return [k[len(KEY):] for k in inc.corr_keys if k.startswith(KEY)]
-
-
-@lru_cache(maxsize=64)
-def _hops(depends_on: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Return service -> (other service, hops) within MAX_HOPS through the graph, either direction."""
-    adj: dict[str, set[str]] = {}
-    for svc, ups in depends_on:
-        for u in ups:
-            adj.setdefault(svc, set()).add(u)
-            adj.setdefault(u, set()).add(svc)
-    out: dict[str, tuple[tuple[str, int], ...]] = {}
-    for start in adj:
-        seen, frontier, near = {start}, [start], []
-        for h in range(1, MAX_HOPS + 1):
-            nxt = []
-            for s in frontier:
-                for n in adj[s]:
-                    if n not in seen:
-                        seen.add(n)
-                        nxt.append(n)
-                        near.append((n, h))
-            frontier = nxt
-        out[start] = tuple(near)
-    return out
-
-
-def neighbours(cfg: AlertsConfig) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Return the service neighbourhoods of the configured graph (cached per graph)."""
-    return _hops(tuple(sorted((k, tuple(v)) for k, v in cfg.depends_on.items())))
+_RECENT = (1, 2, 3, 4, 5, 6, 7)  # features bounded by exp(-gap/900 s): see _reach
 
 
 def _last_onset(inc: Incident) -> float:
@@ -105,10 +50,34 @@ def _last_onset(inc: Incident) -> float:
 
 
 def _reach(w: tuple[float, ...], gap: float) -> float:
-    # Every feature but onset_2m and cooccurrence is at most exp(-gap/900 s): the incident's last
-    # onset is the latest of the onsets they are measured from. So this bounds the logit.
-    return (max(0.0, w[0]) * math.exp(-gap / 120.0) + (w[1] + sum(max(0.0, x) for x in w[2:7]))
-            * math.exp(-gap / 900.0) + max(0.0, w[7]) + w[8])
+    # The features in _RECENT are at most exp(-gap/900 s): the incident's last onset is the latest
+    # of the onsets they are measured from. So this bounds the logit of any candidate at that gap.
+    return (max(0.0, w[0]) * math.exp(-gap / 120.0) + sum(max(0.0, w[i]) for i in _RECENT)
+            * math.exp(-gap / 900.0) + max(0.0, w[8]) + max(0.0, w[9]) + w[10])
+
+
+def _onset_terms(gap: float) -> tuple[float, float]:
+    """Return onset_2m and onset_15m: the features the gap gives exactly."""
+    return math.exp(-gap / 120.0), math.exp(-gap / 900.0)
+
+
+def _top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list[tuple[float, Incident, tuple[float, ...], float]]:
+    """Return the best two by score, then the latest activity, then the id (no full sort: most alerts have a few)."""
+    if len(scored) < 2:
+        return scored
+    first = second = None
+    for x in scored:
+        k = (x[0], x[1].last_activity_at, x[1].id)
+        if first is None or k > first[0]:
+            first, second = (k, x), first
+        elif second is None or k > second[0]:
+            second = (k, x)
+    assert first is not None and second is not None  # two or more candidates
+    return [first[1], second[1]]
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @lru_cache(maxsize=16)
@@ -122,8 +91,7 @@ def reach_horizon(weights: tuple[float, ...], threshold: float) -> float:
     return math.inf if last >= 86400 else max(0.0, last)
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
     """One candidate incident with its features and score."""
 
     incident: Incident
@@ -139,92 +107,146 @@ class GroupingModel:
                  weights: tuple[float, ...] | None = None, threshold: float | None = None) -> None:
         self.graph = bool(cfg.depends_on)
         self.weights = weights or (W.WITH_GRAPH if self.graph else W.WITHOUT_GRAPH)
+        if len(self.weights) != len(FEATURES):
+            raise ValueError(f"grouping model: {len(self.weights)} weights for {len(FEATURES)} features")
         self.threshold = W.THRESHOLD if threshold is None else threshold
         self.cooc = cooc if cooc is not None else CoOccurrence()
         self.near = neighbours(cfg) if self.graph else {}
         self.trace: list[list[tuple[int, tuple[float, ...]]]] | None = None  # fitting only
-        self._near_keys: dict[tuple[str, str], dict[str, tuple[str, float]]] = {}
+        self._near_keys: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        self._cooc_version = -1
+        self._partner_cache: dict[str, tuple[tuple[tuple[str, float], ...], float]] = {}
         self.reach_s = reach_horizon(self.weights, self.threshold)
+        th = self.threshold
+        self._logit = math.log(th / (1 - th)) if 0 < th < 1 else (-math.inf if th <= 0 else math.inf)
+        # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
+        # after the three exact ones, and other_cluster + bias.
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1)
+        self._rest_w = max(0.0, self.weights[9]) + self.weights[10]
 
-    def context(self, cfg: AlertsConfig, labels: dict[str, str]) -> "_Alert":
+    def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
-        cl, ent, ns = labels.get(CLUSTER, ""), entity(cfg, labels), labels.get(NAMESPACE)
-        near: dict[str, tuple[str, float]] = {}
+        ent = entity(cfg, labels) if ent is None else ent
+        cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
+        near: dict[str, tuple[str, int]] = {}
         if ent and self.near:
             ck = (cl, ent)
             got = self._near_keys.get(ck)
             if got is None:
                 if len(self._near_keys) > 10_000:  # bounded: services x clusters seen
                     self._near_keys.clear()
-                got = self._near_keys[ck] = {o: (f"{SVC}{cl}|{o}", 0.5 ** (h - 1)) for o, h in self.near.get(ent, ())}
+                got = self._near_keys[ck] = {o: (f"{SVC}{cl}|{o}", h) for o, h in self.near.get(ent, ())}
             near = got
-        return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None, CL + cl,
-                       AN + labels.get("alertname", "")), group_key(cfg, labels, ent), near)
+        name = labels.get("alertname")
+        gk = group_key(cfg, labels, ent)
+        # The learned partners of its group key, looked up once for all candidates.
+        partners, best = self._partners(gk)
+        return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
+                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best)
+
+    def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
+        """Return the learned partners of a group key as (memory key, pair score), and the best score."""
+        cooc = self.cooc
+        if not len(cooc):
+            return (), 0.0
+        if self._cooc_version != cooc.version:
+            self._cooc_version, self._partner_cache = cooc.version, {}
+        got = self._partner_cache.get(gk)
+        if got is None:
+            pairs = tuple((KEY + p, v) for p, v in cooc.partners(gk).items())
+            got = self._partner_cache[gk] = (pairs, max((v for _, v in pairs), default=0.0))
+        return got
 
     def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
         """Return (gap since the incident's last onset, feature vector) for one candidate."""
-        return self._features(self.context(cfg, labels), inc, ts)
+        gap = max(0.0, ts - _last_onset(inc))
+        return gap, self._features(self.context(cfg, labels), inc, ts, _onset_terms(gap))
 
-    def _features(self, a: "_Alert", inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
+    def _features(self, a: "_Alert", inc: Incident, ts: float,
+                  onset: tuple[float, float]) -> tuple[float, ...]:
         keys = inc.corr_keys
-        gap = ts - _last_onset(inc)
-        gap = gap if gap > 0.0 else 0.0
         exp = math.exp
-        topo = 0.0
+        topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
         near = a.near
         if near:
             # Walk the smaller side: the incident's services, or the alert's neighbourhood.
-            pairs = (near[x] for x in inc.services if x in near) if len(inc.services) < len(near) \
-                else near.values()
-            for key, decay in pairs:
+            services = inc.services
+            pairs = [near[x] for x in services if x in near] if len(services) < len(near) else near.values()
+            latest = [-math.inf] * 4
+            for key, h in pairs:
                 t = keys.get(key)
-                if t is not None and decay > topo:
-                    topo = max(topo, decay * exp(min(0.0, t - ts) / LABEL_TAU_S))
-        fresh = []
-        for lk in a.labels:  # service, namespace, cluster, alertname
-            t = keys.get(lk) if lk is not None else None
-            fresh.append(exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0)
-        co = self.cooc.score(a.group_key, _KeyView(keys)) if len(self.cooc) else 0.0
-        return gap, (exp(-gap / 120.0), exp(-gap / 900.0), topo, *fresh, co, 1.0)
+                if t is not None and t > latest[h]:
+                    latest[h] = t
+            for h in (1, 2, 3):
+                if latest[h] > -math.inf:
+                    topo[h] = exp(min(0.0, latest[h] - ts) / LABEL_TAU_S)
+        sk, nk, ak = a.labels  # service, namespace, alertname (None: the alert has no such label)
+        t = keys.get(sk) if sk is not None else None
+        svc = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        t = keys.get(nk) if nk is not None else None
+        ns = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        t = keys.get(ak) if ak is not None else None
+        an = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        co = 0.0
+        for pk, v in a.partners:
+            if v > co and pk in keys:
+                co = v
+        other = 1.0 if a.cluster is not None and ANY_CL in keys and a.cluster not in keys else 0.0
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
-        z = 0.0
-        for w, x in zip(self.weights, f):
-            z += w * x
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _sigmoid(sum(map(operator.mul, self.weights, f)))
 
     def rank(self, cfg: AlertsConfig, labels: dict[str, str], candidates: Iterable[Incident],
              ts: float) -> list[Scored]:
-        """Return open candidates that can reach the threshold, scored, best first (else the nearest one)."""
-        near: list[Incident] = []
-        far: tuple[float, Incident] | None = None
+        """Return the best two open candidates, best first.
+
+        A candidate whose exact upper bound (from its onset gap and best learned pair) cannot reach the
+        threshold is not scored; if fewer than two were, the one with the highest bound is the
+        runner-up, named with that bound instead of its features.
+        """
+        fit = self.trace is not None  # the fit (engine/lab/alerts/family_fit.py) reads every candidate
+        reach = math.inf if fit else self.reach_s
+        logit = -math.inf if fit else self._logit
+        w = self.weights
+        w0, w1, recent, rest = w[0], w[1], self._recent_w, self._rest_w
         resolved = IncidentStatus.RESOLVED
-        reach = self.reach_s if self.trace is None else math.inf
+        a: _Alert | None = None
+        scored = []
+        bound: tuple[float, float, Incident] | None = None  # (logit bound, gap, incident) of the best unscored
+        far: tuple[float, Incident] | None = None  # (gap, incident) of the nearest beyond reach
+        rest_bound: float | None = None
         for inc in candidates:
             if inc.status is resolved:
                 continue
             t = inc.corr_keys.get(LAST)
             gap = ts - (t if t is not None else inc.last_activity_at.timestamp())
-            if gap <= reach:
-                near.append(inc)
-            elif far is None or gap < far[0]:
-                # Cannot reach the threshold: skip the features, remember the nearest for the runner-up.
-                far = (gap, inc)
-        out = []
-        if near:
-            a = self.context(cfg, labels)
-            for inc in near:
-                gap, f = self._features(a, inc, ts)
-                out.append(Scored(inc, f, gap, self.score(f)))
-            if len(out) > 1:
-                out.sort(key=lambda s: (s.score, s.incident.last_activity_at, s.incident.id), reverse=True)
-        if len(out) < 2 and far is not None:
-            # Named with the bound on its score, not its features: it cannot reach the threshold.
-            bound = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, _reach(self.weights, far[0])))))
-            out.append(Scored(far[1], (), far[0], bound))
-        if self.trace is not None:  # the fit (engine/lab/alerts/family_fit.py) reads every candidate
-            self.trace.append([(s.incident.id, s.features) for s in out])
+            gap = gap if gap > 0.0 else 0.0
+            if gap > reach:  # cannot reach the threshold whatever its features
+                if far is None or gap < far[0]:
+                    far = (gap, inc)
+                continue
+            if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
+                ent = entity(cfg, labels)
+                rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
+            onset = _onset_terms(gap)
+            ub = w0 * onset[0] + (w1 + recent) * onset[1] + rest_bound
+            if ub < logit:
+                if bound is None or ub > bound[0]:
+                    bound = (ub, gap, inc)
+                continue
+            if a is None:
+                a = self.context(cfg, labels, ent)
+            f = self._features(a, inc, ts, onset)
+            scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
+        if fit:
+            self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
+        out = [Scored(inc, f, gap, _sigmoid(z)) for z, inc, f, gap in _top2(scored)]
+        if len(out) < 2 and far is not None and (bound is None or _reach(w, far[0]) > bound[0]):
+            bound = (_reach(w, far[0]), far[0], far[1])
+        if len(out) < 2 and bound is not None:
+            out.append(Scored(bound[2], (), bound[1], _sigmoid(bound[0])))
         return out
 
     def learn_closed(self, inc: Incident) -> None:
@@ -238,30 +260,22 @@ class GroupingModel:
 class _Alert:
     """The keys one occurrence is looked up by in every candidate's memory."""
 
-    labels: tuple[str | None, ...]  # memory keys of its service, namespace, cluster, alertname
+    labels: tuple[str | None, ...]  # memory keys of its service, namespace, alertname (None: no such label)
     group_key: str
-    near: dict[str, tuple[str, float]]  # neighbour service -> (its memory key, 0.5^(hops-1))
+    near: dict[str, tuple[str, int]]  # neighbour service -> (its memory key, hops)
+    cluster: str | None  # memory key of its cluster (None: no cluster label)
+    partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
+    best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
 
 
-class _KeyView:
-    """`key in view` asks whether an incident's memory holds that co-occurrence key."""
-
-    __slots__ = ("keys",)
-
-    def __init__(self, keys: dict[str, float]) -> None:
-        self.keys = keys
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and KEY + key in self.keys
-
-
-_SHORT = ("onset", "", "topology", "service", "namespace", "cluster", "alertname", "co-occurrence")
+_SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
+          "co-occurrence", "other cluster")
 
 
 def explain(s: Scored) -> str:
     """Return one candidate's score and features in a line a person can read."""
     if not s.features:
-        return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: too long to reach the threshold)"
+        return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
     parts = [f"last onset {s.gap_s:.0f}s ago"] + [
-        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:8]) if v >= 0.005]
+        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:10]) if v >= 0.005]
     return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"

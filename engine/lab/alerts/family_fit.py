@@ -29,7 +29,7 @@ from engine.lab.alerts.family_eval import config_for, majority, replay, score_op
 FIT_SEEDS = range(1000, 1003)
 ROUNDS = 3
 L2 = 1.0
-START = (2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0)  # "join what had an onset in the last minutes"
+START = (2.0,) + (0.0,) * 9 + (-1.0,)  # "join what had an onset in the last minutes"
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 Example = tuple[tuple[float, ...], int]
@@ -118,8 +118,8 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
             for storm in storms:
                 pool += examples(storm, graph, w)
             w = logistic(pool)
-            if not graph:  # the feature is always 0 without a graph: keep its weight out
-                w = w[:2] + (0.0,) + w[3:]
+            if not graph:  # the topology features are always 0 without a graph: keep their weights out
+                w = tuple(0.0 if FEATURES[i].startswith("topology") else x for i, x in enumerate(w))
             if log:
                 log(f"{name} round {r}: {len(pool)} examples, weights {w}")
         fitted[name] = w

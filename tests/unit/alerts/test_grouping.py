@@ -42,7 +42,7 @@ def test_downstream_symptoms_join_their_cause_by_topology_and_an_unconnected_ale
                     (60, ev("HighLatency", "payments", fp="pay")), (150, ev("HighLatency", "checkout", fp="co")),
                     (170, ev("DiskFull", "billing", fp="bi"))])
     assert _incident_of(s, "pay") == _incident_of(s, "co") == _incident_of(s, "db")
-    assert why["pay"].name == "model" and "topology 0.94" in why["pay"].reason
+    assert why["pay"].name == "model" and "topology 1 hop 0.94" in why["pay"].reason
     assert ">= threshold" in why["co"].reason
     assert _incident_of(s, "bi") != _incident_of(s, "db")
     assert why["bi"].name == "new" and "< threshold" in why["bi"].reason and "topology" not in why["bi"].reason

@@ -27,15 +27,17 @@ def test_features_read_recency_topology_and_labels_of_the_incident():
     m = GroupingModel(CFG)
     f = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "web", namespace="data", cluster="c1").labels,
                                       inc, at(60).timestamp())[1]))
-    assert f["topology"] == pytest.approx(0.5 * 0.9355, abs=1e-3)  # two hops up, a minute later
-    assert f["namespace"] > 0.9 and f["cluster"] > 0.9 and f["service"] == 0 and f["bias"] == 1
+    assert f["topology_2h"] == pytest.approx(0.9355, abs=1e-3)  # two hops up, a minute later
+    assert f["topology_1h"] == f["topology_3h"] == 0
+    assert f["namespace"] > 0.9 and f["service"] == 0 and f["other_cluster"] == 0 and f["bias"] == 1
     assert f["onset_2m"] == pytest.approx(0.6065, abs=1e-3)
     other_cluster = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", cluster="c2").labels,
                                                   inc, at(60).timestamp())[1]))
-    assert other_cluster["topology"] == 0 and other_cluster["cluster"] == 0  # another deployment
+    assert other_cluster["topology_1h"] == 0 and other_cluster["other_cluster"] == 1  # another deployment
     no_graph = GroupingModel(AlertsConfig())
-    assert dict(zip(FEATURES, no_graph.features(AlertsConfig(), ev("X", "api").labels, inc,
-                                                at(60).timestamp())[1]))["topology"] == 0
+    bare = dict(zip(FEATURES, no_graph.features(AlertsConfig(), {"alertname": "X"}, inc, at(60).timestamp())[1]))
+    # Labels the alert lacks are unknown, not equal: no cluster, service or namespace evidence either way.
+    assert bare["topology_1h"] == bare["service"] == bare["namespace"] == bare["other_cluster"] == 0
     assert no_graph.weights == model_weights.WITHOUT_GRAPH and m.weights == model_weights.WITH_GRAPH
 
 
@@ -71,3 +73,26 @@ def test_the_fit_reproduces_the_shipped_weights():
     assert got["threshold"] == model_weights.THRESHOLD
     for name, shipped in (("with_graph", model_weights.WITH_GRAPH), ("without_graph", model_weights.WITHOUT_GRAPH)):
         assert got[name] == pytest.approx(shipped, abs=0.05), name
+
+
+def test_pruning_by_the_score_bound_changes_no_decision():
+    from engine.lab.alerts.family import train_storm
+    from engine.lab.alerts.family_eval import config_for, replay
+    from engine.lab.alerts.family_wire import deliveries
+
+    for style, graph in (("crowded", True), ("hub", False)):
+        storm = train_storm(style, 0)
+        cfg = config_for(storm, graph)
+        pruned = replay(storm, deliveries(storm), cfg, GroupingModel(cfg, CoOccurrence()))
+        full_model = GroupingModel(cfg, CoOccurrence())
+        full_model.trace = []  # the fit's mode: every open candidate scored
+        full = replay(storm, deliveries(storm), cfg, full_model)
+        assert len(pruned.pred) > 20 and pruned.pred == full.pred, style
+
+
+def test_the_runner_up_that_cannot_reach_the_threshold_is_named_with_its_bound():
+    s = PipelineState({}, {}, model=GroupingModel(CFG))
+    process(s, [ev("DiskFull", "billing", fp="bi")], CFG, at(0))
+    out = process(s, [ev("DatabaseDown", "db", fp="db")], CFG, at(3600))
+    reason = next(d.reason for d in out.decisions if d.stage == "group")
+    assert reason.startswith("new incident; best #") and "score <=" in reason and "cannot reach" in reason

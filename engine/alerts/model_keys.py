@@ -1,0 +1,87 @@
+"""What the grouping model remembers on an incident (its corr_keys) and reads from an alert.
+
+An incident's memory maps a key to the latest onset time that refreshed it (lifecycle.join writes
+memory_keys of every alert that joins): its last onset, its clusters, alertnames, services and
+namespaces (scoped by cluster) and its co-occurrence group keys. The service graph's
+neighbourhoods (1-3 hops through depends_on, either direction) are computed once per graph.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from engine.alerts.config import AlertsConfig
+from engine.alerts.types import Incident
+
+MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
+SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
+ANY_CL = "m|cl"  # set when an alert of the incident named a cluster
+LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read per candidate per alert)
+MAX_HOPS = 3
+NAMESPACE, CLUSTER = "namespace", "cluster"
+
+
+def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
+    """Return what is alerting: the service label, else the first entity label present, else ''."""
+    for k in (cfg.service_label, *cfg.entity_labels):
+        v = labels.get(k)
+        if v:
+            return v
+    return ""
+
+
+def group_key(cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> str:
+    """Return the co-occurrence key of an alert: alertname|entity."""
+    return f"{labels.get('alertname', '')}|{entity(cfg, labels) if ent is None else ent}"
+
+
+def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
+    """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
+    cl = labels.get(CLUSTER, "")  # '' scopes services of alerts without a cluster together
+    ent = entity(cfg, labels)
+    out = [LAST, KEY + group_key(cfg, labels, ent)]
+    if cl:
+        out += [ANY_CL, CL + cl]
+    name = labels.get("alertname")
+    if name:
+        out.append(AN + name)
+    if ent:
+        out.append(f"{SVC}{cl}|{ent}")
+    ns = labels.get(NAMESPACE)
+    if ns:
+        out.append(f"{NS}{cl}|{ns}")
+    return out
+
+
+def incident_keys(inc: Incident) -> list[str]:
+    """Return the co-occurrence keys an incident's alerts carried."""
+    return [k[len(KEY):] for k in inc.corr_keys if k.startswith(KEY)]
+
+
+@lru_cache(maxsize=64)
+def _hops(depends_on: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return service -> (other service, hops) within MAX_HOPS through the graph, either direction."""
+    adj: dict[str, set[str]] = {}
+    for svc, ups in depends_on:
+        for u in ups:
+            adj.setdefault(svc, set()).add(u)
+            adj.setdefault(u, set()).add(svc)
+    out: dict[str, tuple[tuple[str, int], ...]] = {}
+    for start in adj:
+        seen, frontier, near = {start}, [start], []
+        for h in range(1, MAX_HOPS + 1):
+            nxt = []
+            for s in frontier:
+                for n in adj[s]:
+                    if n not in seen:
+                        seen.add(n)
+                        nxt.append(n)
+                        near.append((n, h))
+            frontier = nxt
+        out[start] = tuple(near)
+    return out
+
+
+def neighbours(cfg: AlertsConfig) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return the service neighbourhoods of the configured graph (cached per graph)."""
+    return _hops(tuple(sorted((k, tuple(v)) for k, v in cfg.depends_on.items())))
