@@ -13,7 +13,6 @@ from engine.core.clock import FakeClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.core.outbox_tables import OutboxItem
 from test_ha_and_retries import am_body
-from tests.servers import start_alertmanager
 
 ANN = Actor("U1", "ann")
 
@@ -28,15 +27,6 @@ def service(engine):
 def db(engine):
     """The built engine's store."""
     return engine.db
-
-
-@pytest.fixture
-def alertmanager(tmp_path):
-    """A real Alertmanager of this test alone (its silences are this test's)."""
-    proc, url = start_alertmanager(tmp_path)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 async def _notices(db):
