@@ -108,7 +108,7 @@ def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: 
             starts_at=ev.starts_at, ends_at=ev.ends_at, first_seen_at=now, last_seen_at=now,
             source=ev.source, group_key=ev.group_key,
             resolved_at=now if ev.status is Status.RESOLVED else None,
-            last_decision=d.kind.value, last_reason=d.reason)
+            last_decision=d.kind._value_, last_reason=d.reason)
     s = prev
     s.last_seen_at = now
     s.deliveries += 1

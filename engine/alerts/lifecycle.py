@@ -18,7 +18,7 @@ MEANINGFUL = frozenset({"opened", "reopened", "severity_up", "service_joined", "
 NOTE_CHARS = 450  # a note is stored whole in the timeline (decision reasons hold 500 characters)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per joined alert of a storm (see types.Decision); treated as immutable
 class Change:
     """Something that happened to an incident, named so the notify stage can weigh it."""
 
@@ -55,46 +55,54 @@ def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
 def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
          inhibited_by: str | None = None) -> list[Change]:
     """Attach a firing alert to an incident and return what changed."""
+    # Runs for every alert of a storm's onset: names are read once and unchanged aggregates
+    # (a severity already held, a service or alert name already listed) cost one lookup.
     changes: list[Change] = []
+    labels = ev.labels
+    alertname = labels.get("alertname", "")
     if inc.status is IncidentStatus.RESOLVED:
         inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.OPEN, None, None
         inc.acked_at = inc.acked_by = None
         inc.reopen_count += 1
-        changes.append(Change("reopened", f"reopened: {ev.alertname} fired again"))
+        changes.append(Change("reopened", f"reopened: {alertname} fired again"))
     if st.incident_id != inc.id:
         inc.alert_count += 1
         st.incident_id = inc.id
         st.inhibited_by = inhibited_by
         if inc.alert_count > 1:
-            changes.append(Change("joined", f"{ev.alertname} joined"))
-    refresh_lead(inc.lead, ev, cfg)  # the first alert's words and links; its later deliveries update them
+            changes.append(Change("joined", f"{alertname} joined"))
+    lead = inc.lead
+    if not lead or lead.get("fingerprint") == ev.fingerprint:  # refresh_lead's own test, without the call
+        refresh_lead(lead, ev, cfg)  # the first alert's words and links; its later deliveries update them
     inc.add_firing(ev.fingerprint, st.group_key or "")  # as stored: a reload rebuilds the same
     if ev.source not in inc.sources:
         inc.sources.append(ev.source)
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
-        changes.append(Change("resolve_cancelled", f"{ev.alertname} fires again: not resolving"))
+        changes.append(Change("resolve_cancelled", f"{alertname} fires again: not resolving"))
     ts = now.timestamp()
-    svc = ev.labels.get(cfg.service_label)
+    svc = labels.get(cfg.service_label)
     if svc and svc not in inc.services:
         inc.services[svc] = ts
         if len(inc.services) > 1:
             changes.append(Change("service_joined", f"service {svc} is affected too"))
-    if ev.alertname not in inc.alertnames:
-        inc.alertnames.append(ev.alertname)
+    if alertname not in inc.alertnames:
+        inc.alertnames.append(alertname)
         if len(inc.alertnames) > 1:
-            changes.append(Change("new_alertname", f"new alert {ev.alertname}"))
-    sev = ev.labels.get(cfg.severity_label, "")
-    if cfg.severity_rank(sev) > cfg.severity_rank(inc.severity):
+            changes.append(Change("new_alertname", f"new alert {alertname}"))
+    sev = labels.get(cfg.severity_label, "")
+    if sev != inc.severity and cfg.severity_rank(sev) > cfg.severity_rank(inc.severity):
         if inc.severity:
             changes.append(Change("severity_up", f"severity raised from {inc.severity} to {sev}"))
         inc.severity = sev
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
-    for key in memory_keys(cfg, ev.labels):  # what the grouping model reads, with its latest onset
-        inc.corr_keys[key] = ts
-    for key in inhibit_sources(cfg, ev.labels):
-        inc.inhibitors.setdefault(key, ev.fingerprint)
+    corr = inc.corr_keys
+    for key in memory_keys(cfg, labels):  # what the grouping model reads, with its latest onset
+        corr[key] = ts
+    if cfg.inhibit:
+        for key in inhibit_sources(cfg, labels):
+            inc.inhibitors.setdefault(key, ev.fingerprint)
     inc.last_activity_at = now
     inc.dirty = True
     return changes

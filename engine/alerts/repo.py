@@ -162,7 +162,7 @@ _DECISION_INSERT_PG = unnest_sql(_DECISION_INSERT, D, ["at", "stage", "name", "r
 def _alert_row(b: Bulk, st: AlertState) -> tuple:
     # Built field by field in _ALERT_FIELDS order (checked below): a storm writes a row per alert.
     ts = b.ts
-    return (st.fingerprint, st.source, st.status.value, st.labels.get("alertname", ""), js(st.labels),
+    return (st.fingerprint, st.source, st.status._value_, st.labels.get("alertname", ""), js(st.labels),
             js(st.annotations), ts(st.starts_at), ts(st.ends_at), ts(st.first_seen_at), ts(st.last_seen_at),
             ts(st.resolved_at), st.group_key, st.incident_id, st.inhibited_by, st.deliveries, st.flaps,
             st.repeat_resolves, st.last_decision, st.last_reason[:500])

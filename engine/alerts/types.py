@@ -175,7 +175,8 @@ class Incident:
             del self.firing_groups[group_key]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like AlertEvent: a storm's onset builds two per alert (dedup, group). Treated as immutable.
+@dataclass(slots=True)
 class Decision:
     """A stage's verdict with its named reason, stored for `/ops why`."""
 
