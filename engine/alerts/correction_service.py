@@ -20,6 +20,7 @@ from engine.core.bounds import parse_int
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from engine.alerts.card import IncidentCard
     from engine.alerts.service import AlertService
     from engine.audit import AuditLog
     from engine.policy import Policy
@@ -62,12 +63,12 @@ def _alert_text(labels: dict[str, str], service_label: str, firing: bool) -> str
     return alert_key(labels, service_label) + ("" if firing else " (resolved)") + (" " + " ".join(rest) if rest else "")
 
 
-async def note_merged(s: AsyncSession, ctx: dict[str, Any]) -> None:
-    """Add `merged_into` to a resolved incident message whose incident was merged (an enricher)."""
-    if ctx.get("status") == "resolved" and isinstance(ctx.get("id"), int):
-        target = await cs.CorrectionLog.merged_into(s, ctx["id"])
+async def note_merged(s: AsyncSession, card: IncidentCard) -> None:
+    """Set `merged_into` on a resolved incident's card whose incident was merged (an enricher)."""
+    if card.status == "resolved":
+        target = await cs.CorrectionLog.merged_into(s, card.id)
         if target is not None:
-            ctx["merged_into"] = target
+            card.merged_into = target
 
 
 class IncidentCorrections:

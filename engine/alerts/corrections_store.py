@@ -27,7 +27,7 @@ from engine.alerts.pipeline import Outcome, PipelineState
 from engine.alerts.store import AlertStore
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident, IncidentStatus, Status
 from engine.core.clock import utc
-from engine.core.notices import Notice
+from engine.core.notices import MessageData, Notice
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.store.db import Database, table_of
 
@@ -36,7 +36,17 @@ if TYPE_CHECKING:
 
 C = table_of(GroupingCorrection)
 A = repo.A
-NOTE_TEMPLATE = "alerts/correction_note"
+
+
+class CorrectionNote(MessageData):
+    """The thread reply saying a split or merge changed an incident (its text is also the timeline's)."""
+
+    TEMPLATE = "alerts/correction_note"
+
+    id: int
+    text: str
+    who: str
+
 
 
 @dataclass(frozen=True)
@@ -169,8 +179,8 @@ class CorrectionLog:
 
 def _note(inc: Incident, correction_id: int, text: str, who: str) -> Notice:
     key = message_key(inc.id)
-    return Notice(key=f"{key}:correction:{correction_id}", channel=inc.channel, thread_key=key,
-                  template=NOTE_TEMPLATE, context={"id": inc.id, "text": text, "who": who})
+    return Notice.of(CorrectionNote(id=inc.id, text=text, who=who), key=f"{key}:correction:{correction_id}",
+                     channel=inc.channel, thread_key=key)
 
 
 async def _commit(alerts: AlertService, s: AsyncSession, members: list[AlertState], notes: list[tuple[Incident, str]],

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Awaitable, Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.messages import MessageExtension, incident_context
+from engine.alerts.card import IncidentCard
+from engine.alerts.messages import MessageExtension, incident_card
 from engine.alerts.notify import card_renders
 from engine.alerts.types import Incident
 
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("opsbot.alerts")
 
-# Reads the store in the transaction's session and adds to an incident's message context.
-ContextEnricher = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+# Reads the store in the transaction's session and sets typed fields of an incident's card.
+ContextEnricher = Callable[[AsyncSession, IncidentCard], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +55,9 @@ class EnrichStage:
                  enrichers: Sequence[ContextEnricher] = ()) -> None:
         self.cfg, self.extensions, self.enrichers = cfg, tuple(extensions), tuple(enrichers)
 
-    async def card(self, session: AsyncSession, inc: Incident) -> dict[str, Any]:
-        """Return an incident's message context with every declared addition applied."""
-        ctx = incident_context(inc, self.cfg)
+    async def card(self, session: AsyncSession, inc: Incident) -> IncidentCard:
+        """Return an incident's card with every declared addition applied."""
+        ctx = incident_card(inc, self.cfg)
         for extend in self.extensions:
             try:
                 extend(ctx)

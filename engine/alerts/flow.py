@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from engine.alerts.card import IncidentCard
 from engine.alerts.lifecycle import Change
 from engine.alerts.model import GroupingModel
 from engine.alerts.types import AlertState, Decision, Incident
@@ -58,4 +58,4 @@ class Flow:
     now: datetime
     # Resolved incidents out of memory whose cards count alerts this transaction resolved.
     stale: dict[int, Incident] = field(default_factory=dict)
-    cards: dict[int, dict[str, Any]] = field(default_factory=dict)  # enriched incident message contexts
+    cards: dict[int, IncidentCard] = field(default_factory=dict)  # enriched incident cards

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
+from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeLine, IncidentCard, IncidentPage,
+                                IncidentUpdate, SuggestedRunbook)
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lead import card_links, with_times
 from engine.alerts.lifecycle import Change
@@ -19,14 +21,14 @@ ACK, RESOLVE, SILENCE, UNSILENCE = "alerts.ack", "alerts.resolve", "alerts.silen
 TAKE, REOPEN, NOTE, NOTE_MODAL = "alerts.take", "alerts.reopen", "alerts.note", "alerts.note_modal"
 LINK_PREFIX = "alerts.link."  # link buttons (alert source, runbook, dashboard): Slack still sends a click
 SNOOZE_PREFIX = "alerts.snooze."  # followed by the seconds, e.g. alerts.snooze.900
-INCIDENT_TEMPLATE = "alerts/incident"
-PAGE_TEMPLATE = "alerts/incident_page"
+INCIDENT_TEMPLATE = IncidentCard.TEMPLATE
+PAGE_TEMPLATE = IncidentPage.TEMPLATE
 MAX_SUGGESTED_RUNBOOKS = 3  # each takes its own actions block (one `runbook.open` per block)
 MAX_LABEL_VIEWS = 200  # alertname x service pairs tried against runbook `match` labels
 
-# Adds to an incident message's context before it is stored, e.g. `suggested_runbooks` or
-# `extra_actions` (Buttons as JSON, shown after the built-in buttons; the template words them).
-MessageExtension = Callable[[dict[str, Any]], None]
+# Adds to an incident card before it is stored by setting its typed fields, e.g.
+# `suggested_runbooks` or `extra_actions` (Buttons shown after the built-in ones; the template words them).
+MessageExtension = Callable[[IncidentCard], None]
 
 
 def message_key(incident_id: int) -> str:
@@ -38,25 +40,38 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
-    """Return the JSON-serializable facts the incident message template shows."""
-    return {
-        "id": inc.id, "title": inc.title, "severity": inc.severity or "unknown",
-        "status": inc.status.value, "alert_count": inc.alert_count, "firing_count": len(inc.firing),
-        "services": list(inc.services), "alertnames": list(inc.alertnames),
-        "opened_at": _iso(inc.opened_at), "acked_at": _iso(inc.acked_at), "acked_by": inc.acked_by,
-        "resolved_at": _iso(inc.resolved_at), "resolved_by": inc.resolved_by,
-        "resolve_due_at": _iso(inc.resolve_due_at), "snoozed_until": _iso(inc.snoozed_until) if inc.is_open else None,
-        "reopen_count": inc.reopen_count, "flaps": inc.flaps, "silences": list(inc.silences),
-        "flapping": inc.flaps > 0, "recurrence": recurrence_line(inc),
-        "snooze_choices_s": list(cfg.snooze_choices_s),
-        "silence_enabled": cfg.alertmanager_url is not None,
+def incident_card(inc: Incident, cfg: AlertsConfig) -> IncidentCard:
+    """Return the typed facts the incident message shows, before other features add to them."""
+    lead = inc.lead or {}
+    owner = cfg.owner_of(lead.get("labels") or {})
+    return IncidentCard(
+        id=inc.id, title=inc.title, severity=inc.severity or "unknown",
+        status=inc.status.value, alert_count=inc.alert_count, firing_count=len(inc.firing),
+        services=list(inc.services), alertnames=list(inc.alertnames),
+        opened_at=_iso(inc.opened_at), acked_at=_iso(inc.acked_at), acked_by=inc.acked_by,
+        resolved_at=_iso(inc.resolved_at), resolved_by=inc.resolved_by,
+        resolve_due_at=_iso(inc.resolve_due_at), snoozed_until=_iso(inc.snoozed_until) if inc.is_open else None,
+        reopen_count=inc.reopen_count, flaps=inc.flaps, silences=list(inc.silences),
+        flapping=inc.flaps > 0, recurrence=recurrence_line(inc),
+        snooze_choices_s=list(cfg.snooze_choices_s),
+        silence_enabled=cfg.alertmanager_url is not None,
         # Unknown sources (a row from before they were kept) keep the button, as before.
-        "silence_applies": not inc.sources or "alertmanager" in inc.sources,
-        "sources": list(inc.sources),
-        "suggested_runbooks": [], "extra_actions": [],
-        **card_facts(inc, cfg),
-    }
+        silence_applies=not inc.sources or "alertmanager" in inc.sources,
+        sources=list(inc.sources),
+        lead=CardLead(alertname=lead.get("alertname"), value=lead.get("value"),
+                      summary=with_times(lead.get("summary") or ""),
+                      description=with_times(lead.get("description") or "")) if lead else None,
+        more_alerts=max(0, inc.alert_count - 1),
+        links=[CardLink(**link) for link in card_links(lead, list(inc.services), cfg)],
+        # `oncall` is filled by the on-call extension (engine/oncall/service.py) when configured.
+        owner=CardOwner(team=owner.team, usergroup=owner.usergroup) if owner else None,
+        commander=inc.commander, commander_name=inc.commander_name,
+    )
+
+
+def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
+    """Return the JSON of an incident's plain card (the views `/ops incidents` and `/ops incident` show)."""
+    return incident_card(inc, cfg).as_context()
 
 
 def recurrence_line(inc: Incident) -> str | None:
@@ -70,23 +85,7 @@ def recurrence_line(inc: Incident) -> str | None:
     return f"recurrence of #{inc.recurrence_of} ({n}{suffix} time today)"
 
 
-def card_facts(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
-    """Return what the alert says, where to look, who owns the incident and who commands it."""
-    lead = inc.lead or {}
-    owner = cfg.owner_of(lead.get("labels") or {})
-    return {
-        "lead": {"alertname": lead.get("alertname"), "value": lead.get("value"),
-                 "summary": with_times(lead.get("summary") or ""),
-                 "description": with_times(lead.get("description") or "")} if lead else None,
-        "more_alerts": max(0, inc.alert_count - 1),
-        "links": card_links(lead, list(inc.services), cfg),
-        # `oncall` is filled by the on-call extension (engine/oncall/extension.py) when configured.
-        "owner": {"team": owner.team, "usergroup": owner.usergroup, "oncall": None} if owner else None,
-        "commander": inc.commander, "commander_name": inc.commander_name,
-    }
-
-
-def page_notice(inc: Incident, cfg: AlertsConfig, card: dict[str, Any] | None = None) -> Notice | None:
+def page_notice(inc: Incident, cfg: AlertsConfig, card: IncidentCard | None = None) -> Notice | None:
     """Return the one thread reply that @-mentions the owning group of a new incident, if it pages.
 
     Its own outbox key is emitted only with the first post, so the group is mentioned once:
@@ -98,23 +97,22 @@ def page_notice(inc: Incident, cfg: AlertsConfig, card: dict[str, Any] | None = 
     if cfg.severity_rank(inc.severity) < cfg.severity_rank(cfg.page_min_severity):
         return None
     # The enriched card context: the page names the on-call, as the card does.
-    ctx = {"incident": card if card is not None else incident_context(inc, cfg), "usergroup": owner.usergroup,
-           "team": owner.team}
-    return Notice(key=f"{message_key(inc.id)}:page", channel=inc.channel, thread_key=message_key(inc.id),
-                  template=PAGE_TEMPLATE, context=ctx)
+    page = IncidentPage(incident=card if card is not None else incident_card(inc, cfg),
+                        usergroup=owner.usergroup, team=owner.team)
+    return Notice.of(page, key=f"{message_key(inc.id)}:page", channel=inc.channel, thread_key=message_key(inc.id))
 
 
-def label_views(ctx: dict[str, Any], cfg: AlertsConfig) -> list[dict[str, str]]:
+def label_views(card: IncidentCard, cfg: AlertsConfig) -> list[dict[str, str]]:
     """Return label sets an incident's alerts carry (alertname x service, with its severity).
 
     Built from the incident's own accumulated alertnames and services rather than one
     batch's members, so suggestions stay stable as later batches edit the message.
     """
-    services = ctx.get("services") or [None]
+    services: list[str | None] = [*card.services] or [None]
     out: list[dict[str, str]] = []
-    for name in ctx.get("alertnames") or []:
+    for name in card.alertnames:
         for svc in services:
-            labels = {"alertname": name, cfg.severity_label: ctx.get("severity") or ""}
+            labels = {"alertname": name, cfg.severity_label: card.severity}
             if svc:
                 labels[cfg.service_label] = svc
             out.append(labels)
@@ -126,11 +124,11 @@ def label_views(ctx: dict[str, Any], cfg: AlertsConfig) -> list[dict[str, str]]:
 def runbook_suggestions(suggest: Callable[[dict[str, str]], list[str]], cfg: AlertsConfig) -> MessageExtension:
     """Return an extension that lists runbooks whose `match` labels match the incident's alerts."""
 
-    def extend(ctx: dict[str, Any]) -> None:
+    def extend(card: IncidentCard) -> None:
         names: list[str] = []
-        for labels in label_views(ctx, cfg):
+        for labels in label_views(card, cfg):
             names += [n for n in suggest(labels) if n not in names]
-        ctx["suggested_runbooks"] = names[:MAX_SUGGESTED_RUNBOOKS]
+        card.suggested_runbooks = [SuggestedRunbook(name=n) for n in names[:MAX_SUGGESTED_RUNBOOKS]]
     return extend
 
 
@@ -144,7 +142,7 @@ def alert_line(st: AlertState) -> dict[str, Any]:
 
 def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change],
                   members: list[AlertState], cfg: AlertsConfig, now: datetime,
-                  card: dict[str, Any] | None = None) -> list[Notice]:
+                  card: IncidentCard | None = None) -> list[Notice]:
     """Return the notices a decision calls for and record the notification on the incident.
 
     `card` is the message context the enrich stage built; without it the plain context is used.
@@ -152,7 +150,7 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
     out: list[Notice] = []
     key = message_key(inc.id)
     if decision.message in ("post", "edit"):
-        out.append(card_notice(inc, card if card is not None else incident_context(inc, cfg)))
+        out.append(card_notice(inc, card if card is not None else incident_card(inc, cfg)))
     if decision.message == "post":
         inc.posted, inc.last_notified_at = True, now
         page = page_notice(inc, cfg, card)
@@ -162,21 +160,20 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
         inc.thread_seq += 1
         inc.last_notified_at = now
         shown = members[:MAX_THREAD_ALERTS]
-        out.append(Notice(
-            key=f"{key}:update:{inc.thread_seq}", channel=inc.channel, thread_key=key,
-            template="alerts/incident_update",
-            context={"incident": incident_context(inc, cfg), "at": _iso(now),
-                     "changes": fold_changes(changes),
-                     "groups": alert_groups([alert_line(a) for a in shown], cfg.service_label),
-                     "more_alerts": max(0, len(members) - len(shown))}))
+        update = IncidentUpdate(
+            incident=incident_card(inc, cfg), at=_iso(now),
+            changes=[ChangeLine(**c) for c in fold_changes(changes)],
+            groups=[AlertGroup(**g) for g in alert_groups([alert_line(a) for a in shown], cfg.service_label)],
+            more_alerts=max(0, len(members) - len(shown)))
+        out.append(Notice.of(update, key=f"{key}:update:{inc.thread_seq}", channel=inc.channel, thread_key=key))
     inc.next_due_at = decision.next_due_at
     inc.dirty = True
     return out
 
 
-def card_notice(inc: Incident, context: dict[str, Any]) -> Notice:
+def card_notice(inc: Incident, card: IncidentCard) -> Notice:
     """Return the notice that posts or edits an incident's one living message."""
-    return Notice(key=message_key(inc.id), channel=inc.channel, template=INCIDENT_TEMPLATE, context=context)
+    return Notice.of(card, key=message_key(inc.id), channel=inc.channel)
 
 
 def alert_groups(alerts: list[dict[str, Any]], service_label: str = "service") -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from engine.audit.config import AuditConfig
 from engine.core.bounds import SEQ_MAX, parse_int
 from engine.core.clock import Clock
 from engine.errors import InvalidInput
-from engine.core.notices import Notice
+from engine.core.notices import MessageData, Notice
 
 log = logging.getLogger("opsbot.audit")
 # `seq:hash` anywhere in a line: the anchor file, a log line, a pasted Slack message.
@@ -61,6 +61,16 @@ def read_anchors(path: Path) -> list[Anchor]:
         raise InvalidInput(f"anchor file {path} holds no SEQ:HASH anchors",
                            hint="point at the file audit.anchor_file names, or a log with `audit anchor` lines")
     return found
+
+
+class AnchorMessage(MessageData):
+    """The audit chain's head as posted to audit.anchor_channel."""
+
+    TEMPLATE = "admin/audit_anchor"
+
+    seq: int
+    hash: str
+    at: str
 
 
 def anchor_line(seq: int, digest: str, at: str) -> str:
@@ -108,8 +118,8 @@ class AnchorPublisher:
             except OSError as exc:  # said plainly; the log line above and the channel still anchor
                 log.error("cannot append to audit.anchor_file %s: %s", self.file, exc.strerror or exc)
         if self.cfg.anchor_channel:
-            await self.notify(Notice(key=f"audit-anchor:{seq}", channel=self.cfg.anchor_channel,
-                                     template="admin/audit_anchor", context={"seq": seq, "hash": digest, "at": at}))
+            await self.notify(Notice.of(AnchorMessage(seq=seq, hash=digest, at=at), key=f"audit-anchor:{seq}",
+                                        channel=self.cfg.anchor_channel))
         self.last = anchor
         return anchor
 

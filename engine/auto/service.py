@@ -23,6 +23,7 @@ from engine.auto.switch import KillSwitch, auto_actor
 from engine.auto.tables import AutoFire
 from engine.auto.triggers import Match, could_match, effective_mode, fixed_and_labelled, match, trigger_id, views
 from engine.core.clock import Clock
+from engine.auto.messages import AutoEvent
 from engine.core.notices import Notice
 from engine.core.outbox import emit
 from engine.errors import OpsError
@@ -157,18 +158,18 @@ class AutoService:
             return
         await store.set_request(self.db, fire.id or 0, req.id)
 
-    def _notice(self, fire: AutoFire, inc: Incident, mode: str) -> Notice:
+    def _notice(self, fire: AutoFire, inc: Incident, mode: str, progress: list[str] | None = None,
+                state: str = "running", request: int | None = None) -> Notice:
         if fire.mode == "auto":
             headline = f"Auto-remediation: running `{fire.runbook}` (trigger {fire.trigger_id})"
         elif mode == "auto":
             headline = f"Auto-remediation did not run `{fire.runbook}`: {fire.reason}"
         else:
             headline = f"Shadow mode: trigger {fire.trigger_id} would have run `{fire.runbook}`"
-        return Notice(key=f"auto:fire:{fire.id}", channel=inc.channel, thread_key=f"incident:{inc.id}",
-                      template="auto/event", context={
-                          "kind": fire.mode, "headline": headline, "body": fire.dry_run, "reason": fire.reason,
-                          "trigger": fire.trigger_id, "incident": inc.id, "parameters": fire.parameters,
-                          "plan_hash": fire.plan_hash[:12]})
+        event = AutoEvent(kind=fire.mode, headline=headline, body=fire.dry_run, reason=fire.reason,
+                          trigger=fire.trigger_id, incident=inc.id, parameters=fire.parameters,
+                          plan_hash=fire.plan_hash[:12], progress=progress or [], state=state, request=request)
+        return Notice.of(event, key=f"auto:fire:{fire.id}", channel=inc.channel, thread_key=f"incident:{inc.id}")
 
     async def settle(self, now: datetime) -> int:
         """Record how finished automatic runs ended, update breakers, and tell the incident."""
@@ -192,8 +193,7 @@ class AutoService:
             return
         self._shown[fire.id or 0] = seen
         inc = (await self.alerts.queries.incident(fire.incident_id)).incident
-        notice = self._notice(fire, inc, "auto")
-        notice.context.update({"progress": lines[-20:], "state": row.state, "request": fire.request_id})
+        notice = self._notice(fire, inc, "auto", progress=lines[-20:], state=row.state, request=fire.request_id)
         async with self.db.session() as s:
             await emit(s, notice, self.clock.now())
 
@@ -209,14 +209,14 @@ class AutoService:
             if trip and state.source != "tripped":
                 state.mode, state.source, state.updated_at = "shadow", "tripped", now
                 state.reason = f"{count} consecutive failed automatic runs; last: {reason[:300]}"
-                await emit(s, Notice(key=f"auto:trip:{fire.trigger_id}:{fire.id}", channel=self.channel,
-                                     template="auto/event", context={
-                                         "kind": "tripped", "trigger": fire.trigger_id,
-                                         "headline": f"Circuit breaker: trigger {fire.trigger_id} tripped to shadow mode",
-                                         "body": f"{count} automatic runs in a row failed their verify. It now only "
-                                                 f"records what it would do; re-arming needs an approval "
-                                                 f"(`/ops auto rearm {fire.trigger_id}`).",
-                                         "reason": reason[:500]}), now)
+                trip_event = AutoEvent(
+                    kind="tripped", trigger=fire.trigger_id,
+                    headline=f"Circuit breaker: trigger {fire.trigger_id} tripped to shadow mode",
+                    body=f"{count} automatic runs in a row failed their verify. It now only records what it "
+                         f"would do; re-arming needs an approval (`/ops auto rearm {fire.trigger_id}`).",
+                    reason=reason[:500])
+                await emit(s, Notice.of(trip_event, key=f"auto:trip:{fire.trigger_id}:{fire.id}",
+                                        channel=self.channel), now)
                 await self.audit.append(s, actor="opsbot", action="auto.tripped", subject=f"auto:{fire.trigger_id}",
                                         data={"consecutive_failures": count, "fire": fire.id})
             s.add(state)
@@ -240,9 +240,8 @@ class AutoService:
         headline = ("Auto-remediation succeeded: verify passed, incident resolved" if not page else
                     {"rolled_back": "Auto-remediation failed, rolled back"}.get(outcome, f"Auto-remediation {outcome}"))
         async with self.db.session() as s:
-            await emit(s, Notice(key=f"auto:done:{fire.id}", channel=inc.channel, thread_key=f"incident:{inc.id}",
-                                 template="auto/event", context={
-                                     "kind": "page" if page else "done", "headline": headline, "body": reason[:1500],
-                                     "trigger": fire.trigger_id, "incident": inc.id,
-                                     "request": fire.request_id}), self.clock.now())
+            event = AutoEvent(kind="page" if page else "done", headline=headline, body=reason[:1500],
+                              trigger=fire.trigger_id, incident=inc.id, request=fire.request_id)
+            await emit(s, Notice.of(event, key=f"auto:done:{fire.id}", channel=inc.channel,
+                                    thread_key=f"incident:{inc.id}"), self.clock.now())
 

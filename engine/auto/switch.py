@@ -7,6 +7,7 @@ from engine.approvals.types import RunContext
 from engine.audit import AuditLog
 from engine.auto.tables import AutoSwitch
 from engine.core.clock import Clock
+from engine.auto.messages import AutoEvent
 from engine.core.notices import Notice
 from engine.core.outbox import emit
 from engine.errors import Conflict
@@ -66,12 +67,10 @@ class KillSwitch:
             row.paused, row.by, row.reason, row.updated_at = paused, who, reason[:500], now
             await s.flush()
             verb = "paused" if paused else "resumed"
-            await emit(s, Notice(key=f"auto:switch:{now.timestamp():.0f}:{verb}", channel=self.channel,
-                                 template="auto/event", context={
-                                     "kind": "switch", "headline": f"Auto-remediation {verb} by {who}",
-                                     "body": ("No automatic run starts; a run in flight stops after its current "
-                                              "step." if paused else "Triggers in auto mode may run again."),
-                                     "reason": reason}), now)
+            event = AutoEvent(kind="switch", headline=f"Auto-remediation {verb} by {who}",
+                              body=("No automatic run starts; a run in flight stops after its current step."
+                                    if paused else "Triggers in auto mode may run again."), reason=reason)
+            await emit(s, Notice.of(event, key=f"auto:switch:{now.timestamp():.0f}:{verb}", channel=self.channel), now)
             await self.audit.append(s, actor=actor, action=f"auto.{verb}", subject="auto:switch",
                                     data={"reason": reason})
             s.expunge(row)

@@ -8,7 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import icalendar
 
@@ -17,6 +17,9 @@ from engine.errors import NotFound, Unavailable
 from engine.oncall.config import OncallConfig, Schedule
 from engine.oncall.ical import on_call_at, parse_calendar
 from engine.oncall.schedule import OnCall, rotation_at
+
+if TYPE_CHECKING:
+    from engine.alerts.card import IncidentCard
 
 log = logging.getLogger("opsbot.oncall")
 ANSWER_TTL = timedelta(seconds=60)  # a later event may begin before the current one ends
@@ -151,13 +154,13 @@ class OncallService:
             out.append(answer)
         return out
 
-    def extend_card(self, ctx: dict[str, Any]) -> None:
+    def extend_card(self, card: IncidentCard) -> None:
         """Name the owning team's current on-call on an incident card (from memory; never reads a feed)."""
-        owner = ctx.get("owner")
-        if not owner:
+        owner = card.owner
+        if owner is None:
             return
         now = self.clock.now()
         self._refresh_behind(now)
-        answer = self.now_for(owner["team"], now)
+        answer = self.now_for(owner.team, now)
         if answer is not None and answer.people:
-            owner["oncall"] = list(answer.people)
+            owner.oncall = list(answer.people)

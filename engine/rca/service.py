@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +26,9 @@ from engine.rca.config import RcaConfig
 from engine.rca.ranker import rank
 from engine.rca.tables import AnalysisRow, FeedbackRow
 from engine.store.db import Database
+
+if TYPE_CHECKING:
+    from engine.alerts.card import IncidentCard
 
 log = logging.getLogger("opsbot.rca")
 VERDICTS = ("confirmed", "wrong")
@@ -205,18 +208,17 @@ async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
     return view.likely_cause(row, await view.votes_of(session, row.id or 0))
 
 
-async def add_likely_cause(session: Any, ctx: dict[str, Any]) -> None:
-    """Put the stored likely cause on an incident's message context (the alerts enrich stage)."""
-    if isinstance(ctx.get("id"), int):
-        cause = await latest_likely_cause(session, ctx["id"])
-        if cause:
-            ctx["likely_cause"] = cause
+async def add_likely_cause(session: Any, card: IncidentCard) -> None:
+    """Put the stored likely cause on an incident's card (the alerts enrich stage)."""
+    cause = await latest_likely_cause(session, card.id)
+    if cause:
+        card.likely_cause = cause
 
 
-def show_button(ctx: dict[str, Any]) -> None:
-    """Add "Show hypotheses" to an unresolved incident message (an alerts message extension)."""
-    if ctx.get("status") != "resolved":
-        ctx.setdefault("extra_actions", []).append(Button(action_id=messages.SHOW, value=str(ctx["id"])).as_json())
+def show_button(card: IncidentCard) -> None:
+    """Add "Show hypotheses" to an unresolved incident card (an alerts message extension)."""
+    if card.status != "resolved":
+        card.extra_actions.append(Button(action_id=messages.SHOW, value=str(card.id)))
 
 
 def metric_source(cfg: RcaConfig, prometheus: Any) -> ServiceSignals | None:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.actor import Actor
 from engine.alerts import repo
+from engine.alerts.card import CardRoom, IncidentCard
 from engine.alerts.messages import INCIDENT_TEMPLATE, message_key
 from engine.alerts.notify_stage import EmitFn
 from engine.core.clock import Clock
@@ -24,7 +25,7 @@ from engine.warroom.naming import channel_name
 from engine.warroom.tables import IncidentChannelRow
 
 (OPEN_CHANNEL,) = register_actions("warroom", "warroom.open")  # "Open incident channel"
-POSTMORTEM = "postmortem.draft"  # action_id of "Postmortem" on resolved incidents
+(POSTMORTEM,) = register_actions("warroom", "postmortem.draft")  # "Postmortem" on resolved incidents
 REQUESTED, CREATING, OPEN, FAILED = "requested", "creating", "open", "failed"
 CLAIM_TTL_S = 60.0  # a replica that claimed a request and died gives it back after this
 
@@ -47,24 +48,22 @@ def channel_key(incident_id: int) -> str:
     return f"{message_key(incident_id)}:channel"
 
 
-def enricher(cfg: IncidentChannelConfig, clock: Clock) -> Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]:
+def enricher(cfg: IncidentChannelConfig, clock: Clock) -> Callable[[AsyncSession, IncidentCard], Awaitable[None]]:
     """Return an alerts enricher: the channel link, its button, auto requests, the Postmortem button."""
 
-    async def enrich(s: AsyncSession, ctx: dict[str, Any]) -> None:
-        if not isinstance(ctx.get("id"), int):
-            return
-        row = await s.get(IncidentChannelRow, ctx["id"])
-        resolved = ctx.get("status") == "resolved"
-        if row is not None and row.state == OPEN:
-            ctx["incident_channel"] = {"id": row.channel_id, "name": row.channel_name}
+    async def enrich(s: AsyncSession, card: IncidentCard) -> None:
+        row = await s.get(IncidentChannelRow, card.id)
+        resolved = card.status == "resolved"
+        if row is not None and row.state == OPEN and row.channel_id:
+            card.incident_channel = CardRoom(id=row.channel_id, name=row.channel_name)
         elif not resolved and cfg.enabled and (row is None or row.state == FAILED):
-            ctx.setdefault("extra_actions", []).append(Button(action_id=OPEN_CHANNEL, value=str(ctx["id"])).as_json())
-        if row is None and not resolved and ctx.get("severity") in cfg.auto_severities:
+            card.extra_actions.append(Button(action_id=OPEN_CHANNEL, value=str(card.id)))
+        if row is None and not resolved and card.severity in cfg.auto_severities:
             # Written with the card in the pipeline's transaction; the bot's job creates the channel.
-            s.add(IncidentChannelRow(incident_id=ctx["id"], state=REQUESTED, requested_by="opsbot",
+            s.add(IncidentChannelRow(incident_id=card.id, state=REQUESTED, requested_by="opsbot",
                                      requested_at=clock.now()))
         if resolved:
-            ctx["resolved_actions"] = [{"text": "Postmortem", "action_id": POSTMORTEM, "value": str(ctx["id"])}]
+            card.resolved_actions = [Button(action_id=POSTMORTEM, value=str(card.id))]
     return enrich
 
 
@@ -78,9 +77,9 @@ def mirror(emit: EmitFn) -> EmitFn:
         if (notice.template == INCIDENT_TEMPLATE and isinstance(room, dict) and isinstance(inc_id, int)
                 and notice.key == message_key(inc_id) and room.get("id")):
             # Both cards come from this one context: they cannot disagree.
-            ctx = {**notice.context, "in_incident_channel": True, "origin_channel": notice.channel.lstrip("#"), "pin": True}
-            await emit(s, Notice(key=channel_key(inc_id), channel=str(room["id"]), template=notice.template,
-                                 context=ctx), now)
+            copy = IncidentCard.model_validate({**notice.context, "in_incident_channel": True,
+                                                "origin_channel": notice.channel.lstrip("#"), "pin": True})
+            await emit(s, Notice.of(copy, key=channel_key(inc_id), channel=str(room["id"])), now)
     return emit_both
 
 

@@ -5,7 +5,7 @@ The reply is a typed `AnomalyEvidence`; templates/slack/anomaly/evidence.json.j2
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -14,6 +14,9 @@ from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
 from engine.anomaly.watches.tables import AnomalySeries
 from engine.core.notices import Button, Facts, MessageData, Notice, register_actions
+
+if TYPE_CHECKING:
+    from engine.alerts.card import IncidentCard
 
 TEMPLATE = "anomaly/evidence"
 # action_ids of the feedback buttons (templates/slack/anomaly/evidence.json.j2)
@@ -94,10 +97,9 @@ def edited(where: dict[str, Any], feedback: list[dict[str, str]]) -> Notice:
                      thread_key=where["thread_key"])
 
 
-def feedback_buttons(ctx: dict[str, Any]) -> None:
-    """Add "Not an anomaly" and "Useful" to the message of an incident with anomaly alerts."""
-    if al.ANOMALY not in (ctx.get("alertnames") or []):
+def feedback_buttons(card: IncidentCard) -> None:
+    """Add "Not an anomaly" and "Useful" to the card of an incident with anomaly alerts."""
+    if al.ANOMALY not in card.alertnames:
         return
-    value = f"incident:{ctx['id']}"
-    ctx.setdefault("extra_actions", []).extend(
-        [Button(action_id=NOT_ANOMALY, value=value).as_json(), Button(action_id=USEFUL, value=value).as_json()])
+    value = f"incident:{card.id}"
+    card.extra_actions.extend([Button(action_id=NOT_ANOMALY, value=value), Button(action_id=USEFUL, value=value)])

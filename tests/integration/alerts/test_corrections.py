@@ -147,7 +147,7 @@ async def test_merge_closes_the_source_moves_its_alerts_and_it_is_not_reopened(s
     assert set(done.target.services) == {"checkout", "mailer"}
     cards = await _cards(db)
     assert cards[f"incident:{second.id}"]["merged_into"] == first.id
-    assert "merged_into" not in cards[f"incident:{first.id}"]
+    assert cards[f"incident:{first.id}"]["merged_into"] is None
     assert ("incident:merge", "U2", f"incident:{second.id}") in await _audit(db)
     assert lean(fixes.feedback, "QueueBacklog|mailer", "HighLatency|checkout") == 1
     # The source's alert fires again (and its old group fires): it joins the target; the merged

@@ -98,7 +98,7 @@ async def _play(steps: list[tuple[str, object]], folder: Path) -> None:
                                         .order_by(OutboxItem.id.desc()).limit(1))).scalars().first()
             assert card is not None, f"incident #{inc.id} is posted but has no card"
             async with db.session() as s:
-                now = await svc.ingest.enrich.card(s, inc)
+                now = (await svc.ingest.enrich.card(s, inc)).as_context()
             assert incident_context(inc, CFG).keys() <= now.keys()  # the view of the incident, and more
             want = json.loads(json.dumps(now, default=str))
             got = {k: v for k, v in card.context.items() if k in want}

@@ -48,7 +48,7 @@ async def test_failed_verify_runs_rollback_and_pages_the_humans(db_url, make_eng
     assert (fire.mode, fire.outcome) == ("auto", "rolled_back")
     card = await latest(eng, f"incident:{incident}")
     assert card.context["auto_status"].startswith("auto-remediation failed, rolled back")
-    assert card.context["suggested_runbooks"][0] == "restart-api"  # its manual Run... button
+    assert card.context["suggested_runbooks"][0] == {"name": "restart-api"}  # its manual Run... button
     assert card.context["status"] == "open"  # Acknowledge stays on the card
     page = await latest(eng, f"auto:done:{fire.id}")
     assert page.thread_key == f"incident:{incident}" and page.context["kind"] == "page"

@@ -15,6 +15,8 @@ from engine.alerts.notify_stage import NotifyStage
 from engine.alerts.parse import ParseStage
 from engine.alerts.pipeline import Pipeline, PipelineState, process
 from engine.alerts.stages import decide_inhibit, decide_lifecycle
+from engine.core.notices import Button
+from engine.rca.messages import SHOW
 
 from alerts_helpers import at, ev
 
@@ -97,15 +99,15 @@ async def test_enrich_runs_declared_extensions_and_enrichers_and_survives_a_brok
     def broken(ctx):  # noqa: ANN001, ANN202 - an extension with a bug
         raise RuntimeError("bug")
 
-    def button(ctx):  # noqa: ANN001, ANN202 - a test extension
-        ctx["extra_actions"].append({"text": "Look", "action_id": "look", "value": str(ctx["id"])})
+    def button(card):  # noqa: ANN001, ANN202 - a test extension
+        card.extra_actions.append(Button(action_id=SHOW, value=str(card.id)))
 
-    async def cause(session, ctx):  # noqa: ANN001, ANN202 - reads the store in the real one
+    async def cause(session, card):  # noqa: ANN001, ANN202 - reads the store in the real one
         seen.append(session)
-        ctx["likely_cause"] = "db"
+        card.likely_cause = "db"
 
     card = await EnrichStage(CFG, [broken, button], [cause]).card("session", inc)
-    assert card["extra_actions"][0]["action_id"] == "look" and card["likely_cause"] == "db"
+    assert card.extra_actions[0].action_id == SHOW and card.likely_cause == "db"
     assert seen == ["session"]
 
 

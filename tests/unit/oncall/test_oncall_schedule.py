@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from engine.alerts.card import CardOwner, IncidentCard
 from engine.core.clock import FakeClock
 from engine.errors import NotFound, Unavailable
 from engine.oncall.config import OncallConfig, Rotation
@@ -54,14 +55,19 @@ def _service(tmp_path, clock):
     return OncallService(cfg, clock, tmp_path)
 
 
+def _card(team: str) -> IncidentCard:
+    return IncidentCard(id=1, title="t", severity="critical", status="open", alert_count=1, firing_count=1,
+                        services=[], alertnames=[], opened_at=None, owner=CardOwner(team=team))
+
+
 def test_service_answers_per_team_and_a_broken_feed_never_breaks_a_card(tmp_path):
     clock = FakeClock(START + timedelta(hours=1))
     (tmp_path / "data.ics").write_bytes((FIX / "malformed.ics").read_bytes())
     svc = _service(tmp_path, clock)
     # Before anything is loaded a card simply names nobody (and never reads a feed itself).
-    ctx = {"owner": {"team": "platform", "usergroup": None, "oncall": None}}
+    ctx = _card("platform")
     svc.extend_card(ctx)
-    assert ctx["owner"]["oncall"] is None
+    assert ctx.owner.oncall is None
 
     async def run():
         (platform,) = await svc.who("platform")
@@ -78,10 +84,10 @@ def test_service_answers_per_team_and_a_broken_feed_never_breaks_a_card(tmp_path
             await svc.who()  # all teams: the broken one is named, not skipped silently
     asyncio.run(run())
     svc.extend_card(ctx)
-    assert ctx["owner"]["oncall"] == ["Bob Baker"]
-    ctx = {"owner": {"team": "data", "usergroup": None, "oncall": None}}
+    assert ctx.owner.oncall == ["Bob Baker"]
+    ctx = _card("data")
     svc.extend_card(ctx)  # the malformed calendar: no name, no exception
-    assert ctx["owner"]["oncall"] is None
+    assert ctx.owner.oncall is None
     clock.advance(hours=24)
     assert svc.now_for("ml", clock.now()).people == ("bob",)  # the cached answer expired at the handover
 

@@ -23,12 +23,9 @@ ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "templates"
 # The families whose messages are typed (importing them registers their MessageData classes).
 TYPED = ["engine.models.messages", "engine.drift.messages", "engine.approvals.view", "engine.rca.messages",
-         "engine.anomaly.watches.evidence"]
-UNTYPED = {
-    "engine/alerts/corrections_store.py", "engine/alerts/messages.py",
-    "engine/audit/anchors.py", "engine/auto/service.py", "engine/auto/switch.py",
-    "engine/warroom/service.py",
-}
+         "engine.anomaly.watches.evidence", "engine.alerts.card", "engine.warroom.service", "engine.alerts.corrections_store",
+         "engine.auto.messages", "engine.audit.anchors"]
+UNTYPED: set[str] = set()
 
 
 def _builds_notice_by_hand(path: Path) -> bool:
