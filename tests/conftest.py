@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 from sqlmodel import SQLModel
@@ -120,6 +120,22 @@ def _restore_environment():
     if os.environ != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture
+async def engines() -> AsyncIterator[Callable[[Any], Awaitable[Any]]]:
+    """Return `keep(engine)`: create every table of an engine built by build_engine, and close it
+    when the test ends (each folder's `make_engine` factory builds from its own settings)."""
+    made: list[Any] = []
+
+    async def keep(eng: Any) -> Any:
+        await eng.db.run_sync(SQLModel.metadata.create_all)
+        made.append(eng)
+        return eng
+
+    yield keep
+    for eng in made:
+        await eng.close()
 
 
 @pytest.fixture

@@ -7,41 +7,29 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 import pytest
-from sqlmodel import SQLModel
-
 import engine.store.tables  # noqa: F401 - every table, for create_all
 from engine.api import Engine
 from engine.core.clock import FakeClock
 from engine.config import OpsbotConfig
 from engine.settings import EngineSettings
 from engine.wiring import build_engine
-from tests.servers import create_pg_database, drop_pg_database
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def make_engine(request, tmp_path) -> AsyncIterator[Callable[..., Any]]:
+@pytest.fixture
+async def make_engine(store_url, engines) -> AsyncIterator[Callable[..., Any]]:
     """Return an async factory: engine(watches, clock=..., prometheus_url=...) on one database,
     SQLite or PostgreSQL."""
-    made: list[Engine] = []
-    url = f"sqlite:///{tmp_path / 'opsbot.db'}" if request.param == "sqlite" else create_pg_database()
 
     async def make(watches: list[dict], clock: FakeClock | None = None, prometheus_url: str | None = None,
                    alerts: dict | None = None) -> Engine:
-        settings = EngineSettings(OPSBOT_DATABASE_URL=url,
+        settings = EngineSettings(OPSBOT_DATABASE_URL=store_url,
                                   OPSBOT_PROMETHEUS_URL=prometheus_url)
         config = OpsbotConfig.model_validate({"watches": watches, "alerts": alerts or {}})
-        eng = build_engine(settings, config, clock=clock or FakeClock(START))
-        await eng.db.run_sync(SQLModel.metadata.create_all)
-        made.append(eng)
-        return eng
+        return await engines(build_engine(settings, config, clock=clock or FakeClock(START)))
 
-    yield make
-    for eng in made:
-        await eng.close()
-    if request.param == "postgresql":
-        drop_pg_database(url)
+    yield make  # `engines` closes them before `store_url` drops the PostgreSQL database
 
 
 def write_csv(path: Path, t, v) -> Path:

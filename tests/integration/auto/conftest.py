@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, AsyncIterator, Callable
 
 import pytest
-from sqlmodel import SQLModel
 
 import engine.store.tables  # noqa: F401 - every table, for create_all
 from auto_helpers import CONFIG
@@ -42,9 +41,8 @@ def fresh_pg() -> Any:
 
 
 @pytest.fixture
-async def make_engine(tmp_path, prometheus) -> AsyncIterator[Callable[..., Any]]:
+async def make_engine(tmp_path, prometheus, engines) -> AsyncIterator[Callable[..., Any]]:
     """Return an async factory: engine(db_url, runbook_text, replica=...) built from settings."""
-    made: list[Engine] = []
 
     async def make(url: str, runbook: str, replica: str = "a", max_runs: int = 3) -> Engine:
         (tmp_path / "rb").mkdir(exist_ok=True)
@@ -52,11 +50,6 @@ async def make_engine(tmp_path, prometheus) -> AsyncIterator[Callable[..., Any]]
         (tmp_path / "opsbot.yaml").write_text(CONFIG.format(max_runs=max_runs))
         settings = EngineSettings(OPSBOT_DATABASE_URL=url, OPSBOT_PROMETHEUS_URL=prometheus,
                                   OPSBOT_REPLICA_ID=replica, OPSBOT_CONFIG=str(tmp_path / "opsbot.yaml"))
-        eng = build_engine(settings, load_config(settings.config_path))
-        await eng.db.run_sync(SQLModel.metadata.create_all)
-        made.append(eng)
-        return eng
+        return await engines(build_engine(settings, load_config(settings.config_path)))
 
     yield make
-    for eng in made:
-        await eng.close()

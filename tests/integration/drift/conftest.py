@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, AsyncIterator, Callable
 
 import pytest
-from sqlmodel import SQLModel
 
 import engine.store.tables  # noqa: F401 - every table, for create_all
 from engine.api import Engine
@@ -24,21 +23,15 @@ def db_url(store_url) -> str:
 
 
 @pytest.fixture
-async def make_engine() -> AsyncIterator[Callable[..., Any]]:
+async def make_engine(engines) -> AsyncIterator[Callable[..., Any]]:
     """Return an async factory: engine(db_url, drift_config, clock, mlflow=uri) built from settings.
 
     With `mlflow`, MLFLOW_TRACKING_URI names the registry, as in a deployment, and the model
     service comes from build_engine too."""
-    made: list[Engine] = []
 
     async def make(url: str, drift: DriftConfig, clock: Clock, *, mlflow: str | None = None) -> Engine:
         settings = EngineSettings(OPSBOT_DATABASE_URL=url, **({"MLFLOW_TRACKING_URI": mlflow} if mlflow else {}))
         config = OpsbotConfig.model_validate({"drift": drift, **({"models": {"timeout_seconds": 30}} if mlflow else {})})
-        eng = build_engine(settings, config, clock=clock)
-        await eng.db.run_sync(SQLModel.metadata.create_all)
-        made.append(eng)
-        return eng
+        return await engines(build_engine(settings, config, clock=clock))
 
     yield make
-    for eng in made:
-        await eng.close()

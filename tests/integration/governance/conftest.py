@@ -58,10 +58,10 @@ def gov_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+async def make_engine(tmp_path: Path, engines) -> AsyncIterator[Callable[..., Any]]:
     """Return an async factory: engine(url, replica=..., clock=..., runbook_dirs=..., lease_s=..., secrets=...,
     env={OPSBOT_PROMETHEUS_URL: ...}) built from settings and a written opsbot.yaml, every table created."""
-    made: list[Engine] = []
+    made: list[Engine] = []  # numbers each engine's opsbot.yaml
 
     async def make(url: str, *, replica: str = "r1", clock: Clock | None = None,
                    runbook_dirs: Sequence[Path] = (), lease_s: float = 30.0,
@@ -71,12 +71,9 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         eng = engine_from(url, path, replica=replica, clock=clock, environ={**os.environ, **(secrets or {})},
                           env=env)
         made.append(eng)
-        await eng.db.run_sync(SQLModel.metadata.create_all)
-        return eng
+        return await engines(eng)
 
     yield make
-    for eng in made:
-        await eng.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator, Callable
 
 import pytest
 import yaml
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 import engine.approvals.tables  # noqa: F401 - registers tables before the db fixture creates them
 import engine.audit.tables  # noqa: F401 - registers its tables with SQLModel.metadata
@@ -87,21 +87,17 @@ def engine_on_twin(db_url: str, registry: MemoryRegistry, folder: Path, clock: C
 
 
 @pytest.fixture
-async def build(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+async def build(tmp_path: Path, engines) -> AsyncIterator[Callable[..., Any]]:
     """Return an async factory: (model service, approvals, audit) of an engine on the given registry twin."""
-    made: list[Engine] = []
 
     async def make(db: Database, registry: MemoryRegistry, clock: Clock | None = None,
                    config: ModelsConfig = CONFIG, policy: dict | None = None
                    ) -> tuple[ModelService, Approvals, AuditLog]:
-        eng = engine_on_twin(db.url, registry, tmp_path, clock, config, policy)
-        made.append(eng)
+        eng = await engines(engine_on_twin(db.url, registry, tmp_path, clock, config, policy))
         assert eng.models is not None
         return eng.models, eng.approvals, eng.audit
 
     yield make
-    for eng in made:
-        await eng.close()
 
 
 @pytest.fixture
@@ -122,21 +118,15 @@ async def notices(db: Database, template: str | None = None) -> list[OutboxItem]
 
 
 @pytest.fixture
-async def mlflow_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+async def mlflow_engine(tmp_path: Path, engines) -> AsyncIterator[Callable[..., Any]]:
     """Return an async factory: engine(db_url, mlflow_uri) built by engine.wiring.build_engine from
     EngineSettings and an opsbot.yaml with this policy and models section, every table created."""
-    made: list[Engine] = []
 
     async def make(url: str, mlflow_uri: str) -> Engine:
         path = tmp_path / "opsbot.yaml"
         models = {**MODELS_YAML, "timeout_seconds": 30.0}  # a loaded test machine's MLflow can be slow
         path.write_text(yaml.safe_dump({"environment": "production", "policy": POLICY_YAML, "models": models}))
         settings = EngineSettings(OPSBOT_DATABASE_URL=url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI=mlflow_uri)
-        eng = build_engine(settings, load_config(settings.config_path))
-        made.append(eng)
-        await eng.db.run_sync(SQLModel.metadata.create_all)
-        return eng
+        return await engines(build_engine(settings, load_config(settings.config_path)))
 
     yield make
-    for eng in made:
-        await eng.close()
