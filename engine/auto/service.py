@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from engine.alerts.lifecycle import Change
 from engine.alerts.types import Incident
 from engine.approvals import Plan
 from engine.auto import breaker, store
@@ -232,7 +233,7 @@ class AutoService:
                 await self.alerts.resolve(fire.incident_id, actor)
             else:
                 # The card re-renders from auto_fire (enrich_incident) with Acknowledge and Run...
-                await self.alerts.note(fire.incident_id, actor, f"auto-remediation {outcome}: {reason[:300]}")
+                await self.alerts.note(fire.incident_id, actor, Change("auto_run", outcome=outcome, text=reason[:300]))
         except OpsError as exc:
             log.info("incident #%s not updated after automatic run: %s", fire.incident_id, exc.message)
         inc = (await self.alerts.queries.incident(fire.incident_id)).incident
