@@ -17,7 +17,7 @@ from engine.errors import Conflict, InvalidInput
 # Changes a reader of the channel should hear about in the thread; the rest only edit the message.
 MEANINGFUL = frozenset({"opened", "reopened", "severity_up", "service_joined", "new_alertname", "resolved",
                         "acknowledged", "snoozed", "reminder", "silenced", "silence_expired", "commander", "note"})
-NOTE_CHARS = 450  # a note is stored whole in the timeline (decision reasons hold 500 characters)
+NOTE_CHARS = 450  # a note is one line of the thread and the timeline, stored whole in its facts
 
 
 # Not frozen: one per joined alert of a storm (see types.Decision); treated as immutable. The facts

@@ -92,3 +92,9 @@ def test_the_recurrence_line_is_worded_by_the_template():
     assert str(line({"recurrence_of": 12, "recurrence_nth": 11})) == "recurrence of #12 (11th time today)"
     assert str(line({"recurrence_of": 12, "recurrence_nth": 22})) == "recurrence of #12 (22nd time today)"
     assert str(line({"recurrence_of": None, "recurrence_nth": 0})) == ""
+
+
+def test_the_stored_facts_model_has_the_fields_of_a_change():
+    from engine.alerts.card import ChangeFacts
+
+    assert list(ChangeFacts.model_fields) == ["kind", *FACT_FIELDS]
