@@ -46,8 +46,14 @@ def change_text(facts: dict[str, Any]) -> str:
     """Return an incident change's facts as the draft's text: a note's words, else its telling fields."""
     if facts.get("kind") == "note" and facts.get("text"):
         return str(facts["text"])
-    bits = [f"{k}={', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in facts.items()
-            if k not in ("kind", "who") and v not in (None, "", [])]
+    def shown(k: str, v: Any) -> str:
+        if isinstance(v, list):
+            return ", ".join(map(str, v))
+        if k == "at":  # the draft's times are UTC, as its Time column
+            return f"{datetime.fromisoformat(str(v)):%Y-%m-%d %H:%M:%S} UTC"
+        return str(v)
+
+    bits = [f"{k}={shown(k, v)}" for k, v in facts.items() if k not in ("kind", "who") and v not in (None, "", [])]
     return ", ".join(b[:120] for b in bits)
 
 
