@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeFacts, ChangeLine, IncidentCard, IncidentPage,
-                                IncidentUpdate, SuggestedRunbook)
+from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeFacts, ChangeLine, IncidentCard,
+                                IncidentPage, IncidentUpdate, SuggestedRunbook)
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lead import card_links, with_times
 from engine.alerts.lifecycle import Change, change_key
