@@ -8,6 +8,7 @@ fields are assignable (validated on assignment); everything else about it is as 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
@@ -83,7 +84,8 @@ class IncidentCard(MessageData):
     flaps: int = 0
     silences: list[str] = Field(default_factory=list)
     flapping: bool = False
-    recurrence: str | None = None
+    recurrence_of: int | None = None  # the incident this one recurs (the template words the line)
+    recurrence_nth: int = 0  # how many times today, counting the first (0 or 1: not counted)
     snooze_choices_s: list[int] = Field(default_factory=list)
     silence_enabled: bool = True
     silence_applies: bool = True
@@ -114,6 +116,11 @@ class IncidentCard(MessageData):
         if not isinstance(data, dict):
             return data
         out = dict(data)
+        line = out.pop("recurrence", None)  # the engine's words before the facts: "recurrence of #12 (3rd ...)"
+        if line and out.get("recurrence_of") is None:
+            m = re.match(r"recurrence of #(\d+)(?: \((\d+))?", line)
+            if m:
+                out["recurrence_of"], out["recurrence_nth"] = int(m[1]), int(m[2] or 0)
         out["suggested_runbooks"] = [{"name": r} if isinstance(r, str) else r
                                      for r in out.get("suggested_runbooks") or []]
         out["resolved_actions"] = [{k: v for k, v in b.items() if k != "text"} if isinstance(b, dict) else b
@@ -131,11 +138,49 @@ class IncidentPage(MessageData):
     team: str
 
 
+class ChangeFacts(Facts):
+    """One incident change as stored and rendered: its kind and facts (engine/alerts/lifecycle.Change).
+
+    templates/slack/alerts/_changes.j2 words every kind; times are ISO strings it renders as date tokens.
+    """
+
+    kind: str
+    who: str | None = None
+    alertname: str | None = None
+    service: str | None = None
+    severity: str | None = None
+    before: str | None = None
+    at: str | None = None
+    count: int | None = None
+    seconds: float | None = None
+    incident: int | None = None
+    hours: float | None = None
+    text: str | None = None
+    alerts: list[str] | None = None
+    silences: list[str] | None = None
+    matchers: list[str] | None = None
+    outcome: str | None = None
+
+
+_NO_FACTS: dict[str, Any] = dict.fromkeys(ChangeFacts.model_fields)
+
+
+def stored_facts(facts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return a decision's stored facts with every change field present (stored rows leave out the empty ones)."""
+    if not facts:
+        return None
+    if "kind" in facts:
+        return {**_NO_FACTS, **facts}
+    if "changes" in facts:  # a notify decision: the changes it weighed, each with its count
+        return {**facts, "changes": [{**line, "change": {**_NO_FACTS, **line.get("change", {})}}
+                                     for line in facts["changes"]]}
+    return facts
+
+
 class ChangeLine(Facts):
     """One change of a batch and how often it happened."""
 
-    kind: str
-    text: str
+    change: ChangeFacts
     count: int
 
 

@@ -20,6 +20,7 @@ from engine.alerts import lifecycle, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.correction_tables import GroupingCorrection
 from engine.alerts.corrections import MERGE, SPLIT, Lesson, side
+from engine.alerts.card import ChangeFacts
 from engine.alerts.lifecycle import Change
 from engine.alerts.messages import message_key
 from engine.alerts.model import group_key
@@ -44,7 +45,7 @@ class CorrectionNote(MessageData):
     TEMPLATE = "alerts/correction_note"
 
     id: int
-    text: str
+    change: ChangeFacts
     who: str
 
 
@@ -177,27 +178,29 @@ class CorrectionLog:
                 ).scalar_one_or_none()
 
 
-def _note(inc: Incident, correction_id: int, text: str, who: str) -> Notice:
+def _note(inc: Incident, correction_id: int, change: Change, who: str) -> Notice:
     key = message_key(inc.id)
-    return Notice.of(CorrectionNote(id=inc.id, text=text, who=who), key=f"{key}:correction:{correction_id}",
+    return Notice.of(CorrectionNote(id=inc.id, change=ChangeFacts(**change.facts()), who=who),
+                     key=f"{key}:correction:{correction_id}",
                      channel=inc.channel, thread_key=key)
 
 
-async def _commit(alerts: AlertService, s: AsyncSession, members: list[AlertState], notes: list[tuple[Incident, str]],
+async def _commit(alerts: AlertService, s: AsyncSession, members: list[AlertState], notes: list[tuple[Incident, Change]],
                   moved: list[AlertState], target: Incident, cid: int, who: str, actor_id: str,
                   now: datetime) -> None:
     out = Outcome()
-    for inc, text in notes:
-        out.note(inc, [Change("correction", text)])
-        out.decisions.append(Decision("correction", "correction", text, None, inc.id))
+    for inc, change in notes:
+        out.note(inc, [change])
+        out.decisions.append(Decision("correction", "correction", change.kind, None, inc.id, facts=change.facts()))
     # One line per moved alert, so `/ops why <fingerprint>` tells where it went and who moved it.
-    out.decisions.extend(Decision("correction", "moved", f"moved to incident #{target.id} by {who}",
-                                  a.fingerprint, target.id) for a in moved)
+    moved_to = Change("moved", who=who, incident=target.id).facts()
+    out.decisions.extend(Decision("correction", "moved", "moved", a.fingerprint, target.id, facts=moved_to)
+                         for a in moved)
     state = PipelineState({a.fingerprint: a for a in members}, {inc.id: inc for inc, _ in notes})
     # Through the pipeline's tail (enrich, notify) and the store, as every other incident change.
     await alerts.pipeline.commit(s, state, out, now, actor_id)
-    for inc, text in notes:
-        await alerts.ingest.notify.emit(s, _note(inc, cid, text, who), now)
+    for inc, change in notes:
+        await alerts.ingest.notify.emit(s, _note(inc, cid, change, who), now)
 
 
 async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],
@@ -240,10 +243,11 @@ async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         lesson = Lesson(SPLIT, tuple(side(group_key(cfg, a.labels) for a in moved)),
                         tuple(side(group_key(cfg, a.labels) for a in stay)))
         cid = await log.add(s, SPLIT, src.id, new.id, lesson, len(moved), actor_id, who, now)
-        names = ", ".join(sorted({a.labels.get("alertname", "?") for a in moved}))
+        names = tuple(sorted({a.labels.get("alertname", "?") for a in moved}))
         await _commit(alerts, s, members, [
-            (src, f"{len(moved)} alert(s) split out to incident #{new.id} by {who}: {names}"),
-            (new, f"split from incident #{src.id} by {who}: {names}")], moved, new, cid, who, actor_id, now)
+            (src, Change("split_out", who=who, incident=new.id, count=len(moved), alerts=names)),
+            (new, Change("split_from", who=who, incident=src.id, count=len(moved), alerts=names))],
+            moved, new, cid, who, actor_id, now)
         done = Corrected(SPLIT, src, new, len(moved), lesson, cid)
         await finish(s, done)
         return done
@@ -289,8 +293,8 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
                         tuple(side(group_key(cfg, a.labels) for a in keep)))
         cid = await log.add(s, MERGE, src.id, dst.id, lesson, len(moved), actor_id, who, now)
         await _commit(alerts, s, moved + keep, [
-            (src, f"merged into incident #{dst.id} by {who} ({len(moved)} alert(s) moved)"),
-            (dst, f"incident #{src.id} merged in by {who} ({len(moved)} alert(s))")], moved, dst, cid, who,
+            (src, Change("merged_into", who=who, incident=dst.id, count=len(moved))),
+            (dst, Change("merged_in", who=who, incident=src.id, count=len(moved)))], moved, dst, cid, who,
             actor_id, now)
         done = Corrected(MERGE, src, dst, len(moved), lesson, cid)
         await finish(s, done)

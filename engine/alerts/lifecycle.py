@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Any, Callable
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches
@@ -13,22 +15,53 @@ from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, I
 from engine.errors import Conflict, InvalidInput
 
 # Changes a reader of the channel should hear about in the thread; the rest only edit the message.
-MEANINGFUL = frozenset({"opened", "reopened", "severity_up", "service_joined", "new_alertname",
-                        "resolved", "acknowledged", "snoozed", "reminder", "silenced", "commander", "note"})
-NOTE_CHARS = 450  # a note is stored whole in the timeline (decision reasons hold 500 characters)
+MEANINGFUL = frozenset({"opened", "reopened", "severity_up", "service_joined", "new_alertname", "resolved",
+                        "acknowledged", "snoozed", "reminder", "silenced", "silence_expired", "commander", "note"})
+NOTE_CHARS = 450  # a note is one line of the thread and the timeline, stored whole in its facts
 
 
-@dataclass(slots=True)  # not frozen: one per joined alert of a storm (see types.Decision); treated as immutable
+# Not frozen: one per joined alert of a storm (see types.Decision); treated as immutable. The facts
+# are typed fields, not English: templates/slack/alerts/_changes.j2 words every kind, so a storm's
+# join only stores a name here (no string formatting per alert).
+@dataclass(slots=True)
 class Change:
-    """Something that happened to an incident, named so the notify stage can weigh it."""
+    """Something that happened to an incident, as its kind and facts, named so the notify stage can weigh it."""
 
     kind: str
-    text: str
+    who: str | None = None  # the person (or feature) that acted
+    alertname: str | None = None
+    service: str | None = None
+    severity: str | None = None  # the severity it was raised to
+    before: str | None = None  # the severity or commander it replaced
+    at: datetime | None = None  # when it resolves, when the snooze ends
+    count: int | None = None  # firing alerts (reminder), flaps, alerts moved
+    seconds: float | None = None  # the resolve cool-down it waited
+    incident: int | None = None  # the incident it recurs, was split from or merged with
+    hours: float | None = None  # how long a silence lasts
+    text: str | None = None  # a person's words (a note)
+    alerts: tuple[str, ...] | None = None  # alert names moved, or alerts a silence leaves out
+    silences: tuple[str, ...] | None = None  # Alertmanager silence ids
+    matchers: tuple[str, ...] | None = None  # what each silence matches, in the order of `silences`
+    outcome: str | None = None  # how an automatic run ended (engine/auto/breaker.py)
 
     @property
     def meaningful(self) -> bool:
         """Return True when the change deserves a thread reply."""
         return self.kind in MEANINGFUL
+
+    def facts(self) -> dict[str, Any]:
+        """Return the change as JSON (kind and the facts it has), as stored and rendered."""
+        out: dict[str, Any] = {"kind": self.kind}
+        for name in FACT_FIELDS:
+            v = getattr(self, name)
+            if v is not None:
+                out[name] = v.isoformat() if isinstance(v, datetime) else list(v) if isinstance(v, tuple) else v
+        return out
+
+
+FACT_FIELDS: tuple[str, ...] = tuple(f for f in Change.__slots__ if f != "kind")
+# A change's identity for folding: the same kind and facts word the same line (C-speed, no dict per change).
+change_key: Callable[[Change], tuple[Any, ...]] = attrgetter("kind", *FACT_FIELDS)
 
 
 def route_channel(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -64,13 +97,13 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.OPEN, None, None
         inc.acked_at = inc.acked_by = None
         inc.reopen_count += 1
-        changes.append(Change("reopened", f"reopened: {alertname} fired again"))
+        changes.append(Change("reopened", alertname=alertname))
     if st.incident_id != inc.id:
         inc.alert_count += 1
         st.incident_id = inc.id
         st.inhibited_by = inhibited_by
         if inc.alert_count > 1:
-            changes.append(Change("joined", f"{alertname} joined"))
+            changes.append(Change("joined", alertname=alertname))
     lead = inc.lead
     if not lead or lead.get("fingerprint") == ev.fingerprint:  # refresh_lead's own test, without the call
         refresh_lead(lead, ev, cfg)  # the first alert's words and links; its later deliveries update them
@@ -79,21 +112,21 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         inc.sources.append(ev.source)
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
-        changes.append(Change("resolve_cancelled", f"{alertname} fires again: not resolving"))
+        changes.append(Change("resolve_cancelled", alertname=alertname))
     ts = now.timestamp()
     svc = labels.get(cfg.service_label)
     if svc and svc not in inc.services:
         inc.services[svc] = ts
         if len(inc.services) > 1:
-            changes.append(Change("service_joined", f"service {svc} is affected too"))
+            changes.append(Change("service_joined", service=svc))
     if alertname not in inc.alertnames:
         inc.alertnames.append(alertname)
         if len(inc.alertnames) > 1:
-            changes.append(Change("new_alertname", f"new alert {alertname}"))
+            changes.append(Change("new_alertname", alertname=alertname))
     sev = labels.get(cfg.severity_label, "")
     if sev != inc.severity and cfg.severity_rank(sev) > cfg.severity_rank(inc.severity):
         if inc.severity:
-            changes.append(Change("severity_up", f"severity raised from {inc.severity} to {sev}"))
+            changes.append(Change("severity_up", severity=sev, before=inc.severity))
         inc.severity = sev
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
@@ -116,10 +149,9 @@ def alert_resolved(inc: Incident, st: AlertState, cfg: AlertsConfig, now: dateti
     inc.dirty = True
     name = st.labels.get("alertname", st.fingerprint)
     if inc.firing or not inc.is_open:
-        return [Change("alert_resolved", f"{name} resolved")]
+        return [Change("alert_resolved", alertname=name)]
     inc.resolve_due_at = now + timedelta(seconds=cfg.resolve_cooldown_s)
-    return [Change("resolving", f"all alerts resolved; resolves at {inc.resolve_due_at:%H:%M:%S} "
-                                f"unless one fires again")]
+    return [Change("resolving", at=inc.resolve_due_at)]
 
 
 def tick(inc: Incident, cfg: AlertsConfig, now: datetime) -> list[Change]:
@@ -130,15 +162,13 @@ def tick(inc: Incident, cfg: AlertsConfig, now: datetime) -> list[Change]:
         # how late the scheduler ran.
         inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.RESOLVED, inc.resolve_due_at, None
         inc.resolve_due_at = None
-        changes.append(Change("resolved", f"resolved: all alerts stayed resolved for "
-                                          f"{cfg.resolve_cooldown_s:.0f}s"))
+        changes.append(Change("resolved", seconds=cfg.resolve_cooldown_s))
     if inc.snoozed_until and now >= inc.snoozed_until:
         inc.snoozed_until = None
-        changes.append(Change("snooze_ended", "snooze ended"))
+        changes.append(Change("snooze_ended"))
     if (inc.status is IncidentStatus.OPEN and inc.posted and not inc.snoozed_until
             and now >= (inc.last_notified_at or inc.opened_at) + timedelta(seconds=cfg.repeat_interval_s)):
-        changes.append(Change("reminder", f"still open and unacknowledged with {len(inc.firing)} "
-                                          f"firing alert(s)"))
+        changes.append(Change("reminder", count=len(inc.firing)))
     if changes:
         inc.dirty = True
     return changes
@@ -149,7 +179,7 @@ def acknowledge(inc: Incident, who: str, now: datetime) -> list[Change]:
     if inc.status is not IncidentStatus.OPEN:
         raise Conflict(f"incident #{inc.id} is {inc.status.value}, not open")
     inc.status, inc.acked_at, inc.acked_by, inc.dirty = IncidentStatus.ACKNOWLEDGED, now, who, True
-    return [Change("acknowledged", f"acknowledged by {who}")]
+    return [Change("acknowledged", who=who)]
 
 
 def resolve(inc: Incident, who: str, now: datetime) -> list[Change]:
@@ -158,7 +188,7 @@ def resolve(inc: Incident, who: str, now: datetime) -> list[Change]:
         raise Conflict(f"incident #{inc.id} is already resolved")
     inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.RESOLVED, now, who
     inc.resolve_due_at, inc.dirty = None, True
-    return [Change("resolved", f"resolved by {who}")]
+    return [Change("resolved", who=who)]
 
 
 def snooze(inc: Incident, seconds: int, who: str, now: datetime, cfg: AlertsConfig) -> list[Change]:
@@ -169,7 +199,7 @@ def snooze(inc: Incident, seconds: int, who: str, now: datetime, cfg: AlertsConf
     if not inc.is_open:
         raise Conflict(f"incident #{inc.id} is resolved; nothing to snooze")
     inc.snoozed_until, inc.dirty = now + timedelta(seconds=seconds), True
-    return [Change("snoozed", f"snoozed by {who} until {inc.snoozed_until:%H:%M} UTC")]
+    return [Change("snoozed", who=who, at=inc.snoozed_until)]
 
 
 def take(inc: Incident, user_id: str, who: str, now: datetime) -> list[Change]:
@@ -180,7 +210,7 @@ def take(inc: Incident, user_id: str, who: str, now: datetime) -> list[Change]:
         raise Conflict(f"you are already the commander of incident #{inc.id}")
     before = inc.commander_name
     inc.commander, inc.commander_name, inc.dirty = user_id, who, True
-    changes = [Change("commander", f"{who} is incident commander" + (f" (was {before})" if before else ""))]
+    changes = [Change("commander", who=who, before=before)]
     if inc.status is IncidentStatus.OPEN:  # the commander has seen it: reminders would only nag
         inc.status, inc.acked_at, inc.acked_by = IncidentStatus.ACKNOWLEDGED, now, who
     return changes
@@ -197,7 +227,7 @@ def reopen(inc: Incident, who: str, now: datetime, cfg: AlertsConfig) -> list[Ch
     inc.acked_at = inc.acked_by = inc.snoozed_until = None
     inc.reopen_count += 1
     inc.dirty = True
-    return [Change("reopened", f"reopened by {who}")]
+    return [Change("reopened", who=who)]
 
 
 def add_note(inc: Incident, text: str, who: str) -> list[Change]:
@@ -209,4 +239,4 @@ def add_note(inc: Incident, text: str, who: str) -> list[Change]:
         raise InvalidInput(f"the note is {len(text)} characters, limit is {NOTE_CHARS}",
                            hint="split it into two notes")
     inc.dirty = True
-    return [Change("note", f"note by {who}: {text}")]
+    return [Change("note", who=who, text=text)]

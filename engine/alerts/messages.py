@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeLine, IncidentCard, IncidentPage,
-                                IncidentUpdate, SuggestedRunbook)
+from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeFacts, ChangeLine, IncidentCard,
+                                IncidentPage, IncidentUpdate, SuggestedRunbook)
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lead import card_links, with_times
-from engine.alerts.lifecycle import Change
+from engine.alerts.lifecycle import Change, change_key
 from engine.alerts.notify import NotifyDecision
 from engine.alerts.types import AlertState, Incident
 from engine.core.notices import Notice
@@ -52,7 +52,7 @@ def incident_card(inc: Incident, cfg: AlertsConfig) -> IncidentCard:
         resolved_at=_iso(inc.resolved_at), resolved_by=inc.resolved_by,
         resolve_due_at=_iso(inc.resolve_due_at), snoozed_until=_iso(inc.snoozed_until) if inc.is_open else None,
         reopen_count=inc.reopen_count, flaps=inc.flaps, silences=list(inc.silences),
-        flapping=inc.flaps > 0, recurrence=recurrence_line(inc),
+        flapping=inc.flaps > 0, recurrence_of=inc.recurrence_of, recurrence_nth=inc.recurrence_nth,
         snooze_choices_s=list(cfg.snooze_choices_s),
         silence_enabled=cfg.alertmanager_url is not None,
         # Unknown sources (a row from before they were kept) keep the button, as before.
@@ -72,17 +72,6 @@ def incident_card(inc: Incident, cfg: AlertsConfig) -> IncidentCard:
 def incident_context(inc: Incident, cfg: AlertsConfig) -> dict[str, Any]:
     """Return the JSON of an incident's plain card (the views `/ops incidents` and `/ops incident` show)."""
     return incident_card(inc, cfg).as_context()
-
-
-def recurrence_line(inc: Incident) -> str | None:
-    """Return 'recurrence of #12 (3rd time today)' for an incident that recurs another, else None."""
-    if inc.recurrence_of is None:
-        return None
-    n = inc.recurrence_nth
-    if n < 2:
-        return f"recurrence of #{inc.recurrence_of}"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"recurrence of #{inc.recurrence_of} ({n}{suffix} time today)"
 
 
 def page_notice(inc: Incident, cfg: AlertsConfig, card: IncidentCard | None = None) -> Notice | None:
@@ -162,7 +151,7 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
         shown = members[:MAX_THREAD_ALERTS]
         update = IncidentUpdate(
             incident=incident_card(inc, cfg), at=_iso(now),
-            changes=[ChangeLine(**c) for c in fold_changes(changes)],
+            changes=fold_changes(changes),
             groups=[AlertGroup(**g) for g in alert_groups([alert_line(a) for a in shown], cfg.service_label)],
             more_alerts=max(0, len(members) - len(shown)))
         out.append(Notice.of(update, key=f"{key}:update:{inc.thread_seq}", channel=inc.channel, thread_key=key))
@@ -190,21 +179,26 @@ def alert_groups(alerts: list[dict[str, Any]], service_label: str = "service") -
 
 
 def timeline(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fold runs of the same decision (newest first) into one line with a count, in people's words."""
+    """Fold runs of the same decision (newest first) into one line with a count (the template words it)."""
     out: list[dict[str, Any]] = []
     for d in decisions:
         if d.get("stage") == "notify" and d.get("name") != "new_incident":
             continue  # how the message was edited repeats the event it follows; `/ops why` keeps it
-        if out and out[-1]["reason"] == d["reason"]:
+        facts = d.get("facts")
+        if out and out[-1]["reason"] == d["reason"] and out[-1]["facts"] == facts:
             out[-1]["count"] += 1
             continue
-        out.append({"at": d["at"], "reason": d["reason"], "actor": d.get("actor"), "count": 1})
+        out.append({"at": d["at"], "reason": d["reason"], "facts": facts, "actor": d.get("actor"), "count": 1})
     return out
 
 
-def fold_changes(changes: list[Change]) -> list[dict[str, Any]]:
+def fold_changes(changes: list[Change]) -> list[ChangeLine]:
     """Return a batch's changes once each, with how often they happened ("HighErrorRate joined" x4)."""
-    out: dict[str, dict[str, Any]] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    first: dict[tuple[Any, ...], Change] = {}
     for c in changes:
-        out.setdefault(c.text, {"kind": c.kind, "text": c.text, "count": 0})["count"] += 1
-    return list(out.values())
+        key = change_key(c)  # the same facts word the same line
+        if key not in counts:
+            counts[key], first[key] = 0, c
+        counts[key] += 1
+    return [ChangeLine(change=ChangeFacts(**first[k].facts()), count=n) for k, n in counts.items()]

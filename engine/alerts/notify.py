@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.lifecycle import Change
+from engine.alerts.lifecycle import Change, change_key
 from engine.alerts.types import Incident, IncidentStatus
 
 # People's own actions are always echoed in the thread, snoozed or not: they are the record.
-_HUMAN = frozenset({"acknowledged", "resolved", "snoozed", "silenced", "commander", "note"})
+_HUMAN = frozenset({"acknowledged", "resolved", "snoozed", "silenced", "silence_expired", "commander", "note"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class NotifyDecision:
     name: str
     reason: str
     next_due_at: datetime | None
+    facts: dict[str, Any] | None = None  # the changes weighed (summarize) or the snooze's end, for `/ops why`
 
 
 def next_due(inc: Incident, cfg: AlertsConfig) -> datetime | None:
@@ -34,14 +36,18 @@ def next_due(inc: Incident, cfg: AlertsConfig) -> datetime | None:
     return min(times) if times else None
 
 
-def summarize(changes: list[Change], limit: int = 3) -> str:
-    """Return the changes' texts once each with a count ("HighLatency joined ×3"), the first few."""
-    counts: dict[str, int] = {}
+def summarize(changes: list[Change], limit: int = 3) -> dict[str, Any]:
+    """Return the first few changes once each with a count, and how many more, as decision facts."""
+    counts: dict[tuple[Any, ...], int] = {}
+    first: dict[tuple[Any, ...], Change] = {}
     for c in changes:
-        counts[c.text] = counts.get(c.text, 0) + 1
-    shown = [t if n == 1 else f"{t} ×{n}" for t, n in list(counts.items())[:limit]]
-    more = len(counts) - limit
-    return "; ".join(shown) + (f"; {more} more" if more > 0 else "")
+        key = change_key(c)
+        n = counts.get(key)
+        if n is None:
+            first[key] = c
+        counts[key] = (n or 0) + 1
+    shown = [{"change": first[k].facts(), "count": n} for k, n in list(counts.items())[:limit]]
+    return {"changes": shown, "more": max(0, len(counts) - limit)}
 
 
 def card_renders(inc: Incident, changes: list[Change]) -> str | None:
@@ -66,14 +72,11 @@ def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: Aler
         return NotifyDecision("none", False, "no_change", "nothing changed", due)
     meaningful = [c for c in changes if c.meaningful]
     human = [c for c in changes if c.kind in _HUMAN]
-    snoozed = inc.snoozed_until is not None and inc.snoozed_until > now
-    if snoozed and not human:
-        return NotifyDecision("edit", False, "snoozed",
-                              f"snoozed until {inc.snoozed_until:%H:%M} UTC: message edited, "
-                              f"no thread reply", due)
+    until = inc.snoozed_until
+    if until is not None and until > now and not human:
+        return NotifyDecision("edit", False, "snoozed", "message edited, no thread reply", due,
+                              {"until": until.isoformat()})
     if meaningful:
-        what = summarize(meaningful)
-        return NotifyDecision("edit", True, "meaningful_change", f"meaningful change: {what}", due)
-    what = summarize(changes)
-    return NotifyDecision("edit", False, "minor_change", f"message edited in place: {what}", due)
+        return NotifyDecision("edit", True, "meaningful_change", "meaningful change", due, summarize(meaningful))
+    return NotifyDecision("edit", False, "minor_change", "message edited in place", due, summarize(changes))
 

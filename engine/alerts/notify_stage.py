@@ -43,7 +43,7 @@ class NotifyStage:
                 members = by_incident.get(inc.id, [])
             for notice in build_notices(inc, d, changes, members, cfg, now, flow.cards.get(inc.id)):
                 await self.emit(flow.session, notice, now)
-            out.decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at))
+            out.decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at, d.facts))
         for inc_id, old in flow.stale.items():
             if inc_id in flow.cards:
                 await self.emit(flow.session, card_notice(old, flow.cards[inc_id]), now)

@@ -133,7 +133,7 @@ def tick(state: PipelineState, cfg: AlertsConfig, now: datetime) -> Outcome:
         if changes:
             out.note(inc, changes)
             for c in changes:
-                out.decisions.append(Decision("lifecycle", c.kind, c.text, None, inc.id))
+                out.decisions.append(Decision("lifecycle", c.kind, c.kind, None, inc.id, facts=c.facts()))
     return out
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import desc, select
 
 from engine.alerts import dead_letter, repo
+from engine.alerts.card import stored_facts
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.types import AlertState, Incident, IncidentStatus
@@ -57,7 +58,7 @@ class Stats:
 def _decision(r) -> dict:  # noqa: ANN001 - a Row
     return {"at": utc(r.at).isoformat(), "stage": r.stage, "name": r.name, "reason": r.reason,
             "fingerprint": r.fingerprint, "incident_id": r.incident_id, "actor": r.actor,
-            "next_due_at": utc(r.next_due_at).isoformat() if r.next_due_at else None}
+            "next_due_at": utc(r.next_due_at).isoformat() if r.next_due_at else None, "facts": stored_facts(r.facts)}
 
 
 class AlertQueries:
@@ -123,7 +124,8 @@ class AlertQueries:
         decisions = [{"at": st.last_seen_at.isoformat(), "stage": "dedup", "name": st.last_decision,
                       "reason": f"latest delivery: {st.last_reason} ({st.deliveries} deliveries, "
                                 f"{st.flaps} flaps, {st.repeat_resolves} repeated resolves)",
-                      "fingerprint": t, "incident_id": st.incident_id, "actor": None, "next_due_at": None}]
+                      "fingerprint": t, "incident_id": st.incident_id, "actor": None, "next_due_at": None,
+                      "facts": None}]
         decisions += [_decision(r) for r in ds] + [_decision(r) for r in nd]
         return WhyAnswer(f"alert {t}", decisions, inc.next_due_at if inc else None, {
             "status": st.status.value, "incident_id": st.incident_id, "inhibited_by": st.inhibited_by,

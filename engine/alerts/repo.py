@@ -153,11 +153,11 @@ _ALERT_UPSERT = (
     f"ON CONFLICT (fingerprint) DO UPDATE SET "
     + ", ".join(f"{f} = excluded.{f}" for f in _ALERT_FIELDS if f != "fingerprint"))
 _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, "
-                    "next_due_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    "next_due_at, actor, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 _ALERT_UPSERT_PG = unnest_sql(_ALERT_UPSERT, A, _ALERT_FIELDS)
 _DECISION_INSERT_PG = unnest_sql(_DECISION_INSERT, D, ["at", "stage", "name", "reason", "fingerprint",
-                                                       "incident_id", "next_due_at", "actor"])
+                                                       "incident_id", "next_due_at", "actor", "facts"])
 
 def _alert_row(b: Bulk, st: AlertState) -> tuple:
     # Built field by field in _ALERT_FIELDS order (checked below): a storm writes a row per alert.
@@ -202,7 +202,7 @@ async def save_decisions(s: AsyncSession, decisions: list[Decision], now: dateti
     at = b.ts(now)
     rows = [(at, d.stage, d.name, d.reason[:500], d.fingerprint,
              remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
-             b.ts(d.next_due_at), actor) for d in decisions]
+             b.ts(d.next_due_at), actor, js(d.facts) if d.facts is not None else None) for d in decisions]
     await b.insert_many(_DECISION_INSERT, _DECISION_INSERT_PG, rows)
 
 

@@ -114,13 +114,13 @@ class AlertService:
             state = PipelineState(alerts, {inc.id: inc})
             out = Outcome()
             out.note(inc, changes)
-            out.decisions.extend(Decision("lifecycle", c.kind, c.text, None, inc.id) for c in changes)
+            out.decisions.extend(Decision("lifecycle", c.kind, c.kind, None, inc.id, facts=c.facts()) for c in changes)
             await self.pipeline.commit(s, state, out, now, actor.user_id)
             return inc
 
-    async def note(self, incident_id: int, actor: Actor, text: str) -> Incident:
-        """Record another feature's event on an incident (auto-remediation): its card re-renders."""
-        return await self._act(incident_id, actor, lambda inc: [Change("note", text)])
+    async def note(self, incident_id: int, actor: Actor, change: Change) -> Incident:
+        """Record another feature's event on an incident (auto-remediation) as facts: its card re-renders."""
+        return await self._act(incident_id, actor, lambda inc: [change])
 
     async def acknowledge(self, incident_id: int, actor: Actor) -> Incident:
         """Acknowledge an open incident."""
@@ -172,14 +172,13 @@ class AlertService:
             made.append((sid, ", ".join(f"{m.name}{'=~' if m.is_regex else '='}\"{m.value}\"" for m in matchers)))
         # Say what the silences do not cover: alerts that did not come through Alertmanager.
         others = sorted({f"{a.labels.get('alertname', '?')} ({a.source})" for a in alerts if a.source != "alertmanager"})
-        left = f"; not silenced (not from Alertmanager): {', '.join(others)}" if others else ""
-        shown = "; ".join(f"{what} (silence {sid})" for sid, what in made)
 
         def record(i: Incident) -> list[Change]:
             i.silences.extend(sid for sid, _ in made)
             i.dirty = True
-            return [Change("silenced", f"silenced in Alertmanager by {actor.name or actor.user_id} for "
-                                       f"{hours:g}h: {shown}{left}")]
+            return [Change("silenced", who=actor.name or actor.user_id, hours=hours,
+                           silences=tuple(sid for sid, _ in made), matchers=tuple(what for _, what in made),
+                           alerts=tuple(others) or None)]
         await self._act(incident_id, actor, record)
         return [sid for sid, _ in made]
 
@@ -197,7 +196,6 @@ class AlertService:
         def record(i: Incident) -> list[Change]:
             i.silences = [x for x in i.silences if x not in gone]
             i.dirty = True
-            return [Change("silenced", f"silence{'s' if len(gone) > 1 else ''} {', '.join(gone)} expired by "
-                                       f"{actor.name or actor.user_id}")]
+            return [Change("silence_expired", who=actor.name or actor.user_id, silences=tuple(gone))]
         await self._act(incident_id, actor, record)
 

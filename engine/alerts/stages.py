@@ -133,7 +133,7 @@ class LifecycleStage:
         what = decide_lifecycle(trip.dedup.kind, inc is not None, st.incident_id is not None)
         if what == "flap" and inc is not None:
             inc.flaps += 1
-            out.note(inc, [Change("flap", trip.dedup.reason)])
+            out.note(inc, [Change("flap", alertname=trip.ev.alertname, count=inc.flaps)])
         if what in ("flap", "join"):
             self._join(state, trip, out)
         elif what == "resolve" and inc is not None:
@@ -149,8 +149,7 @@ class LifecycleStage:
             inc = lifecycle.new_incident(state.next_temp_id, ev, self.cfg, now, g.recurrence_of, g.recurrence_nth)
             state.next_temp_id -= 1
             state.incidents[inc.id] = inc
-            again = f" (recurrence of #{g.recurrence_of})" if g.recurrence_of is not None else ""
-            changes = [Change("opened", f"opened by {ev.alertname}{again}")]
+            changes = [Change("opened", alertname=ev.alertname, incident=g.recurrence_of)]
         else:
             inc, changes = g.incident, []
         old = state.incidents.get(st.incident_id) if st.incident_id is not None else None

@@ -129,6 +129,9 @@ class DecisionRow(SQLModel, table=True):
     incident_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger))
     next_due_at: Optional[datetime] = _dt()
     actor: Optional[str] = Field(default=None, sa_column=Column(String(120)))
+    # An incident change's kind and facts, or the changes a notify decision weighed; the templates
+    # word them. NULL for rows written before (their reason is the whole text) and plain decisions.
+    facts: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class AlertsGeneration(SQLModel, table=True):

@@ -186,3 +186,6 @@ class Decision:
     fingerprint: str | None = None
     incident_id: int | None = None
     next_due_at: datetime | None = None
+    # An incident change's kind and facts (lifecycle.Change.facts), worded by the templates;
+    # None for decisions whose reason is the whole story.
+    facts: dict[str, Any] | None = None

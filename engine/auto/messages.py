@@ -15,7 +15,13 @@ class AutoEvent(MessageData):
     TEMPLATE = "auto/event"
 
     kind: str  # shadow | auto | page | done | tripped | switch
-    headline: str
+    # What happened, worded by the template: running | not_run | would_run | the run's outcome
+    # (succeeded, rolled_back, failed, halted, refused) | tripped | paused | resumed.
+    event: str | None = None
+    runbook: str | None = None
+    by: str | None = None  # who paused or resumed automation
+    failures: int | None = None  # failed runs in a row that tripped the breaker
+    headline: str | None = None  # the engine's words, in events stored before `event`
     body: str | None = None
     reason: str | None = None
     trigger: str | None = None

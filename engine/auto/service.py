@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from engine.alerts.lifecycle import Change
 from engine.alerts.types import Incident
 from engine.approvals import Plan
 from engine.auto import breaker, store
@@ -160,13 +161,8 @@ class AutoService:
 
     def _notice(self, fire: AutoFire, inc: Incident, mode: str, progress: list[str] | None = None,
                 state: str = "running", request: int | None = None) -> Notice:
-        if fire.mode == "auto":
-            headline = f"Auto-remediation: running `{fire.runbook}` (trigger {fire.trigger_id})"
-        elif mode == "auto":
-            headline = f"Auto-remediation did not run `{fire.runbook}`: {fire.reason}"
-        else:
-            headline = f"Shadow mode: trigger {fire.trigger_id} would have run `{fire.runbook}`"
-        event = AutoEvent(kind=fire.mode, headline=headline, body=fire.dry_run, reason=fire.reason,
+        what = "running" if fire.mode == "auto" else "not_run" if mode == "auto" else "would_run"
+        event = AutoEvent(kind=fire.mode, event=what, runbook=fire.runbook, body=fire.dry_run, reason=fire.reason,
                           trigger=fire.trigger_id, incident=inc.id, parameters=fire.parameters,
                           plan_hash=fire.plan_hash[:12], progress=progress or [], state=state, request=request)
         return Notice.of(event, key=f"auto:fire:{fire.id}", channel=inc.channel, thread_key=f"incident:{inc.id}")
@@ -210,11 +206,7 @@ class AutoService:
                 state.mode, state.source, state.updated_at = "shadow", "tripped", now
                 state.reason = f"{count} consecutive failed automatic runs; last: {reason[:300]}"
                 trip_event = AutoEvent(
-                    kind="tripped", trigger=fire.trigger_id,
-                    headline=f"Circuit breaker: trigger {fire.trigger_id} tripped to shadow mode",
-                    body=f"{count} automatic runs in a row failed their verify. It now only records what it "
-                         f"would do; re-arming needs an approval (`/ops auto rearm {fire.trigger_id}`).",
-                    reason=reason[:500])
+                    kind="tripped", event="tripped", trigger=fire.trigger_id, failures=count, reason=reason[:500])
                 await emit(s, Notice.of(trip_event, key=f"auto:trip:{fire.trigger_id}:{fire.id}",
                                         channel=self.channel), now)
                 await self.audit.append(s, actor="opsbot", action="auto.tripped", subject=f"auto:{fire.trigger_id}",
@@ -232,15 +224,13 @@ class AutoService:
                 await self.alerts.resolve(fire.incident_id, actor)
             else:
                 # The card re-renders from auto_fire (enrich_incident) with Acknowledge and Run...
-                await self.alerts.note(fire.incident_id, actor, f"auto-remediation {outcome}: {reason[:300]}")
+                await self.alerts.note(fire.incident_id, actor, Change("auto_run", outcome=outcome, text=reason[:300]))
         except OpsError as exc:
             log.info("incident #%s not updated after automatic run: %s", fire.incident_id, exc.message)
         inc = (await self.alerts.queries.incident(fire.incident_id)).incident
         page = outcome != breaker.SUCCEEDED
-        headline = ("Auto-remediation succeeded: verify passed, incident resolved" if not page else
-                    {"rolled_back": "Auto-remediation failed, rolled back"}.get(outcome, f"Auto-remediation {outcome}"))
         async with self.db.session() as s:
-            event = AutoEvent(kind="page" if page else "done", headline=headline, body=reason[:1500],
+            event = AutoEvent(kind="page" if page else "done", event=outcome, body=reason[:1500],
                               trigger=fire.trigger_id, incident=inc.id, request=fire.request_id)
             await emit(s, Notice.of(event, key=f"auto:done:{fire.id}", channel=inc.channel,
                                     thread_key=f"incident:{inc.id}"), self.clock.now())

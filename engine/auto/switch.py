@@ -67,9 +67,7 @@ class KillSwitch:
             row.paused, row.by, row.reason, row.updated_at = paused, who, reason[:500], now
             await s.flush()
             verb = "paused" if paused else "resumed"
-            event = AutoEvent(kind="switch", headline=f"Auto-remediation {verb} by {who}",
-                              body=("No automatic run starts; a run in flight stops after its current step."
-                                    if paused else "Triggers in auto mode may run again."), reason=reason)
+            event = AutoEvent(kind="switch", event=verb, by=who, reason=reason)
             await emit(s, Notice.of(event, key=f"auto:switch:{now.timestamp():.0f}:{verb}", channel=self.channel), now)
             await self.audit.append(s, actor=actor, action=f"auto.{verb}", subject="auto:switch",
                                     data={"reason": reason})

@@ -20,7 +20,6 @@ SHOW_ALL, COMPARE = register_actions("drift", "drift_show_all", "drift_compare")
 COMPARE_MODAL = "drift_compare_modal"
 
 MAX_QUALITY = 8
-LINES_PER_SECTION = 12
 
 
 def fingerprint(report: Optional[DriftReport], top: int, error: Optional[str] = None) -> str:
@@ -97,15 +96,26 @@ class CheckFailed(MessageData):
     buttons: list[Button]
 
 
+class FeatureLine(Facts):
+    """One feature of a check: whether it drifted, its sentence, its type, the threshold and the effect size."""
+
+    name: str
+    drifted: bool
+    sentence: str
+    kind: str
+    threshold: str
+    effect: Optional[float]
+
+
 class DriftFeatures(MessageData):
-    """Every feature of a check, one line each, in sections Slack accepts."""
+    """Every feature of a check, drifted first; the template words each line and splits them into sections."""
 
     TEMPLATE = "drift/features"
     model: str
     check_id: int
     n_features: int
     n_drifted: int
-    sections: list[str]
+    features: list[FeatureLine]
     more: int
 
 
@@ -141,19 +151,12 @@ def failure_context(*, model: str, message: str, hint: Optional[str], window: st
 
 
 def features_context(model: str, check_id: int, report: DriftReport, limit: int = 400) -> DriftFeatures:
-    """Return the context of `drift/features`: one line per feature, in sections Slack accepts."""
-    lines = []
-    for f in report.ranked()[:limit]:
-        mark = ":red_circle:" if f.drifted else ":white_circle:"
-        lines.append(f"{mark} {f.description}  _({f.kind}, threshold "
-                     f"{score_text(f.method, f.threshold)}, effect {_effect(f.effect)})_")
-    sections = [lines[i:i + LINES_PER_SECTION] for i in range(0, len(lines), LINES_PER_SECTION)]
+    """Return the `drift/features` message: every feature's facts, drifted first (the template words them)."""
+    lines = [FeatureLine(name=f.name, drifted=f.drifted, sentence=f.description, kind=f.kind,
+                         threshold=score_text(f.method, f.threshold), effect=f.effect)
+             for f in report.ranked()[:limit]]
     return DriftFeatures(model=model, check_id=check_id, n_features=report.n_features, n_drifted=report.n_drifted,
-                         sections=["\n".join(s) for s in sections], more=max(0, len(report.features) - limit))
-
-
-def _effect(x: Optional[float]) -> str:
-    return "n/a" if x is None else f"{x:.3g}"
+                         features=lines, more=max(0, len(report.features) - limit))
 
 
 def _rows(n: Optional[int]) -> str:

@@ -42,6 +42,21 @@ def describe(event: AuditEvent) -> str:
     return f"{event.action} {event.subject}" + (f" ({', '.join(str(b)[:80] for b in bits)})" if bits else "")
 
 
+def change_text(facts: dict[str, Any]) -> str:
+    """Return an incident change's facts as the draft's text: a note's words, else its telling fields."""
+    if facts.get("kind") == "note" and facts.get("text"):
+        return str(facts["text"])
+    def shown(k: str, v: Any) -> str:
+        if isinstance(v, list):
+            return ", ".join(map(str, v))
+        if k == "at":  # the draft's times are UTC, as its Time column
+            return f"{datetime.fromisoformat(str(v)):%Y-%m-%d %H:%M:%S} UTC"
+        return str(v)
+
+    bits = [f"{k}={shown(k, v)}" for k, v in facts.items() if k not in ("kind", "who") and v not in (None, "", [])]
+    return ", ".join(b[:120] for b in bits)
+
+
 def note_text(event: AuditEvent) -> str | None:
     """Return the text of a note recorded as an audit event on the incident, if it is one."""
     data = event.data or {}
@@ -74,8 +89,15 @@ async def collect(s: AsyncSession, incident_id: int, now: datetime,
         .order_by(col(DecisionRow.id)))).scalars().all()
     for d in decisions:
         kind = "posted" if d.name == "new_incident" else d.name
+        facts = d.facts if isinstance(d.facts, dict) and "kind" in d.facts else None
+        if facts is not None:  # a change stored as its facts: who acted, and the rest as key=value
+            entry = Entry(_utc(d.at) or opened, kind, change_text(facts), str(facts.get("who") or d.actor or ""))
+            if d.name == "note":  # Add note: its action items count
+                notes.append(entry)
+            timeline.append(entry)
+            continue
         entry = Entry(_utc(d.at) or opened, kind, d.reason, d.actor or "")
-        if d.name == "note":  # "note by ann: todo: ..." from Add note: its action items count
+        if d.name == "note":  # a row from before facts: "note by ann: todo: ..."
             said = d.reason.split(": ", 1)
             entry = Entry(entry.at, "note", said[1] if len(said) == 2 else d.reason, said[0].removeprefix("note by "))
             notes.append(entry)

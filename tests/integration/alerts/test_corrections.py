@@ -19,6 +19,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.tables import AlertRow
 from engine.core.outbox_tables import OutboxItem
 from engine.errors import Conflict, Forbidden, InvalidInput
+from tests.changes import decision_said
 
 ANN = Actor("U1", "ann")
 BOB = Actor("U2", "bob")
@@ -107,10 +108,10 @@ async def test_split_moves_chosen_alerts_to_a_new_incident_and_later_deliveries_
     assert any(k.startswith(f"incident:{src.id}:correction:") for k in cards)
     # Timeline on both, and per alert for /ops why.
     for i in (src.id, new.id):
-        reasons = [d["reason"] for d in (await service.queries.incident(i)).decisions]
+        reasons = [decision_said(d) for d in (await service.queries.incident(i)).decisions]
         assert any("split" in r and "by ann" in r for r in reasons), reasons
     why = await service.queries.why("DiskFull-logs")
-    assert any(f"moved to incident #{new.id} by ann" in d["reason"] for d in why.decisions)
+    assert any(f"moved to incident #{new.id} by ann" in decision_said(d) for d in why.decisions)
     # Audited with its actor, stored, taught.
     assert ("incident:split", "U1", f"incident:{src.id}") in await _audit(db)
     assert lean(fixes.feedback, "DiskFull|logs", "HighLatency|checkout") == -1

@@ -3,15 +3,19 @@ store, on an engine built from settings (engine.wiring.build_engine) on SQLite a
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
+from bot.render import render
 from engine.actor import Actor
 from engine.core.clock import FakeClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.core.outbox_tables import OutboxItem
+from tests.changes import decision_said
 from test_ha_and_retries import am_body
 
 ANN = Actor("U1", "ann")
@@ -49,8 +53,15 @@ async def test_ack_snooze_resolve_with_thread_notes(service, db, clock):
     notes = await _notices(db)
     keys = {n.key for n in notes if n.thread_key is None}
     assert keys == {f"incident:{inc.id}"}
-    thread = [n.context["changes"][0]["kind"] for n in notes if n.thread_key]
+    thread = [n.context["changes"][0]["change"]["kind"] for n in notes if n.thread_key]
     assert thread == ["acknowledged", "snoozed", "resolved"]
+    # The thread and `/ops why` word the same stored facts; the snooze's end is a date token.
+    replies = [render(n.template, n.context)["blocks"][0]["text"]["text"] for n in notes if n.thread_key]
+    assert "acknowledged by ann" in replies[0] and "resolved by ann" in replies[2]
+    assert re.search(r"snoozed by ann until <!date\^\d+\^\{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>", replies[1])
+    why = render("alerts/why", {"subject": "x", "decisions": (await service.queries.why(str(inc.id))).decisions,
+                                "state": {}, "next_due_at": None})
+    assert "snoozed by ann until <!date^" in why["blocks"][0]["text"]["text"]
     stats = await service.queries.stats(7)
     assert stats.incidents == 1 and stats.distinct_alerts == 2 and stats.mtta_s == 60
     for days in (0, 366):
@@ -77,7 +88,10 @@ async def test_silence_creates_and_expires_in_alertmanager(make_engine, alertman
     await service.expire_silence(inc.id, "all", ANN)
     assert {s.state for s in await service.silences.list_silences()} == {"expired"}
     why = await service.queries.why(str(inc.id))
-    assert any(d["name"] == "silenced" for d in why.decisions)
+    said = [decision_said(d) for d in why.decisions if d["stage"] == "lifecycle"]
+    assert any(t.startswith("silenced in Alertmanager by ann for 1h: ") and all(f"(silence {sid})" in t for sid in sids)
+               for t in said), said
+    assert any(t == f"silences {', '.join(sids)} expired by ann" for t in said), said
 
 
 async def test_why_for_fingerprint_names_each_stage(service, clock):
@@ -136,7 +150,8 @@ async def test_a_recurrence_opens_a_linked_incident_and_its_card_says_so(service
     (second,) = await service.queries.incidents("open")
     assert second.id != first.id and second.recurrence_of == first.id and second.recurrence_nth == 2
     card = [n for n in await _notices(db) if n.key == f"incident:{second.id}" and n.thread_key is None][-1]
-    assert card.context["recurrence"] == f"recurrence of #{first.id} (2nd time today)"
+    assert (card.context["recurrence_of"], card.context["recurrence_nth"]) == (first.id, 2)
+    assert f"recurrence of #{first.id} (2nd time today)" in json.dumps(render(card.template, card.context))
     why = await service.queries.why(str(second.id))
     assert why.state["recurrence_of"] == f"#{first.id}"
     assert any(d["name"] == "recurrence" for d in why.decisions)

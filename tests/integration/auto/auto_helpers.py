@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from engine.actor import Actor
 
@@ -71,3 +72,10 @@ def am_body(alerts: list[tuple[str, str, str]], minutes_ago: float = 5, group: s
     return json.dumps({"receiver": "opsbot", "status": "firing", "alerts": items, "groupLabels": {},
                        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am:9093",
                        "version": "4", "groupKey": group, "truncatedAlerts": 0}).encode()
+
+
+def headline(row: Any) -> str:
+    """Return an auto-remediation event's headline as the template words it (an outbox row)."""
+    from bot.render import render
+
+    return str(render(row.template, row.context)["text"]).removeprefix("<!here> ")

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlmodel import col, select
 
-from auto_helpers import ADMIN, SRE, am_body, runbook_yaml
+from auto_helpers import ADMIN, SRE, am_body, headline, runbook_yaml
 from engine.approvals.tables import ApprovalRequest
 from engine.auto.modes import request_mode
 from engine.auto.report import why as auto_why
@@ -52,7 +52,7 @@ async def test_failed_verify_runs_rollback_and_pages_the_humans(db_url, make_eng
     assert card.context["status"] == "open"  # Acknowledge stays on the card
     page = await latest(eng, f"auto:done:{fire.id}")
     assert page.thread_key == f"incident:{incident}" and page.context["kind"] == "page"
-    assert page.context["headline"] == "Auto-remediation failed, rolled back"
+    assert headline(page) == "Auto-remediation failed, rolled back"
 
 
 async def test_breaker_trips_to_shadow_after_two_failed_verifies_and_rearming_needs_approval(
@@ -69,7 +69,7 @@ async def test_breaker_trips_to_shadow_after_two_failed_verifies_and_rearming_ne
     assert (state.mode, state.source, state.consecutive_failures) == ("shadow", "tripped", 2)
     async with eng.db.session() as s:
         trips = (await s.exec(select(OutboxItem).where(col(OutboxItem.key).startswith("auto:trip:")))).all()
-    assert len(trips) == 1 and "tripped to shadow mode" in trips[0].context["headline"]
+    assert len(trips) == 1 and "tripped to shadow mode" in headline(trips[0])
     assert trips[0].thread_key is None  # said in the channel
     assert (await auto_why(eng.auto, third))[0].reason == "shadow_mode"
     # Re-arming is an approved action: requested by an admin, approved by someone else.

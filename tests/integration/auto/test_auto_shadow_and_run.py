@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import col, select
 
-from auto_helpers import am_body, runbook_yaml
+from auto_helpers import am_body, headline as _headline, runbook_yaml
 from engine.approvals.tables import ApprovalRequest
 from engine.auto.report import report as auto_report
 from engine.auto.tables import AutoFire
@@ -44,7 +44,7 @@ async def test_shadow_mode_posts_the_frozen_plan_and_runs_nothing(db_url, make_e
         assert (await s.exec(select(ApprovalRequest))).all() == []
     [notice] = await thread_notices(eng.db)
     assert notice.thread_key == f"incident:{incident}"
-    assert "would have run `restart-api`" in notice.context["headline"]
+    assert "would have run `restart-api`" in _headline(notice)
     assert "1. drain: run" in notice.context["body"] and "rollback: 1. undo" in notice.context["body"]
     report = await auto_report(eng.auto, 30)
     [row] = report.triggers
@@ -73,7 +73,7 @@ async def test_auto_mode_runs_once_verifies_against_prometheus_and_resolves(db_u
     assert progress.thread_key == f"incident:{incident}" and progress.context["state"] == "succeeded"
     assert [line.split()[:2] for line in progress.context["progress"]] == [
         ["ok:", "drain"], ["ok:", "restart"], ["ok:", "healthy"]]
-    assert "verify passed" in notes[f"auto:done:{fire.id}"].context["headline"]
+    assert "verify passed" in _headline(notes[f"auto:done:{fire.id}"])
     events = [(e.actor_name, e.action) for e in await eng.audit.recent(50)]
     assert ("Opsbot auto, trigger restart-api/api-down", "approval.requested") in events
     assert (await eng.audit.verify()).ok
@@ -114,4 +114,4 @@ async def test_an_unmarked_step_never_runs_automatically_even_with_an_auto_rule(
     assert fire.mode == "shadow" and fire.reason.startswith(
         "unsafe_plan: steps step 'restart' (command) is not marked reversible or read_only")
     [notice] = await thread_notices(eng.db)
-    assert "did not run `restart-api`" in notice.context["headline"]
+    assert "did not run `restart-api`" in _headline(notice)

@@ -102,7 +102,9 @@ async def test_command_checks_keep_history_for_sparklines(db_url, make_engine, t
     assert [r.row.window_label for r in results] == ["last 72h", "last 48h", "last 24h"]
     assert await posts(db) == []  # a command answers its asker; nothing goes through the outbox
     table = await svc.features(results[0].row.id)
-    assert "`region`" in "\n".join(table["sections"])
+    assert "region" in [f["name"] for f in table["features"]]
+    from bot.render import render
+    assert "`region`" in json.dumps(render("drift/features", table))
 
 
 def _three_versions(uri: str, name: str) -> None:

@@ -16,6 +16,7 @@ from engine.alerts.types import IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
 from alerts_helpers import at, ev
+from tests.changes import said
 
 CFG = AlertsConfig.model_validate({
     "owners": [{"match": {"service": "db", "team": "dba"}, "team": "dba", "usergroup": "S0DBA"},
@@ -106,11 +107,11 @@ def test_take_reopen_and_note():
     _, inc, _ = _open(_event())
     changes = lifecycle.take(inc, "U0ALICE", "alice", at(1))
     assert inc.commander == "U0ALICE" and inc.status is IncidentStatus.ACKNOWLEDGED and inc.acked_by == "alice"
-    assert changes[0].meaningful and "alice is incident commander" in changes[0].text
+    assert changes[0].meaningful and said(changes[0]) == "alice is incident commander"
     with pytest.raises(Conflict):
         lifecycle.take(inc, "U0ALICE", "alice", at(2))
     changes = lifecycle.take(inc, "U0BOB", "bob", at(3))
-    assert inc.commander_name == "bob" and "(was alice)" in changes[0].text
+    assert inc.commander_name == "bob" and said(changes[0]) == "bob is incident commander (was alice)"
 
     with pytest.raises(Conflict):
         lifecycle.reopen(inc, "bob", at(4), CFG)  # not resolved yet
@@ -126,7 +127,8 @@ def test_take_reopen_and_note():
     assert "new incident" in err.value.hint
 
     (note,) = lifecycle.add_note(inc, "  rolled back\n the  deploy ", "dave")
-    assert note.text == "note by dave: rolled back the deploy" and note.meaningful
+    assert note.text == "rolled back the deploy" and note.meaningful
+    assert said(note) == "note by dave: rolled back the deploy"
     with pytest.raises(InvalidInput):
         lifecycle.add_note(inc, " \n ", "dave")
     with pytest.raises(InvalidInput):

@@ -13,7 +13,7 @@ from engine.alerts.card import IncidentCard
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "templates" / "alerts"
 # Fields a card stored before they existed does not have (the template and the model default them).
-LATER = ("flapping", "recurrence", "silence_applies", "sources", "lead", "more_alerts", "links", "owner",
+LATER = ("flapping", "recurrence_of", "recurrence_nth", "silence_applies", "sources", "lead", "more_alerts", "links", "owner",
          "commander", "commander_name", "likely_cause", "auto_status", "merged_into", "incident_channel",
          "in_incident_channel", "origin_channel", "pin")
 

@@ -3,6 +3,9 @@ flapping and recurrence."""
 
 from __future__ import annotations
 
+import json
+
+from bot.render import render
 from engine.alerts import lifecycle
 from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import apply_dedup, decide_dedup
@@ -98,7 +101,9 @@ def test_a_recurrence_after_the_incident_resolved_opens_a_linked_incident():
     s, why = _feed([(2000, ev("A", "billing", fp="a", start=2000))], state=s)
     third = s.incidents[_incident_of(s, "a")]
     assert third.recurrence_of == second.id and "3rd time today" in why["a"].reason
-    assert incident_context(third, CFG)["recurrence"] == f"recurrence of #{second.id} (3rd time today)"
+    card = incident_context(third, CFG)
+    assert (card["recurrence_of"], card["recurrence_nth"]) == (second.id, 3)
+    assert f"recurrence of #{second.id} (3rd time today)" in json.dumps(render("alerts/incident", card))
 
 
 def test_a_flapping_alert_stays_in_its_incident_and_the_card_says_flapping():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.alerts import lifecycle
+from engine.alerts.card import stored_facts
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lifecycle import Change
 from engine.alerts.messages import incident_context
@@ -13,6 +14,7 @@ from engine.alerts.pipeline import PipelineState, process
 from engine.errors import Conflict, InvalidInput
 
 from alerts_helpers import at, ev
+from tests.changes import decision_said, said
 
 CFG = AlertsConfig(routes=[{"match": {"severity": "critical"}, "channel": "#sev1"}])
 
@@ -41,10 +43,11 @@ def test_minor_vs_meaningful_vs_silent():
     assert (d.message, d.thread, d.name) == ("edit", False, "minor_change")
     out = process(s, [ev("A", "billing", fp="c", severity="critical")], CFG, at(20))
     d = decide_notice(inc, out.changes[inc.id], at(20), CFG)
-    assert d.thread and "severity raised" in d.reason
+    assert d.thread and "severity raised from warning to critical" in decision_said(
+        {"reason": d.reason, "facts": stored_facts(d.facts)})
     out = process(s, [ev("A", "billing", fp="a", instance="1")], CFG, at(30))
     assert inc.id not in out.changes  # a repeat delivery touches nothing
-    d = decide_notice(inc, [Change("flap", "x")], at(30), CFG)  # the firing count moved: re-render
+    d = decide_notice(inc, [Change("flap", alertname="A", count=1)], at(30), CFG)  # the firing count moved: re-render
     assert (d.message, d.thread, d.name) == ("edit", False, "minor_change")
     assert decide_notice(inc, [], at(30), CFG).message == "none"
 
@@ -80,7 +83,7 @@ def test_ack_resolve_snooze_rules():
         lifecycle.snooze(inc, 60, "ann", at(7), CFG)
     lifecycle.snooze(inc, 900, "ann", at(7), CFG)
     inc.posted = True
-    d = decide_notice(inc, [Change("joined", "B joined"), Change("new_alertname", "new alert B")], at(8), CFG)
+    d = decide_notice(inc, [Change("joined", alertname="B"), Change("new_alertname", alertname="B")], at(8), CFG)
     assert (d.message, d.thread, d.name) == ("edit", False, "snoozed")
     assert d.next_due_at == at(907)
     lifecycle.resolve(inc, "ann", at(9))
@@ -130,10 +133,13 @@ def test_silence_is_offered_only_for_incidents_with_alertmanager_alerts():
 def test_notice_reason_counts_repeated_changes_once():
     from engine.alerts.notify import summarize
 
-    joined = [Change("joined", "HighLatency joined")] * 3 + [Change("joined", "Errors joined")]
-    assert summarize(joined) == "HighLatency joined ×3; Errors joined"
-    many = [Change("joined", f"A{i} joined") for i in range(5)]
-    assert summarize(many) == "A0 joined; A1 joined; A2 joined; 2 more"
+    def reason(changes: list[Change]) -> str:
+        return decision_said({"reason": "meaningful change", "facts": stored_facts(summarize(changes))})
+
+    joined = [Change("joined", alertname="HighLatency")] * 3 + [Change("joined", alertname="Errors")]
+    assert reason(joined) == "meaningful change: HighLatency joined ×3; Errors joined"
+    many = [Change("joined", alertname=f"A{i}") for i in range(5)]
+    assert reason(many) == "meaningful change: A0 joined; A1 joined; A2 joined; 2 more"
 
 
 def test_silence_button_and_card_say_what_alertmanager_covers():
@@ -159,13 +165,18 @@ def test_incident_detail_folds_alerts_and_repeated_decisions():
     groups = alert_groups(alerts)
     assert [(g["alertname"], g["total"], g["firing"], g["services"]) for g in groups] == [
         ("HighErrorRate", 30, 30, ["svc-0", "svc-1", "svc-2"]), ("Disk", 1, 0, [])]
-    joined = [{"at": "t", "reason": "HighErrorRate joined", "actor": None}] * 4
-    assert [(t["reason"], t["count"]) for t in timeline(joined + [{"at": "t", "reason": "new", "actor": None}])] == [
-        ("HighErrorRate joined", 4), ("new", 1)]
+    joined = [{"at": "t", "reason": "HighErrorRate joined", "actor": None}] * 4  # rows stored before facts
+    noted = [{"at": "t", "reason": "note", "facts": stored_facts(Change("note", who="ann", text=t).facts()),
+              "actor": None} for t in ("a", "a", "b")]
+    assert [(decision_said(t), t["count"]) for t in timeline(joined + [{"at": "t", "reason": "new", "actor": None}]
+                                                            + noted)] == [
+        ("HighErrorRate joined", 4), ("new", 1), ("note by ann: a", 2), ("note by ann: b", 1)]
 
 
 def test_a_thread_reply_says_each_change_once_with_a_count():
     from engine.alerts.messages import fold_changes
 
-    folded = fold_changes([Change("joined", "HighErrorRate joined")] * 4 + [Change("service_joined", "svc-2 too")])
-    assert [(c["text"], c["count"]) for c in folded] == [("HighErrorRate joined", 4), ("svc-2 too", 1)]
+    folded = fold_changes([Change("joined", alertname="HighErrorRate")] * 4 + [Change("service_joined", service="svc-2")]
+                          + [Change("joined", alertname="Disk")])
+    assert [(said(c.change.model_dump()), c.count) for c in folded] == [
+        ("HighErrorRate joined", 4), ("service svc-2 is affected too", 1), ("Disk joined", 1)]

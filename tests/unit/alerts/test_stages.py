@@ -82,11 +82,11 @@ def test_enrich_builds_exactly_the_messages_notify_renders():
     inc.posted = True
     assert decide_enrich(inc, []).name == "skip"  # nothing changed: no edit
     assert card_renders(inc, []) is None
-    assert decide_enrich(inc, [Change("joined", "B joined")]).name == "enrich"
+    assert decide_enrich(inc, [Change("joined", alertname="B")]).name == "enrich"
     assert decide_enrich(inc, None).reason == "stale card re-rendered"
     inc.posted = False
     inc.status = inc.status.RESOLVED
-    assert decide_enrich(inc, [Change("resolved", "resolved")]).name == "skip"  # resolved before posting
+    assert decide_enrich(inc, [Change("resolved", seconds=300.0)]).name == "skip"  # resolved before posting
     assert decide_enrich(inc, None).name == "skip"
 
 

@@ -92,3 +92,14 @@ def test_channel_names_follow_slack_rules():
     assert len(long) <= 80 and long.startswith("inc-42-")
     assert channel_name("inc", 3, "!!!") == "inc-3"
     assert with_suffix("a" * 80, 12) == "a" * 77 + "-12" and with_suffix("inc-3", 2) == "inc-3-2"
+
+
+def test_a_change_stored_as_facts_reads_as_its_fields_and_a_note_as_its_words():
+    from engine.alerts.lifecycle import Change
+    from engine.postmortem.collect import change_text
+
+    snoozed = Change("snoozed", who="ann", at=datetime(2026, 5, 4, 15, 28, tzinfo=timezone.utc)).facts()
+    assert change_text(snoozed) == "at=2026-05-04 15:28:00 UTC"
+    assert change_text(Change("severity_up", severity="critical", before="warning").facts()) == \
+        "severity=critical, before=warning"
+    assert change_text(Change("note", who="bob", text="todo: add a latency SLO").facts()) == "todo: add a latency SLO"
