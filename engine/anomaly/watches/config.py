@@ -15,7 +15,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # public subset: the median of the leave-one-category-out standard-profile thresholds, 2 decimals
 # (tests/unit/anomaly/test_anomaly_threshold.py checks it). Scores above 0.5 mean "beats the
 # series' own recent record".
-DEFAULT_THRESHOLD = 0.57
+DEFAULT_THRESHOLD = 0.59
 
 
 def seconds(value: str | float | int) -> float:
