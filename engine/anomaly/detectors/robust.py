@@ -219,13 +219,17 @@ def _row_deviation(
 
 
 def _row_channel(
-    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
+    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams,
+    seen: int,
 ) -> RowChannel:
-    """Return _channel's outputs for one row inside a block."""
+    """Return _channel's outputs for one row inside a block (`seen` rows came before it)."""
     dev, expected, scale, plain = _row_deviation(x, plain, p)
     if period:
         h = len(tail)
-        base = _small_median(tail[[h - j * period for j in range(1, p.seasons + 1)]])
+        # Days before the series started are NaN padding: leaving them out gives the same
+        # NaN-ignoring median and keeps the sort-only path while fewer than `seasons` days are held.
+        lags = [h - j * period for j in range(1, p.seasons + 1) if j * period <= seen]
+        base = _small_median(tail[lags]) if lags else np.full(x.shape, np.nan)
         zs, cs, ss, seas = _row_deviation(x - base, seas, p)
         seasonal = np.isfinite(base + cs)
         use = seasonal & (zs > dev)
@@ -279,8 +283,8 @@ def score_row(
     raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
     level = _small_median(np.vstack([raw[len(raw) - (p.level - 1) :], x[None, :]]))
     c = state.chans
-    spike = _row_channel(x, raw, c[0], c[1], period, p)
-    lvl = _row_channel(level, lev, c[2], c[3], period, p)
+    spike = _row_channel(x, raw, c[0], c[1], period, p, state.seen)
+    lvl = _row_channel(level, lev, c[2], c[3], period, p, state.seen)
     spike_tail = np.vstack([state.dev_tail, spike[0][None, :]])
     energy = spike_tail[len(spike_tail) - p.energy :].mean(axis=0)
     bounds = np.full((2, m), np.nan) if state.bounds is None else state.bounds
