@@ -156,3 +156,15 @@ def test_matrix_form_includes_the_coarse_view():
     for j in range(2):
         np.testing.assert_allclose(many[:, j], EnsembleDetector().score_batch(t, y[:, j]), rtol=1e-9, atol=1e-12)
     assert np.any(many != score_fresh_matrix(y, 288, coarse=False))
+
+
+def test_state_from_before_the_coarse_view_restores_without_it():
+    t, y = series(n=900)
+    det = EnsembleDetector(coarse=False)
+    det.score_batch(t[:600], y[:600])
+    state = det.to_state()
+    for key in ("coarse", "bucket", "pending", "coarse_state"):
+        del state[key]
+    restored = registry.restore(state)
+    assert isinstance(restored, EnsembleDetector) and not restored.coarse
+    np.testing.assert_allclose(restored.score_batch(t[600:], y[600:]), det.score_batch(t[600:], y[600:]))
