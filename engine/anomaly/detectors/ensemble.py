@@ -10,13 +10,16 @@ the series' first `probe` rows (their median magnitude), so the transform never 
 the detector stays causal. Both members run as two columns of one `score_matrix` call,
 which costs about what one member costs.
 
-A third, coarse view scores the series' two-hour means (a second, smaller ensemble fed one
+The `ensemble-coarse` detector adds a third, coarse view that scores the series' two-hour means (a second, smaller ensemble fed one
 row per closed bucket of COARSE_SECONDS, buckets aligned on the row count): a burst or a
 hump lasting hours (a surge of tweets, a slow traffic jam) barely beats the one-row records
 but stands out among the two-hour means. Its score lands on the bucket's last row and the
 detector emits the larger of the two, so the coarse view adds detections and never hides
 one. The two-hour bucket and the five-day seasonal memory were picked by leave-one-category-out
-on NAB (tests/benchmarks/bench_nab.py; docs/anomaly.md gives the neighbours' figures).
+on NAB (tests/benchmarks/bench_nab.py; docs/anomaly.md gives the neighbours' figures). It is
+not the default: it gains on NAB's bursty categories (tweets, ad exchange) but loses on traffic,
+on the artificial series and on the held-out generated server metrics, which is what watches
+mostly see.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score
 
 MEMBERS = 2  # raw, asinh
 SCALE_PROBE = 32  # rows that fix the log scale; below RobustParams.min_history, so no score is lost
-# Five days of the same phase make the seasonal baseline robust to one odd day (three by default).
-ENSEMBLE_PARAMS = RobustParams(seasons=5)
+# With the coarse view (the `ensemble-coarse` detector): five days of the same phase make the
+# seasonal baseline robust to one odd day (three by default).
+COARSE_PARAMS = RobustParams(seasons=5)
 COARSE_SECONDS = 7200.0  # the coarse view's bucket: two hours of rows
 
 
@@ -62,15 +66,15 @@ def log_scale(values: np.ndarray) -> float:
 
 
 class EnsembleDetector(RecordViews):
-    """Causal detector for one series: robust on raw and on asinh(x / c), plus the same on two-hour means."""
+    """Causal detector for one series: robust on raw and on asinh(x / c), optionally also on two-hour means."""
 
     name = "ensemble"
 
-    def __init__(self, params: RobustParams | None = None, sensitivity: float = 1.0, coarse: bool = True) -> None:
+    def __init__(self, params: RobustParams | None = None, sensitivity: float = 1.0, coarse: bool = False) -> None:
         """Create a detector; sensitivity > 1 alerts on smaller deviations; coarse adds the two-hour view."""
         if sensitivity <= 0:
             raise ValueError("sensitivity must be positive")
-        self.params = params or ENSEMBLE_PARAMS
+        self.params = params or (COARSE_PARAMS if coarse else RobustParams())
         if SCALE_PROBE >= self.params.min_history:
             raise ValueError("the scale probe must end before scoring starts")
         self.sensitivity = float(sensitivity)
@@ -218,13 +222,13 @@ class EnsembleDetector(RecordViews):
 
 def score_fresh_matrix(
     values: np.ndarray, period: int | None, params: RobustParams | None = None,
-    step: float | None = None, coarse: bool = True,
+    step: float | None = None, coarse: bool = False,
 ) -> np.ndarray:
     """Score m fresh series at once (values (n, m), n >= SCALE_PROBE): same scores as one detector each.
 
     step is the sampling step in seconds (default: a day / period); without either there is no coarse view.
     """
-    p = params or ENSEMBLE_PARAMS
+    p = params or (COARSE_PARAMS if coarse else RobustParams())
     n, m = values.shape
     if n < SCALE_PROBE:
         raise ValueError(f"need at least {SCALE_PROBE} rows to fix the log scale")
