@@ -58,7 +58,7 @@ def _thresholds(args: argparse.Namespace) -> tuple[dict[str, float], str]:
     from engine.lab.anomaly.nab.corpus import load_corpus
     from engine.lab.anomaly.nab.scorer import PROFILES
     from engine.lab.anomaly.nab.threshold import fit_threshold
-    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+    from engine.anomaly.watches.config import production_threshold
 
     if args.fit_on is not None:
         fit_files = load_corpus(args.fit_on, args.fit_labels or args.labels)
@@ -69,7 +69,9 @@ def _thresholds(args: argparse.Namespace) -> tuple[dict[str, float], str]:
         return fitted, f"fitted on {args.fit_on} ({len(fit_files)} files)"
     if args.threshold is not None:
         return {name: args.threshold for name in PROFILES}, "fixed (--threshold)"
-    return {name: DEFAULT_THRESHOLD for name in PROFILES}, "production (engine/anomaly/watches/config.py)"
+    detector = args.detector or registry.DEFAULT_DETECTOR
+    return ({name: production_threshold(detector) for name in PROFILES},
+            f"production for {detector} (engine/anomaly/watches/config.py)")
 
 
 def run_eval_nab(args: argparse.Namespace) -> int:
@@ -79,7 +81,7 @@ def run_eval_nab(args: argparse.Namespace) -> int:
     from engine.lab.anomaly.nab.evaluate import score_corpus
     from engine.lab.anomaly.nab.scorer import PROFILES
     from engine.lab.anomaly.nab.threshold import loco, production_threshold
-    from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+    from engine.anomaly.watches.config import production_threshold as config_threshold
 
     started = time.perf_counter()
     files = load_corpus(args.data, args.labels)
@@ -129,7 +131,7 @@ def run_eval_nab(args: argparse.Namespace) -> int:
         folds = loco_results["standard"].folds
         print("  LOCO standard fold thresholds: " + ", ".join(f"{f.category} {f.threshold:.4f}" for f in folds))
         print(f"  production procedure (median fold threshold, 2 decimals): {production_threshold(files, scores):.2f}"
-              f"; config default {DEFAULT_THRESHOLD}")
+              f"; config default for {detector} {config_threshold(detector)}")
     return 0
 
 

@@ -41,6 +41,13 @@ def _ensemble(sensitivity: float = 1.0) -> Detector:
     return EnsembleDetector(sensitivity=sensitivity)
 
 
+def _ensemble_coarse(sensitivity: float = 1.0) -> Detector:
+    """The ensemble plus its two-hour view and five days of seasonal memory (detectors/ensemble.py)."""
+    from engine.anomaly.detectors.ensemble import EnsembleDetector
+
+    return EnsembleDetector(sensitivity=sensitivity, coarse=True)
+
+
 def _restore_ensemble(state: dict[str, Any]) -> Detector:
     from engine.anomaly.detectors.ensemble import EnsembleDetector
 
@@ -54,7 +61,8 @@ def _restore_robust(state: dict[str, Any]) -> Detector:
 
 
 _FACTORIES: dict[str, Callable[..., Detector]] = {"robust": _robust, "robust-plain": _robust_plain,
-                                                  "robust-v1": _robust_v1, "ensemble": _ensemble}
+                                                  "robust-v1": _robust_v1, "ensemble": _ensemble,
+                                                  "ensemble-coarse": _ensemble_coarse}
 _RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restore_robust,
                                                                   "ensemble": _restore_ensemble}
 

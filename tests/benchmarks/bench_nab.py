@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.anomaly.registry import DEFAULT_DETECTOR
-from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+from engine.anomaly.watches.config import DEFAULT_THRESHOLD, PRODUCTION_THRESHOLDS
 from engine.lab.anomaly.nab.corpus import DataFile, load_corpus, load_labels, load_scores
 from engine.lab.anomaly.nab.evaluate import score_corpus
 from engine.lab.anomaly.nab.run import detect_corpus
@@ -31,7 +31,7 @@ from engine.lab.anomaly.nab.threshold import loco, null_and_perfect, production_
 
 PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
 SHORT = {"standard": "std", "reward_low_FP_rate": "lowFP", "reward_low_FN_rate": "lowFN"}
-DETECTORS = ("robust", "ensemble", "robust-v1", "robust-plain")
+DETECTORS = ("robust", "ensemble", "ensemble-coarse", "robust-v1", "robust-plain")
 
 
 def _three_ways(files: list[DataFile], scores: dict[str, np.ndarray], windows: int | None, t: float) -> str:
@@ -66,7 +66,7 @@ def held_out(nab_thresholds: dict[str, float]) -> None:
     rng = np.random.default_rng(0)
     noise = {f.name: rng.random(len(f.values)) for f in files}
     print(f"  {'random (seed 0)':<17} {_three_ways(files, noise, None, nab_thresholds['random'])}")
-    for det in ("robust", "ensemble"):
+    for det in ("robust", "ensemble", "ensemble-coarse"):
         print(f"  {det:<17} {_three_ways(files, detect_corpus(det, files), None, nab_thresholds[det])}")
 
 
@@ -86,7 +86,7 @@ def main() -> None:
         res = score_corpus(files, scores, label_windows=windows)
         cells = "  ".join(f"{p} {res[p].normalized:6.2f}/{expected[name][p]:6.2f}" for p in PROFILES)
         print(f"  {name:<17} {cells}  ({time.perf_counter() - t0:.2f}s)")
-    print(f"detectors: @production threshold (config {DEFAULT_THRESHOLD} for the default {DEFAULT_DETECTOR}, "
+    print(f"detectors: @production threshold (config {PRODUCTION_THRESHOLDS} ; default {DEFAULT_DETECTOR} at {DEFAULT_THRESHOLD}, "
           "else what the procedure gives it) / leave-one-category-out / fitted on these labels")
     rng = np.random.default_rng(0)
     random_scores = {f.name: rng.random(len(f.values)) for f in files}
@@ -99,7 +99,7 @@ def main() -> None:
         t0 = time.perf_counter()
         scores = detect_corpus(det, files)
         t1 = time.perf_counter()
-        chosen[det] = DEFAULT_THRESHOLD if det == DEFAULT_DETECTOR else production_threshold(files, scores)
+        chosen[det] = PRODUCTION_THRESHOLDS.get(det) or production_threshold(files, scores)
         print(f"  {det:<17} {_three_ways(files, scores, windows, chosen[det])}  (detect {t1 - t0:.1f}s, "
               f"score {time.perf_counter() - t1:.1f}s)")
         by_cat[det] = loco_by_category(files, scores)

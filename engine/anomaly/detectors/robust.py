@@ -219,13 +219,17 @@ def _row_deviation(
 
 
 def _row_channel(
-    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams
+    x: np.ndarray, tail: np.ndarray, plain: BlockState, seas: BlockState, period: int | None, p: RobustParams,
+    seen: int,
 ) -> RowChannel:
-    """Return _channel's outputs for one row inside a block."""
+    """Return _channel's outputs for one row inside a block (`seen` rows came before it)."""
     dev, expected, scale, plain = _row_deviation(x, plain, p)
     if period:
         h = len(tail)
-        base = _small_median(tail[[h - j * period for j in range(1, p.seasons + 1)]])
+        # Days before the series started are NaN padding: leaving them out gives the same
+        # NaN-ignoring median and keeps the sort-only path while fewer than `seasons` days are held.
+        lags = [h - j * period for j in range(1, p.seasons + 1) if j * period <= seen]
+        base = _small_median(tail[lags]) if lags else np.full(x.shape, np.nan)
         zs, cs, ss, seas = _row_deviation(x - base, seas, p)
         seasonal = np.isfinite(base + cs)
         use = seasonal & (zs > dev)
@@ -242,6 +246,33 @@ def _row_decay(prior: np.ndarray, r: np.ndarray, halflife: float) -> tuple[np.nd
         return np.exp(init), np.exp(np.maximum(init, np.log(np.maximum(r, 0.0))))
 
 
+SPARE = 0.25  # spare rows per tail row in a pushed tail's buffer: memory for amortised O(1) pushes
+
+
+def _push(tail: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Return tail minus its first row plus `row` (m,), without copying the tail each time.
+
+    A tail of days of rows would otherwise be copied (and reallocated) on every point. The
+    result is a view into a buffer with spare rows after it; the buffer's hidden last row
+    records how far it is filled, so only the newest view of a buffer may write past its end
+    (an older state pushed again copies instead and cannot overwrite a newer one's rows).
+    """
+    n, m = tail.shape
+    base = tail.base
+    if n and m and isinstance(base, np.ndarray) and base.ndim == 2 and base.shape[1] == m and base.flags.c_contiguous:
+        start = (tail.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // (8 * m)
+        end = start + n
+        if end < len(base) - 1 and base[-1, 0] == end:
+            base[end] = row
+            base[-1, 0] = end + 1
+            return base[start + 1 : end + 1]
+    buf = np.empty((n + max(1, int(SPARE * n)) + 1, m))
+    buf[: n - 1] = tail[1:]
+    buf[n - 1] = row
+    buf[-1, 0] = n  # rows in use, counted from the buffer's start
+    return buf[:n]
+
+
 def score_row(
     x: np.ndarray, state: State, period: int | None, p: RobustParams,
     sensitivity: np.ndarray | float = 1.0, floors: np.ndarray | None = None,
@@ -252,8 +283,8 @@ def score_row(
     raw, lev = _resize(state.raw, rows), _resize(state.lev, rows)
     level = _small_median(np.vstack([raw[len(raw) - (p.level - 1) :], x[None, :]]))
     c = state.chans
-    spike = _row_channel(x, raw, c[0], c[1], period, p)
-    lvl = _row_channel(level, lev, c[2], c[3], period, p)
+    spike = _row_channel(x, raw, c[0], c[1], period, p, state.seen)
+    lvl = _row_channel(level, lev, c[2], c[3], period, p, state.seen)
     spike_tail = np.vstack([state.dev_tail, spike[0][None, :]])
     energy = spike_tail[len(spike_tail) - p.energy :].mean(axis=0)
     bounds = np.full((2, m), np.nan) if state.bounds is None else state.bounds
@@ -275,7 +306,7 @@ def score_row(
     prev, refr = _row_decay(state.refractory, u, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(
-        np.vstack([raw, x[None, :]])[-rows:], np.vstack([lev, level[None, :]])[-rows:],
+        _push(raw, x), _push(lev, level),
         [spike[3], spike[4], lvl[3], lvl[4]], spike_tail[len(spike_tail) - (p.energy - 1) :],
         carries, refr, seen, np.stack([np.fmax(hi, x), np.fmin(lo, x)]),
     )

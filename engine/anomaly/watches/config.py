@@ -11,11 +11,17 @@ from engine.anomaly import registry
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)?$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# What engine/lab/anomaly/nab/threshold.production_threshold gives for the default detector on NAB's
+# What engine/lab/anomaly/nab/threshold.production_threshold gives for each detector on NAB's
 # public subset: the median of the leave-one-category-out standard-profile thresholds, 2 decimals
 # (tests/unit/anomaly/test_anomaly_threshold.py checks it). Scores above 0.5 mean "beats the
-# series' own recent record".
-DEFAULT_THRESHOLD = 0.57
+# series' own recent record". A watch that names no threshold gets its detector's.
+PRODUCTION_THRESHOLDS = {"ensemble": 0.57, "ensemble-coarse": 0.59}
+DEFAULT_THRESHOLD = PRODUCTION_THRESHOLDS[registry.DEFAULT_DETECTOR]
+
+
+def production_threshold(detector: str) -> float:
+    """Return the threshold a watch with this detector uses when it names none."""
+    return PRODUCTION_THRESHOLDS.get(detector, DEFAULT_THRESHOLD)
 
 
 def seconds(value: str | float | int) -> float:
@@ -91,6 +97,14 @@ class WatchConfig(_Strict):
         if v not in registry.names():
             raise ValueError(f"unknown detector {v!r}; choose one of {', '.join(registry.names())}")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _detector_threshold(cls, data: object) -> object:
+        # A watch that names no threshold runs at its detector's production threshold.
+        if isinstance(data, dict) and "threshold" not in data and isinstance(data.get("detector"), str):
+            return {**data, "threshold": production_threshold(data["detector"])}
+        return data
 
     @model_validator(mode="after")
     def _one_source(self) -> "WatchConfig":

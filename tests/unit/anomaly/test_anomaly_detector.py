@@ -113,3 +113,21 @@ def test_registry_rejects_unknown_names():
     assert "robust" in registry.names()
     with pytest.raises(InvalidInput):
         registry.create("nope")
+
+
+def test_pushed_tails_equal_a_copy_and_older_states_never_overwrite_newer_ones():
+    from engine.anomaly.detectors.robust import _push
+
+    rng = np.random.default_rng(0)
+    tail = rng.normal(size=(8, 2))
+    expect = tail.copy()
+    for _ in range(30):  # crosses several buffer refills
+        row = rng.normal(size=2)
+        tail, expect = _push(tail, row), np.vstack([expect, row])[1:]
+        np.testing.assert_array_equal(tail, expect)
+    older = tail
+    newer = _push(older, np.array([1.0, 2.0]))
+    branch = _push(older, np.array([3.0, 4.0]))  # an older state pushed again must copy
+    np.testing.assert_array_equal(newer[-1], [1.0, 2.0])
+    np.testing.assert_array_equal(branch[-1], [3.0, 4.0])
+    np.testing.assert_array_equal(newer[:-1], branch[:-1])

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from engine.anomaly import registry
-from engine.anomaly.detectors.ensemble import SCALE_PROBE, EnsembleDetector, log_scale
+from engine.anomaly.detectors.ensemble import COARSE_PARAMS, SCALE_PROBE, EnsembleDetector, log_scale
+from engine.anomaly.watches.config import PRODUCTION_THRESHOLDS
 
 STEP = 300.0
 
@@ -110,3 +111,60 @@ def test_matrix_form_scores_like_one_detector_per_series():
     many = score_fresh_matrix(y, 288)
     for j in range(3):
         np.testing.assert_allclose(many[:, j], EnsembleDetector().score_batch(t, y[:, j]), rtol=1e-9, atol=1e-12)
+
+
+def hump(n=3000, seed=3, at=2500, rows=36, size=4.0):
+    """Daily 5-minute series with a sustained hump (a level raised for three hours) from row `at`."""
+    t, y = series(n=n, seed=seed)
+    y[at : at + rows] += size
+    return t, y
+
+
+def test_coarse_view_catches_a_sustained_hump_the_row_view_misses():
+    t, y = hump()
+    det = EnsembleDetector(coarse=True)
+    s = det.score_batch(t, y)
+    fine = EnsembleDetector(COARSE_PARAMS, coarse=False).score_batch(t, y)  # the same row view alone
+    assert det.bucket == 24  # two hours of 5-minute rows
+    assert fine[2490:2600].max() < PRODUCTION_THRESHOLDS["ensemble-coarse"] < s[2490:2600].max()
+    hits = np.flatnonzero(s != fine)
+    assert len(hits) and np.all((hits + 1) % 24 == 0)  # coarse scores land on bucket ends only
+
+
+def test_coarse_view_streams_restores_and_stays_causal():
+    t, y = hump()
+    whole = EnsembleDetector(coarse=True).score_batch(t, y)
+    det = EnsembleDetector(coarse=True)
+    head = det.score_batch(t[:2490], y[:2490])
+    state = json.loads(json.dumps(det.to_state()))  # mid-bucket: 2490 = 103 * 24 + 18
+    restored = registry.restore(state)
+    tail = np.array([restored.update(a, b) for a, b in zip(t[2490:], y[2490:])])
+    np.testing.assert_allclose(np.r_[head, tail], whole, rtol=1e-9, atol=1e-12)
+    changed = y.copy()
+    changed[2520:] += 40.0
+    other = EnsembleDetector(coarse=True).score_batch(t, changed)
+    np.testing.assert_array_equal(whole[:2520], other[:2520])
+
+
+def test_matrix_form_includes_the_coarse_view():
+    from engine.anomaly.detectors.ensemble import score_fresh_matrix
+
+    cols = [hump(seed=s, at=2400 + 30 * s) for s in range(2)]
+    t = cols[0][0]
+    y = np.stack([c[1] for c in cols], axis=1)
+    many = score_fresh_matrix(y, 288, coarse=True)
+    for j in range(2):
+        np.testing.assert_allclose(many[:, j], EnsembleDetector(coarse=True).score_batch(t, y[:, j]), rtol=1e-9, atol=1e-12)
+    assert np.any(many != score_fresh_matrix(y, 288, coarse=False))
+
+
+def test_state_from_before_the_coarse_view_restores_without_it():
+    t, y = series(n=900)
+    det = EnsembleDetector(coarse=False)
+    det.score_batch(t[:600], y[:600])
+    state = det.to_state()
+    for key in ("coarse", "bucket", "pending", "coarse_state"):
+        del state[key]
+    restored = registry.restore(state)
+    assert isinstance(restored, EnsembleDetector) and not restored.coarse
+    np.testing.assert_allclose(restored.score_batch(t[600:], y[600:]), det.score_batch(t[600:], y[600:]))

@@ -16,7 +16,7 @@ from engine.lab.anomaly.nab.threshold import (
     raw_at,
 )
 from engine.anomaly.registry import DEFAULT_DETECTOR
-from engine.anomaly.watches.config import DEFAULT_THRESHOLD
+from engine.anomaly.watches.config import DEFAULT_THRESHOLD, PRODUCTION_THRESHOLDS
 
 SHARED = Path("/work/shared/data/nab")
 STD = PROFILES["standard"]
@@ -60,7 +60,19 @@ def test_fixed_threshold_scores_what_the_threshold_detects():
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="NAB public subset not present")
-def test_config_default_equals_the_loco_procedure_on_the_public_subset():
+@pytest.mark.parametrize("detector", sorted(PRODUCTION_THRESHOLDS))
+def test_config_default_equals_the_loco_procedure_on_the_public_subset(detector):
     files = load_corpus(SHARED / "data", SHARED / "labels" / "combined_windows.json")
-    scores = detect_corpus(DEFAULT_DETECTOR, files, workers=1)
-    assert production_threshold(files, scores) == DEFAULT_THRESHOLD
+    scores = detect_corpus(detector, files, workers=1)
+    assert production_threshold(files, scores) == PRODUCTION_THRESHOLDS[detector]
+    assert PRODUCTION_THRESHOLDS[DEFAULT_DETECTOR] == DEFAULT_THRESHOLD
+
+
+def test_a_watch_without_a_threshold_runs_at_its_detectors_production_threshold():
+    from engine.anomaly.watches.config import WatchConfig
+
+    base = {"name": "lat", "query": "up"}
+    assert WatchConfig.model_validate(base).threshold == DEFAULT_THRESHOLD
+    coarse = WatchConfig.model_validate({**base, "detector": "ensemble-coarse"})
+    assert coarse.threshold == PRODUCTION_THRESHOLDS["ensemble-coarse"] != DEFAULT_THRESHOLD
+    assert WatchConfig.model_validate({**base, "detector": "ensemble-coarse", "threshold": 0.7}).threshold == 0.7
