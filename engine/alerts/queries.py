@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Sequence
 
-from sqlalchemy import desc, select
+from sqlalchemy import Row, desc, select
 
 from engine.alerts import dead_letter, repo
 from engine.alerts.config import AlertsConfig
@@ -61,7 +62,7 @@ def _decision(r) -> dict:  # noqa: ANN001 - a Row
             "next_due_at": utc(r.next_due_at).isoformat() if r.next_due_at else None}
 
 
-def _first_firing(row, ds: list, limit: int) -> list[dict]:  # noqa: ANN001 - Rows
+def _first_firing(row: Row[Any], ds: Sequence[Row[Any]], limit: int) -> list[dict[str, Any]]:
     """Return the unstored "dedup new" decision of an alert (repo.stored) when it is among its latest.
 
     A fingerprint's first delivery is "new" when it fired, "resolved_unseen" (a stored row) when
