@@ -199,7 +199,7 @@ def stored(d: Decision) -> bool:
     """Return whether a decision is written: a fingerprint's first firing ("dedup new") is not.
 
     The alert row says it (its first_seen_at, and no "resolved_unseen" row before), and `/ops why`
-    shows it from there (queries.py); in a storm's onset it was one row in three, each an entry
+    shows it from there (queries.py); in a storm's onset it was half the decision rows, each an entry
     in the fingerprint index.
     """
     return d.name != NEW or d.stage != "dedup"
