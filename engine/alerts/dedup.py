@@ -23,6 +23,7 @@ class Dedup(str, Enum):
 
 
 REPEAT_REASON = "repeat delivery of a firing alert"
+NEW_REASON = "first time this fingerprint fires"
 ABSORBED = frozenset({Dedup.FLAP, Dedup.REPEAT, Dedup.REPEAT_RESOLVE, Dedup.STALE, Dedup.RESOLVED_UNSEEN})
 FIRES = frozenset({Dedup.NEW, Dedup.REFIRE, Dedup.FLAP})
 # Absorbed repeats that only move counters: no decision row, only a light update of the alert row
@@ -39,7 +40,7 @@ class DedupDecision:
 
 
 # The verdicts whose reason never varies, built once: dedup runs for every delivered alert.
-_NEW = DedupDecision(Dedup.NEW, "first time this fingerprint fires")
+_NEW = DedupDecision(Dedup.NEW, NEW_REASON)
 _UNSEEN = DedupDecision(Dedup.RESOLVED_UNSEEN, "resolved before Opsbot ever saw it fire")
 _REPEAT = DedupDecision(Dedup.REPEAT, REPEAT_REASON)
 _RESOLVED = DedupDecision(Dedup.RESOLVED, "alert resolved")

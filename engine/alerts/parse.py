@@ -129,26 +129,17 @@ def _opt_str(a: dict[str, Any], key: str, where: str) -> str | None:
     return v
 
 
-def _ok_opt(v: Any) -> bool:
-    return v is None or v.__class__ is str
-
-
-def _time_at(value: Any, i: int, key: str) -> datetime | None:
-    dt = _time(value) if value.__class__ is str else _BAD_TIME
-    if dt is _BAD_TIME or dt is _NO_ZONE:
-        return parse_time(value, f"alerts[{i}].{key}")  # raises with the precise message
-    return dt
-
-
 def _alert(a: Any, i: int, limits: Limits, source: str, group_key: str | None,
            allowed: frozenset[str], hasher: Callable[[bytes], str], volatile: frozenset[str],
            default_status: str | None, group_labels: frozenset[str] | None = None) -> AlertEvent:
-    # Error messages are formatted only on failure: this runs for every alert of every batch.
-    if not isinstance(a, dict):
+    # Runs for every alert of every batch: the common case is checked inline (no helper calls),
+    # and every failure goes through the precise check that formats its message.
+    if a.__class__ is not dict and not isinstance(a, dict):
         raise InvalidInput(f"alerts[{i}] must be an object")
     if not a.keys() <= allowed:
         raise InvalidInput(f"alerts[{i}] has unknown fields: {sorted(set(a) - allowed)}")
-    labels = a.get("labels")
+    get = a.get
+    labels = get("labels")
     if not _fine(labels, limits.max_labels, limits.max_label_value_chars):
         _str_map(labels, f"alerts[{i}].labels", limits, limits.max_label_value_chars)  # raises
     name = labels.get("alertname")
@@ -156,25 +147,30 @@ def _alert(a: Any, i: int, limits: Limits, source: str, group_key: str | None,
         raise InvalidInput(f"alerts[{i}].labels.alertname is required")
     if len(name) > ALERTNAME_CHARS:
         raise InvalidInput(f"alerts[{i}].labels.alertname is {len(name)} characters, limit is {ALERTNAME_CHARS}")
-    annotations = a.get("annotations") or {}
+    annotations = get("annotations") or {}
     if not _fine(annotations, limits.max_labels, limits.max_annotation_chars):
         _str_map(annotations, f"alerts[{i}].annotations", limits, limits.max_annotation_chars)
-    raw_status = a.get("status", default_status)
+    raw_status = get("status", default_status)
     status = _STATUS.get(raw_status) if isinstance(raw_status, str) else None
     if status is None:
         raise InvalidInput(f"alerts[{i}].status must be 'firing' or 'resolved', got {raw_status!r}")
-    starts_raw, ends_raw = a.get("startsAt"), a.get("endsAt")
-    fp, url = a.get("fingerprint"), a.get("generatorURL")
-    if not (_ok_opt(starts_raw) and _ok_opt(ends_raw) and _ok_opt(fp) and _ok_opt(url)):
+    starts_raw, ends_raw = get("startsAt"), get("endsAt")
+    fp, url = get("fingerprint"), get("generatorURL")
+    if not ((starts_raw is None or starts_raw.__class__ is str) and (ends_raw is None or ends_raw.__class__ is str)
+            and (fp is None or fp.__class__ is str) and (url is None or url.__class__ is str)):
         for key in ("startsAt", "endsAt", "fingerprint", "generatorURL"):
             _opt_str(a, key, f"alerts[{i}]")  # raises on the first that is not a string
     if not starts_raw:
         raise InvalidInput(f"alerts[{i}].startsAt is required")
-    starts_at = _time_at(starts_raw, i, "startsAt")
+    starts_at = _time(starts_raw)
+    if starts_at is _BAD_TIME or starts_at is _NO_ZONE:
+        parse_time(starts_raw, f"alerts[{i}].startsAt")  # raises with the precise message
     if starts_at is None:
         raise InvalidInput(f"alerts[{i}].startsAt cannot be the zero time")
-    ends_at = _time_at(ends_raw, i, "endsAt") if ends_raw else None
-    if status is Status.RESOLVED and ends_at is None:
+    ends_at = _time(ends_raw) if ends_raw else None
+    if ends_at is _BAD_TIME or ends_at is _NO_ZONE:
+        parse_time(ends_raw, f"alerts[{i}].endsAt")  # raises
+    if ends_at is None and status is Status.RESOLVED:
         raise InvalidInput(f"alerts[{i}].endsAt is required when status is 'resolved'")
     if fp is not None and not (0 < len(fp) <= 128):
         raise InvalidInput(f"alerts[{i}].fingerprint must be 1..128 characters")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Sequence
 
-from sqlalchemy import desc, select
+from sqlalchemy import Row, desc, select
 
 from engine.alerts import dead_letter, repo
 from engine.alerts.card import stored_facts
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
+from engine.alerts.dedup import NEW_REASON, Dedup
 from engine.alerts.types import AlertState, Incident, IncidentStatus
 from engine.core.bounds import parse_int
 from engine.core.clock import Clock, utc
@@ -59,6 +61,21 @@ def _decision(r) -> dict:  # noqa: ANN001 - a Row
     return {"at": utc(r.at).isoformat(), "stage": r.stage, "name": r.name, "reason": r.reason,
             "fingerprint": r.fingerprint, "incident_id": r.incident_id, "actor": r.actor,
             "next_due_at": utc(r.next_due_at).isoformat() if r.next_due_at else None, "facts": stored_facts(r.facts)}
+
+
+def _first_firing(row: Row[Any], ds: Sequence[Row[Any]], limit: int) -> list[dict[str, Any]]:
+    """Return the unstored "dedup new" decision of an alert (repo.stored) when it is among its latest.
+
+    A fingerprint's first delivery is "new" when it fired, "resolved_unseen" (a stored row) when
+    it did not; it is the oldest decision of the fingerprint, so it shows only when fewer than
+    `limit` later ones were found. Rows written before it stopped being stored show themselves.
+    """
+    if len(ds) >= limit or any(r.stage == "dedup" and r.name in (Dedup.NEW.value, Dedup.RESOLVED_UNSEEN.value)
+                               for r in ds):
+        return []
+    return [{"at": utc(row.first_seen_at).isoformat(), "stage": "dedup", "name": Dedup.NEW.value,
+             "reason": NEW_REASON, "fingerprint": row.fingerprint, "incident_id": None, "actor": None,
+             "next_due_at": None, "facts": None}]
 
 
 class AlertQueries:
@@ -126,7 +143,7 @@ class AlertQueries:
                                 f"{st.flaps} flaps, {st.repeat_resolves} repeated resolves)",
                       "fingerprint": t, "incident_id": st.incident_id, "actor": None, "next_due_at": None,
                       "facts": None}]
-        decisions += [_decision(r) for r in ds] + [_decision(r) for r in nd]
+        decisions += [_decision(r) for r in ds] + _first_firing(row, ds, 8) + [_decision(r) for r in nd]
         return WhyAnswer(f"alert {t}", decisions, inc.next_due_at if inc else None, {
             "status": st.status.value, "incident_id": st.incident_id, "inhibited_by": st.inhibited_by,
             "snoozed_until": inc.snoozed_until.isoformat() if inc and inc.snoozed_until else None,

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts.bulk import Bulk, js, unnest_sql
 from engine.alerts.counters import PendingCounters
+from engine.alerts.dedup import Dedup
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
 from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
 from engine.core.bounds import ID_MAX
@@ -21,6 +22,7 @@ I = IncidentRow.__table__
 D = DecisionRow.__table__
 
 _INC_FIELDS = [c.name for c in I.columns if c.name != "id"]
+NEW = Dedup.NEW.value
 _ALERT_FIELDS = [c.name for c in A.columns]
 
 
@@ -193,16 +195,27 @@ async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterabl
         inc.dirty = False
 
 
+def stored(d: Decision) -> bool:
+    """Return whether a decision is written: a fingerprint's first firing ("dedup new") is not.
+
+    The alert row says it (its first_seen_at, and no "resolved_unseen" row before), and `/ops why`
+    shows it from there (queries.py); in a storm's onset it was half the decision rows, each an entry
+    in the fingerprint index.
+    """
+    return d.name != NEW or d.stage != "dedup"
+
+
 async def save_decisions(s: AsyncSession, decisions: list[Decision], now: datetime,
                          remap: dict[int, int], actor: str | None = None) -> None:
-    """Append decisions, translating temp incident ids."""
+    """Append decisions, translating temp incident ids (a first firing is not stored: see stored)."""
     if not decisions:
         return
     b = await Bulk.of(s)
     at = b.ts(now)
     rows = [(at, d.stage, d.name, d.reason[:500], d.fingerprint,
              remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
-             b.ts(d.next_due_at), actor, js(d.facts) if d.facts is not None else None) for d in decisions]
+             b.ts(d.next_due_at), actor, js(d.facts) if d.facts is not None else None)
+            for d in decisions if stored(d)]
     await b.insert_many(_DECISION_INSERT, _DECISION_INSERT_PG, rows)
 
 

@@ -8,7 +8,7 @@ alert; a stage ends an alert's trip by returning False.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,7 +34,6 @@ class Trip:
     group: GroupDecision | None = None
     inhibit: InhibitDecision | None = None
     incident: Incident | None = None
-    changes: list[Change] = field(default_factory=list)
 
 
 class AlertStage(Protocol):
@@ -88,11 +87,14 @@ class InhibitDecision:
     source: str | None
 
 
+_NOT_INHIBITED = InhibitDecision("not_inhibited", "group", None)  # the commonest verdict, built once
+
+
 def decide_inhibit(g: GroupDecision) -> InhibitDecision:
     """Return whether the grouping decision attached the alert under an inhibiting source."""
     if g.inhibited_by:
         return InhibitDecision("inhibited", "inhibit", g.inhibited_by)
-    return InhibitDecision("not_inhibited", "group", None)
+    return _NOT_INHIBITED
 
 
 class InhibitStage:

@@ -14,6 +14,7 @@ from bot.render import render
 from engine.actor import Actor
 from engine.core.clock import FakeClock
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.alerts.tables import DecisionRow
 from engine.core.outbox_tables import OutboxItem
 from tests.changes import decision_said
 from test_ha_and_retries import am_body
@@ -104,6 +105,27 @@ async def test_why_for_fingerprint_names_each_stage(service, clock):
     assert {"dedup", "group", "notify"} <= set(stages) and why.next_due_at is not None
     with pytest.raises(NotFound):
         await service.queries.why("nope")
+
+
+async def test_why_shows_a_first_firing_from_the_alert_row_not_a_stored_decision(service, db, clock):
+    first = clock.now()
+    await service.receive("alertmanager", am_body([("HighLatency", "checkout")]))
+    await service.receive("alertmanager", am_body([("Gone", "checkout")], status="resolved"))
+    clock.advance(30)
+    await service.receive("alertmanager", am_body([("HighLatency", "checkout")], status="resolved"))
+    async with db.session() as s:
+        rows = (await s.execute(select(DecisionRow.stage, DecisionRow.name, DecisionRow.fingerprint))).all()
+    assert ("dedup", "new", "HighLatency-checkout") not in rows  # derivable, so not stored
+    assert ("dedup", "resolved_unseen", "Gone-checkout") in rows
+    fired = (await service.queries.why("HighLatency-checkout")).decisions
+    # After the latest delivery and the later decisions, oldest last: the first firing, as it happened.
+    news = [d for d in fired[1:] if d["stage"] == "dedup" and d["name"] == "new"]
+    assert news == [{"at": first.isoformat(), "stage": "dedup", "name": "new",
+                     "reason": "first time this fingerprint fires", "fingerprint": "HighLatency-checkout",
+                     "incident_id": None, "actor": None, "next_due_at": None}]
+    assert fired.index(news[0]) > max(i for i, d in enumerate(fired) if d["stage"] == "group")
+    unseen = (await service.queries.why("Gone-checkout")).decisions
+    assert [d["name"] for d in unseen[1:] if d["stage"] == "dedup"] == ["resolved_unseen"]  # it never fired
 
 
 async def test_card_of_an_incident_out_of_memory_counts_the_alert_that_resolved(service, db, clock):

@@ -1,0 +1,123 @@
+"""CPU per 100-alert batch of the ingest path, in process: what bench_alerts' ratios are made of.
+
+Run: .venv/bin/python tests/benchmarks/bench_ingest_cpu.py [--workload storm,steady]
+     [--backends sqlite postgresql] [--batches 400] [--rounds 5] [--concurrency 8] [--profile FILE]
+
+Wall-clock ratios need an idle machine; process CPU time (every thread of this process:
+the event loop and aiosqlite's writer thread) does not. Each round starts a fresh store and
+an AlertService, then `--concurrency` coroutines call `receive("alertmanager", body)` the way
+the webhook handler does (parse, group commit, pipeline, outbox), with the bodies
+bench_alerts sends. `storm` measures the first `--batches` bodies of a storm's onset from an
+empty store; `steady` first sends as many bodies unmeasured (known alerts, warm caches), then
+measures as many more. Printed: the median over rounds of CPU ms per batch (all threads; the
+event loop thread's share beside it, the rest is mostly aiosqlite's writer thread), and for
+PostgreSQL the server's own CPU beside it (not included: it is not our process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from alert_workloads import make_batches, make_storm_batches, webhook_body  # noqa: E402 - after sys.path
+from ingest_harness import drop_pg, pg_database, postgres_cpu_seconds  # noqa: E402 - after sys.path
+
+
+async def _send(svc, bodies: list[bytes], concurrency: int) -> None:
+    async def worker(k: int) -> None:
+        for i in range(k, len(bodies), concurrency):
+            await svc.receive("alertmanager", bodies[i])
+    await asyncio.gather(*[worker(k) for k in range(concurrency)])
+
+
+async def one_round(db_url: str, workload: str, bodies: list[bytes], n: int, concurrency: int,
+                    prof: cProfile.Profile | None) -> tuple[float, float, float]:
+    """Return CPU ms per batch of one fresh-store round: ours, the event loop's share, postgres'."""
+    from sqlmodel import SQLModel
+
+    import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    import engine.store.tables  # noqa: F401 - registers its tables with SQLModel.metadata
+    from engine.alerts.config import AlertsConfig
+    from engine.alerts.service import AlertService
+    from engine.core.clock import SystemClock
+    from engine.core.outbox import emit
+    from engine.store.db import Database
+
+    db = Database(db_url)
+    await db.run_sync(SQLModel.metadata.create_all)
+    svc = AlertService(db, AlertsConfig(), SystemClock(), emit)
+    try:
+        if workload == "steady":
+            await _send(svc, bodies[:n], concurrency)  # unmeasured: the alerts become known
+            bodies = bodies[n:]
+        todo = bodies[:n]
+        c0, t0, pg0 = time.process_time(), time.thread_time(), postgres_cpu_seconds()
+        if prof:
+            prof.enable()
+        await _send(svc, todo, concurrency)
+        if prof:
+            prof.disable()
+        cpu, loop, pg = time.process_time() - c0, time.thread_time() - t0, postgres_cpu_seconds() - pg0
+        await svc.aclose()
+    finally:
+        await db.dispose()
+    return 1000 * cpu / len(todo), 1000 * loop / len(todo), 1000 * pg / len(todo)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    """Run every workload on every backend and print medians."""
+    prof = cProfile.Profile() if args.profile else None
+    for workload in args.workload.split(","):
+        n = args.batches
+        if workload == "storm":
+            bodies = [webhook_body(a) for a in make_storm_batches(n)]
+        else:
+            bodies = [webhook_body(a) for a in make_batches(2 * n)]
+        for backend in args.backends:
+            ours, loops, pgs = [], [], []
+            for rnd in range(args.rounds):
+                with tempfile.TemporaryDirectory() as tmp:
+                    name = None
+                    if backend == "sqlite":
+                        url = f"sqlite:///{tmp}/cpu-{rnd}.db"
+                    else:
+                        url, name = pg_database()
+                    try:
+                        a, t, b = await one_round(url, workload, bodies, n, args.concurrency, prof)
+                    finally:
+                        if name:
+                            drop_pg(name)
+                ours.append(a)
+                loops.append(t)
+                pgs.append(b)
+            med = statistics.median
+            print(f"{workload:6s} {backend:10s} CPU per 100-alert batch: median {med(ours):.2f} ms "
+                  f"(rounds {', '.join(f'{x:.2f}' for x in ours)}), event loop thread {med(loops):.2f} ms"
+                  + (f"; postgres server {med(pgs):.2f} ms" if backend == "postgresql" else ""), flush=True)
+    if prof:
+        prof.dump_stats(args.profile)
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--workload", default="storm,steady")
+    p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    p.add_argument("--batches", type=int, default=400, help="bodies measured per round")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--profile", help="write a cProfile of the measured sends to this file")
+    asyncio.run(main_async(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
