@@ -61,3 +61,18 @@ def test_near_the_detection_a_broad_weak_fault_beats_a_single_loud_spike():
     x[FAULT:, :3] += 3.8  # three signals together, just past their bands
     start = _start_row(_grid(x), FAULT)
     assert FAULT - 1 <= start <= FAULT  # the fault (one guard row), not the spike at FAULT - 5
+
+
+def test_a_louder_burst_that_ended_long_before_the_detection_does_not_open_the_episode():
+    x = _noise(5)
+    x[1400, :3] += 20.0  # a broad burst beyond every baseline row, 40 steps before the fault
+    x[FAULT:, :2] += 6.0  # the fault: sustained, beyond every baseline row, quieter than the burst
+    start = _start_row(_grid(x), FAULT)
+    assert FAULT - 1 <= start <= FAULT  # the fault (one guard row), not the burst at row 1400
+
+
+def test_a_fault_that_ended_just_before_a_late_detection_still_opens_the_episode():
+    x = _noise(6)
+    x[FAULT - 4:FAULT - 2, :3] += 12.0  # over two steps before the alert (a `for:` delay)
+    start = _start_row(_grid(x), FAULT)
+    assert FAULT - 5 <= start <= FAULT - 4
