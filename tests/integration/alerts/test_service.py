@@ -122,7 +122,7 @@ async def test_why_shows_a_first_firing_from_the_alert_row_not_a_stored_decision
     news = [d for d in fired[1:] if d["stage"] == "dedup" and d["name"] == "new"]
     assert news == [{"at": first.isoformat(), "stage": "dedup", "name": "new",
                      "reason": "first time this fingerprint fires", "fingerprint": "HighLatency-checkout",
-                     "incident_id": None, "actor": None, "next_due_at": None}]
+                     "incident_id": None, "actor": None, "next_due_at": None, "facts": None}]
     assert fired.index(news[0]) > max(i for i, d in enumerate(fired) if d["stage"] == "group")
     unseen = (await service.queries.why("Gone-checkout")).decisions
     assert [d["name"] for d in unseen[1:] if d["stage"] == "dedup"] == ["resolved_unseen"]  # it never fired
