@@ -19,7 +19,7 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
 the alert joins the best candidate whose score reaches the threshold, else opens a new incident.
-With no depends_on configured, weights fitted without the topology features apply.
+With no depends_on configured, the weights and threshold fitted without the topology features apply.
 """
 
 from __future__ import annotations
@@ -109,7 +109,9 @@ class GroupingModel:
         self.weights = weights or (W.WITH_GRAPH if self.graph else W.WITHOUT_GRAPH)
         if len(self.weights) != len(FEATURES):
             raise ValueError(f"grouping model: {len(self.weights)} weights for {len(FEATURES)} features")
-        self.threshold = W.THRESHOLD if threshold is None else threshold
+        if threshold is None:
+            threshold = W.THRESHOLD_WITH_GRAPH if self.graph else W.THRESHOLD_WITHOUT_GRAPH
+        self.threshold = threshold
         self.cooc = cooc if cooc is not None else CoOccurrence()
         self.near = neighbours(cfg) if self.graph else {}
         self.trace: list[list[tuple[int, tuple[float, ...]]]] | None = None  # fitting only

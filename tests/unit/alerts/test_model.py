@@ -70,7 +70,8 @@ def test_the_fit_reproduces_the_shipped_weights():
     from engine.lab.alerts.family_fit import fit
 
     got = fit()
-    assert got["threshold"] == model_weights.THRESHOLD
+    assert got["threshold_with_graph"] == model_weights.THRESHOLD_WITH_GRAPH
+    assert got["threshold_without_graph"] == model_weights.THRESHOLD_WITHOUT_GRAPH
     for name, shipped in (("with_graph", model_weights.WITH_GRAPH), ("without_graph", model_weights.WITHOUT_GRAPH)):
         assert got[name] == pytest.approx(shipped, abs=0.05), name
 
