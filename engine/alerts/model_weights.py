@@ -7,8 +7,8 @@ used). A unit test re-runs the fit and checks these constants.
 """
 
 # onset_2m, onset_15m, topology_1h, topology_2h, topology_3h, service, namespace, alertname, cooccurrence,
-# other_cluster, bias
-WITH_GRAPH = (-1.645, 11.837, 2.701, 0.612, -0.565, 2.657, -0.021, 0.86, 2.225, -4.014, -12.065)
-WITHOUT_GRAPH = (-2.537, 16.108, 0.0, 0.0, 0.0, 1.114, -0.146, 0.442, 1.115, -5.562, -13.472)
+# other_cluster, spread, bias
+WITH_GRAPH = (-3.355, 11.103, 2.806, 0.649, -0.785, 2.637, -0.103, 0.688, 2.4, -3.808, 2.641, -11.919)
+WITHOUT_GRAPH = (-4.192, 13.635, 0.0, 0.0, 0.0, 0.715, -0.263, 0.328, 1.236, -5.387, 3.972, -12.439)
 THRESHOLD_WITH_GRAPH = 0.45
 THRESHOLD_WITHOUT_GRAPH = 0.45

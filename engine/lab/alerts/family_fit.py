@@ -34,7 +34,7 @@ from engine.lab.alerts.family_eval import config_for, majority, replay, score_op
 FIT_SEEDS = range(1000, 1010)
 ROUNDS = 3
 L2 = 1.0
-START = (2.0,) + (0.0,) * 9 + (-1.0,)  # "join what had an onset in the last minutes"
+START = (2.0,) + (0.0,) * (len(FEATURES) - 2) + (-1.0,)  # "join what had an onset in the last minutes"
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 Example = tuple[tuple[float, ...], int]
