@@ -191,12 +191,11 @@ class GroupingModel:
                 if latest[h] > -math.inf:
                     topo[h] = exp(min(0.0, latest[h] - ts) / LABEL_TAU_S)
         sk, nk, ak = a.labels  # service, namespace, alertname (None: the alert has no such label)
-        get = keys.get  # a None key (no such label) is never in the memory: get(None) is None
-        t = get(sk)
+        t = keys.get(sk) if sk is not None else None
         svc = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
-        t = get(nk)
+        t = keys.get(nk) if nk is not None else None
         ns = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
-        t = get(ak)
+        t = keys.get(ak) if ak is not None else None
         an = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
         co = 0.0
         for pk, v in a.partners:
