@@ -14,12 +14,14 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
 * other_cluster: 1 when the alert names a cluster and the incident's alerts named clusters, none
   of them this one (another deployment); 0 otherwise, including when either side has none.
   Sharing a cluster is no evidence by itself (most deployments have one): it only scopes
-  service, namespace and topology.
+  service, namespace and topology;
+* spread: exp(-age/180 s) of the latest first onset of a service in the incident (is it still
+  reaching new services?).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
 the alert joins the best candidate whose score reaches the threshold, else opens a new incident.
-With no depends_on configured, weights fitted without the topology features apply.
+With no depends_on configured, the weights and threshold fitted without the topology features apply.
 """
 
 from __future__ import annotations
@@ -39,9 +41,14 @@ from engine.alerts.model_keys import group_key as group_key, memory_keys as memo
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
-            "alertname", "cooccurrence", "other_cluster", "bias")
+            "alertname", "cooccurrence", "other_cluster", "spread", "bias")
 LABEL_TAU_S = 900.0
+# The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
+# from that, not fitted.
+SPREAD_TAU_S = 180.0
 _RECENT = (1, 2, 3, 4, 5, 6, 7)  # features bounded by exp(-gap/900 s): see _reach
+_SPREAD = 10  # bounded by exp(-gap/180 s)
+_BIAS = len(FEATURES) - 1
 
 
 def _last_onset(inc: Incident) -> float:
@@ -53,7 +60,8 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
     # The features in _RECENT are at most exp(-gap/900 s): the incident's last onset is the latest
     # of the onsets they are measured from. So this bounds the logit of any candidate at that gap.
     return (max(0.0, w[0]) * math.exp(-gap / 120.0) + sum(max(0.0, w[i]) for i in _RECENT)
-            * math.exp(-gap / 900.0) + max(0.0, w[8]) + max(0.0, w[9]) + w[10])
+            * math.exp(-gap / 900.0) + max(0.0, w[_SPREAD]) * math.exp(-gap / SPREAD_TAU_S)
+            + max(0.0, w[8]) + max(0.0, w[9]) + w[_BIAS])
 
 
 def _onset_terms(gap: float) -> tuple[float, float]:
@@ -109,7 +117,9 @@ class GroupingModel:
         self.weights = weights or (W.WITH_GRAPH if self.graph else W.WITHOUT_GRAPH)
         if len(self.weights) != len(FEATURES):
             raise ValueError(f"grouping model: {len(self.weights)} weights for {len(FEATURES)} features")
-        self.threshold = W.THRESHOLD if threshold is None else threshold
+        if threshold is None:
+            threshold = W.THRESHOLD_WITH_GRAPH if self.graph else W.THRESHOLD_WITHOUT_GRAPH
+        self.threshold = threshold
         self.cooc = cooc if cooc is not None else CoOccurrence()
         self.near = neighbours(cfg) if self.graph else {}
         self.trace: list[list[tuple[int, tuple[float, ...]]]] | None = None  # fitting only
@@ -122,7 +132,7 @@ class GroupingModel:
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
         self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1)
-        self._rest_w = max(0.0, self.weights[9]) + self.weights[10]
+        self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
     def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
@@ -192,7 +202,13 @@ class GroupingModel:
             if v > co and pk in keys:
                 co = v
         other = 1.0 if a.cluster is not None and ANY_CL in keys and a.cluster not in keys else 0.0
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, 1.0)
+        # Still spreading: how recently a service first fired in the incident. A cascade reaches a new
+        # service every hop; an incident that only refires what it has is not spreading, so a new
+        # service alerting then more likely starts something else. Never above exp(-gap/180 s): a
+        # service's first onset is one of the incident's onsets.
+        first = inc.services
+        spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -211,6 +227,7 @@ class GroupingModel:
         logit = -math.inf if fit else self._logit
         w = self.weights
         w0, w1, recent, rest = w[0], w[1], self._recent_w, self._rest_w
+        spread_w = max(0.0, w[_SPREAD])
         resolved = IncidentStatus.RESOLVED
         a: _Alert | None = None
         scored = []
@@ -231,7 +248,7 @@ class GroupingModel:
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
             onset = _onset_terms(gap)
-            ub = w0 * onset[0] + (w1 + recent) * onset[1] + rest_bound
+            ub = w0 * onset[0] + (w1 + recent) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
                     bound = (ub, gap, inc)
@@ -243,8 +260,10 @@ class GroupingModel:
         if fit:
             self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
         out = [Scored(inc, f, gap, _sigmoid(z)) for z, inc, f, gap in _top2(scored)]
-        if len(out) < 2 and far is not None and (bound is None or _reach(w, far[0]) > bound[0]):
-            bound = (_reach(w, far[0]), far[0], far[1])
+        if len(out) < 2 and far is not None:
+            far_bound = _reach(w, far[0])
+            if bound is None or far_bound > bound[0]:
+                bound = (far_bound, far[0], far[1])
         if len(out) < 2 and bound is not None:
             out.append(Scored(bound[2], (), bound[1], _sigmoid(bound[0])))
         return out
@@ -269,7 +288,7 @@ class _Alert:
 
 
 _SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
-          "co-occurrence", "other cluster")
+          "co-occurrence", "other cluster", "spreading")
 
 
 def explain(s: Scored) -> str:
@@ -277,5 +296,5 @@ def explain(s: Scored) -> str:
     if not s.features:
         return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
     parts = [f"last onset {s.gap_s:.0f}s ago"] + [
-        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:10]) if v >= 0.005]
+        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:_BIAS]) if v >= 0.005]
     return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"

@@ -4,8 +4,8 @@ Run: .venv/bin/python tests/benchmarks/bench_grouping_family.py [--seeds 30] [--
 
 Styles: the six training styles of engine/lab/alerts/family.py and, with --holdout, the held-out
 style of family_holdout.py (written and committed before any fitting, never fitted on). Seeds
-0..N-1 are scored; the fit uses seeds 1000-1002 (family_fit.FIT_SEEDS). Per style it prints
-median and worst pairwise F1 over the seeds for: Opsbot with the storm's dependency graph,
+0..N-1 are scored (N <= 1000); the fit uses seeds 1000-1009 (family_fit.FIT_SEEDS), disjoint.
+Per style it prints median and worst pairwise F1 over the seeds for: Opsbot with the storm's dependency graph,
 Opsbot without it, `alertname+service` in 10-minute sessions, `namespace` in 5-minute sessions,
 and the best grouping keyed on fingerprints (truth with incidents that share a fingerprint
 merged); then Opsbot's median compression, lost incidents summed over seeds, and alert entries
@@ -78,12 +78,15 @@ def main() -> None:
     ap.add_argument("--holdout", action="store_true", help="score the held-out style too (once, at the end)")
     ap.add_argument("--fit", action="store_true", help="run the fit and print model_weights constants")
     a = ap.parse_args()
+    if not 0 < a.seeds <= 1000:
+        ap.error("--seeds must be 1-1000: the fit's storms are seeds 1000 and up")
     if a.fit:
         from engine.lab.alerts.family_fit import fit
 
         got = fit(log=print)
         print(f"WITH_GRAPH = {got['with_graph']}\nWITHOUT_GRAPH = {got['without_graph']}\n"
-              f"THRESHOLD = {got['threshold']}")
+              f"THRESHOLD_WITH_GRAPH = {got['threshold_with_graph']}\n"
+              f"THRESHOLD_WITHOUT_GRAPH = {got['threshold_without_graph']}")
         return
     styles = list(TRAIN_STYLES) + ([HOLDOUT_STYLE] if a.holdout else [])
     print(f"{a.seeds} seeds per style\n")

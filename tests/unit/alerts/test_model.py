@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from engine.alerts import model_weights
@@ -70,7 +72,8 @@ def test_the_fit_reproduces_the_shipped_weights():
     from engine.lab.alerts.family_fit import fit
 
     got = fit()
-    assert got["threshold"] == model_weights.THRESHOLD
+    assert got["threshold_with_graph"] == model_weights.THRESHOLD_WITH_GRAPH
+    assert got["threshold_without_graph"] == model_weights.THRESHOLD_WITHOUT_GRAPH
     for name, shipped in (("with_graph", model_weights.WITH_GRAPH), ("without_graph", model_weights.WITHOUT_GRAPH)):
         assert got[name] == pytest.approx(shipped, abs=0.05), name
 
@@ -96,3 +99,18 @@ def test_the_runner_up_that_cannot_reach_the_threshold_is_named_with_its_bound()
     out = process(s, [ev("DatabaseDown", "db", fp="db")], CFG, at(3600))
     reason = next(d.reason for d in out.decisions if d.stage == "group")
     assert reason.startswith("new incident; best #") and "score <=" in reason and "cannot reach" in reason
+
+
+def test_spread_says_whether_the_incident_still_reaches_new_services():
+    cfg = AlertsConfig()
+    m = GroupingModel(cfg)
+    state, inc = _incident([(0, ev("DatabaseDown", "db", fp="db")), (60, ev("HighLatency", "api", fp="api"))], cfg)
+    spread = FEATURES.index("spread")
+    fresh = m.features(cfg, ev("HighLatency", "web").labels, inc, at(90).timestamp())[1][spread]
+    assert fresh == pytest.approx(math.exp(-30 / 180), abs=1e-6)  # api first fired 30 s ago
+    # The same services firing again refresh the incident's last onset, not its spread.
+    process(state, [ev("HighLatency", "api", fp="api", status="resolved")], cfg, at(400))
+    process(state, [ev("HighLatency", "api", fp="api", start=600)], cfg, at(600))
+    gap, f = m.features(cfg, ev("HighLatency", "web").labels, inc, at(630).timestamp())
+    assert gap == pytest.approx(30) and f[spread] == pytest.approx(math.exp(-570 / 180), abs=1e-6)
+
