@@ -51,6 +51,13 @@ def _nth(prev: Incident | None, now: datetime) -> int:
     return max(prev.recurrence_nth, 1) + 1 if prev.opened_at.date() == now.date() else 1
 
 
+def onset_ts(ev: AlertEvent, now: datetime) -> float:
+    """Return when the occurrence began (its startsAt), never later than now, as epoch seconds."""
+    # Grouping measures gaps between onsets, not between deliveries: a backlog delivered at once
+    # (Opsbot restarting, Alertmanager retrying) keeps the minutes that separated its cascades.
+    return min(ev.starts_at.timestamp(), now.timestamp())
+
+
 def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident],
                     cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None) -> GroupDecision:
     """Pick the incident a firing occurrence joins (or None for a new one), with a named reason."""
@@ -71,7 +78,7 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
             return GroupDecision(hit, "inhibited", f"inhibited by firing alert {src} (rule "
                                  f"'{rule.name}'): attached to incident #{hit.id}, not posted", src)
     model = model or GroupingModel(cfg)
-    ranked = model.rank(cfg, labels, candidates, now.timestamp())
+    ranked = model.rank(cfg, labels, candidates, onset_ts(ev, now))
     runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
     if ranked and ranked[0].score >= model.threshold:
         return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "

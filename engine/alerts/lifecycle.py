@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any, Callable
 
 from engine.alerts.config import AlertsConfig
-from engine.alerts.grouping import inhibit_sources, matches
+from engine.alerts.grouping import inhibit_sources, matches, onset_ts
 from engine.alerts.lead import refresh_lead
 from engine.alerts.model import memory_keys
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
@@ -113,7 +113,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
         changes.append(Change("resolve_cancelled", alertname=alertname))
-    ts = now.timestamp()
+    ts = onset_ts(ev, now)
     svc = labels.get(cfg.service_label)
     if svc and svc not in inc.services:
         inc.services[svc] = ts
@@ -132,7 +132,8 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         inc.group_keys[ev.group_key] = ts
     corr = inc.corr_keys
     for key in memory_keys(cfg, labels):  # what the grouping model reads, with its latest onset
-        corr[key] = ts
+        if corr.get(key, 0.0) < ts:  # a re-sent older occurrence never moves an onset back
+            corr[key] = ts
     if cfg.inhibit:
         for key in inhibit_sources(cfg, labels):
             inc.inhibitors.setdefault(key, ev.fingerprint)

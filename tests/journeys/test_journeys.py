@@ -134,8 +134,9 @@ def test_alert_storm_acknowledge_snooze_resolve(person, shots):
     p.be("carol")
     p.open("incidents")
     p.check("open #incidents")
-    card = p.card("BackupJobFailed on svc-11", "alerts.ack")
-    incident = int(re.search(r"#(\d+) BackupJobFailed on svc-11", card.inner_text()).group(1))
+    # A storm incident no other journey acts on (svc-12's is the owner journey's).
+    card = p.card("HighErrorRate on svc-10", "alerts.ack")
+    incident = int(re.search(r"#(\d+) HighErrorRate on svc-10", card.inner_text()).group(1))
     _agree(p, card, incident, "storm seeded", "Open")
 
     p.press(card, "alerts.ack")

@@ -42,8 +42,9 @@ def _incident_of(state, fp):
 
 def test_downstream_symptoms_join_their_cause_by_topology_and_an_unconnected_alert_does_not():
     s, why = _feed([(0, ev("DatabaseDown", "db", fp="db", severity="critical")),
-                    (60, ev("HighLatency", "payments", fp="pay")), (150, ev("HighLatency", "checkout", fp="co")),
-                    (170, ev("DiskFull", "billing", fp="bi"))])
+                    (60, ev("HighLatency", "payments", fp="pay", start=60)),
+                    (150, ev("HighLatency", "checkout", fp="co", start=150)),
+                    (170, ev("DiskFull", "billing", fp="bi", start=170))])
     assert _incident_of(s, "pay") == _incident_of(s, "co") == _incident_of(s, "db")
     assert why["pay"].name == "model" and "topology 1 hop 0.94" in why["pay"].reason
     assert ">= threshold" in why["co"].reason
@@ -62,8 +63,21 @@ def test_the_reason_names_the_chosen_and_the_runner_up_candidate():
 
 
 def test_an_old_incident_does_not_take_a_related_alert_long_after_its_last_onset():
-    s, why = _feed([(0, ev("DatabaseDown", "db", fp="db")), (3600, ev("HighLatency", "search", fp="se"))])
+    s, why = _feed([(0, ev("DatabaseDown", "db", fp="db")), (3600, ev("HighLatency", "search", fp="se", start=3600))])
     assert _incident_of(s, "se") != _incident_of(s, "db") and why["se"].name == "new"
+
+
+def test_a_backlog_delivered_at_once_is_grouped_by_when_its_alerts_began():
+    # Opsbot was down for an hour and Alertmanager delivers everything at once: the gaps that
+    # count are between startsAt, so two unrelated problems 40 minutes apart stay apart.
+    s, why = _feed([(3600, ev("DatabaseDown", "db", fp="db", start=0)),
+                    (3600, ev("HighLatency", "payments", fp="pay", start=60)),
+                    (3600, ev("DiskFull", "billing", fp="bi", start=2400))])
+    assert _incident_of(s, "pay") == _incident_of(s, "db") != _incident_of(s, "bi")
+    assert why["bi"].name == "new" and "last onset 2340s ago" in why["bi"].reason
+    # An alert that says it began in the future counts from now.
+    s, why = _feed([(0, ev("DatabaseDown", "db", fp="db")), (600, ev("DiskFull", "billing", fp="bi", start=9000))])
+    assert "last onset 600s ago" in why["bi"].reason
 
 
 def test_inhibited_child_attaches_to_parent_silently():

@@ -96,7 +96,7 @@ def test_pruning_by_the_score_bound_changes_no_decision():
 def test_the_runner_up_that_cannot_reach_the_threshold_is_named_with_its_bound():
     s = PipelineState({}, {}, model=GroupingModel(CFG))
     process(s, [ev("DiskFull", "billing", fp="bi")], CFG, at(0))
-    out = process(s, [ev("DatabaseDown", "db", fp="db")], CFG, at(3600))
+    out = process(s, [ev("DatabaseDown", "db", fp="db", start=3600)], CFG, at(3600))
     reason = next(d.reason for d in out.decisions if d.stage == "group")
     assert reason.startswith("new incident; best #") and "score <=" in reason and "cannot reach" in reason
 
@@ -104,12 +104,12 @@ def test_the_runner_up_that_cannot_reach_the_threshold_is_named_with_its_bound()
 def test_spread_says_whether_the_incident_still_reaches_new_services():
     cfg = AlertsConfig()
     m = GroupingModel(cfg)
-    state, inc = _incident([(0, ev("DatabaseDown", "db", fp="db")), (60, ev("HighLatency", "api", fp="api"))], cfg)
+    state, inc = _incident([(0, ev("DatabaseDown", "db", fp="db")), (60, ev("HighLatency", "api", fp="api", start=60))], cfg)
     spread = FEATURES.index("spread")
     fresh = m.features(cfg, ev("HighLatency", "web").labels, inc, at(90).timestamp())[1][spread]
     assert fresh == pytest.approx(math.exp(-30 / 180), abs=1e-6)  # api first fired 30 s ago
     # The same services firing again refresh the incident's last onset, not its spread.
-    process(state, [ev("HighLatency", "api", fp="api", status="resolved")], cfg, at(400))
+    process(state, [ev("HighLatency", "api", fp="api", status="resolved", start=60)], cfg, at(400))
     process(state, [ev("HighLatency", "api", fp="api", start=600)], cfg, at(600))
     gap, f = m.features(cfg, ev("HighLatency", "web").labels, inc, at(630).timestamp())
     assert gap == pytest.approx(30) and f[spread] == pytest.approx(math.exp(-570 / 180), abs=1e-6)
