@@ -1,0 +1,45 @@
+"""No template shows a person a raw ISO timestamp or a bare user id: times are date tokens, people mentions."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.render import render
+from tests.unit.templates.test_golden import TEMPLATES, _fixtures
+
+DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
+MENTION = re.compile(r"<@U[A-Z0-9]+>")
+ISO = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
+USER_ID = re.compile(r"\bU[A-Z]*[0-9][A-Z0-9]*\b")
+
+
+def _texts(node) -> list[str]:
+    """Every string a person may read in a rendered message (block texts, fields, confirm dialogs)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for k, v in node.items() if k not in ("action_id", "block_id", "value", "url", "callback_id",
+                                                         "private_metadata", "type", "image_url", "external_id")
+                for t in _texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _texts(v)]
+    return []
+
+
+CASES = [(t, f) for t in TEMPLATES for f in _fixtures(t)]
+
+
+@pytest.mark.parametrize("template,fixture", CASES, ids=[f.name for _, f in CASES])
+def test_no_raw_iso_time_or_user_id_reaches_a_person(template, fixture):
+    context = json.loads(fixture.read_text())
+    message = render(template, context)
+    for text in _texts(message.get("blocks", [])):
+        # a code block may quote data as it is stored (the audit event's JSON); prose may not
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)
+        shown = MENTION.sub("@someone", DATE_TOKEN.sub("a time", prose))
+        assert not ISO.search(shown), f"{fixture.name}: raw ISO time in {text!r}"
+        ids = [u for u in USER_ID.findall(shown) if u in json.dumps(context)]
+        assert not ids, f"{fixture.name}: bare user id {ids} in {text!r}"
