@@ -48,6 +48,9 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     expect(request).to_contain_text(f"is now v5 (was v{before})")
     expect(request.get_by_test_id("button-approval_approve")).to_have_count(0)
     p.check("bob approves")
+    p.be("alice")  # her gate answer is never updated: it must not still read as waiting
+    p.check("alice reads her gate answer after the approval")
+    p.be("bob")
     text = request.inner_text()
     assert "Plan (dry run)" not in text and "override_reason" not in text and "requester_name" not in text, text
 
@@ -126,6 +129,10 @@ def _agree(p: Person, card, incident: int, step: str, expect_status: str, snooze
             assert f"Status\n{other}" not in detail, (step, detail)
     if expect_status == "Resolved":
         assert "snoozed until" not in detail.lower() and "next notification" not in detail.lower(), detail
+    # `/ops why` explains the same state: its snooze, its people by name (no user ids), its times as dates.
+    why = p.send(f"/ops why {incident}").inner_text()
+    assert ("snoozed until" in why.lower()) == snoozed, (step, why)
+    assert not re.search(r"\bU0[A-Z0-9]+\b|snoozed_until|resolve_due_at|labels_differ", why), (step, why)
     p.check(step)
 
 
@@ -285,6 +292,9 @@ def test_bad_input_is_refused_with_a_reason_and_starts_nothing(person, shots):
         assert named in text, (typed, text)
         assert answer.get_by_test_id("button-approval_approve").count() == 0, (typed, text)
         p.check(f"alice types {typed!r}")
+    for listing in ("/ops models", "/ops audit 5"):  # times read as dates, never ISO strings
+        p.send(listing)
+        p.check(listing)
     topic = p.send("/ops help incidents").inner_text()
     assert "/ops incidents" in topic and "/ops promote" not in topic, topic  # the topic, not the whole list
     p.check("/ops help incidents")
