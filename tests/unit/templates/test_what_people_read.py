@@ -1,4 +1,4 @@
-"""No template shows a person a raw ISO timestamp or a bare user id: times are date tokens, people mentions."""
+"""What every template shows a person: times as date tokens, people as mentions, counts agreeing with their nouns."""
 
 from __future__ import annotations
 
@@ -43,3 +43,11 @@ def test_no_raw_iso_time_or_user_id_reaches_a_person(template, fixture):
         assert not ISO.search(shown), f"{fixture.name}: raw ISO time in {text!r}"
         ids = [u for u in USER_ID.findall(shown) if u in json.dumps(context)]
         assert not ids, f"{fixture.name}: bare user id {ids} in {text!r}"
+
+
+@pytest.mark.parametrize("template,fixture", CASES, ids=[f.name for _, f in CASES])
+def test_counts_agree_with_their_nouns(template, fixture):
+    # "1 flap(s) absorbed", "5 open incident(s)": a count is known when the message is worded.
+    message = render(template, json.loads(fixture.read_text()))
+    for text in [message["text"], *_texts(message.get("blocks", []))]:
+        assert not re.search(r"\b\d+ [\w ]*?\w\((?:s|es)\)", text), f"{fixture.name}: {text!r}"
