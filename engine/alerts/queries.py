@@ -115,7 +115,7 @@ class AlertQueries:
         async with self.db.session() as s:
             row = (await s.execute(select(A).where(A.c.fingerprint == t))).first()
             if row is None:
-                raise NotFound(f"no alert with fingerprint {t!r}", hint="fingerprints are shown in the incident thread")
+                raise NotFound(f"no alert with fingerprint {t!r}", hint="`/ops incident <id>` shows a fingerprint for each alert name")
             ds = (await s.execute(select(D).where(D.c.fingerprint == t).order_by(desc(D.c.id)).limit(8))).all()
             inc = await repo.load_incident(s, row.incident_id) if row.incident_id else None
             nd = (await s.execute(select(D).where(D.c.incident_id == row.incident_id, D.c.stage == "notify")

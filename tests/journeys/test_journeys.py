@@ -144,6 +144,12 @@ def test_alert_storm_acknowledge_snooze_resolve(person, shots):
     card = p.card("BackupJobFailed on svc-11", "alerts.ack")
     incident = int(re.search(r"#(\d+) BackupJobFailed on svc-11", card.inner_text()).group(1))
     _agree(p, card, incident, "storm seeded", "Open")
+    # `/ops incident N` hands a person the fingerprint that `/ops why <fingerprint>` takes.
+    offered = re.search(r"/ops why ([0-9a-f]{16})", p.send(f"/ops incident {incident}").inner_text())
+    assert offered, "no alert fingerprint offered by /ops incident"
+    one = p.send(f"/ops why {offered.group(1)}").inner_text()
+    assert f"Why alert {offered.group(1)}" in one and f"#{incident}" in one, one
+    p.check("/ops why <fingerprint>")
 
     p.press(card, "alerts.ack")
     _agree(p, card, incident, "carol acknowledges", "Acknowledged")
