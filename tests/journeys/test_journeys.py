@@ -281,6 +281,7 @@ BAD_INPUTS = [
     ("/ops promote churn 99 to champion", "no version 99"),
     ("/ops run restart-service service=checkout colour=blue", "colour"),
     ("/ops run no-such-runbook", "no-such-runbook"),
+    ("/ops run restart-service service=checkout env=staging", "runs in production"),
     ("/ops incident 98765", "98765"),
     ("/ops drift no-such-model", "no-such-model"),
     ("/ops frobnicate", "help"),
@@ -298,6 +299,10 @@ def test_bad_input_is_refused_with_a_reason_and_starts_nothing(person, shots):
         assert named in text, (typed, text)
         assert answer.get_by_test_id("button-approval_approve").count() == 0, (typed, text)
         p.check(f"alice types {typed!r}")
+    # The example: naming the runbook's own environment is no error.
+    named = p.send("/ops run restart-service service=api env=production --dry-run").inner_text()
+    assert "Dry run" in named and "unknown parameter" not in named, named
+    p.check("a dry run naming its environment")
     for listing in ("/ops models", "/ops audit 5"):  # times read as dates, never ISO strings
         p.send(listing)
         p.check(listing)
