@@ -78,6 +78,12 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     expect(notice.get_by_test_id("button-models_promote_champion")).to_be_visible()
     expect(notice).not_to_contain_text("now champion")
     p.check("/ops model and history after rollback")
+    # The drift card's serving line runs in order and ends with the version serving now (v5 -> v{before}
+    # must not read as if v5 still served).
+    drift = p.send("/ops drift churn").inner_text()
+    served = re.search(r"Served in this window:\s*champion\s+(.+)", drift)
+    assert served and served.group(1).strip().endswith(f"v{before}"), drift
+    p.check("/ops drift churn after the rollback")
     p.shot(shots, "promote-approve-rollback")
 
 
