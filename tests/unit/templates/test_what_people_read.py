@@ -51,3 +51,20 @@ def test_counts_agree_with_their_nouns(template, fixture):
     message = render(template, json.loads(fixture.read_text()))
     for text in [message["text"], *_texts(message.get("blocks", []))]:
         assert not re.search(r"\b\d+ [\w ]*?\w\((?:s|es)\)", text), f"{fixture.name}: {text!r}"
+
+
+GATE_CODES = ["shadow_mode", "kill_switch", "unsafe_plan: step 'restart' is not marked reversible", "policy_not_auto: x",
+              "rate_limited: 3 automatic runs in the window (limit 3)"]
+
+
+@pytest.mark.parametrize("reason", GATE_CODES)
+def test_the_automatic_run_gate_reasons_read_as_words(reason):
+    from tests.unit.templates.test_golden import FIXTURES
+
+    code = reason.split(":")[0]
+    event = {**json.loads((FIXTURES / "auto" / "event.not_run.json").read_text()), "reason": reason}
+    why = json.loads((FIXTURES / "alerts" / "why.auto.json").read_text())
+    why["auto"] = [{**why["auto"][0], "matched": True, "reason": reason, "detail": "shadow: would have run x"}]
+    for template, context in (("auto/event", event), ("alerts/why", why)):
+        shown = json.dumps(render(template, context))
+        assert code not in shown, f"{template} shows the code {code!r}: {shown}"
