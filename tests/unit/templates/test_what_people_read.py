@@ -68,3 +68,12 @@ def test_the_automatic_run_gate_reasons_read_as_words(reason):
     for template, context in (("auto/event", event), ("alerts/why", why)):
         shown = json.dumps(render(template, context))
         assert code not in shown, f"{template} shows the code {code!r}: {shown}"
+
+
+def test_why_reads_a_decision_repeated_for_several_alerts_once_with_its_count():
+    from tests.unit.templates.test_golden import FIXTURES
+
+    why = json.loads((FIXTURES / "alerts" / "why.json").read_text())
+    why["decisions"] = [why["decisions"][0]] * 4 + why["decisions"][1:]
+    text = render("alerts/why", why)["blocks"][0]["text"]["text"]
+    assert text.count("a downstream symptom joins its cause") == 1 and "cause (×4)" in text, text
