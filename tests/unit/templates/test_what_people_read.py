@@ -77,3 +77,12 @@ def test_why_reads_a_decision_repeated_for_several_alerts_once_with_its_count():
     why["decisions"] = [why["decisions"][0]] * 4 + why["decisions"][1:]
     text = render("alerts/why", why)["blocks"][0]["text"]["text"]
     assert text.count("a downstream symptom joins its cause") == 1 and "cause (×4)" in text, text
+
+
+def test_the_anomaly_evidence_lists_the_metrics_labels_not_opsbots_routing_labels():
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "anomaly" / "evidence.json").read_text())
+    assert context["labels"].get("opsbot_channel")  # the fixture carries one, as the watches' alerts do
+    shown = json.dumps(render("anomaly/evidence", context))
+    assert "opsbot_channel" not in shown and "service=checkout" in shown, shown
