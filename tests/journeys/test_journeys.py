@@ -68,6 +68,8 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     rolled = p.send("/ops rollback churn").inner_text()
     p.check("bob rolls back")
     assert "error" not in rolled.lower(), rolled
+    # The plan reads as a plan: no backticks turned into quotes inside its code block ('champion').
+    assert f"champion: v5 → v{before}" in rolled and "'champion'" not in rolled, rolled
     p.settle(2)
     model = p.send("/ops model churn").inner_text()
     assert _champion(model) == before, (rolled, model)
