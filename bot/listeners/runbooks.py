@@ -62,6 +62,22 @@ def _detail(lr: Any) -> dict[str, Any]:
         "steps": [{"section": sec, "name": s.name, "type": s.type} for sec, s in rb.all_steps()]}
 
 
+def take_env(lr: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Accept `env=<the runbook's environment>` as a person naming the target, refuse another environment.
+
+    A runbook runs in the one environment it declares (its list line shows it), so people type it; a
+    runbook that declares its own `env` parameter keeps it as that parameter.
+    """
+    rb = lr.runbook
+    if "env" not in values or "env" in rb.parameters:
+        return values
+    rest = {k: v for k, v in values.items() if k != "env"}
+    if str(values["env"]) != rb.environment:
+        raise InvalidInput(f"runbook {rb.name} runs in {rb.environment}, not {values['env']}",
+                           hint=f"leave env out, or say env={rb.environment}")
+    return rest
+
+
 def register(app: "AsyncApp", deps: "Deps") -> None:
     """Register the runbook subcommands and the Approve / Reject / Cancel buttons."""
 
@@ -80,7 +96,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         if not ctx.args:
             raise InvalidInput("which runbook?", hint="usage: /ops run <name> key=value ... [--dry-run]")
         dry = "--dry-run" in ctx.args[1:]
-        values = parse_args([a for a in ctx.args[1:] if a != "--dry-run"])
+        values = take_env(svc().show(ctx.args[0]), parse_args([a for a in ctx.args[1:] if a != "--dry-run"]))
         if dry:
             p = await svc().preview(ctx.actor, ctx.args[0], values)
             d = p.decision

@@ -191,6 +191,7 @@ class AlertGroup(Facts):
     total: int
     firing: int
     services: list[str]
+    fingerprint: str = ""  # its first alert's, so `/ops why <fingerprint>` has one to take
 
 
 class IncidentUpdate(MessageData):

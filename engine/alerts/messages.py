@@ -169,7 +169,8 @@ def alert_groups(alerts: list[dict[str, Any]], service_label: str = "service") -
     """Fold an incident's alerts by name: how many, how many still firing, on which services."""
     groups: dict[str, dict[str, Any]] = {}
     for a in alerts:
-        g = groups.setdefault(a["alertname"], {"alertname": a["alertname"], "total": 0, "firing": 0, "services": []})
+        g = groups.setdefault(a["alertname"], {"alertname": a["alertname"], "total": 0, "firing": 0, "services": [],
+                                                  "fingerprint": a.get("fingerprint") or ""})
         g["total"] += 1
         g["firing"] += a["status"] != "resolved"
         svc = (a.get("labels") or {}).get(service_label)

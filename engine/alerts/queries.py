@@ -125,14 +125,14 @@ class AlertQueries:
             grouped = [_decision(r) for r in gs]
             rest = [x for x in d.decisions if x["stage"] not in ("group", "inhibit")]
             return WhyAnswer(f"incident #{inc.id}", grouped + rest, inc.next_due_at, {
-                "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until
+                "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until and inc.is_open
                 else None, "silences": inc.silences, "resolve_due_at": inc.resolve_due_at.isoformat()
-                if inc.resolve_due_at else None, "recurrence_of": f"#{inc.recurrence_of}"
+                if inc.resolve_due_at and inc.is_open else None, "recurrence_of": f"#{inc.recurrence_of}"
                 if inc.recurrence_of is not None else None, "flaps": inc.flaps})
         async with self.db.session() as s:
             row = (await s.execute(select(A).where(A.c.fingerprint == t))).first()
             if row is None:
-                raise NotFound(f"no alert with fingerprint {t!r}", hint="fingerprints are shown in the incident thread")
+                raise NotFound(f"no alert with fingerprint {t!r}", hint="`/ops incident <id>` shows a fingerprint for each alert name")
             ds = (await s.execute(select(D).where(D.c.fingerprint == t).order_by(desc(D.c.id)).limit(8))).all()
             inc = await repo.load_incident(s, row.incident_id) if row.incident_id else None
             nd = (await s.execute(select(D).where(D.c.incident_id == row.incident_id, D.c.stage == "notify")
@@ -146,7 +146,7 @@ class AlertQueries:
         decisions += [_decision(r) for r in ds] + _first_firing(row, ds, 8) + [_decision(r) for r in nd]
         return WhyAnswer(f"alert {t}", decisions, inc.next_due_at if inc else None, {
             "status": st.status.value, "incident_id": st.incident_id, "inhibited_by": st.inhibited_by,
-            "snoozed_until": inc.snoozed_until.isoformat() if inc and inc.snoozed_until else None,
+            "snoozed_until": inc.snoozed_until.isoformat() if inc and inc.snoozed_until and inc.is_open else None,
             "silences": inc.silences if inc else []})
 
     async def stats(self, days: int = 7) -> Stats:

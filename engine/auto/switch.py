@@ -20,7 +20,7 @@ PAUSE_ACTION = "auto:pause"  # the policy action both pause and resume need
 
 def auto_actor(trigger: str) -> Actor:
     """Return the actor an automatic run is requested and audited as."""
-    return Actor(AUTO_ACTOR_ID, f"Opsbot auto, trigger {trigger}")
+    return Actor(AUTO_ACTOR_ID, f"Opsbot's {trigger} trigger")  # reads "resolved by Opsbot's ... trigger"
 
 
 class KillSwitch:

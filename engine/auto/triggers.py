@@ -54,7 +54,7 @@ def match(trig: TriggerSpec, alerts: Sequence[AlertView], now: datetime, severit
     if not long_enough:
         longest = max((now - a.starts_at).total_seconds() for a in by_sev)
         return Match(False, "firing_too_briefly", f"needs {need:g}s of firing, the longest has {longest:.0f}s")
-    return Match(True, "matched", f"{len(long_enough)} firing alert(s) fit", [dict(a.labels) for a in long_enough])
+    return Match(True, "matched", f"{len(long_enough)} firing alert{'' if len(long_enough) == 1 else 's'} fit{'s' if len(long_enough) == 1 else ''}", [dict(a.labels) for a in long_enough])
 
 
 def fixed_and_labelled(trig: TriggerSpec, parameters: dict[str, Any], prefilled: dict[str, Any]) -> dict[str, Any]:

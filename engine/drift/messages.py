@@ -43,10 +43,12 @@ def short_name(name: str) -> str:
 
 
 def serving_text(versions: Optional[list[int]]) -> Optional[str]:
-    """Say which versions served: `v3`, or `v2 -> v3` when the alias moved in the window."""
+    """Say which versions served, in order: `v3`, `v2 → v3`, or the ends and the count of moves when many."""
     if not versions:
         return None
-    return " -> ".join(f"v{v}" for v in versions)
+    if len(versions) > 4:  # a card line, not the history: `/ops history` lists every move
+        return f"v{versions[0]} → … → v{versions[-1]} ({len(versions) - 1} moves)"
+    return " → ".join(f"v{v}" for v in versions)
 
 
 class Driver(Facts):

@@ -86,7 +86,8 @@ async def serving_versions(models: Any, name: str, alias: str, start: Optional[d
 
 def holders_between(changes: list[Any], current: Optional[int], start: Optional[datetime],
                     end: Optional[datetime]) -> list[int]:
-    """Return alias holders over a window from done changes (oldest first) and the current holder."""
+    """Return alias holders over a window in the order they held it (oldest first; a version that held
+    it twice appears twice: v1 -> v5 -> v1 is not v1 -> v5)."""
     if start is None:
         return [current] if current is not None else []
     if not changes:
@@ -97,7 +98,7 @@ def holders_between(changes: list[Any], current: Optional[int], start: Optional[
               if start < utc(c.created_at) and (end is None or utc(c.created_at) <= end)]
     out: list[int] = []
     for v in [first, *inside]:
-        if v is not None and v not in out:
+        if v is not None and (not out or out[-1] != v):
             out.append(v)
     return out
 

@@ -199,7 +199,7 @@ class ModelService:
         verb = "Promote" if action == "promote" else "Roll back"
         was = f"v{current}" if current is not None else "unset"
         title = f"{verb} {name} `{alias}` to v{version} (now {was})"
-        dry_run = gate_table(gates) if action == "promote" else f"`{alias}`: {was} -> v{version} (rollback, no gates)"
+        dry_run = gate_table(gates) if action == "promote" else f"{alias}: {was} → v{version} (rollback: gates do not apply)"
         if reason:
             dry_run += f"\nFAILED GATES OVERRIDDEN by {actor.name or actor.user_id}: {reason}"
         plan = Plan(kind=KIND, title=title[:200], env=rules.env,

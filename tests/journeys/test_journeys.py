@@ -48,6 +48,9 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     expect(request).to_contain_text(f"is now v5 (was v{before})")
     expect(request.get_by_test_id("button-approval_approve")).to_have_count(0)
     p.check("bob approves")
+    p.be("alice")  # her gate answer is never updated: it must not still read as waiting
+    p.check("alice reads her gate answer after the approval")
+    p.be("bob")
     text = request.inner_text()
     assert "Plan (dry run)" not in text and "override_reason" not in text and "requester_name" not in text, text
 
@@ -65,6 +68,8 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     rolled = p.send("/ops rollback churn").inner_text()
     p.check("bob rolls back")
     assert "error" not in rolled.lower(), rolled
+    # The plan reads as a plan: no backticks turned into quotes inside its code block ('champion').
+    assert f"champion: v5 → v{before}" in rolled and "'champion'" not in rolled, rolled
     p.settle(2)
     model = p.send("/ops model churn").inner_text()
     assert _champion(model) == before, (rolled, model)
@@ -75,6 +80,12 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     expect(notice.get_by_test_id("button-models_promote_champion")).to_be_visible()
     expect(notice).not_to_contain_text("now champion")
     p.check("/ops model and history after rollback")
+    # The drift card's serving line runs in order and ends with the version serving now (v5 -> v{before}
+    # must not read as if v5 still served).
+    drift = p.send("/ops drift churn").inner_text()
+    served = re.search(r"Served in this window:\s*champion\s+(.+)", drift)
+    assert served and served.group(1).strip().endswith(f"v{before}"), drift
+    p.check("/ops drift churn after the rollback")
     p.shot(shots, "promote-approve-rollback")
 
 
@@ -126,6 +137,10 @@ def _agree(p: Person, card, incident: int, step: str, expect_status: str, snooze
             assert f"Status\n{other}" not in detail, (step, detail)
     if expect_status == "Resolved":
         assert "snoozed until" not in detail.lower() and "next notification" not in detail.lower(), detail
+    # `/ops why` explains the same state: its snooze, its people by name (no user ids), its times as dates.
+    why = p.send(f"/ops why {incident}").inner_text()
+    assert ("snoozed until" in why.lower()) == snoozed, (step, why)
+    assert not re.search(r"\bU0[A-Z0-9]+\b|snoozed_until|resolve_due_at|labels_differ", why), (step, why)
     p.check(step)
 
 
@@ -138,6 +153,12 @@ def test_alert_storm_acknowledge_snooze_resolve(person, shots):
     card = p.card("HighErrorRate on svc-10", "alerts.ack")
     incident = int(re.search(r"#(\d+) HighErrorRate on svc-10", card.inner_text()).group(1))
     _agree(p, card, incident, "storm seeded", "Open")
+    # `/ops incident N` hands a person the fingerprint that `/ops why <fingerprint>` takes.
+    offered = re.search(r"/ops why ([0-9a-f]{16})", p.send(f"/ops incident {incident}").inner_text())
+    assert offered, "no alert fingerprint offered by /ops incident"
+    one = p.send(f"/ops why {offered.group(1)}").inner_text()
+    assert f"Why alert {offered.group(1)}" in one and f"#{incident}" in one, one
+    p.check("/ops why <fingerprint>")
 
     p.press(card, "alerts.ack")
     _agree(p, card, incident, "carol acknowledges", "Acknowledged")
@@ -269,6 +290,7 @@ BAD_INPUTS = [
     ("/ops promote churn 99 to champion", "no version 99"),
     ("/ops run restart-service service=checkout colour=blue", "colour"),
     ("/ops run no-such-runbook", "no-such-runbook"),
+    ("/ops run restart-service service=checkout env=staging", "runs in production"),
     ("/ops incident 98765", "98765"),
     ("/ops drift no-such-model", "no-such-model"),
     ("/ops frobnicate", "help"),
@@ -286,6 +308,13 @@ def test_bad_input_is_refused_with_a_reason_and_starts_nothing(person, shots):
         assert named in text, (typed, text)
         assert answer.get_by_test_id("button-approval_approve").count() == 0, (typed, text)
         p.check(f"alice types {typed!r}")
+    # The example: naming the runbook's own environment is no error.
+    named = p.send("/ops run restart-service service=api env=production --dry-run").inner_text()
+    assert "Dry run" in named and "unknown parameter" not in named, named
+    p.check("a dry run naming its environment")
+    for listing in ("/ops models", "/ops audit 5"):  # times read as dates, never ISO strings
+        p.send(listing)
+        p.check(listing)
     topic = p.send("/ops help incidents").inner_text()
     assert "/ops incidents" in topic and "/ops promote" not in topic, topic  # the topic, not the whole list
     p.check("/ops help incidents")

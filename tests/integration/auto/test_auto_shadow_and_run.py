@@ -65,7 +65,7 @@ async def test_auto_mode_runs_once_verifies_against_prometheus_and_resolves(db_u
         [fire] = (await s.exec(select(AutoFire))).all()
         [req] = (await s.exec(select(ApprovalRequest))).all()
     assert (fire.mode, fire.outcome, fire.request_id) == ("auto", "succeeded", req.id)
-    assert req.requester_name == "Opsbot auto, trigger restart-api/api-down" and req.state == "succeeded"
+    assert req.requester_name == "Opsbot's restart-api/api-down trigger" and req.state == "succeeded"
     assert [p["name"] for p in req.progress] == ["drain", "restart", "healthy"]
     assert (await eng.alerts.queries.incident(incident)).incident.status.value == "resolved"
     notes = {n.key: n for n in await thread_notices(eng.db)}  # the latest of each living thread message
@@ -75,7 +75,7 @@ async def test_auto_mode_runs_once_verifies_against_prometheus_and_resolves(db_u
         ["ok:", "drain"], ["ok:", "restart"], ["ok:", "healthy"]]
     assert "verify passed" in _headline(notes[f"auto:done:{fire.id}"])
     events = [(e.actor_name, e.action) for e in await eng.audit.recent(50)]
-    assert ("Opsbot auto, trigger restart-api/api-down", "approval.requested") in events
+    assert ("Opsbot's restart-api/api-down trigger", "approval.requested") in events
     assert (await eng.audit.verify()).ok
 
 

@@ -131,7 +131,7 @@ async def test_serving_version_and_rollback_button_from_the_model_registry(db_ur
                               state="done", actor_id="U0BOB", created_at=at))
     svc = engine.drift
     result = await svc.check("churn", ALICE, "24h")
-    assert result.row.serving == [2, 3] and result.context["serving"] == "v2 -> v3"
+    assert result.row.serving == [2, 3] and result.context["serving"] == "v2 → v3"
     offered = {b["action_id"]: b for b in result.context["buttons"]}
     assert offered["models_rollback"]["value"] == f"{name}||champion" and offered["models_rollback"]["confirm"]
     assert (await svc.check("churn", ALICE, "1h")).row.serving == [3]
@@ -148,6 +148,17 @@ def test_holders_between_windows():
     assert holders_between(changes, 2, None, None) == [2]
     assert holders_between([], 4, NOW - timedelta(days=1), NOW) == [4]
     assert holders_between([C(4, 5, NOW - timedelta(hours=1))], 5, NOW - timedelta(days=1), NOW) == [4, 5]
+    # v1 -> v5 -> v1 -> v5 served v1 again in between: the line says so instead of "v1 -> v5"
+    back = [C(1, 5, NOW - timedelta(hours=3)), C(5, 1, NOW - timedelta(hours=2)), C(1, 5, NOW - timedelta(hours=1))]
+    assert holders_between(back, 5, NOW - timedelta(days=1), NOW) == [1, 5, 1, 5]
+
+
+def test_the_serving_line_keeps_the_order_and_shortens_many_moves():
+    from engine.drift.messages import serving_text
+
+    assert serving_text([1, 5, 1]) == "v1 → v5 → v1"
+    assert serving_text([1, 2, 5, 2, 5, 1, 5]) == "v1 → … → v5 (6 moves)"
+    assert serving_text([]) is None
 
 
 def test_runbook_button_uses_the_runbooks_modal_action():

@@ -77,7 +77,7 @@ async def test_shadow_note_report_why_stats_and_kill_switch(auto_stack):
 
     why = await ws.send_slash_command("bob", "ops", "why 1")
     assert "restart-api/api-down" in _texts(why.json or ws.last_ephemeral("bob"))
-    assert "shadow_mode" in _texts(why.json or ws.last_ephemeral("bob"))
+    assert "the trigger is in shadow mode" in _texts(why.json or ws.last_ephemeral("bob"))  # in words, not `shadow_mode`
     stats = await ws.send_slash_command("bob", "ops", "stats 7d")
     assert "Automatic runs: 0" in _texts(stats.json or ws.last_ephemeral("bob"))
 

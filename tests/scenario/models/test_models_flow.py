@@ -82,8 +82,8 @@ async def test_new_version_promote_approve_rollback(tmp_path) -> None:
         await ws.click("alice", "ml-models", notice["ts"], "models_promote_champion")
         # The gate diff answers alice alone; the channel has one living message, the approval card.
         diff = await ws.wait_for(lambda: next((e for e in ws.ephemerals("alice")
-                                               if "Waiting for approval" in text_of(e)), None), timeout=15)
-        assert not find(lambda t: "Waiting for approval" in t)
+                                               if "Sent for approval" in text_of(e)), None), timeout=15)
+        assert not find(lambda t: "Sent for approval" in t)
         assert "auc" in text_of(diff) and ":white_check_mark:" in text_of(diff)
         assert client.get_registered_model(name).aliases == {"champion": "1"}  # not before approval
 

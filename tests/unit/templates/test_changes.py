@@ -98,3 +98,10 @@ def test_the_stored_facts_model_has_the_fields_of_a_change():
     from engine.alerts.card import ChangeFacts
 
     assert list(ChangeFacts.model_fields) == ["kind", *FACT_FIELDS]
+
+
+def test_a_silence_reads_its_matchers_as_code_without_regex_escapes():
+    # Alertmanager needs `svc\-10` inside a regex matcher; a person reads the service's name.
+    text = said(Change("silenced", who="carol", hours=2.0, silences=("s-1",),
+                       matchers=('alertname="HighErrorRate", service=~"svc\\-10|svc\\-12"',)))
+    assert text == 'silenced in Alertmanager by carol for 2h: `alertname="HighErrorRate", service=~"svc-10|svc-12"` (silence s-1)'

@@ -1,0 +1,88 @@
+"""What every template shows a person: times as date tokens, people as mentions, counts agreeing with their nouns."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.render import render
+from tests.unit.templates.test_golden import TEMPLATES, _fixtures
+
+DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
+MENTION = re.compile(r"<@U[A-Z0-9]+>")
+ISO = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
+USER_ID = re.compile(r"\bU[A-Z]*[0-9][A-Z0-9]*\b")
+
+
+def _texts(node) -> list[str]:
+    """Every string a person may read in a rendered message (block texts, fields, confirm dialogs)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for k, v in node.items() if k not in ("action_id", "block_id", "value", "url", "callback_id",
+                                                         "private_metadata", "type", "image_url", "external_id")
+                for t in _texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _texts(v)]
+    return []
+
+
+CASES = [(t, f) for t in TEMPLATES for f in _fixtures(t)]
+
+
+@pytest.mark.parametrize("template,fixture", CASES, ids=[f.name for _, f in CASES])
+def test_no_raw_iso_time_or_user_id_reaches_a_person(template, fixture):
+    context = json.loads(fixture.read_text())
+    message = render(template, context)
+    for text in _texts(message.get("blocks", [])):
+        # a code block may quote data as it is stored (the audit event's JSON); prose may not
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)
+        shown = MENTION.sub("@someone", DATE_TOKEN.sub("a time", prose))
+        assert not ISO.search(shown), f"{fixture.name}: raw ISO time in {text!r}"
+        ids = [u for u in USER_ID.findall(shown) if u in json.dumps(context)]
+        assert not ids, f"{fixture.name}: bare user id {ids} in {text!r}"
+
+
+@pytest.mark.parametrize("template,fixture", CASES, ids=[f.name for _, f in CASES])
+def test_counts_agree_with_their_nouns(template, fixture):
+    # "1 flap(s) absorbed", "5 open incident(s)": a count is known when the message is worded.
+    message = render(template, json.loads(fixture.read_text()))
+    for text in [message["text"], *_texts(message.get("blocks", []))]:
+        assert not re.search(r"\b\d+ [\w ]*?\w\((?:s|es)\)", text), f"{fixture.name}: {text!r}"
+
+
+GATE_CODES = ["shadow_mode", "kill_switch", "unsafe_plan: step 'restart' is not marked reversible", "policy_not_auto: x",
+              "rate_limited: 3 automatic runs in the window (limit 3)"]
+
+
+@pytest.mark.parametrize("reason", GATE_CODES)
+def test_the_automatic_run_gate_reasons_read_as_words(reason):
+    from tests.unit.templates.test_golden import FIXTURES
+
+    code = reason.split(":")[0]
+    event = {**json.loads((FIXTURES / "auto" / "event.not_run.json").read_text()), "reason": reason}
+    why = json.loads((FIXTURES / "alerts" / "why.auto.json").read_text())
+    why["auto"] = [{**why["auto"][0], "matched": True, "reason": reason, "detail": "shadow: would have run x"}]
+    for template, context in (("auto/event", event), ("alerts/why", why)):
+        shown = json.dumps(render(template, context))
+        assert code not in shown, f"{template} shows the code {code!r}: {shown}"
+
+
+def test_why_reads_a_decision_repeated_for_several_alerts_once_with_its_count():
+    from tests.unit.templates.test_golden import FIXTURES
+
+    why = json.loads((FIXTURES / "alerts" / "why.json").read_text())
+    why["decisions"] = [why["decisions"][0]] * 4 + why["decisions"][1:]
+    text = render("alerts/why", why)["blocks"][0]["text"]["text"]
+    assert text.count("a downstream symptom joins its cause") == 1 and "cause (×4)" in text, text
+
+
+def test_the_anomaly_evidence_lists_the_metrics_labels_not_opsbots_routing_labels():
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "anomaly" / "evidence.json").read_text())
+    assert context["labels"].get("opsbot_channel")  # the fixture carries one, as the watches' alerts do
+    shown = json.dumps(render("anomaly/evidence", context))
+    assert "opsbot_channel" not in shown and "service=checkout" in shown, shown
