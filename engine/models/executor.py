@@ -8,11 +8,11 @@ from typing import Any
 
 from engine.approvals import Approvals, Outcome, RunContext
 from engine.errors import OpsError
-from engine.models.mover import AliasMover, MoveRequest
+from engine.models.mover import ALIAS_KIND, AliasMover, MoveRequest
 from engine.ports import ModelRegistry
 
 log = logging.getLogger("opsbot.models")
-KIND = "model_alias"
+KIND = ALIAS_KIND
 
 
 def _v(version: int | None) -> str:

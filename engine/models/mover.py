@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from engine.approvals.supersede import supersede_pending
 from engine.audit import AuditLog
 from engine.core.clock import Clock, utc
 from engine.errors import Conflict, OpsError, Unavailable
@@ -53,6 +54,24 @@ async def remember_alias(s: AsyncSession, model: str, alias: str, version: int |
     else:
         row.version, row.seen_at = version, now
         s.add(row)
+
+
+ALIAS_KIND = "model_alias"  # the approval kind of an alias move (executor.AliasExecutor runs it)
+
+
+async def supersede_alias_requests(s: AsyncSession, audit: AuditLog, model: str, alias: str, holder: int | None,
+                                   now: datetime) -> list[int]:
+    """Cancel pending requests to move this alias that were planned from another holder than `holder`."""
+    # Their cards would keep offering "to v5 (now v2)" after v5 became champion another way, and
+    # their frozen plan could no longer run (the executor refuses a changed from_version).
+    def stale(row: Any) -> bool:
+        p, t = row.plan.get("parameters", {}), row.plan.get("targets", {})
+        return bool(p.get("model") == model and p.get("alias") == alias and t.get("from_version") != holder)
+
+    now_holds = f"is v{holder}" if holder is not None else "was removed"
+    return await supersede_pending(s, audit, ALIAS_KIND, stale,
+                                   f"superseded: `{alias}` {now_holds} since this was requested; ask again if still needed",
+                                   now)
 
 
 class AliasMover:
@@ -104,6 +123,7 @@ class AliasMover:
             s.add(row)
             await remember_alias(s, req.model, req.alias, req.to_version, now)
             await refresh_version_cards(s, req.model, {req.from_version, req.to_version}, now)
+            await supersede_alias_requests(s, self.audit, req.model, req.alias, req.to_version, now)
             await self.audit.append(s, actor=req.actor_id, action=f"model.{req.kind}", subject=f"model:{req.model}",
                                     data={"alias": req.alias, "from": req.from_version, "to": req.to_version,
                                           "approval": req.approval_id, "override_reason": req.override_reason,

@@ -210,3 +210,33 @@ async def test_a_new_alias_the_policy_allows_is_created(db, build) -> None:
         assert await aliases(reg, "staging-churn") == {"shadow": 1}
     finally:
         await approvals.aclose()
+
+
+async def _request_row(approvals, request_id):
+    row, _ = await approvals.get(request_id)
+    return row
+
+
+async def test_a_pending_request_the_alias_moved_past_is_superseded_and_its_card_says_so(world) -> None:
+    from tests.integration.models.conftest import notices
+
+    svc, approvals, reg, db = world
+    stale = await svc.promote(ALICE, "churn", 2)
+    other = await svc.promote(ALICE, "churn", 3)
+    assert stale.status == other.status == "requested"
+    await approvals.approve(other.request_id, BOB)
+    await approvals.wait_idle()
+    assert await aliases(reg, "churn") == {"champion": 3}
+    row = await _request_row(approvals, stale.request_id)
+    assert row.state == "cancelled" and row.reason.startswith("superseded: `champion` is v3"), row.reason
+    card = [n for n in await notices(db, "approvals/request") if n.key.endswith(f":{stale.request_id}")][-1]
+    assert card.context["state"] == "cancelled" and "superseded" in card.context["reason"]
+    with pytest.raises(Conflict):
+        await approvals.approve(stale.request_id, BOB)  # nothing left to approve
+    # A move made outside Opsbot (the MLflow UI) supersedes the same way, once the watch sees it.
+    await svc.watch_job(datetime.now(timezone.utc))
+    again = await svc.promote(ALICE, "churn", 2)
+    await reg.set_alias("churn", "champion", 1)
+    await svc.watch_job(datetime.now(timezone.utc))
+    row = await _request_row(approvals, again.request_id)
+    assert row.state == "cancelled" and row.reason.startswith("superseded: `champion` is v1"), row.reason
