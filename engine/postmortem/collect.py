@@ -134,7 +134,7 @@ async def _hypotheses(s: AsyncSession, incident_id: int) -> list[Hypothesis]:
     row = await rca_view.newest_analysis(s, incident_id)
     if row is None:
         return []
-    votes = await rca_view.votes_of(s, row.id or 0)
+    votes = await rca_view.votes_of(s, row)
     out = []
     for rank, h in enumerate(row.hypotheses, start=1):
         mine: list[Any] = [v for v in votes if v.rank == rank]

@@ -7,6 +7,7 @@ people already marked wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,16 @@ from engine.rca.tables import AnalysisRow, FeedbackRow
 ONSET_SLACK_S = 120
 
 
+@dataclass(frozen=True)
+class Vote:
+    """A person's verdict as an analysis shows it: on which of its hypotheses, by whom."""
+
+    rank: int
+    verdict: str
+    user_id: str
+    user_name: str
+
+
 def plausible(top: dict[str, Any], incident_services: list[str], slack_s: int = ONSET_SLACK_S) -> bool:
     """Tell whether a headline cause is consistent with its own evidence.
 
@@ -36,7 +47,7 @@ def plausible(top: dict[str, Any], incident_services: list[str], slack_s: int = 
     return not incident_services or bool(touched & set(incident_services))
 
 
-def verdicts_by_rank(votes: list[FeedbackRow]) -> dict[int, list[str]]:
+def verdicts_by_rank(votes: list[Vote]) -> dict[int, list[str]]:
     """Return each rank's verdicts as shown ("wrong by bob"); one per person, their latest."""
     out: dict[int, list[str]] = {}
     for v in votes:
@@ -44,26 +55,41 @@ def verdicts_by_rank(votes: list[FeedbackRow]) -> dict[int, list[str]]:
     return out
 
 
-def judged_wrong(votes: list[FeedbackRow], rank: int) -> bool:
+def judged_wrong(votes: list[Vote], rank: int) -> bool:
     """Tell whether people marked a hypothesis wrong more often than they confirmed it."""
     mine = [v.verdict for v in votes if v.rank == rank]
     return mine.count("wrong") > mine.count("confirmed")
 
 
-def likely_cause(row: AnalysisRow, votes: list[FeedbackRow]) -> str | None:
+def likely_cause(row: AnalysisRow, votes: list[Vote]) -> str | None:
     """Return the cause the incident card names, or None ("no confident cause yet")."""
     if not row.likely_cause or judged_wrong(votes, 1):
         return None
     return row.likely_cause
 
 
-async def votes_of(session: Any, analysis_id: int) -> list[FeedbackRow]:
-    """Return an analysis's verdicts in the order they were first given."""
-    q = select(FeedbackRow).where(col(FeedbackRow.analysis_id) == analysis_id).order_by(col(FeedbackRow.id))
-    return list((await session.execute(q)).scalars().all())
+def shown_votes(row: AnalysisRow, votes: list[FeedbackRow]) -> list[Vote]:
+    """Map an incident's verdicts onto one analysis's hypotheses by name; each person's latest wins.
+
+    A verdict is about a cause, not a position in one ranking: when a later analysis ranks the
+    same cause elsewhere, or a click arrives from a reply an analysis has since replaced, the
+    verdict stays with that cause instead of vanishing from the reply people are looking at.
+    """
+    ranks = {str(h.get("name", ""))[:300]: i for i, h in enumerate(row.hypotheses or [], start=1)}
+    latest: dict[tuple[str, str], FeedbackRow] = {}  # insertion order: when first given
+    for v in sorted(votes, key=lambda v: (v.at is None, v.at, v.id or 0)):
+        if v.name in ranks and (row.id is None or v.analysis_id <= row.id):
+            latest[(v.user_id, v.name)] = v
+    return [Vote(ranks[v.name], v.verdict, v.user_id, v.user_name or v.user_id) for v in latest.values()]
 
 
-def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[FeedbackRow]) -> Notice:
+async def votes_of(session: Any, row: AnalysisRow) -> list[Vote]:
+    """Return the verdicts an analysis shows: given on it, or on an earlier analysis of its incident."""
+    q = select(FeedbackRow).where(col(FeedbackRow.incident_id) == row.incident_id).order_by(col(FeedbackRow.id))
+    return shown_votes(row, list((await session.execute(q)).scalars().all()))
+
+
+def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[Vote]) -> Notice:
     """Return the thread reply of an analysis, rendered from it and its verdicts."""
     incident = {"id": row.incident_id, "title": inc.title if inc else ""}
     ctx = messages.hypotheses_context(incident, row.id or 0, row.hypotheses, verdicts_by_rank(votes),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from engine.rca.tables import AnalysisRow, FeedbackRow
-from engine.rca.view import likely_cause, plausible
+from engine.rca.view import Vote, likely_cause, plausible, shown_votes, verdicts_by_rank
 
 
 def test_a_cause_that_starts_after_the_alert_or_explains_other_services_is_not_headlined():
@@ -14,9 +16,8 @@ def test_a_cause_that_starts_after_the_alert_or_explains_other_services_is_not_h
     assert plausible({"service": "checkout", "explains": [], "lead_s": -60}, ["checkout"])  # scrape-late onset
 
 
-def _vote(rank: int, verdict: str, user: str) -> FeedbackRow:
-    return FeedbackRow(analysis_id=1, incident_id=1, rank=rank, name="x", verdict=verdict, user_id=user,
-                       user_name=user, at=None)
+def _vote(rank: int, verdict: str, user: str) -> Vote:
+    return Vote(rank, verdict, user, user)
 
 
 def test_a_cause_people_marked_wrong_leaves_the_card():
@@ -26,3 +27,22 @@ def test_a_cause_people_marked_wrong_leaves_the_card():
     assert likely_cause(row, [_vote(1, "wrong", "bob"), _vote(1, "confirmed", "carol"),
                               _vote(1, "confirmed", "dan")]) == "db saturation"
     assert likely_cause(row, [_vote(2, "wrong", "bob")]) == "db saturation"
+
+
+def _given(vid: int, analysis: int, name: str, verdict: str, user: str, minute: int) -> FeedbackRow:
+    return FeedbackRow(id=vid, analysis_id=analysis, incident_id=1, rank=9, name=name, verdict=verdict,
+                       user_id=f"U{user}", user_name=user, at=datetime(2026, 12, 7, 10, minute, tzinfo=timezone.utc))
+
+
+def test_verdicts_follow_their_cause_into_a_newer_ranking_and_the_latest_wins():
+    newer = AnalysisRow(id=2, incident_id=1, hypotheses=[{"name": "db saturation"}, {"name": "api latency"},
+                                                         {"name": "cache errors"}])
+    votes = [_given(1, 1, "api latency", "wrong", "carol", 1),  # on the replaced analysis
+             _given(2, 1, "db saturation", "confirmed", "bob", 2),
+             _given(3, 2, "db saturation", "wrong", "bob", 3),  # bob changed his mind on the newer one
+             _given(4, 1, "gone cause", "wrong", "dan", 4),  # a cause the newer ranking dropped
+             _given(5, 3, "cache errors", "wrong", "erin", 5)]  # given on a later analysis: not this one's
+    shown = shown_votes(newer, votes)
+    assert verdicts_by_rank(shown) == {2: ["wrong by carol"], 1: ["wrong by bob"]}
+    assert likely_cause(AnalysisRow(id=2, incident_id=1, likely_cause="db saturation",
+                                    hypotheses=newer.hypotheses), shown) is None
