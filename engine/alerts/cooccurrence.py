@@ -57,29 +57,3 @@ class CoOccurrence:
 
     def __len__(self) -> int:
         return len(self._pairs)
-
-
-
-class Openers:
-    """How each alertname enters incidents: opening one (a cause, or noise) or joining one another service opened (a symptom).
-
-    Learned online from Opsbot's own grouping decisions (not persisted): an alert that opens an
-    incident counts as opening, one that brings a new service into an open incident as following.
-    """
-
-    def __init__(self, prior: float = 1.0) -> None:
-        self.prior = prior
-        self._n: dict[str, list[float]] = {}  # alertname -> [incidents it opened, incidents it followed into]
-
-    def observe(self, name: str, opened: bool) -> None:
-        """Record that an alert of this name opened an incident, or followed into one as a new service."""
-        cell = self._n.setdefault(name, [0.0, 0.0])
-        cell[0 if opened else 1] += 1.0
-
-    def shares(self, name: str) -> tuple[float, float]:
-        """Return the smoothed shares of its entries that alertname followed another service, and opened (0, 0 when never seen)."""
-        cell = self._n.get(name)
-        if cell is None:
-            return 0.0, 0.0
-        n = cell[0] + cell[1] + self.prior
-        return cell[1] / n, cell[0] / n
