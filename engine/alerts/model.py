@@ -16,11 +16,7 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   Sharing a cluster is no evidence by itself (most deployments have one): it only scopes
   service, namespace and topology;
 * spread: exp(-age/180 s) of the latest first onset of a service in the incident (is it still
-  reaching new services?);
-* breadth, services (only when the alert's service is new to the incident, else 0): k/(k+3) for
-  the k distinct services its alertname has fired on so far (symptoms such as latency fire on
-  many services, causes such as a database down on few), and n/(n+4) for the n services the
-  incident already has.
+  reaching new services?).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
@@ -32,7 +28,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, NamedTuple
@@ -46,16 +41,13 @@ from engine.alerts.model_keys import group_key as group_key, memory_keys as memo
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
-            "alertname", "cooccurrence", "other_cluster", "spread", "breadth", "preceded", "bias")
+            "alertname", "cooccurrence", "other_cluster", "spread", "bias")
 LABEL_TAU_S = 900.0
 # The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
 # from that, not fitted.
 SPREAD_TAU_S = 180.0
 _RECENT = (1, 2, 3, 4, 5, 6, 7)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
-_FLAT = (8, 9, 11, 12)  # at most 1 whatever the gap
-PRECEDE_S = 200.0  # a cascade's hop plus an alert's own delay: 30-150 s + 0-45 s (set beforehand)
-BREADTH_K = 3.0  # breadth k/(k+3): half way at three services (set beforehand, not fitted)
 _BIAS = len(FEATURES) - 1
 
 
@@ -69,7 +61,7 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
     # of the onsets they are measured from. So this bounds the logit of any candidate at that gap.
     return (max(0.0, w[0]) * math.exp(-gap / 120.0) + sum(max(0.0, w[i]) for i in _RECENT)
             * math.exp(-gap / 900.0) + max(0.0, w[_SPREAD]) * math.exp(-gap / SPREAD_TAU_S)
-            + sum(max(0.0, w[i]) for i in _FLAT) + w[_BIAS])
+            + max(0.0, w[8]) + max(0.0, w[9]) + w[_BIAS])
 
 
 def _onset_terms(gap: float) -> tuple[float, float]:
@@ -129,9 +121,6 @@ class GroupingModel:
             threshold = W.THRESHOLD_WITH_GRAPH if self.graph else W.THRESHOLD_WITHOUT_GRAPH
         self.threshold = threshold
         self.cooc = cooc if cooc is not None else CoOccurrence()
-        self.breadth: dict[str, set[str]] = {}  # alertname -> services it fired on (bounded)
-        self.preceded: dict[str, list[float]] = {}  # alertname -> [onsets another service's preceded, onsets]
-        self._recent: deque[tuple[float, str]] = deque(maxlen=256)  # (onset, service) of the latest joins
         self.near = neighbours(cfg) if self.graph else {}
         self.trace: list[list[tuple[int, tuple[float, ...]]]] | None = None  # fitting only
         self._near_keys: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
@@ -143,7 +132,7 @@ class GroupingModel:
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
         self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1)
-        self._rest_w = sum(max(0.0, self.weights[i]) for i in (9, 11, 12)) + self.weights[_BIAS]
+        self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
     def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
@@ -163,8 +152,7 @@ class GroupingModel:
         # The learned partners of its group key, looked up once for all candidates.
         partners, best = self._partners(gk)
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
-                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      labels.get(cfg.service_label) or None, self._breadth(name), self._preceded(name))
+                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -220,12 +208,7 @@ class GroupingModel:
         # service's first onset is one of the incident's onsets.
         first = inc.services
         spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
-        # A new service: does its alert usually follow another service (a symptom, not a cause), and how
-        # many services has the incident reached already? Both 0 for a service it has.
-        breadth = pre = 0.0
-        if a.service is not None and a.service not in first:
-            breadth, pre = a.breadth, a.preceded
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, breadth, pre, 1.0)
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -292,33 +275,6 @@ class GroupingModel:
             self.cooc.observe(keys, keys, together=True)
 
 
-    def _breadth(self, name: str | None) -> float:
-        """Return k/(k+3) for the k distinct services an alertname has fired on (0 for none)."""
-        k = len(self.breadth.get(name, ())) if name else 0
-        return k / (k + BREADTH_K)
-
-    def _preceded(self, name: str | None) -> float:
-        """Return the smoothed share of an alertname's onsets that another service's onset preceded by 10-200 s."""
-        cell = self.preceded.get(name) if name else None
-        return cell[0] / (cell[1] + 1.0) if cell else 0.0
-
-    def learn_entry(self, cfg: AlertsConfig, labels: dict[str, str], ts: float) -> None:
-        """Learn from an occurrence that joined an incident: its alertname fired on its service at ts."""
-        name, svc = labels.get("alertname"), labels.get(cfg.service_label)
-        if name and svc:
-            cell = self.preceded.setdefault(name, [0.0, 0.0])
-            cell[0] += any(ts - PRECEDE_S <= u <= ts - 10.0 and s != svc for u, s in self._recent)
-            cell[1] += 1.0
-            self._recent.append((ts, svc))
-            seen = self.breadth.get(name)
-            if seen is None:
-                if len(self.breadth) > 10_000:  # bounded: alertnames seen
-                    self.breadth.clear()
-                seen = self.breadth[name] = set()
-            if len(seen) < 64:  # beyond, k/(k+3) no longer moves
-                seen.add(svc)
-
-
 @dataclass(frozen=True, slots=True)
 class _Alert:
     """The keys one occurrence is looked up by in every candidate's memory."""
@@ -329,13 +285,10 @@ class _Alert:
     cluster: str | None  # memory key of its cluster (None: no cluster label)
     partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
-    service: str | None  # its service label (None: none), as Incident.services keys it
-    breadth: float  # k/(k+3) for the k services its alertname fired on
-    preceded: float  # share of its alertname's onsets another service's onset preceded
 
 
 _SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
-          "co-occurrence", "other cluster", "spreading", "alertname breadth", "alertname preceded")
+          "co-occurrence", "other cluster", "spreading")
 
 
 def explain(s: Scored) -> str:

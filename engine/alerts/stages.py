@@ -159,8 +159,6 @@ class LifecycleStage:
             # Firing belongs to the incident the alert's row points at: keep the cache equal to
             # what a reload from the alerts table would build.
             old.drop_firing(ev.fingerprint)
-        if state.model is not None:
-            state.model.learn_entry(self.cfg, ev.labels, min(ev.starts_at.timestamp(), now.timestamp()))
         changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source)
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
         out.counts[f"group.{g.name}"] += 1
