@@ -16,10 +16,7 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   Sharing a cluster is no evidence by itself (most deployments have one): it only scopes
   service, namespace and topology;
 * spread: exp(-age/180 s) of the latest first onset of a service in the incident (is it still
-  reaching new services?);
-* upstream: exp(-age/900 s) of the latest onset of the service the alert names as its destination
-  (model_keys.DEST_LABELS) in the incident, or of an alert in it naming the alert's service: an
-  edge of the call graph carried by the alert itself (same cluster).
+  reaching new services?).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
@@ -38,19 +35,18 @@ from typing import Iterable, NamedTuple
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, DST, KEY, LAST, NAMESPACE, NS, SVC, destination, entity,
-                                      incident_keys, neighbours)
+from engine.alerts.model_keys import AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys, neighbours
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
-            "alertname", "cooccurrence", "other_cluster", "spread", "upstream", "bias")
+            "alertname", "cooccurrence", "other_cluster", "spread", "bias")
 LABEL_TAU_S = 900.0
 # The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
 # from that, not fitted.
 SPREAD_TAU_S = 180.0
-_RECENT = (1, 2, 3, 4, 5, 6, 7, 11)  # features bounded by exp(-gap/900 s): see _reach
+_RECENT = (1, 2, 3, 4, 5, 6, 7)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
 _BIAS = len(FEATURES) - 1
 
@@ -155,10 +151,8 @@ class GroupingModel:
         gk = group_key(cfg, labels, ent)
         # The learned partners of its group key, looked up once for all candidates.
         partners, best = self._partners(gk)
-        dest = destination(labels)
-        ups = ((f"{SVC}{cl}|{dest}",) if dest else ()) + ((f"{DST}{cl}|{ent}",) if ent else ())
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
-                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best, ups)
+                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -214,12 +208,7 @@ class GroupingModel:
         # service's first onset is one of the incident's onsets.
         first = inc.services
         spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
-        up = 0.0
-        for k in a.upstream:  # the service it names as its destination, or alerts naming its service
-            t = keys.get(k)
-            if t is not None:
-                up = max(up, exp(min(0.0, t - ts) / LABEL_TAU_S))
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, up, 1.0)
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -296,11 +285,10 @@ class _Alert:
     cluster: str | None  # memory key of its cluster (None: no cluster label)
     partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
-    upstream: tuple[str, ...]  # memory keys of the service it names as destination, and of alerts naming it
 
 
 _SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
-          "co-occurrence", "other cluster", "spreading", "upstream named")
+          "co-occurrence", "other cluster", "spreading")
 
 
 def explain(s: Scored) -> str:

@@ -2,7 +2,7 @@
 
 An incident's memory maps a key to the latest onset time that refreshed it (lifecycle.join writes
 memory_keys of every alert that joins): its last onset, its clusters, alertnames, services and
-namespaces (scoped by cluster), the upstreams its alerts named and its co-occurrence group keys. The service graph's
+namespaces (scoped by cluster) and its co-occurrence group keys. The service graph's
 neighbourhoods (1-3 hops through depends_on, either direction) are computed once per graph.
 """
 
@@ -14,9 +14,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.types import Incident
 
 MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
-SVC, NS, CL, AN, KEY, DST = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|", "m|dst|"
-# Labels that name the upstream an alert is about (a mesh's request metrics: Istio's callee name).
-DEST_LABELS = ("destination_service_name", "destination_workload")
+SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
 ANY_CL = "m|cl"  # set when an alert of the incident named a cluster
 LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read per candidate per alert)
 MAX_HOPS = 3
@@ -52,19 +50,7 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     ns = labels.get(NAMESPACE)
     if ns:
         out.append(f"{NS}{cl}|{ns}")
-    dest = destination(labels)
-    if dest:
-        out.append(f"{DST}{cl}|{dest}")
     return out
-
-
-def destination(labels: dict[str, str]) -> str:
-    """Return the upstream service an alert names (DEST_LABELS), else ''."""
-    for k in DEST_LABELS:
-        v = labels.get(k)
-        if v:
-            return v
-    return ""
 
 
 def incident_keys(inc: Incident) -> list[str]:

@@ -293,9 +293,5 @@ TRAIN_STYLES = ("layered", "tree", "hub", "recurring", "crowded", "flappy")
 
 
 def train_storm(style: str, seed: int) -> Storm:
-    """Generate one storm of a training style, with destination labels on some rules (family_peer.py)."""
-    from engine.lab.alerts.family_peer import add_destinations, draw_share  # it reads a Storm
-
-    storm = build_storm(style, seed, _train_knobs(style, random.Random(f"knobs:{style}:{seed}")))
-    add_destinations(storm, *draw_share(style, seed))
-    return storm
+    """Generate one storm of a training style."""
+    return build_storm(style, seed, _train_knobs(style, random.Random(f"knobs:{style}:{seed}")))
