@@ -99,7 +99,7 @@ class RcaService:
                 # The same ranking again: keep the analysis and its votes. Its reply is
                 # re-rendered (it may never have been posted: the auto job analyses silently).
                 if post:
-                    await outbox_emit(s, view.reply_notice(prev, inc, await view.votes_of(s, prev.id or 0)),
+                    await outbox_emit(s, view.reply_notice(prev, inc, await view.votes_of(s, prev)),
                                       self.clock.now())
                 return prev
         row = AnalysisRow(incident_id=incident_id, created_at=self.clock.now(), onset=onset,
@@ -148,7 +148,7 @@ class RcaService:
                                                        set_={"verdict": verdict, "at": now}))
             inc = await repo.load_incident(s, row.incident_id)
             shown = await view.newest_analysis(s, row.incident_id) or row  # the reply shows the newest
-            await outbox_emit(s, view.reply_notice(shown, inc, await view.votes_of(s, shown.id or 0)), now)
+            await outbox_emit(s, view.reply_notice(shown, inc, await view.votes_of(s, shown)), now)
             await self._edit_card(s, row.incident_id)  # a cause marked wrong leaves the card
         return row
 
@@ -205,7 +205,7 @@ async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
     row = await view.newest_analysis(session, incident_id)
     if row is None or not row.likely_cause:
         return None
-    return view.likely_cause(row, await view.votes_of(session, row.id or 0))
+    return view.likely_cause(row, await view.votes_of(session, row))
 
 
 async def add_likely_cause(session: Any, card: IncidentCard) -> None:
