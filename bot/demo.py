@@ -23,6 +23,7 @@ from engine.lab.oncall_demo import demo_oncall_config, demo_owners
 from engine.config import OpsbotConfig
 from engine.errors import InvalidInput
 from engine.settings import EngineSettings
+from engine.lab import SEED_WAIT_S
 
 log = logging.getLogger("opsbot.demo")
 
@@ -137,7 +138,8 @@ async def seed_runbook_request(ctx: DemoContext) -> str:
     """Have alice ask for a production restart, which waits for a second person."""
     ws = ctx.stack.workspace
     await ws.send_slash_command("alice", "ops", "run restart-service service=checkout")
-    await ws.wait_for(lambda: any("restart-service" in m.get("text", "") for m in ws.messages("ops")), timeout=15)
+    await ws.wait_for(lambda: any("restart-service" in m.get("text", "") for m in ws.messages("ops")),
+                      timeout=SEED_WAIT_S)
     return "alice asked to restart `checkout` in #ops: switch to bob and approve it"
 
 
@@ -166,23 +168,37 @@ async def _until(predicate: Callable[[], object], timeout: float, what: str) -> 
     return found
 
 
+async def _until_posted(outbox: Any, timeout: float = 120) -> None:
+    """Wait until every seeded message is in the workspace, so the first click is answered at once.
+
+    The seeds queue dozens of posts and edits, paced at Slack's one per second per channel; a
+    click made before they drain would wait behind them.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while await outbox.depth() and loop.time() < deadline:
+        await asyncio.sleep(0.5)
+    if left := await outbox.depth():
+        print(f"  {left} seeded message(s) still queued for the workspace; they arrive in the next seconds", flush=True)
+
+
 async def seed_models(ctx: DemoContext) -> str:
     """A nightly retrain registers churn vN (announced with Promote buttons); alice tries a weak v3."""
     from engine.lab.demo_models import register_retrained
 
     eng, ws = ctx.stack.bot.engine, ctx.stack.workspace
     watch = eng.scheduler.jobs["models-watch"]
-    await _until(lambda: watch.runs >= 1, 60, "the registry watch to learn the registry")
+    await _until(lambda: watch.runs >= 1, SEED_WAIT_S, "the registry watch to learn the registry")
     # One promotion Opsbot recorded (v1 -> v2, approved by bob) gives history and rollback a past.
     await ws.send_slash_command("alice", "ml-models", "promote churn 2")
     request = await _until(lambda: next((m for m in ws.messages("ml-models")
-                                         if "approval_approve" in str(m.get("blocks"))), None), 60,
+                                         if "approval_approve" in str(m.get("blocks"))), None), SEED_WAIT_S,
                            "the approval request for churn v2")
     await ws.click("bob", "ml-models", request["ts"], "approval_approve")
-    await _until(lambda: any("is now v2" in m.get("text", "") for m in ws.messages("ml-models")), 60,
+    await _until(lambda: any("is now v2" in m.get("text", "") for m in ws.messages("ml-models")), SEED_WAIT_S,
                  "the approved promotion of churn v2 to finish")
     version = await asyncio.to_thread(register_retrained, ctx.mlflow_dir)
-    await _until(lambda: any(f"v{version}" in m.get("text", "") for m in ws.messages("ml-models")), 60,
+    await _until(lambda: any(f"v{version}" in m.get("text", "") for m in ws.messages("ml-models")), SEED_WAIT_S,
                  f"the announcement of churn v{version}")
     await ws.send_slash_command("alice", "ml-models", "promote churn 3")
     return (f"churn v1 -> v2 promoted (approved by bob); v{version} announced in #ml-models (try Promote "
@@ -327,7 +343,8 @@ async def _serve(settings: EngineSettings, config: OpsbotConfig, port: int, bot_
                 print(f"  seeded {name}" + (f": {note}" if note else ""), flush=True)
             except Exception as exc:  # one broken seed must not take the whole shop window down
                 log.exception("demo seed failed", extra={"seed": name})
-                print(f"  could not seed {name}: {exc}", flush=True)
+                print(f"  could not seed {name}: {str(exc) or type(exc).__name__}", flush=True)
+        await _until_posted(stack.bot.engine.outbox)
         url = stack.workspace.url
         print(f"\nOpsbot demo is running. Open {url} and type `/ops help` in #ops.\n"
               f"Act as alice, bob or carol with the user picker. Ctrl-C stops it.", flush=True)

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 
 from engine.lab.alerts.storm import StormParams, deliveries, header
+from engine.lab import SEED_WAIT_S
 
 # Fixed seed: every demo shows the same storm, cascades over a 9-service graph plus noise,
 # chosen to collapse into a few incidents when replayed at once (about 80 alerts -> 3).
@@ -72,7 +73,7 @@ async def seed_alert_storm(stack: Any, params: StormParams = DEMO_STORM, replay_
     def shown() -> int:
         return sum(1 for ch in channels for m in stack.workspace.messages(ch)
                    if (m.get("metadata") or {}).get("event_payload", {}).get("key") in keys)
-    await stack.workspace.wait_for(lambda: shown() >= len(keys), timeout=30)
+    await stack.workspace.wait_for(lambda: shown() >= len(keys), timeout=SEED_WAIT_S)
     return (f"{replay.alerts} alerts in {replay.deliveries} webhook deliveries -> {len(incidents)} incidents "
             f"in {', '.join(channels)} (try Acknowledge, Snooze, {silence}a suggested runbook, `/ops why <id>`)")
 
@@ -95,9 +96,9 @@ async def seed_corrections(stack: Any, user: str = "alice") -> str:
     if len(open_now) < 2 or open_now[0].alert_count < 2:
         return "skipped: the storm left fewer than two open incidents"
     big = open_now[0]
-    card = await ws.wait_for(lambda: _card(stack, big.channel, big.id), timeout=30)
+    card = await ws.wait_for(lambda: _card(stack, big.channel, big.id), timeout=SEED_WAIT_S)
     await ws.click(user, big.channel, card["ts"], "alerts.split")
-    view = await ws.wait_for(lambda: ws.open_view(user), timeout=10)
+    view = await ws.wait_for(lambda: ws.open_view(user), timeout=SEED_WAIT_S)
     options = [(o["text"]["text"].split(" ")[0], o["value"]) for o in view["blocks"][1]["element"]["options"]]
     # The alerts of the last key listed (name@service): a part of the incident, never all of it.
     picked = [value for key, value in options if key == options[-1][0]]
@@ -108,13 +109,13 @@ async def seed_corrections(stack: Any, user: str = "alice") -> str:
         raise RuntimeError(f"the Split… form refused the demo's choice: {ws.view_errors(user)}")
     # Merge the smallest other incident into the split one's remainder.
     small = open_now[-1]
-    card = await ws.wait_for(lambda: _card(stack, small.channel, small.id), timeout=30)
+    card = await ws.wait_for(lambda: _card(stack, small.channel, small.id), timeout=SEED_WAIT_S)
     await ws.click("bob", small.channel, card["ts"], "alerts.merge")
-    await ws.wait_for(lambda: ws.open_view("bob"), timeout=10)
+    await ws.wait_for(lambda: ws.open_view("bob"), timeout=SEED_WAIT_S)
     await ws.submit_view("bob", {"target": str(big.id)})
     if ws.open_view("bob") is not None:
         raise RuntimeError(f"the Merge into… form refused the demo's choice: {ws.view_errors('bob')}")
     await ws.wait_for(lambda: (_card(stack, small.channel, small.id) or {}).get("text", "").startswith(
-        f"[merged into #{big.id}]"), timeout=30)
+        f"[merged into #{big.id}]"), timeout=SEED_WAIT_S)
     return (f"{user} split {len(picked)} alert(s) out of incident #{big.id}; bob merged #{small.id} into "
             f"#{big.id} (try Split… and Merge into… on any open incident, then `/ops stats`)")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from engine.rca.topology import dependents_closure
+from engine.lab import SEED_WAIT_S
 
 DEMO_GRAPH = {"frontend": ["checkout"], "checkout": ["payments", "inventory"], "payments": ["db"],
               "inventory": ["db"], "db": []}
@@ -137,13 +138,13 @@ async def seed_rca_demo(ctx: Any, channel: str = "incidents") -> str:
          "description": "frontend v2.8.1", "id": "demo-frontend-deploy"}]}).encode())
     await eng.alerts.receive("generic", alert_body("frontend", "HighLatency", iso(case.onset + 180),
                                                    "p99 latency above 1 s on frontend"))
-    deadline = asyncio.get_running_loop().time() + 20
+    deadline = asyncio.get_running_loop().time() + SEED_WAIT_S
     while (msg := incident_message(ws, channel, contains="HighLatency")) is None:  # not another seed's incident
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("the demo incident was not posted")
         await asyncio.sleep(0.2)
     await ws.click("alice", channel, msg["ts"], "rca.show")
     await ws.wait_for(lambda: any("Hypotheses for incident" in r.get("text", "")
-                                  for r in ws.replies(channel, msg["ts"])), timeout=20)
+                                  for r in ws.replies(channel, msg["ts"])), timeout=SEED_WAIT_S)
     return (f"a db saturation cascade paged the frontend in #{channel}: open the incident's thread for "
             f"hypotheses (Confirmed / Wrong, `/ops rca stats`)")
