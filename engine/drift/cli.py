@@ -64,11 +64,6 @@ def add_drift_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def _runner(clock: Optional[Clock]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        if "numpy" not in sys.modules:
-            # read by OpenBLAS when numpy loads it: drift does no linear algebra, and starting a BLAS thread
-            # per core cost 45 ms of CPU (100 ms with idle cores, where the threads spin), a quarter of a
-            # 100,000-row run; a value the user set is kept
-            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         from engine.drift.sources import printable
         from engine.drift.text import format_table, format_text
 
