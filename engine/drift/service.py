@@ -99,6 +99,7 @@ def profile_source(source: Source, options: DriftOptions, skip: set[str], contex
             w = source.window
             where = f" with `{w.column}` in [{w.start or '...'}, {w.end or '...'})"
         raise InvalidInput(f"{source.name}: no rows{where}", hint="check the file, the query or the window")
+    pa.default_memory_pool().release_unused()  # parse buffers the pool keeps would add to the next phase's peak
     return profiler.finish(pool)
 
 
