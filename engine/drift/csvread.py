@@ -10,11 +10,12 @@ block threads (2 cores, load 8). Like pyarrow's default
 (`newlines_in_values` off), a line end always ends a row. Text columns with few distinct values
 come back dictionary-encoded, so counting categories is a bincount over indices, not a hash per row.
 
-An uncompressed regular file is memory-mapped and its pieces parsed in place: no copy into a fresh
-buffer and no zero-filled pages to fault in (two 8 MB files: 64 ms of CPU instead of 72). Pages
-of pieces already parsed are dropped from the mapping, so resident memory stays as bounded as with
-reads. Pipes and gzip files are read into buffers. As with any memory map, a file truncated by
-another process while it is read ends this one (SIGBUS) instead of raising an error.
+With `mapped`, an uncompressed regular file is memory-mapped and its pieces parsed in place: no
+copy into a fresh buffer and no zero-filled pages to fault in (two 8 MB files: 64 ms of CPU
+instead of 72). Pages of pieces already parsed are dropped from the mapping, so resident memory
+stays as bounded as with reads. Pipes and gzip files are read into buffers. As with any memory
+map, a file truncated by another process while it is read ends this process (SIGBUS) instead of
+raising an error: only the `opsbot drift` command maps files, never the long-running bot.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ PARSERS = max(1, min(4, os.cpu_count() or 1))
 CHUNK_BYTES = (16 << 20) // PARSERS  # raw bytes in flight stay about 16 MB whatever the core count
 
 
-def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compressed: bool
-                ) -> Iterator[pa.RecordBatch]:
+def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compressed: bool,
+                mapped: bool = False) -> Iterator[pa.RecordBatch]:
     """Yield the batches of each chunk in file order; column types are inferred from the first chunk, then fixed."""
     if compressed:
         import gzip  # with bz2 and lzma behind it: only .gz files pay
@@ -53,9 +54,9 @@ def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compre
                 convert_options=pcsv.ConvertOptions(strings_can_be_null=True, column_types=column_types,
                                                     auto_dict_encode=True))
 
-        mapped = None if compressed else _map(fh)
-        chunks = _chunks(fh) if mapped is None else _mapped_chunks(mapped, len(header))
-        done: Callable[[], None] = (lambda: None) if mapped is None else mapped.release
+        mapping = _map(fh) if mapped and not compressed else None
+        chunks = _chunks(fh) if mapping is None else _mapped_chunks(mapping, len(header))
+        done: Callable[[], None] = (lambda: None) if mapping is None else mapping.release
         with ThreadPoolExecutor(PARSERS) as pool:
             pending: deque[Future[pa.Table]] = deque()
             try:

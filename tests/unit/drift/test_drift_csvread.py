@@ -51,8 +51,8 @@ def test_mapped_and_gzipped_files_give_the_same_batches(tmp_path, monkeypatch):
     plain, packed = tmp_path / "d.csv", tmp_path / "d.csv.gz"
     plain.write_bytes(body.encode())
     packed.write_bytes(gzip.compress(body.encode()))
-    mapped = pa.Table.from_batches(list(csvread.csv_batches(str(plain), ",", {}, False)))
-    read = pa.Table.from_batches(list(csvread.csv_batches(str(packed), ",", {}, True)))
+    mapped = pa.Table.from_batches(list(csvread.csv_batches(str(plain), ",", {}, False, mapped=True)))
+    read = pa.Table.from_batches(list(csvread.csv_batches(str(packed), ",", {}, True, mapped=True)))
     assert mapped.num_rows == read.num_rows == 3501
     assert mapped.equals(read)
 
@@ -69,8 +69,23 @@ def test_pages_of_parsed_pieces_are_released_as_parsing_goes(tmp_path, monkeypat
         released.append(self.released)
 
     monkeypatch.setattr(csvread._Mapping, "release", spy)
-    rows = sum(b.num_rows for b in csvread.csv_batches(str(path), ",", {}, False))
+    rows = sum(b.num_rows for b in csvread.csv_batches(str(path), ",", {}, False, mapped=True))
     assert rows == 20_000
     # one release per piece, in order, never past the file, ending within a page of its end
     assert len(released) >= 200_000 // 16384 and released == sorted(released)
     assert 200_002 - 4096 <= released[-1] <= 200_002
+
+
+def test_only_sources_that_ask_are_mapped(tmp_path, frames, monkeypatch):
+    from engine.drift import DriftOptions, FileSource, compare
+
+    path = tmp_path / "d.csv"
+    frames(300).to_csv(path, index=False)
+    maps = []
+    real = csvread._map
+    monkeypatch.setattr(csvread, "_map", lambda fh: maps.append(fh.name) or real(fh))
+    plain = compare(FileSource(str(path)), FileSource(str(path)), DriftOptions())
+    assert maps == []  # the bot's checks read: a file truncated under a map would end the whole bot
+    mapped = compare(FileSource(str(path), mapped=True), FileSource(str(path), mapped=True), DriftOptions())
+    assert maps == [str(path), str(path)]
+    assert mapped.to_dict() == plain.to_dict()
