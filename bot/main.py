@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from engine.errors import InvalidInput, OpsError
 
@@ -139,12 +140,15 @@ def _drift_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the exit code."""
+    """Run the CLI and return the exit code (a `drift` run of the process's own command line ends the process)."""
+    own = argv is None  # the console script and `python -m bot.main` pass nothing; callers in-process pass argv
     argv = list(sys.argv[1:] if argv is None else argv)
+    if own and argv[:1] == ["drift"]:
+        _lean_drift_process()
     parser = _drift_parser() if argv[:1] == ["drift"] else build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except OpsError as exc:
         return _fail(exc)
     except Exception as exc:
@@ -154,6 +158,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is None:
             raise  # a bug: its traceback is the report
         return _fail(problem)
+    if own and argv[:1] == ["drift"]:
+        _end_now(code)
+    return code
+
+
+def _lean_drift_process() -> None:
+    """Set up a process that runs only `opsbot drift`, before numpy loads.
+
+    One OpenBLAS thread: drift does no linear algebra, and starting a BLAS thread per core cost 45 ms of
+    CPU (100 ms with idle cores, where they spin), a quarter of a 100,000-row run; a value the user set
+    is kept. No cyclic garbage collection: the imports alone set it off dozens of times (5 ms), and a
+    drift run builds no reference cycles worth collecting before the process ends.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    gc.disable()
+
+
+def _end_now(code: int) -> NoReturn:
+    """Exit without interpreter teardown: unloading numpy and pyarrow cost 13 ms of CPU, 7% of a 100,000-row
+    drift run. Safe here because drift has closed its files and joined its threads by now, and registers no
+    atexit work; only the output buffers need flushing."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): the exit code still carries the verdict
+            pass
+    os._exit(code)
 
 
 def _fail(exc: OpsError) -> int:

@@ -116,8 +116,9 @@ def _source(spec: str, args: argparse.Namespace, window: Optional[Window]) -> Fi
     delimiter = args.delimiter.replace("\\t", "\t") if args.delimiter else None
     if spec == "-":
         return FileSource(args.stdin_path, format=args.input_format, window=window, delimiter=delimiter,
-                          label="stdin")
-    return FileSource(spec, format=args.input_format, window=window, delimiter=delimiter)
+                          label="stdin", mapped=True)
+    # one-shot command: files are memory-mapped (see engine/drift/csvread.py)
+    return FileSource(spec, format=args.input_format, window=window, delimiter=delimiter, mapped=True)
 
 
 @contextmanager

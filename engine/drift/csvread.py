@@ -9,15 +9,23 @@ pyarrow's block threads: two 8 MB files took 0.08 s of CPU on one thread against
 block threads (2 cores, load 8). Like pyarrow's default
 (`newlines_in_values` off), a line end always ends a row. Text columns with few distinct values
 come back dictionary-encoded, so counting categories is a bincount over indices, not a hash per row.
+
+With `mapped`, an uncompressed regular file is memory-mapped and its pieces parsed in place: no
+copy into a fresh buffer and no zero-filled pages to fault in (two 8 MB files: 64 ms of CPU
+instead of 72). Pages of pieces already parsed are dropped from the mapping, so resident memory
+stays as bounded as with reads. Pipes and gzip files are read into buffers. As with any memory
+map, a file truncated by another process while it is read ends this process (SIGBUS) instead of
+raising an error: only the `opsbot drift` command maps files, never the long-running bot.
 """
 
 from __future__ import annotations
 
 import io
+import mmap
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -27,8 +35,8 @@ PARSERS = max(1, min(4, os.cpu_count() or 1))
 CHUNK_BYTES = (16 << 20) // PARSERS  # raw bytes in flight stay about 16 MB whatever the core count
 
 
-def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compressed: bool
-                ) -> Iterator[pa.RecordBatch]:
+def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compressed: bool,
+                mapped: bool = False) -> Iterator[pa.RecordBatch]:
     """Yield the batches of each chunk in file order; column types are inferred from the first chunk, then fixed."""
     if compressed:
         import gzip  # with bz2 and lzma behind it: only .gz files pay
@@ -46,7 +54,9 @@ def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compre
                 convert_options=pcsv.ConvertOptions(strings_can_be_null=True, column_types=column_types,
                                                     auto_dict_encode=True))
 
-        chunks = _chunks(fh)
+        mapping = _map(fh) if mapped and not compressed else None
+        chunks = _chunks(fh) if mapping is None else _mapped_chunks(mapping, len(header))
+        done: Callable[[], None] = (lambda: None) if mapping is None else mapping.release
         with ThreadPoolExecutor(PARSERS) as pool:
             pending: deque[Future[pa.Table]] = deque()
             try:
@@ -55,6 +65,7 @@ def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compre
                         # types still open (first chunk, or an all-empty column): parse alone, on pyarrow's
                         # block threads as nothing else runs, then fix the types
                         table = parsed(chunk, dict(fixed), threads=True)
+                        done()
                         # later chunks must parse as this one did (a contradiction raises, and the caller
                         # widens); an all-empty column stays free until values show its type
                         fixed.update({f.name: f.type for f in table.schema if not pa.types.is_null(f.type)})
@@ -62,15 +73,69 @@ def csv_batches(path: str, delimiter: str, types: dict[str, pa.DataType], compre
                         continue
                     pending.append(pool.submit(parsed, chunk, dict(fixed)))
                     if len(pending) >= PARSERS:
-                        yield from pending.popleft().result().combine_chunks().to_batches()
+                        table = pending.popleft().result()
+                        done()
+                        yield from table.combine_chunks().to_batches()
                 while pending:
-                    yield from pending.popleft().result().combine_chunks().to_batches()
+                    table = pending.popleft().result()
+                    done()
+                    yield from table.combine_chunks().to_batches()
             except pa.ArrowInvalid as exc:
                 exc.csv_names, exc.csv_types = names, fixed  # what the caller needs to widen the column
                 raise
             finally:
                 for future in pending:
                     future.cancel()
+
+
+class _Mapping:
+    """A read-only map of a whole file; pieces are handed out in order and released in that order."""
+
+    def __init__(self, mm: mmap.mmap) -> None:
+        self.mm = mm
+        self.ends: deque[int] = deque()  # end offset of each piece handed out and not yet released
+        self.released = 0
+
+    def release(self) -> None:
+        """Drop the pages of the oldest piece still held (they stay in the page cache, not in this process)."""
+        end = self.ends.popleft() if self.ends else 0
+        upto = end - end % mmap.PAGESIZE  # the page holding the next piece's first bytes stays mapped
+        if upto > self.released and hasattr(self.mm, "madvise"):
+            self.mm.madvise(mmap.MADV_DONTNEED, self.released, upto - self.released)
+            self.released = upto
+
+
+def _map(fh: io.BufferedIOBase) -> _Mapping | None:
+    """Return a map of a regular, non-empty file, or None (pipes, empty files) to read it instead."""
+    try:
+        return _Mapping(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _mapped_chunks(mapped: _Mapping, start: int) -> Iterator[memoryview]:
+    """Yield line-aligned pieces of the mapped file from `start` (after the header), cut as `_chunks` cuts.
+
+    A piece ends at the last line end before the next multiple of CHUNK_BYTES past `start`, as when
+    the file is read CHUNK_BYTES at a time, so both paths parse the same pieces in the same order.
+    """
+    mm, size = mapped.mm, len(mapped.mm)
+    view = memoryview(mm)
+    pos, grid = start, start
+    while pos < size:
+        grid += CHUNK_BYTES
+        if grid > size:  # the last piece, given a line end if it lacks one; a blank tail is no row
+            piece = view[pos:size]
+            if _has_text(piece):
+                mapped.ends.append(size)
+                yield piece if mm[size - 1] == 10 else memoryview(bytes(piece) + b"\n")
+            return
+        cut = mm.rfind(b"\n", pos, grid)
+        if cut < 0:  # one line longer than a chunk: the piece runs to a later cut
+            continue
+        mapped.ends.append(cut + 1)
+        yield view[pos:cut + 1]
+        pos = cut + 1
 
 
 def _chunks(fh: io.BufferedIOBase) -> Iterator[memoryview]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Optional
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
+from itertools import chain
+from typing import Iterable, Iterator, Optional
 
 import pyarrow as pa
 
@@ -14,7 +17,7 @@ from engine.drift.methods import SMALL_REFERENCE, aligned_counts, infer_kind, ru
 from engine.drift.numeric import NumericProfile, RefContext
 from engine.drift.profile import CategoricalProfile, ColumnProfile, OtherProfile, SideProfile, SideProfiler
 from engine.drift.stats import ecdf_points
-from engine.drift.sources import RetypeNeeded, Source, iter_batches
+from engine.drift.sources import FileSource, RetypeNeeded, Source, iter_batches
 from engine.drift.types import DriftOptions, DriftReport, FeatureDrift, QualityFinding, SideInfo
 from engine.errors import InvalidInput
 
@@ -41,10 +44,11 @@ def compare(reference: Source, current: Source, options: Optional[DriftOptions] 
         if src.window is not None:
             skip.add(src.window.column)
     with ThreadPoolExecutor(_WORKERS) as pool:
+        ahead = _read_ahead(current, pool)
         ref = profile_source(reference, options, skip, None, pool)
         contexts = {name: _context(col) for name, col in ref.columns.items()
                     if isinstance(col, NumericProfile) and col.count}
-        cur = profile_source(current, options, skip, contexts, pool)
+        cur = profile_source(current, options, skip, contexts, pool, ahead)
         try:
             return build_report(ref, cur, options, skip, pool)
         finally:
@@ -60,14 +64,31 @@ def _context(col: NumericProfile) -> RefContext:
     return RefContext(col.minimum, col.maximum, ecdf_points(values)[0] if values is not None else None)
 
 
+_Ahead = tuple[Iterator[tuple[pa.RecordBatch, str]], "Future[tuple[pa.RecordBatch, str] | None]"]
+
+
+def _read_ahead(source: Source, pool: ThreadPoolExecutor) -> _Ahead | None:
+    """Start parsing a file's first piece on the pool while the other side is read (files only)."""
+    if not isinstance(source, FileSource):
+        return None
+    batches = iter_batches(source, {})
+    return batches, pool.submit(next, batches, None)
+
+
 def profile_source(source: Source, options: DriftOptions, skip: set[str], contexts: dict[str, RefContext] | None,
-                   pool: ThreadPoolExecutor) -> SideProfile:
+                   pool: ThreadPoolExecutor, ahead: _Ahead | None = None) -> SideProfile:
     """Stream a source into a SideProfile, re-reading a CSV if a column needs a wider type."""
     csv_types: dict[str, dict[str, pa.DataType]] = {}
     while True:
         profiler = SideProfiler(source.name, options.exact_limit, contexts, skip)
         try:
-            for batch, origin in iter_batches(source, csv_types):
+            if ahead is not None:
+                (batches, first), ahead = ahead, None
+                head = first.result()
+                stream: Iterable[tuple[pa.RecordBatch, str]] = chain([head], batches) if head is not None else ()
+            else:
+                stream = iter_batches(source, csv_types)
+            for batch, origin in stream:
                 profiler.add_batch(batch, origin)
             break
         except RetypeNeeded as retry:
@@ -78,6 +99,7 @@ def profile_source(source: Source, options: DriftOptions, skip: set[str], contex
             w = source.window
             where = f" with `{w.column}` in [{w.start or '...'}, {w.end or '...'})"
         raise InvalidInput(f"{source.name}: no rows{where}", hint="check the file, the query or the window")
+    pa.default_memory_pool().release_unused()  # parse buffers the pool keeps would add to the next phase's peak
     return profiler.finish(pool)
 
 
@@ -116,7 +138,9 @@ def build_report(ref: SideProfile, cur: SideProfile, options: DriftOptions, skip
     if not jobs:
         raise NoComparableFeatures(*_why_nothing_compared(ref, cur, names, findings))
     run = pool.map if pool is not None else map
-    features = list(run(lambda job: _feature(job[0], ref.columns[job[0]], cur.columns[job[0]], job[1], options),
+    one_spilled = threading.Lock()
+    features = list(run(lambda job: _feature(job[0], ref.columns[job[0]], cur.columns[job[0]], job[1], options,
+                                             one_spilled),
                         jobs))
     n_drifted = sum(f.drifted for f in features)
     share = n_drifted / len(features) if features else 0.0
@@ -151,13 +175,18 @@ def _list(column_names: Iterable[str]) -> str:
     return ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "") if names else "none"
 
 
-def _feature(name: str, r: ColumnProfile, c: ColumnProfile, kind: str, options: DriftOptions) -> FeatureDrift:
-    try:
-        return _tested(name, r, c, kind, options)
-    finally:  # values read back from disk for this column are dropped before the next column's
-        for p in (r, c):
-            if isinstance(p, NumericProfile):
-                p.release()
+def _feature(name: str, r: ColumnProfile, c: ColumnProfile, kind: str, options: DriftOptions,
+             one_spilled: threading.Lock) -> FeatureDrift:
+    spilled = any(isinstance(p, NumericProfile) and p.spill is not None for p in (r, c))
+    # a column kept on disk is read back whole (40 MB a side at 5M rows): one such column at a time,
+    # whatever the number of workers, so peak memory does not grow with the core count
+    with one_spilled if spilled else nullcontext():
+        try:
+            return _tested(name, r, c, kind, options)
+        finally:  # values read back from disk for this column are dropped before the next column's
+            for p in (r, c):
+                if isinstance(p, NumericProfile):
+                    p.release()
 
 
 def _tested(name: str, r: ColumnProfile, c: ColumnProfile, kind: str, options: DriftOptions) -> FeatureDrift:

@@ -47,6 +47,9 @@ class FileSource:
     window: Optional[Window] = None
     delimiter: Optional[str] = None  # CSV field separator; ',' (tab for .tsv) when None
     label: Optional[str] = None  # shown instead of the path (e.g. "stdin" for a spooled pipe)
+    # memory-map uncompressed local CSV files (faster; a file truncated while read ends the process,
+    # so only the one-shot `opsbot drift` command sets it)
+    mapped: bool = False
 
     @property
     def name(self) -> str:
@@ -119,12 +122,14 @@ def _raw_batches(source: Source, csv_types: dict[str, dict[str, pa.DataType]]) -
                 local = _download(path)
                 try:
                     fmt = source.format or guess_format(path, local)
-                    yield from _file_batches(local, fmt, origin, csv_types.get(origin, {}), source.delimiter)
+                    yield from _file_batches(local, fmt, origin, csv_types.get(origin, {}), source.delimiter,
+                                              source.mapped)
                 finally:
                     os.unlink(local)
             else:
                 fmt = source.format or guess_format(path, path)
-                yield from _file_batches(path, fmt, origin, csv_types.get(origin, {}), source.delimiter)
+                yield from _file_batches(path, fmt, origin, csv_types.get(origin, {}), source.delimiter,
+                                         source.mapped)
 
 
 def _expand(path: str) -> list[str]:
@@ -214,8 +219,8 @@ def _download(url: str) -> str:
     return local
 
 
-def _file_batches(path: str, fmt: str, origin: str, types: dict[str, pa.DataType],
-                  delimiter: Optional[str] = None) -> Iterator[tuple[pa.RecordBatch, str]]:
+def _file_batches(path: str, fmt: str, origin: str, types: dict[str, pa.DataType], delimiter: Optional[str] = None,
+                  mapped: bool = False) -> Iterator[tuple[pa.RecordBatch, str]]:
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq  # only when a Parquet file is read: it costs 0.1 s to import
@@ -230,7 +235,7 @@ def _file_batches(path: str, fmt: str, origin: str, types: dict[str, pa.DataType
         # Excel exports in many locales use ';': read them as the user sees them, not as one column
         delimiter = delimiter or ("\t" if origin.lower().endswith(".tsv") else sniffed or ",")
         try:
-            for batch in csv_batches(path, delimiter, types, _head(path, 2) == GZIP_MAGIC):
+            for batch in csv_batches(path, delimiter, types, _head(path, 2) == GZIP_MAGIC, mapped):
                 yield batch, origin
         except pa.ArrowInvalid as exc:
             if not hasattr(exc, "csv_names"):

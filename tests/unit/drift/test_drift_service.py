@@ -125,3 +125,34 @@ def test_int_column_with_missing_values_is_numerical():
     cur = pd.DataFrame({"n": pd.array([1, 2, None, 1, 2, 3] * 50, dtype="Int64")})
     assert _by_name(_run(ref, cur))["n"].kind == "numerical"
     assert _by_name(_run(ref, ref))["n"].kind == "categorical"
+
+
+def test_columns_kept_on_disk_are_tested_one_at_a_time(frames, monkeypatch):
+    import threading
+    import time
+
+    from engine.drift import numeric, service
+
+    in_memory = _run(frames(3000), frames(3000, 0.5, seed=1))
+    monkeypatch.setattr(numeric, "SPILL_AFTER", 500)  # every numeric column of 3000 rows goes to disk
+    monkeypatch.setattr(service, "_WORKERS", 4)
+    busy, most, guard = [0], [0], threading.Lock()
+    real = service._tested
+
+    def tested(name, r, c, kind, options):
+        spilled = isinstance(r, numeric.NumericProfile) and r.spill is not None
+        with guard:
+            busy[0] += spilled
+            most[0] = max(most[0], busy[0])
+        try:
+            time.sleep(0.02)  # long enough for another worker to start a column meanwhile
+            return real(name, r, c, kind, options)
+        finally:
+            with guard:
+                busy[0] -= spilled
+
+    monkeypatch.setattr(service, "_tested", tested)
+    report = _run(frames(3000), frames(3000, 0.5, seed=1))
+    assert most[0] == 1  # four workers, three spilled numeric columns: never two at once
+    assert [(f.name, f.score, f.drifted) for f in report.features] == \
+           [(f.name, f.score, f.drifted) for f in in_memory.features]

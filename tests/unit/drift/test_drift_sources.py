@@ -134,3 +134,21 @@ def test_mixed_types_across_glob_files(tmp_path):
     pd.DataFrame({"a": ["x", "y", "z"]}).to_parquet(tmp_path / "p2.parquet")
     with pytest.raises(InvalidInput, match=r"p2.parquet: column `a` mixes types"):
         compare(FileSource(str(tmp_path / "p*.parquet")), FileSource(str(tmp_path / "p1.parquet")))
+
+
+def test_current_file_read_ahead_keeps_errors_in_order_and_retypes(tmp_path, frames, monkeypatch):
+    # the current file's first piece is parsed while the reference is read: its errors still come
+    # after the reference's, and a column that widens in the current file is still re-read
+    monkeypatch.setattr(csvread, "CHUNK_BYTES", 4096)
+    good = _write(frames(300, 0.0), tmp_path / "good.csv")
+    with pytest.raises(InvalidInput, match="first.csv: file not found"):
+        compare(FileSource(str(tmp_path / "first.csv")), FileSource(str(tmp_path / "second.csv")))
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\x00\x01binary")
+    with pytest.raises(InvalidInput, match="broken.csv: not a CSV file"):
+        compare(FileSource(good), FileSource(str(broken)))
+    late = pd.DataFrame({"x": list(range(3000)) + [2.5], "y": np.arange(3001) % 4})
+    report = compare(FileSource(_write(late.iloc[:2000], tmp_path / "ref.csv")),
+                     FileSource(_write(late, tmp_path / "late.csv")))
+    x = next(f for f in report.features if f.name == "x")
+    assert x.kind == "numerical" and report.current.rows == 3001
