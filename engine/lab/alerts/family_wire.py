@@ -67,6 +67,6 @@ def deliveries(storm: Storm, tick_s: float = 30.0, group_by: tuple[str, ...] = (
 
 def _event(a: FamAlert, fp: str, st: str, occ: float, end: float | None, gk: str,
            gl: frozenset[str]) -> AlertEvent:
-    return AlertEvent(fp, Status(st), a.labels, {"summary": f"{a.labels['alertname']} on {a.labels['service']}"},
+    return AlertEvent(fp, Status(st), a.labels, {"summary": f"{a.labels['alertname']} on {a.labels.get('service') or a.labels.get('instance', '')}"},
                       BASE + timedelta(seconds=occ), BASE + timedelta(seconds=end) if end is not None else None,
                       "alertmanager", gk, "", gl)
