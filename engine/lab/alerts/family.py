@@ -289,9 +289,13 @@ def _train_knobs(style: str, rng: random.Random) -> Knobs:
     raise KeyError(style)
 
 
-TRAIN_STYLES = ("layered", "tree", "hub", "recurring", "crowded", "flappy")
+TRAIN_STYLES = ("layered", "tree", "hub", "recurring", "crowded", "flappy", "shared-hosts")
 
 
 def train_storm(style: str, seed: int) -> Storm:
     """Generate one storm of a training style."""
+    if style == "shared-hosts":  # machines, machine failures, a partial graph: family_hosts.py
+        from engine.lab.alerts.family_hosts import hosts_storm
+
+        return hosts_storm(seed)
     return build_storm(style, seed, _train_knobs(style, random.Random(f"knobs:{style}:{seed}")))
