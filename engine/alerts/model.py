@@ -43,7 +43,7 @@ from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
-                                      location, location_key, neighbours)
+                                      UNMAPPED, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -58,6 +58,7 @@ LABEL_TAU_S = 900.0
 SPREAD_TAU_S = 180.0
 _RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
+_HOST = (11, 12)  # same_host, host_link: 0 unless the incident has the alert's node or host
 _BIAS = len(FEATURES) - 1
 
 
@@ -117,10 +118,13 @@ class GroupingModel:
         self._logit = math.log(th / (1 - th)) if 0 < th < 1 else (-math.inf if th <= 0 else math.inf)
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
-        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1)
+        # same_host and host_link are added per candidate, only when it has the alert's node or host.
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST)
+        self._host_w = tuple(max(0.0, self.weights[i]) for i in _HOST)
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
-    def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
+    def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None,
+                hosts: tuple[str, str] | None | bool = False) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
         cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
@@ -137,13 +141,13 @@ class GroupingModel:
         gk = group_key(cfg, labels, ent)
         # The learned partners of its group key, looked up once for all candidates.
         partners, best = self._partners(gk)
-        loc = location(labels, ent)
-        hosts = (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
+        if hosts is False:  # not given by rank
+            hosts = host_keys(labels, ent, cl)
         # With a graph: is the alert's service placed in it? (None: no graph, nothing to say)
         mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      hosts, mapped, f"{SVC}{cl}|")
+                      hosts or None, mapped, UNMAPPED + cl)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -208,11 +212,10 @@ class GroupingModel:
         if a.mapped is not None:
             if not a.mapped:  # the graph knows nothing of this alert's service: as recent as the incident
                 unmapped = onset[1]
-            else:
-                latest = max((keys.get(a.svc_prefix + s, -math.inf) for s in first if s not in self.near),
-                             default=-math.inf)
-                if latest > -math.inf:
-                    unmapped = exp(min(0.0, latest - ts) / LABEL_TAU_S)
+            else:  # the latest onset in the incident of a service the graph does not have
+                t = keys.get(a.unmapped_key)
+                if t is not None:
+                    unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
         return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, unmapped, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
@@ -239,6 +242,8 @@ class GroupingModel:
         bound: tuple[float, float, Incident] | None = None  # (logit bound, gap, incident) of the best unscored
         far: tuple[float, Incident] | None = None  # (gap, incident) of the nearest beyond reach
         rest_bound: float | None = None
+        hosts: tuple[str, str] | None = None
+        hw_same, hw_link = self._host_w
         for inc in candidates:
             if inc.status is resolved:
                 continue
@@ -252,14 +257,19 @@ class GroupingModel:
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
+                hosts = host_keys(labels, ent, labels.get(CLUSTER, ""))
             onset = _onset_terms(gap)
-            ub = w0 * onset[0] + (w1 + recent) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
+            near_w = recent
+            if hosts is not None:
+                keys = inc.corr_keys
+                near_w += (hw_same if hosts[0] in keys else 0.0) + (hw_link if hosts[1] in keys else 0.0)
+            ub = w0 * onset[0] + (w1 + near_w) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
                     bound = (ub, gap, inc)
                 continue
             if a is None:
-                a = self.context(cfg, labels, ent)
+                a = self.context(cfg, labels, ent, hosts)
             f = self._features(a, inc, ts, onset)
             scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
         if fit:
@@ -292,4 +302,4 @@ class _Alert:
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
     hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
     mapped: bool | None  # its service is in the graph (None: no graph configured)
-    svc_prefix: str  # the memory key prefix of services in its cluster
+    unmapped_key: str  # the memory key of services the graph does not have, in its cluster

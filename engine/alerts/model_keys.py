@@ -21,6 +21,7 @@ MAX_HOPS = 3
 NAMESPACE, CLUSTER = "namespace", "cluster"
 # Where an alert runs: a node or host it names. Workloads there, and alerts about the machine itself.
 WORK, MACHINE = "m|loc|", "m|mach|"
+UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 
 
@@ -68,6 +69,12 @@ def location_key(cl: str, loc: tuple[str, bool], same: bool) -> str:
     return f"{MACHINE if loc[1] == same else WORK}{cl}|{loc[0]}"
 
 
+def host_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[str, str] | None:
+    """Return the memory keys of the alert's node or host: of its own kind, of the other kind (None: none)."""
+    loc = location(labels, ent)
+    return (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
+
+
 def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
     cl = labels.get(CLUSTER, "")  # '' scopes services of alerts without a cluster together
@@ -86,6 +93,8 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     loc = location(labels, ent)
     if loc is not None:
         out.append(location_key(cl, loc, True))
+    if cfg.depends_on and ent and ent not in neighbours(cfg):
+        out.append(UNMAPPED + cl)
     return out
 
 
