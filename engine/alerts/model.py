@@ -37,7 +37,7 @@ import math
 import operator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Literal
 
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
@@ -124,7 +124,7 @@ class GroupingModel:
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
     def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None,
-                hosts: tuple[str, str] | None | bool = False) -> "_Alert":
+                hosts: tuple[str, str] | None | Literal[False] = False) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
         cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)

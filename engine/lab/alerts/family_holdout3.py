@@ -80,9 +80,9 @@ class _VmBuilder(_Builder):
             which = [idx[svc]] if svc in idx else range(len(self.where[svc]))
             for name in names:
                 for i in which:
-                    s = t + self.rng.uniform(0, 45)
-                    a = FamAlert(self.labels(svc, cl, name, "warning", i), truth, s,
-                                 max(s + 90, e + self.rng.uniform(-30, 30)))
+                    at = t + self.rng.uniform(0, 45)
+                    a = FamAlert(self.labels(svc, cl, name, "warning", i), truth, at,
+                                 max(at + 90, e + self.rng.uniform(-30, 30)))
                     self._flaps(a)
                     self.alerts.append(a)
         return True

@@ -77,8 +77,8 @@ class _HostsBuilder(_Builder):
             names = self.rng.sample(self.symptoms, min(len(self.symptoms), self.rng.randint(1, 2)))
             for name in names:
                 for i in ([idx[svc]] if svc in idx else range(len(self.where[svc]))):
-                    s = t + self.rng.uniform(0, 45)
-                    a = FamAlert(self.labels(svc, cl, name, "warning", i), truth, s, max(s + 90, e + self.rng.uniform(-30, 30)))
+                    at = t + self.rng.uniform(0, 45)
+                    a = FamAlert(self.labels(svc, cl, name, "warning", i), truth, at, max(at + 90, e + self.rng.uniform(-30, 30)))
                     self._flaps(a)
                     self.alerts.append(a)
         return True
