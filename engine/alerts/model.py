@@ -16,7 +16,14 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   Sharing a cluster is no evidence by itself (most deployments have one): it only scopes
   service, namespace and topology;
 * spread: exp(-age/180 s) of the latest first onset of a service in the incident (is it still
-  reaching new services?).
+  reaching new services?);
+* same_host, host_link: where the alert runs (model_keys.location: a node label, else the host of
+  `instance`), exp(-age/900 s) of the incident's latest onset at the same node or host from an
+  alert of the same kind (workload and workload, machine and machine), or of the other kind (a
+  node or host alert and the workloads on it): co-location is topology no depends_on declares;
+* unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
+  graph cannot place next to the alert's (either side absent from depends_on): what the graph's
+  silence is worth there (0 without a graph).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
@@ -30,24 +37,28 @@ import math
 import operator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import Iterable, Literal
 
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys, neighbours
+from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
+                                      UNMAPPED, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
+from engine.alerts.model_explain import Scored, top2
+from engine.alerts.model_explain import explain as explain  # re-exported: grouping names candidates
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
-            "alertname", "cooccurrence", "other_cluster", "spread", "bias")
+            "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "unmapped", "bias")
 LABEL_TAU_S = 900.0
 # The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
 # from that, not fitted.
 SPREAD_TAU_S = 180.0
-_RECENT = (1, 2, 3, 4, 5, 6, 7)  # features bounded by exp(-gap/900 s): see _reach
+_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
+_HOST = (11, 12)  # same_host, host_link: 0 unless the incident has the alert's node or host
 _BIAS = len(FEATURES) - 1
 
 
@@ -69,21 +80,6 @@ def _onset_terms(gap: float) -> tuple[float, float]:
     return math.exp(-gap / 120.0), math.exp(-gap / 900.0)
 
 
-def _top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list[tuple[float, Incident, tuple[float, ...], float]]:
-    """Return the best two by score, then the latest activity, then the id (no full sort: most alerts have a few)."""
-    if len(scored) < 2:
-        return scored
-    first = second = None
-    for x in scored:
-        k = (x[0], x[1].last_activity_at, x[1].id)
-        if first is None or k > first[0]:
-            first, second = (k, x), first
-        elif second is None or k > second[0]:
-            second = (k, x)
-    assert first is not None and second is not None  # two or more candidates
-    return [first[1], second[1]]
-
-
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -97,15 +93,6 @@ def reach_horizon(weights: tuple[float, ...], threshold: float) -> float:
         if _reach(weights, gap) >= logit:
             last = gap + 10.0
     return math.inf if last >= 86400 else max(0.0, last)
-
-
-class Scored(NamedTuple):
-    """One candidate incident with its features and score."""
-
-    incident: Incident
-    features: tuple[float, ...]
-    gap_s: float
-    score: float
 
 
 class GroupingModel:
@@ -131,10 +118,13 @@ class GroupingModel:
         self._logit = math.log(th / (1 - th)) if 0 < th < 1 else (-math.inf if th <= 0 else math.inf)
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
-        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1)
+        # same_host and host_link are added per candidate, only when it has the alert's node or host.
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST)
+        self._host_w = tuple(max(0.0, self.weights[i]) for i in _HOST)
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
-    def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> "_Alert":
+    def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None,
+                hosts: tuple[str, str] | None | Literal[False] = False) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
         cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
@@ -151,8 +141,13 @@ class GroupingModel:
         gk = group_key(cfg, labels, ent)
         # The learned partners of its group key, looked up once for all candidates.
         partners, best = self._partners(gk)
+        if hosts is False:  # not given by rank
+            hosts = host_keys(labels, ent, cl)
+        # With a graph: is the alert's service placed in it? (None: no graph, nothing to say)
+        mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
-                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best)
+                       AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
+                      hosts or None, mapped, UNMAPPED + cl)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -208,7 +203,20 @@ class GroupingModel:
         # service's first onset is one of the incident's onsets.
         first = inc.services
         spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, 1.0)
+        same = link = unmapped = 0.0
+        if a.hosts is not None:
+            t = keys.get(a.hosts[0])
+            same = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+            t = keys.get(a.hosts[1])
+            link = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        if a.mapped is not None:
+            if not a.mapped:  # the graph knows nothing of this alert's service: as recent as the incident
+                unmapped = onset[1]
+            else:  # the latest onset in the incident of a service the graph does not have
+                t = keys.get(a.unmapped_key)
+                if t is not None:
+                    unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, unmapped, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -234,6 +242,8 @@ class GroupingModel:
         bound: tuple[float, float, Incident] | None = None  # (logit bound, gap, incident) of the best unscored
         far: tuple[float, Incident] | None = None  # (gap, incident) of the nearest beyond reach
         rest_bound: float | None = None
+        hosts: tuple[str, str] | None = None
+        hw_same, hw_link = self._host_w
         for inc in candidates:
             if inc.status is resolved:
                 continue
@@ -247,19 +257,24 @@ class GroupingModel:
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
+                hosts = host_keys(labels, ent, labels.get(CLUSTER, ""))
             onset = _onset_terms(gap)
-            ub = w0 * onset[0] + (w1 + recent) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
+            near_w = recent
+            if hosts is not None:
+                keys = inc.corr_keys
+                near_w += (hw_same if hosts[0] in keys else 0.0) + (hw_link if hosts[1] in keys else 0.0)
+            ub = w0 * onset[0] + (w1 + near_w) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
                     bound = (ub, gap, inc)
                 continue
             if a is None:
-                a = self.context(cfg, labels, ent)
+                a = self.context(cfg, labels, ent, hosts)
             f = self._features(a, inc, ts, onset)
             scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
         if fit:
             self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
-        out = [Scored(inc, f, gap, _sigmoid(z)) for z, inc, f, gap in _top2(scored)]
+        out = [Scored(inc, f, gap, _sigmoid(z)) for z, inc, f, gap in top2(scored)]
         if len(out) < 2 and far is not None:
             far_bound = _reach(w, far[0])
             if bound is None or far_bound > bound[0]:
@@ -285,16 +300,6 @@ class _Alert:
     cluster: str | None  # memory key of its cluster (None: no cluster label)
     partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
-
-
-_SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
-          "co-occurrence", "other cluster", "spreading")
-
-
-def explain(s: Scored) -> str:
-    """Return one candidate's score and features in a line a person can read."""
-    if not s.features:
-        return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
-    parts = [f"last onset {s.gap_s:.0f}s ago"] + [
-        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:_BIAS]) if v >= 0.005]
-    return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"
+    hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
+    mapped: bool | None  # its service is in the graph (None: no graph configured)
+    unmapped_key: str  # the memory key of services the graph does not have, in its cluster

@@ -19,6 +19,10 @@ ANY_CL = "m|cl"  # set when an alert of the incident named a cluster
 LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read per candidate per alert)
 MAX_HOPS = 3
 NAMESPACE, CLUSTER = "namespace", "cluster"
+# Where an alert runs: a node or host it names. Workloads there, and alerts about the machine itself.
+WORK, MACHINE = "m|loc|", "m|mach|"
+UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
+NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -33,6 +37,42 @@ def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
 def group_key(cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> str:
     """Return the co-occurrence key of an alert: alertname|entity."""
     return f"{labels.get('alertname', '')}|{entity(cfg, labels) if ent is None else ent}"
+
+
+def _host_of(instance: str) -> str:
+    """Return the host part of a scrape target (`host:port`, `[v6]:port`, `host`), lower-cased."""
+    host, sep, port = instance.rpartition(":")
+    if not sep or not port.isdigit():
+        host = instance
+    return host.strip("[]").lower()
+
+
+def location(labels: dict[str, str], ent: str) -> tuple[str, bool] | None:
+    """Return (node or host the alert runs on, whether the alert is about that machine itself), or None.
+
+    The node or host is the first node label present, else the host part of `instance`. The alert is
+    about the machine when it names no workload on it: no `pod` or `container`, and either no
+    service (a node_exporter alert) or a `node` label without a pod (kube-state-metrics' node alerts).
+    """
+    on_workload = bool(labels.get("pod") or labels.get("container"))
+    for k in NODE_LABELS:
+        v = labels.get(k)
+        if v:
+            return v.lower(), not on_workload and (not ent or k == "node")
+    inst = labels.get("instance")
+    host = _host_of(inst) if inst else ""
+    return (host, not on_workload and not ent) if host else None
+
+
+def location_key(cl: str, loc: tuple[str, bool], same: bool) -> str:
+    """Return the memory key of a location: of the alert's own kind (same) or of the other kind."""
+    return f"{MACHINE if loc[1] == same else WORK}{cl}|{loc[0]}"
+
+
+def host_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[str, str] | None:
+    """Return the memory keys of the alert's node or host: of its own kind, of the other kind (None: none)."""
+    loc = location(labels, ent)
+    return (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
 
 
 def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
@@ -50,6 +90,11 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     ns = labels.get(NAMESPACE)
     if ns:
         out.append(f"{NS}{cl}|{ns}")
+    loc = location(labels, ent)
+    if loc is not None:
+        out.append(location_key(cl, loc, True))
+    if cfg.depends_on and ent and ent not in neighbours(cfg):
+        out.append(UNMAPPED + cl)
     return out
 
 

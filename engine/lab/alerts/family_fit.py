@@ -126,8 +126,9 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
             for storm in storms:
                 pool += examples(storm, graph, w)
             w = logistic(pool)
-            if not graph:  # the topology features are always 0 without a graph: keep their weights out
-                w = tuple(0.0 if FEATURES[i].startswith("topology") else x for i, x in enumerate(w))
+            if not graph:  # the graph's features are always 0 without a graph: keep their weights out
+                w = tuple(0.0 if FEATURES[i].startswith("topology") or FEATURES[i] == "unmapped" else x
+                          for i, x in enumerate(w))
             if log:
                 log(f"{name} round {r}: {len(pool)} examples, weights {w}")
         fitted[name] = w

@@ -51,11 +51,11 @@ def deliveries(storm: Storm, tick_s: float = 30.0, group_by: tuple[str, ...] = (
         while j < len(changes) and changes[j][0] <= tick:
             t, i, st, occ = changes[j]
             current[i] = (st, occ, t if st == "resolved" else None)
-            touched.setdefault(tuple(storm.alerts[i].labels[g] for g in group_by), set()).add(i)
+            touched.setdefault(tuple(storm.alerts[i].labels.get(g, '') for g in group_by), set()).add(i)
             j += 1
         for gkey, changed in touched.items():
             members = {i for i, (st, _, _) in current.items() if st == "firing"
-                       and tuple(storm.alerts[i].labels[g] for g in group_by) == gkey} | changed
+                       and tuple(storm.alerts[i].labels.get(g, '') for g in group_by) == gkey} | changed
             gk = "{}:{" + ",".join(f'{g}="{v}"' for g, v in zip(group_by, gkey)) + "}"
             evs = tuple(_event(storm.alerts[i], fps[i], *current[i], gk, frozenset(group_by)) for i in sorted(members))
             out.append((tick, evs))
@@ -67,6 +67,6 @@ def deliveries(storm: Storm, tick_s: float = 30.0, group_by: tuple[str, ...] = (
 
 def _event(a: FamAlert, fp: str, st: str, occ: float, end: float | None, gk: str,
            gl: frozenset[str]) -> AlertEvent:
-    return AlertEvent(fp, Status(st), a.labels, {"summary": f"{a.labels['alertname']} on {a.labels['service']}"},
+    return AlertEvent(fp, Status(st), a.labels, {"summary": f"{a.labels['alertname']} on {a.labels.get('service') or a.labels.get('instance', '')}"},
                       BASE + timedelta(seconds=occ), BASE + timedelta(seconds=end) if end is not None else None,
                       "alertmanager", gk, "", gl)
