@@ -17,7 +17,7 @@ def test_a_node_failure_takes_the_pods_scheduled_on_that_node_and_their_callers(
         for a in storm.alerts:
             by_truth[a.truth].append(a)
             assert a.labels["pod"] if a.labels["alertname"] != "KubeNodeNotReady" else a.labels["node"]
-        for truth, alerts in by_truth.items():
+        for alerts in by_truth.values():
             nodes = [a for a in alerts if a.labels["alertname"] == "KubeNodeNotReady"]
             if not nodes:
                 continue
