@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
-from engine.lab.alerts.family import TRAIN_STYLES, train_storm  # noqa: E402 - after sys.path
+from engine.lab.alerts.family_train import TRAIN_STYLES, train_storm  # noqa: E402 - after sys.path
 from engine.lab.alerts.family_wire import deliveries  # noqa: E402 - after sys.path
 from engine.lab.alerts.family_eval import (fingerprint_ceiling, score_opsbot,  # noqa: E402 - after sys.path
                                            session_baseline)

@@ -4,7 +4,8 @@ Every style draws its knobs at random per seed (topology size and shape, hop lag
 recurrence, flapping, duplicate and noise rates, label reuse), so no rule can be fitted to one
 storm. The styles share one cascade model: a failing service's dependents (its callers) alert
 a hop's lag later, and so on up the call graph; an incident ends when its root recovers.
-The shared-hosts training style (machines and their failures, a partial graph) is in family_hosts.py;
+The shared-hosts training style (machines and their failures, a partial graph) is in family_hosts.py
+(family_train.py lists the training styles);
 the held-out styles live in family_holdout*.py and are never used by the fit (docs/grouping.md).
 """
 
@@ -288,15 +289,3 @@ def _train_knobs(style: str, rng: random.Random) -> Knobs:
                      recurrence=_u(r, 0.2, 0.4), flap=_u(r, 0.3, 0.6), noise=_u(r, 0.3, 1.0),
                      label_reuse=_u(r, 0.3, 0.7), duration_s=_u(r, 7200, 10800), dup=_u(r, 0.4, 0.8))
     raise KeyError(style)
-
-
-TRAIN_STYLES = ("layered", "tree", "hub", "recurring", "crowded", "flappy", "shared-hosts")
-
-
-def train_storm(style: str, seed: int) -> Storm:
-    """Generate one storm of a training style."""
-    if style == "shared-hosts":  # machines, machine failures, a partial graph: family_hosts.py
-        from engine.lab.alerts.family_hosts import hosts_storm
-
-        return hosts_storm(seed)
-    return build_storm(style, seed, _train_knobs(style, random.Random(f"knobs:{style}:{seed}")))

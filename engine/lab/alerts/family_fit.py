@@ -1,7 +1,7 @@
 """Fit the grouping model's weights and threshold on the training styles (never the held-out one).
 
 Procedure (run by `python tests/benchmarks/bench_grouping_family.py --fit`):
-1. Storms: every training style (family.TRAIN_STYLES) at FIT_SEEDS; the bench scores other seeds.
+1. Storms: every training style (family_train.TRAIN_STYLES) at FIT_SEEDS; the bench scores other seeds.
 2. For each variant (with the dependency graph, without it), ROUNDS rounds: replay every storm with
    the current weights, one event at a time; at every grouping decision record each open
    candidate's features, labelled 1 when the candidate's commonest true incident (of the members
@@ -25,7 +25,8 @@ from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model import FEATURES, GroupingModel
 from engine.alerts.pipeline import PipelineState
 from engine.alerts.types import Status
-from engine.lab.alerts.family import TRAIN_STYLES, Storm, train_storm
+from engine.lab.alerts.family import Storm
+from engine.lab.alerts.family_train import TRAIN_STYLES, train_storm
 from engine.lab.alerts.family_wire import deliveries
 from engine.lab.alerts.family_eval import config_for, majority, replay, score_opsbot, truth_of
 

@@ -89,9 +89,9 @@ class _K8sBuilder(_Builder):
                 names = self.rng.sample(self.symptoms, min(len(self.symptoms), self.rng.randint(1, 2)))
             for name in names:
                 for i in range(len(self.pods[svc])):
-                    s = t + self.rng.uniform(0, 45)
-                    a = FamAlert(self.labels(svc, cl, name, "warning", i), truth, s,
-                                 max(s + 90, e + self.rng.uniform(-30, 30)))
+                    start = t + self.rng.uniform(0, 45)
+                    a = FamAlert(self.labels(svc, cl, name, "warning", i), truth, start,
+                                 max(start + 90, e + self.rng.uniform(-30, 30)))
                     self._flaps(a)
                     self.alerts.append(a)
         return True

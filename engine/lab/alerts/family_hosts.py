@@ -8,7 +8,7 @@ alerts about the machine, then 50-100% of the services with an instance there al
 20-150 s later, each with its callers cascading; they need not be neighbours in the call graph.
 Machine alerts also fire alone (noise). A third of the storms declare the whole graph; the others
 declare each service's depends_on with a chance of 40-90%, while cascades follow the whole graph.
-All knobs are drawn per seed. Used by the fit like the other training styles (family.TRAIN_STYLES).
+All knobs are drawn per seed. Used by the fit like the other training styles (family_train.TRAIN_STYLES).
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def test_the_fit_reproduces_the_shipped_weights():
 
 
 def test_pruning_by_the_score_bound_changes_no_decision():
-    from engine.lab.alerts.family import train_storm
+    from engine.lab.alerts.family_train import train_storm
     from engine.lab.alerts.family_eval import config_for, replay
     from engine.lab.alerts.family_wire import deliveries
 
