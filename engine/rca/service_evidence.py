@@ -63,6 +63,7 @@ def late_resources(
 
 LATENCY_PREFIXES = ("latency", "duration", "response_time", "rt")
 SPIKE_ROWS = 3  # the episode level is its 3rd-largest value: one or two noise spikes do not set it
+RECENT_ROWS = 30  # rises are measured from the level just before the episode: daily waves move the long baseline
 ONSET_SLACK_STEPS = 3  # CUSUM onsets of signals that start together differ by a step or two
 
 
@@ -71,13 +72,18 @@ def is_latency(metric: str) -> bool:
     return metric.lower().startswith(LATENCY_PREFIXES)
 
 
+def _recent(values: np.ndarray, baseline_rows: np.ndarray) -> np.ndarray:
+    """Return the last ``RECENT_ROWS`` baseline rows: the level the episode departs from."""
+    return values[np.flatnonzero(baseline_rows)[-RECENT_ROWS:]]
+
+
 def relative_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: np.ndarray) -> np.ndarray:
     """Return per column the episode level over the baseline median, minus 1; NaN off a ratio scale.
 
     Only positive series (latency in ms or s) have a meaningful ratio; a standardised or
     signed series gets NaN and is left alone.
     """
-    base, episode = values[baseline_rows], values[episode_rows]
+    base, episode = _recent(values, baseline_rows), values[episode_rows]
     out = np.full(values.shape[1], np.nan)
     if not len(base) or len(episode) < SPIKE_ROWS:
         return out
@@ -123,7 +129,7 @@ def is_error(metric: str) -> bool:
 
 def absolute_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: np.ndarray) -> np.ndarray:
     """Return per column the episode level (3rd-largest value) minus the baseline median, in the series' units."""
-    base, episode = values[baseline_rows], values[episode_rows]
+    base, episode = _recent(values, baseline_rows), values[episode_rows]
     if not len(base) or len(episode) < SPIKE_ROWS:
         return np.full(values.shape[1], np.nan)
     out: np.ndarray = np.sort(episode, axis=0)[-SPIKE_ROWS] - np.median(base, axis=0)
