@@ -63,6 +63,8 @@ def late_resources(
 
 LATENCY_PREFIXES = ("latency", "duration", "response_time", "rt")
 SPIKE_ROWS = 3  # the episode level is its 3rd-largest value: one or two noise spikes do not set it
+RECENT_ROWS = 30  # rises are measured from the level just before the episode: daily waves move the long baseline
+SUBSTANTIAL = 0.5  # of the largest relative rise: below it a latency barely moved for its level (noise, load)
 ONSET_SLACK_STEPS = 3  # CUSUM onsets of signals that start together differ by a step or two
 
 
@@ -71,13 +73,18 @@ def is_latency(metric: str) -> bool:
     return metric.lower().startswith(LATENCY_PREFIXES)
 
 
+def _recent(values: np.ndarray, baseline_rows: np.ndarray) -> np.ndarray:
+    """Return the last ``RECENT_ROWS`` baseline rows: the level the episode departs from."""
+    return values[np.flatnonzero(baseline_rows)[-RECENT_ROWS:]]
+
+
 def relative_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: np.ndarray) -> np.ndarray:
     """Return per column the episode level over the baseline median, minus 1; NaN off a ratio scale.
 
     Only positive series (latency in ms or s) have a meaningful ratio; a standardised or
     signed series gets NaN and is left alone.
     """
-    base, episode = values[baseline_rows], values[episode_rows]
+    base, episode = _recent(values, baseline_rows), values[episode_rows]
     out = np.full(values.shape[1], np.nan)
     if not len(base) or len(episode) < SPIKE_ROWS:
         return out
@@ -89,7 +96,8 @@ def relative_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: n
 
 
 def amplification_order(
-    scores: dict[str, float], rise: dict[str, float], onsets: dict[str, float], step: float
+    scores: dict[str, float], rise: dict[str, float], onsets: dict[str, float], step: float,
+    absolute: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Give the deviating latency signals' scores, largest first, to those with the larger relative rise.
 
@@ -97,6 +105,10 @@ def amplification_order(
     robust sigmas yet by a smaller fraction of its own level, and not before its callee.
     Among latency signals on a ratio scale, the one that rose most relative to its level
     and did not start clearly later (``ONSET_SLACK_STEPS``) than the earliest takes the larger score.
+    With ``absolute`` (rises in the series' units, one unit for every latency), the latencies
+    that rose by at least ``SUBSTANTIAL`` of the largest relative rise come first, smallest
+    absolute rise first: retries can make a caller's rise the larger fraction of its level,
+    never the fewer milliseconds, since it waits for its callee's added time at least once.
     """
     group = [n for n in scores if n in rise and is_latency(split_name(n)[1])]
     if len(group) < 2:
@@ -106,7 +118,14 @@ def amplification_order(
     def late(n: str) -> bool:
         return first is not None and n in onsets and onsets[n] > first + ONSET_SLACK_STEPS * step
 
-    order = sorted(group, key=lambda n: (late(n), -rise[n], n))
+    if absolute is None:
+        order = sorted(group, key=lambda n: (late(n), -rise[n], n))
+    else:
+        # Among the latencies that rose by a substantial fraction, a caller holds its callee's
+        # added milliseconds (times fan-out and retries): the smallest absolute rise is the callee.
+        top = max((rise[n] for n in group if not late(n)), default=0.0)
+        front = {n for n in group if not late(n) and rise[n] >= SUBSTANTIAL * top and n in absolute}
+        order = sorted(group, key=lambda n: (late(n), n not in front, absolute[n] if n in front else -rise[n], n))
     ranked = sorted((scores[n] for n in group), reverse=True)
     out = dict(scores)
     out.update(zip(order, ranked))
@@ -123,7 +142,7 @@ def is_error(metric: str) -> bool:
 
 def absolute_rise(values: np.ndarray, baseline_rows: np.ndarray, episode_rows: np.ndarray) -> np.ndarray:
     """Return per column the episode level (3rd-largest value) minus the baseline median, in the series' units."""
-    base, episode = values[baseline_rows], values[episode_rows]
+    base, episode = _recent(values, baseline_rows), values[episode_rows]
     if not len(base) or len(episode) < SPIKE_ROWS:
         return np.full(values.shape[1], np.nan)
     out: np.ndarray = np.sort(episode, axis=0)[-SPIKE_ROWS] - np.median(base, axis=0)

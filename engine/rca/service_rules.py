@@ -69,7 +69,9 @@ def service_rules(
         rise = relative_rise(grid.values, episode.baseline_rows, episode.episode_rows)
         moved = {n: float(r) for n, r in zip(grid.names, rise)
                  if np.isfinite(r) and r > 0 and episode.stats[n].up >= anomalous}
-        scored = _apply(scored, amplification_order({s[1]: s[0] for s in scored}, moved, onsets, step))
+        arise = absolute_rise(grid.values, episode.baseline_rows, episode.episode_rows)
+        absolute = {n: float(r) for n, r in zip(grid.names, arise) if n in moved}
+        scored = _apply(scored, amplification_order({s[1]: s[0] for s in scored}, moved, onsets, step, absolute))
         if config.timeouts:
             scored = _apply(scored, timeouts_below_leader({s[1]: s[0] for s in scored}, moved, onsets, step))
     if config.error_order:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.rca.grid import Grid
+from engine.rca.signals import SPIKY_Z, SUSTAIN_ROWS, sustained
 from engine.rca.pcgraph import LearnedGraph
 from engine.rca.robust import robust_location_scale
 
@@ -71,6 +72,16 @@ def partial_residuals(grid: Grid, baseline_rows: np.ndarray) -> np.ndarray | Non
     return out
 
 
+def held(r: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Return episode residual ``r``, held for two rows when its baseline ``base`` spikes (as ``signals.analyse`` does).
+
+    A heavy-tailed signal's lone spike is discounted in its deviation; its residual must not
+    bring the spike back (nothing else predicts a spike, so its residual is as loud).
+    """
+    spiky = base.size and float(np.abs(base).max()) > SPIKY_Z
+    return sustained(r, SUSTAIN_ROWS) if spiky else r
+
+
 def partial_residual_peaks(
     grid: Grid, baseline_rows: np.ndarray, episode_rows: np.ndarray, resid: np.ndarray | None = None
 ) -> dict[str, tuple[float, float]]:
@@ -89,7 +100,7 @@ def partial_residual_peaks(
         if flat[k]:
             continue
         med, sigma = robust_location_scale(resid[baseline_rows, k])
-        r = (resid[episode_rows, k] - med) / sigma
+        r = held((resid[episode_rows, k] - med) / sigma, (resid[baseline_rows, k] - med) / sigma)
         if r.size:
             out[name] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0)))
     return out
@@ -142,6 +153,6 @@ def parent_residual_peaks(
     out = {}
     for j, name in enumerate(grid.names):
         med, sigma = robust_location_scale(resid[baseline_rows, j])
-        r = (resid[episode_rows, j] - med) / sigma
+        r = held((resid[episode_rows, j] - med) / sigma, (resid[baseline_rows, j] - med) / sigma)
         out[name] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0))) if r.size else (0.0, 0.0)
     return out

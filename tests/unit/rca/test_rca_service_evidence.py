@@ -180,3 +180,20 @@ def test_a_callers_resource_that_moved_after_the_callee_slowed_does_not_take_the
         assert rank_services(rank(inp))[0][0] == "db"
         # Without the onset gate the caller's late memory, backed by its own errors, wins.
         assert rank_services(rank(inp, RankerConfig(late_resource_steps=-1)))[0][0] == "api"
+
+
+def test_of_the_latencies_that_rose_by_a_large_fraction_the_fewest_added_milliseconds_win():
+    from engine.rca.service_evidence import amplification_order
+
+    # db 20 -> 60 ms (+200 %, +40 ms); api calls db twice with retries: 100 -> 400 ms (+300 %, +300 ms);
+    # cache barely moved (+10 %, +1 ms: noise or load), so it is not a candidate callee.
+    scores = {"api_latency": 30.0, "db_latency": 10.0, "cache_latency": 3.0}
+    rel = {"api_latency": 3.0, "db_latency": 2.0, "cache_latency": 0.1}
+    ms = {"api_latency": 300.0, "db_latency": 40.0, "cache_latency": 1.0}
+    by_fraction = amplification_order(scores, rel, {}, 60.0)
+    assert by_fraction["api_latency"] == 30.0  # the relative rise alone keeps the amplified caller on top
+    out = amplification_order(scores, rel, {}, 60.0, ms)
+    assert out == {"db_latency": 30.0, "api_latency": 10.0, "cache_latency": 3.0}
+    # a callee candidate that started clearly later than the others does not lead
+    late = amplification_order(scores, rel, {"api_latency": 0.0, "db_latency": 600.0}, 60.0, ms)
+    assert late["api_latency"] == 30.0

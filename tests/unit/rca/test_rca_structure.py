@@ -70,3 +70,17 @@ def test_simulated_cases_share_graphs_like_circa():
     assert all(np.array_equal(cases[0].matrix, c.matrix) for c in cases[:5])
     assert not np.array_equal(cases[0].matrix, cases[5].matrix)
     assert len({c.matrix.tobytes() for c in simulate(6, 4, seed=3)}) == 4  # default: up to 10 graphs
+
+
+def test_a_residual_whose_baseline_spikes_must_hold_its_deviation_for_two_rows():
+    import numpy as np
+
+    from engine.rca.structure import held
+
+    episode = np.array([0.1, 40.0, 0.2, -0.1])  # one lone spike
+    spiky_base = np.array([0.0, 0.5, -0.4, 9.0, 0.1])  # heavy tails: a 9-sigma spike in the baseline
+    calm_base = np.array([0.0, 0.5, -0.4, 1.0, 0.1])
+    assert held(episode, spiky_base).max() < 1.0  # the lone spike no longer counts
+    assert held(episode, calm_base).max() == 40.0  # a Gaussian residual may deviate for one row
+    sustained_jump = np.array([0.1, 12.0, 11.0, 10.0])
+    assert held(sustained_jump, spiky_base).max() >= 10.0  # a held jump still counts
