@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Collection
 
 from engine.alerts.config import AlertsConfig, InhibitRule
 from engine.alerts.model import GroupingModel, explain
+from engine.alerts.model_keys import CLUSTER, NAMESPACE, entity
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 FLAP = "flap"  # dedup's name for a refire within the flap window (Dedup.FLAP)
@@ -58,9 +60,58 @@ def onset_ts(ev: AlertEvent, now: datetime) -> float:
     return min(ev.starts_at.timestamp(), now.timestamp())
 
 
-def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident],
-                    cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None) -> GroupDecision:
-    """Pick the incident a firing occurrence joins (or None for a new one), with a named reason."""
+# The model's verdict for one alert: the incident it joins (None: below the threshold) and the
+# words of its reason (what it joined with, or the best candidate and runner-up it did not).
+Verdict = tuple[Incident | None, str]
+
+
+class ModelMemo:
+    """The grouping model's verdicts within one batch, reused while no candidate changed.
+
+    In a storm's onset a body's hundred alerts share a few (service, alert name, onset) tuples,
+    which is all the model reads of an alert; scoring every candidate again for each gives the
+    same answer as long as no candidate changed. The per-alert stages clear it whenever one did
+    (a new incident, or a join that moved what the model reads: Incident.model_rev), so a reused
+    verdict is exactly the one scoring would return.
+    """
+
+    __slots__ = ("verdicts",)
+
+    def __init__(self) -> None:
+        self.verdicts: dict[tuple, Verdict] = {}
+
+    def clear(self) -> None:
+        """Forget every verdict (a candidate changed)."""
+        if self.verdicts:
+            self.verdicts.clear()
+
+
+def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: GroupingModel) -> tuple:
+    # Everything GroupingModel.rank and context read of an alert (entity, cluster, namespace,
+    # alert name; the group key is alertname|entity), its onset, and the learned pairs' version.
+    return (entity(cfg, labels), labels.get(CLUSTER), labels.get(NAMESPACE), labels.get("alertname"), ts,
+            model.cooc.version)
+
+
+def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],
+                  candidates: Collection[Incident], ts: float) -> Verdict:
+    """Score the candidates for one alert: the incident it joins (or None) and the reason's words."""
+    ranked = model.rank(cfg, labels, candidates, ts)
+    runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
+    if ranked and ranked[0].score >= model.threshold:
+        return ranked[0].incident, f"joined {explain(ranked[0])} >= threshold {model.threshold:.2f}{runner}"
+    return None, (f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else
+                  "; no open incident")
+
+
+def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[Incident],
+                    cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None,
+                    memo: ModelMemo | None = None) -> GroupDecision:
+    """Pick the incident a firing occurrence joins (or None for a new one), with a named reason.
+
+    `memo` (the batch's, see ModelMemo) reuses the model's verdict for an alert that reads
+    the same as one already scored while no candidate changed.
+    """
     prev = next((i for i in candidates if i.id == state.incident_id), None) if state.incident_id else None
     if prev is not None and state.last_decision == FLAP:
         # Several short firings are one problem: the occurrence stays where the alert was.
@@ -78,13 +129,18 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
             return GroupDecision(hit, "inhibited", f"inhibited by firing alert {src} (rule "
                                  f"'{rule.name}'): attached to incident #{hit.id}, not posted", src)
     model = model or GroupingModel(cfg)
-    ranked = model.rank(cfg, labels, candidates, onset_ts(ev, now))
-    runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
-    if ranked and ranked[0].score >= model.threshold:
-        return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "
-                             f"{model.threshold:.2f}{runner}")
-    best = f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else \
-        "; no open incident"
+    ts = onset_ts(ev, now)
+    if memo is None or model.trace is not None:  # the fit records every scoring
+        joined, words = model_verdict(model, cfg, labels, candidates, ts)
+    else:
+        key = _model_key(cfg, labels, ts, model)
+        got = memo.verdicts.get(key)
+        if got is None:
+            got = memo.verdicts[key] = model_verdict(model, cfg, labels, candidates, ts)
+        joined, words = got
+    if joined is not None:
+        return GroupDecision(joined, "model", words)
+    best = words
     if state.incident_id is not None:
         nth = _nth(prev, now)
         times = f" ({_ordinal(nth)} time today)" if nth > 1 else ""

@@ -93,7 +93,9 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     changes: list[Change] = []
     labels = ev.labels
     alertname = labels.get("alertname", "")
+    moved = inc.last_activity_at != now  # what the grouping model reads changed (see Incident.model_rev)
     if inc.status is IncidentStatus.RESOLVED:
+        moved = True
         inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.OPEN, None, None
         inc.acked_at = inc.acked_by = None
         inc.reopen_count += 1
@@ -117,6 +119,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     svc = labels.get(cfg.service_label)
     if svc and svc not in inc.services:
         inc.services[svc] = ts
+        moved = True
         if len(inc.services) > 1:
             changes.append(Change("service_joined", service=svc))
     if alertname not in inc.alertnames:
@@ -134,11 +137,14 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     for key in memory_keys(cfg, labels):  # what the grouping model reads, with its latest onset
         if corr.get(key, 0.0) < ts:  # a re-sent older occurrence never moves an onset back
             corr[key] = ts
+            moved = True
     if cfg.inhibit:
         for key in inhibit_sources(cfg, labels):
             inc.inhibitors.setdefault(key, ev.fingerprint)
     inc.last_activity_at = now
     inc.dirty = True
+    if moved:
+        inc.model_rev += 1
     return changes
 
 

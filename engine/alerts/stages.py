@@ -73,8 +73,8 @@ class GroupStage:
         """Choose the incident for a firing alert; other deliveries pass through."""
         if trip.dedup.kind not in FIRES:
             return True
-        trip.group = choose_incident(trip.ev, trip.st, list(state.incidents.values()), self.cfg, trip.now,
-                                     state.model)
+        trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
+                                     state.model, state.memo)
         return True
 
 
@@ -151,6 +151,7 @@ class LifecycleStage:
             inc = lifecycle.new_incident(state.next_temp_id, ev, self.cfg, now, g.recurrence_of, g.recurrence_nth)
             state.next_temp_id -= 1
             state.incidents[inc.id] = inc
+            state.memo.clear()  # a new candidate: every remembered verdict may change
             changes = [Change("opened", alertname=ev.alertname, incident=g.recurrence_of)]
         else:
             inc, changes = g.incident, []
@@ -159,7 +160,10 @@ class LifecycleStage:
             # Firing belongs to the incident the alert's row points at: keep the cache equal to
             # what a reload from the alerts table would build.
             old.drop_firing(ev.fingerprint)
+        rev = inc.model_rev
         changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source)
+        if inc.model_rev != rev:  # what the model reads of a candidate moved
+            state.memo.clear()
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
         out.counts[f"group.{g.name}"] += 1
         out.note(inc, changes)
