@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine.alerts.bulk import Bulk
+from engine.store.bulk import Bulk
 from engine.alerts.types import AlertState
 
 _SQLITE = ("UPDATE alerts_alert SET deliveries = deliveries + ?, repeat_resolves = repeat_resolves + ?, "

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts.bulk import Bulk, js, unnest_sql
+from engine.store.bulk import Bulk, js, unnest_sql
 from engine.alerts.counters import PendingCounters
 from engine.alerts.dedup import Dedup
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import counters, repo
-from engine.alerts.bulk import Bulk
+from engine.store.bulk import Bulk
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.flow import PipelineState

@@ -1,6 +1,6 @@
 """Bulk statements on the session's own driver connection, inside its transaction.
 
-The ingest hot path writes hundreds of rows per transaction. Going through SQLAlchemy costs a
+The alert ingest hot path writes hundreds of rows per transaction (and the outbox a few). Going through SQLAlchemy costs a
 statement build, a compile-cache lookup and per-value bind processing for every call; here the
 SQL is written once per dialect and rows are plain tuples handed to the driver's executemany
 (sqlite3 loops in C; asyncpg pipelines the whole set in one round trip).
@@ -71,9 +71,14 @@ class Bulk:
 
     @classmethod
     async def of(cls, s: AsyncSession) -> "Bulk":
-        """Return the bulk helper for a session whose transaction has already begun."""
+        """Return the bulk helper for a session, its transaction begun."""
         conn = await s.connection()
         raw = await conn.get_raw_connection()
+        adapted = raw.dbapi_connection
+        if getattr(adapted, "_transaction", False) is None and adapted.isolation_level != "autocommit":
+            # asyncpg: SQLAlchemy begins lazily, at its first statement; a raw statement before
+            # that would run outside the transaction. Begin it the way that first statement would.
+            await adapted._start_transaction()
         return cls(raw.driver_connection, conn.dialect.name)
 
     def ts(self, dt: datetime | None) -> Any:
