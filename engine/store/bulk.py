@@ -37,28 +37,38 @@ def _numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
-def unnest_sql(sql: str, table: Any, fields: Sequence[str]) -> str:
-    """Rewrite `INSERT INTO t (cols) VALUES (?, ...) rest` as one PostgreSQL statement over arrays.
+def json_rows_sql(sql: str, table: Any, fields: Sequence[str]) -> str:
+    """Rewrite `INSERT INTO t (cols) VALUES (?, ...) rest` as one PostgreSQL statement over a JSON array.
 
-    asyncpg's executemany runs the statement once per row on the server; `SELECT * FROM
-    unnest($1::type[], ...)` inserts every row in one execution, several times cheaper for the
-    hundreds of rows of a storm's transaction. Lengths are left out of the casts so that a
-    value too long still fails the insert instead of being cut.
+    The rows travel as one jsonb parameter (`Bulk.insert_many` serializes them with orjson) and
+    the server takes them apart: asyncpg's per-value encoding of one array per column cost about
+    7 µs of the event loop per alert row, orjson about 1 (the server's share grows by less than
+    that). Lengths are left out of the casts so that a value too long still fails the insert
+    instead of being cut; JSON columns travel as their text, stored exactly as sent.
     """
+    from sqlalchemy import JSON
     from sqlalchemy.dialects import postgresql
 
     make: Any = postgresql.dialect  # untyped in SQLAlchemy's stubs
     pg = make()
     head, _, rest = sql.partition(" VALUES (")
     rest = rest.partition(")")[2]
-    types = [re.sub(r"\(\d+\)", "", table.c[f].type.compile(dialect=pg)) for f in fields]
-    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
-    return f"{head} SELECT * FROM unnest({arrays}){rest}"
+    cols = []
+    for i, f in enumerate(fields):
+        typ = table.c[f].type
+        cast = "json" if isinstance(typ, JSON) else re.sub(r"\(\d+\)", "", typ.compile(dialect=pg))
+        cols.append(f"(e->>{i})::{cast}")
+    return f"{head} SELECT {', '.join(cols)} FROM jsonb_array_elements($1::jsonb) AS e{rest}"
 
 
 def js(value: Any) -> str:
     """Serialize a JSON column value (both drivers take the text)."""
     return orjson.dumps(value).decode()
+
+
+def json_rows(rows: Sequence[Sequence[Any]]) -> str:
+    """Serialize rows for a json_rows_sql statement (times as RFC 3339; naive ones are UTC, as asyncpg takes them)."""
+    return orjson.dumps(rows, option=orjson.OPT_NAIVE_UTC).decode()
 
 
 class Bulk:
@@ -105,11 +115,11 @@ class Bulk:
             await self.driver.execute(sql, params)
 
     async def insert_many(self, sql: str, pg_sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows: executemany of `sql` on SQLite, one `pg_sql` (unnest_sql) on PostgreSQL."""
+        """Insert rows: executemany of `sql` on SQLite, one `pg_sql` (json_rows_sql) on PostgreSQL."""
         if not rows:
             return
         if self.pg:
-            await self.driver.execute(pg_sql, *[list(col) for col in zip(*rows)])
+            await self.driver.execute(pg_sql, json_rows(rows))
         else:
             await self.driver.executemany(sql, rows)
 
