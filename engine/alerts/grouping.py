@@ -60,11 +60,6 @@ def onset_ts(ev: AlertEvent, now: datetime) -> float:
     return min(ev.starts_at.timestamp(), now.timestamp())
 
 
-# The model's verdict for one alert: the incident it joins (None: below the threshold) and the
-# words of its reason (what it joined with, or the best candidate and runner-up it did not).
-Verdict = tuple[Incident | None, str]
-
-
 class ModelMemo:
     """The grouping model's verdicts within one batch, reused while no candidate changed.
 
@@ -78,7 +73,7 @@ class ModelMemo:
     __slots__ = ("verdicts",)
 
     def __init__(self) -> None:
-        self.verdicts: dict[tuple, Verdict] = {}
+        self.verdicts: dict[tuple, GroupDecision | str] = {}
 
     def clear(self) -> None:
         """Forget every verdict (a candidate changed)."""
@@ -94,23 +89,24 @@ def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: Grou
 
 
 def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],
-                  candidates: Collection[Incident], ts: float) -> Verdict:
-    """Score the candidates for one alert: the incident it joins (or None) and the reason's words."""
+                  candidates: Collection[Incident], ts: float) -> GroupDecision | str:
+    """Score the candidates for one alert: the decision to join one, or the words of why none."""
     ranked = model.rank(cfg, labels, candidates, ts)
     runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
     if ranked and ranked[0].score >= model.threshold:
-        return ranked[0].incident, f"joined {explain(ranked[0])} >= threshold {model.threshold:.2f}{runner}"
-    return None, (f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else
-                  "; no open incident")
+        return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "
+                             f"{model.threshold:.2f}{runner}")
+    return (f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else
+            "; no open incident")
 
 
 def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[Incident],
                     cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None,
-                    memo: ModelMemo | None = None) -> GroupDecision:
+                    memo: ModelMemo | None = None, ts: float | None = None) -> GroupDecision:
     """Pick the incident a firing occurrence joins (or None for a new one), with a named reason.
 
     `memo` (the batch's, see ModelMemo) reuses the model's verdict for an alert that reads
-    the same as one already scored while no candidate changed.
+    the same as one already scored while no candidate changed; `ts` is onset_ts(ev, now) if known.
     """
     prev = next((i for i in candidates if i.id == state.incident_id), None) if state.incident_id else None
     if prev is not None and state.last_decision == FLAP:
@@ -129,18 +125,19 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[In
             return GroupDecision(hit, "inhibited", f"inhibited by firing alert {src} (rule "
                                  f"'{rule.name}'): attached to incident #{hit.id}, not posted", src)
     model = model or GroupingModel(cfg)
-    ts = onset_ts(ev, now)
+    if ts is None:
+        ts = onset_ts(ev, now)
+    verdict: GroupDecision | str | None
     if memo is None or model.trace is not None:  # the fit records every scoring
-        joined, words = model_verdict(model, cfg, labels, candidates, ts)
+        verdict = model_verdict(model, cfg, labels, candidates, ts)
     else:
         key = _model_key(cfg, labels, ts, model)
-        got = memo.verdicts.get(key)
-        if got is None:
-            got = memo.verdicts[key] = model_verdict(model, cfg, labels, candidates, ts)
-        joined, words = got
-    if joined is not None:
-        return GroupDecision(joined, "model", words)
-    best = words
+        verdict = memo.verdicts.get(key)
+        if verdict is None:
+            verdict = memo.verdicts[key] = model_verdict(model, cfg, labels, candidates, ts)
+    if isinstance(verdict, GroupDecision):  # joined (it names no fact of one alert: shared)
+        return verdict
+    best = verdict
     if state.incident_id is not None:
         nth = _nth(prev, now)
         times = f" ({_ordinal(nth)} time today)" if nth > 1 else ""

@@ -86,8 +86,8 @@ def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
 
 
 def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
-         inhibited_by: str | None = None) -> list[Change]:
-    """Attach a firing alert to an incident and return what changed."""
+         inhibited_by: str | None = None, ts: float | None = None) -> list[Change]:
+    """Attach a firing alert to an incident and return what changed (`ts`: onset_ts(ev, now) if known)."""
     # Runs for every alert of a storm's onset: names are read once and unchanged aggregates
     # (a severity already held, a service or alert name already listed) cost one lookup.
     changes: list[Change] = []
@@ -115,7 +115,8 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
         changes.append(Change("resolve_cancelled", alertname=alertname))
-    ts = onset_ts(ev, now)
+    if ts is None:
+        ts = onset_ts(ev, now)
     svc = labels.get(cfg.service_label)
     if svc and svc not in inc.services:
         inc.services[svc] = ts

@@ -23,7 +23,10 @@ NAMESPACE, CLUSTER = "namespace", "cluster"
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     """Return what is alerting: the service label, else the first entity label present, else ''."""
-    for k in (cfg.service_label, *cfg.entity_labels):
+    v = labels.get(cfg.service_label)  # the common case, without building the list of names
+    if v:
+        return v
+    for k in cfg.entity_labels:
         v = labels.get(k)
         if v:
             return v
@@ -35,10 +38,24 @@ def group_key(cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None)
     return f"{labels.get('alertname', '')}|{entity(cfg, labels) if ent is None else ent}"
 
 
-def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
+_KEYS: dict[tuple[str, str, str | None, str | None], tuple[str, ...]] = {}  # memory_keys by what they read
+
+
+def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> tuple[str, ...]:
     """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
     cl = labels.get(CLUSTER, "")  # '' scopes services of alerts without a cluster together
     ent = entity(cfg, labels)
+    # Every alert that joins asks; a storm's alerts share a few answers, built once.
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE))
+    got = _KEYS.get(sig)
+    if got is None:
+        if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces seen
+            _KEYS.clear()
+        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent))
+    return got
+
+
+def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str) -> list[str]:
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
         out += [ANY_CL, CL + cl]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from engine.alerts import lifecycle
 from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import FIRES, QUIET, Dedup, DedupDecision
-from engine.alerts.grouping import GroupDecision, choose_incident
+from engine.alerts.grouping import GroupDecision, choose_incident, onset_ts
 from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
@@ -34,6 +34,7 @@ class Trip:
     group: GroupDecision | None = None
     inhibit: InhibitDecision | None = None
     incident: Incident | None = None
+    ts: float | None = None  # the occurrence's onset (grouping.onset_ts), once the group stage needed it
 
 
 class AlertStage(Protocol):
@@ -73,8 +74,9 @@ class GroupStage:
         """Choose the incident for a firing alert; other deliveries pass through."""
         if trip.dedup.kind not in FIRES:
             return True
+        trip.ts = onset_ts(trip.ev, trip.now)
         trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
-                                     state.model, state.memo)
+                                     state.model, state.memo, trip.ts)
         return True
 
 
@@ -161,7 +163,7 @@ class LifecycleStage:
             # what a reload from the alerts table would build.
             old.drop_firing(ev.fingerprint)
         rev = inc.model_rev
-        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source)
+        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source, trip.ts)
         if inc.model_rev != rev:  # what the model reads of a candidate moved
             state.memo.clear()
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
