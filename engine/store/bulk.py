@@ -77,7 +77,9 @@ class Bulk:
     def __init__(self, driver: Any, dialect: str) -> None:
         self.driver, self.dialect = driver, dialect
         self.pg = dialect == "postgresql"
-        self._last: tuple[datetime | None, Any] = (None, None)  # most rows of a commit share `now`
+        # Converted times by object: a commit's rows share a few (its `now`, a storm's startsAt).
+        # The entry holds the datetime, so its id cannot be reused while cached.
+        self._seen: dict[int, tuple[datetime, Any]] = {}
 
     @classmethod
     async def of(cls, s: AsyncSession) -> "Bulk":
@@ -95,10 +97,12 @@ class Bulk:
         """Convert a datetime the way SQLAlchemy would bind it."""
         if dt is None or self.pg:
             return dt
-        if dt is self._last[0]:
-            return self._last[1]
+        got = self._seen.get(id(dt))
+        if got is not None and got[0] is dt:
+            return got[1]
         value = _sqlite_ts(dt.astimezone(timezone.utc) if dt.utcoffset() else dt)
-        self._last = (dt, value)  # SQLite keeps no zone and reads back as UTC: store UTC fields
+        if len(self._seen) < 4096:
+            self._seen[id(dt)] = (dt, value)  # SQLite keeps no zone and reads back as UTC: store UTC fields
         return value
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
