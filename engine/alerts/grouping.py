@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Collection
+from typing import Any, Collection
 
 from engine.alerts.config import AlertsConfig, InhibitRule
 from engine.alerts.model import GroupingModel, explain
@@ -73,7 +73,7 @@ class ModelMemo:
     __slots__ = ("verdicts",)
 
     def __init__(self) -> None:
-        self.verdicts: dict[tuple, GroupDecision | str] = {}
+        self.verdicts: dict[tuple[Any, ...], GroupDecision | str] = {}
 
     def clear(self) -> None:
         """Forget every verdict (a candidate changed)."""
@@ -81,7 +81,7 @@ class ModelMemo:
             self.verdicts.clear()
 
 
-def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: GroupingModel) -> tuple:
+def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: GroupingModel) -> tuple[Any, ...]:
     # Everything GroupingModel.rank and context read of an alert (entity, cluster, namespace,
     # alert name; the group key is alertname|entity), its onset, and the learned pairs' version.
     return (entity(cfg, labels), labels.get(CLUSTER), labels.get(NAMESPACE), labels.get("alertname"), ts,
@@ -131,10 +131,10 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[In
     if memo is None or model.trace is not None:  # the fit records every scoring
         verdict = model_verdict(model, cfg, labels, candidates, ts)
     else:
-        key = _model_key(cfg, labels, ts, model)
-        verdict = memo.verdicts.get(key)
+        sig = _model_key(cfg, labels, ts, model)
+        verdict = memo.verdicts.get(sig)
         if verdict is None:
-            verdict = memo.verdicts[key] = model_verdict(model, cfg, labels, candidates, ts)
+            verdict = memo.verdicts[sig] = model_verdict(model, cfg, labels, candidates, ts)
     if isinstance(verdict, GroupDecision):  # joined (it names no fact of one alert: shared)
         return verdict
     best = verdict

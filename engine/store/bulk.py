@@ -20,8 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 # SQLAlchemy stores SQLite datetimes as text in its own layout; reads parse that layout back,
 # so raw writes must use the very same bind processor.
-_SQLITE_DT: Callable[[Any], Any] = DateTime(timezone=True).dialect_impl(sqlite.dialect()).bind_processor(
-    sqlite.dialect())
+_SQLITE_BIND = DateTime(timezone=True).dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+assert _SQLITE_BIND is not None, "SQLAlchemy binds SQLite datetimes through a processor"
+_SQLITE_DT: Callable[[Any], str] = _SQLITE_BIND
 
 
 @lru_cache(maxsize=16384)
@@ -86,7 +87,7 @@ class Bulk:
         """Return the bulk helper for a session, its transaction begun."""
         conn = await s.connection()
         raw = await conn.get_raw_connection()
-        adapted = raw.dbapi_connection
+        adapted: Any = raw.dbapi_connection
         if getattr(adapted, "_transaction", False) is None and adapted.isolation_level != "autocommit":
             # asyncpg: SQLAlchemy begins lazily, at its first statement; a raw statement before
             # that would run outside the transaction. Begin it the way that first statement would.
@@ -108,7 +109,8 @@ class Bulk:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         """Run one statement and return its rows."""
         if self.pg:
-            return await self.driver.fetch(_numbered(sql), *params)
+            rows: list[Sequence[Any]] = await self.driver.fetch(_numbered(sql), *params)
+            return rows
         return list(await self.driver.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:

@@ -56,7 +56,7 @@ async def test_alert_and_decision_rows_round_trip(db):
 async def test_a_value_too_long_fails_the_write_instead_of_being_cut(db):
     if db.dialect != "postgresql":
         pytest.skip("SQLite does not enforce VARCHAR lengths")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="(?i)too long"):
         async with db.session() as s:
             await repo.save(s, [_state("f" * 129)], [], PendingCounters(5), NOW)
 
