@@ -14,7 +14,7 @@ from engine.api import Engine
 from engine.core.clock import Clock, SystemClock
 from engine.config import OpsbotConfig
 from engine.core.leases import Leases
-from engine.core.outbox import Outbox, emit
+from engine.core.outbox import Outbox, emit_many
 from engine.policy import PolicyConfig
 from engine.ports import ModelRegistry, UsergroupDirectory
 from engine.core.replicas import Presence, replica_identity
@@ -84,7 +84,7 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
     source = rca.metric_source(config.rca, prometheus)
     oncall = OncallService(config.oncall, clock, base_dir)  # names the owning team's on-call on cards
     # Incident cards with a channel are also rendered there (mirror); the enricher adds the link.
-    alerts = AlertService(db, alerts_config, clock, warroom.mirror(emit), alertmanager, extensions=[
+    alerts = AlertService(db, alerts_config, clock, warroom.mirror(emit_many), alertmanager, extensions=[
         oncall.extend_card,
         runbook_suggestions(lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)], alerts_config),
         *([rca.show_button] if source is not None else []),

@@ -199,8 +199,7 @@ async def _commit(alerts: AlertService, s: AsyncSession, members: list[AlertStat
     state = PipelineState({a.fingerprint: a for a in members}, {inc.id: inc for inc, _ in notes})
     # Through the pipeline's tail (enrich, notify) and the store, as every other incident change.
     await alerts.pipeline.commit(s, state, out, now, actor_id)
-    for inc, change in notes:
-        await alerts.ingest.notify.emit(s, _note(inc, cid, change, who), now)
+    await alerts.ingest.notify.emit(s, [_note(inc, cid, change, who) for inc, change in notes], now)
 
 
 async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now_fn: Callable[[], datetime],

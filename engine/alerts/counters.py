@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine.alerts.bulk import Bulk
+from engine.store.bulk import Bulk, json_rows
 from engine.alerts.types import AlertState
 
 _SQLITE = ("UPDATE alerts_alert SET deliveries = deliveries + ?, repeat_resolves = repeat_resolves + ?, "
@@ -26,8 +26,8 @@ _PG = ("UPDATE alerts_alert AS a SET deliveries = a.deliveries + u.d, "
        "repeat_resolves = a.repeat_resolves + u.r, last_seen_at = GREATEST(a.last_seen_at, u.t), "
        "last_decision = CASE WHEN u.t >= a.last_seen_at THEN u.n ELSE a.last_decision END, "
        "last_reason = CASE WHEN u.t >= a.last_seen_at THEN u.w ELSE a.last_reason END "
-       "FROM unnest(?::varchar[], ?::int[], ?::int[], ?::timestamptz[], ?::varchar[], ?::varchar[]) "
-       "AS u(fp, d, r, t, n, w) WHERE a.fingerprint = u.fp")
+       "FROM (SELECT e->>0, (e->>1)::int, (e->>2)::int, (e->>3)::timestamptz, e->>4, e->>5 "
+       "FROM jsonb_array_elements($1::jsonb) AS e) AS u(fp, d, r, t, n, w) WHERE a.fingerprint = u.fp")
 
 
 class PendingCounters:
@@ -89,7 +89,7 @@ async def write(b: Bulk, states: list[AlertState]) -> None:
         rows.append((st.fingerprint, st.touched, st.repeat_resolves - st.written_repeat_resolves,
                      b.ts(st.last_seen_at), st.last_decision, st.last_reason[:500]))
         st.touched, st.written_repeat_resolves = 0, st.repeat_resolves
-    if b.pg:  # one statement for the whole set instead of one per row
-        await b.execute(_PG, list(zip(*rows)))
+    if b.pg:  # one statement for the whole set instead of one per row (see bulk.json_rows_sql)
+        await b.driver.execute(_PG, json_rows(rows))
     else:
         await b.executemany(_SQLITE, [(d, r, t, n, t, w, t, fp) for fp, d, r, t, n, w in rows])

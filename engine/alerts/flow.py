@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts.card import IncidentCard
+from engine.alerts.grouping import ModelMemo
 from engine.alerts.lifecycle import Change
 from engine.alerts.model import GroupingModel
 from engine.alerts.types import AlertState, Decision, Incident
@@ -22,6 +23,8 @@ class PipelineState:
     incidents: dict[int, Incident]
     next_temp_id: int = -1
     model: GroupingModel | None = None  # the ingest's model (learned co-occurrence); None: a fresh one
+    # The grouping model's verdicts within one batch (Pipeline.process), cleared whenever a candidate changes.
+    memo: ModelMemo = field(default_factory=ModelMemo)
 
 
 @dataclass

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Collection
 
 from engine.alerts.config import AlertsConfig, InhibitRule
 from engine.alerts.model import GroupingModel, explain
+from engine.alerts.model_keys import CLUSTER, NAMESPACE, entity, host_keys
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 FLAP = "flap"  # dedup's name for a refire within the flap window (Dedup.FLAP)
@@ -58,9 +60,66 @@ def onset_ts(ev: AlertEvent, now: datetime) -> float:
     return min(ev.starts_at.timestamp(), now.timestamp())
 
 
-def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident],
-                    cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None) -> GroupDecision:
-    """Pick the incident a firing occurrence joins (or None for a new one), with a named reason."""
+class ModelMemo:
+    """The grouping model's verdicts within one batch, reused while no candidate changed.
+
+    In a storm's onset a body's hundred alerts share a few (service, alert name, onset) tuples,
+    which is all the model reads of an alert; scoring every candidate again for each gives the
+    same answer as long as no candidate changed. The per-alert stages clear it whenever one did
+    (a new incident, or a join that moved what the model reads: Incident.model_rev), so a reused
+    verdict is exactly the one scoring would return. A node or host a join records moves nothing
+    for alerts elsewhere: the verdict's key holds what each candidate knows of the alert's own
+    machine instead (_model_key), so a storm across many instances still shares verdicts.
+    """
+
+    __slots__ = ("verdicts",)
+
+    def __init__(self) -> None:
+        self.verdicts: dict[tuple[Any, ...], GroupDecision | str] = {}
+
+    def clear(self) -> None:
+        """Forget every verdict (a candidate changed)."""
+        if self.verdicts:
+            self.verdicts.clear()
+
+
+def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: GroupingModel,
+               candidates: Collection[Incident]) -> tuple[Any, ...]:
+    # Everything GroupingModel.rank and context read of an alert (entity, cluster, namespace,
+    # alert name; the group key is alertname|entity), its onset, the learned pairs' version, and
+    # which candidates know its node or host, and how (all the host features read: alerts on
+    # different instances of one service share a verdict unless a candidate tells them apart).
+    ent = entity(cfg, labels)
+    cl = labels.get(CLUSTER)
+    hosts = host_keys(labels, ent, cl or "")
+    on_host: tuple[tuple[int | None, float | None, float | None], ...] = ()
+    if hosts is not None:
+        same, link = hosts
+        on_host = tuple((c.id, c.corr_keys.get(same), c.corr_keys.get(link)) for c in candidates
+                        if same in c.corr_keys or link in c.corr_keys)
+    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, ts, model.cooc.version)
+
+
+def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],
+                  candidates: Collection[Incident], ts: float) -> GroupDecision | str:
+    """Score the candidates for one alert: the decision to join one, or the words of why none."""
+    ranked = model.rank(cfg, labels, candidates, ts)
+    runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
+    if ranked and ranked[0].score >= model.threshold:
+        return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "
+                             f"{model.threshold:.2f}{runner}")
+    return (f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else
+            "; no open incident")
+
+
+def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[Incident],
+                    cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None,
+                    memo: ModelMemo | None = None, ts: float | None = None) -> GroupDecision:
+    """Pick the incident a firing occurrence joins (or None for a new one), with a named reason.
+
+    `memo` (the batch's, see ModelMemo) reuses the model's verdict for an alert that reads
+    the same as one already scored while no candidate changed; `ts` is onset_ts(ev, now) if known.
+    """
     prev = next((i for i in candidates if i.id == state.incident_id), None) if state.incident_id else None
     if prev is not None and state.last_decision == FLAP:
         # Several short firings are one problem: the occurrence stays where the alert was.
@@ -78,13 +137,19 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: list[Incident
             return GroupDecision(hit, "inhibited", f"inhibited by firing alert {src} (rule "
                                  f"'{rule.name}'): attached to incident #{hit.id}, not posted", src)
     model = model or GroupingModel(cfg)
-    ranked = model.rank(cfg, labels, candidates, onset_ts(ev, now))
-    runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
-    if ranked and ranked[0].score >= model.threshold:
-        return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "
-                             f"{model.threshold:.2f}{runner}")
-    best = f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else \
-        "; no open incident"
+    if ts is None:
+        ts = onset_ts(ev, now)
+    verdict: GroupDecision | str | None
+    if memo is None or model.trace is not None:  # the fit records every scoring
+        verdict = model_verdict(model, cfg, labels, candidates, ts)
+    else:
+        sig = _model_key(cfg, labels, ts, model, candidates)
+        verdict = memo.verdicts.get(sig)
+        if verdict is None:
+            verdict = memo.verdicts[sig] = model_verdict(model, cfg, labels, candidates, ts)
+    if isinstance(verdict, GroupDecision):  # joined (it names no fact of one alert: shared)
+        return verdict
+    best = verdict
     if state.incident_id is not None:
         nth = _nth(prev, now)
         times = f" ({_ordinal(nth)} time today)" if nth > 1 else ""

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import dead_letter, repo
-from engine.alerts.bulk import Bulk
+from engine.store.bulk import Bulk
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.enrich import ContextEnricher, EnrichStage

@@ -11,6 +11,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches, onset_ts
 from engine.alerts.lead import refresh_lead
 from engine.alerts.model import memory_keys
+from engine.alerts.model_keys import LOCATION_PREFIXES
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
@@ -86,14 +87,16 @@ def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
 
 
 def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
-         inhibited_by: str | None = None) -> list[Change]:
-    """Attach a firing alert to an incident and return what changed."""
+         inhibited_by: str | None = None, ts: float | None = None) -> list[Change]:
+    """Attach a firing alert to an incident and return what changed (`ts`: onset_ts(ev, now) if known)."""
     # Runs for every alert of a storm's onset: names are read once and unchanged aggregates
     # (a severity already held, a service or alert name already listed) cost one lookup.
     changes: list[Change] = []
     labels = ev.labels
     alertname = labels.get("alertname", "")
+    moved = inc.last_activity_at != now  # what the grouping model reads changed (see Incident.model_rev)
     if inc.status is IncidentStatus.RESOLVED:
+        moved = True
         inc.status, inc.resolved_at, inc.resolved_by = IncidentStatus.OPEN, None, None
         inc.acked_at = inc.acked_by = None
         inc.reopen_count += 1
@@ -113,10 +116,12 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     if inc.resolve_due_at is not None:
         inc.resolve_due_at = None
         changes.append(Change("resolve_cancelled", alertname=alertname))
-    ts = onset_ts(ev, now)
+    if ts is None:
+        ts = onset_ts(ev, now)
     svc = labels.get(cfg.service_label)
     if svc and svc not in inc.services:
         inc.services[svc] = ts
+        moved = True
         if len(inc.services) > 1:
             changes.append(Change("service_joined", service=svc))
     if alertname not in inc.alertnames:
@@ -134,11 +139,15 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     for key in memory_keys(cfg, labels):  # what the grouping model reads, with its latest onset
         if corr.get(key, 0.0) < ts:  # a re-sent older occurrence never moves an onset back
             corr[key] = ts
+            # A machine's key is read only by alerts on that machine, whose memo key holds it.
+            moved = moved or not key.startswith(LOCATION_PREFIXES)
     if cfg.inhibit:
         for key in inhibit_sources(cfg, labels):
             inc.inhibitors.setdefault(key, ev.fingerprint)
     inc.last_activity_at = now
     inc.dirty = True
+    if moved:
+        inc.model_rev += 1
     return changes
 
 

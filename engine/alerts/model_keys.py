@@ -21,13 +21,17 @@ MAX_HOPS = 3
 NAMESPACE, CLUSTER = "namespace", "cluster"
 # Where an alert runs: a node or host it names. Workloads there, and alerts about the machine itself.
 WORK, MACHINE = "m|loc|", "m|mach|"
+LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     """Return what is alerting: the service label, else the first entity label present, else ''."""
-    for k in (cfg.service_label, *cfg.entity_labels):
+    v = labels.get(cfg.service_label)  # the common case, without building the list of names
+    if v:
+        return v
+    for k in cfg.entity_labels:
         v = labels.get(k)
         if v:
             return v
@@ -75,10 +79,27 @@ def host_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[str, str] | No
     return (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
 
 
-def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
+_KEYS: dict[tuple[object, ...], tuple[str, ...]] = {}  # memory_keys by everything they read
+
+
+def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> tuple[str, ...]:
     """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
     cl = labels.get(CLUSTER, "")  # '' scopes services of alerts without a cluster together
     ent = entity(cfg, labels)
+    # Every alert that joins asks; a storm's alerts share a few answers, built once.
+    loc = location(labels, ent)
+    unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, unmapped)
+    got = _KEYS.get(sig)
+    if got is None:
+        if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x hosts seen
+            _KEYS.clear()
+        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, unmapped))
+    return got
+
+
+def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
+                 loc: tuple[str, bool] | None, unmapped: bool) -> list[str]:
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
         out += [ANY_CL, CL + cl]
@@ -90,10 +111,9 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> list[str]:
     ns = labels.get(NAMESPACE)
     if ns:
         out.append(f"{NS}{cl}|{ns}")
-    loc = location(labels, ent)
     if loc is not None:
         out.append(location_key(cl, loc, True))
-    if cfg.depends_on and ent and ent not in neighbours(cfg):
+    if unmapped:
         out.append(UNMAPPED + cl)
     return out
 

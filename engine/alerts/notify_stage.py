@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +16,8 @@ from engine.core.notices import Notice
 if TYPE_CHECKING:
     from engine.alerts.flow import Flow
 
-EmitFn = Callable[[AsyncSession, Notice, datetime], Awaitable[None]]
+# Writes notices to the outbox in the caller's transaction, in order (engine.core.outbox.emit_many).
+EmitFn = Callable[[AsyncSession, Sequence[Notice], datetime], Awaitable[None]]
 
 
 class NotifyStage:
@@ -31,6 +32,7 @@ class NotifyStage:
         """Decide, build and emit every touched incident's notices; re-render stale cards."""
         state, out, now, cfg = flow.state, flow.out, flow.now, self.cfg
         by_incident: dict[int | None, list[AlertState]] | None = None
+        notices: list[Notice] = []  # written with one insert: a storm's transaction has several
         for inc_id, changes in out.changes.items():
             inc = state.incidents[inc_id]
             d = decide_notice(inc, changes, now, cfg)
@@ -41,9 +43,9 @@ class NotifyStage:
                     for a in state.alerts.values():
                         by_incident.setdefault(a.incident_id, []).append(a)
                 members = by_incident.get(inc.id, [])
-            for notice in build_notices(inc, d, changes, members, cfg, now, flow.cards.get(inc.id)):
-                await self.emit(flow.session, notice, now)
+            notices += build_notices(inc, d, changes, members, cfg, now, flow.cards.get(inc.id))
             out.decisions.append(Decision("notify", d.name, d.reason, None, inc.id, d.next_due_at, d.facts))
         for inc_id, old in flow.stale.items():
             if inc_id in flow.cards:
-                await self.emit(flow.session, card_notice(old, flow.cards[inc_id]), now)
+                notices.append(card_notice(old, flow.cards[inc_id]))
+        await self.emit(flow.session, notices, now)

@@ -71,6 +71,9 @@ class Pipeline:
     def process(self, state: PipelineState, events: Sequence[AlertEvent], now: datetime) -> Outcome:
         """Run every event of a batch through the per-alert stages, in order."""
         out = Outcome()
+        # Verdicts are remembered for this batch only: between calls (ticks, people's actions,
+        # corrections) candidates change outside the stages that clear it.
+        state.memo.clear()
         # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
         kinds: dict[str, int] = {}
         alerts, window, stages = state.alerts, self.cfg.flap_window_s, self.alert_stages

@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 
 from engine.alerts import repo
-from engine.alerts.bulk import Bulk
+from engine.store.bulk import Bulk
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.types import Batch
 from engine.errors import OpsError

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts.bulk import Bulk, js, unnest_sql
+from engine.store.bulk import Bulk, js, json_rows_sql
 from engine.alerts.counters import PendingCounters
 from engine.alerts.dedup import Dedup
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
@@ -157,8 +157,8 @@ _ALERT_UPSERT = (
 _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, "
                     "next_due_at, actor, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
-_ALERT_UPSERT_PG = unnest_sql(_ALERT_UPSERT, A, _ALERT_FIELDS)
-_DECISION_INSERT_PG = unnest_sql(_DECISION_INSERT, D, ["at", "stage", "name", "reason", "fingerprint",
+_ALERT_UPSERT_PG = json_rows_sql(_ALERT_UPSERT, A, _ALERT_FIELDS)
+_DECISION_INSERT_PG = json_rows_sql(_DECISION_INSERT, D, ["at", "stage", "name", "reason", "fingerprint",
                                                        "incident_id", "next_due_at", "actor", "facts"])
 
 def _alert_row(b: Bulk, st: AlertState) -> tuple:

@@ -81,7 +81,7 @@ class AlertService:
         """Re-render a posted incident's message from its current state, through enrich and notify."""
         inc = await repo.load_incident(s, incident_id)
         if inc is not None and inc.posted:
-            await self.ingest.notify.emit(s, card_notice(inc, await self.ingest.enrich.card(s, inc)), now)
+            await self.ingest.notify.emit(s, [card_notice(inc, await self.ingest.enrich.card(s, inc))], now)
 
     async def aclose(self) -> None:
         """Write held repeat counters and close the Alertmanager client, if any."""

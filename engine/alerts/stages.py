@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from engine.alerts import lifecycle
 from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import FIRES, QUIET, Dedup, DedupDecision
-from engine.alerts.grouping import GroupDecision, choose_incident
+from engine.alerts.grouping import GroupDecision, choose_incident, onset_ts
 from engine.alerts.lifecycle import Change
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
@@ -34,6 +34,7 @@ class Trip:
     group: GroupDecision | None = None
     inhibit: InhibitDecision | None = None
     incident: Incident | None = None
+    ts: float | None = None  # the occurrence's onset (grouping.onset_ts), once the group stage needed it
 
 
 class AlertStage(Protocol):
@@ -73,8 +74,9 @@ class GroupStage:
         """Choose the incident for a firing alert; other deliveries pass through."""
         if trip.dedup.kind not in FIRES:
             return True
-        trip.group = choose_incident(trip.ev, trip.st, list(state.incidents.values()), self.cfg, trip.now,
-                                     state.model)
+        trip.ts = onset_ts(trip.ev, trip.now)
+        trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
+                                     state.model, state.memo, trip.ts)
         return True
 
 
@@ -151,6 +153,7 @@ class LifecycleStage:
             inc = lifecycle.new_incident(state.next_temp_id, ev, self.cfg, now, g.recurrence_of, g.recurrence_nth)
             state.next_temp_id -= 1
             state.incidents[inc.id] = inc
+            state.memo.clear()  # a new candidate: every remembered verdict may change
             changes = [Change("opened", alertname=ev.alertname, incident=g.recurrence_of)]
         else:
             inc, changes = g.incident, []
@@ -159,7 +162,10 @@ class LifecycleStage:
             # Firing belongs to the incident the alert's row points at: keep the cache equal to
             # what a reload from the alerts table would build.
             old.drop_firing(ev.fingerprint)
-        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source)
+        rev = inc.model_rev
+        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source, trip.ts)
+        if inc.model_rev != rev:  # what the model reads of a candidate moved
+            state.memo.clear()
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
         out.counts[f"group.{g.name}"] += 1
         out.note(inc, changes)

@@ -141,6 +141,10 @@ class Incident:
     # How many firing members carry each group key: grouping asks "does this group still
     # fire here?" per alert, which must not walk a storm's thousands of members.
     firing_groups: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # Bumped whenever a join changes what the grouping model reads of this incident (its memory,
+    # services, status, last activity): a transaction's remembered verdicts are only reused
+    # while no candidate's count moved (grouping.ModelMemo). Never stored.
+    model_rev: int = field(default=0, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:

@@ -70,16 +70,19 @@ def enricher(cfg: IncidentChannelConfig, clock: Clock) -> Callable[[AsyncSession
 def mirror(emit: EmitFn) -> EmitFn:
     """Wrap the outbox emit so every incident card with a channel is also rendered there, pinned."""
 
-    async def emit_both(s: AsyncSession, notice: Notice, now: datetime) -> None:
-        await emit(s, notice, now)
-        room = notice.context.get("incident_channel")
-        inc_id = notice.context.get("id")
-        if (notice.template == INCIDENT_TEMPLATE and isinstance(room, dict) and isinstance(inc_id, int)
-                and notice.key == message_key(inc_id) and room.get("id")):
-            # Both cards come from this one context: they cannot disagree.
-            copy = IncidentCard.model_validate({**notice.context, "in_incident_channel": True,
-                                                "origin_channel": notice.channel.lstrip("#"), "pin": True})
-            await emit(s, Notice.of(copy, key=channel_key(inc_id), channel=str(room["id"])), now)
+    async def emit_both(s: AsyncSession, notices: Sequence[Notice], now: datetime) -> None:
+        out: list[Notice] = []
+        for notice in notices:
+            out.append(notice)
+            room = notice.context.get("incident_channel")
+            inc_id = notice.context.get("id")
+            if (notice.template == INCIDENT_TEMPLATE and isinstance(room, dict) and isinstance(inc_id, int)
+                    and notice.key == message_key(inc_id) and room.get("id")):
+                # Both cards come from this one context: they cannot disagree.
+                copy = IncidentCard.model_validate({**notice.context, "in_incident_channel": True,
+                                                    "origin_channel": notice.channel.lstrip("#"), "pin": True})
+                out.append(Notice.of(copy, key=channel_key(inc_id), channel=str(room["id"])))
+        await emit(s, out, now)
     return emit_both
 
 

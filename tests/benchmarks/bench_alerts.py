@@ -103,7 +103,7 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
     from engine.alerts.config import AlertsConfig
     from engine.alerts.service import AlertService
     from engine.core.clock import SystemClock
-    from engine.core.outbox import emit
+    from engine.core.outbox import emit_many
     from engine.store.db import Database
 
     db = Database(db_url)
@@ -111,7 +111,7 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
         await db.run_sync(SQLModel.metadata.create_all)
     clock = SystemClock()
     cfg = AlertsConfig() if counter_flush_s is None else AlertsConfig(counter_flush_s=counter_flush_s)
-    svc = AlertService(db, cfg, clock, emit)
+    svc = AlertService(db, cfg, clock, emit_many)
     scheduler = None
     if worker:  # what bot/workers.py does in each `opsbot serve --workers N` process
         from types import SimpleNamespace

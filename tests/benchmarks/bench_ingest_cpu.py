@@ -49,12 +49,12 @@ async def one_round(db_url: str, workload: str, bodies: list[bytes], n: int, con
     from engine.alerts.config import AlertsConfig
     from engine.alerts.service import AlertService
     from engine.core.clock import SystemClock
-    from engine.core.outbox import emit
+    from engine.core.outbox import emit_many
     from engine.store.db import Database
 
     db = Database(db_url)
     await db.run_sync(SQLModel.metadata.create_all)
-    svc = AlertService(db, AlertsConfig(), SystemClock(), emit)
+    svc = AlertService(db, AlertsConfig(), SystemClock(), emit_many)
     try:
         if workload == "steady":
             await _send(svc, bodies[:n], concurrency)  # unmeasured: the alerts become known

@@ -20,7 +20,7 @@ from engine.alerts.streamio import TRUTH, read_stream  # noqa: F401  (re-exporte
 from engine.alerts.tables import AlertRow
 from engine.core.clock import FakeClock, utc
 from engine.errors import InvalidInput
-from engine.core.outbox import emit
+from engine.core.outbox import emit_many
 from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 
@@ -92,7 +92,7 @@ async def replay(deliveries: list[dict[str, Any]], cfg: AlertsConfig, db_url: st
 async def _replay(db: Database, deliveries: list[dict[str, Any]], cfg: AlertsConfig) -> GroupingReport:
     times = [utc(datetime.fromisoformat(d["at"])) if d.get("at") else None for d in deliveries]
     clock = FakeClock(next((t for t in times if t), None))
-    ingest = AlertIngest(db, cfg, clock, emit)
+    ingest = AlertIngest(db, cfg, clock, emit_many)
     occurrence: dict[tuple[str, str], tuple[str, int | None]] = {}  # (fp, start) -> (truth, incident)
     alerts_in = deferred = 0
     last_tick = clock.now()

@@ -18,7 +18,7 @@ from engine.alerts.ingest import AlertIngest
 from engine.api import Engine
 from engine.config import OpsbotConfig
 from engine.core.clock import Clock, FakeClock
-from engine.core.outbox import emit
+from engine.core.outbox import emit_many
 from engine.settings import EngineSettings
 from engine.wiring import build_engine
 
@@ -47,11 +47,11 @@ def emit_failing_once():
     """The outbox write, failing the first time it is called (a processing failure mid-batch)."""
     calls = {"n": 0}
 
-    async def flaky_emit(session, notice, now):
+    async def flaky_emit(session, notices, now):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("notifier table unavailable")
-        await emit(session, notice, now)
+        await emit_many(session, notices, now)
 
     return flaky_emit
 
@@ -59,7 +59,7 @@ def emit_failing_once():
 @pytest.fixture
 def ingest(db, cfg, clock) -> AlertIngest:
     """An ingest on the parametrized database (SQLite and PostgreSQL)."""
-    return AlertIngest(db, cfg, clock, emit)
+    return AlertIngest(db, cfg, clock, emit_many)
 
 
 async def built_engine(url: str, config: OpsbotConfig | dict, clock: Clock | None = None, **env: Any) -> Engine:

@@ -8,7 +8,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.queries import AlertQueries
 from engine.alerts.tables import AlertRow
-from engine.core.outbox import emit
+from engine.core.outbox import emit_many
 from engine.store.db import Database
 from tests.integration.alerts.test_ha_and_retries import am_body
 
@@ -29,7 +29,7 @@ async def _stored(db: Database) -> tuple[int, int, str]:
 
 async def test_repeats_are_held_then_written_once_due(db, clock):
     cfg = AlertsConfig(counter_flush_s=5)
-    ing = AlertIngest(db, cfg, clock, emit)
+    ing = AlertIngest(db, cfg, clock, emit_many)
     for k in range(4):
         await ing.receive("alertmanager", _repeat(k))
     assert await _stored(db) == (1, 0, "new")  # three repeats held in memory
@@ -46,7 +46,7 @@ async def test_repeats_are_held_then_written_once_due(db, clock):
 
 
 async def test_a_full_write_takes_the_held_counts_with_it(db, clock):
-    ing = AlertIngest(db, AlertsConfig(counter_flush_s=60), clock, emit)
+    ing = AlertIngest(db, AlertsConfig(counter_flush_s=60), clock, emit_many)
     await ing.receive("alertmanager", _repeat(0))
     await ing.receive("alertmanager", _repeat(1))
     await ing.receive("alertmanager", _repeat(2, status="resolved"))  # a state change: full row
@@ -59,7 +59,7 @@ async def test_a_full_write_takes_the_held_counts_with_it(db, clock):
 async def test_two_writers_add_their_held_counts(db, clock):
     other = Database(db.url)
     cfg = AlertsConfig(counter_flush_s=60)
-    a, b = AlertIngest(db, cfg, clock, emit), AlertIngest(other, cfg, clock, emit)
+    a, b = AlertIngest(db, cfg, clock, emit_many), AlertIngest(other, cfg, clock, emit_many)
     try:
         await a.receive("alertmanager", _repeat(0))
         await a.receive("alertmanager", _repeat(1))  # held by a
@@ -74,7 +74,7 @@ async def test_two_writers_add_their_held_counts(db, clock):
 
 
 async def test_zero_flush_interval_writes_every_transaction(db, clock):
-    ing = AlertIngest(db, AlertsConfig(counter_flush_s=0), clock, emit)
+    ing = AlertIngest(db, AlertsConfig(counter_flush_s=0), clock, emit_many)
     for k in range(3):
         await ing.receive("alertmanager", _repeat(k))
     assert await _stored(db) == (3, 0, "repeat_delivery") and len(ing.store.held) == 0

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.tables import AlertBatch, AlertRow, IncidentRow
-from engine.core.outbox import emit
+from engine.core.outbox import emit_many
 from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 
@@ -58,7 +58,7 @@ async def test_processing_failure_keeps_the_batch_and_retry_processes_it(db, cfg
 async def test_two_replicas_same_webhooks_make_one_incident_and_one_message(db, cfg, clock):
     # A second Database object is a second replica's connection pool on the same store.
     other_db = Database(db.url)
-    a, b = AlertIngest(db, cfg, clock, emit), AlertIngest(other_db, cfg, clock, emit)
+    a, b = AlertIngest(db, cfg, clock, emit_many), AlertIngest(other_db, cfg, clock, emit_many)
     # Four different alerts: the same alertname at the same moment on services the graph does not
     # have is evidence they go together (the model's unmapped feature), which this test is not about.
     services = [(name, f"svc-{i}") for i, name in enumerate(("HighLatency", "DiskFull", "QueueBacklogHigh"))] + \
@@ -83,7 +83,7 @@ async def test_two_replicas_same_webhooks_make_one_incident_and_one_message(db, 
 
 async def test_concurrent_related_batches_share_one_incident(db, cfg, clock):
     other_db = Database(db.url)
-    a, b = AlertIngest(db, cfg, clock, emit), AlertIngest(other_db, cfg, clock, emit)
+    a, b = AlertIngest(db, cfg, clock, emit_many), AlertIngest(other_db, cfg, clock, emit_many)
     try:
         await asyncio.gather(*[(a if i % 2 else b).receive(
             "alertmanager", am_body([("HighLatency", "checkout"), (f"Err{i}", "checkout")], group=f"g{i}"))
@@ -97,7 +97,7 @@ async def test_a_steady_writer_still_sees_alerts_another_replica_stored(db, cfg,
     """The writer's set of stored fingerprints (which spares lookups of new alerts) is dropped
     as soon as another replica writes: the alert b stored is a repeat for a, not a new one."""
     other_db = Database(db.url)
-    a, b = AlertIngest(db, cfg, clock, emit), AlertIngest(other_db, cfg, clock, emit)
+    a, b = AlertIngest(db, cfg, clock, emit_many), AlertIngest(other_db, cfg, clock, emit_many)
     try:
         for i in range(3):  # a writes several transactions in a row: it holds the known set
             await a.receive("alertmanager", am_body([(f"A{i}", "checkout")], group=f"a{i}"))

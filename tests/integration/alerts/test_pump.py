@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.pump import AlertPump
 from engine.alerts.tables import AlertBatch, AlertRow, DecisionRow, IncidentRow
-from engine.core.outbox import emit
+from engine.core.outbox import emit_many
 from engine.core.outbox_tables import OutboxItem
 from engine.store.db import Database
 
@@ -35,7 +35,7 @@ async def _drain(*pumps: AlertPump) -> None:
 async def test_two_workers_store_then_one_pump_processes_each_batch_once(db, cfg, clock):
     # A second Database object is the second worker process's own connections to the store.
     other = Database(db.url)
-    a, b = AlertIngest(db, cfg, clock, emit), AlertIngest(other, cfg, clock, emit)
+    a, b = AlertIngest(db, cfg, clock, emit_many), AlertIngest(other, cfg, clock, emit_many)
     a.queue_mode = b.queue_mode = True
     bodies = [body(f"svc-{i}", ["HighLatency", "HighErrorRate"]) for i in range(12)]
     try:
@@ -70,7 +70,7 @@ async def test_two_workers_store_then_one_pump_processes_each_batch_once(db, cfg
 
 
 async def test_pump_keeps_arrival_order_and_resolves(db, cfg, clock):
-    ing = AlertIngest(db, cfg, clock, emit)
+    ing = AlertIngest(db, cfg, clock, emit_many)
     ing.queue_mode = True
     await ing.enqueue("alertmanager", body("billing", ["Down"]))
     await ing.enqueue("alertmanager", body("billing", ["Down"], status="resolved"))

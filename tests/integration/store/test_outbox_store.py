@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from engine.core.clock import FakeClock
 from engine.core.notices import Notice
-from engine.core.outbox import MAX_ATTEMPTS, Outbox, emit
+from sqlalchemy import select
+
+from engine.core.outbox import MAX_ATTEMPTS, Outbox, emit, emit_many
+from engine.core.outbox_tables import OutboxItem
 
 
 async def _emit(outbox: Outbox, key: str, title: str, thread_key: str | None = None) -> None:
@@ -68,3 +71,36 @@ async def test_rate_limit_defers_the_whole_channel(db):
     await _emit(outbox, "b", "2")
     await outbox.defer_channel("ops", clock.now().replace(year=2030))
     assert await outbox.due() == []
+
+
+async def test_emit_many_writes_the_rows_emit_writes_in_order_after_earlier_orm_notices(db):
+    clock = FakeClock()
+    outbox = Outbox(db, clock)
+    ctx = {"title": "é ✓", "n": [1, 2.5, None], "nested": {"a": True}}
+    async with db.session() as s:
+        await emit(s, Notice(key="a", channel="ops", template="core/notice", context=ctx), clock.now())
+        await emit_many(s, [Notice(key="b", channel="ops", template="core/notice", context=ctx),
+                            Notice(key="a:1", channel="ops", template="core/notice", context={"title": "t"},
+                                   thread_key="a")], clock.now())
+        await emit_many(s, [], clock.now())  # nothing to write: no statement
+    async with db.session() as s:
+        rows = (await s.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all()
+    assert [(r.key, r.thread_key, r.state, r.attempts, r.context) for r in rows] == [
+        ("a", None, "pending", 0, ctx), ("b", None, "pending", 0, ctx), ("a:1", "a", "pending", 0, {"title": "t"})]
+    assert {r.created_at.replace(tzinfo=None) for r in rows} == {clock.now().replace(tzinfo=None)}
+    assert [d.item.key for d in await outbox.due()] == ["a", "b"]  # the reply waits for its parent
+
+
+async def test_emit_many_alone_commits_and_rolls_back_with_its_transaction(db):
+    clock = FakeClock()
+    outbox = Outbox(db, clock)
+    try:
+        async with db.session() as s:
+            await emit_many(s, [Notice(key="gone", channel="ops", template="core/notice")], clock.now())
+            raise RuntimeError("the transaction fails after the emit")
+    except RuntimeError:
+        pass
+    assert await outbox.depth() == 0
+    async with db.session() as s:
+        await emit_many(s, [Notice(key="kept", channel="ops", template="core/notice")], clock.now())
+    assert [d.item.key for d in await outbox.due()] == ["kept"]

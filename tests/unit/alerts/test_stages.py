@@ -35,7 +35,7 @@ def _body(**alert) -> bytes:
                        "alerts": [a]}).encode()
 
 
-async def _no_emit(session, notice, now) -> None:  # noqa: ANN001 - the outbox write is not reached here
+async def _no_emit(session, notices, now) -> None:  # noqa: ANN001 - the outbox write is not reached here
     raise AssertionError("process() must not write notices")
 
 
