@@ -57,12 +57,18 @@ def location(labels: dict[str, str], ent: str) -> tuple[str, bool] | None:
     The node or host is the first node label present, else the host part of `instance`. The alert is
     about the machine when it names no workload on it: no `pod` or `container`, and either no
     service (a node_exporter alert) or a `node` label without a pod (kube-state-metrics' node alerts).
+    A pod's alert without a node label has no location: its `instance` is the exporter that saw the
+    pod (kube-state-metrics, a blackbox prober), shared by every pod it reports on, not a machine
+    the pod runs on.
     """
-    on_workload = bool(labels.get("pod") or labels.get("container"))
+    pod = labels.get("pod")
+    on_workload = bool(pod or labels.get("container"))
     for k in NODE_LABELS:
         v = labels.get(k)
         if v:
             return v.lower(), not on_workload and (not ent or k == "node")
+    if pod:
+        return None
     inst = labels.get("instance")
     host = _host_of(inst) if inst else ""
     return (host, not on_workload and not ent) if host else None

@@ -24,6 +24,11 @@ def test_location_reads_the_node_or_the_host_of_instance_and_whether_the_alert_i
     assert location({"instance": "vm-07.internal:8080", "service": "api"}, "api") == ("vm-07.internal", False)
     assert location({"instance": "[fe80::1]:9100"}, "") == ("fe80::1", True)
     assert location({"service": "api"}, "api") is None
+    # kube-state-metrics reports every pod's readiness from its own address: not where the pod runs.
+    ksm = {"alertname": "KubePodNotReady", "pod": "api-7f9", "namespace": "shop", "instance": "10.2.0.5:8080",
+           "job": "kube-state-metrics"}
+    assert location(ksm, "") is None
+    assert location(dict(ksm, pod="billing-1c2", namespace="money"), "") is None  # never "same host" as api-7f9
 
 
 def _features(cfg, events, new, when):
