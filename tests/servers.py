@@ -108,9 +108,10 @@ def openmetrics(series: dict[str, list[tuple[float, float]]], labels: dict[str, 
     return "\n".join(lines) + "\n# EOF\n"
 
 
-def start_prometheus(tmp_path, backfill: str | None = None):
+def start_prometheus(tmp_path, backfill: str | None = None, flags: tuple[str, ...] = ()):
     """Start Debian's prometheus on a free loopback port, optionally backfilled with OpenMetrics
-    text through `promtool tsdb create-blocks-from openmetrics`; return (proc, base_url)."""
+    text through `promtool tsdb create-blocks-from openmetrics` (extra command-line `flags` too);
+    return (proc, base_url)."""
     import subprocess
 
     data = tmp_path / "prom-data"
@@ -124,6 +125,6 @@ def start_prometheus(tmp_path, backfill: str | None = None):
     port = free_port()
     proc = subprocess.Popen([shutil.which("prometheus") or PROMETHEUS_BIN,
                              f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={data}",
-                             "--storage.tsdb.retention.time=3650d", f"--web.listen-address=127.0.0.1:{port}"],
+                             "--storage.tsdb.retention.time=3650d", f"--web.listen-address=127.0.0.1:{port}", *flags],
                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "wb"))
     return proc, wait_ready(proc, f"http://127.0.0.1:{port}", tmp_path / "prometheus.log", 60)

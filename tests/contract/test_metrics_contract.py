@@ -11,6 +11,7 @@ import pytest
 from engine.adapters.memory_prometheus import MemoryPrometheus
 from engine.adapters.prometheus import PrometheusMetrics
 from engine.anomaly.watches.config import WatchConfig
+from engine.core.clock import FakeClock
 from engine.anomaly.watches.sources import PromSource
 from engine.errors import InvalidInput, Unavailable
 from engine.rca.candidates import PrometheusSource
@@ -27,7 +28,9 @@ def prometheus_url(tmp_path_factory):
     # one metric family with two series (openmetrics() writes one series per family)
     text = "# TYPE latency_ms gauge\n" + "".join(
         f'latency_ms{{service="{svc}"}} {v} {t}\n' for svc, pts in (("api", API), ("db", DB)) for t, v in pts) + "# EOF\n"
-    proc, url = start_prometheus(tmp_path_factory.mktemp("prom"), text)
+    # The data is stamped when this module is imported; an instant query asks at the server's now,
+    # which may be minutes later in a long run: look back far enough to still see the newest sample.
+    proc, url = start_prometheus(tmp_path_factory.mktemp("prom"), text, flags=("--query.lookback-delta=2h",))
     yield url
     proc.terminate()
     proc.wait(10)
@@ -38,7 +41,7 @@ def port(request):
     """The metrics port, once as the twin and once against a real Prometheus."""
     if request.param == "real":
         return PrometheusMetrics(request.getfixturevalue("prometheus_url"), timeout_s=10)
-    twin = MemoryPrometheus()
+    twin = MemoryPrometheus(FakeClock(at(NOW)))  # "now" is when the data was stamped, as above
     twin.add("latency_ms", {"service": "api"}, API)
     twin.add("latency_ms", {"service": "db"}, DB)
     return twin
