@@ -191,9 +191,13 @@ async def seed_models(ctx: DemoContext) -> str:
     await _until(lambda: watch.runs >= 1, SEED_WAIT_S, "the registry watch to learn the registry")
     # One promotion Opsbot recorded (v1 -> v2, approved by bob) gives history and rollback a past.
     await ws.send_slash_command("alice", "ml-models", "promote churn 2")
-    request = await _until(lambda: next((m for m in ws.messages("ml-models")
-                                         if "approval_approve" in str(m.get("blocks"))), None), SEED_WAIT_S,
-                           "the approval request for churn v2")
+    try:
+        request = await _until(lambda: next((m for m in ws.messages("ml-models")
+                                             if "approval_approve" in str(m.get("blocks"))), None), SEED_WAIT_S,
+                               "the approval request for churn v2")
+    except TimeoutError as exc:  # say what alice was told, if anything
+        told = [e.get("text", "") for e in ws.ephemerals("alice", "ml-models")]
+        raise TimeoutError(f"{exc}; alice was told: {told[-1] if told else 'nothing'}") from None
     await ws.click("bob", "ml-models", request["ts"], "approval_approve")
     await _until(lambda: any("is now v2" in m.get("text", "") for m in ws.messages("ml-models")), SEED_WAIT_S,
                  "the approved promotion of churn v2 to finish")
