@@ -37,12 +37,14 @@ def baseline_trend(times: np.ndarray, values: np.ndarray, base_rows: np.ndarray)
         return out
     x = daily_design(times)
     xb, yb = x[rows], values[rows]
+    p = x.shape[1]
+    pairs = (xb[:, :, None] * xb[:, None, :]).reshape(len(rows), p * p)  # row-wise outer products
     weights = np.ones_like(yb, dtype=float)
     coef = np.zeros((x.shape[1], values.shape[1]))
     for _ in range(IRLS_STEPS):
-        # Per column: (X' W X) b = X' W y, solved as one batch.
-        gram = np.einsum("rp,rc,rq->cpq", xb, weights, xb) + 1e-9 * np.eye(x.shape[1])
-        rhs = np.einsum("rp,rc,rc->cp", xb, weights, yb)
+        # Per column: (X' W X) b = X' W y, solved as one batch (as matrix products: einsum is slower).
+        gram = (weights.T @ pairs).reshape(-1, p, p) + 1e-9 * np.eye(p)
+        rhs = (weights * yb).T @ xb
         coef = np.linalg.solve(gram, rhs[..., None])[..., 0].T
         resid = yb - xb @ coef
         scale = np.median(np.abs(resid - np.median(resid, axis=0)), axis=0) * 1.4826
