@@ -8,6 +8,7 @@ import numpy as np
 
 from engine.rca.grid import Grid
 from engine.rca.robust import cusum_onset, estimate_change_point, excess_energy, robust_location_scale
+from engine.rca.trend import baseline_trend
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,12 @@ def analyse(grid: Grid, detect_time: float, lookback: float | None = None, guard
     if base_rows.sum() < 3:
         base_rows = grid.times < detect_time
     z = np.zeros_like(grid.values)
+    # Deviations are measured around each series' slow component (a daily wave), fitted on
+    # the baseline only: a drift that was under way before the fault is not its onset.
+    level = grid.values - baseline_trend(grid.times, grid.values, base_rows) if DETREND else grid.values
     for col in range(grid.values.shape[1]):
-        med, scale = robust_location_scale(grid.values[base_rows, col])
-        z[:, col] = (grid.values[:, col] - med) / scale
+        med, scale = robust_location_scale(level[base_rows, col])
+        z[:, col] = (level[:, col] - med) / scale
     win = np.flatnonzero(grid.times >= window_start)
     if win.size == 0:
         win = np.arange(grid.times.size)
@@ -92,6 +96,10 @@ def analyse(grid: Grid, detect_time: float, lookback: float | None = None, guard
     return Episode(float(grid.times[cp]), float(grid.times[start]), stats, base_rows, rows)
 
 
+# A daily wave fitted on the baseline is removed before deviations and onsets (False: raw levels).
+# On design seeds a linear trend over the last 120 baseline rows lost CIRCA 10 nodes 0.953 -> 0.935
+# (it extrapolates noise), and keeping the wave only where it cut the baseline sigma by 5 % changed nothing.
+DETREND = True
 SUSTAIN_ROWS = 2
 ENDED_STEPS = 5  # an alert's `for:` rarely exceeds 5 steps; -1 = search the whole window
 SPIKY_Z = 6.0  # robust sigmas: beyond what a Gaussian baseline of a few thousand rows reaches

@@ -79,7 +79,9 @@ def test_explaining_away_finds_more_causes_of_multi_cause_simulated_cases():
     # On PC's graph (shift_orient off): with the exact DAG search (dagsearch.py) the
     # learned-parent residual already separates the causes of 10-node cases, and explaining
     # away no longer changes their Avg@5 (design seeds 101-105: 0.933 without, 0.932 with).
-    cases = [c for c in simulate(10, 40, seed=31) if len(c.causes) >= 2][:12]
+    # Three sets of 12 cases: on one set the margin is a case or two either way (seed 32
+    # alone: 23 without, 22 with), over the three it is 64 without, 67 with.
+    cases = [c for seed in (31, 32, 33) for c in [c for c in simulate(10, 40, seed=seed) if len(c.causes) >= 2][:12]]
     found = {False: 0, True: 0}
     for case in cases:
         t = 1_700_000_000 + 60 * np.arange(case.data.shape[0])

@@ -76,3 +76,33 @@ def test_a_fault_that_ended_just_before_a_late_detection_still_opens_the_episode
     x[FAULT - 4:FAULT - 2, :3] += 12.0  # over two steps before the alert (a `for:` delay)
     start = _start_row(_grid(x), FAULT)
     assert FAULT - 5 <= start <= FAULT - 4
+
+
+def test_a_daily_wave_under_way_before_the_fault_does_not_open_its_onset():
+    # Load climbs with the day: over the search window the wave alone moves the series by
+    # several robust sigmas of its noise.  Measured around the wave fitted on the baseline,
+    # the onset is the fault's row, not the start of the climb.
+    rows = 740
+    times = 1_700_000_000 + STEP * np.arange(rows)
+    wave = 8.0 * np.sin(2 * np.pi * times / 86_400.0 + 1.0)
+    x = np.random.default_rng(7).standard_normal((rows, 2))
+    x[:, 0] += wave
+    x[720:, 0] += 6.0  # the fault
+    x[720:, 1] += 6.0  # its symptom elsewhere
+    grid = Grid(times, ["s0_cpu", "s1_latency"], x)
+    ep = analyse(grid, float(times[720]))
+    assert abs(ep.stats["s0_cpu"].onset - times[720]) <= STEP
+    assert ep.stats["s0_cpu"].deviation > 3.0
+
+
+def test_the_daily_wave_is_fitted_on_baseline_rows_only():
+    # Whatever the episode rows hold (here a huge fault), the fitted component is the same.
+    from engine.rca.trend import baseline_trend
+
+    rows = 740
+    times = 1_700_000_000 + STEP * np.arange(rows)
+    x = np.random.default_rng(8).standard_normal((rows, 1)) + 5.0 * np.sin(2 * np.pi * times / 86_400.0)[:, None]
+    base = np.arange(rows) < 600
+    y = x.copy()
+    y[600:] += 1000.0
+    assert np.allclose(baseline_trend(times, x, base), baseline_trend(times, y, base))
