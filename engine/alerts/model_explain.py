@@ -47,7 +47,7 @@ def _part(i: int, v: float) -> str:
         return "in another cluster"
     tau = _TAU[i]
     assert tau is not None
-    return f"{_WORDS[i]} {-tau * math.log(min(1.0, v)):.0f}s ago"
+    return f"{_WORDS[i]} {max(0.0, -tau * math.log(v)):.0f}s ago"  # max: never "-0s"
 
 
 def explain(s: Scored) -> str:

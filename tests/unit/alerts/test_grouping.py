@@ -155,5 +155,7 @@ def test_the_join_reason_reads_as_evidence_with_ages_not_feature_codes():
                   "still spreading: a new service 60s ago", "same alert name 60s ago", "fired together in 40% of past",
                   "in another cluster"):
         assert words in line, (words, line)
-    for code in (*[c for c in FEATURES if "_" in c], "cooccurrence", "unmapped", "topology", "alertname", "co-occurrence", "outside the graph", " 0.94"):
+    assert "same service 0s ago" in explain(Scored(SimpleNamespace(id=5), f[:5] + (1.0,) + f[6:], 0.0, 0.9))
+    for code in ("-0s", *[c for c in FEATURES if "_" in c], "cooccurrence", "unmapped", "topology", "alertname", "co-occurrence", "outside the graph", " 0.94"):
         assert code not in line, (code, line)
+        assert code not in explain(Scored(SimpleNamespace(id=5), f[:5] + (1.0,) + f[6:], 0.0, 0.9))
