@@ -13,6 +13,7 @@ from tests.unit.templates.test_golden import TEMPLATES, _fixtures
 DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
 MENTION = re.compile(r"<@U[A-Z0-9]+>")
 ISO = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
+BARE_TIME = re.compile(r"\b\d{4}-\d\d-\d\d\b|(?<![-\d:])\b\d\d?:\d\d UTC\b")  # not a configured window "00:00-24:00 UTC"
 USER_ID = re.compile(r"\bU[A-Z]*[0-9][A-Z0-9]*\b")
 
 
@@ -41,6 +42,8 @@ def test_no_raw_iso_time_or_user_id_reaches_a_person(template, fixture):
         prose = re.sub(r"```.*?```", "", text, flags=re.S)
         shown = MENTION.sub("@someone", DATE_TOKEN.sub("a time", prose))
         assert not ISO.search(shown), f"{fixture.name}: raw ISO time in {text!r}"
+        # a bare date or UTC clock time reads in one zone while every other time is in the reader's
+        assert not BARE_TIME.search(shown), f"{fixture.name}: a time outside a date token in {text!r}"
         ids = [u for u in USER_ID.findall(shown) if u in json.dumps(context)]
         assert not ids, f"{fixture.name}: bare user id {ids} in {text!r}"
 
@@ -86,3 +89,23 @@ def test_the_anomaly_evidence_lists_the_metrics_labels_not_opsbots_routing_label
     assert context["labels"].get("opsbot_channel")  # the fixture carries one, as the watches' alerts do
     shown = json.dumps(render("anomaly/evidence", context))
     assert "opsbot_channel" not in shown and "service=checkout" in shown, shown
+
+
+def test_stats_says_the_time_saved_is_unknown_without_manual_runs_to_compare_with():
+    # "0.0 min saved (no manual runs ...)" read as "saved nothing"; without a baseline it is not known.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "alerts" / "stats.auto.json").read_text())
+    context["auto"] = {**context["auto"], "minutes_saved": 0.0, "baseline_runs": 0}
+    shown = json.dumps(render("alerts/stats", context))
+    assert "min saved" not in shown and "time saved not known (no manual runs" in shown, shown
+
+
+def test_hypotheses_stored_before_times_were_tokens_keep_their_text():
+    # Analyses stored with "12:03 UTC" still read as they did (no broken date token).
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "rca" / "hypotheses.json").read_text())
+    context["hypotheses"][0]["since"] = "12:03 UTC"
+    text = json.dumps(render("rca/hypotheses", context))
+    assert "Deviating since 12:03 UTC (4 min before the alert)" in text, text
