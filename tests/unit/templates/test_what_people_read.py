@@ -37,7 +37,8 @@ CASES = [(t, f) for t in TEMPLATES for f in _fixtures(t)]
 def test_no_raw_iso_time_or_user_id_reaches_a_person(template, fixture):
     context = json.loads(fixture.read_text())
     message = render(template, context)
-    for text in _texts(message.get("blocks", [])):
+    # the text fallback too: it is what a notification and a screen reader say
+    for text in [message["text"], *_texts(message.get("blocks", []))]:
         # a code block may quote data as it is stored (the audit event's JSON); prose may not
         prose = re.sub(r"```.*?```", "", text, flags=re.S)
         shown = MENTION.sub("@someone", DATE_TOKEN.sub("a time", prose))
@@ -109,3 +110,12 @@ def test_hypotheses_stored_before_times_were_tokens_keep_their_text():
     context["hypotheses"][0]["since"] = "12:03 UTC"
     text = json.dumps(render("rca/hypotheses", context))
     assert "Deviating since 12:03 UTC (4 min before the alert)" in text, text
+
+
+def test_one_alias_change_reads_singular_in_the_history_notification():
+    # The text fallback said "Alias history of churn: 1 changes".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "models" / "history.json").read_text())
+    context["changes"] = context["changes"][:1]
+    assert render("models/history", context)["text"].endswith(": 1 change"), render("models/history", context)["text"]
