@@ -119,3 +119,13 @@ def test_one_alias_change_reads_singular_in_the_history_notification():
     context = json.loads((FIXTURES / "models" / "history.json").read_text())
     context["changes"] = context["changes"][:1]
     assert render("models/history", context)["text"].endswith(": 1 change"), render("models/history", context)["text"]
+
+
+def test_a_merge_note_shows_the_merge_icon_not_the_scissors_of_a_split():
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "alerts" / "correction_note.json").read_text())
+    assert ":scissors:" in json.dumps(render("alerts/correction_note", context))
+    context["change"] = {**context["change"], "kind": "merged_in", "incident": 3, "count": 1, "alerts": None}
+    shown = render("alerts/correction_note", context)["blocks"][0]["text"]["text"]
+    assert shown == ":twisted_rightwards_arrows: incident #3 merged in by alice (1 alert)", shown
