@@ -129,3 +129,14 @@ def test_a_merge_note_shows_the_merge_icon_not_the_scissors_of_a_split():
     context["change"] = {**context["change"], "kind": "merged_in", "incident": 3, "count": 1, "alerts": None}
     shown = render("alerts/correction_note", context)["blocks"][0]["text"]["text"]
     assert shown == ":twisted_rightwards_arrows: incident #3 merged in by alice (1 alert)", shown
+
+
+def test_hypotheses_with_no_signal_read_do_not_claim_that_no_signal_deviated():
+    # The demo said "No signal deviated from its baseline" above "No metric signal could be read".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "rca" / "hypotheses.empty.json").read_text())
+    for signals, claim in ((0, False), (12, True)):
+        shown = json.dumps(render("rca/hypotheses", {**context, "signals": signals}))
+        assert ("No signal deviated" in shown) is claim, shown
+        assert ("No metric signal could be read" in shown) is not claim, shown
