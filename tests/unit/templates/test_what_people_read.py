@@ -140,3 +140,14 @@ def test_hypotheses_with_no_signal_read_do_not_claim_that_no_signal_deviated():
         shown = json.dumps(render("rca/hypotheses", {**context, "signals": signals}))
         assert ("No signal deviated" in shown) is claim, shown
         assert ("No metric signal could be read" in shown) is not claim, shown
+
+
+def test_rca_stats_and_the_hypotheses_footer_read_their_numbers_right():
+    # "Marked wrong: 1 hypotheses"; "Ranked 15 signals ... in 0.0 s" for a 12 ms analysis.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    stats = json.loads((FIXTURES / "rca" / "stats.json").read_text())
+    assert "1 hypothesis\"" in json.dumps(render("rca/stats", {**stats, "wrong": 1}))
+    hyp = json.loads((FIXTURES / "rca" / "hypotheses.json").read_text())
+    shown = json.dumps(render("rca/hypotheses", {**hyp, "elapsed_ms": 12}))
+    assert " in 12 ms:" in shown and "0.0 s" not in shown, shown
