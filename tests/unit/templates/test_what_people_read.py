@@ -151,3 +151,14 @@ def test_rca_stats_and_the_hypotheses_footer_read_their_numbers_right():
     hyp = json.loads((FIXTURES / "rca" / "hypotheses.json").read_text())
     shown = json.dumps(render("rca/hypotheses", {**hyp, "elapsed_ms": 12}))
     assert " in 12 ms:" in shown and "0.0 s" not in shown, shown
+
+
+def test_an_automatic_run_that_ended_does_not_say_running_in_its_headline():
+    # The edited message read "Auto-remediation: running `restart-worker`" above "*Progress* (succeeded)".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "auto" / "event.running.json").read_text())
+    assert "running `restart-api`" in render("auto/event", context)["text"]
+    for state in ("succeeded", "failed", "rolled_back"):
+        done = render("auto/event", {**context, "state": state, "progress": ["ok: drain exit 0"]})
+        assert done["text"] == "Auto-remediation: ran `restart-api` (trigger restart-api/api-down)", done["text"]
