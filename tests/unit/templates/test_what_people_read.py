@@ -162,3 +162,13 @@ def test_an_automatic_run_that_ended_does_not_say_running_in_its_headline():
     for state in ("succeeded", "failed", "rolled_back"):
         done = render("auto/event", {**context, "state": state, "progress": ["ok: drain exit 0"]})
         assert done["text"] == "Auto-remediation: ran `restart-api` (trigger restart-api/api-down)", done["text"]
+
+
+def test_the_auto_report_names_the_incidents_a_trigger_fired_on_not_ran_on():
+    # "fired 1×, ran 0× on #8" read as if it ran on #8.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "auto" / "report.json").read_text())
+    t = {**context["triggers"][0], "fired": 1, "ran": 0, "incidents": [8]}
+    shown = render("auto/report", {**context, "triggers": [t]})["blocks"][1]["text"]["text"]
+    assert "fired 1× on #8, ran 0×" in shown, shown
