@@ -172,3 +172,13 @@ def test_the_auto_report_names_the_incidents_a_trigger_fired_on_not_ran_on():
     t = {**context["triggers"][0], "fired": 1, "ran": 0, "incidents": [8]}
     shown = render("auto/report", {**context, "triggers": [t]})["blocks"][1]["text"]["text"]
     assert "fired 1× on #8, ran 0×" in shown, shown
+
+
+def test_a_runbook_names_its_file_not_the_bots_filesystem_path():
+    # The demo showed "/work/.../.opsbot/demo/runbooks/restart-service.yaml" and "service=<string> `".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "runbooks" / "show.json").read_text())
+    context["path"] = "/srv/opsbot/config/runbooks/restart-service.yaml"
+    shown = render("runbooks/show", context)["blocks"][-1]["elements"][0]["text"]
+    assert "/srv/" not in shown and "defined in `restart-service.yaml`" in shown and " `  ·" not in shown, shown
