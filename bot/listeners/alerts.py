@@ -46,7 +46,8 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
 
     async def why_cmd(ctx: CommandContext):
         if not ctx.args:
-            raise InvalidInput("why what?", hint="usage: /ops why <fingerprint | incident id>")
+            raise InvalidInput("`/ops why` needs an alert fingerprint or an incident id",
+                               hint="usage: /ops why <fingerprint | incident id>; `/ops incidents` lists the ids")
         w = await svc().queries.why(ctx.args[0])
         return deps.render("alerts/why", {"subject": w.subject, "decisions": w.decisions, "state": w.state,
                                           "next_due_at": w.next_due_at.isoformat() if w.next_due_at else None,

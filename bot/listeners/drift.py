@@ -108,10 +108,11 @@ async def _listing(service: Any) -> list[dict[str, Any]]:
     for name in service.models():
         spec = service.spec(name)
         last = next(iter(await service.recent(name, 1)), None)
-        verdict = None
-        if last is not None:
-            verdict = ("could not run" if not last.ok else "drift" if last.dataset_drift else "no drift") + \
-                f" ({last.created_at:%Y-%m-%d %H:%M})"
+        verdict = last_at = None
+        if last is not None:  # the time goes to the template as a date token: each reader's own zone
+            verdict = "could not run" if not last.ok else "drift" if last.dataset_drift else "no drift"
+            last_at = last.created_at.isoformat()
         out.append({"name": name, "window": spec.current.window if spec.current.time_column else "all rows",
-                    "interval": spec.interval, "channel": service.channel_for(name), "last": verdict})
+                    "interval": spec.interval, "channel": service.channel_for(name), "last": verdict,
+                    "last_at": last_at})
     return out

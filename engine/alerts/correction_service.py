@@ -55,12 +55,18 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
+def _key_text(labels: dict[str, str], service_label: str) -> str:
+    # What a person reads for an alert key: "HighLatency on checkout" (the key itself is name@service).
+    name, svc = labels.get("alertname", ""), labels.get(service_label, "")
+    return f"{name} on {svc}" if svc else name
+
+
 def _alert_text(labels: dict[str, str], service_label: str, firing: bool) -> str:
     rest = [f"{k}={v}" for k, v in sorted(labels.items())
             if k not in ("alertname", service_label, "severity")]
     # The key first (the demo and people read it), the resolved mark before the labels that
     # Slack's 75-character option text may cut.
-    return alert_key(labels, service_label) + ("" if firing else " (resolved)") + (" " + " ".join(rest) if rest else "")
+    return _key_text(labels, service_label) + ("" if firing else " (resolved)") + (" " + " ".join(rest) if rest else "")
 
 
 async def note_merged(s: AsyncSession, card: IncidentCard) -> None:
@@ -154,12 +160,16 @@ class IncidentCorrections:
             choices = [Choice(ALERT + fp, _alert_text(labels, label, firing), firing) for fp, labels, firing in members]
             return SplitForm(detail.incident, choices, False, 0)
         groups: dict[str, list[int]] = {}
+        shown: dict[str, str] = {}
         for _, labels, firing in members:
-            g = groups.setdefault(alert_key(labels, label), [0, 0])
+            k = alert_key(labels, label)
+            g = groups.setdefault(k, [0, 0])
             g[0] += 1
             g[1] += firing
+            shown.setdefault(k, _key_text(labels, label))
         biggest = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        choices = [Choice(GROUP + _digest(k), f"{k} ×{n} ({f} firing)", f > 0) for k, (n, f) in biggest[:MAX_OPTIONS]]
+        choices = [Choice(GROUP + _digest(k), f"{shown[k]} ×{n} ({f} firing)", f > 0)
+                   for k, (n, f) in biggest[:MAX_OPTIONS]]
         return SplitForm(detail.incident, choices, True, max(0, len(biggest) - MAX_OPTIONS))
 
     async def merge_targets(self, incident_id: int) -> tuple[Incident, list[Incident]]:

@@ -109,7 +109,7 @@ def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str
         return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "
                              f"{model.threshold:.2f}{runner}")
     return (f"; best {explain(ranked[0])} < threshold {model.threshold:.2f}{runner}" if ranked else
-            "; no open incident")
+            "; no open incident to join")
 
 
 def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[Incident],

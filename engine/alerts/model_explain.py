@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from engine.alerts.types import Incident
@@ -31,15 +32,28 @@ def top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list
     return [first[1], second[1]]
 
 
-_SHORT = ("onset", "", "topology 1 hop", "topology 2 hops", "topology 3 hops", "service", "namespace", "alertname",
-          "co-occurrence", "other cluster", "spreading", "same node/host", "node/host and its workloads",
-          "outside the graph")
+# What each feature (model.FEATURES[2:-1]) reads as in `/ops why`: the evidence in an SRE's words, with how
+# long ago it happened (the recency features are exp(-age/tau): the age is read back from the value).
+_WORDS = ("1 hop away in depends_on", "2 hops away in depends_on", "3 hops away in depends_on", "same service",
+          "same namespace", "same alert name", None, None, "still spreading: a new service", "same node/host",
+          "a workload and its node/host", "a service not in depends_on")
+_TAU = (900.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None, 180.0, 900.0, 900.0, 900.0)
+
+
+def _part(i: int, v: float) -> str:
+    if i == 6:  # learned co-occurrence: a share of past incidents
+        return f"fired together in {v:.0%} of past incidents"
+    if i == 7:
+        return "in another cluster"
+    tau = _TAU[i]
+    assert tau is not None
+    return f"{_WORDS[i]} {max(0.0, -tau * math.log(v)):.0f}s ago"  # max: never "-0s"
 
 
 def explain(s: Scored) -> str:
-    """Return one candidate's score and features in a line a person can read."""
+    """Return one candidate's score and evidence in a line a person can read."""
     if not s.features:
         return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
     parts = [f"last onset {s.gap_s:.0f}s ago"] + [
-        f"{name} {v:.2f}" for name, v in zip(_SHORT[2:], s.features[2:-1]) if v >= 0.005]
+        _part(i, v) for i, v in enumerate(s.features[2:-1]) if v >= 0.005]
     return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"

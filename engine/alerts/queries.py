@@ -57,6 +57,11 @@ class Stats:
     dead_letter: int = 0  # stored batches set aside after failing every retry (all time)
 
 
+def _n(n: int, one: str, many: str = "") -> str:
+    # "1 delivery", "4 deliveries": `/ops why` states counts as a person would.
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _decision(r) -> dict:  # noqa: ANN001 - a Row
     return {"at": utc(r.at).isoformat(), "stage": r.stage, "name": r.name, "reason": r.reason,
             "fingerprint": r.fingerprint, "incident_id": r.incident_id, "actor": r.actor,
@@ -139,8 +144,8 @@ class AlertQueries:
                                   .order_by(desc(D.c.id)).limit(1))).all() if inc else []
         st = self.held.overlay(repo.state_from_row(row)) if self.held else repo.state_from_row(row)
         decisions = [{"at": st.last_seen_at.isoformat(), "stage": "dedup", "name": st.last_decision,
-                      "reason": f"latest delivery: {st.last_reason} ({st.deliveries} deliveries, "
-                                f"{st.flaps} flaps, {st.repeat_resolves} repeated resolves)",
+                      "reason": f"latest delivery: {st.last_reason} ({_n(st.deliveries, 'delivery', 'deliveries')}, "
+                                f"{_n(st.flaps, 'flap')}, {_n(st.repeat_resolves, 'repeated resolve')})",
                       "fingerprint": t, "incident_id": st.incident_id, "actor": None, "next_due_at": None,
                       "facts": None}]
         decisions += [_decision(r) for r in ds] + _first_firing(row, ds, 8) + [_decision(r) for r in nd]

@@ -198,7 +198,7 @@ class ModelService:
         decision = await self.policy.check(actor, PROMOTE if action == "promote" else ROLLBACK, rules.env)
         verb = "Promote" if action == "promote" else "Roll back"
         was = f"v{current}" if current is not None else "unset"
-        title = f"{verb} {name} `{alias}` to v{version} (now {was})"
+        title = f"{verb} {name} `{alias}` to v{version} (from {was})"  # true before and after it runs
         dry_run = gate_table(gates) if action == "promote" else f"{alias}: {was} → v{version} (rollback: gates do not apply)"
         if reason:
             dry_run += f"\nFAILED GATES OVERRIDDEN by {actor.name or actor.user_id}: {reason}"

@@ -79,8 +79,18 @@ class RcaHypotheses(MessageData):
     elapsed_ms: int
 
 
-def _hhmm(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%H:%M UTC") if ts is not None else None
+def _iso(ts: float | None) -> str | None:
+    # Stored as a time, shown as a date token (each reader's own zone); rows from before show their "HH:MM UTC".
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts is not None else None
+
+
+def _lead(s: int | None) -> str:
+    # " 4 min before the alert": the card's stored line names no clock time (it is read in every zone).
+    if s is None or s == 0:
+        return ""
+    n = abs(s)
+    return f" {n} s {'before' if s > 0 else 'after'} the alert" if n < 120 else \
+        f" {round(n / 60)} min {'before' if s > 0 else 'after'} the alert"
 
 
 def _fmt(x: float) -> str:
@@ -92,7 +102,7 @@ def evidence(h: Hypothesis, cand: Candidates, source: ServiceSignals, cfg: RcaCo
     ev, onset = h.evidence, cand.onset.timestamp()
     out: dict[str, Any] = {
         "name": h.name, "service": h.service, "metric": h.metric, "confidence": round(h.confidence, 3),
-        "signal": ev.signal, "since": _hhmm(ev.onset), "direction": ev.direction,
+        "signal": ev.signal, "since": _iso(ev.onset), "direction": ev.direction,
         "deviation": ev.deviation, "explains": list(ev.explains), "notes": list(ev.notes),
         "lead_s": int(onset - ev.onset) if ev.onset is not None else None, "graph_url": None,
         "before": None, "after": None, "change": None}
@@ -110,7 +120,7 @@ def evidence(h: Hypothesis, cand: Candidates, source: ServiceSignals, cfg: RcaCo
             out["graph_url"] = source.link(promql, cand.start, cand.end, cfg.step_s)
     if ev.change is not None:
         out["change"] = {"kind": ev.change.kind, "service": ev.change.service,
-                         "description": ev.change.description, "at": _hhmm(ev.change.time),
+                         "description": ev.change.description, "at": _iso(ev.change.time),
                          **{k: v for k, v in cand.change_meta.get(ev.change, {}).items() if v is not None}}
     return out
 
@@ -143,10 +153,10 @@ def likely_cause(top: dict[str, Any]) -> str:
     """Return the one-line "likely cause" the incident message shows."""
     if top.get("metric") is None and top.get("change"):
         c = top["change"]
-        return f"{c['kind']} on {c['service']} at {c['at']}: {c['description']}"[:280]
+        return f"{c['kind']} on {c['service']}{_lead(top.get('lead_s'))}: {c['description']}"[:280]
     what = f"{top['service']} {top['metric']}"
     size = f" {top['direction']} {top['deviation']:.1f}σ" if top.get("direction") else ""
-    since = f" since {top['since']}" if top.get("since") else ""
+    since = f" since{_lead(top.get('lead_s'))}" if top.get("lead_s") else ""
     return f"{what}{size}{since} ({top['confidence'] * 100:.0f}% confidence)"[:280]
 
 

@@ -31,7 +31,7 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     p.press(notice, "models_promote_champion")
     p.check("alice clicks Promote to champion")
     request = p.page.locator("#messages [data-testid=message]").filter(
-        has_text=f"Promote churn champion to v5 (now v{before})").filter(
+        has_text=f"Promote churn champion to v5 (from v{before})").filter(
         has=p.page.get_by_test_id("button-approval_approve")).last
     request = p.message_at(request.get_attribute("data-ts"))  # the card keeps its ts, not its buttons
     expect(request).to_contain_text("Requested")

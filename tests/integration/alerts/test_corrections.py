@@ -195,9 +195,10 @@ async def test_big_incidents_offer_alert_keys_within_slacks_limit(service, fixes
     (inc,) = await service.queries.incidents("open")
     form = await fixes.split_form(inc.id)
     assert form.grouped and len(form.choices) == 60 and form.more == 0
-    pick = next(c for c in form.choices if c.text.startswith("Err0@svc0 "))
+    pick = next(c for c in form.choices if c.text.startswith("Err0 on svc0 ×"))
     done = await fixes.split(inc.id, [pick.value], ANN)
     assert done.moved == 3 and await _where(db, "Err0-svc0-i0") == done.target.id
+    assert not any("@" in c.text for c in form.choices)  # the key's code form is not what a person reads
 
 
 async def test_a_split_and_a_new_alert_on_another_replica_lose_nothing(service, fixes, db, make_engine):

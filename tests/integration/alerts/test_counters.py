@@ -78,3 +78,12 @@ async def test_zero_flush_interval_writes_every_transaction(db, clock):
     for k in range(3):
         await ing.receive("alertmanager", _repeat(k))
     assert await _stored(db) == (3, 0, "repeat_delivery") and len(ing.store.held) == 0
+
+
+async def test_why_states_the_counters_as_a_person_would(db, clock):
+    # "(1 deliveries, 0 flaps, 0 repeated resolves)" read wrong for an alert delivered once.
+    cfg = AlertsConfig(counter_flush_s=5)
+    ing = AlertIngest(db, cfg, clock, emit_many)
+    await ing.receive("alertmanager", _repeat(0))
+    why = await AlertQueries(db, cfg, clock, ing.store.held).why(FP)
+    assert "(1 delivery, 0 flaps, 0 repeated resolves)" in why.decisions[0]["reason"], why.decisions[0]["reason"]

@@ -153,7 +153,7 @@ async def test_why_for_incident_shows_the_chosen_and_runner_up_scores(service, c
     db_inc, other = incs["DatabaseDown on db"], incs["DiskFull on billing"]
     why = await service.queries.why(str(db_inc.id))
     (joined,) = [d for d in why.decisions if d["stage"] == "group" and d["name"] == "model"]
-    assert joined["reason"].startswith(f"joined #{db_inc.id} score") and "topology" in joined["reason"]
+    assert joined["reason"].startswith(f"joined #{db_inc.id} score") and "away in depends_on" in joined["reason"]
     assert f"runner-up #{other.id} score" in joined["reason"] and "last onset" in joined["reason"]
     assert any(d["stage"] == "notify" for d in why.decisions)
 

@@ -80,8 +80,12 @@ def test_a_leading_model_promotion_offers_the_policy_gated_rollback_and_the_runb
 
     item = {"service": "churn-api", "metric": None, "confidence": 0.8, "change": {
         "kind": "model promotion", "service": "churn-api", "description": "churn champion v2 -> v3 by alice",
-        "at": "12:01 UTC", "model": "churn", "alias": "champion", "from_version": 2}}
+        "at": "2026-11-27T12:01:00+00:00", "model": "churn", "alias": "champion", "from_version": 2}, "lead_s": 240}
     ids = [b["action_id"] for b in actions(1, item, 7, "restart-service")]
     assert ids == ["rca.confirm", "rca.wrong", "models_rollback", "runbook.open"]
     assert [b["action_id"] for b in actions(2, item, 7, None)] == ["rca.confirm", "rca.wrong"]  # only when it leads
-    assert likely_cause(item).startswith("model promotion on churn-api at 12:01 UTC")
+    # The card's stored line names no clock time (read in every zone): how long before the alert.
+    assert likely_cause(item).startswith("model promotion on churn-api 4 min before the alert: churn champion")
+    metric = {"service": "db", "metric": "saturation", "confidence": 0.72, "direction": "up", "deviation": 8.2,
+              "since": "2026-11-27T12:03:00+00:00", "lead_s": 90}
+    assert likely_cause(metric) == "db saturation up 8.2σ since 90 s before the alert (72% confidence)"

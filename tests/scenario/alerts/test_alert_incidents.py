@@ -144,7 +144,7 @@ async def test_commands_answer_about_incidents(alert_stack):
     why_fp = str((await ask(ws, "why 7a5469aab64c84f9"))["blocks"])
     assert "dedup" in why_fp and "group" in why_fp
     stats = (await ask(ws, "stats 7d"))
-    assert "1 alerts in, 1 incidents out" in stats["text"]
+    assert "1 alert in, 1 incident out" in stats["text"]
 
     await post_webhook(alert_stack, RESOLVED)
     await ws.wait_for(lambda: _current(alert_stack, msg["ts"])["text"].startswith("[resolved]"), timeout=10)
@@ -154,6 +154,8 @@ async def test_commands_answer_about_incidents(alert_stack):
     assert "incident id 'abc' is not a whole number" in str(bad.json)
     missing = await ws.send_slash_command("alice", "#ops", "why 999")
     assert "does not exist" in str(missing.json)
+    bare = await ws.send_slash_command("alice", "#ops", "why")  # said "why what?"
+    assert "needs an alert fingerprint or an incident id" in str(bare.json) and "why what" not in str(bare.json)
 
 
 async def test_bad_bodies_are_refused_and_counted(alert_stack):

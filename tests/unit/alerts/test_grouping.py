@@ -46,7 +46,7 @@ def test_downstream_symptoms_join_their_cause_by_topology_and_an_unconnected_ale
                     (150, ev("HighLatency", "checkout", fp="co", start=150)),
                     (170, ev("DiskFull", "billing", fp="bi", start=170))])
     assert _incident_of(s, "pay") == _incident_of(s, "co") == _incident_of(s, "db")
-    assert why["pay"].name == "model" and "topology 1 hop 0.94" in why["pay"].reason
+    assert why["pay"].name == "model" and "1 hop away in depends_on 60s ago" in why["pay"].reason
     assert ">= threshold" in why["co"].reason
     assert _incident_of(s, "bi") != _incident_of(s, "db")
     assert why["bi"].name == "new" and "< threshold" in why["bi"].reason and "topology" not in why["bi"].reason
@@ -136,3 +136,26 @@ def test_a_resolve_ends_the_occurrence_with_the_same_starts_at():
     assert inc.firing  # a resolve of another startsAt does not end this occurrence
     process(s, [ev("A", "billing", fp="a", status="resolved", start=0)], CFG, at(40))
     assert not inc.firing and inc.resolve_due_at is not None
+
+
+def test_the_join_reason_reads_as_evidence_with_ages_not_feature_codes():
+    # Every feature set: an SRE reads how long ago each piece of evidence happened, in their words.
+    import math
+    from types import SimpleNamespace
+
+    from engine.alerts.model import FEATURES
+    from engine.alerts.model_explain import Scored, explain
+
+    e60, e60s = math.exp(-60 / 900), math.exp(-60 / 180)
+    f = (1.0, 1.0, e60, e60, e60, e60, e60, e60, 0.4, 1.0, e60s, e60, e60, e60, 1.0)
+    assert len(f) == len(FEATURES)
+    line = explain(Scored(SimpleNamespace(id=5), f, 12.0, 0.93))
+    assert line.startswith("#5 score 0.93 (last onset 12s ago, 1 hop away in depends_on 60s ago"), line
+    for words in ("same node/host 60s ago", "a workload and its node/host 60s ago", "a service not in depends_on 60s ago",
+                  "still spreading: a new service 60s ago", "same alert name 60s ago", "fired together in 40% of past",
+                  "in another cluster"):
+        assert words in line, (words, line)
+    assert "same service 0s ago" in explain(Scored(SimpleNamespace(id=5), f[:5] + (1.0,) + f[6:], 0.0, 0.9))
+    for code in ("-0s", *[c for c in FEATURES if "_" in c], "cooccurrence", "unmapped", "topology", "alertname", "co-occurrence", "outside the graph", " 0.94"):
+        assert code not in line, (code, line)
+        assert code not in explain(Scored(SimpleNamespace(id=5), f[:5] + (1.0,) + f[6:], 0.0, 0.9))

@@ -114,3 +114,9 @@ def test_spread_says_whether_the_incident_still_reaches_new_services():
     gap, f = m.features(cfg, ev("HighLatency", "web").labels, inc, at(630).timestamp())
     assert gap == pytest.approx(30) and f[spread] == pytest.approx(math.exp(-570 / 180), abs=1e-6)
 
+
+
+def test_the_first_alert_says_there_was_no_open_incident_to_join():
+    s = PipelineState({}, {}, model=GroupingModel(CFG))
+    out = process(s, [ev("DiskFull", "billing", fp="bi")], CFG, at(0))
+    assert next(d.reason for d in out.decisions if d.stage == "group") == "new incident; no open incident to join"

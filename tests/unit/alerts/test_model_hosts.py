@@ -64,7 +64,7 @@ def test_a_hosts_failure_takes_its_workloads_with_the_graph_and_why_names_the_li
                         (60, ev("HighLatency", "billing", fp="b", start=60, instance="vm-07:8080")),
                         (150, ev("HighErrorRate", "orders", fp="o", start=150, instance="vm-07:3000"))], GRAPH)
     assert incident_of(state, "h") == incident_of(state, "b") == incident_of(state, "o")
-    assert "node/host and its workloads 0.94" in last["b"].reason
+    assert "a workload and its node/host 60s ago" in last["b"].reason
     state, _ = feed([(0, ev("HostOutOfMemory", "", fp="h", instance="vm-07:9100", job="node")),
                      (60, ev("HighLatency", "billing", fp="b", start=60, instance="vm-09:8080"))], GRAPH)
     assert incident_of(state, "h") != incident_of(state, "b")  # another host, no other evidence

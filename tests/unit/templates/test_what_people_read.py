@@ -13,6 +13,7 @@ from tests.unit.templates.test_golden import TEMPLATES, _fixtures
 DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
 MENTION = re.compile(r"<@U[A-Z0-9]+>")
 ISO = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
+BARE_TIME = re.compile(r"\b\d{4}-\d\d-\d\d\b|(?<![-\d:])\b\d\d?:\d\d UTC\b")  # not a configured window "00:00-24:00 UTC"
 USER_ID = re.compile(r"\bU[A-Z]*[0-9][A-Z0-9]*\b")
 
 
@@ -36,11 +37,14 @@ CASES = [(t, f) for t in TEMPLATES for f in _fixtures(t)]
 def test_no_raw_iso_time_or_user_id_reaches_a_person(template, fixture):
     context = json.loads(fixture.read_text())
     message = render(template, context)
-    for text in _texts(message.get("blocks", [])):
+    # the text fallback too: it is what a notification and a screen reader say
+    for text in [message["text"], *_texts(message.get("blocks", []))]:
         # a code block may quote data as it is stored (the audit event's JSON); prose may not
         prose = re.sub(r"```.*?```", "", text, flags=re.S)
         shown = MENTION.sub("@someone", DATE_TOKEN.sub("a time", prose))
         assert not ISO.search(shown), f"{fixture.name}: raw ISO time in {text!r}"
+        # a bare date or UTC clock time reads in one zone while every other time is in the reader's
+        assert not BARE_TIME.search(shown), f"{fixture.name}: a time outside a date token in {text!r}"
         ids = [u for u in USER_ID.findall(shown) if u in json.dumps(context)]
         assert not ids, f"{fixture.name}: bare user id {ids} in {text!r}"
 
@@ -86,3 +90,95 @@ def test_the_anomaly_evidence_lists_the_metrics_labels_not_opsbots_routing_label
     assert context["labels"].get("opsbot_channel")  # the fixture carries one, as the watches' alerts do
     shown = json.dumps(render("anomaly/evidence", context))
     assert "opsbot_channel" not in shown and "service=checkout" in shown, shown
+
+
+def test_stats_says_the_time_saved_is_unknown_without_manual_runs_to_compare_with():
+    # "0.0 min saved (no manual runs ...)" read as "saved nothing"; without a baseline it is not known.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "alerts" / "stats.auto.json").read_text())
+    context["auto"] = {**context["auto"], "minutes_saved": 0.0, "baseline_runs": 0}
+    shown = json.dumps(render("alerts/stats", context))
+    assert "min saved" not in shown and "time saved not known (no manual runs" in shown, shown
+
+
+def test_hypotheses_stored_before_times_were_tokens_keep_their_text():
+    # Analyses stored with "12:03 UTC" still read as they did (no broken date token).
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "rca" / "hypotheses.json").read_text())
+    context["hypotheses"][0]["since"] = "12:03 UTC"
+    text = json.dumps(render("rca/hypotheses", context))
+    assert "Deviating since 12:03 UTC (4 min before the alert)" in text, text
+
+
+def test_one_alias_change_reads_singular_in_the_history_notification():
+    # The text fallback said "Alias history of churn: 1 changes".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "models" / "history.json").read_text())
+    context["changes"] = context["changes"][:1]
+    assert render("models/history", context)["text"].endswith(": 1 change"), render("models/history", context)["text"]
+
+
+def test_a_merge_note_shows_the_merge_icon_not_the_scissors_of_a_split():
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "alerts" / "correction_note.json").read_text())
+    assert ":scissors:" in json.dumps(render("alerts/correction_note", context))
+    context["change"] = {**context["change"], "kind": "merged_in", "incident": 3, "count": 1, "alerts": None}
+    shown = render("alerts/correction_note", context)["blocks"][0]["text"]["text"]
+    assert shown == ":twisted_rightwards_arrows: incident #3 merged in by alice (1 alert)", shown
+
+
+def test_hypotheses_with_no_signal_read_do_not_claim_that_no_signal_deviated():
+    # The demo said "No signal deviated from its baseline" above "No metric signal could be read".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "rca" / "hypotheses.empty.json").read_text())
+    for signals, claim in ((0, False), (12, True)):
+        shown = json.dumps(render("rca/hypotheses", {**context, "signals": signals}))
+        assert ("No signal deviated" in shown) is claim, shown
+        assert ("No metric signal could be read" in shown) is not claim, shown
+
+
+def test_rca_stats_and_the_hypotheses_footer_read_their_numbers_right():
+    # "Marked wrong: 1 hypotheses"; "Ranked 15 signals ... in 0.0 s" for a 12 ms analysis.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    stats = json.loads((FIXTURES / "rca" / "stats.json").read_text())
+    assert "1 hypothesis\"" in json.dumps(render("rca/stats", {**stats, "wrong": 1}))
+    hyp = json.loads((FIXTURES / "rca" / "hypotheses.json").read_text())
+    shown = json.dumps(render("rca/hypotheses", {**hyp, "elapsed_ms": 12}))
+    assert " in 12 ms:" in shown and "0.0 s" not in shown, shown
+
+
+def test_an_automatic_run_that_ended_does_not_say_running_in_its_headline():
+    # The edited message read "Auto-remediation: running `restart-worker`" above "*Progress* (succeeded)".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "auto" / "event.running.json").read_text())
+    assert "running `restart-api`" in render("auto/event", context)["text"]
+    for state in ("succeeded", "failed", "rolled_back"):
+        done = render("auto/event", {**context, "state": state, "progress": ["ok: drain exit 0"]})
+        assert done["text"] == "Auto-remediation: ran `restart-api` (trigger restart-api/api-down)", done["text"]
+
+
+def test_the_auto_report_names_the_incidents_a_trigger_fired_on_not_ran_on():
+    # "fired 1×, ran 0× on #8" read as if it ran on #8.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "auto" / "report.json").read_text())
+    t = {**context["triggers"][0], "fired": 1, "ran": 0, "incidents": [8]}
+    shown = render("auto/report", {**context, "triggers": [t]})["blocks"][1]["text"]["text"]
+    assert "fired 1× on #8, ran 0×" in shown, shown
+
+
+def test_a_runbook_names_its_file_not_the_bots_filesystem_path():
+    # The demo showed "/work/.../.opsbot/demo/runbooks/restart-service.yaml" and "service=<string> `".
+    from tests.unit.templates.test_golden import FIXTURES
+
+    context = json.loads((FIXTURES / "runbooks" / "show.json").read_text())
+    context["path"] = "/srv/opsbot/config/runbooks/restart-service.yaml"
+    shown = render("runbooks/show", context)["blocks"][-1]["elements"][0]["text"]
+    assert "/srv/" not in shown and "defined in `restart-service.yaml`" in shown and " `  ·" not in shown, shown
