@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
@@ -41,9 +41,9 @@ def start_fanout_alertmanager(tmp_path, urls: list[str]):
     return proc, wait_ready(proc, f"http://127.0.0.1:{port}", tmp_path / "am.log", 20)
 
 
-def storm(service: str) -> list[dict]:
-    """The root alert (ApiDown, critical) and the symptoms it causes downstream."""
-    now = datetime.now(timezone.utc).isoformat()
+def storm(service: str, minutes_ago: float = 0) -> list[dict]:
+    """The root alert (ApiDown, critical) and the symptoms it causes downstream, starting minutes ago."""
+    now = (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).isoformat()
     alerts = [("ApiDown", service, "critical"), ("HighLatency", f"{service}-web", "warning"),
               ("HighErrorRate", f"{service}-checkout", "warning"), ("QueueBacklog", f"{service}-jobs", "warning")]
     return [{"labels": {"alertname": n, "service": s, "severity": sev}, "annotations": {"summary": f"{n} on {s}"},
@@ -89,7 +89,9 @@ async def test_storm_shadow_then_promoted_auto_run_once_across_two_replicas(fres
         # 1. Shadow: the storm's root alert matches; nothing runs; the thread says what would have.
         # The workspace keeps Slack's per-channel posting limit: behind a storm's cards and thread
         # replies the note can wait out a Retry-After, so allow as long as the auto storm below.
-        await am.post_alerts(storm("api"))
+        # The first storm began 40 minutes before the second: the same root alert on two unrelated
+        # roots within minutes is read as one cause by the grouping model (docs/grouping.md).
+        await am.post_alerts(storm("api", minutes_ago=40))
         note = await ws.wait_for(shadow_note, timeout=60)
         assert "restart: run" in _texts(note) and not marker.exists()
 

@@ -13,7 +13,9 @@ from engine.auto.report import report, stats
 
 async def test_report_counts_an_incident_a_person_fixed_with_the_runbook(db_url, make_engine, tmp_path):
     eng = await make_engine(db_url, runbook_yaml(tmp_path / "ran.txt", mode="shadow"))
-    await eng.alerts.receive("alertmanager", am_body([("ApiDown", "api", "critical")], group="g1"))
+    # Two separate incidents: an hour apart (the same alert at the same instant on two services is
+    # evidence of one cause, and the grouping model joins them).
+    await eng.alerts.receive("alertmanager", am_body([("ApiDown", "api", "critical")], minutes_ago=65, group="g1"))
     await eng.alerts.receive("alertmanager", am_body([("ApiDown", "billing", "critical")], group="g2"))
     assert await eng.auto.evaluate() == 2
     first, second = sorted(i.id for i in await eng.alerts.queries.incidents("all"))
