@@ -77,6 +77,8 @@ class DriftSummary(MessageData):
     current_rows: str
     drivers: list[Driver]
     more_drifted: int
+    # The drifted features past the drivers, by name: a summary names every column that drifted.
+    more_drifted_names: list[str] = []
     quality: list[str]
     more_quality: int
     serving: Optional[str]
@@ -142,6 +144,7 @@ def summary_context(*, model: str, check_id: int, report: DriftReport, window: s
         current=short_name(report.current.name), current_rows=_rows(report.current.rows),
         drivers=[Driver(name=f.name, sentence=f.description, trend=trends.get(f.name, [])) for f in drivers],
         more_drifted=max(0, report.n_drifted - len(drivers)),
+        more_drifted_names=[f.name for f in report.drivers(report.n_drifted)[len(drivers):]],
         quality=quality[:MAX_QUALITY], more_quality=max(0, len(quality) - MAX_QUALITY),
         serving=serving_text(serving), alias=alias, trigger=trigger, checked_at=checked_at, buttons=buttons)
 
