@@ -101,6 +101,7 @@ class IncidentCard(MessageData):
     extra_actions: list[Button] = Field(default_factory=list)  # after the built-in buttons, open incidents
     resolved_actions: list[Button] = Field(default_factory=list)  # the buttons of a resolved incident
     likely_cause: str | None = None
+    confirmed_cause: str | None = None  # "db saturation, confirmed by bob": shown open or resolved
     auto_status: str | None = None
     merged_into: int | None = None
     incident_channel: CardRoom | None = None

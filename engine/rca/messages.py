@@ -149,6 +149,13 @@ def stored_button(b: dict[str, Any]) -> Button:
     return Button(action_id=b["action_id"], value=b["value"], style=b.get("style"), facts=facts)
 
 
+def heading(h: dict[str, Any]) -> str:
+    """Return what the reply calls a stored hypothesis: "config on db", "db saturation"."""
+    if h.get("metric") is None and h.get("change"):
+        return f"{h['change']['kind']} on {h['service']}"
+    return f"{h.get('service', '')} {h.get('metric') or ''}".strip() or str(h.get("name", ""))
+
+
 def likely_cause(top: dict[str, Any]) -> str:
     """Return the one-line "likely cause" the incident message shows."""
     if top.get("metric") is None and top.get("change"):

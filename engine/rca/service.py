@@ -200,19 +200,14 @@ def _ranking(hypotheses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in h.items() if k != "buttons"} for h in hypotheses]
 
 
-async def latest_likely_cause(session: Any, incident_id: int) -> str | None:
-    """Return the likely cause of an incident's newest analysis (None once people marked it wrong)."""
-    row = await view.newest_analysis(session, incident_id)
-    if row is None or not row.likely_cause:
-        return None
-    return view.likely_cause(row, await view.votes_of(session, row))
-
-
 async def add_likely_cause(session: Any, card: IncidentCard) -> None:
-    """Put the stored likely cause on an incident's card (the alerts enrich stage)."""
-    cause = await latest_likely_cause(session, card.id)
-    if cause:
-        card.likely_cause = cause
+    """Put the stored likely cause, or the cause people confirmed, on an incident's card (an enricher)."""
+    row = await view.newest_analysis(session, card.id)
+    if row is None:
+        return
+    votes = await view.votes_of(session, row)
+    card.confirmed_cause = view.confirmed_cause(row, votes)
+    card.likely_cause = view.likely_cause(row, votes) if row.likely_cause else None
 
 
 def show_button(card: IncidentCard) -> None:

@@ -68,6 +68,22 @@ def likely_cause(row: AnalysisRow, votes: list[Vote]) -> str | None:
     return row.likely_cause
 
 
+def confirmed_cause(row: AnalysisRow, votes: list[Vote]) -> str | None:
+    """Return the cause people confirmed, with who did ("db saturation, confirmed by bob"), or None.
+
+    A hypothesis counts when more people confirmed it than marked it wrong; with several, the one
+    most people confirmed (then the higher ranked) wins.
+    """
+    best: tuple[int, int, str] | None = None
+    for rank in sorted({v.rank for v in votes}):
+        mine = [v for v in votes if v.rank == rank]
+        yes = [v.user_name for v in mine if v.verdict == "confirmed"]
+        hyps = row.hypotheses or []
+        if 2 * len(yes) > len(mine) and rank <= len(hyps) and (best is None or len(yes) > best[0]):
+            best = (len(yes), rank, f"{messages.heading(hyps[rank - 1])}, confirmed by {', '.join(yes)}")
+    return best[2][:300] if best else None
+
+
 def shown_votes(row: AnalysisRow, votes: list[FeedbackRow]) -> list[Vote]:
     """Map an incident's verdicts onto one analysis's hypotheses by name; each person's latest wins.
 

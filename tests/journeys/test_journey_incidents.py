@@ -139,6 +139,10 @@ def test_hypothesis_feedback_keeps_the_other_hypotheses(person, shots):
     p.press(hyps, "rca.confirm", value=second)
     expect(hyps).to_contain_text("confirmed by bob")
     p.check("bob confirms #2")
+    # The card names the cause people confirmed (the first is now disputed: bob yes, carol no).
+    second_name = re.search(r"^2\. (.+?) · \d+% confidence", hyps.inner_text(), re.M)
+    assert second_name, hyps.inner_text()
+    expect(card).to_contain_text(f"Cause: {second_name.group(1)}, confirmed by bob")
     expect(hyps.get_by_test_id("button-rca.wrong")).to_have_count(total)
     expect(hyps).to_contain_text("wrong by carol")
     expect(hyps).to_contain_text(footer.group(0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from engine.rca.tables import AnalysisRow, FeedbackRow
-from engine.rca.view import Vote, likely_cause, plausible, shown_votes, verdicts_by_rank
+from engine.rca.view import Vote, confirmed_cause, likely_cause, plausible, shown_votes, verdicts_by_rank
 
 
 def test_a_cause_that_starts_after_the_alert_or_explains_other_services_is_not_headlined():
@@ -27,6 +27,19 @@ def test_a_cause_people_marked_wrong_leaves_the_card():
     assert likely_cause(row, [_vote(1, "wrong", "bob"), _vote(1, "confirmed", "carol"),
                               _vote(1, "confirmed", "dan")]) == "db saturation"
     assert likely_cause(row, [_vote(2, "wrong", "bob")]) == "db saturation"
+
+
+def test_the_card_names_the_cause_people_confirmed_and_who_confirmed_it():
+    row = AnalysisRow(id=1, incident_id=1, likely_cause="db saturation up 9σ",
+                      hypotheses=[{"name": "db:saturation", "service": "db", "metric": "saturation"},
+                                  {"name": "db:config", "service": "db", "metric": None,
+                                   "change": {"kind": "config"}}])
+    assert confirmed_cause(row, []) is None
+    assert confirmed_cause(row, [_vote(1, "confirmed", "bob")]) == "db saturation, confirmed by bob"
+    # Disputed (one each way) is not confirmed; a cause more people confirmed wins over the top one.
+    assert confirmed_cause(row, [_vote(1, "confirmed", "bob"), _vote(1, "wrong", "carol")]) is None
+    assert confirmed_cause(row, [_vote(1, "confirmed", "bob"), _vote(2, "confirmed", "carol"),
+                                 _vote(2, "confirmed", "dan")]) == "config on db, confirmed by carol, dan"
 
 
 def _given(vid: int, analysis: int, name: str, verdict: str, user: str, minute: int) -> FeedbackRow:
