@@ -42,7 +42,7 @@ def refractory(s: np.ndarray, rows: int, beat: float, factor: float) -> np.ndarr
         if i - last <= rows and s[i] <= beat * peak:
             out[i] = factor * s[i]
         else:
-            last, peak = i, s[i]
+            last, peak = int(i), float(s[i])
     return out
 
 
