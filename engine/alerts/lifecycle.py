@@ -11,7 +11,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches, onset_ts
 from engine.alerts.lead import refresh_lead
 from engine.alerts.model import memory_keys
-from engine.alerts.model_keys import LOCATION_PREFIXES, record_onset
+from engine.alerts.model_keys import LOCATION_PREFIXES
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
@@ -136,8 +136,6 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
     corr = inc.corr_keys
-    if record_onset(inc, ts):  # the model's nearest-onset gap reads every distinct onset
-        moved = True
     for key in memory_keys(cfg, labels):  # what the grouping model reads, with its latest onset
         if corr.get(key, 0.0) < ts:  # a re-sent older occurrence never moves an onset back
             corr[key] = ts

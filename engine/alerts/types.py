@@ -145,9 +145,6 @@ class Incident:
     # services, status, last activity): a transaction's remembered verdicts are only reused
     # while no candidate's count moved (grouping.ModelMemo). Never stored.
     model_rev: int = field(default=0, repr=False, compare=False)
-    # Its alerts' distinct onsets, sorted: the grouping model's nearest-onset gap reads them
-    # (model_keys.onsets). Never stored: rebuilt from the memory's onsets after a load or correction.
-    onsets: list[float] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:
