@@ -23,6 +23,7 @@ NAMESPACE, CLUSTER = "namespace", "cluster"
 WORK, MACHINE = "m|loc|", "m|mach|"
 LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
+MAPPED = "m|mapped|"  # + cluster: an alert of a service the configured graph has
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 
 
@@ -94,18 +95,19 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> tuple[str, ...]:
     ent = entity(cfg, labels)
     # Every alert that joins asks; a storm's alerts share a few answers, built once.
     loc = location(labels, ent)
-    unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
-    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, unmapped)
+    # With a graph: is the alert's service in it (True), not in it (False)? None: no graph or no service.
+    mapped = (ent in neighbours(cfg)) if cfg.depends_on and ent else None
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, mapped)
     got = _KEYS.get(sig)
     if got is None:
         if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x hosts seen
             _KEYS.clear()
-        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, unmapped))
+        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, mapped))
     return got
 
 
 def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
-                 loc: tuple[str, bool] | None, unmapped: bool) -> list[str]:
+                 loc: tuple[str, bool] | None, mapped: bool | None) -> list[str]:
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
         out += [ANY_CL, CL + cl]
@@ -119,8 +121,8 @@ def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
         out.append(f"{NS}{cl}|{ns}")
     if loc is not None:
         out.append(location_key(cl, loc, True))
-    if unmapped:
-        out.append(UNMAPPED + cl)
+    if mapped is not None:
+        out.append((MAPPED if mapped else UNMAPPED) + cl)
     return out
 
 
