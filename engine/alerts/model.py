@@ -25,7 +25,7 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
   silence is worth there (0 without a graph);
 * graph_apart: with a graph, when the alert's service is in it and none of the incident's services
-  in the graph (same cluster) is that service or within 3 hops of it, exp(-age/900 s) of the
+  in the graph (same cluster) is that service or within 5 hops of it (a cascade's depth), exp(-age/900 s) of the
   incident's latest onset of a service the graph has: the graph says the two are apart (0 without
   a graph, or when either side has no service in it).
 
@@ -47,7 +47,7 @@ from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, MAPPED, NAMESPACE, NS, SVC, entity,
-                                      incident_keys, UNMAPPED, host_keys, neighbours)
+                                      incident_keys, MAX_HOPS, UNMAPPED, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -178,15 +178,17 @@ class GroupingModel:
         exp = math.exp
         topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
         near = a.near
+        close = False  # any of the incident's services within MAX_HOPS
         if near:
             # Walk the smaller side: the incident's services, or the alert's neighbourhood.
             services = inc.services
             pairs = [near[x] for x in services if x in near] if len(services) < len(near) else near.values()
-            latest = [-math.inf] * 4
+            latest = [-math.inf] * (MAX_HOPS + 1)
             for key, h in pairs:
                 t = keys.get(key)
                 if t is not None and t > latest[h]:
                     latest[h] = t
+                    close = True
             for h in (1, 2, 3):
                 if latest[h] > -math.inf:
                     topo[h] = exp(min(0.0, latest[h] - ts) / LABEL_TAU_S)
@@ -222,7 +224,7 @@ class GroupingModel:
                 if t is not None:
                     unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
                 # The graph has services of both and none of the incident's is this one or near it.
-                if not svc and not (topo[1] or topo[2] or topo[3]):
+                if not svc and not close:
                     t = keys.get(a.mapped_key)
                     if t is not None:
                         apart = exp(min(0.0, t - ts) / LABEL_TAU_S)

@@ -17,7 +17,8 @@ MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
 SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
 ANY_CL = "m|cl"  # set when an alert of the incident named a cluster
 LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read per candidate per alert)
-MAX_HOPS = 3
+MAX_HOPS = 5  # topology features read 1-3 hops; graph_apart needs none of the incident within 5 (a cascade's depth)
+TOPO_HOPS = 3
 NAMESPACE, CLUSTER = "namespace", "cluster"
 # Where an alert runs: a node or host it names. Workloads there, and alerts about the machine itself.
 WORK, MACHINE = "m|loc|", "m|mach|"
