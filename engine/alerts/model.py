@@ -23,11 +23,7 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   node or host alert and the workloads on it): co-location is topology no depends_on declares;
 * unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
-  silence is worth there (0 without a graph);
-* graph_apart: with a graph, when the alert's service is in it and none of the incident's services
-  in the graph (same cluster) is that service or within 5 hops of it (a cascade's depth), exp(-age/900 s) of the
-  incident's latest onset of a service the graph has: the graph says the two are apart (0 without
-  a graph, or when either side has no service in it).
+  silence is worth there (0 without a graph).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
@@ -46,8 +42,8 @@ from typing import Iterable, Literal
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, MAPPED, NAMESPACE, NS, SVC, entity,
-                                      incident_keys, MAX_HOPS, UNMAPPED, host_keys, neighbours)
+from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
+                                      UNMAPPED, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -55,13 +51,12 @@ from engine.alerts.model_explain import explain as explain  # re-exported: group
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
-            "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "unmapped", "graph_apart",
-            "bias")
+            "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "unmapped", "bias")
 LABEL_TAU_S = 900.0
 # The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
 # from that, not fitted.
 SPREAD_TAU_S = 180.0
-_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14)  # features bounded by exp(-gap/900 s): see _reach
+_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
 _HOST = (11, 12)  # same_host, host_link: 0 unless the incident has the alert's node or host
 _BIAS = len(FEATURES) - 1
@@ -152,7 +147,7 @@ class GroupingModel:
         mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      hosts or None, mapped, UNMAPPED + cl, MAPPED + cl)
+                      hosts or None, mapped, UNMAPPED + cl)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -178,17 +173,15 @@ class GroupingModel:
         exp = math.exp
         topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
         near = a.near
-        close = False  # any of the incident's services within MAX_HOPS
         if near:
             # Walk the smaller side: the incident's services, or the alert's neighbourhood.
             services = inc.services
             pairs = [near[x] for x in services if x in near] if len(services) < len(near) else near.values()
-            latest = [-math.inf] * (MAX_HOPS + 1)
+            latest = [-math.inf] * 4
             for key, h in pairs:
                 t = keys.get(key)
                 if t is not None and t > latest[h]:
                     latest[h] = t
-                    close = True
             for h in (1, 2, 3):
                 if latest[h] > -math.inf:
                     topo[h] = exp(min(0.0, latest[h] - ts) / LABEL_TAU_S)
@@ -210,7 +203,7 @@ class GroupingModel:
         # service's first onset is one of the incident's onsets.
         first = inc.services
         spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
-        same = link = unmapped = apart = 0.0
+        same = link = unmapped = 0.0
         if a.hosts is not None:
             t = keys.get(a.hosts[0])
             same = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
@@ -223,12 +216,7 @@ class GroupingModel:
                 t = keys.get(a.unmapped_key)
                 if t is not None:
                     unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
-                # The graph has services of both and none of the incident's is this one or near it.
-                if not svc and not close:
-                    t = keys.get(a.mapped_key)
-                    if t is not None:
-                        apart = exp(min(0.0, t - ts) / LABEL_TAU_S)
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, unmapped, apart, 1.0)
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, unmapped, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -315,4 +303,3 @@ class _Alert:
     hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
     mapped: bool | None  # its service is in the graph (None: no graph configured)
     unmapped_key: str  # the memory key of services the graph does not have, in its cluster
-    mapped_key: str  # the memory key of services the graph has, in its cluster

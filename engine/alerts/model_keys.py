@@ -17,14 +17,12 @@ MEM = "m|"  # prefix of the model's memory in an incident's corr_keys
 SVC, NS, CL, AN, KEY = "m|svc|", "m|ns|", "m|cl|", "m|an|", "m|k|"
 ANY_CL = "m|cl"  # set when an alert of the incident named a cluster
 LAST = "m|last"  # the incident's last onset (last_activity_at as a float: read per candidate per alert)
-MAX_HOPS = 5  # topology features read 1-3 hops; graph_apart needs none of the incident within 5 (a cascade's depth)
-TOPO_HOPS = 3
+MAX_HOPS = 3
 NAMESPACE, CLUSTER = "namespace", "cluster"
 # Where an alert runs: a node or host it names. Workloads there, and alerts about the machine itself.
 WORK, MACHINE = "m|loc|", "m|mach|"
 LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
-MAPPED = "m|mapped|"  # + cluster: an alert of a service the configured graph has
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 
 
@@ -96,19 +94,18 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> tuple[str, ...]:
     ent = entity(cfg, labels)
     # Every alert that joins asks; a storm's alerts share a few answers, built once.
     loc = location(labels, ent)
-    # With a graph: is the alert's service in it (True), not in it (False)? None: no graph or no service.
-    mapped = (ent in neighbours(cfg)) if cfg.depends_on and ent else None
-    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, mapped)
+    unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, unmapped)
     got = _KEYS.get(sig)
     if got is None:
         if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x hosts seen
             _KEYS.clear()
-        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, mapped))
+        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, unmapped))
     return got
 
 
 def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
-                 loc: tuple[str, bool] | None, mapped: bool | None) -> list[str]:
+                 loc: tuple[str, bool] | None, unmapped: bool) -> list[str]:
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
         out += [ANY_CL, CL + cl]
@@ -122,8 +119,8 @@ def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
         out.append(f"{NS}{cl}|{ns}")
     if loc is not None:
         out.append(location_key(cl, loc, True))
-    if mapped is not None:
-        out.append((MAPPED if mapped else UNMAPPED) + cl)
+    if unmapped:
+        out.append(UNMAPPED + cl)
     return out
 
 

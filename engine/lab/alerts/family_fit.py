@@ -128,7 +128,7 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
                 pool += examples(storm, graph, w)
             w = logistic(pool)
             if not graph:  # the graph's features are always 0 without a graph: keep their weights out
-                w = tuple(0.0 if FEATURES[i].startswith("topology") or FEATURES[i] in ("unmapped", "graph_apart") else x
+                w = tuple(0.0 if FEATURES[i].startswith("topology") or FEATURES[i] == "unmapped" else x
                           for i, x in enumerate(w))
             if log:
                 log(f"{name} round {r}: {len(pool)} examples, weights {w}")
