@@ -74,6 +74,7 @@ class Pipeline:
         # Verdicts are remembered for this batch only: between calls (ticks, people's actions,
         # corrections) candidates change outside the stages that clear it.
         state.memo.clear()
+        state.refreshed.clear()
         # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
         kinds: dict[str, int] = {}
         alerts, window, stages = state.alerts, self.cfg.flap_window_s, self.alert_stages

@@ -17,6 +17,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import FIRES, QUIET, Dedup, DedupDecision
 from engine.alerts.grouping import GroupDecision, choose_incident, onset_ts
 from engine.alerts.lifecycle import Change
+from engine.alerts.model_keys import Place, place
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Trip:
     inhibit: InhibitDecision | None = None
     incident: Incident | None = None
     ts: float | None = None  # the occurrence's onset (grouping.onset_ts), once the group stage needed it
+    where: Place | None = None  # model_keys.place of its labels, once the group stage needed it
 
 
 class AlertStage(Protocol):
@@ -75,8 +77,10 @@ class GroupStage:
         if trip.dedup.kind not in FIRES:
             return True
         trip.ts = onset_ts(trip.ev, trip.now)
+        # Read once here for the memo key and the memory keys the lifecycle stage writes.
+        trip.where = place(self.cfg, trip.ev.labels)
         trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
-                                     state.model, state.memo, trip.ts)
+                                     state.model, state.memo, trip.ts, trip.where)
         return True
 
 
@@ -163,7 +167,8 @@ class LifecycleStage:
             # what a reload from the alerts table would build.
             old.drop_firing(ev.fingerprint)
         rev = inc.model_rev
-        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source, trip.ts)
+        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source, trip.ts, trip.where,
+                                  state.refreshed)
         if inc.model_rev != rev:  # what the model reads of a candidate moved
             state.memo.clear()
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
