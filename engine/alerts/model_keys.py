@@ -24,6 +24,7 @@ WORK, MACHINE = "m|loc|", "m|mach|"
 LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
+_NODE_SET = frozenset(NODE_LABELS)
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -63,10 +64,11 @@ def location(labels: dict[str, str], ent: str) -> tuple[str, bool] | None:
     """
     pod = labels.get("pod")
     on_workload = bool(pod or labels.get("container"))
-    for k in NODE_LABELS:
-        v = labels.get(k)
-        if v:
-            return v.lower(), not on_workload and (not ent or k == "node")
+    if not _NODE_SET.isdisjoint(labels):  # one C-level test for the common case: no node label
+        for k in NODE_LABELS:
+            v = labels.get(k)
+            if v:
+                return v.lower(), not on_workload and (not ent or k == "node")
     if pod:
         return None
     inst = labels.get("instance")

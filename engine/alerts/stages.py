@@ -71,12 +71,20 @@ class GroupStage:
 
     def __init__(self, cfg: AlertsConfig) -> None:
         self.cfg = cfg
+        # The last onset computed, by its startsAt and now objects: a storm's alerts share both
+        # (datetimes are immutable, and parsing shares one object per timestamp value).
+        self._onset: tuple[object, object, float] = (None, None, 0.0)
 
     def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
         """Choose the incident for a firing alert; other deliveries pass through."""
         if trip.dedup.kind not in FIRES:
             return True
-        trip.ts = onset_ts(trip.ev, trip.now)
+        last = self._onset
+        if trip.ev.starts_at is last[0] and trip.now is last[1]:
+            trip.ts = last[2]
+        else:
+            trip.ts = onset_ts(trip.ev, trip.now)
+            self._onset = (trip.ev.starts_at, trip.now, trip.ts)
         # Read once here for the memo key and the memory keys the lifecycle stage writes.
         trip.where = place(self.cfg, trip.ev.labels)
         trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
@@ -126,6 +134,9 @@ def decide_lifecycle(kind: Dedup, has_incident: bool, known_incident: bool) -> s
     return "none"
 
 
+_COUNTED = {n: "group." + n for n in ("model", "new", "recurrence", "flapping", "inhibited")}  # built once
+
+
 class LifecycleStage:
     """Applies what a delivery does to its incident: open, join, reopen, resolve, flap."""
 
@@ -172,5 +183,5 @@ class LifecycleStage:
         if inc.model_rev != rev:  # what the model reads of a candidate moved
             state.memo.clear()
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
-        out.counts[f"group.{g.name}"] += 1
+        out.counts[_COUNTED.get(g.name) or "group." + g.name] += 1
         out.note(inc, changes)
