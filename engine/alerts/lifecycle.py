@@ -155,7 +155,11 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     # What the grouping model reads, with its latest onset; a re-sent older occurrence never moves
     # an onset back. A batch's alerts of one service and name share every key but their machine's:
     # once this incident holds those at this onset or later, the next such alert skips them.
+    # What is stored changes with them: the ledger (corr_store) records it, while it describes corr.
     corr = inc.corr_keys
+    led = inc.ledger
+    if led is not None and led.corr is not corr:
+        led = None
     head, machine, tail = memory_key_parts(cfg, labels, where)
     mark = (id(inc), id(head))
     got = refreshed.get(mark) if refreshed is not None else None
@@ -164,14 +168,23 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         for key in head:
             if corr.get(key, 0.0) < ts:
                 corr[key] = ts
+                if led is not None:
+                    led.shared[key] = ts
                 moved = True  # no machine key in head (model_keys.memory_key_parts)
-    if machine is not None and corr.get(machine, 0.0) < ts:
-        # A machine's key is read only by alerts on that machine, whose memo key holds it.
-        corr[machine] = ts
+    if machine is not None:
+        old = corr.get(machine)
+        if (0.0 if old is None else old) < ts:
+            # A machine's key is read only by alerts on that machine, whose memo key holds it.
+            corr[machine] = ts
+            if led is not None:
+                led.fresh[machine] = ts
+                led.machines += old is None
     if shared:
         for key in tail:
             if corr.get(key, 0.0) < ts:
                 corr[key] = ts
+                if led is not None:
+                    led.shared[key] = ts
                 moved = True
         if refreshed is not None:
             refreshed[mark] = (head, corr, ts)
