@@ -271,6 +271,7 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
                 dst.add_firing(a.fingerprint, a.group_key or "")
         _unite(dst.group_keys, src.group_keys, newest=True)
         _unite(dst.corr_keys, src.corr_keys, newest=True)
+        dst.ledger = None  # changed outside lifecycle.join: the next save rewrites its machine rows
         _unite(dst.services, src.services, newest=False)
         for k, fp in src.inhibitors.items():
             dst.inhibitors.setdefault(k, fp)

@@ -25,6 +25,8 @@ class PipelineState:
     model: GroupingModel | None = None  # the ingest's model (learned co-occurrence); None: a fresh one
     # The grouping model's verdicts within one batch (Pipeline.process), cleared whenever a candidate changes.
     memo: ModelMemo = field(default_factory=ModelMemo)
+    # Which shared memory keys each incident already holds at an onset, within one batch (lifecycle.join).
+    refreshed: dict[tuple[int, int], tuple[tuple[str, ...], dict[str, float], float]] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any, Collection
 
 from engine.alerts.config import AlertsConfig, InhibitRule
 from engine.alerts.model import GroupingModel, explain
-from engine.alerts.model_keys import CLUSTER, NAMESPACE, entity, host_keys
+from engine.alerts.model_keys import NAMESPACE, Place, place
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 FLAP = "flap"  # dedup's name for a refire within the flap window (Dedup.FLAP)
@@ -83,15 +83,13 @@ class ModelMemo:
             self.verdicts.clear()
 
 
-def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: GroupingModel,
+def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingModel,
                candidates: Collection[Incident]) -> tuple[Any, ...]:
     # Everything GroupingModel.rank and context read of an alert (entity, cluster, namespace,
     # alert name; the group key is alertname|entity), its onset, the learned pairs' version, and
     # which candidates know its node or host, and how (all the host features read: alerts on
     # different instances of one service share a verdict unless a candidate tells them apart).
-    ent = entity(cfg, labels)
-    cl = labels.get(CLUSTER)
-    hosts = host_keys(labels, ent, cl or "")
+    ent, cl, _, hosts = where
     on_host: tuple[tuple[int | None, float | None, float | None], ...] = ()
     if hosts is not None:
         same, link = hosts
@@ -114,11 +112,13 @@ def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str
 
 def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[Incident],
                     cfg: AlertsConfig, now: datetime, model: GroupingModel | None = None,
-                    memo: ModelMemo | None = None, ts: float | None = None) -> GroupDecision:
+                    memo: ModelMemo | None = None, ts: float | None = None,
+                    where: Place | None = None) -> GroupDecision:
     """Pick the incident a firing occurrence joins (or None for a new one), with a named reason.
 
     `memo` (the batch's, see ModelMemo) reuses the model's verdict for an alert that reads
-    the same as one already scored while no candidate changed; `ts` is onset_ts(ev, now) if known.
+    the same as one already scored while no candidate changed; `ts` is onset_ts(ev, now) and
+    `where` model_keys.place(cfg, ev.labels), if known.
     """
     prev = next((i for i in candidates if i.id == state.incident_id), None) if state.incident_id else None
     if prev is not None and state.last_decision == FLAP:
@@ -143,7 +143,7 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[In
     if memo is None or model.trace is not None:  # the fit records every scoring
         verdict = model_verdict(model, cfg, labels, candidates, ts)
     else:
-        sig = _model_key(cfg, labels, ts, model, candidates)
+        sig = _model_key(labels, place(cfg, labels) if where is None else where, ts, model, candidates)
         verdict = memo.verdicts.get(sig)
         if verdict is None:
             verdict = memo.verdicts[sig] = model_verdict(model, cfg, labels, candidates, ts)

@@ -10,8 +10,7 @@ from typing import Any, Callable
 from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches, onset_ts
 from engine.alerts.lead import refresh_lead
-from engine.alerts.model import memory_keys
-from engine.alerts.model_keys import LOCATION_PREFIXES
+from engine.alerts.model_keys import Place, memory_key_parts
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
@@ -65,6 +64,18 @@ FACT_FIELDS: tuple[str, ...] = tuple(f for f in Change.__slots__ if f != "kind")
 change_key: Callable[[Change], tuple[Any, ...]] = attrgetter("kind", *FACT_FIELDS)
 
 
+_JOINED: dict[str, Change] = {}  # "joined" by alert name: one per joining alert of a storm, all alike
+
+
+def _joined(alertname: str) -> Change:
+    got = _JOINED.get(alertname)
+    if got is None:
+        if len(_JOINED) > 10_000:  # bounded: alert names seen
+            _JOINED.clear()
+        got = _JOINED[alertname] = Change("joined", alertname=alertname)
+    return got
+
+
 def route_channel(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     """Return the channel of the first route matching labels, else the default."""
     for r in cfg.routes:
@@ -87,8 +98,14 @@ def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
 
 
 def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
-         inhibited_by: str | None = None, ts: float | None = None) -> list[Change]:
-    """Attach a firing alert to an incident and return what changed (`ts`: onset_ts(ev, now) if known)."""
+         inhibited_by: str | None = None, ts: float | None = None, where: Place | None = None,
+         refreshed: dict[tuple[int, int], tuple[tuple[str, ...], dict[str, float], float]] | None = None,
+         ) -> list[Change]:
+    """Attach a firing alert to an incident and return what changed.
+
+    `ts` is onset_ts(ev, now) and `where` model_keys.place(cfg, ev.labels), if known; `refreshed`
+    is the batch's record of shared memory keys already written (PipelineState.refreshed).
+    """
     # Runs for every alert of a storm's onset: names are read once and unchanged aggregates
     # (a severity already held, a service or alert name already listed) cost one lookup.
     changes: list[Change] = []
@@ -106,7 +123,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         st.incident_id = inc.id
         st.inhibited_by = inhibited_by
         if inc.alert_count > 1:
-            changes.append(Change("joined", alertname=alertname))
+            changes.append(_joined(alertname))
     lead = inc.lead
     if not lead or lead.get("fingerprint") == ev.fingerprint:  # refresh_lead's own test, without the call
         refresh_lead(lead, ev, cfg)  # the first alert's words and links; its later deliveries update them
@@ -135,12 +152,42 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
         inc.severity = sev
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
+    # What the grouping model reads, with its latest onset; a re-sent older occurrence never moves
+    # an onset back. A batch's alerts of one service and name share every key but their machine's:
+    # once this incident holds those at this onset or later, the next such alert skips them.
+    # What is stored changes with them: the ledger (corr_store) records it, while it describes corr.
     corr = inc.corr_keys
-    for key in memory_keys(cfg, labels):  # what the grouping model reads, with its latest onset
-        if corr.get(key, 0.0) < ts:  # a re-sent older occurrence never moves an onset back
-            corr[key] = ts
+    led = inc.ledger
+    if led is not None and led.corr is not corr:
+        led = None
+    head, machine, tail = memory_key_parts(cfg, labels, where)
+    mark = (id(inc), id(head))
+    got = refreshed.get(mark) if refreshed is not None else None
+    shared = got is None or got[0] is not head or got[1] is not corr or got[2] < ts
+    if shared:
+        for key in head:
+            if corr.get(key, 0.0) < ts:
+                corr[key] = ts
+                if led is not None:
+                    led.shared[key] = ts
+                moved = True  # no machine key in head (model_keys.memory_key_parts)
+    if machine is not None:
+        old = corr.get(machine)
+        if (0.0 if old is None else old) < ts:
             # A machine's key is read only by alerts on that machine, whose memo key holds it.
-            moved = moved or not key.startswith(LOCATION_PREFIXES)
+            corr[machine] = ts
+            if led is not None:
+                led.fresh[machine] = ts
+                led.machines += old is None
+    if shared:
+        for key in tail:
+            if corr.get(key, 0.0) < ts:
+                corr[key] = ts
+                if led is not None:
+                    led.shared[key] = ts
+                moved = True
+        if refreshed is not None:
+            refreshed[mark] = (head, corr, ts)
     if cfg.inhibit:
         for key in inhibit_sources(cfg, labels):
             inc.inhibitors.setdefault(key, ev.fingerprint)

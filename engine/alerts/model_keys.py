@@ -24,6 +24,7 @@ WORK, MACHINE = "m|loc|", "m|mach|"
 LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
+_NODE_SET = frozenset(NODE_LABELS)
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -63,10 +64,11 @@ def location(labels: dict[str, str], ent: str) -> tuple[str, bool] | None:
     """
     pod = labels.get("pod")
     on_workload = bool(pod or labels.get("container"))
-    for k in NODE_LABELS:
-        v = labels.get(k)
-        if v:
-            return v.lower(), not on_workload and (not ent or k == "node")
+    if not _NODE_SET.isdisjoint(labels):  # one C-level test for the common case: no node label
+        for k in NODE_LABELS:
+            v = labels.get(k)
+            if v:
+                return v.lower(), not on_workload and (not ent or k == "node")
     if pod:
         return None
     inst = labels.get("instance")
@@ -85,27 +87,52 @@ def host_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[str, str] | No
     return (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
 
 
-_KEYS: dict[tuple[object, ...], tuple[str, ...]] = {}  # memory_keys by everything they read
+# Where an alert is, read once per alert: (entity, cluster or '', location, host_keys). The group
+# stage builds it and the model's memo key and lifecycle.join's memory keys read it.
+Place = tuple[str, str, "tuple[str, bool] | None", "tuple[str, str] | None"]
 
 
-def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> tuple[str, ...]:
-    """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
-    cl = labels.get(CLUSTER, "")  # '' scopes services of alerts without a cluster together
+def place(cfg: AlertsConfig, labels: dict[str, str]) -> Place:
+    """Return (entity, cluster or '', location, host_keys) of one alert, computed once for every stage."""
     ent = entity(cfg, labels)
-    # Every alert that joins asks; a storm's alerts share a few answers, built once.
+    cl = labels.get(CLUSTER, "")
     loc = location(labels, ent)
+    if loc is None:
+        return ent, cl, None, None
+    return ent, cl, loc, (location_key(cl, loc, True), location_key(cl, loc, False))
+
+
+# memory_keys without the location key, by everything they read: a storm's alerts are on many
+# machines (one key each) but share a few of these.
+_KEYS: dict[tuple[object, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def memory_key_parts(cfg: AlertsConfig, labels: dict[str, str],
+                     where: Place | None = None) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+    """Return memory_keys in three parts: the keys before the location's, the location's (or None), the rest.
+
+    The first and last parts are shared by every alert of the same service, name and namespace.
+    """
+    ent, cl, _, hosts = place(cfg, labels) if where is None else where
     unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
-    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, unmapped)
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), unmapped)
     got = _KEYS.get(sig)
     if got is None:
-        if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x hosts seen
+        if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces seen
             _KEYS.clear()
-        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, unmapped))
-    return got
+        got = _KEYS[sig] = _memory_keys(cfg, labels, cl, ent, unmapped)
+    return got[0], hosts[0] if hosts is not None else None, got[1]
+
+
+def memory_keys(cfg: AlertsConfig, labels: dict[str, str], where: Place | None = None) -> tuple[str, ...]:
+    """Return the corr_keys an occurrence refreshes (with its onset time) on the incident it joins."""
+    head, loc, tail = memory_key_parts(cfg, labels, where)
+    return (*head, loc, *tail) if loc is not None else head + tail
 
 
 def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
-                 loc: tuple[str, bool] | None, unmapped: bool) -> list[str]:
+                 unmapped: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # cl is '' for alerts without a cluster: it scopes their services together.
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
         out += [ANY_CL, CL + cl]
@@ -117,11 +144,8 @@ def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
     ns = labels.get(NAMESPACE)
     if ns:
         out.append(f"{NS}{cl}|{ns}")
-    if loc is not None:
-        out.append(location_key(cl, loc, True))
-    if unmapped:
-        out.append(UNMAPPED + cl)
-    return out
+    # The location's key goes here (memory_key_parts), then:
+    return tuple(out), (UNMAPPED + cl,) if unmapped else ()
 
 
 def incident_keys(inc: Incident) -> list[str]:

@@ -74,15 +74,17 @@ class Pipeline:
         # Verdicts are remembered for this batch only: between calls (ticks, people's actions,
         # corrections) candidates change outside the stages that clear it.
         state.memo.clear()
+        state.refreshed.clear()
         # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
         kinds: dict[str, int] = {}
         alerts, window, stages = state.alerts, self.cfg.flap_window_s, self.alert_stages
         for ev in events:
             prev = alerts.get(ev.fingerprint)
-            kind = absorb_repeat(prev, ev, now)  # the commonest case by far: dedup's verdict, applied at once
-            if kind is not None:
-                kinds[kind] = kinds.get(kind, 0) + 1
-                continue
+            if prev is not None:  # a known alert: most often a repeat, decided and applied at once
+                kind = absorb_repeat(prev, ev, now)
+                if kind is not None:
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    continue
             d = decide_dedup(prev, ev, now, window)
             st = apply_dedup(prev, ev, d, now)
             alerts[ev.fingerprint] = st

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from sqlalchemy import Row, desc, select
 
-from engine.alerts import dead_letter, repo
+from engine.alerts import corr_store, dead_letter, repo
 from engine.alerts.card import stored_facts
 from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
@@ -101,6 +101,7 @@ class AlertQueries:
         async with self.db.session() as s:
             out = [repo.incident_from_row(r) for r in (await s.execute(q)).all()]
             await repo.attach_firing(s, out)
+            await corr_store.attach(s, out)
             return out
 
     async def incident(self, incident_id: int, decisions: int = 15) -> IncidentDetail:

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from engine.alerts import corr_store
 from engine.store.bulk import Bulk, js, json_rows_sql
 from engine.alerts.counters import PendingCounters
 from engine.alerts.dedup import Dedup
@@ -70,6 +71,7 @@ async def attach_firing(s: AsyncSession, incidents: Iterable[Incident]) -> None:
 def _incident_values(inc: Incident) -> dict[str, Any]:
     v = {f: getattr(inc, f) for f in _INC_FIELDS}
     v["status"] = inc.status.value
+    v["corr_keys"] = corr_store.settle(inc).shared  # machine keys are rows of their own (corr_store.write)
     return v
 
 
@@ -111,6 +113,7 @@ async def load_candidates(s: AsyncSession, now: datetime, reopen_window_s: float
     rows = (await s.execute(select(I).where(cond))).all()
     out = {r.id: incident_from_row(r) for r in rows}
     await attach_firing(s, out.values())
+    await corr_store.attach(s, out.values())
     return out
 
 
@@ -126,6 +129,7 @@ async def load_incident(s: AsyncSession, incident_id: int, *, lock: bool = False
         return None
     inc = incident_from_row(r)
     await attach_firing(s, [inc])
+    await corr_store.attach(s, [inc])
     return inc
 
 
@@ -136,6 +140,7 @@ async def insert_incidents(s: AsyncSession, new: list[Incident]) -> dict[int, in
         new_id = (await s.execute(I.insert().values(**_incident_values(inc)).returning(I.c.id))).scalar_one()
         remap[inc.id] = new_id
         inc.id = new_id
+    await corr_store.write(await Bulk.of(s), new)
     return remap
 
 
@@ -182,6 +187,7 @@ async def save(s: AsyncSession, alerts: Iterable[AlertState], incidents: Iterabl
     changed = [i for i in incidents if i.dirty]
     b = await Bulk.of(s)
     await b.executemany(_INC_UPDATE, [_incident_row(b, i) for i in changed])
+    await corr_store.write(b, changed)
     rows = []
     for st in alerts:
         if st.dirty:

@@ -17,6 +17,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.dedup import FIRES, QUIET, Dedup, DedupDecision
 from engine.alerts.grouping import GroupDecision, choose_incident, onset_ts
 from engine.alerts.lifecycle import Change
+from engine.alerts.model_keys import Place, place
 from engine.alerts.types import AlertEvent, AlertState, Decision, Incident
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Trip:
     inhibit: InhibitDecision | None = None
     incident: Incident | None = None
     ts: float | None = None  # the occurrence's onset (grouping.onset_ts), once the group stage needed it
+    where: Place | None = None  # model_keys.place of its labels, once the group stage needed it
 
 
 class AlertStage(Protocol):
@@ -69,14 +71,24 @@ class GroupStage:
 
     def __init__(self, cfg: AlertsConfig) -> None:
         self.cfg = cfg
+        # The last onset computed, by its startsAt and now objects: a storm's alerts share both
+        # (datetimes are immutable, and parsing shares one object per timestamp value).
+        self._onset: tuple[object, object, float] = (None, None, 0.0)
 
     def step(self, state: PipelineState, trip: Trip, out: Outcome) -> bool:
         """Choose the incident for a firing alert; other deliveries pass through."""
         if trip.dedup.kind not in FIRES:
             return True
-        trip.ts = onset_ts(trip.ev, trip.now)
+        last = self._onset
+        if trip.ev.starts_at is last[0] and trip.now is last[1]:
+            trip.ts = last[2]
+        else:
+            trip.ts = onset_ts(trip.ev, trip.now)
+            self._onset = (trip.ev.starts_at, trip.now, trip.ts)
+        # Read once here for the memo key and the memory keys the lifecycle stage writes.
+        trip.where = place(self.cfg, trip.ev.labels)
         trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
-                                     state.model, state.memo, trip.ts)
+                                     state.model, state.memo, trip.ts, trip.where)
         return True
 
 
@@ -122,6 +134,9 @@ def decide_lifecycle(kind: Dedup, has_incident: bool, known_incident: bool) -> s
     return "none"
 
 
+_COUNTED = {n: "group." + n for n in ("model", "new", "recurrence", "flapping", "inhibited")}  # built once
+
+
 class LifecycleStage:
     """Applies what a delivery does to its incident: open, join, reopen, resolve, flap."""
 
@@ -163,9 +178,10 @@ class LifecycleStage:
             # what a reload from the alerts table would build.
             old.drop_firing(ev.fingerprint)
         rev = inc.model_rev
-        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source, trip.ts)
+        changes += lifecycle.join(inc, st, ev, self.cfg, now, trip.inhibit.source, trip.ts, trip.where,
+                                  state.refreshed)
         if inc.model_rev != rev:  # what the model reads of a candidate moved
             state.memo.clear()
         out.decisions.append(Decision(trip.inhibit.stage, g.name, g.reason, ev.fingerprint, inc.id))
-        out.counts[f"group.{g.name}"] += 1
+        out.counts[_COUNTED.get(g.name) or "group." + g.name] += 1
         out.note(inc, changes)

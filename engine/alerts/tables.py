@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from engine.alerts.types import ALERTNAME_CHARS, SEVERITY_CHARS, TITLE_CHARS
@@ -110,6 +110,20 @@ class IncidentRow(SQLModel, table=True):
     lead: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True, server_default="{}"))
     commander: Optional[str] = Field(default=None, sa_column=Column(String(32)))
     commander_name: Optional[str] = Field(default=None, sa_column=Column(String(120)))
+
+
+class IncidentMachineRow(SQLModel, table=True):
+    """One machine key of an incident's correlation memory (model_keys: m|loc|..., m|mach|...) and its latest onset.
+
+    The rest of the memory is the incident row's corr_keys; these are rows of their own so a storm
+    across many hosts writes each new one once instead of rewriting them all with every batch.
+    """
+
+    __tablename__ = "alerts_incident_machine"
+
+    incident_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    key: str = Field(sa_column=Column(Text, primary_key=True))
+    at: float = Field(sa_column=Column(Float, nullable=False))
 
 
 class DecisionRow(SQLModel, table=True):

@@ -90,6 +90,25 @@ class AlertState:
     written_repeat_resolves: int = 0  # repeat_resolves as last written (counters.py adds the rest)
 
 
+class CorrLedger:
+    """What is stored of an incident's corr_keys: its machine keys by row, the rest as one JSON value.
+
+    A storm's incident learns a machine key per host its alerts run on; rewriting them all with
+    every batch grew each write with the storm. lifecycle.join records here what it changes; a
+    ledger describes `corr` only while corr_keys is that very dict with `shared` + `machines` keys
+    (corr_store.valid), otherwise the next save rebuilds it.
+    """
+
+    __slots__ = ("corr", "shared", "machines", "fresh", "rewrite")
+
+    def __init__(self, corr: dict[str, float], shared: dict[str, float], machines: int) -> None:
+        self.corr = corr  # the corr_keys dict this ledger describes
+        self.shared = shared  # its keys other than machine keys, as the row's JSON stores them
+        self.machines = machines  # how many machine keys it holds
+        self.fresh: dict[str, float] = {}  # machine keys set since the last save
+        self.rewrite = False  # the stored machine rows may hold keys corr_keys no longer has
+
+
 @dataclass(slots=True)
 class Incident:
     """A group of alerts that share one cause and one living Slack message."""
@@ -145,6 +164,9 @@ class Incident:
     # services, status, last activity): a transaction's remembered verdicts are only reused
     # while no candidate's count moved (grouping.ModelMemo). Never stored.
     model_rev: int = field(default=0, repr=False, compare=False)
+    # How corr_keys are stored (corr_store.py): the machine keys in their own rows, the rest in
+    # the incident's row. None until a save or load describes corr_keys (the next save rewrites it).
+    ledger: CorrLedger | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:
