@@ -1,7 +1,7 @@
 """Training style "zoned": shared machines in failure domains (zones or racks), and domain-wide failures.
 
 The shared-hosts machinery (family_hosts.py: instances on 4-14 shared machines, Kubernetes or
-agent labels, machine failures, a partial declared graph) with every machine in one of 2-4 failure
+agent labels, a partial declared graph) with every machine in one of 2-4 failure
 domains. Per storm the domain is named the way one kind of deployment names it: a zone on
 Kubernetes (`topology_kubernetes_io_zone` or `failure_domain_beta_kubernetes_io_zone`, copied from
 the node's labels), a zone from an agent (`zone` or `availability_zone`), or, in a quarter of the
@@ -9,8 +9,9 @@ storms, a `rack` (on premises). Every alert of a workload or machine carries its
 15-30% of incidents are a domain failure: in 70% of them an alert about the domain itself (no
 service, no machine), then 40-100% of the services with an instance in the domain alert on that
 instance 20-180 s later, each with its callers cascading (only the domain ties them; callers'
-instances alert wherever they run). 10-25% are a machine failure as in shared-hosts. Domain alerts
-also fire alone (noise). Used by the fit like the other training styles (family_train.TRAIN_STYLES).
+instances alert wherever they run). No machine fails alone here (shared-hosts has those: a machine
+failure is inside one domain, so the fit would credit the domain with what the machine explains).
+Domain alerts also fire alone (noise). Used by the fit like the other training styles (family_train.TRAIN_STYLES).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def zones_storm(seed: int) -> Storm:
               (30, _u(r, 60, 150)), r.randint(8, 14), duration_s=_u(r, 7200, 10800), concurrency=_u(r, 0.1, 0.4),
               recurrence=_u(r, 0.1, 0.3), flap=_u(r, 0.05, 0.2), dup=_u(r, 0.1, 0.5), noise=_u(r, 0.3, 1.0),
               label_reuse=_u(r, 0.3, 0.8), spread=_u(r, 0.4, 0.7))
-    machines, dom_share, mach_share, hit = r.randint(4, 14), _u(r, 0.15, 0.3), _u(r, 0.1, 0.25), _u(r, 0.4, 1.0)
+    machines, dom_share, hit = r.randint(4, 14), _u(r, 0.15, 0.3), _u(r, 0.4, 1.0)
     coverage = 1.0 if r.random() < 1 / 3 else _u(r, 0.4, 0.9)
     if r.random() < 0.25:
         label, k8s = "rack", r.random() < 0.5
@@ -104,10 +105,7 @@ def zones_storm(seed: int) -> Storm:
         t0 = rng.choice(starts) + rng.uniform(0, 180) if starts and rng.random() < k.concurrency else \
             rng.uniform(0, k.duration_s * 0.8)
         starts.append(t0)
-        x = rng.random()
-        done = (b.domain_incident(n, t0, hit, rng.random() < 0.7) if x < dom_share else
-                b.machine_incident(n, t0, hit) if x < dom_share + mach_share else False)
-        if not done:
+        if not (rng.random() < dom_share and b.domain_incident(n, t0, hit, rng.random() < 0.7)):
             b.incident(n, t0)
     b.noise(round(k.noise * k.incidents))
     for j in range(round(k.noise * k.incidents / 4)):  # a domain that alerts with nothing following
