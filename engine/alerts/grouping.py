@@ -14,7 +14,7 @@ from typing import Any, Collection
 
 from engine.alerts.config import AlertsConfig, InhibitRule
 from engine.alerts.model import GroupingModel, explain
-from engine.alerts.model_keys import CLUSTER, NAMESPACE, domain_keys, entity, host_keys
+from engine.alerts.model_keys import CLUSTER, NAMESPACE, entity, host_keys
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 FLAP = "flap"  # dedup's name for a refire within the flap window (Dedup.FLAP)
@@ -97,9 +97,7 @@ def _model_key(cfg: AlertsConfig, labels: dict[str, str], ts: float, model: Grou
         same, link = hosts
         on_host = tuple((c.id, c.corr_keys.get(same), c.corr_keys.get(link)) for c in candidates
                         if same in c.corr_keys or link in c.corr_keys)
-    # Its zone or rack: a join that records one clears the memo (lifecycle.join), so the alert's own keys suffice.
-    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, domain_keys(labels, ent, cl or ""),
-            ts, model.cooc.version)
+    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, ts, model.cooc.version)
 
 
 def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],

@@ -2,8 +2,7 @@
 
 An incident's memory maps a key to the latest onset time that refreshed it (lifecycle.join writes
 memory_keys of every alert that joins): its last onset, its clusters, alertnames, services and
-namespaces (scoped by cluster), the nodes or hosts and failure domains (zone, rack) its alerts ran
-in, and its co-occurrence group keys. The service graph's
+namespaces (scoped by cluster) and its co-occurrence group keys. The service graph's
 neighbourhoods (1-3 hops through depends_on, either direction) are computed once per graph.
 """
 
@@ -25,14 +24,6 @@ WORK, MACHINE = "m|loc|", "m|mach|"
 LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
-# Failure domains coarser than a machine: what many machines share and can lose at once. Per kind,
-# the labels that name it (the first present counts): a zone as cloud providers, Kubernetes'
-# well-known node labels (Prometheus-sanitised) and common exporters name it, a rack as on-premises
-# inventories and rack-aware systems (Kafka's broker.rack, Cassandra, HDFS) do. Regions and
-# datacenters are not among them: they are most deployments' whole world, like a cluster.
-DOMAIN_LABELS = (("zone", ("zone", "availability_zone", "topology_kubernetes_io_zone",
-                           "failure_domain_beta_kubernetes_io_zone")), ("rack", ("rack",)))
-DOM_WORK, DOM_INFRA = "m|dom|", "m|domi|"  # + cluster|kind=value: a workload there, an alert about infrastructure
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -94,33 +85,6 @@ def host_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[str, str] | No
     return (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
 
 
-def domains(labels: dict[str, str]) -> tuple[str, ...]:
-    """Return the failure domains an alert names, as `kind=value` (lower-cased), at most one per kind."""
-    out: tuple[str, ...] = ()
-    for kind, names in DOMAIN_LABELS:
-        for k in names:
-            v = labels.get(k)
-            if v:
-                out += (f"{kind}={v.lower()}",)
-                break
-    return out
-
-
-def about_infra(ent: str, loc: tuple[str, bool] | None) -> bool:
-    """Return whether an alert is about infrastructure (no workload named, or about its machine)."""
-    return not ent or (loc is not None and loc[1])
-
-
-def domain_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """Return the memory keys of the alert's failure domains: of its own kind, of the other kind (None: none)."""
-    doms = domains(labels)
-    if not doms:
-        return None
-    infra = about_infra(ent, location(labels, ent))
-    own, other = (DOM_INFRA, DOM_WORK) if infra else (DOM_WORK, DOM_INFRA)
-    return tuple(f"{own}{cl}|{d}" for d in doms), tuple(f"{other}{cl}|{d}" for d in doms)
-
-
 _KEYS: dict[tuple[object, ...], tuple[str, ...]] = {}  # memory_keys by everything they read
 
 
@@ -131,18 +95,17 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str]) -> tuple[str, ...]:
     # Every alert that joins asks; a storm's alerts share a few answers, built once.
     loc = location(labels, ent)
     unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
-    doms = domains(labels)
-    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, unmapped, doms)
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), loc, unmapped)
     got = _KEYS.get(sig)
     if got is None:
         if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x hosts seen
             _KEYS.clear()
-        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, unmapped, doms))
+        got = _KEYS[sig] = tuple(_memory_keys(cfg, labels, cl, ent, loc, unmapped))
     return got
 
 
 def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
-                 loc: tuple[str, bool] | None, unmapped: bool, doms: tuple[str, ...]) -> list[str]:
+                 loc: tuple[str, bool] | None, unmapped: bool) -> list[str]:
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
         out += [ANY_CL, CL + cl]
@@ -158,9 +121,6 @@ def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
         out.append(location_key(cl, loc, True))
     if unmapped:
         out.append(UNMAPPED + cl)
-    if doms:
-        pre = DOM_INFRA if about_infra(ent, loc) else DOM_WORK
-        out += [f"{pre}{cl}|{d}" for d in doms]
     return out
 
 
