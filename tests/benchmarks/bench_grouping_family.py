@@ -1,12 +1,12 @@
 """Grouping on a family of storm styles: Opsbot with and without the graph, trivial baselines, the ceiling.
 
 Run: .venv/bin/python tests/benchmarks/bench_grouping_family.py [--seeds 30] [--holdout] [--holdout2] [--holdout3]
-[--holdout4] [--fit]
+[--holdout4] [--holdout5] [--fit]
 
-Styles: the seven training styles (family_train.py) and, with --holdout / --holdout2 / --holdout3 / --holdout4,
-the held-out styles of family_holdout.py / family_holdout2.py / family_holdout3.py / family_holdout4.py (each written
-and committed before the fitting it checks, never fitted on; managed-platform is delivered by its own
-late_deliveries: one alert per webhook, 0-120 s late). Seeds
+Styles: the seven training styles (family_train.py) and, with --holdout / --holdout2 / --holdout3 / --holdout4 /
+--holdout5, the held-out styles of family_holdout.py ... family_holdout5.py (each written and committed before
+the fitting it checks, never fitted on; managed-platform is delivered by its own late_deliveries: one alert per
+webhook, 0-120 s late; bare-metal by mixed_deliveries: services' alerts batched, hardware alerts late). Seeds
 0..N-1 are scored (N <= 1000); the fit uses seeds 1000-1009 (family_fit.FIT_SEEDS), disjoint.
 Per style it prints median and worst pairwise F1 over the seeds for: Opsbot with the storm's dependency graph,
 Opsbot without it, `alertname+service` in 10-minute sessions, `namespace` in 5-minute sessions,
@@ -37,6 +37,8 @@ from engine.lab.alerts.family_holdout3 import (HOLDOUT3_GROUP_BY, HOLDOUT3_STYLE
                                                holdout3_storm)
 from engine.lab.alerts.family_holdout4 import (HOLDOUT4_STYLE, holdout4_storm,  # noqa: E402 - after sys.path
                                                late_deliveries)
+from engine.lab.alerts.family_holdout5 import (HOLDOUT5_STYLE, holdout5_storm,  # noqa: E402 - after sys.path
+                                               mixed_deliveries)
 
 COLS = ("opsbot+graph", "opsbot", "name+svc/10m", "ns/5m", "fp-ceiling")
 
@@ -58,6 +60,9 @@ def style_rows(style: str, seeds: int) -> dict:
         elif style == HOLDOUT4_STYLE:
             storm = holdout4_storm(seed)
             feed = late_deliveries(storm)  # one alert per webhook, 0-120 s late, out of onset order
+        elif style == HOLDOUT5_STYLE:
+            storm = holdout5_storm(seed)  # its depends_on is the partial graph an operator declared
+            feed = mixed_deliveries(storm)  # services' alerts batched, hardware alerts one per call, late
         else:
             storm = train_storm(style, seed)
             feed = deliveries(storm)
@@ -82,7 +87,8 @@ def table(styles: list[str], seeds: int) -> str:
     for style in styles:
         r = style_rows(style, seeds)
         cells = [f"{statistics.median(v):.2f} / {min(v):.2f}" for v in r["f1"].values()]
-        name = f"{style} (held out)" if style in (HOLDOUT_STYLE, HOLDOUT2_STYLE, HOLDOUT3_STYLE, HOLDOUT4_STYLE) else style
+        name = f"{style} (held out)" if style in (HOLDOUT_STYLE, HOLDOUT2_STYLE, HOLDOUT3_STYLE, HOLDOUT4_STYLE,
+                                                    HOLDOUT5_STYLE) else style
         lines.append(f"| {name} | " + " | ".join(cells) +
                      f" | {r['compression']:.2f} | {r['lost']} / {r['lost_ng']} | {r['rate']:,.0f} |")
         print(lines[-1], flush=True)
@@ -97,6 +103,7 @@ def main() -> None:
     ap.add_argument("--holdout2", action="store_true", help="score the second held-out style too (once, at the end)")
     ap.add_argument("--holdout3", action="store_true", help="score the third held-out style too (once, at the end)")
     ap.add_argument("--holdout4", action="store_true", help="score the fourth held-out style too (once, at the end)")
+    ap.add_argument("--holdout5", action="store_true", help="score the fifth held-out style too (once, at the end)")
     ap.add_argument("--fit", action="store_true", help="run the fit and print model_weights constants")
     a = ap.parse_args()
     if not 0 < a.seeds <= 1000:
@@ -110,7 +117,8 @@ def main() -> None:
               f"THRESHOLD_WITHOUT_GRAPH = {got['threshold_without_graph']}")
         return
     styles = list(TRAIN_STYLES) + ([HOLDOUT_STYLE] if a.holdout else []) + ([HOLDOUT2_STYLE] if a.holdout2 else []) + \
-        ([HOLDOUT3_STYLE] if a.holdout3 else []) + ([HOLDOUT4_STYLE] if a.holdout4 else [])
+        ([HOLDOUT3_STYLE] if a.holdout3 else []) + ([HOLDOUT4_STYLE] if a.holdout4 else []) + \
+        ([HOLDOUT5_STYLE] if a.holdout5 else [])
     print(f"{a.seeds} seeds per style\n")
     print("\n" + table(styles, a.seeds))
 
