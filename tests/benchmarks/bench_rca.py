@@ -36,11 +36,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+# This checkout's engine, not the editable install's (which points at the main checkout): run from a
+# worktree, the bench otherwise scores main's code.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from engine.lab.rca.simulate_alt import simulate_alt
 from engine.lab.rca.simulate_calls import simulate_calls

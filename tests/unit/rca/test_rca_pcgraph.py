@@ -42,6 +42,29 @@ def test_root_cause_keeps_its_jump_while_its_effect_is_explained():
     assert peaks["c_x"][0] < 4.0 and peaks["d_x"][0] < 4.0  # explained by their learned parents
 
 
+
+def test_still_signal_is_not_made_unexplained_by_a_moved_parent():
+    # a -> c with c given as a's parent (a wrong orientation) and c moving alone (its own
+    # fault): a stayed still, yet its residual given c carries c's jump.  With
+    # still_given_still a still signal is regressed on still signals only.
+    from engine.rca.pcgraph import LearnedGraph
+
+    rng = np.random.default_rng(5)
+    rows = 1500
+    a = rng.standard_normal(rows)
+    c = 0.9 * a + 0.3 * rng.standard_normal(rows)
+    c[-5:] += 6.0
+    x = np.column_stack([a, c])
+    grid = Grid(np.arange(rows, dtype=float), ["a_x", "c_x"], x)
+    base = np.zeros(rows, dtype=bool)
+    base[:-10] = True
+    wrong = LearnedGraph(parents=[{1}, set()], undirected=[set(), set()])
+    loud = parent_residual_peaks(grid, base, ~base, wrong, moved={1})
+    still = parent_residual_peaks(grid, base, ~base, wrong, moved={1}, still_given_still=True)
+    assert max(loud["a_x"]) > 10.0  # the effect's jump read back as the still signal's residual
+    assert max(still["a_x"]) < 4.0
+    assert still["c_x"] == loud["c_x"] and still["c_x"][0] > 5.0  # a moved signal: unchanged
+
 def test_first_order_tests_match_the_general_partial_correlation():
     # _separate's closed form for one conditioning variable must pick the same separating
     # set as the general (matrix-inverse) test over every candidate, in the same order.

@@ -23,8 +23,10 @@ def test_root_is_unexplained_and_symptoms_are_explained():
     base[:-10] = True
     peaks = partial_residual_peaks(grid, base, ~base)
     root = max(peaks["root_x"])
-    assert root > 4.0
-    assert max(peaks["leaf_x"]) < 4.0 and max(peaks["leaf_x"]) < root
+    # Given its child (R^2 0.9) the root keeps sqrt(1 - 0.9) of its 8-sigma jump, about 2.5 sigma
+    # in theory; it must stay well above the explained symptoms.
+    assert root > 3.0
+    assert max(peaks["leaf_x"]) < 3.0 and max(peaks["mid_x"]) < 3.0 and max(peaks["leaf_x"]) < 0.7 * root
 
 
 def test_no_fault_keeps_residuals_at_noise_level():
