@@ -18,6 +18,11 @@ from statistics import median
 
 import numpy as np
 
+from pathlib import Path
+
+# This checkout's code, not whichever one the editable install points at (a worktree's run would measure main's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from engine.anomaly import registry
 from engine.anomaly.detectors.ensemble import score_fresh_matrix
 from engine.anomaly.detectors.robust import RobustParams, State, score_matrix

@@ -13,6 +13,11 @@ import time
 
 import numpy as np
 
+from pathlib import Path
+
+# This checkout's code, not whichever one the editable install points at (a worktree's run would measure main's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from engine.anomaly.forecast import ForecastRule, forecast_crossing
 from engine.lab.anomaly.synthetic import make_scenarios
 

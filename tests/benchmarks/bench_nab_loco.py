@@ -15,6 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+
+# This checkout's code, not whichever one the editable install points at (a worktree's run would measure main's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from engine.anomaly.detectors.record import RobustRecordDetector
 from engine.anomaly.detectors.robust import RobustParams
 from engine.lab.anomaly.nab.corpus import DataFile, load_corpus, load_labels

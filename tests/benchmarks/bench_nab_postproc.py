@@ -24,6 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+
+# This checkout's code, not whichever one the editable install points at (a worktree's run would measure main's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from engine.anomaly.watches.config import DEFAULT_THRESHOLD as ALARM
 from engine.lab.anomaly.nab.corpus import DataFile, load_corpus, load_labels
 from engine.lab.anomaly.nab.run import detect_corpus
