@@ -69,7 +69,8 @@ class ModelMemo:
     (a new incident, or a join that moved what the model reads: Incident.model_rev), so a reused
     verdict is exactly the one scoring would return. A node or host a join records moves nothing
     for alerts elsewhere: the verdict's key holds what each candidate knows of the alert's own
-    machine instead (_model_key), so a storm across many instances still shares verdicts.
+    machine instead (_model_key), so a storm across many instances still shares verdicts. The key
+    also holds the alert's failure domains (zone, rack): alerts differing only there never share one.
     """
 
     __slots__ = ("verdicts",)
@@ -89,13 +90,15 @@ def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingM
     # alert name; the group key is alertname|entity), its onset, the learned pairs' version, and
     # which candidates know its node or host, and how (all the host features read: alerts on
     # different instances of one service share a verdict unless a candidate tells them apart).
-    ent, cl, _, hosts = where
+    # Its failure domains' keys (zone, rack; and whether it is about infrastructure): a join that
+    # records one clears the memo (lifecycle.join moves model_rev), so the alert's own keys suffice.
+    ent, cl, _, hosts, doms = where
     on_host: tuple[tuple[int | None, float | None, float | None], ...] = ()
     if hosts is not None:
         same, link = hosts
         on_host = tuple((c.id, c.corr_keys.get(same), c.corr_keys.get(link)) for c in candidates
                         if same in c.corr_keys or link in c.corr_keys)
-    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, ts, model.cooc.version)
+    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, doms, ts, model.cooc.version)
 
 
 def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],

@@ -153,8 +153,9 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     if ev.group_key:
         inc.group_keys[ev.group_key] = ts
     # What the grouping model reads, with its latest onset; a re-sent older occurrence never moves
-    # an onset back. A batch's alerts of one service and name share every key but their machine's:
-    # once this incident holds those at this onset or later, the next such alert skips them.
+    # an onset back. A batch's alerts of one service, name and zone or rack share every key but
+    # their machine's: once this incident holds those at this onset or later, the next such alert
+    # skips them.
     # What is stored changes with them: the ledger (corr_store) records it, while it describes corr.
     corr = inc.corr_keys
     led = inc.ledger

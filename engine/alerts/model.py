@@ -21,6 +21,9 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   `instance`), exp(-age/900 s) of the incident's latest onset at the same node or host from an
   alert of the same kind (workload and workload, machine and machine), or of the other kind (a
   node or host alert and the workloads on it): co-location is topology no depends_on declares;
+* same_domain, domain_link: the same for a failure domain coarser than a machine (model_keys.domains:
+  a zone or rack label), from an alert of the same kind (workloads in one zone) or of the other kind
+  (an alert about the zone or its machines, and the workloads in it);
 * unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
   silence is worth there (0 without a graph).
@@ -43,7 +46,7 @@ from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
-                                      UNMAPPED, host_keys, neighbours)
+                                      UNMAPPED, domain_keys, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -51,14 +54,16 @@ from engine.alerts.model_explain import explain as explain  # re-exported: group
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
-            "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "unmapped", "bias")
+            "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "same_domain", "domain_link",
+            "unmapped", "bias")
 LABEL_TAU_S = 900.0
 # The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
 # from that, not fitted.
 SPREAD_TAU_S = 180.0
-_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13)  # features bounded by exp(-gap/900 s): see _reach
+_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
 _HOST = (11, 12)  # same_host, host_link: 0 unless the incident has the alert's node or host
+_DOMAIN = (13, 14)  # same_domain, domain_link: 0 unless the incident has one of the alert's domains
 _BIAS = len(FEATURES) - 1
 
 
@@ -73,6 +78,12 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
     return (max(0.0, w[0]) * math.exp(-gap / 120.0) + sum(max(0.0, w[i]) for i in _RECENT)
             * math.exp(-gap / 900.0) + max(0.0, w[_SPREAD]) * math.exp(-gap / SPREAD_TAU_S)
             + max(0.0, w[8]) + max(0.0, w[9]) + w[_BIAS])
+
+
+def _latest(keys: dict[str, float], want: tuple[str, ...], ts: float) -> float:
+    """Return exp(-age/900 s) of the latest onset among the memory keys wanted (0 if none is there)."""
+    t = max((keys[k] for k in want if k in keys), default=None)
+    return math.exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
 
 
 def _onset_terms(gap: float) -> tuple[float, float]:
@@ -119,12 +130,14 @@ class GroupingModel:
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
         # same_host and host_link are added per candidate, only when it has the alert's node or host.
-        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST)
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST + _DOMAIN)
         self._host_w = tuple(max(0.0, self.weights[i]) for i in _HOST)
+        self._dom_w = tuple(max(0.0, self.weights[i]) for i in _DOMAIN)
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
     def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None,
-                hosts: tuple[str, str] | None | Literal[False] = False) -> "_Alert":
+                hosts: tuple[str, str] | None | Literal[False] = False,
+                doms: tuple[tuple[str, ...], tuple[str, ...]] | None | Literal[False] = False) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
         cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
@@ -143,11 +156,13 @@ class GroupingModel:
         partners, best = self._partners(gk)
         if hosts is False:  # not given by rank
             hosts = host_keys(labels, ent, cl)
+        if doms is False:
+            doms = domain_keys(labels, ent, cl)
         # With a graph: is the alert's service placed in it? (None: no graph, nothing to say)
         mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      hosts or None, mapped, UNMAPPED + cl)
+                      hosts or None, doms or None, mapped, UNMAPPED + cl)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -209,6 +224,9 @@ class GroupingModel:
             same = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
             t = keys.get(a.hosts[1])
             link = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+        dom = dlink = 0.0
+        if a.domains is not None:
+            dom, dlink = _latest(keys, a.domains[0], ts), _latest(keys, a.domains[1], ts)
         if a.mapped is not None:
             if not a.mapped:  # the graph knows nothing of this alert's service: as recent as the incident
                 unmapped = onset[1]
@@ -216,7 +234,7 @@ class GroupingModel:
                 t = keys.get(a.unmapped_key)
                 if t is not None:
                     unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, unmapped, 1.0)
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, dom, dlink, unmapped, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -243,7 +261,9 @@ class GroupingModel:
         far: tuple[float, Incident] | None = None  # (gap, incident) of the nearest beyond reach
         rest_bound: float | None = None
         hosts: tuple[str, str] | None = None
+        doms: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         hw_same, hw_link = self._host_w
+        dw_same, dw_link = self._dom_w
         for inc in candidates:
             if inc.status is resolved:
                 continue
@@ -258,18 +278,23 @@ class GroupingModel:
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
                 hosts = host_keys(labels, ent, labels.get(CLUSTER, ""))
+                doms = domain_keys(labels, ent, labels.get(CLUSTER, ""))
             onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:
                 keys = inc.corr_keys
                 near_w += (hw_same if hosts[0] in keys else 0.0) + (hw_link if hosts[1] in keys else 0.0)
+            if doms is not None:
+                keys = inc.corr_keys
+                near_w += ((dw_same if any(k in keys for k in doms[0]) else 0.0)
+                           + (dw_link if any(k in keys for k in doms[1]) else 0.0))
             ub = w0 * onset[0] + (w1 + near_w) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
                     bound = (ub, gap, inc)
                 continue
             if a is None:
-                a = self.context(cfg, labels, ent, hosts)
+                a = self.context(cfg, labels, ent, hosts, doms)
             f = self._features(a, inc, ts, onset)
             scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
         if fit:
@@ -301,5 +326,6 @@ class _Alert:
     partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
     hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
+    domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack: same kind, other kind
     mapped: bool | None  # its service is in the graph (None: no graph configured)
     unmapped_key: str  # the memory key of services the graph does not have, in its cluster

@@ -2,7 +2,8 @@
 
 An incident's memory maps a key to the latest onset time that refreshed it (lifecycle.join writes
 memory_keys of every alert that joins): its last onset, its clusters, alertnames, services and
-namespaces (scoped by cluster) and its co-occurrence group keys. The service graph's
+namespaces (scoped by cluster), the nodes or hosts and failure domains (zone, rack) its alerts ran
+in, and its co-occurrence group keys. The service graph's
 neighbourhoods (1-3 hops through depends_on, either direction) are computed once per graph.
 """
 
@@ -25,6 +26,15 @@ LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 _NODE_SET = frozenset(NODE_LABELS)
+# Failure domains coarser than a machine: what many machines share and can lose at once. Per kind,
+# the labels that name it (the first present counts): a zone as cloud providers, Kubernetes'
+# well-known node labels (Prometheus-sanitised) and common exporters name it, a rack as on-premises
+# inventories and rack-aware systems (Kafka's broker.rack, Cassandra, HDFS) do. Regions and
+# datacenters are not among them: they are most deployments' whole world, like a cluster.
+DOMAIN_LABELS = (("zone", ("zone", "availability_zone", "topology_kubernetes_io_zone",
+                           "failure_domain_beta_kubernetes_io_zone")), ("rack", ("rack",)))
+_DOMAIN_SET = frozenset(k for _, names in DOMAIN_LABELS for k in names)
+DOM_WORK, DOM_INFRA = "m|dom|", "m|domi|"  # + cluster|kind=value: a workload there, an alert about infrastructure
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -87,19 +97,55 @@ def host_keys(labels: dict[str, str], ent: str, cl: str) -> tuple[str, str] | No
     return (location_key(cl, loc, True), location_key(cl, loc, False)) if loc is not None else None
 
 
-# Where an alert is, read once per alert: (entity, cluster or '', location, host_keys). The group
-# stage builds it and the model's memo key and lifecycle.join's memory keys read it.
-Place = tuple[str, str, "tuple[str, bool] | None", "tuple[str, str] | None"]
+def domains(labels: dict[str, str]) -> tuple[str, ...]:
+    """Return the failure domains an alert names, as `kind=value` (lower-cased), at most one per kind."""
+    if _DOMAIN_SET.isdisjoint(labels):  # one C-level test for the common case: no domain label
+        return ()
+    out: tuple[str, ...] = ()
+    for kind, names in DOMAIN_LABELS:
+        for k in names:
+            v = labels.get(k)
+            if v:
+                out += (f"{kind}={v.lower()}",)
+                break
+    return out
+
+
+def about_infra(ent: str, loc: tuple[str, bool] | None) -> bool:
+    """Return whether an alert is about infrastructure (no workload named, or about its machine)."""
+    return not ent or (loc is not None and loc[1])
+
+
+DomainKeys = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _domain_keys(doms: tuple[str, ...], ent: str, loc: tuple[str, bool] | None, cl: str) -> DomainKeys | None:
+    if not doms:
+        return None
+    own, other = (DOM_INFRA, DOM_WORK) if about_infra(ent, loc) else (DOM_WORK, DOM_INFRA)
+    return tuple(f"{own}{cl}|{d}" for d in doms), tuple(f"{other}{cl}|{d}" for d in doms)
+
+
+def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
+    """Return the memory keys of the alert's failure domains: of its own kind, of the other kind (None: none)."""
+    doms = domains(labels)
+    return _domain_keys(doms, ent, location(labels, ent), cl) if doms else None
+
+
+# Where an alert is, read once per alert: (entity, cluster or '', location, host_keys, domain_keys).
+# The group stage builds it and the model's memo key and lifecycle.join's memory keys read it.
+Place = tuple[str, str, "tuple[str, bool] | None", "tuple[str, str] | None", "DomainKeys | None"]
 
 
 def place(cfg: AlertsConfig, labels: dict[str, str]) -> Place:
-    """Return (entity, cluster or '', location, host_keys) of one alert, computed once for every stage."""
+    """Return (entity, cluster or '', location, host_keys, domain_keys) of one alert, computed once for every stage."""
     ent = entity(cfg, labels)
     cl = labels.get(CLUSTER, "")
     loc = location(labels, ent)
+    doms = _domain_keys(domains(labels), ent, loc, cl)
     if loc is None:
-        return ent, cl, None, None
-    return ent, cl, loc, (location_key(cl, loc, True), location_key(cl, loc, False))
+        return ent, cl, None, None, doms
+    return ent, cl, loc, (location_key(cl, loc, True), location_key(cl, loc, False)), doms
 
 
 # memory_keys without the location key, by everything they read: a storm's alerts are on many
@@ -111,16 +157,19 @@ def memory_key_parts(cfg: AlertsConfig, labels: dict[str, str],
                      where: Place | None = None) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
     """Return memory_keys in three parts: the keys before the location's, the location's (or None), the rest.
 
-    The first and last parts are shared by every alert of the same service, name and namespace.
+    The first and last parts are shared by every alert of the same service, name, namespace and
+    failure domains.
     """
-    ent, cl, _, hosts = place(cfg, labels) if where is None else where
+    ent, cl, _, hosts, doms = place(cfg, labels) if where is None else where
     unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
-    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), unmapped)
+    # The domains' own-kind keys hold the domains and about_infra(entity, location) (scoped by cluster).
+    own = doms[0] if doms is not None else ()
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), unmapped, own)
     got = _KEYS.get(sig)
     if got is None:
-        if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces seen
+        if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x domains seen
             _KEYS.clear()
-        got = _KEYS[sig] = _memory_keys(cfg, labels, cl, ent, unmapped)
+        got = _KEYS[sig] = _memory_keys(cfg, labels, cl, ent, unmapped, own)
     return got[0], hosts[0] if hosts is not None else None, got[1]
 
 
@@ -131,7 +180,7 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str], where: Place | None =
 
 
 def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
-                 unmapped: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                 unmapped: bool, doms: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # cl is '' for alerts without a cluster: it scopes their services together.
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:
@@ -144,8 +193,8 @@ def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
     ns = labels.get(NAMESPACE)
     if ns:
         out.append(f"{NS}{cl}|{ns}")
-    # The location's key goes here (memory_key_parts), then:
-    return tuple(out), (UNMAPPED + cl,) if unmapped else ()
+    # The location's key goes here (memory_key_parts), then its failure domains' (of its own kind):
+    return tuple(out), ((UNMAPPED + cl,) if unmapped else ()) + doms
 
 
 def incident_keys(inc: Incident) -> list[str]:

@@ -7,8 +7,8 @@ used). A unit test re-runs the fit and checks these constants.
 """
 
 # onset_2m, onset_15m, topology_1h, topology_2h, topology_3h, service, namespace, alertname, cooccurrence,
-# other_cluster, spread, same_host, host_link, unmapped, bias
-WITH_GRAPH = (-3.326, 12.157, 2.581, 0.293, -1.01, 1.869, -0.493, 0.976, 2.071, -4.749, 2.277, 0.756, 3.346, 0.364, -12.112)
-WITHOUT_GRAPH = (-4.177, 13.425, 0.0, 0.0, 0.0, 0.58, -0.292, 0.403, 1.071, -5.821, 3.62, 0.286, 1.954, 0.0, -12.029)
+# other_cluster, spread, same_host, host_link, same_domain, domain_link, unmapped, bias
+WITH_GRAPH = (-2.854, 12.822, 2.499, 0.227, -1.043, 1.769, -0.461, 0.953, 2.024, -5.088, 1.685, 0.648, 2.559, 0.993, 2.425, 0.303, -12.533)
+WITHOUT_GRAPH = (-3.892, 14.01, 0.0, 0.0, 0.0, 0.636, -0.396, 0.335, 1.102, -6.09, 3.302, 0.308, 1.621, 0.286, 1.199, 0.0, -12.471)
 THRESHOLD_WITH_GRAPH = 0.45
 THRESHOLD_WITHOUT_GRAPH = 0.45

@@ -102,3 +102,23 @@ def test_memo_changes_no_decision_in_a_storm_onset_of_full_bodies():
         assert _rows(process(fast, body, cfg, now)) == _rows(process(slow, body, cfg, now))
     assert len(fast.incidents) == len(slow.incidents) > 1
     assert _Counting.reused > 60 * 50  # most of a body's alerts reuse a verdict
+
+
+def test_alerts_differing_only_in_zone_or_rack_share_no_verdict_and_no_memory_keys():
+    from engine.alerts import model_keys
+    from engine.alerts.grouping import _model_key
+    from engine.alerts.model_keys import memory_keys, place
+
+    cfg = AlertsConfig()
+    model = GroupingModel(cfg)
+    base = {"alertname": "Down", "service": "api", "cluster": "c1", "instance": "vm-1:8080"}
+    kinds = [base, base | {"zone": "eu-1a"}, base | {"zone": "eu-1b"}, base | {"zone": "EU-1a", "rack": "r2"},
+             base | {"service": "", "zone": "eu-1a"}]  # the last is about infrastructure (its machine)
+    sigs = {_model_key(lb, place(cfg, lb), 0.0, model, []) for lb in kinds}
+    assert len(sigs) == len(kinds)
+    cached = [memory_keys(cfg, lb) for lb in kinds]
+    assert len(set(cached)) == len(kinds)
+    model_keys._KEYS.clear()
+    assert [memory_keys(cfg, lb) for lb in reversed(kinds)] == cached[::-1]  # the cache answers as building does
+    assert "m|dom|c1|zone=eu-1a" in cached[1] and "m|domi|c1|zone=eu-1a" in cached[4]
+    assert {"m|dom|c1|zone=eu-1a", "m|dom|c1|rack=r2"} <= set(cached[3])
