@@ -196,7 +196,9 @@ class Approvals:
                                    decision=decision, at=now))
                 await s.flush()
                 vs = await store.votes(s, request_id)
-                await self.audit.append(s, actor=actor, action=f"approval.{decision}d", subject=subject,
+                # The vote is its own event ("approval.vote_approve"); the state it leads to, if any,
+                # follows as "approval.<state>". Both were "approval.approved" (and a reject "rejectd").
+                await self.audit.append(s, actor=actor, action=f"approval.vote_{decision}", subject=subject,
                                         data={"plan_hash": row.plan_hash})
                 approvals = sum(v.decision == "approve" for v in vs)
                 if decision == "reject":

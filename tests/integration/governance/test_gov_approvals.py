@@ -41,7 +41,7 @@ async def test_happy_path_runs_once_and_audits(counted):
     assert [p["status"] for p in row.progress] == ["ok"] and votes[0].user_id == "U_B"
     actions = [e.action for e in reversed(await audit.recent(50))]
     assert actions == ["approval.requested", "approval.approve_refused", "approval.approve_refused",
-                       "approval.approved", "approval.approved", "run.started", "run.step", "run.step",
+                       "approval.vote_approve", "approval.approved", "run.started", "run.step", "run.step",
                        "run.succeeded"]
     assert (await audit.verify()).ok
 
@@ -137,6 +137,9 @@ async def test_reject_then_approve_is_refused(counted):
     with pytest.raises(Conflict, match="already rejected"):
         await svc.approve(req.id, BOB)
     assert ex.runs == []
+    # `/ops audit` reads as what happened: carol's vote, then the state it led to (once each).
+    mine = [e.action for e in reversed(await eng.audit.recent(50)) if e.subject == f"approval:{req.id}"]
+    assert mine == ["approval.requested", "approval.reject_refused", "approval.vote_reject", "approval.rejected"], mine
 
 
 async def test_allow_runs_without_approval(counted):
