@@ -197,7 +197,7 @@ class Approvals:
                 await s.flush()
                 vs = await store.votes(s, request_id)
                 # The vote is its own event ("approval.vote_approve"); the state it leads to, if any,
-                # follows as "approval.<state>". Both were "approval.approved" (and a reject "rejectd").
+                # follows as "approval.<state>", so the log never shows one name twice for one click.
                 await self.audit.append(s, actor=actor, action=f"approval.vote_{decision}", subject=subject,
                                         data={"plan_hash": row.plan_hash})
                 approvals = sum(v.decision == "approve" for v in vs)
