@@ -92,17 +92,17 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             {"team": a.team, "people": list(a.people), "until": a.until.isoformat() if a.until else None,
              "source": a.source} for a in found]})
 
-    for name, summary, usage, example, fn in [
-        ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),
-        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd),
+    for name, summary, usage, example, fn, most in [
+        ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd, 1),
+        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd, 1),
         ("why", "Explain the dedup, grouping, snooze and notification decisions",
-         "why <fingerprint | incident id>", "/ops why 1", why_cmd),
+         "why <fingerprint | incident id>", "/ops why 1", why_cmd, 1),
         ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts, corrections", "stats [7d]",
-         "/ops stats 30d", stats_cmd),
-        ("oncall", "Who is on call now, per team", "oncall [team]", "/ops oncall platform", oncall_cmd),
+         "/ops stats 30d", stats_cmd, 1),
+        ("oncall", "Who is on call now, per team", "oncall [team]", "/ops oncall platform", oncall_cmd, None),
     ]:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example, handler=fn,
-                                   family="alerts"))
+                                   family="alerts", max_args=most))
 
     alert_corrections.register(app, deps)  # Split… and Merge into…
 
