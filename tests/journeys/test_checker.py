@@ -29,5 +29,5 @@ def test_the_checker_flags_a_changing_status_only_in_messages_never_updated():
     said = "Promote churn champion to v5\n⌛ Waiting for approval by ml: request #5's card in the channel follows it."
     assert problems(said, ephemeral=True)
     assert problems(said) == []  # a card is re-rendered as its state changes
-    assert problems("📤 Sent for approval by ml as request #5: its card in the channel shows where it stands.",
+    assert problems("📤 Sent for approval to role ml as request #5: its card in the channel shows where it stands.",
                     ephemeral=True) == []
