@@ -78,7 +78,8 @@ async def test_expired_request_is_refused(counted):
     clock.advance(minutes=31)
     with pytest.raises(Conflict, match="expired"):
         await svc.approve(req.id, BOB)
-    assert (await svc.get(req.id))[0].state == "expired"
+    row = (await svc.get(req.id))[0]
+    assert row.state == "expired" and "request it again" in row.reason, row.reason
     with pytest.raises(Conflict, match="already expired"):
         await svc.approve(req.id, CAROL)
     assert ex.runs == []
@@ -91,7 +92,9 @@ async def test_expiry_job_marks_pending_requests(counted):
     req = await _request(eng)
     assert await svc.expire_due(clock.now()) == 0
     assert await svc.expire_due(clock.advance(minutes=30)) == 1
-    assert (await svc.get(req.id))[0].state == "expired"
+    row = (await svc.get(req.id))[0]
+    # The card reads "Expired: not approved in time (0 of 1 approval); request it again ...", not "Expired: expired".
+    assert row.state == "expired" and row.reason.startswith("not approved in time (0 of 1 approval)"), row.reason
 
 
 async def test_payload_for_another_plan_is_refused(counted):
