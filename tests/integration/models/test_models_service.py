@@ -277,3 +277,12 @@ async def test_a_succeeded_request_card_says_what_replaced_its_version(world) ->
     await svc.watch_job(datetime.now(timezone.utc))
     later = card(back.request_id, await notices(db, "approvals/request"))["result"]["later"]
     assert later["text"] == "`champion` moved to v3 (outside Opsbot)", later
+    # That outside move's notice offers "Roll back to v1" until the alias moves on; then it says what
+    # happened instead of offering to undo a move that is no longer current.
+    outside = [n for n in await notices(db, "models/alias_moved_outside")]
+    assert outside[-1].context["buttons"] and not outside[-1].context["later"]
+    again = await svc.rollback(BOB, "churn")
+    await approvals.wait_idle()
+    notice = [n for n in await notices(db, "models/alias_moved_outside") if n.key == outside[-1].key][-1]
+    assert notice.context["buttons"] == [], notice.context
+    assert notice.context["later"] == f"`champion` moved to v1 (rollback by bob, request #{again.request_id})"
