@@ -263,6 +263,8 @@ class Approvals:
                 col(ApprovalRequest.state) == REQUESTED, col(ApprovalRequest.expires_at) <= now))).all()
         done = 0
         for request_id in ids:
+            if request_id is None:
+                continue
             async with self.db.session() as s:
                 pending = await store.load(s, request_id)
                 if pending is None:
