@@ -98,6 +98,11 @@ async def dispatch_command(deps: Deps, ack: Any, body: dict[str, Any], respond: 
             await ack(**render("core/unknown_command", {"word": words[0], "suggestions": suggestions}),
                       response_type="ephemeral")
             return
+        if extra := sub.extra_args(args):
+            took = f"takes at most {sub.max_args} word{'s' if sub.max_args != 1 else ''}" if sub.max_args \
+                else "takes no words"
+            raise InvalidInput(f"`/ops {sub.name}` {took} after its name; left over: {' '.join(extra)!r}",
+                               hint=f"usage: `/ops {sub.usage}`")
         ctx = CommandContext(deps=deps, actor=actor_from_body(body), command=sub.name, args=args,
                              text=text, channel_id=body.get("channel_id") or "",
                              user_id=body.get("user_id") or "", trigger_id=body.get("trigger_id"),

@@ -199,7 +199,7 @@ async def seed_models(ctx: DemoContext) -> str:
         told = [e.get("text", "") for e in ws.ephemerals("alice", "ml-models")]
         raise TimeoutError(f"{exc}; alice was told: {told[-1] if told else 'nothing'}") from None
     await ws.click("bob", "ml-models", request["ts"], "approval_approve")
-    await _until(lambda: any("is now v2" in m.get("text", "") for m in ws.messages("ml-models")), SEED_WAIT_S,
+    await _until(lambda: any("from v1 to v2" in m.get("text", "") for m in ws.messages("ml-models")), SEED_WAIT_S,
                  "the approved promotion of churn v2 to finish")
     version = await asyncio.to_thread(register_retrained, ctx.mlflow_dir)
     await _until(lambda: any(f"v{version}" in m.get("text", "") for m in ws.messages("ml-models")), SEED_WAIT_S,

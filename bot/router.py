@@ -33,6 +33,13 @@ class Subcommand:
     # True when the handler never waits on I/O (it answers from memory): it is awaited in place
     # instead of in its own task under the inline budget, which costs more than the handler.
     instant: bool = False
+    # The most words it reads after its name (None: free text, e.g. a reason): more is a mistake
+    # the person is told about, not a silently ignored word.
+    max_args: int | None = None
+
+    def extra_args(self, args: list[str]) -> list[str]:
+        """Return the words past the most this subcommand reads."""
+        return [] if self.max_args is None else args[self.max_args:]
 
 
 class Router:

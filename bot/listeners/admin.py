@@ -70,6 +70,8 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
                                            "head_seq": head_seq, "head_hash": head_hash})
 
     deps.router.add(Subcommand(name="whoami", summary="Show your roles and what you may do", usage="whoami",
-                               example="/ops whoami", handler=whoami_cmd, family="admin"))
+                               example="/ops whoami", handler=whoami_cmd, family="admin",
+                               max_args=0))
     deps.router.add(Subcommand(name="audit", summary="Show the audit log", usage="audit [n | #seq | approval:<id>]",
-                               example="/ops audit 20", handler=audit_cmd, family="admin"))
+                               example="/ops audit 20", handler=audit_cmd, family="admin",
+                               max_args=1))

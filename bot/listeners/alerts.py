@@ -29,18 +29,28 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
     def svc() -> Any:
         return deps.engine.alerts
 
+    async def views(incidents: list[Any]) -> list[dict[str, Any]]:
+        # The list and the detail read as the card does: a merged incident says where it went.
+        contexts = [incident_context(i, svc().cfg) for i in incidents]
+        corrections = deps.engine.corrections
+        resolved = [c["id"] for c in contexts if c["status"] == "resolved"]
+        if corrections is not None and resolved:
+            into = await corrections.merged_targets(resolved)
+            for c in contexts:
+                c["merged_into"] = into.get(c["id"])
+        return contexts
+
     async def incidents_cmd(ctx: CommandContext):
         which = ctx.args[0] if ctx.args else "open"
         found = await svc().queries.incidents(which, limit=20)
-        return deps.render("alerts/incidents", {"which": which, "limit": 20,
-                                                "incidents": [incident_context(i, svc().cfg) for i in found]})
+        return deps.render("alerts/incidents", {"which": which, "limit": 20, "incidents": await views(found)})
 
     async def incident_cmd(ctx: CommandContext):
         if not ctx.args:
             raise InvalidInput("which incident?", hint="usage: /ops incident <id>")
         d = await svc().queries.incident(parse_incident_id(ctx.args[0]))
         lines = [alert_line(a) for a in d.alerts]
-        return deps.render("alerts/incident_detail", {"incident": incident_context(d.incident, svc().cfg),
+        return deps.render("alerts/incident_detail", {"incident": (await views([d.incident]))[0],
                                                       "groups": alert_groups(lines, svc().cfg.service_label),
                                                       "timeline": timeline(d.decisions)})
 
@@ -82,17 +92,17 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             {"team": a.team, "people": list(a.people), "until": a.until.isoformat() if a.until else None,
              "source": a.source} for a in found]})
 
-    for name, summary, usage, example, fn in [
-        ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd),
-        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd),
+    for name, summary, usage, example, fn, most in [
+        ("incidents", "List open (or all) incidents", "incidents [open|all]", "/ops incidents", incidents_cmd, 1),
+        ("incident", "Show one incident: alerts and timeline", "incident <id>", "/ops incident 1", incident_cmd, 1),
         ("why", "Explain the dedup, grouping, snooze and notification decisions",
-         "why <fingerprint | incident id>", "/ops why 1", why_cmd),
+         "why <fingerprint | incident id>", "/ops why 1", why_cmd, 1),
         ("stats", "Alerts in, incidents out, compression, MTTA, MTTR, noisiest alerts, corrections", "stats [7d]",
-         "/ops stats 30d", stats_cmd),
-        ("oncall", "Who is on call now, per team", "oncall [team]", "/ops oncall platform", oncall_cmd),
+         "/ops stats 30d", stats_cmd, 1),
+        ("oncall", "Who is on call now, per team", "oncall [team]", "/ops oncall platform", oncall_cmd, None),
     ]:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example, handler=fn,
-                                   family="alerts"))
+                                   family="alerts", max_args=most))
 
     alert_corrections.register(app, deps)  # Split… and Merge into…
 

@@ -36,7 +36,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
          "/ops watch mute checkout-latency", watch_cmd),
     ]:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example, handler=fn,
-                                   family="anomaly"))
+                                   family="anomaly", max_args=0 if name == "watches" else 2))
 
     async def on_feedback(kind: str, ack, body, respond) -> None:  # noqa: ANN001 - Bolt objects
         await ack()

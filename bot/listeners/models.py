@@ -32,6 +32,10 @@ def plain(obj: Any) -> Any:
     return obj
 
 
+PROMOTE_USAGE = 'usage: `/ops promote <model> <version> [to <alias>] [override "<reason>"]`, e.g. `/ops promote churn 5`'
+NAME_HINT = "usage: `/ops {cmd} <name>`, e.g. `/ops {cmd} churn`; `/ops models` lists the models"
+
+
 def _version(word: str) -> int:
     if not re.fullmatch(r"v?\d{1,9}", word):
         raise InvalidInput(f"`{word}` is not a version number", hint="versions are numbers, e.g. 7")
@@ -41,7 +45,9 @@ def _version(word: str) -> int:
 def parse_promote(args: list[str]) -> tuple[str, int, str | None, str | None, bool]:
     """Parse `<name> <version> [to [new-alias] <alias>] [override <reason...>]`."""
     if len(args) < 2:
-        raise InvalidInput("usage: /ops promote <model> <version> [to <alias>] [override \"<reason>\"]")
+        what = f"which version of {args[0]}?" if args else "which model and version?"
+        raise InvalidInput(f"promote {what}", hint=f"{PROMOTE_USAGE}; `/ops models` lists the models, "
+                                                   f"`/ops model <name>` their versions")
     name, version, rest = args[0], _version(args[1]), args[2:]
     alias = reason = None
     if "override" in rest:
@@ -63,7 +69,8 @@ def parse_promote(args: list[str]) -> tuple[str, int, str | None, str | None, bo
 def parse_rollback(args: list[str]) -> tuple[str, str | None, int | None]:
     """Parse `<name> [<alias>] [to <version>]`."""
     if not args:
-        raise InvalidInput("usage: /ops rollback <model> [<alias>] [to <version>]")
+        raise InvalidInput("roll back which model?", hint="usage: `/ops rollback <model> [<alias>] [to <version>]`, "
+                                                          "e.g. `/ops rollback churn`; `/ops models` lists the models")
     name, rest = args[0], args[1:]
     alias = version = None
     if rest and rest[0] != "to":
@@ -90,12 +97,12 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
 
     async def model_cmd(ctx: CommandContext):
         if not ctx.args:
-            raise InvalidInput("usage: /ops model <name>")
+            raise InvalidInput("which model?", hint=NAME_HINT.format(cmd="model"))
         return deps.render("models/model", plain(await svc().show(ctx.actor, ctx.args[0])))
 
     async def history_cmd(ctx: CommandContext):
         if not ctx.args:
-            raise InvalidInput("usage: /ops history <name>")
+            raise InvalidInput("the history of which model?", hint=NAME_HINT.format(cmd="history"))
         changes = await svc().history(ctx.actor, ctx.args[0])
         return deps.render("models/history", {"name": ctx.args[0], "changes": changes})
 
@@ -112,19 +119,20 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
         name, alias, version = parse_rollback(ctx.args)
         return change_reply(await svc().rollback(ctx.actor, name, alias, version))
 
-    for name, summary, usage, example, handler in [
-        ("models", "Registered models, their aliases and last change", "models", "/ops models", models_cmd),
-        ("model", "A model's aliases, latest versions, metrics and tags", "model <name>", "/ops model churn", model_cmd),
+    for name, summary, usage, example, handler, most in [
+        ("models", "Registered models, their aliases and last change", "models", "/ops models", models_cmd, 0),
+        ("model", "A model's aliases, latest versions, metrics and tags", "model <name>", "/ops model churn",
+         model_cmd, 1),
         ("history", "Every alias change of a model, with approvals and gates", "history <name>",
-         "/ops history churn", history_cmd),
+         "/ops history churn", history_cmd, 1),
         ("promote", "Move an alias to a version through the gates (default alias champion)",
          'promote <name> <version> [to [new-alias] <alias>] [override "<reason>"]', "/ops promote churn 2 to challenger",
-         promote_cmd),
+         promote_cmd, None),
         ("rollback", "Return an alias to its previous holder", "rollback <name> [<alias>] [to <version>]",
-         "/ops rollback churn", rollback_cmd),
+         "/ops rollback churn", rollback_cmd, None),
     ]:
         deps.router.add(Subcommand(name=name, summary=summary, usage=usage, example=example,
-                                   handler=handler, family="models"))
+                                   handler=handler, family="models", max_args=most))
 
     async def on_button(ack, body, respond, rollback: bool) -> None:
         await ack()

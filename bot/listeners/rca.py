@@ -36,13 +36,17 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             stats = await svc().stats(parse_days(ctx.args[1:], 30))
             return deps.render("rca/stats", asdict(stats) | {"accuracy_at_1": stats.accuracy_at_1,
                                                              "accuracy_at_3": stats.accuracy_at_3})
+        if len(ctx.args) > 1:
+            raise InvalidInput(f"`/ops rca` takes one incident id; left over: {' '.join(ctx.args[1:])!r}",
+                               hint="usage: `/ops rca <incident id>` or `/ops rca stats [30d]`")
         row = await svc().analyse(parse_incident_id(ctx.args[0]), ctx.actor)
         return {"text": f"Posted {len(row.hypotheses)} hypotheses in the thread of incident #{row.incident_id}.",
                 "response_type": "ephemeral"}
 
     deps.router.add(Subcommand(
         name="rca", summary="Rank root-cause hypotheses for an incident, or show their accuracy",
-        usage="rca <incident id> | rca stats [30d]", example="/ops rca 1", handler=rca_cmd, family="alerts"))
+        usage="rca <incident id> | rca stats [30d]", example="/ops rca 1", handler=rca_cmd, family="alerts",
+        max_args=2))
 
     # Ranking reads Prometheus, so each button acks first; the answer arrives in the thread
     # through the outbox, and OpsErrors reach the user through the one error handler.

@@ -114,10 +114,10 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
 
     router = deps.router
     router.add(Subcommand(name="runbooks", summary="List the runbooks", usage="runbooks",
-                          example="/ops runbooks", handler=list_cmd, family="runbooks"))
+                          example="/ops runbooks", handler=list_cmd, family="runbooks", max_args=0))
     router.add(Subcommand(name="runbook", summary="Show a runbook's description, parameters and steps",
                           usage="runbook <name>", example="/ops runbook restart-service",
-                          handler=show_cmd, family="runbooks"))
+                          handler=show_cmd, family="runbooks", max_args=1))
     router.add(Subcommand(name="run", summary="Run a runbook (dry-run preview, then approval if needed)",
                           usage="run <name> key=value ... [--dry-run]",
                           example="/ops run restart-service service=api --dry-run",

@@ -30,7 +30,8 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
 
     deps.router.add(Subcommand(
         name="postmortem", summary="Draft a postmortem from an incident's timeline, hypotheses and todo notes",
-        usage="postmortem <incident id>", example="/ops postmortem 1", handler=postmortem_cmd, family="alerts"))
+        usage="postmortem <incident id>", example="/ops postmortem 1", handler=postmortem_cmd, family="alerts",
+        max_args=1))
 
     # Creating a channel takes several Web API calls: ack first; the card edits say the rest.
     @app.action(OPEN_CHANNEL)

@@ -178,6 +178,16 @@ class IncidentCorrections:
         return inc, [i for i in await self.alerts.queries.incidents("open", limit=MAX_OPTIONS + 1)
                      if i.id != incident_id][:MAX_OPTIONS]
 
+    async def merged_targets(self, incident_ids: Iterable[int]) -> dict[int, int]:
+        """Return, for those of these incidents that were merged, the incident each was merged into."""
+        found: dict[int, int] = {}
+        async with self.log.db.session() as s:
+            for incident_id in incident_ids:
+                target = await cs.CorrectionLog.merged_into(s, incident_id)
+                if target is not None:
+                    found[incident_id] = target
+        return found
+
     async def weekly(self, days: int) -> list[dict[str, Any]]:
         """Return splits and merges per week over the last `days` days."""
         days = parse_int(str(days), "days", lo=1, hi=365)

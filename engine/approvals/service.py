@@ -31,6 +31,13 @@ def _hm(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d %H:%M UTC")
 
 
+
+def expired_reason(row: ApprovalRequest, votes: list[ApprovalVote]) -> str:
+    """Say on an expired card how far it got and what to do (its state already says "Expired")."""
+    got = sum(v.decision == "approve" for v in votes)
+    return (f"not approved in time ({got} of {row.required} approval{'s' if row.required != 1 else ''}); "
+            f"request it again if it is still needed")
+
 class Approvals:
     """The one approval mechanism every risky action uses; executors register per action kind."""
 
@@ -185,7 +192,7 @@ class Approvals:
             if refusal:
                 code, error = refusal
                 if code == "expired":
-                    await store.cas(s, request_id, REQUESTED, state=EXPIRED, reason="expired",
+                    await store.cas(s, request_id, REQUESTED, state=EXPIRED, reason=expired_reason(row, vs),
                                     updated_at=now, finished_at=now)
                     row = await store.load(s, request_id)
                     await emit(s, request_notice(row, vs), now)
@@ -196,7 +203,9 @@ class Approvals:
                                    decision=decision, at=now))
                 await s.flush()
                 vs = await store.votes(s, request_id)
-                await self.audit.append(s, actor=actor, action=f"approval.{decision}d", subject=subject,
+                # The vote is its own event ("approval.vote_approve"); the state it leads to, if any,
+                # follows as "approval.<state>", so the log never shows one name twice for one click.
+                await self.audit.append(s, actor=actor, action=f"approval.vote_{decision}", subject=subject,
                                         data={"plan_hash": row.plan_hash})
                 approvals = sum(v.decision == "approve" for v in vs)
                 if decision == "reject":
@@ -254,8 +263,14 @@ class Approvals:
                 col(ApprovalRequest.state) == REQUESTED, col(ApprovalRequest.expires_at) <= now))).all()
         done = 0
         for request_id in ids:
+            if request_id is None:
+                continue
             async with self.db.session() as s:
-                if not await store.cas(s, request_id, REQUESTED, state=EXPIRED, reason="expired",
+                pending = await store.load(s, request_id)
+                if pending is None:
+                    continue
+                why = expired_reason(pending, await store.votes(s, request_id))
+                if not await store.cas(s, request_id, REQUESTED, state=EXPIRED, reason=why,
                                        updated_at=now, finished_at=now):
                     continue
                 row = await store.load(s, request_id)

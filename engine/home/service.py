@@ -15,7 +15,7 @@ from engine.alerts.tables import DecisionRow, IncidentRow
 from engine.approvals.tables import ApprovalRequest, ApprovalVote
 from engine.approvals.types import REQUESTED
 from engine.core.clock import Clock
-from engine.models.tables import AliasChange
+from engine.models.tables import AliasChange, SeenAlias
 from engine.store.db import Database
 from engine.home.tables import HomeViewer
 from engine.warroom.tables import IncidentChannelRow
@@ -62,8 +62,12 @@ class Home:
                 col(AliasChange.actor_id) == actor.user_id, col(AliasChange.state) == "done",
                 col(AliasChange.created_at) >= now - RECENT_MOVES)
                 .order_by(col(AliasChange.id).desc()).limit(MAX_ITEMS))).scalars().all()
+            # Where each alias points now: a move later undone (a rollback) must not read as current.
+            holders = {(a.model, a.alias): a.version for a in (await s.execute(select(SeenAlias).where(
+                col(SeenAlias.model).in_({m.model for m in moves})))).scalars()} if moves else {}
             out.models = [{"model": m.model, "alias": m.alias, "from": m.from_version, "to": m.to_version,
-                           "kind": m.kind, "at": m.created_at.isoformat()} for m in moves]
+                           "kind": m.kind, "at": m.created_at.isoformat(), "now": holders.get((m.model, m.alias))}
+                          for m in moves]
         return out
 
     async def _approvals(self, s: AsyncSession, actor: Actor) -> list[dict[str, Any]]:

@@ -56,9 +56,11 @@ class AliasExecutor:
             actor_id=ctx.requester, actor_name=p.get("requester_name", ""), approval_id=ctx.request_id,
             approvals=await self._approvals_of(ctx.request_id), gates=t.get("gates", []),
             override_reason=p.get("override_reason")))
-        await ctx.step("move alias", "ok", f"{model} `{alias}` is now v{version} (was {_v(frm)})")
+        # Past tense: the card keeps this line after the alias moves on (request_cards says what replaced it).
+        done = f"moved {model} `{alias}` from {_v(frm)} to v{version}"
+        await ctx.step("move alias", "ok", done)
         await self._tag(model, alias, version, frm, p, ctx.requester)
-        return Outcome(True, f"{model} `{alias}` is now v{version} (was {_v(frm)})",
+        return Outcome(True, done,
                        {"change_id": change.id, "model": model, "alias": alias, "from": frm, "to": version})
 
     async def _tag(self, model: str, alias: str, version: int, frm: int | None, p: dict[str, Any], who: str) -> None:

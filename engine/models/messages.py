@@ -74,6 +74,8 @@ class AliasMovedOutside(MessageData):
     actor: str
     change_id: int
     buttons: list[Button]
+    later: str = ""  # what replaced to_version since (engine/models/request_cards.py), once it has been
+    later_at: str | None = None
 
 
 def metric_rows(cand: dict[str, float], champ: dict[str, float] | None, key: list[str], limit: int = 8) -> list[MetricRow]:

@@ -19,6 +19,7 @@ from engine.audit import AuditLog
 from engine.core.clock import Clock, utc
 from engine.errors import Conflict, OpsError, Unavailable
 from engine.models.cards import refresh_version_cards
+from engine.models.request_cards import mark_replaced
 from engine.ports import ModelRegistry
 from engine.models.tables import DONE, FAILED, INTENT, AliasChange, SeenAlias
 from engine.store.db import Database
@@ -68,7 +69,8 @@ async def supersede_alias_requests(s: AsyncSession, audit: AuditLog, model: str,
         p, t = row.plan.get("parameters", {}), row.plan.get("targets", {})
         return bool(p.get("model") == model and p.get("alias") == alias and t.get("from_version") != holder)
 
-    now_holds = f"is v{holder}" if holder is not None else "was removed"
+    # Past tense: the cancelled card is never re-rendered, and the alias may move again.
+    now_holds = f"moved to v{holder}" if holder is not None else "was removed"
     return await supersede_pending(s, audit, ALIAS_KIND, stale,
                                    f"superseded: `{alias}` {now_holds} since this was requested; ask again if still needed",
                                    now)
@@ -123,6 +125,7 @@ class AliasMover:
             s.add(row)
             await remember_alias(s, req.model, req.alias, req.to_version, now)
             await refresh_version_cards(s, req.model, {req.from_version, req.to_version}, now)
+            await mark_replaced(s, row, now)
             await supersede_alias_requests(s, self.audit, req.model, req.alias, req.to_version, now)
             await self.audit.append(s, actor=req.actor_id, action=f"model.{req.kind}", subject=f"model:{req.model}",
                                     data={"alias": req.alias, "from": req.from_version, "to": req.to_version,
@@ -148,6 +151,7 @@ class AliasMover:
                 if state == DONE:
                     await remember_alias(s, row.model, row.alias, row.to_version, self.clock.now())
                     await refresh_version_cards(s, row.model, {row.from_version, row.to_version}, self.clock.now())
+                    await mark_replaced(s, row, self.clock.now())
 
     async def pending_intents(self, now: datetime, model: str | None = None) -> list[AliasChange]:
         """Return intents old enough that their mover must have finished or died."""

@@ -33,7 +33,9 @@ def parse_args(words: list[str]) -> dict[str, str]:
     for w in words:
         key, sep, value = w.partition("=")
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise InvalidInput(f"expected key=value, got {w!r}")
+            raise InvalidInput(f"expected key=value, got {w!r}",
+                               hint="write each parameter as key=value (quote a value with spaces); "
+                                    "`/ops runbook <name>` lists a runbook's parameters")
         if key in out:
             raise InvalidInput(f"parameter `{key}` given twice")
         out[key] = value

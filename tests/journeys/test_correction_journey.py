@@ -49,6 +49,11 @@ def test_split_one_alert_out_then_merge_it_back(person, shots):
     expect(split_off.get_by_test_id("button-alerts.merge")).to_have_count(0)
     expect(card).to_contain_text(f"firing of {total}")
     p.check("bob merges it back")
+    # The list and the detail say what the card says: merged, not "Resolved · 0/0 firing".
+    listed = next(line for line in p.send("/ops incidents all").inner_text().splitlines() if f"#{new} " in line)
+    assert f"Merged into #{incident}" in listed and "Resolved" not in listed, listed
+    assert f"Merged into #{incident}" in p.send(f"/ops incident {new}").inner_text()
+    p.check("/ops incidents all and /ops incident N after the merge")
     stats = p.send("/ops stats").inner_text()
     assert re.search(r"\d+ splits?, \d+ merges?", stats), stats
     p.shot(shots, "split-then-merge")

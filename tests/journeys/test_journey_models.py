@@ -40,7 +40,7 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     p.be("bob")
     p.press(request, "approval_approve")
     expect(request).to_contain_text("Succeeded")
-    expect(request).to_contain_text(f"is now v5 (was v{before})")
+    expect(request).to_contain_text(f"moved churn champion from v{before} to v5")
     expect(request.get_by_test_id("button-approval_approve")).to_have_count(0)
     p.check("bob approves")
     p.be("alice")  # her gate answer is never updated: it must not still read as waiting
@@ -74,6 +74,8 @@ def test_promote_with_gates_second_user_approves_then_rollback(person, shots):
     history = p.send("/ops history churn").inner_text()
     newest = next(line for line in history.splitlines() if "→" in line)
     assert f"v5 → v{before}" in newest, history
+    # The request that made v5 champion is past: its card says what replaced v5, and by whom.
+    expect(request).to_contain_text(f"Since then champion moved to v{before} (rollback by bob")
     # v5 is no longer champion: its card says so by offering the promotion again.
     expect(notice.get_by_test_id("button-models_promote_champion")).to_be_visible()
     expect(notice).not_to_contain_text("now champion")

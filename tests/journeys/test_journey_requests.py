@@ -52,6 +52,8 @@ BAD_INPUTS = [
     ("/ops incident 98765", "98765"),
     ("/ops drift no-such-model", "no-such-model"),
     ("/ops frobnicate", "help"),
+    ("/ops incident 1 2", "left over: '2'"),  # an extra word is named, not dropped
+    ("/ops promote churn", "which version of churn"),
 ]
 
 
@@ -76,6 +78,9 @@ def test_bad_input_is_refused_with_a_reason_and_starts_nothing(person, shots):
     topic = p.send("/ops help incidents").inner_text()
     assert "/ops incidents" in topic and "/ops promote" not in topic, topic  # the topic, not the whole list
     p.check("/ops help incidents")
+    p.press(p.card("Opsbot commands · Incidents", "help.open_family.all"), "help.open_family.all")
+    expect(p.card("Opsbot commands")).to_contain_text("/ops promote")  # back to every command
+    p.check("All commands after a topic")
     p.settle(1.5)
     after = p.page.locator("#messages [data-testid=message]").filter(
         has=p.page.get_by_test_id("button-approval_approve")).count()

@@ -41,7 +41,7 @@ async def test_happy_path_runs_once_and_audits(counted):
     assert [p["status"] for p in row.progress] == ["ok"] and votes[0].user_id == "U_B"
     actions = [e.action for e in reversed(await audit.recent(50))]
     assert actions == ["approval.requested", "approval.approve_refused", "approval.approve_refused",
-                       "approval.approved", "approval.approved", "run.started", "run.step", "run.step",
+                       "approval.vote_approve", "approval.approved", "run.started", "run.step", "run.step",
                        "run.succeeded"]
     assert (await audit.verify()).ok
 
@@ -78,7 +78,8 @@ async def test_expired_request_is_refused(counted):
     clock.advance(minutes=31)
     with pytest.raises(Conflict, match="expired"):
         await svc.approve(req.id, BOB)
-    assert (await svc.get(req.id))[0].state == "expired"
+    row = (await svc.get(req.id))[0]
+    assert row.state == "expired" and "request it again" in row.reason, row.reason
     with pytest.raises(Conflict, match="already expired"):
         await svc.approve(req.id, CAROL)
     assert ex.runs == []
@@ -91,7 +92,9 @@ async def test_expiry_job_marks_pending_requests(counted):
     req = await _request(eng)
     assert await svc.expire_due(clock.now()) == 0
     assert await svc.expire_due(clock.advance(minutes=30)) == 1
-    assert (await svc.get(req.id))[0].state == "expired"
+    row = (await svc.get(req.id))[0]
+    # The card reads "Expired: not approved in time (0 of 1 approval); request it again ...", not "Expired: expired".
+    assert row.state == "expired" and row.reason.startswith("not approved in time (0 of 1 approval)"), row.reason
 
 
 async def test_payload_for_another_plan_is_refused(counted):
@@ -137,6 +140,9 @@ async def test_reject_then_approve_is_refused(counted):
     with pytest.raises(Conflict, match="already rejected"):
         await svc.approve(req.id, BOB)
     assert ex.runs == []
+    # `/ops audit` reads as what happened: carol's vote, then the state it led to (once each).
+    mine = [e.action for e in reversed(await eng.audit.recent(50)) if e.subject == f"approval:{req.id}"]
+    assert mine == ["approval.requested", "approval.reject_refused", "approval.vote_reject", "approval.rejected"], mine
 
 
 async def test_allow_runs_without_approval(counted):

@@ -228,7 +228,7 @@ async def test_a_pending_request_the_alias_moved_past_is_superseded_and_its_card
     await approvals.wait_idle()
     assert await aliases(reg, "churn") == {"champion": 3}
     row = await _request_row(approvals, stale.request_id)
-    assert row.state == "cancelled" and row.reason.startswith("superseded: `champion` is v3"), row.reason
+    assert row.state == "cancelled" and row.reason.startswith("superseded: `champion` moved to v3"), row.reason
     card = [n for n in await notices(db, "approvals/request") if n.key.endswith(f":{stale.request_id}")][-1]
     assert card.context["state"] == "cancelled" and "superseded" in card.context["reason"]
     with pytest.raises(Conflict):
@@ -239,4 +239,50 @@ async def test_a_pending_request_the_alias_moved_past_is_superseded_and_its_card
     await reg.set_alias("churn", "champion", 1)
     await svc.watch_job(datetime.now(timezone.utc))
     row = await _request_row(approvals, again.request_id)
-    assert row.state == "cancelled" and row.reason.startswith("superseded: `champion` is v1"), row.reason
+    assert row.state == "cancelled" and row.reason.startswith("superseded: `champion` moved to v1"), row.reason
+
+
+async def test_a_succeeded_request_card_says_what_replaced_its_version(world) -> None:
+    """After v1 -> v2 and a rollback, no request card still reads as if its version held the alias."""
+    from tests.integration.models.conftest import notices
+
+    svc, approvals, reg, db = world
+    first = await svc.promote(ALICE, "churn", 1)
+    await approvals.approve(first.request_id, BOB)
+    await approvals.wait_idle()
+    second = await svc.promote(ALICE, "churn", 2)
+    await approvals.approve(second.request_id, BOB)
+    await approvals.wait_idle()
+
+    def card(request_id, cards):
+        return [n for n in cards if n.key == f"approval:{request_id}"][-1].context
+
+    cards = await notices(db, "approvals/request")
+    assert card(second.request_id, cards)["reason"] == "moved churn `champion` from v1 to v2"
+    later = card(first.request_id, cards)["result"]["later"]
+    assert later["text"] == f"`champion` moved to v2 (promote by alice, request #{second.request_id})", later
+    assert "later" not in card(second.request_id, cards)["result"]  # v2 still holds champion
+
+    back = await svc.rollback(BOB, "churn")
+    await approvals.wait_idle()
+    assert await aliases(reg, "churn") == {"champion": 1}
+    cards = await notices(db, "approvals/request")
+    later = card(second.request_id, cards)["result"]["later"]
+    assert later["text"] == f"`champion` moved to v1 (rollback by bob, request #{back.request_id})", later
+    # The first card's note stays true (v1 was replaced by v2 once): it is not rewritten.
+    assert card(first.request_id, cards)["result"]["later"]["text"].startswith("`champion` moved to v2")
+    # A move made in the MLflow UI marks the rollback's card, naming no Opsbot actor.
+    await svc.watch_job(datetime.now(timezone.utc))
+    await reg.set_alias("churn", "champion", 3)
+    await svc.watch_job(datetime.now(timezone.utc))
+    later = card(back.request_id, await notices(db, "approvals/request"))["result"]["later"]
+    assert later["text"] == "`champion` moved to v3 (outside Opsbot)", later
+    # That outside move's notice offers "Roll back to v1" until the alias moves on; then it says what
+    # happened instead of offering to undo a move that is no longer current.
+    outside = [n for n in await notices(db, "models/alias_moved_outside")]
+    assert outside[-1].context["buttons"] and not outside[-1].context["later"]
+    again = await svc.rollback(BOB, "churn")
+    await approvals.wait_idle()
+    notice = [n for n in await notices(db, "models/alias_moved_outside") if n.key == outside[-1].key][-1]
+    assert notice.context["buttons"] == [], notice.context
+    assert notice.context["later"] == f"`champion` moved to v1 (rollback by bob, request #{again.request_id})"

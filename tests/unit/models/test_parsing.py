@@ -46,3 +46,15 @@ def test_button_values_round_trip() -> None:
 def test_plain_makes_dataclasses_json_ready() -> None:
     g = GateResult("auc >= 0.9", "auc", 0.95, None, 0.9, None, True, "ok")
     assert plain({"gates": [g]})["gates"][0]["subject"] == "auc"
+
+
+def test_a_missing_model_or_version_is_named_with_what_to_type():
+    with pytest.raises(InvalidInput) as err:
+        parse_promote(["churn"])
+    assert err.value.message == "promote which version of churn?" and "/ops promote <model> <version>" in err.value.hint
+    with pytest.raises(InvalidInput) as err:
+        parse_promote([])
+    assert err.value.message == "promote which model and version?" and "/ops models" in err.value.hint
+    with pytest.raises(InvalidInput) as err:
+        parse_rollback([])
+    assert err.value.message == "roll back which model?" and "/ops rollback churn" in err.value.hint

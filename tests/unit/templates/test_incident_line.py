@@ -50,3 +50,15 @@ def test_the_incident_timeline_says_each_event_once():
     ]
     assert [t["reason"] for t in timeline(decisions)] == [
         "web depends on svc, already in incident #5", "silenced in Alertmanager by carol"]
+
+
+def test_a_merged_incident_reads_merged_in_the_list_and_the_detail_as_on_its_card():
+    ctx = json.loads((FIXTURE.parent / "incidents.merged.json").read_text())
+    inc = ctx["incidents"][1]
+    card = _text(render("alerts/incident", inc))
+    listing = _text(render("alerts/incidents", ctx))
+    detail = _text(render("alerts/incident_detail", {"incident": inc, "groups": [], "timeline": []}))
+    for text in (card, listing, detail):
+        assert "Merged into #42" in text, text
+    assert "Resolved" not in listing.split("#41")[1] and "0/0 firing" not in listing, listing
+    assert "Resolved" not in detail and "0/0 firing" not in detail and "moved to incident #42" in detail, detail
