@@ -137,10 +137,10 @@ def parent_residuals(
     fit[0] = False  # the first row has no previous value
     out = values.copy()
     for j in range(len(grid.names)):
-        regs = learned.parents[j] | {k for k in learned.undirected[j] if k not in moved}
+        chosen = learned.parents[j] | {k for k in learned.undirected[j] if k not in moved}
         if still_given_still and j not in moved:
-            regs = {k for k in regs if k not in moved}
-        regs = sorted(regs)
+            chosen = {k for k in chosen if k not in moved}
+        regs = sorted(chosen)
         feats = np.column_stack([values[:, regs], lagged[:, j]])
         a = feats[fit]
         mu, ymu = a.mean(axis=0), values[fit, j].mean()
