@@ -25,7 +25,7 @@ FORBIDDEN = [
     # A request's title stays on its card after it ran: "to v5 (now v2)" would then contradict it.
     (re.compile(r"\(now v\d+\)"), "the alias holder at request time said as present"),
     # `/ops why` names the grouping evidence in words and ages, not the model's feature codes and values.
-    (re.compile(r"\b(?:topology \d hops?|alertname|spreading|same node/host|outside the graph|co-occurrence) \d\.\d\d\b"),
+    (re.compile(r"\b(?:topology \d hops?|alertname|spreading|same node/host|same zone/rack|outside the graph|co-occurrence) \d\.\d\d\b"),
      "a grouping feature's raw value"),
 ]
 
