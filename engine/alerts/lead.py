@@ -61,6 +61,9 @@ def lead_of(ev: AlertEvent, cfg: AlertsConfig) -> dict[str, Any]:
     """Return the card facts of one alert: summary, description, value, links and owning labels."""
     a = ev.annotations
     value = _first(a, cfg.value_annotations)
+    said = f"{a.get('summary') or a.get('message') or ''} {a.get('description', '')}"
+    if value and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", said):
+        value = None  # the summary already states it ("value 343.7 outside ..."): the card says it once
     return {
         "fingerprint": ev.fingerprint, "alertname": ev.alertname,
         "summary": _cut(a.get("summary") or a.get("message") or "", SUMMARY_CHARS),

@@ -163,3 +163,12 @@ def test_times_in_the_alerts_words_become_date_parts():
         {"text": "p95 above 2s since "}, {"time": "2026-12-06T20:17:35+00:00"}, {"text": " on web-1"}]
     assert with_times("2026-13-45T99:99 is no time") == [{"text": "2026-13-45T99:99 is no time"}]
     assert with_times("") == []
+
+
+def test_a_value_the_summary_already_states_is_said_once():
+    s, inc, _ = _open(_event(annotations={"summary": "latency: value 343.7 outside the expected 132.6..293.2",
+                                          "value": "343.7"}))
+    assert inc.lead["value"] is None
+    # A different number, or the value inside a longer one, is not the same statement.
+    s, inc, _ = _open(_event(annotations={"summary": "latency above 1343.75 ms", "value": "343.7"}))
+    assert inc.lead["value"] == "343.7"
