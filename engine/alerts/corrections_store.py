@@ -90,7 +90,6 @@ def _remember(inc: Incident, scratch: Incident, known: Incident) -> None:
     inc.services = _carry(scratch.services, known.services)
     inc.group_keys = _carry(scratch.group_keys, known.group_keys)
     inc.corr_keys = _carry(scratch.corr_keys, known.corr_keys)
-    inc.onsets = []  # rebuilt from the memory (model_keys.onsets)
     inc.alertnames = list(scratch.alertnames)
     inc.sources = list(scratch.sources)
     inc.inhibitors = {k: fp for k, fp in scratch.inhibitors.items() if fp in inc.firing}
@@ -274,7 +273,6 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         _unite(dst.corr_keys, src.corr_keys, newest=True)
         dst.ledger = None  # changed outside lifecycle.join: the next save rewrites its machine rows
         _unite(dst.services, src.services, newest=False)
-        dst.onsets = sorted(set(dst.onsets) | set(src.onsets)) if dst.onsets and src.onsets else []
         for k, fp in src.inhibitors.items():
             dst.inhibitors.setdefault(k, fp)
         dst.alertnames += [n for n in src.alertnames if n not in dst.alertnames]
@@ -289,7 +287,7 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         src.resolve_due_at = src.snoozed_until = None
         for fp in list(src.firing):
             src.drop_firing(fp)
-        src.group_keys, src.corr_keys, src.services, src.inhibitors, src.onsets = {}, {}, {}, {}, []
+        src.group_keys, src.corr_keys, src.services, src.inhibitors = {}, {}, {}, {}
         src.alert_count, src.last_activity_at, src.dirty = 0, now, True
         lesson = Lesson(MERGE, tuple(side(group_key(cfg, a.labels) for a in moved)),
                         tuple(side(group_key(cfg, a.labels) for a in keep)))

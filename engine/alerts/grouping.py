@@ -92,8 +92,6 @@ def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingM
     # different instances of one service share a verdict unless a candidate tells them apart).
     # Its failure domains' keys (zone, rack; and whether it is about infrastructure): a join that
     # records one clears the memo (lifecycle.join moves model_rev), so the alert's own keys suffice.
-    # The nearest-onset gap reads the onset (ts, in the key) and the candidates' onsets: a join that
-    # adds one moves model_rev too (lifecycle.join, model_keys.record_onset).
     ent, cl, _, hosts, doms = where
     on_host: tuple[tuple[int | None, float | None, float | None], ...] = ()
     if hosts is not None:

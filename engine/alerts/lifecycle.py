@@ -10,7 +10,7 @@ from typing import Any, Callable
 from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches, onset_ts
 from engine.alerts.lead import refresh_lead
-from engine.alerts.model_keys import Place, memory_key_parts, record_onset
+from engine.alerts.model_keys import Place, memory_key_parts
 from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
@@ -158,8 +158,6 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     # skips them.
     # What is stored changes with them: the ledger (corr_store) records it, while it describes corr.
     corr = inc.corr_keys
-    if record_onset(inc, ts):  # the model's nearest-onset gap reads every distinct onset
-        moved = True
     led = inc.ledger
     if led is not None and led.corr is not corr:
         led = None

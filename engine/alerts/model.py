@@ -2,9 +2,7 @@
 
 For an occurrence at time t and an open incident, the features (each in [0, 1]) are:
 
-* onset_2m, onset_15m: exp(-gap/120 s) and exp(-gap/900 s), gap = the distance from t to the nearest
-  onset of the incident's alerts, either side (t - its last onset, unless the alert began before
-  that: delivered late or out of order, it is not simultaneous with the incident);
+* onset_2m, onset_15m: exp(-gap/120 s) and exp(-gap/900 s), gap = t - the incident's last onset;
 * topology_1h, topology_2h, topology_3h: for the incident's services 1, 2 or 3 hops away through
   depends_on (either direction, same cluster), exp(-age/900 s) of the latest such onset; the fit
   decides how much each distance is worth instead of a fixed decay;
@@ -48,7 +46,7 @@ from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
-                                      UNMAPPED, domain_keys, host_keys, nearest_gap, neighbours)
+                                      UNMAPPED, domain_keys, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -180,8 +178,8 @@ class GroupingModel:
         return got
 
     def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
-        """Return (distance to the incident's nearest onset, feature vector) for one candidate."""
-        gap = nearest_gap(inc, ts, _last_onset(inc))
+        """Return (gap since the incident's last onset, feature vector) for one candidate."""
+        gap = max(0.0, ts - _last_onset(inc))
         return gap, self._features(self.context(cfg, labels), inc, ts, _onset_terms(gap))
 
     def _features(self, a: "_Alert", inc: Incident, ts: float,
@@ -270,14 +268,8 @@ class GroupingModel:
             if inc.status is resolved:
                 continue
             t = inc.corr_keys.get(LAST)
-            if t is None:
-                t = inc.last_activity_at.timestamp()
-            gap = ts - t  # since its last onset: what bounds the features read from the memory's latest onsets
-            if gap < 0.0:
-                gap = 0.0
-                near = nearest_gap(inc, ts, t)  # began before the incident's last onset: the nearest, either side
-            else:
-                near = gap
+            gap = ts - (t if t is not None else inc.last_activity_at.timestamp())
+            gap = gap if gap > 0.0 else 0.0
             if gap > reach:  # cannot reach the threshold whatever its features
                 if far is None or gap < far[0]:
                     far = (gap, inc)
@@ -287,7 +279,7 @@ class GroupingModel:
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
                 hosts = host_keys(labels, ent, labels.get(CLUSTER, ""))
                 doms = domain_keys(labels, ent, labels.get(CLUSTER, ""))
-            onset = _onset_terms(near)
+            onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:
                 keys = inc.corr_keys
@@ -296,19 +288,18 @@ class GroupingModel:
                 keys = inc.corr_keys
                 near_w += ((dw_same if any(k in keys for k in doms[0]) else 0.0)
                            + (dw_link if any(k in keys for k in doms[1]) else 0.0))
-            ub = (w0 * onset[0] + w1 * onset[1] + near_w * (onset[1] if near == gap else math.exp(-gap / 900.0))
-                  + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound)
+            ub = w0 * onset[0] + (w1 + near_w) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
-                    bound = (ub, near, inc)  # (an unscored runner-up is named by its nearest onset too)
+                    bound = (ub, gap, inc)
                 continue
             if a is None:
                 a = self.context(cfg, labels, ent, hosts, doms)
             f = self._features(a, inc, ts, onset)
-            scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, near, near != gap))
+            scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
         if fit:
             self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
-        out = [Scored(inc, f, gap, _sigmoid(z), early) for z, inc, f, gap, early in top2(scored)]
+        out = [Scored(inc, f, gap, _sigmoid(z)) for z, inc, f, gap in top2(scored)]
         if len(out) < 2 and far is not None:
             far_bound = _reach(w, far[0])
             if bound is None or far_bound > bound[0]:

@@ -13,12 +13,11 @@ class Scored(NamedTuple):
 
     incident: Incident
     features: tuple[float, ...]
-    gap_s: float  # distance to its nearest onset
+    gap_s: float
     score: float
-    early: bool = False  # the alert began before the incident's last onset (delivered late or out of order)
 
 
-def top2(scored: list[tuple[float, Incident, tuple[float, ...], float, bool]]) -> list[tuple[float, Incident, tuple[float, ...], float, bool]]:
+def top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list[tuple[float, Incident, tuple[float, ...], float]]:
     """Return the best two by score, then the latest activity, then the id (no full sort: most alerts have a few)."""
     if len(scored) < 2:
         return scored
@@ -56,7 +55,6 @@ def explain(s: Scored) -> str:
     """Return one candidate's score and evidence in a line a person can read."""
     if not s.features:
         return f"#{s.incident.id} score <= {s.score:.2f} (last onset {s.gap_s:.0f}s ago: cannot reach the threshold)"
-    onset = f"nearest onset {s.gap_s:.0f}s away, began before its last" if s.early else f"last onset {s.gap_s:.0f}s ago"
-    parts = [onset] + [
+    parts = [f"last onset {s.gap_s:.0f}s ago"] + [
         _part(i, v) for i, v in enumerate(s.features[2:-1]) if v >= 0.005]
     return f"#{s.incident.id} score {s.score:.2f} ({', '.join(parts)})"

@@ -9,8 +9,6 @@ neighbourhoods (1-3 hops through depends_on, either direction) are computed once
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_left
 from functools import lru_cache
 
 from engine.alerts.config import AlertsConfig
@@ -197,38 +195,6 @@ def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
         out.append(f"{NS}{cl}|{ns}")
     # The location's key goes here (memory_key_parts), then its failure domains' (of its own kind):
     return tuple(out), ((UNMAPPED + cl,) if unmapped else ()) + doms
-
-
-def onsets(inc: Incident) -> list[float]:
-    """Return the incident's distinct onsets, sorted; after a load or correction, those its memory holds."""
-    got = inc.onsets
-    if not got and (inc.corr_keys or inc.services):
-        # Every time in the model's memory is an onset of one of its alerts (a key's latest, a
-        # service's first): the onsets a reload keeps.
-        got = inc.onsets = sorted({t for k, t in inc.corr_keys.items() if k.startswith(MEM)} | set(inc.services.values()))
-    return got
-
-
-def record_onset(inc: Incident, ts: float) -> bool:
-    """Add an onset to the incident's onsets; return True when it was new."""
-    got = onsets(inc)
-    i = bisect_left(got, ts)
-    if i < len(got) and got[i] == ts:
-        return False
-    got.insert(i, ts)
-    return True
-
-
-def nearest_gap(inc: Incident, ts: float, last: float) -> float:
-    """Return the distance from ts to the nearest onset of the incident, either side (last: its latest)."""
-    if ts >= last:
-        return ts - last
-    got = onsets(inc)
-    i = bisect_left(got, ts)
-    d = got[i] - ts if i < len(got) else math.inf
-    if i:
-        d = min(d, ts - got[i - 1])
-    return d if d != math.inf else last - ts
 
 
 def incident_keys(inc: Incident) -> list[str]:

@@ -167,9 +167,6 @@ class Incident:
     # How corr_keys are stored (corr_store.py): the machine keys in their own rows, the rest in
     # the incident's row. None until a save or load describes corr_keys (the next save rewrites it).
     ledger: CorrLedger | None = field(default=None, repr=False, compare=False)
-    # Its alerts' distinct onsets, sorted: the grouping model's nearest-onset gap reads them
-    # (model_keys.onsets). Never stored: rebuilt from the memory's onsets after a load or correction.
-    onsets: list[float] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:

@@ -27,7 +27,7 @@ from engine.alerts.pipeline import PipelineState
 from engine.alerts.types import Status
 from engine.lab.alerts.family import Storm
 from engine.lab.alerts.family_train import TRAIN_STYLES, train_storm
-from engine.lab.alerts.family_late import train_deliveries
+from engine.lab.alerts.family_wire import deliveries
 from engine.lab.alerts.family_eval import config_for, majority, replay, score_opsbot, truth_of
 
 # Ten storms per training style: three moved the no-graph medians by +-0.1 between seed sets.
@@ -67,7 +67,7 @@ def examples(storm: Storm, graph: bool, weights: tuple[float, ...]) -> list[Exam
         if inc_id is not None and t is not None:
             members.setdefault(inc_id, Counter())[t] += 1
 
-    replay(storm, train_deliveries(storm), cfg, model, on_event)
+    replay(storm, deliveries(storm), cfg, model, on_event)
     return out
 
 
@@ -142,7 +142,7 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
 def pick_threshold(storms: list[Storm], graph: bool, weights: tuple[float, ...], log: Any = None,
                    name: str = "") -> float:
     """Return the threshold of THRESHOLDS with the best mean F1 over storms (ties: nearest 0.5)."""
-    feeds = [train_deliveries(storm) for storm in storms]
+    feeds = [deliveries(storm) for storm in storms]
     best: tuple[tuple[float, float], float] | None = None  # ((mean F1, -distance to 0.5), threshold)
     for th in THRESHOLDS:
         mean = statistics.fmean(score_opsbot(storm, feed, graph, weights, th).f1 for storm, feed in zip(storms, feeds))
