@@ -81,11 +81,13 @@ async def test_hypotheses_in_the_thread_name_the_root_cause(tmp_path, prometheus
         judged = await ws.wait_for(lambda: _reply(ws, msg["ts"], "wrong by bob"), timeout=15)
         assert _buttons(judged) == buttons and judged["blocks"][-1]["elements"] == footer
         await ws.wait_for(lambda: "Likely cause" not in json.dumps(_card(ws, msg["ts"])["blocks"]), timeout=15)
-        # One vote per person, the latest wins: bob changes his mind, and the cause returns.
+        # One vote per person, the latest wins: bob changes his mind, and the card names the cause he confirmed.
         await ws.click("bob", "incidents", reply["ts"], "rca.confirm", value=f"{reply_id(reply)}:1")
         final = await ws.wait_for(lambda: _reply(ws, msg["ts"], "confirmed by bob"), timeout=15)
         assert "wrong by bob" not in json.dumps(final["blocks"]) and _buttons(final) == buttons
-        await ws.wait_for(lambda: "Likely cause" in json.dumps(_card(ws, msg["ts"])["blocks"]), timeout=15)
+        card = await ws.wait_for(lambda: (lambda c: c if "confirmed by bob" in json.dumps(c["blocks"]) else None)(
+            _card(ws, msg["ts"])), timeout=15)
+        assert "*Cause:* payments" in json.dumps(card["blocks"]), card["blocks"]
         # Asking again re-renders the one reply from the newest analysis: no second, identical set.
         incident_id = msg["text"].split("#")[1].split(":")[0].split()[0]
         await ws.send_slash_command("bob", "incidents", f"rca {incident_id}")
