@@ -11,7 +11,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches, onset_ts
 from engine.alerts.lead import refresh_lead
 from engine.alerts.model_keys import Place, memory_key_parts
-from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, Incident, IncidentStatus
+from engine.alerts.types import TITLE_CHARS, AlertEvent, AlertState, CorrLedger, Incident, IncidentStatus
 from engine.errors import Conflict, InvalidInput
 
 # Changes a reader of the channel should hear about in the thread; the rest only edit the message.
@@ -97,6 +97,18 @@ def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
                     recurrence_of=recurrence_of, recurrence_nth=recurrence_nth)
 
 
+def _refresh(corr: dict[str, float], led: CorrLedger | None, keys: tuple[str, ...], ts: float) -> bool:
+    """Move the shared keys an occurrence refreshes to its onset; tell whether any moved."""
+    moved = False
+    for key in keys:
+        if corr.get(key, 0.0) < ts:
+            corr[key] = ts
+            if led is not None:
+                led.shared[key] = ts
+            moved = True
+    return moved
+
+
 def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
          inhibited_by: str | None = None, ts: float | None = None, where: Place | None = None,
          refreshed: dict[tuple[int, int], tuple[tuple[str, ...], dict[str, float], float]] | None = None,
@@ -166,12 +178,8 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
     got = refreshed.get(mark) if refreshed is not None else None
     shared = got is None or got[0] is not head or got[1] is not corr or got[2] < ts
     if shared:
-        for key in head:
-            if corr.get(key, 0.0) < ts:
-                corr[key] = ts
-                if led is not None:
-                    led.shared[key] = ts
-                moved = True  # no machine key in head (model_keys.memory_key_parts)
+        # No machine key in head or tail (model_keys.memory_key_parts): moving one bumps model_rev.
+        moved = _refresh(corr, led, head, ts) or moved
     if machine is not None:
         old = corr.get(machine)
         if (0.0 if old is None else old) < ts:
@@ -181,12 +189,7 @@ def join(inc: Incident, st: AlertState, ev: AlertEvent, cfg: AlertsConfig, now: 
                 led.fresh[machine] = ts
                 led.machines += old is None
     if shared:
-        for key in tail:
-            if corr.get(key, 0.0) < ts:
-                corr[key] = ts
-                if led is not None:
-                    led.shared[key] = ts
-                moved = True
+        moved = _refresh(corr, led, tail, ts) or moved
         if refreshed is not None:
             refreshed[mark] = (head, corr, ts)
     if cfg.inhibit:
