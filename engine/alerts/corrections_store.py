@@ -86,7 +86,8 @@ def _carry(derived: dict[str, float], known: dict[str, float]) -> dict[str, floa
     return {k: known.get(k, t) for k, t in derived.items()}
 
 
-def _remember(inc: Incident, scratch: Incident, known: Incident) -> None:
+def _remember(inc: Incident, scratch: Incident, known: Incident, members: Iterable[AlertState],
+              cfg: AlertsConfig) -> None:
     inc.services = _carry(scratch.services, known.services)
     inc.group_keys = _carry(scratch.group_keys, known.group_keys)
     inc.corr_keys = _carry(scratch.corr_keys, known.corr_keys)
@@ -94,6 +95,11 @@ def _remember(inc: Incident, scratch: Incident, known: Incident) -> None:
     inc.sources = list(scratch.sources)
     inc.inhibitors = {k: fp for k, fp in scratch.inhibitors.items() if fp in inc.firing}
     inc.severity = scratch.severity or inc.severity
+    if inc.lead.get("fingerprint") not in {a.fingerprint for a in members}:
+        # Its lead alert left (or it has none yet): the card, owner and title follow its first alert.
+        inc.lead = dict(scratch.lead)
+        if inc.lead:
+            inc.title = lifecycle.incident_title(inc.lead["alertname"], inc.lead.get("labels") or {}, cfg)
     inc.dirty = True
 
 
@@ -230,8 +236,8 @@ async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
             src.drop_firing(a.fingerprint)
             if a.status is Status.FIRING:
                 new.add_firing(a.fingerprint, a.group_key or "")
-        _remember(new, _derive(moved, cfg, src), src)
-        _remember(src, _derive(stay, cfg, src), src)
+        _remember(new, _derive(moved, cfg, src), src, moved, cfg)
+        _remember(src, _derive(stay, cfg, src), src, stay, cfg)
         src.alert_count = len(stay)
         _settle(src, cfg, now)
         _settle(new, cfg, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.grouping import inhibit_sources, matches, onset_ts
@@ -84,14 +84,19 @@ def route_channel(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     return cfg.default_channel
 
 
+def incident_title(alertname: str, labels: Mapping[str, str], cfg: AlertsConfig) -> str:
+    """Return an incident's title from its lead alert: "<alertname> on <service>"."""
+    svc = labels.get(cfg.service_label, "")
+    title = f"{alertname} on {svc}" if svc else alertname
+    if len(title) > TITLE_CHARS:  # a derived summary: the full labels stay on the alert
+        title = title[:TITLE_CHARS - 1] + "…"
+    return title
+
+
 def new_incident(temp_id: int, ev: AlertEvent, cfg: AlertsConfig, now: datetime,
                  recurrence_of: int | None = None, recurrence_nth: int = 0) -> Incident:
     """Open an incident for an alert no incident took, linked to the one it recurs if any."""
-    svc = ev.labels.get(cfg.service_label, "")
-    title = f"{ev.alertname} on {svc}" if svc else ev.alertname
-    if len(title) > TITLE_CHARS:  # a derived summary: the full labels stay on the alert
-        title = title[:TITLE_CHARS - 1] + "…"
-    return Incident(id=temp_id, status=IncidentStatus.OPEN, title=title,
+    return Incident(id=temp_id, status=IncidentStatus.OPEN, title=incident_title(ev.alertname, ev.labels, cfg),
                     severity=ev.labels.get(cfg.severity_label, ""),
                     channel=route_channel(cfg, ev.labels), opened_at=now, last_activity_at=now,
                     recurrence_of=recurrence_of, recurrence_nth=recurrence_nth)

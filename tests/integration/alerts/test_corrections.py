@@ -124,6 +124,35 @@ async def test_split_moves_chosen_alerts_to_a_new_incident_and_later_deliveries_
     assert await _where(db, "HighLatency-checkout") == src.id
 
 
+def annotated(alerts: list[tuple[str, str]], group: str) -> bytes:
+    """Return body() whose alerts carry a summary and a team label, as a card's lead reads them."""
+    data = json.loads(body(alerts, group))
+    for a in data["alerts"]:
+        a["annotations"] = {"summary": f"{a['labels']['alertname']} summary"}
+        a["labels"]["team"] = "web" if a["labels"]["service"] == "checkout" else "storage"
+    return json.dumps(data).encode()
+
+
+async def test_a_split_gives_each_incident_the_lead_title_and_owner_of_its_own_alerts(make_engine):
+    engine = await make_engine(alerts={
+        "depends_on": {"checkout": ["logs"]},
+        "owners": [{"match": {"team": "web"}, "team": "web-team"}, {"match": {"team": "storage"}, "team": "storage-team"}]})
+    service, fixes = engine.alerts, engine.corrections
+    await service.receive("alertmanager", annotated([("DiskFull", "logs"), ("HighLatency", "checkout")], "g1"))
+    (inc,) = await service.queries.incidents("open")
+    assert (inc.title, inc.lead["fingerprint"]) == ("DiskFull on logs", "DiskFull-logs")
+    # The lead alert itself moves out: the source takes its remaining alert's words and owner.
+    done = await fixes.split(inc.id, ["a:DiskFull-logs"], ANN)
+    src, new = done.source, done.target
+    assert (new.title, new.lead["summary"]) == ("DiskFull on logs", "DiskFull summary")
+    assert (src.title, src.lead["summary"]) == ("HighLatency on checkout", "HighLatency summary")
+    cards = await _cards(engine.db)
+    assert cards[f"incident:{new.id}"]["lead"]["summary"] == [{"text": "DiskFull summary"}]
+    assert cards[f"incident:{new.id}"]["owner"]["team"] == "storage-team"
+    assert cards[f"incident:{src.id}"]["owner"]["team"] == "web-team"
+    assert cards[f"incident:{src.id}"]["title"] == "HighLatency on checkout"
+
+
 async def test_split_refuses_none_all_and_alerts_that_left(service, fixes):
     await service.receive("alertmanager", body([("A", "x"), ("B", "x")], "g1"))
     (inc,) = await service.queries.incidents("open")
