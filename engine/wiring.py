@@ -93,6 +93,8 @@ def build_engine(settings: EngineSettings, config: OpsbotConfig, *, clock: Clock
                   auto_wiring.enrich_incident])
     hypotheses = rca.RcaService(db, config.rca, alerts, clock, source,
                                 lambda labels: [lr.runbook.name for lr in runbooks.suggest(labels)])
+    if models is not None:  # a hypotheses reply's rollback button stays true after the alias moves
+        models.mover.after_move.append(hypotheses.refresh_rollbacks)
     drift = drift_wiring.build_drift(db, clock, config, {"models": models, "runbooks": runbooks})
     watches = watches_wiring.build_watches(db, clock, list(config.watches or []), settings.prometheus_url,
                                            base_dir, alerts.receive)

@@ -128,8 +128,9 @@ class AlertQueries:
             async with self.db.session() as s:
                 gs = (await s.execute(select(D).where(D.c.incident_id == inc.id, D.c.stage.in_(("group", "inhibit")))
                                       .order_by(desc(D.c.id)).limit(6))).all()
-            grouped = [_decision(r) for r in gs]
-            rest = [x for x in d.decisions if x["stage"] not in ("group", "inhibit")]
+                grouped = [_decision(r) for r in gs]
+                rest = [x for x in d.decisions if x["stage"] not in ("group", "inhibit")]
+                await self._name_alerts(s, grouped + rest)
             return WhyAnswer(f"incident #{inc.id}", grouped + rest, inc.next_due_at, {
                 "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until and inc.is_open
                 else None, "silences": inc.silences, "resolve_due_at": inc.resolve_due_at.isoformat()
@@ -150,10 +151,24 @@ class AlertQueries:
                       "fingerprint": t, "incident_id": st.incident_id, "actor": None, "next_due_at": None,
                       "facts": None}]
         decisions += [_decision(r) for r in ds] + _first_firing(row, ds, 8) + [_decision(r) for r in nd]
-        return WhyAnswer(f"alert {t}", decisions, inc.next_due_at if inc else None, {
+        svc = (st.labels or {}).get(self.cfg.service_label)
+        name = f"{st.labels.get('alertname', '?')} on {svc}" if svc else st.labels.get("alertname", "?")
+        return WhyAnswer(f"alert {name} ({t})", decisions, inc.next_due_at if inc else None, {
             "status": st.status.value, "incident_id": st.incident_id, "inhibited_by": st.inhibited_by,
             "snoozed_until": inc.snoozed_until.isoformat() if inc and inc.snoozed_until and inc.is_open else None,
             "silences": inc.silences if inc else []})
+
+    async def _name_alerts(self, s: Any, decisions: list[dict[str, Any]]) -> None:
+        """Give each decision about one alert that alert's name, "HighLatency on checkout"."""
+        fps = list({d["fingerprint"] for d in decisions if d.get("fingerprint")})
+        if not fps:
+            return
+        rows = (await s.execute(select(A.c.fingerprint, A.c.alertname, A.c.labels)
+                                .where(A.c.fingerprint.in_(fps)))).all()
+        label = self.cfg.service_label
+        names = {fp: f"{name} on {labels[label]}" if (labels or {}).get(label) else name for fp, name, labels in rows}
+        for d in decisions:
+            d["alert"] = names.get(d.get("fingerprint") or "")
 
     async def stats(self, days: int = 7) -> Stats:
         """Return alerts in, incidents out, compression, MTTA, MTTR and the noisiest alerts."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,7 +57,9 @@ async def remember_alias(s: AsyncSession, model: str, alias: str, version: int |
         s.add(row)
 
 
-ALIAS_KIND = "model_alias"  # the approval kind of an alias move (executor.AliasExecutor runs it)
+ALIAS_KIND = "model_alias"
+# Called with (session, the recorded move, now) inside the move's transaction.
+AfterMove = Callable[[AsyncSession, AliasChange, datetime], Awaitable[None]]  # the approval kind of an alias move (executor.AliasExecutor runs it)
 
 
 async def supersede_alias_requests(s: AsyncSession, audit: AuditLog, model: str, alias: str, holder: int | None,
@@ -83,6 +85,16 @@ class AliasMover:
                  intent_grace_s: float = 120.0) -> None:
         self.db, self.registry, self.audit, self.clock = db, registry, audit, clock
         self.intent_grace = timedelta(seconds=intent_grace_s)
+        # Other features' messages that offer to move this alias (an RCA rollback button) are
+        # re-rendered by these, in the transaction that records each move (the composition root adds them).
+        self.after_move: list[AfterMove] = []
+
+    async def moved(self, s: AsyncSession, change: AliasChange, now: datetime) -> None:
+        """Re-render every message a recorded move changes: version cards, the replaced request, hooks."""
+        await refresh_version_cards(s, change.model, {change.from_version, change.to_version}, now)
+        await mark_replaced(s, change, now)
+        for hook in self.after_move:
+            await hook(s, change, now)
 
     async def _current(self, model: str, alias: str) -> int | None:
         return (await self.registry.get_model(model)).aliases.get(alias)
@@ -124,8 +136,7 @@ class AliasMover:
             row.state, row.confirmed_at = DONE, now
             s.add(row)
             await remember_alias(s, req.model, req.alias, req.to_version, now)
-            await refresh_version_cards(s, req.model, {req.from_version, req.to_version}, now)
-            await mark_replaced(s, row, now)
+            await self.moved(s, row, now)
             await supersede_alias_requests(s, self.audit, req.model, req.alias, req.to_version, now)
             await self.audit.append(s, actor=req.actor_id, action=f"model.{req.kind}", subject=f"model:{req.model}",
                                     data={"alias": req.alias, "from": req.from_version, "to": req.to_version,
@@ -150,8 +161,7 @@ class AliasMover:
                 s.add(row)
                 if state == DONE:
                     await remember_alias(s, row.model, row.alias, row.to_version, self.clock.now())
-                    await refresh_version_cards(s, row.model, {row.from_version, row.to_version}, self.clock.now())
-                    await mark_replaced(s, row, self.clock.now())
+                    await self.moved(s, row, self.clock.now())
 
     async def pending_intents(self, now: datetime, model: str | None = None) -> list[AliasChange]:
         """Return intents old enough that their mover must have finished or died."""

@@ -35,6 +35,13 @@ def replaced_text(change: AliasChange) -> str:
     return f"`{change.alias}` {to} ({how})"
 
 
+async def latest_move(s: AsyncSession, model: str, alias: str) -> AliasChange | None:
+    """Return the newest recorded move of a model's alias, or None if none was recorded."""
+    return (await s.exec(select(AliasChange).where(
+        col(AliasChange.model) == model, col(AliasChange.alias) == alias, col(AliasChange.state) == DONE)
+        .order_by(col(AliasChange.id).desc()).limit(1))).first()
+
+
 async def mark_replaced(s: AsyncSession, change: AliasChange, now: datetime) -> int | None:
     """Re-render the card of the request whose version `change` replaced; return that request's id."""
     await s.flush()  # `change` needs its id, and the caller's writes must be visible below

@@ -16,8 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.audit import AuditLog
 from engine.core.clock import utc
-from engine.models.cards import refresh_version_cards
-from engine.models.request_cards import mark_replaced
 from engine.models.config import ResolvedRules
 from engine.models.messages import failed_registration_notice, metric_rows, new_version_notice, outside_move_notice
 from engine.models.mover import AliasMover, remember_alias, supersede_alias_requests
@@ -132,8 +130,7 @@ class RegistryWatch:
                 s.add(change)
                 await s.flush()
                 await emit(s, outside_move_notice(channel, change.id or 0, m.name, alias, old, cur, OUTSIDE_ACTOR), now)
-                await refresh_version_cards(s, m.name, {old, cur}, now)
-                await mark_replaced(s, change, now)
+                await self.mover.moved(s, change, now)
                 await supersede_alias_requests(s, self.audit, m.name, alias, cur, now)
                 await self.audit.append(s, actor="mlflow", action="model.alias_moved_outside",
                                         subject=f"model:{m.name}", data={"alias": alias, "from": old, "to": cur,

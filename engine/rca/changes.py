@@ -124,7 +124,7 @@ class ChangeLog:
                 kind = "model promotion" if c.kind != "rollback" else "model rollback"
                 who = c.actor_name or c.actor_id
                 ev = ChangeEvent(at.timestamp(), self.cfg.models.get(c.model, c.model), kind,
-                                 f"{c.model} {c.alias} v{c.from_version} -> v{c.to_version} by {who}")
+                                 f"{c.model} {c.alias} {_move(c.from_version, c.to_version)} by {who}")
                 events.append(ev)
                 meta[ev] = {"model": c.model, "alias": c.alias, "from_version": c.from_version,
                             "to_version": c.to_version, "move": c.kind}
@@ -140,3 +140,10 @@ class ChangeLog:
                 events.append(ev)
                 meta[ev] = {"request_id": r.id}
         return events, meta
+
+
+def _move(before: int | None, after: int | None) -> str:
+    """Say an alias move in versions: "v1 -> v2", "set to v2" (a new alias), "removed (was v2)"."""
+    if before is None:
+        return f"set to v{after}"
+    return f"v{before} -> v{after}" if after is not None else f"removed (was v{before})"

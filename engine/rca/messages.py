@@ -37,6 +37,7 @@ class Change(Facts):
     alias: str | None = None
     from_version: int | None = None
     to_version: int | None = None
+    move: str | None = None  # an alias move's kind: promote, rollback, outside (engine/rca/changes.py)
     request_id: int | None = None
 
 
@@ -62,6 +63,7 @@ class HypothesisItem(Facts):
     promql: str | None = None
     verdicts: list[str]
     buttons: list[Button]
+    since_then: str | None = None  # what moved its model's alias since its change (engine/rca/view.later_moves)
 
 
 class RcaHypotheses(MessageData):
@@ -167,14 +169,22 @@ def likely_cause(top: dict[str, Any]) -> str:
     return f"{what}{size}{since} ({top['confidence'] * 100:.0f}% confidence)"[:280]
 
 
+def _buttons(h: dict[str, Any], moved_since: str | None) -> list[Button]:
+    # A rollback whose alias has moved on since would undo someone else's later move: not offered.
+    out = [stored_button(b) for b in h.get("buttons", [])]
+    return [b for b in out if b.action_id != ROLLBACK] if moved_since else out
+
+
 def hypotheses_context(incident: dict[str, Any], analysis_id: int, items: list[dict[str, Any]],
                        verdicts: dict[int, list[str]], problems: list[str], signals: int,
-                       services: int, elapsed_ms: int) -> RcaHypotheses:
-    """Return the `rca/hypotheses` thread reply from an analysis's stored hypotheses."""
+                       services: int, elapsed_ms: int, later: dict[int, str] | None = None) -> RcaHypotheses:
+    """Return the `rca/hypotheses` thread reply from an analysis's stored hypotheses and later alias moves."""
+    later = later or {}
     return RcaHypotheses(
         incident_id=incident["id"], title=incident["title"], analysis_id=analysis_id,
         hypotheses=[HypothesisItem.model_validate({**h, "rank": i + 1, "verdicts": verdicts.get(i + 1, []),
-                                                   "buttons": [stored_button(b) for b in h.get("buttons", [])]})
+                                                   "since_then": later.get(i + 1),
+                                                   "buttons": _buttons(h, later.get(i + 1))})
                     for i, h in enumerate(items)],
         problems=problems[:3], more_problems=max(0, len(problems) - 3),
         signals=signals, services=services, elapsed_ms=elapsed_ms)

@@ -6,10 +6,11 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import func, select
+from sqlmodel import col
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.actor import Actor
@@ -18,6 +19,7 @@ from engine.core.notices import Button
 from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.core.outbox import emit as outbox_emit
+from engine.core.outbox_tables import OutboxItem
 from engine.rca import messages, view
 from engine.ports import ServiceSignals
 from engine.rca.candidates import PrometheusSource, ReplaySource, gather
@@ -25,6 +27,7 @@ from engine.rca.changes import ChangeLog
 from engine.rca.config import RcaConfig
 from engine.rca.ranker import rank
 from engine.rca.tables import AnalysisRow, FeedbackRow
+from engine.models.tables import AliasChange
 from engine.store.db import Database
 
 if TYPE_CHECKING:
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("opsbot.rca")
 VERDICTS = ("confirmed", "wrong")
+# Replies older than this keep what they showed when an alias moves: a month-old incident's
+# rollback button is history, and the scan stays bounded.
+REFRESH_DAYS = 30
 
 
 @dataclass
@@ -99,8 +105,8 @@ class RcaService:
                 # The same ranking again: keep the analysis and its votes. Its reply is
                 # re-rendered (it may never have been posted: the auto job analyses silently).
                 if post:
-                    await outbox_emit(s, view.reply_notice(prev, inc, await view.votes_of(s, prev)),
-                                      self.clock.now())
+                    await outbox_emit(s, view.reply_notice(prev, inc, await view.votes_of(s, prev),
+                                                           await view.later_moves(s, prev)), self.clock.now())
                 return prev
         row = AnalysisRow(incident_id=incident_id, created_at=self.clock.now(), onset=onset,
                           requested_by=actor.user_id if actor else "", top_confidence=top_conf,
@@ -112,7 +118,7 @@ class RcaService:
             row.hypotheses = [{**item, "buttons": messages.actions(i, item, row.id, self._runbook(item, inc.alertnames))}
                               for i, item in enumerate(items, start=1)]
             if post:
-                await outbox_emit(s, view.reply_notice(row, inc, []), self.clock.now())
+                await outbox_emit(s, view.reply_notice(row, inc, [], await view.later_moves(s, row)), self.clock.now())
             if likely:
                 await self._edit_card(s, incident_id)
         log.info("hypotheses ranked", extra={"incident": incident_id, "signals": row.signals, "ms": elapsed})
@@ -148,9 +154,27 @@ class RcaService:
                                                        set_={"verdict": verdict, "at": now}))
             inc = await repo.load_incident(s, row.incident_id)
             shown = await view.newest_analysis(s, row.incident_id) or row  # the reply shows the newest
-            await outbox_emit(s, view.reply_notice(shown, inc, await view.votes_of(s, shown)), now)
+            await outbox_emit(s, view.reply_notice(shown, inc, await view.votes_of(s, shown),
+                                                   await view.later_moves(s, shown)), now)
             await self._edit_card(s, row.incident_id)  # a cause marked wrong leaves the card
         return row
+
+    async def refresh_rollbacks(self, s: Any, change: AliasChange, now: datetime) -> None:
+        """Re-render posted hypotheses replies that point at a move of this alias (their rollback may be stale)."""
+        since = now - timedelta(days=REFRESH_DAYS)
+        items = (await s.execute(select(OutboxItem).where(
+            col(OutboxItem.template) == messages.RcaHypotheses.TEMPLATE, col(OutboxItem.created_at) >= since)
+            .order_by(col(OutboxItem.id).desc()))).scalars().all()
+        newest: dict[str, OutboxItem] = {}
+        for item in items:
+            newest.setdefault(item.key, item)
+        for item in newest.values():
+            row = await s.get(AnalysisRow, item.context.get("analysis_id"))
+            if row is None or not any(view.points_at_alias(h, change.model, change.alias) for h in row.hypotheses):
+                continue
+            inc = await repo.load_incident(s, row.incident_id)
+            await outbox_emit(s, view.reply_notice(row, inc, await view.votes_of(s, row),
+                                                   await view.later_moves(s, row)), now)
 
     async def _edit_card(self, s: Any, incident_id: int) -> None:
         """Re-render a posted incident card (its likely cause comes from the newest analysis)."""

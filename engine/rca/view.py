@@ -16,6 +16,7 @@ from sqlmodel import col
 from engine.alerts.messages import message_key
 from engine.alerts.types import Incident
 from engine.core.notices import Notice
+from engine.models.request_cards import latest_move, replaced_text
 from engine.rca import messages
 from engine.rca.tables import AnalysisRow, FeedbackRow
 
@@ -105,11 +106,32 @@ async def votes_of(session: Any, row: AnalysisRow) -> list[Vote]:
     return shown_votes(row, list((await session.execute(q)).scalars().all()))
 
 
-def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[Vote]) -> Notice:
-    """Return the thread reply of an analysis, rendered from it and its verdicts."""
+def points_at_alias(h: dict[str, Any], model: str, alias: str) -> bool:
+    """Tell whether a stored hypothesis is a move of this model's alias."""
+    c = h.get("change") or {}
+    return bool(c.get("model") == model and (c.get("alias") or "champion") == alias)
+
+
+async def later_moves(session: Any, row: AnalysisRow) -> dict[int, str]:
+    """Return, per rank, what moved a hypothesis's model alias away from the version its change set."""
+    out: dict[int, str] = {}
+    for rank, h in enumerate(row.hypotheses, start=1):
+        c = h.get("change") or {}
+        if not c.get("model") or c.get("to_version") is None:
+            continue
+        latest = await latest_move(session, c["model"], c.get("alias") or "champion")
+        if latest is not None and latest.to_version != c["to_version"]:
+            out[rank] = replaced_text(latest)
+    return out
+
+
+def reply_notice(row: AnalysisRow, inc: Incident | None, votes: list[Vote],
+                 later: dict[int, str] | None = None) -> Notice:
+    """Return the thread reply of an analysis, rendered from it, its verdicts and later alias moves."""
     incident = {"id": row.incident_id, "title": inc.title if inc else ""}
     ctx = messages.hypotheses_context(incident, row.id or 0, row.hypotheses, verdicts_by_rank(votes),
-                                      list(row.problems or []), row.signals, row.services, row.elapsed_ms)
+                                      list(row.problems or []), row.signals, row.services, row.elapsed_ms,
+                                      later or {})
     # One hypotheses reply per incident: asking again re-renders it from the newest analysis
     # rather than posting a second, identical set.
     return Notice.of(ctx, key=f"{message_key(row.incident_id)}:rca", channel=inc.channel if inc else "ops",

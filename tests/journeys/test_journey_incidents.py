@@ -85,7 +85,8 @@ def test_alert_storm_acknowledge_snooze_resolve(person, shots):
     offered = re.search(r"/ops why ([0-9a-f]{16})", p.send(f"/ops incident {incident}").inner_text())
     assert offered, "no alert fingerprint offered by /ops incident"
     one = p.send(f"/ops why {offered.group(1)}").inner_text()
-    assert f"Why alert {offered.group(1)}" in one and f"#{incident}" in one, one
+    # It names the alert as people know it, then the fingerprint they gave.
+    assert re.search(rf"Why alert \w+ on [\w-]+ \({offered.group(1)}\)", one) and f"#{incident}" in one, one
     p.check("/ops why <fingerprint>")
 
     p.press(card, "alerts.ack")

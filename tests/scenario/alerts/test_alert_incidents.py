@@ -140,9 +140,10 @@ async def test_commands_answer_about_incidents(alert_stack):
     assert detail.count("7a5469aab64c84f9") == detail.count("/ops why 7a5469aab64c84f9") == 1
     assert "new_incident" not in detail and "group/" not in detail
     why = str((await ask(ws, f"why {inc_id}"))["blocks"])
-    assert "notify" in why and "next notification due" in why
+    # Which part of Opsbot decided, in words ("message", "grouping"), and about which alert.
+    assert "*message*" in why and "next notification due" in why and "ModelAccuracyLow" in why
     why_fp = str((await ask(ws, "why 7a5469aab64c84f9"))["blocks"])
-    assert "dedup" in why_fp and "group" in why_fp
+    assert "*delivery*" in why_fp and "*grouping*" in why_fp and "(7a5469aab64c84f9)" in why_fp
     stats = (await ask(ws, "stats 7d"))
     assert "1 alert in, 1 incident out" in stats["text"]
 
