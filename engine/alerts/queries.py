@@ -130,7 +130,7 @@ class AlertQueries:
                                       .order_by(desc(D.c.id)).limit(6))).all()
                 grouped = [_decision(r) for r in gs]
                 rest = [x for x in d.decisions if x["stage"] not in ("group", "inhibit")]
-                await self._name_alerts(s, grouped + rest)
+                await self._name_alerts(s, grouped + rest, inc.id)
             return WhyAnswer(f"incident #{inc.id}", grouped + rest, inc.next_due_at, {
                 "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until and inc.is_open
                 else None, "silences": inc.silences, "resolve_due_at": inc.resolve_due_at.isoformat()
@@ -158,15 +158,19 @@ class AlertQueries:
             "snoozed_until": inc.snoozed_until.isoformat() if inc and inc.snoozed_until and inc.is_open else None,
             "silences": inc.silences if inc else []})
 
-    async def _name_alerts(self, s: Any, decisions: list[dict[str, Any]]) -> None:
-        """Give each decision about one alert that alert's name, "HighLatency on checkout"."""
+    async def _name_alerts(self, s: Any, decisions: list[dict[str, Any]], incident_id: int) -> None:
+        """Give each decision about one alert that alert's name, "HighLatency on checkout (now in #7)"."""
         fps = list({d["fingerprint"] for d in decisions if d.get("fingerprint")})
         if not fps:
             return
-        rows = (await s.execute(select(A.c.fingerprint, A.c.alertname, A.c.labels)
+        rows = (await s.execute(select(A.c.fingerprint, A.c.alertname, A.c.labels, A.c.incident_id)
                                 .where(A.c.fingerprint.in_(fps)))).all()
         label = self.cfg.service_label
-        names = {fp: f"{name} on {labels[label]}" if (labels or {}).get(label) else name for fp, name, labels in rows}
+        names = {}
+        for fp, name, labels, now_in in rows:
+            named = f"{name} on {labels[label]}" if (labels or {}).get(label) else name
+            # A decision is history: an alert moved since (split, merge) says where it is now.
+            names[fp] = named if now_in in (None, incident_id) else f"{named} (now in #{now_in})"
         for d in decisions:
             d["alert"] = names.get(d.get("fingerprint") or "")
 

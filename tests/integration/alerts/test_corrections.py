@@ -112,6 +112,10 @@ async def test_split_moves_chosen_alerts_to_a_new_incident_and_later_deliveries_
         assert any("split" in r and "by ann" in r for r in reasons), reasons
     why = await service.queries.why("DiskFull-logs")
     assert any(f"moved to incident #{new.id} by ann" in decision_said(d) for d in why.decisions)
+    assert why.subject == "alert DiskFull on logs (DiskFull-logs)"
+    # The source's history names the alert it grouped, and where that alert is now.
+    told = {d.get("alert") for d in (await service.queries.why(str(src.id))).decisions}
+    assert f"DiskFull on logs (now in #{new.id})" in told and "HighLatency on checkout" in told, told
     # Audited with its actor, stored, taught.
     assert ("incident:split", "U1", f"incident:{src.id}") in await _audit(db)
     assert lean(fixes.feedback, "DiskFull|logs", "HighLatency|checkout") == -1
