@@ -47,6 +47,16 @@ class RobustParams:
     range_c: float = 0.005  # 0 disables the range channel (the v1 detector); leave-one-category-out pick
     range_warm: int = 300  # rows of history before the range channel may score
 
+    @property
+    def quiet(self) -> int:
+        """Return the rows before anything may score: the probation counted from the first baseline.
+
+        A block baseline needs min_blocks finished blocks with a centre, and a centre needs
+        min_blocks blocks before it, so deviations start at row 2 * min_blocks * block; the
+        records start empty there, and the first deviation would beat them whatever its size.
+        """
+        return 2 * self.min_blocks * self.block + self.min_history
+
     def tail(self, period: int | None) -> int:
         """Return how many past raw (and level) values the features need."""
         return max(self.seasons * period if period else 0, self.level - 1, PROBE_ROWS)
@@ -183,7 +193,7 @@ def score_matrix(
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
     u = ratio.max(axis=0)
-    u = np.where(seen > p.min_history, u, 0.0)
+    u = np.where(seen > p.quiet, u, 0.0)
     prev, refr = decayed_max(u, state.refractory, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(
@@ -302,7 +312,7 @@ def score_row(
     sens = np.asarray(sensitivity, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
-    u = ratio.max(axis=0) if seen > p.min_history else np.zeros(m)
+    u = ratio.max(axis=0) if seen > p.quiet else np.zeros(m)
     prev, refr = _row_decay(state.refractory, u, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(
