@@ -10,16 +10,15 @@ the series' first `probe` rows (their median magnitude), so the transform never 
 the detector stays causal. Both members run as two columns of one `score_matrix` call,
 which costs about what one member costs.
 
-The `ensemble-coarse` detector adds a third, coarse view that scores the series' two-hour means (a second, smaller ensemble fed one
-row per closed bucket of COARSE_SECONDS, buckets aligned on the row count): a burst or a
-hump lasting hours (a surge of tweets, a slow traffic jam) barely beats the one-row records
-but stands out among the two-hour means. Its score lands on the bucket's last row and the
-detector emits the larger of the two, so the coarse view adds detections and never hides
-one. The two-hour bucket and the five-day seasonal memory were picked by leave-one-category-out
-on NAB (tests/benchmarks/bench_nab.py; docs/anomaly.md gives the neighbours' figures). It is
-not the default: it gains on NAB's bursty categories (tweets, ad exchange) but loses on traffic,
-on the artificial series and on the held-out generated server metrics, which is what watches
-mostly see.
+The `ensemble-coarse` detector (the default) adds a coarse view that scores the series'
+two-hour means (a second, smaller ensemble fed one row per closed bucket of COARSE_SECONDS,
+buckets aligned on the row count): a burst or a hump lasting hours (a surge of tweets, a slow
+traffic jam) barely beats the one-row records but stands out among the two-hour means. Its
+score, times COARSE_WEIGHT, lands on the bucket's last row and the detector emits the larger
+of the two, so the coarse view adds detections and never hides one. The two-hour bucket, the
+five-day seasonal memory and the weight were picked by leave-one-category-out on NAB and
+checked on generated dev series and, once, on two held-out generated corpora
+(tests/benchmarks/bench_nab.py --held-out; docs/anomaly.md gives the neighbours' figures).
 """
 
 from __future__ import annotations
