@@ -114,7 +114,7 @@ def _render(cat: str, rng: np.random.Generator, parts: dict[str, np.ndarray], st
     if cat == "rps":
         lam = rng.uniform(20, 3000) * step / 60 * load * level
         shape = rng.uniform(20, 200)  # gamma-Poisson: more spread than Poisson
-        return rng.poisson(rng.gamma(shape, lam / shape)).astype(np.float64)
+        return np.asarray(rng.poisson(rng.gamma(shape, lam / shape)), dtype=np.float64)
     if cat == "heap":
         resets = set(parts["deploys"].tolist()) | set(np.flatnonzero(parts.get("gc_now", np.zeros(n))).tolist())
         return _sawtooth(parts["start"], parts["alloc"], parts["floor_rise"], float(parts["top"][0]), resets)
@@ -125,9 +125,9 @@ def _render(cat: str, rng: np.random.Generator, parts: dict[str, np.ndarray], st
         return np.asarray(np.minimum(lat, timeout * rng.uniform(0.97, 1.0, n)))
     if cat == "errors":
         rate = parts.get("err_rate", np.full(n, rng.uniform(0.3, 4.0) * step / 60))
-        return rng.poisson(rate * load * level / load.mean()).astype(np.float64)
+        return np.asarray(rng.poisson(rate * load * level / load.mean()), dtype=np.float64)
     busy = rng.uniform(20, 55) * load * level + parts["batch"] + parts.get("extra", np.zeros(n))
-    return np.clip(busy + rng.normal(0, rng.uniform(0.8, 3.0), n), 0, 100)
+    return np.asarray(np.clip(busy + rng.normal(0, rng.uniform(0.8, 3.0), n), 0, 100))
 
 
 def _inject(cat: str, parts: dict[str, np.ndarray], at: int, rng: np.random.Generator, step: float) -> None:
