@@ -10,7 +10,7 @@ from engine.errors import InvalidInput
 if TYPE_CHECKING:
     from engine.anomaly.types import Detector
 
-DEFAULT_DETECTOR = "ensemble"
+DEFAULT_DETECTOR = "ensemble-coarse"
 
 
 # The detectors (numpy) load on first use, so naming them (config validation, --help) is cheap.

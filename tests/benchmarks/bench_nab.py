@@ -8,8 +8,9 @@ threshold fitted on the other categories: the model-selection figure) and fitted
 leaderboard way: optimized on the scored files' own labels, an optimistic figure). Then the
 standard-profile LOCO score per category for each detector and its change against `robust`.
 A seeded uniform-random detector, scored the same ways, is the trivial baseline (the null
-detector is 0 by construction). `--held-out` also scores the generated server-metric corpus
-(engine/lab/anomaly/synthetic_metrics.py), which no detector was tuned on.
+detector is 0 by construction). `--held-out` also scores the generated server-metric corpora
+(engine/lab/anomaly/synthetic_metrics.py and the fleet style of synthetic_fleet.py), which
+no detector was tuned on.
 """
 
 from __future__ import annotations
@@ -62,16 +63,18 @@ def loco_by_category(files: list[DataFile], scores: dict[str, np.ndarray]) -> di
 
 
 def held_out(nab_thresholds: dict[str, float]) -> None:
-    """Score the generated server-metric corpus once: NAB-chosen production threshold, LOCO and fitted."""
-    from engine.lab.anomaly.synthetic_metrics import make_corpus
+    """Score the generated server-metric corpora once each: NAB-chosen production threshold, LOCO and fitted."""
+    from engine.lab.anomaly import synthetic_fleet, synthetic_metrics
 
-    files = make_corpus()
-    print(f"held-out generated server metrics: {len(files)} files, {sum(len(f.windows) for f in files)} windows")
-    rng = np.random.default_rng(0)
-    noise = {f.name: rng.random(len(f.values)) for f in files}
-    print(f"  {'random (seed 0)':<17} {_three_ways(files, noise, None, nab_thresholds['random'])}")
-    for det in ("robust", "ensemble", "ensemble-coarse"):
-        print(f"  {det:<17} {_three_ways(files, detect_corpus(det, files), None, nab_thresholds[det])}")
+    for label, make in (("generated server metrics (synthetic_metrics)", synthetic_metrics.make_corpus),
+                        ("generated fleet metrics (synthetic_fleet)", synthetic_fleet.make_corpus)):
+        files = make()
+        print(f"held-out {label}: {len(files)} files, {sum(len(f.windows) for f in files)} windows")
+        rng = np.random.default_rng(0)
+        noise = {f.name: rng.random(len(f.values)) for f in files}
+        print(f"  {'random (seed 0)':<17} {_three_ways(files, noise, None, nab_thresholds['random'])}")
+        for det in ("robust", "ensemble", "ensemble-coarse"):
+            print(f"  {det:<17} {_three_ways(files, detect_corpus(det, files), None, nab_thresholds[det])}")
 
 
 def main() -> None:

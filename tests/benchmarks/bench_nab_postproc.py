@@ -2,7 +2,7 @@
 
 Run: nice -n 10 .venv/bin/python tests/benchmarks/bench_nab_postproc.py [NAB_DIR]
 
-Each rule rewrites the `ensemble` scores of a file causally (row t uses rows up to t only):
+Each rule rewrites the default detector's scores of a file causally (row t uses rows up to t only):
 - refractory R, beat b, factor f: after an emitted score >= ALARM (the production threshold),
   the next R rows are multiplied by f unless they beat that alarm's score by b (one alarm per
   incident, as contextOSE's rest period and ARTime's mask after an anomaly do);
@@ -28,6 +28,7 @@ import numpy as np
 # This checkout's code, not whichever one the editable install points at (a worktree's run would measure main's).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from engine.anomaly.registry import DEFAULT_DETECTOR
 from engine.anomaly.watches.config import DEFAULT_THRESHOLD as ALARM
 from engine.lab.anomaly.nab.corpus import DataFile, load_corpus, load_labels
 from engine.lab.anomaly.nab.run import detect_corpus
@@ -89,7 +90,7 @@ def main() -> None:
     labels = root / "labels" / "combined_windows.json"
     files = load_corpus(root / "data", labels)
     windows = sum(len(v) for v in load_labels(labels).values())
-    base = detect_corpus("ensemble", files)
+    base = detect_corpus(DEFAULT_DETECTOR, files)
     families: dict[str, dict[str, Scores]] = {"refractory": {}, "rank": {}}
     for rows in (30, 50, 100, 150, 200, 300, 800):
         for beat in (1.05, 1.1, 1.2, np.inf):
@@ -98,8 +99,8 @@ def main() -> None:
                 families["refractory"][name] = {k: refractory(s, rows, beat, factor) for k, s in base.items()}
     for a in (0.03, 0.1, 0.3, 1.0):
         families["rank"][f"rank a{a}"] = {k: rank_shrink(s, a) for k, s in base.items()}
-    print(f"ensemble scores, rules triggered at {ALARM}; LOCO std / lowFP / lowFN; per category std/lowFP")
-    for name, scores in {"none (ensemble)": base, **families["refractory"], **families["rank"]}.items():
+    print(f"{DEFAULT_DETECTOR} scores, rules triggered at {ALARM}; LOCO std / lowFP / lowFN; per category std/lowFP")
+    for name, scores in {f"none ({DEFAULT_DETECTOR})": base, **families["refractory"], **families["rank"]}.items():
         figs = " / ".join(f"{loco(files, scores, p, windows).normalized:6.2f}" for p in PROFILES)
         std, low = _by_category(files, scores, "standard"), _by_category(files, scores, "reward_low_FP_rate")
         print(f"  {name:<34} {figs}  | " + ", ".join(f"{c} {std[c]:.1f}/{low[c]:.1f}" for c in std))

@@ -47,6 +47,31 @@ class RobustParams:
     range_c: float = 0.005  # 0 disables the range channel (the v1 detector); leave-one-category-out pick
     range_warm: int = 300  # rows of history before the range channel may score
 
+    @property
+    def quiet(self) -> int:
+        """Return the rows before anything may score: the probation counted from the first baseline.
+
+        A block baseline needs min_blocks finished blocks with a centre, and a centre needs
+        min_blocks blocks before it, so deviations start at row 2 * min_blocks * block; the
+        records start empty there, and the first deviation would beat them whatever its size.
+        """
+        return 2 * self.min_blocks * self.block + self.min_history
+
+    def live(self, seen: np.ndarray | int, period: int | None) -> np.ndarray:
+        """Return whether rows that are the `seen`-th of their series may score.
+
+        Besides the first quiet rows, the seasonal channel gets its own probation when it
+        joins after them: its baseline forms a day in (the first residual block, then as for
+        the first baseline), and its first deviations would beat records that never saw one.
+        A channel that joins during the quiet rows (hourly rows, or two-hour buckets) has
+        been learnt by then.
+        """
+        ok = np.asarray(seen) > self.quiet
+        join = self.block * (period // self.block + 2 * self.min_blocks) if period else 0
+        if join >= self.quiet:
+            ok = ok & ~((np.asarray(seen) > join) & (np.asarray(seen) <= join + self.min_history))
+        return ok
+
     def tail(self, period: int | None) -> int:
         """Return how many past raw (and level) values the features need."""
         return max(self.seasons * period if period else 0, self.level - 1, PROBE_ROWS)
@@ -183,7 +208,7 @@ def score_matrix(
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
     u = ratio.max(axis=0)
-    u = np.where(seen > p.min_history, u, 0.0)
+    u = np.where(p.live(seen, period), u, 0.0)
     prev, refr = decayed_max(u, state.refractory, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(
@@ -302,7 +327,7 @@ def score_row(
     sens = np.asarray(sensitivity, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
-    u = ratio.max(axis=0) if seen > p.min_history else np.zeros(m)
+    u = ratio.max(axis=0) if p.live(seen, period) else np.zeros(m)
     prev, refr = _row_decay(state.refractory, u, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(

@@ -131,3 +131,20 @@ def test_pushed_tails_equal_a_copy_and_older_states_never_overwrite_newer_ones()
     np.testing.assert_array_equal(newer[-1], [1.0, 2.0])
     np.testing.assert_array_equal(branch[-1], [3.0, 4.0])
     np.testing.assert_array_equal(newer[:-1], branch[:-1])
+
+
+def test_seasonal_channel_has_its_own_probation_in_batch_and_stream():
+    from engine.anomaly.detectors.robust import RobustParams
+
+    p = RobustParams()
+    # 5-minute rows: the seasonal baseline forms at row 340, after the first quiet rows (110).
+    live = p.live(np.arange(1, 500), 288)
+    assert not live[:110].any() and live[110:340].all() and not live[340:390].any() and live[390:].all()
+    assert p.live(np.arange(1, 200), 24)[110:].all()  # hourly rows: it joins during the quiet rows
+    t, y = series(n=480, spike_at=360)
+    batch = RobustRecordDetector().score_batch(t, y)
+    det = RobustRecordDetector()
+    head = det.score_batch(t[:300], y[:300])
+    tail = np.array([det.update(a, b) for a, b in zip(t[300:], y[300:])])
+    np.testing.assert_allclose(np.r_[head, tail], batch, rtol=1e-9, atol=1e-12)
+    assert batch[340:390].max() == 0.0 and batch[390:].max() > 0.0

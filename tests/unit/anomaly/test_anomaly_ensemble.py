@@ -113,7 +113,7 @@ def test_matrix_form_scores_like_one_detector_per_series():
         np.testing.assert_allclose(many[:, j], EnsembleDetector().score_batch(t, y[:, j]), rtol=1e-9, atol=1e-12)
 
 
-def hump(n=3000, seed=3, at=2500, rows=36, size=4.0):
+def hump(n=3600, seed=3, at=3100, rows=36, size=2.0):
     """Daily 5-minute series with a sustained hump (a level raised for three hours) from row `at`."""
     t, y = series(n=n, seed=seed)
     y[at : at + rows] += size
@@ -126,30 +126,41 @@ def test_coarse_view_catches_a_sustained_hump_the_row_view_misses():
     s = det.score_batch(t, y)
     fine = EnsembleDetector(COARSE_PARAMS, coarse=False).score_batch(t, y)  # the same row view alone
     assert det.bucket == 24  # two hours of 5-minute rows
-    assert fine[2490:2600].max() < PRODUCTION_THRESHOLDS["ensemble-coarse"] < s[2490:2600].max()
+    assert fine[3090:3200].max() < PRODUCTION_THRESHOLDS["ensemble-coarse"] < s[3090:3200].max()
     hits = np.flatnonzero(s != fine)
     assert len(hits) and np.all((hits + 1) % 24 == 0)  # coarse scores land on bucket ends only
+
+
+def test_nothing_alerts_when_the_first_baseline_forms():
+    # Deviations start once a block baseline exists (row 2 * min_blocks * block); the records
+    # were empty then, so the first one scored 1 whatever its size: on the coarse view that was
+    # an alert five days into every series. The probation now counts from that row.
+    t, y = series(n=3600, seed=5)
+    s = EnsembleDetector(coarse=True).score_batch(t, y)
+    first = 2 * COARSE_PARAMS.min_blocks * COARSE_PARAMS.block  # 60: on rows, and on two-hour buckets
+    assert s[: first + 10].max() == 0.0
+    assert s[(first + 1) * 24 - 1] < 0.5  # the bucket that formed the coarse baseline ends on this row
 
 
 def test_coarse_view_streams_restores_and_stays_causal():
     t, y = hump()
     whole = EnsembleDetector(coarse=True).score_batch(t, y)
     det = EnsembleDetector(coarse=True)
-    head = det.score_batch(t[:2490], y[:2490])
-    state = json.loads(json.dumps(det.to_state()))  # mid-bucket: 2490 = 103 * 24 + 18
+    head = det.score_batch(t[:3090], y[:3090])
+    state = json.loads(json.dumps(det.to_state()))  # mid-bucket: 3090 = 128 * 24 + 18
     restored = registry.restore(state)
-    tail = np.array([restored.update(a, b) for a, b in zip(t[2490:], y[2490:])])
+    tail = np.array([restored.update(a, b) for a, b in zip(t[3090:], y[3090:])])
     np.testing.assert_allclose(np.r_[head, tail], whole, rtol=1e-9, atol=1e-12)
     changed = y.copy()
-    changed[2520:] += 40.0
+    changed[3120:] += 40.0
     other = EnsembleDetector(coarse=True).score_batch(t, changed)
-    np.testing.assert_array_equal(whole[:2520], other[:2520])
+    np.testing.assert_array_equal(whole[:3120], other[:3120])
 
 
 def test_matrix_form_includes_the_coarse_view():
     from engine.anomaly.detectors.ensemble import score_fresh_matrix
 
-    cols = [hump(seed=s, at=2400 + 30 * s) for s in range(2)]
+    cols = [hump(seed=s, at=3000 + 30 * s) for s in range(2)]
     t = cols[0][0]
     y = np.stack([c[1] for c in cols], axis=1)
     many = score_fresh_matrix(y, 288, coarse=True)

@@ -73,6 +73,6 @@ def test_a_watch_without_a_threshold_runs_at_its_detectors_production_threshold(
 
     base = {"name": "lat", "query": "up"}
     assert WatchConfig.model_validate(base).threshold == DEFAULT_THRESHOLD
-    coarse = WatchConfig.model_validate({**base, "detector": "ensemble-coarse"})
-    assert coarse.threshold == PRODUCTION_THRESHOLDS["ensemble-coarse"] != DEFAULT_THRESHOLD
-    assert WatchConfig.model_validate({**base, "detector": "ensemble-coarse", "threshold": 0.7}).threshold == 0.7
+    rows = WatchConfig.model_validate({**base, "detector": "ensemble"})
+    assert rows.threshold == PRODUCTION_THRESHOLDS["ensemble"] != DEFAULT_THRESHOLD
+    assert WatchConfig.model_validate({**base, "detector": "ensemble", "threshold": 0.7}).threshold == 0.7
