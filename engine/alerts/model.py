@@ -45,7 +45,7 @@ from typing import Iterable, Literal
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
+from engine.alerts.model_keys import (AN, ANY_CL, CL, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys, scope,
                                       UNMAPPED, domain_keys, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
@@ -140,7 +140,7 @@ class GroupingModel:
                 doms: tuple[tuple[str, ...], tuple[str, ...]] | None | Literal[False] = False) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
-        cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
+        cl, ns = scope(labels), labels.get(NAMESPACE)
         near: dict[str, tuple[str, int]] = {}
         if ent and self.near:
             ck = (cl, ent)
@@ -277,8 +277,8 @@ class GroupingModel:
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
-                hosts = host_keys(labels, ent, labels.get(CLUSTER, ""))
-                doms = domain_keys(labels, ent, labels.get(CLUSTER, ""))
+                hosts = host_keys(labels, ent, scope(labels))
+                doms = domain_keys(labels, ent, scope(labels))
             onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:

@@ -49,6 +49,21 @@ def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     return ""
 
 
+# What scopes services, namespaces and the graph: a deployment of its own. The cluster label, else
+# the datacenter: fleets without Kubernetes name their sites that way, each running the same service
+# names (a service alerting in two datacenters is two failures, not one).
+SCOPE_LABELS = (CLUSTER, "datacenter")
+
+
+def scope(labels: dict[str, str]) -> str:
+    """Return the deployment an alert is in: its cluster, else its datacenter, else ''."""
+    for k in SCOPE_LABELS:
+        v = labels.get(k)
+        if v:
+            return v
+    return ""
+
+
 def group_key(cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> str:
     """Return the co-occurrence key of an alert: alertname|entity."""
     return f"{labels.get('alertname', '')}|{entity(cfg, labels) if ent is None else ent}"
@@ -140,7 +155,7 @@ Place = tuple[str, str, "tuple[str, bool] | None", "tuple[str, str] | None", "Do
 def place(cfg: AlertsConfig, labels: dict[str, str]) -> Place:
     """Return (entity, cluster or '', location, host_keys, domain_keys) of one alert, computed once for every stage."""
     ent = entity(cfg, labels)
-    cl = labels.get(CLUSTER, "")
+    cl = scope(labels)
     loc = location(labels, ent)
     doms = _domain_keys(domains(labels), ent, loc, cl)
     if loc is None:
