@@ -22,8 +22,9 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   alert of the same kind (workload and workload, machine and machine), or of the other kind (a
   node or host alert and the workloads on it): co-location is topology no depends_on declares;
 * same_domain, domain_link: the same for a failure domain coarser than a machine (model_keys.domains:
-  a zone or rack label), from an alert of the same kind (workloads in one zone) or of the other kind
-  (an alert about the zone or its machines, and the workloads in it);
+  a zone, rack or power circuit label): workloads in one zone (same_domain), or an alert about the
+  zone or its machines and anything else in it (domain_link: its workloads, or a second machine or
+  switch there failing too);
 * unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
   silence is worth there (0 without a graph).

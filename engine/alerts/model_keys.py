@@ -29,10 +29,11 @@ _NODE_SET = frozenset(NODE_LABELS)
 # Failure domains coarser than a machine: what many machines share and can lose at once. Per kind,
 # the labels that name it (the first present counts): a zone as cloud providers, Kubernetes'
 # well-known node labels (Prometheus-sanitised) and common exporters name it, a rack as on-premises
-# inventories and rack-aware systems (Kafka's broker.rack, Cassandra, HDFS) do. Regions and
-# datacenters are not among them: they are most deployments' whole world, like a cluster.
+# inventories and rack-aware systems (Kafka's broker.rack, Cassandra, HDFS) do, a power circuit as
+# DCIM and node inventories label a server's PDU. Regions and datacenters are not among them: they
+# are most deployments' whole world, like a cluster (a datacenter scopes like one: see scope).
 DOMAIN_LABELS = (("zone", ("zone", "availability_zone", "topology_kubernetes_io_zone",
-                           "failure_domain_beta_kubernetes_io_zone")), ("rack", ("rack",)))
+                           "failure_domain_beta_kubernetes_io_zone")), ("rack", ("rack",)), ("power", ("pdu",)))
 _DOMAIN_SET = frozenset(k for _, names in DOMAIN_LABELS for k in names)
 DOM_WORK, DOM_INFRA = "m|dom|", "m|domi|"  # + cluster|kind=value: a workload there, an alert about infrastructure
 
@@ -142,9 +143,17 @@ def _domain_keys(doms: tuple[str, ...], ent: str, loc: tuple[str, bool] | None, 
 
 
 def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
-    """Return the memory keys of the alert's failure domains: of its own kind, of the other kind (None: none)."""
+    """Return the memory keys the model reads of the alert's failure domains: same_domain's, domain_link's (None: none).
+
+    A workload reads workloads there (same_domain) and the domain's infrastructure (domain_link). An
+    alert about infrastructure reads everything there as domain_link: a second machine or switch
+    failing in one rack or power circuit is the domain failing, as much as its workloads are.
+    """
     doms = domains(labels)
-    return _domain_keys(doms, ent, location(labels, ent), cl) if doms else None
+    if not doms:
+        return None
+    own, other = _domain_keys(doms, ent, location(labels, ent), cl)  # type: ignore[misc]
+    return (own, other) if own[0].startswith(DOM_WORK) else ((), other + own)
 
 
 # Where an alert is, read once per alert: (entity, cluster or '', location, host_keys, domain_keys).
