@@ -47,6 +47,7 @@ from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model_keys import (AN, ANY_CL, CL, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys, scope,
+                                      about_infra, location,
                                       UNMAPPED, domain_keys, host_keys, neighbours)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
@@ -163,7 +164,7 @@ class GroupingModel:
         mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      hosts or None, doms or None, mapped, UNMAPPED + cl)
+                      hosts or None, doms or None, mapped, UNMAPPED + cl, about_infra(ent, location(labels, ent)))
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -220,14 +221,23 @@ class GroupingModel:
         first = inc.services
         spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
         same = link = unmapped = 0.0
+        # A failure of infrastructure begins before the workloads it takes down alert: an alert about a
+        # machine or domain links to workloads there only when one of them began at or after it (it was
+        # delivered after its effects). Workloads that alerted before it belong to something earlier: a
+        # long incident has workloads on every machine and in every zone.
         if a.hosts is not None:
             t = keys.get(a.hosts[0])
             same = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
             t = keys.get(a.hosts[1])
-            link = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+            if t is not None:
+                link = (1.0 if t >= ts else 0.0) if a.infra else exp(min(0.0, t - ts) / LABEL_TAU_S)
         dom = dlink = 0.0
         if a.domains is not None:
-            dom, dlink = _latest(keys, a.domains[0], ts), _latest(keys, a.domains[1], ts)
+            work, infra = a.domains
+            if a.infra:  # work: the workloads' keys, infra: the other infrastructure's (see domain_keys)
+                dlink = max(_latest(keys, infra, ts), 1.0 if any(keys.get(k, -math.inf) >= ts for k in work) else 0.0)
+            else:
+                dom, dlink = _latest(keys, work, ts), _latest(keys, infra, ts)
         if a.mapped is not None:
             if not a.mapped:  # the graph knows nothing of this alert's service: as recent as the incident
                 unmapped = onset[1]
@@ -287,8 +297,9 @@ class GroupingModel:
                 near_w += (hw_same if hosts[0] in keys else 0.0) + (hw_link if hosts[1] in keys else 0.0)
             if doms is not None:
                 keys = inc.corr_keys
+                # An alert about infrastructure reads both sides as domain_link: bound it by either.
                 near_w += ((dw_same if any(k in keys for k in doms[0]) else 0.0)
-                           + (dw_link if any(k in keys for k in doms[1]) else 0.0))
+                           + (dw_link if any(k in keys for k in doms[0] + doms[1]) else 0.0))
             ub = w0 * onset[0] + (w1 + near_w) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
@@ -330,3 +341,4 @@ class _Alert:
     domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack: same kind, other kind
     mapped: bool | None  # its service is in the graph (None: no graph configured)
     unmapped_key: str  # the memory key of services the graph does not have, in its cluster
+    infra: bool  # the alert is about infrastructure (a machine, a zone, rack or circuit)

@@ -143,7 +143,7 @@ def _domain_keys(doms: tuple[str, ...], ent: str, loc: tuple[str, bool] | None, 
 
 
 def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
-    """Return the memory keys the model reads of the alert's failure domains: same_domain's, domain_link's (None: none).
+    """Return the memory keys of the workloads and of the infrastructure in the alert's failure domains (None: none).
 
     A workload reads workloads there (same_domain) and the domain's infrastructure (domain_link). An
     alert about infrastructure reads everything there as domain_link: a second machine or switch
@@ -153,7 +153,7 @@ def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
     if not doms:
         return None
     own, other = _domain_keys(doms, ent, location(labels, ent), cl)  # type: ignore[misc]
-    return (own, other) if own[0].startswith(DOM_WORK) else ((), other + own)
+    return (own, other) if own[0].startswith(DOM_WORK) else (other, own)
 
 
 # Where an alert is, read once per alert: (entity, cluster or '', location, host_keys, domain_keys).
