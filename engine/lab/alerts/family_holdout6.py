@@ -90,12 +90,29 @@ class _ServerlessBuilder:
         self.alerts: list[FamAlert] = []
 
     def depends_on(self, coverage: float) -> dict[str, list[str]]:
-        """Return the operator's declared app graph: a producer's app depends on its consumers' apps."""
+        """Return the operator's declared app graph: a producer's app depends on its consumers' apps.
+
+        Two apps that send to each other's queues would make a cycle, which depends_on refuses: the
+        edge that would close one is left out (the operator declares the direction it learned first).
+        """
         deps: dict[str, set[str]] = {}
-        for p, cs in self.consumers.items():
-            for c in cs:
-                if self.app_of[c] != self.app_of[p]:
-                    deps.setdefault(self.app_of[p], set()).add(self.app_of[c])
+
+        def reaches(a: str, b: str) -> bool:
+            seen, todo = {a}, [a]
+            while todo:
+                for n in deps.get(todo.pop(), ()):
+                    if n == b:
+                        return True
+                    if n not in seen:
+                        seen.add(n)
+                        todo.append(n)
+            return False
+
+        for p in sorted(self.consumers):
+            for c in self.consumers[p]:
+                pa, ca = self.app_of[p], self.app_of[c]
+                if pa != ca and not reaches(ca, pa):
+                    deps.setdefault(pa, set()).add(ca)
         return {a: sorted(u) for a, u in sorted(deps.items()) if self.rng.random() < coverage}
 
     def fn_labels(self, name: str, fn: str, sev: str) -> dict[str, str]:

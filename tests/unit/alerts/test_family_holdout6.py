@@ -45,3 +45,10 @@ def test_alarms_arrive_one_per_call_late_and_the_style_is_deterministic():
     assert 0 <= min(lags) and max(lags) <= MAX_LATE_S + 31
     onsets = [(ev.starts_at - BASE).total_seconds() for _, (ev,) in feed if ev.status.value == "firing"]
     assert any(later < earlier for earlier, later in zip(onsets, onsets[1:]))  # out of onset order
+
+
+def test_the_declared_app_graph_is_a_valid_depends_on():
+    from engine.alerts.config import AlertsConfig
+
+    for seed in range(30):
+        AlertsConfig(depends_on=holdout6_storm(seed).depends_on)  # no cycle: the config refuses one
