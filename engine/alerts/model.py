@@ -46,9 +46,8 @@ from typing import Iterable, Literal
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import (AN, ANY_CL, CL, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys, scope,
-                                      about_infra, location,
-                                      UNMAPPED, domain_keys, host_keys, neighbours)
+from engine.alerts.model_keys import (AN, ANY_CL, CL, KEY, LAST, MACHINE, NAMESPACE, NS, SVC, UNMAPPED, domain_keys,
+                                      entity, host_keys, incident_keys, neighbours, scope)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -164,7 +163,8 @@ class GroupingModel:
         mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      hosts or None, doms or None, mapped, UNMAPPED + cl, about_infra(ent, location(labels, ent)))
+                      hosts or None, doms or None, mapped, UNMAPPED + cl,
+                      not ent or (hosts is not None and hosts[0].startswith(MACHINE)))  # model_keys.about_infra
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -288,8 +288,9 @@ class GroupingModel:
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
-                hosts = host_keys(labels, ent, scope(labels))
-                doms = domain_keys(labels, ent, scope(labels))
+                cl = scope(labels)
+                hosts = host_keys(labels, ent, cl)
+                doms = domain_keys(labels, ent, cl)
             onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:
