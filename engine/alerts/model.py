@@ -20,7 +20,8 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
 * same_host, host_link: where the alert runs (model_keys.location: a node label, else the host of
   `instance`), exp(-age/900 s) of the incident's latest onset at the same node or host from an
   alert of the same kind (workload and workload, machine and machine), or of the other kind (a
-  node or host alert and the workloads on it): co-location is topology no depends_on declares;
+  node or host alert and the workloads on it): co-location is topology no depends_on declares; an
+  alert about the machine reads its workloads only when one began at or after it (cause before effect);
 * same_domain, domain_link: the same for a failure domain coarser than a machine (model_keys.domains:
   a zone, rack or power circuit label): workloads in one zone (same_domain), or an alert about the
   zone or its machines and anything else in it (domain_link: its workloads, or a second machine or

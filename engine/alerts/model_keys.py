@@ -150,10 +150,11 @@ def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
     failing in one rack or power circuit is the domain failing, as much as its workloads are.
     """
     doms = domains(labels)
-    if not doms:
+    keys = _domain_keys(doms, ent, location(labels, ent), cl) if doms else None
+    if keys is None:
         return None
-    own, other = _domain_keys(doms, ent, location(labels, ent), cl)  # type: ignore[misc]
-    return (own, other) if own[0].startswith(DOM_WORK) else (other, own)
+    own, other = keys
+    return keys if own[0].startswith(DOM_WORK) else (other, own)
 
 
 # Where an alert is, read once per alert: (entity, cluster or '', location, host_keys, domain_keys).
