@@ -340,7 +340,7 @@ class _Alert:
     partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
     hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
-    domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack: same kind, other kind
+    domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack/circuit: workloads, infrastructure
     mapped: bool | None  # its service is in the graph (None: no graph configured)
     unmapped_key: str  # the memory key of services the graph does not have, in its cluster
     infra: bool  # the alert is about infrastructure (a machine, a zone, rack or circuit)
