@@ -20,10 +20,12 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
 * same_host, host_link: where the alert runs (model_keys.location: a node label, else the host of
   `instance`), exp(-age/900 s) of the incident's latest onset at the same node or host from an
   alert of the same kind (workload and workload, machine and machine), or of the other kind (a
-  node or host alert and the workloads on it): co-location is topology no depends_on declares;
+  node or host alert and the workloads on it): co-location is topology no depends_on declares; an
+  alert about the machine reads its workloads only when one began at or after it (cause before effect);
 * same_domain, domain_link: the same for a failure domain coarser than a machine (model_keys.domains:
-  a zone or rack label), from an alert of the same kind (workloads in one zone) or of the other kind
-  (an alert about the zone or its machines, and the workloads in it);
+  a zone, rack or power circuit label): workloads in one zone (same_domain), or an alert about the
+  zone or its machines and anything else in it (domain_link: its workloads, or a second machine or
+  switch there failing too);
 * unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
   silence is worth there (0 without a graph).
@@ -45,8 +47,8 @@ from typing import Iterable, Literal
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import (AN, ANY_CL, CL, CLUSTER, KEY, LAST, NAMESPACE, NS, SVC, entity, incident_keys,
-                                      UNMAPPED, domain_keys, host_keys, neighbours)
+from engine.alerts.model_keys import (AN, ANY_CL, CL, KEY, LAST, MACHINE, NAMESPACE, NS, SVC, UNMAPPED, domain_keys,
+                                      entity, host_keys, incident_keys, neighbours, scope)
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
@@ -140,7 +142,7 @@ class GroupingModel:
                 doms: tuple[tuple[str, ...], tuple[str, ...]] | None | Literal[False] = False) -> "_Alert":
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
-        cl, ns = labels.get(CLUSTER, ""), labels.get(NAMESPACE)
+        cl, ns = scope(labels), labels.get(NAMESPACE)
         near: dict[str, tuple[str, int]] = {}
         if ent and self.near:
             ck = (cl, ent)
@@ -162,7 +164,8 @@ class GroupingModel:
         mapped = (bool(ent) and ent in self.near) if self.near else None
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
-                      hosts or None, doms or None, mapped, UNMAPPED + cl)
+                      hosts or None, doms or None, mapped, UNMAPPED + cl,
+                      not ent or (hosts is not None and hosts[0].startswith(MACHINE)))  # model_keys.about_infra
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -219,14 +222,23 @@ class GroupingModel:
         first = inc.services
         spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
         same = link = unmapped = 0.0
+        # A failure of infrastructure begins before the workloads it takes down alert: an alert about a
+        # machine or domain links to workloads there only when one of them began at or after it (it was
+        # delivered after its effects). Workloads that alerted before it belong to something earlier: a
+        # long incident has workloads on every machine and in every zone.
         if a.hosts is not None:
             t = keys.get(a.hosts[0])
             same = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
             t = keys.get(a.hosts[1])
-            link = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
+            if t is not None:
+                link = (1.0 if t >= ts else 0.0) if a.infra else exp(min(0.0, t - ts) / LABEL_TAU_S)
         dom = dlink = 0.0
         if a.domains is not None:
-            dom, dlink = _latest(keys, a.domains[0], ts), _latest(keys, a.domains[1], ts)
+            work, infra = a.domains
+            if a.infra:  # work: the workloads' keys, infra: the other infrastructure's (see domain_keys)
+                dlink = max(_latest(keys, infra, ts), 1.0 if any(keys.get(k, -math.inf) >= ts for k in work) else 0.0)
+            else:
+                dom, dlink = _latest(keys, work, ts), _latest(keys, infra, ts)
         if a.mapped is not None:
             if not a.mapped:  # the graph knows nothing of this alert's service: as recent as the incident
                 unmapped = onset[1]
@@ -277,8 +289,9 @@ class GroupingModel:
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
-                hosts = host_keys(labels, ent, labels.get(CLUSTER, ""))
-                doms = domain_keys(labels, ent, labels.get(CLUSTER, ""))
+                cl = scope(labels)
+                hosts = host_keys(labels, ent, cl)
+                doms = domain_keys(labels, ent, cl)
             onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:
@@ -286,8 +299,9 @@ class GroupingModel:
                 near_w += (hw_same if hosts[0] in keys else 0.0) + (hw_link if hosts[1] in keys else 0.0)
             if doms is not None:
                 keys = inc.corr_keys
+                # An alert about infrastructure reads both sides as domain_link: bound it by either.
                 near_w += ((dw_same if any(k in keys for k in doms[0]) else 0.0)
-                           + (dw_link if any(k in keys for k in doms[1]) else 0.0))
+                           + (dw_link if any(k in keys for k in doms[0] + doms[1]) else 0.0))
             ub = w0 * onset[0] + (w1 + near_w) * onset[1] + spread_w * math.exp(-gap / SPREAD_TAU_S) + rest_bound
             if ub < logit:
                 if bound is None or ub > bound[0]:
@@ -326,6 +340,7 @@ class _Alert:
     partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
     best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
     hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
-    domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack: same kind, other kind
+    domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack/circuit: workloads, infrastructure
     mapped: bool | None  # its service is in the graph (None: no graph configured)
     unmapped_key: str  # the memory key of services the graph does not have, in its cluster
+    infra: bool  # the alert is about infrastructure (a machine, a zone, rack or circuit)

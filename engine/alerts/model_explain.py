@@ -36,7 +36,7 @@ def top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list
 # long ago it happened (the recency features are exp(-age/tau): the age is read back from the value).
 _WORDS = ("1 hop away in depends_on", "2 hops away in depends_on", "3 hops away in depends_on", "same service",
           "same namespace", "same alert name", None, None, "still spreading: a new service", "same node/host",
-          "a workload and its node/host", "same zone/rack", "a zone/rack's infrastructure and a workload in it",
+          "a workload and its node/host", "same zone/rack", "a zone/rack/circuit's infrastructure and what is in it",
           "a service not in depends_on")
 _TAU = (900.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None, 180.0, 900.0, 900.0, 900.0, 900.0, 900.0)
 

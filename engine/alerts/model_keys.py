@@ -29,10 +29,11 @@ _NODE_SET = frozenset(NODE_LABELS)
 # Failure domains coarser than a machine: what many machines share and can lose at once. Per kind,
 # the labels that name it (the first present counts): a zone as cloud providers, Kubernetes'
 # well-known node labels (Prometheus-sanitised) and common exporters name it, a rack as on-premises
-# inventories and rack-aware systems (Kafka's broker.rack, Cassandra, HDFS) do. Regions and
-# datacenters are not among them: they are most deployments' whole world, like a cluster.
+# inventories and rack-aware systems (Kafka's broker.rack, Cassandra, HDFS) do, a power circuit as
+# DCIM and node inventories label a server's PDU. Regions and datacenters are not among them: they
+# are most deployments' whole world, like a cluster (a datacenter scopes like one: see scope).
 DOMAIN_LABELS = (("zone", ("zone", "availability_zone", "topology_kubernetes_io_zone",
-                           "failure_domain_beta_kubernetes_io_zone")), ("rack", ("rack",)))
+                           "failure_domain_beta_kubernetes_io_zone")), ("rack", ("rack",)), ("power", ("pdu",)))
 _DOMAIN_SET = frozenset(k for _, names in DOMAIN_LABELS for k in names)
 DOM_WORK, DOM_INFRA = "m|dom|", "m|domi|"  # + cluster|kind=value: a workload there, an alert about infrastructure
 
@@ -43,6 +44,21 @@ def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     if v:
         return v
     for k in cfg.entity_labels:
+        v = labels.get(k)
+        if v:
+            return v
+    return ""
+
+
+# What scopes services, namespaces and the graph: a deployment of its own. The cluster label, else
+# the datacenter: fleets without Kubernetes name their sites that way, each running the same service
+# names (a service alerting in two datacenters is two failures, not one).
+SCOPE_LABELS = (CLUSTER, "datacenter")
+
+
+def scope(labels: dict[str, str]) -> str:
+    """Return the deployment an alert is in: its cluster, else its datacenter, else ''."""
+    for k in SCOPE_LABELS:
         v = labels.get(k)
         if v:
             return v
@@ -127,9 +143,18 @@ def _domain_keys(doms: tuple[str, ...], ent: str, loc: tuple[str, bool] | None, 
 
 
 def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
-    """Return the memory keys of the alert's failure domains: of its own kind, of the other kind (None: none)."""
+    """Return the memory keys of the workloads and of the infrastructure in the alert's failure domains (None: none).
+
+    A workload reads workloads there (same_domain) and the domain's infrastructure (domain_link). An
+    alert about infrastructure reads everything there as domain_link: a second machine or switch
+    failing in one rack or power circuit is the domain failing, as much as its workloads are.
+    """
     doms = domains(labels)
-    return _domain_keys(doms, ent, location(labels, ent), cl) if doms else None
+    keys = _domain_keys(doms, ent, location(labels, ent), cl) if doms else None
+    if keys is None:
+        return None
+    own, other = keys
+    return keys if own[0].startswith(DOM_WORK) else (other, own)
 
 
 # Where an alert is, read once per alert: (entity, cluster or '', location, host_keys, domain_keys).
@@ -140,7 +165,7 @@ Place = tuple[str, str, "tuple[str, bool] | None", "tuple[str, str] | None", "Do
 def place(cfg: AlertsConfig, labels: dict[str, str]) -> Place:
     """Return (entity, cluster or '', location, host_keys, domain_keys) of one alert, computed once for every stage."""
     ent = entity(cfg, labels)
-    cl = labels.get(CLUSTER, "")
+    cl = scope(labels)
     loc = location(labels, ent)
     doms = _domain_keys(domains(labels), ent, loc, cl)
     if loc is None:

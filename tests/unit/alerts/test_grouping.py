@@ -152,7 +152,7 @@ def test_the_join_reason_reads_as_evidence_with_ages_not_feature_codes():
     line = explain(Scored(SimpleNamespace(id=5), f, 12.0, 0.93))
     assert line.startswith("#5 score 0.93 (last onset 12s ago, 1 hop away in depends_on 60s ago"), line
     for words in ("same node/host 60s ago", "a workload and its node/host 60s ago", "a service not in depends_on 60s ago",
-                  "same zone/rack 60s ago", "a zone/rack's infrastructure and a workload in it 60s ago", "still spreading: a new service 60s ago", "same alert name 60s ago", "fired together in 40% of past",
+                  "same zone/rack 60s ago", "a zone/rack/circuit's infrastructure and what is in it 60s ago", "still spreading: a new service 60s ago", "same alert name 60s ago", "fired together in 40% of past",
                   "in another cluster"):
         assert words in line, (words, line)
     assert "same service 0s ago" in explain(Scored(SimpleNamespace(id=5), f[:5] + (1.0,) + f[6:], 0.0, 0.9))

@@ -120,3 +120,20 @@ def test_the_first_alert_says_there_was_no_open_incident_to_join():
     s = PipelineState({}, {}, model=GroupingModel(CFG))
     out = process(s, [ev("DiskFull", "billing", fp="bi")], CFG, at(0))
     assert next(d.reason for d in out.decisions if d.stage == "group") == "new incident; no open incident to join"
+
+
+def test_a_datacenter_scopes_services_when_there_is_no_cluster_label():
+    # The same service names run in every datacenter: the same service in another one is another failure.
+    _, inc = _incident([(0, ev("DatabaseDown", "db", fp="db", datacenter="fra1"))])
+    m = GroupingModel(CFG)
+    same = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", datacenter="fra1").labels, inc,
+                                         at(60).timestamp())[1]))
+    other = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", datacenter="ams2").labels, inc,
+                                          at(60).timestamp())[1]))
+    assert same["topology_1h"] > 0.9 and same["other_cluster"] == 0
+    assert other["topology_1h"] == 0 and other["other_cluster"] == 1
+    # A cluster label, when present, is the scope (a cluster's datacenter is not another deployment).
+    _, inc = _incident([(0, ev("DatabaseDown", "db", fp="db2", cluster="c1", datacenter="fra1"))])
+    f = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", cluster="c1", datacenter="ams2").labels, inc,
+                                      at(60).timestamp())[1]))
+    assert f["topology_1h"] > 0.9 and f["other_cluster"] == 0

@@ -68,3 +68,12 @@ def test_a_hosts_failure_takes_its_workloads_with_the_graph_and_why_names_the_li
     state, _ = feed([(0, ev("HostOutOfMemory", "", fp="h", instance="vm-07:9100", job="node")),
                      (60, ev("HighLatency", "billing", fp="b", start=60, instance="vm-09:8080"))], GRAPH)
     assert incident_of(state, "h") != incident_of(state, "b")  # another host, no other evidence
+
+
+def test_a_machine_alert_links_to_workloads_there_only_when_they_began_at_or_after_it():
+    # Cause before effect: workloads that alerted before the machine's alert belong to something earlier.
+    work = ev("HighLatency", "billing", fp="b", instance="vm-07:8080")
+    host = ev("HostDiskFull", "", instance="vm-07:9100", job="node")
+    assert _features(GRAPH, [(0, work)], host, 60)["host_link"] == 0
+    # Delivered after its effects: a workload there began after the machine's alert did.
+    assert _features(GRAPH, [(0, work)], host, -30)["host_link"] == 1
