@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.alerts import dead_letter, repo
+from engine.alerts import dead_letter
 from engine.store.bulk import Bulk
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
@@ -28,7 +28,7 @@ from engine.alerts.model import GroupingModel
 from engine.alerts.notify_stage import EmitFn, NotifyStage
 from engine.alerts.parse import ParseStage
 from engine.alerts.pipeline import Outcome, Pipeline, PipelineState, tick
-from engine.alerts.repo import claim_batches
+from engine.alerts.batch_repo import claim_batches, queue_batches
 from engine.alerts.store import AlertStore
 from engine.alerts.tables import AlertBatch
 from engine.alerts.types import Batch
@@ -99,7 +99,7 @@ class AlertIngest:
         # One transaction for the group, outside the alerts write lock: only alerts_batch rows.
         try:
             async with self.db.session() as s:
-                ids, fresh = await repo.queue_batches(await Bulk.of(s), [self._batch_row(it) for it in items],
+                ids, fresh = await queue_batches(await Bulk.of(s), [self._batch_row(it) for it in items],
                                                       self.clock.now())
         except Exception as exc:  # not stored: 5xx so the sender retries; nothing was half-done
             log.exception("could not store %d queued alert batches", len(items))

@@ -251,6 +251,20 @@ def _hops(depends_on: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tupl
     return out
 
 
+# neighbours() by the graph object: memory_key_parts asks once per alert, and sorting the graph
+# into _hops' key cost more than the lookup. The entry holds the dict, so its id is not reused
+# while cached; the config is frozen, so its graph is the same object for its whole life.
+_NEAR: dict[int, tuple[dict[str, list[str]], dict[str, tuple[tuple[str, int], ...]]]] = {}
+
+
 def neighbours(cfg: AlertsConfig) -> dict[str, tuple[tuple[str, int], ...]]:
     """Return the service neighbourhoods of the configured graph (cached per graph)."""
-    return _hops(tuple(sorted((k, tuple(v)) for k, v in cfg.depends_on.items())))
+    graph = cfg.depends_on
+    got = _NEAR.get(id(graph))
+    if got is not None and got[0] is graph:
+        return got[1]
+    near = _hops(tuple(sorted((k, tuple(v)) for k, v in graph.items())))
+    if len(_NEAR) > 64:  # bounded: a process sees a few configs (tests build many)
+        _NEAR.clear()
+    _NEAR[id(graph)] = (graph, near)
+    return near

@@ -14,7 +14,7 @@ import logging
 import time
 from datetime import datetime
 
-from engine.alerts import repo
+from engine.alerts import batch_repo
 from engine.store.bulk import Bulk
 from engine.alerts.ingest import AlertIngest
 from engine.alerts.types import Batch
@@ -65,7 +65,7 @@ class AlertPump:
         """Process the oldest queued batches in one transaction; return how many were processed."""
         ing = self.ingest
         async with ing.db.session() as s:
-            rows = await repo.pending_batches(await Bulk.of(s), PUMP_MAX)
+            rows = await batch_repo.pending_batches(await Bulk.of(s), PUMP_MAX)
         if not rows:
             return 0
         batches: list[tuple[int, Batch]] = []
@@ -99,7 +99,7 @@ class AlertPump:
             return 0
         async with ing.store.locked() as s:
             now = ing.clock.now()
-            won = await repo.claim_pending(await Bulk.of(s), [bid for bid, _ in batches], now)
+            won = await batch_repo.claim_pending(await Bulk.of(s), [bid for bid, _ in batches], now)
             todo = [b for bid, b in batches if bid in won]
             counts = await ing.run_batches(s, todo, now)  # the same pipeline run as inline
         ing.counters.update(counts)
@@ -111,6 +111,6 @@ class AlertPump:
     async def _fail(self, bid: int, error: str) -> None:
         try:
             async with self.ingest.db.session() as s:
-                await repo.mark_failed(await Bulk.of(s), bid, error)
+                await batch_repo.mark_failed(await Bulk.of(s), bid, error)
         except Exception:  # the store is gone; the batch stays pending and is retried later
             log.exception("could not record the failure of queued alert batch %s", bid)

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_ingest_cpu.py [--workload storm,steady]
      [--backends sqlite postgresql] [--batches 400] [--rounds 5] [--concurrency 8] [--profile FILE]
+     [--sql-profile] [--graph]
 
 Wall-clock ratios need an idle machine; process CPU time (every thread of this process:
 the event loop and aiosqlite's writer thread) does not. Each round starts a fresh store and
@@ -12,6 +13,8 @@ empty store; `steady` first sends as many bodies unmeasured (known alerts, warm 
 measures as many more. Printed: the median over rounds of CPU ms per batch (all threads; the
 event loop thread's share beside it, the rest is mostly aiosqlite's writer thread), and for
 PostgreSQL the server's own CPU beside it (not included: it is not our process).
+--graph gives the config a service graph (alerts.depends_on: each workload service depends on
+the next), as users with topology run. --sql-profile (SQLite) adds the writer thread's CPU per batch by statement, summed over rounds.
 """
 
 from __future__ import annotations
@@ -23,13 +26,40 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from alert_workloads import make_batches, make_storm_batches, webhook_body  # noqa: E402 - after sys.path
 from ingest_harness import drop_pg, pg_database, postgres_cpu_seconds  # noqa: E402 - after sys.path
+
+
+SQL_CPU: Counter[str] = Counter()  # thread CPU seconds by statement (--sql-profile), this round
+SQL_SEEN: Counter[str] = Counter()  # the same, summed over measured rounds of one workload
+
+
+def profile_sql() -> None:
+    """Time every call aiosqlite runs in its writer thread (thread CPU), keyed by its statement's start."""
+    import aiosqlite.core as core
+
+    orig = core.Connection._execute
+
+    async def _execute(self: Any, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        key = getattr(fn, "__name__", "call") + (f" {args[0][:60]}" if args and isinstance(args[0], str) else "")
+
+        def timed(*a: Any, **k: Any) -> Any:
+            t = time.thread_time()  # runs in the writer thread: its own CPU only
+            try:
+                return fn(*a, **k)
+            finally:
+                SQL_CPU[key] += time.thread_time() - t
+
+        return await orig(self, timed, *args, **kw)
+
+    core.Connection._execute = _execute  # type: ignore[method-assign]
 
 
 async def _send(svc, bodies: list[bytes], concurrency: int) -> None:
@@ -40,7 +70,8 @@ async def _send(svc, bodies: list[bytes], concurrency: int) -> None:
 
 
 async def one_round(db_url: str, workload: str, bodies: list[bytes], n: int, concurrency: int,
-                    prof: cProfile.Profile | None) -> tuple[float, float, float]:
+                    prof: cProfile.Profile | None,
+                    graph: dict[str, list[str]] | None = None) -> tuple[float, float, float]:
     """Return CPU ms per batch of one fresh-store round: ours, the event loop's share, postgres'."""
     from sqlmodel import SQLModel
 
@@ -54,19 +85,21 @@ async def one_round(db_url: str, workload: str, bodies: list[bytes], n: int, con
 
     db = Database(db_url)
     await db.run_sync(SQLModel.metadata.create_all)
-    svc = AlertService(db, AlertsConfig(), SystemClock(), emit_many)
+    svc = AlertService(db, AlertsConfig(depends_on=graph or {}), SystemClock(), emit_many)
     try:
         if workload == "steady":
             await _send(svc, bodies[:n], concurrency)  # unmeasured: the alerts become known
             bodies = bodies[n:]
         todo = bodies[:n]
         c0, t0, pg0 = time.process_time(), time.thread_time(), postgres_cpu_seconds()
+        SQL_CPU.clear()  # the unmeasured steady warm-up is not counted
         if prof:
             prof.enable()
         await _send(svc, todo, concurrency)
         if prof:
             prof.disable()
         cpu, loop, pg = time.process_time() - c0, time.thread_time() - t0, postgres_cpu_seconds() - pg0
+        SQL_SEEN.update(SQL_CPU)
         await svc.aclose()
     finally:
         await db.dispose()
@@ -82,6 +115,8 @@ async def main_async(args: argparse.Namespace) -> None:
             bodies = [webhook_body(a) for a in make_storm_batches(n)]
         else:
             bodies = [webhook_body(a) for a in make_batches(2 * n)]
+        names = [f"storm-{i}" for i in range(n // 10 + 1)] if workload == "storm" else [f"svc-{i}" for i in range(100)]
+        graph = {a: [b] for a, b in zip(names, names[1:])} if args.graph else None
         for backend in args.backends:
             ours, loops, pgs = [], [], []
             for rnd in range(args.rounds):
@@ -92,7 +127,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     else:
                         url, name = pg_database()
                     try:
-                        a, t, b = await one_round(url, workload, bodies, n, args.concurrency, prof)
+                        a, t, b = await one_round(url, workload, bodies, n, args.concurrency, prof, graph)
                     finally:
                         if name:
                             drop_pg(name)
@@ -103,6 +138,10 @@ async def main_async(args: argparse.Namespace) -> None:
             print(f"{workload:6s} {backend:10s} CPU per 100-alert batch: median {med(ours):.2f} ms "
                   f"(rounds {', '.join(f'{x:.2f}' for x in ours)}), event loop thread {med(loops):.2f} ms"
                   + (f"; postgres server {med(pgs):.2f} ms" if backend == "postgresql" else ""), flush=True)
+            if args.sql_profile and SQL_SEEN:
+                for key, sec in SQL_SEEN.most_common(6):
+                    print(f"  writer thread {1000 * sec / (n * args.rounds):.3f} ms per batch: {key}")
+                SQL_SEEN.clear()
     if prof:
         prof.dump_stats(args.profile)
 
@@ -116,7 +155,12 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--profile", help="write a cProfile of the measured sends to this file")
-    asyncio.run(main_async(p.parse_args()))
+    p.add_argument("--graph", action="store_true", help="a service graph in the config (alerts.depends_on)")
+    p.add_argument("--sql-profile", action="store_true", help="SQLite: the writer thread's CPU by statement")
+    args = p.parse_args()
+    if args.sql_profile:
+        profile_sql()
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -73,3 +73,17 @@ def test_process_decides_the_same_with_and_without_the_shortcuts():
     assert {k: _fields(v) for k, v in fast.alerts.items()} == \
            {k: {**_fields(v), "dirty": False, "touched": 0} for k, v in slow.alerts.items()}
     assert [_fields(i) for i in fast.incidents.values()] == [_fields(i) for i in slow.incidents.values()]
+
+
+def test_neighbours_cached_per_graph_equal_to_a_fresh_walk():
+    """neighbours() answers from its per-graph cache exactly what walking that graph answers."""
+    from engine.alerts.model_keys import _hops, neighbours
+
+    a = AlertsConfig(depends_on={"web": ["api"], "api": ["db"]})
+    b = AlertsConfig(depends_on={"web": ["cache"]})
+    for cfg in (a, b, a, b):
+        fresh = _hops(tuple(sorted((k, tuple(v)) for k, v in cfg.depends_on.items())))
+        assert neighbours(cfg) == fresh
+    assert neighbours(a) is neighbours(a)
+    assert "db" in dict(neighbours(a)["web"]) and "db" not in dict(neighbours(b).get("web", ()))
+    assert neighbours(CFG) == {}
