@@ -159,7 +159,7 @@ def _graph_free_residual(
     ``series`` by their index in the returned list.
     """
     presid = partial_residuals(grid, episode.baseline_rows)
-    partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, presid)
+    partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, presid, episode.heavy)
     if presid is not None and mode != "innovation":
         series[0] = presid  # every view is conditioned on the picks, the partial one too
     if mode == "partial":
@@ -185,7 +185,8 @@ def _graph_free_residual(
         # shrinkage in structure.py; at 10 nodes the exact search's parents lost 0.002-0.007 so).
         resid = parent_residuals(grid, episode.baseline_rows, learned, moved, still_given_still=not exact)
         series[1] = resid
-        return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved, resid)]
+        return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved, resid,
+                                               heavy=episode.heavy)]
     inn = innovation_peaks(grid, episode.baseline_rows, episode.episode_rows, DROP_WEIGHT)
     if inn is None:  # baseline too short for the covariance: the shrunk model still works
         return [partial]

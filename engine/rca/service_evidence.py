@@ -239,7 +239,12 @@ def timeouts_below_leader(
     latency = {n: r for n, r in rise.items() if is_latency(split_name(n)[1]) and n in scores}
     if len(latency) < 2:
         return dict(scores)
-    leader = max(latency, key=lambda n: (latency[n], n))
+    # The leader is chosen, as in ``amplification_order``, among latencies that did not start
+    # clearly later than the earliest: a late one is a symptom of the storm, not its origin.
+    first = min((onsets[n] for n in latency if n in onsets), default=None)
+    early = {n: r for n, r in latency.items()
+             if first is None or n not in onsets or onsets[n] <= first + ONSET_SLACK_STEPS * step}
+    leader = max(early, key=lambda n: (early[n], n))
     lead_service = split_name(leader)[0]
     out = dict(scores)
     for name, score in scores.items():

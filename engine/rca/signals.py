@@ -9,6 +9,7 @@ import numpy as np
 from engine.rca.grid import Grid
 from engine.rca.robust import cusum_onset, estimate_change_point, excess_energy, robust_location_scale
 from engine.rca.trend import baseline_trend
+from engine.rca.types import split_name
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Episode:
     stats: dict[str, SignalStats]
     baseline_rows: np.ndarray  # boolean mask of grid rows used as the clean baseline
     episode_rows: np.ndarray  # boolean mask of grid rows scored as the incident
+    heavy: frozenset[str] = frozenset()  # signals held to SUSTAIN_ROWS: spiky, or of a spiky metric type
 
 
 MIN_HORIZON_STEPS = 10  # the shortest onset search: detection rarely lags more than this
@@ -72,11 +74,11 @@ def analyse(grid: Grid, detect_time: float, lookback: float | None = None, guard
     cp = _change_row(grid, detect_time, z, energy, win, base_rows)
     start = max(cp - guard_steps, int(win[0]))
     stats = {}
+    heavy = heavy_tailed(grid.names, z[base_rows]) if base_rows.any() else frozenset()
     for col, name in enumerate(grid.names):
         # A signal that spikes alone in its own baseline (heavy tails) must hold a deviation
         # for SUSTAIN_ROWS rows; a Gaussian one may deviate for a single row (CIRCA's 2-row faults).
-        spiky = base_rows.any() and float(np.abs(z[base_rows, col]).max()) > SPIKY_Z
-        seg = sustained(z[start:, col], SUSTAIN_ROWS if spiky else 1)
+        seg = sustained(z[start:, col], SUSTAIN_ROWS if name in heavy else 1)
         peak = int(np.argmax(np.abs(seg))) if seg.size else 0
         if ONSET == "excursion":
             onset_idx = excursion_start(z[:, col], start + peak, int(win[0])) - int(win[0]) if seg.size else None
@@ -93,7 +95,26 @@ def analyse(grid: Grid, detect_time: float, lookback: float | None = None, guard
         )
     rows = np.zeros(grid.times.size, dtype=bool)
     rows[start:] = True
-    return Episode(float(grid.times[cp]), float(grid.times[start]), stats, base_rows, rows)
+    return Episode(float(grid.times[cp]), float(grid.times[start]), stats, base_rows, rows, heavy)
+
+
+def heavy_tailed(names: list[str], base_z: np.ndarray) -> frozenset[str]:
+    """Return the signals whose baseline spikes beyond ``SPIKY_Z``, or whose metric type mostly does.
+
+    Spikes are rare: a signal whose baseline happened to hold none is as heavy-tailed as the
+    others of its kind (one exporter, one noise process), and its one spike in the episode
+    is no more a fault than theirs.  A metric type counts as spiky when at least
+    ``POOLED_SHARE`` of its (at least ``POOLED_MIN``) signals spiked.
+    """
+    own = np.abs(base_z).max(axis=0) > SPIKY_Z
+    out = {n for n, s in zip(names, own) if s}
+    if POOLED_SHARE <= 1.0:
+        kinds: dict[str, list[bool]] = {}
+        for n, s in zip(names, own):
+            kinds.setdefault(split_name(n)[1], []).append(bool(s))
+        spiky_kinds = {k for k, v in kinds.items() if len(v) >= POOLED_MIN and sum(v) >= POOLED_SHARE * len(v)}
+        out |= {n for n in names if split_name(n)[1] in spiky_kinds}
+    return frozenset(out)
 
 
 # A daily wave fitted on the baseline is removed before deviations and onsets (False: raw levels).
@@ -103,6 +124,8 @@ DETREND = True
 SUSTAIN_ROWS = 2
 ENDED_STEPS = 5  # an alert's `for:` rarely exceeds 5 steps; -1 = search the whole window
 SPIKY_Z = 6.0  # robust sigmas: beyond what a Gaussian baseline of a few thousand rows reaches
+POOLED_SHARE = 0.5  # of a metric type's signals spiking: the whole type is heavy-tailed (> 1: off)
+POOLED_MIN = 3
 ONSET = "excursion"
 EXCURSION_LEVEL = 2.0
 

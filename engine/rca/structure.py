@@ -76,18 +76,19 @@ def partial_residuals(grid: Grid, baseline_rows: np.ndarray) -> np.ndarray | Non
     return out
 
 
-def held(r: np.ndarray, base: np.ndarray) -> np.ndarray:
+def held(r: np.ndarray, base: np.ndarray, heavy: bool = False) -> np.ndarray:
     """Return episode residual ``r``, held for two rows when its baseline ``base`` spikes (as ``signals.analyse`` does).
 
     A heavy-tailed signal's lone spike is discounted in its deviation; its residual must not
     bring the spike back (nothing else predicts a spike, so its residual is as loud).
     """
-    spiky = base.size and float(np.abs(base).max()) > SPIKY_Z
+    spiky = heavy or (base.size and float(np.abs(base).max()) > SPIKY_Z)
     return sustained(r, SUSTAIN_ROWS) if spiky else r
 
 
 def partial_residual_peaks(
-    grid: Grid, baseline_rows: np.ndarray, episode_rows: np.ndarray, resid: np.ndarray | None = None
+    grid: Grid, baseline_rows: np.ndarray, episode_rows: np.ndarray, resid: np.ndarray | None = None,
+    heavy: frozenset[str] = frozenset(),
 ) -> dict[str, tuple[float, float]]:
     """Return per signal the (rise, drop) of the part the other signals do not explain
     (``partial_residuals``, or ``resid`` when already computed).
@@ -104,7 +105,7 @@ def partial_residual_peaks(
         if flat[k]:
             continue
         med, sigma = robust_location_scale(resid[baseline_rows, k])
-        r = held((resid[episode_rows, k] - med) / sigma, (resid[baseline_rows, k] - med) / sigma)
+        r = held((resid[episode_rows, k] - med) / sigma, (resid[baseline_rows, k] - med) / sigma, name in heavy)
         if r.size:
             out[name] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0)))
     return out
@@ -159,6 +160,7 @@ def parent_residual_peaks(
     moved: set[int],
     resid: np.ndarray | None = None,
     still_given_still: bool = False,
+    heavy: frozenset[str] = frozenset(),
 ) -> dict[str, tuple[float, float]]:
     """Return per signal the (rise, drop) of its residual given its learned causes
     (``parent_residuals``, or ``resid`` when already computed), in robust sigmas of the
@@ -168,6 +170,6 @@ def parent_residual_peaks(
     out = {}
     for j, name in enumerate(grid.names):
         med, sigma = robust_location_scale(resid[baseline_rows, j])
-        r = held((resid[episode_rows, j] - med) / sigma, (resid[baseline_rows, j] - med) / sigma)
+        r = held((resid[episode_rows, j] - med) / sigma, (resid[baseline_rows, j] - med) / sigma, name in heavy)
         out[name] = (float(max(r.max(), 0.0)), float(max(-r.min(), 0.0))) if r.size else (0.0, 0.0)
     return out

@@ -135,6 +135,29 @@ def test_a_caller_that_slowed_and_failed_stays_under_the_leading_latency():
     assert out["db_errors"] == 200.0  # the leader's own errors are its own evidence
 
 
+def test_the_timeouts_leader_is_a_latency_that_did_not_start_later():
+    from engine.rca.service_evidence import timeouts_below_leader
+
+    # web's latency rose most for its level but started ten steps after db's: a storm's late
+    # symptom; db leads, so api's timeouts stay under db's latency.
+    scores = {"db_latency": 50.0, "api_latency": 20.0, "web_latency": 30.0, "api_errors": 300.0}
+    rise = {"db_latency": 3.0, "api_latency": 0.8, "web_latency": 9.0}
+    onsets = {"db_latency": 600.0, "api_latency": 660.0, "web_latency": 1200.0, "api_errors": 660.0}
+    out = timeouts_below_leader(scores, rise, onsets, step=60.0)
+    assert out["api_errors"] < out["db_latency"] == 50.0
+
+
+def test_a_metric_type_that_mostly_spikes_is_heavy_tailed_as_a_whole():
+    from engine.rca.signals import heavy_tailed
+
+    base = np.zeros((100, 5))
+    base[10, 0] = base[20, 1] = 9.0  # two of three errors signals spiked in their baseline
+    names = ["a_errors", "b_errors", "c_errors", "a_latency", "b_latency"]
+    assert heavy_tailed(names, base) == {"a_errors", "b_errors", "c_errors"}
+    base[30, 3] = 9.0  # one latency of two: too few of its kind to pool, only itself
+    assert heavy_tailed(names, base) == {"a_errors", "b_errors", "c_errors", "a_latency"}
+
+
 def test_one_row_spikes_drop_out_and_excursions_start_where_the_run_starts():
     from engine.rca.signals import excursion_start, sustained
 
