@@ -169,12 +169,19 @@ class RcaService:
         for item in items:
             newest.setdefault(item.key, item)
         for item in newest.values():
-            row = await s.get(AnalysisRow, item.context.get("analysis_id"))
+            analysis_id = item.context.get("analysis_id")
+            row = await s.get(AnalysisRow, analysis_id) if isinstance(analysis_id, int) else None
             if row is None or not any(view.points_at_alias(h, change.model, change.alias) for h in row.hypotheses):
                 continue
             inc = await repo.load_incident(s, row.incident_id)
-            await outbox_emit(s, view.reply_notice(row, inc, await view.votes_of(s, row),
-                                                   await view.later_moves(s, row)), now)
+            votes, later = await view.votes_of(s, row), await view.later_moves(s, row)
+            try:
+                notice = view.reply_notice(row, inc, votes, later)
+            except Exception:  # a reply that no longer renders must not undo the alias move it follows
+                log.exception("hypotheses reply not refreshed after an alias move",
+                              extra={"analysis": row.id, "model": change.model})
+                continue
+            await outbox_emit(s, notice, now)
 
     async def _edit_card(self, s: Any, incident_id: int) -> None:
         """Re-render a posted incident card (its likely cause comes from the newest analysis)."""

@@ -74,3 +74,32 @@ async def test_a_rollback_button_goes_once_the_alias_moved_on(db, tmp_path: Path
     assert top["since_then"].startswith("`champion` moved to v1 (rollback by bob")
     assert [b["action_id"] for b in top["buttons"]][:2] == ["rca.confirm", "rca.wrong"]
 
+
+
+async def test_a_reply_that_no_longer_renders_does_not_undo_the_alias_move(db, tmp_path: Path, engines) -> None:
+    from engine.core.outbox_tables import OutboxItem
+    from engine.rca.tables import AnalysisRow
+
+    path = tmp_path / "opsbot.yaml"
+    path.write_text(yaml.safe_dump({"environment": "production", "policy": POLICY_YAML}))
+    settings = EngineSettings(OPSBOT_DATABASE_URL=db.url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
+    reg = MemoryRegistry()
+    seed(reg, "churn")
+    eng = await engines(build_engine(settings, load_config(settings.config_path).model_copy(update={"models": CONFIG}),
+                                     model_registry=reg))
+    assert eng.models is not None
+    for v in (1, 2):
+        await eng.models.promote(LEAD, "churn", v)
+        await eng.approvals.wait_idle()
+    # A stored analysis pointing at churn whose hypothesis the reply can no longer read.
+    async with eng.db.session() as s:
+        now = eng.clock.now()
+        row = AnalysisRow(incident_id=1, created_at=now, onset=now, hypotheses=[
+            {"name": "x", "change": {"model": "churn", "alias": "champion", "to_version": 2}}])
+        s.add(row)
+        await s.flush()
+        s.add(OutboxItem(key="incident:1:rca", channel="ops", template="rca/hypotheses",
+                         context={"analysis_id": row.id}, created_at=now, due_at=now))
+    await eng.models.rollback(BOB, "churn")
+    await eng.approvals.wait_idle()
+    assert (await reg.get_model("churn")).aliases == {"champion": 1}
