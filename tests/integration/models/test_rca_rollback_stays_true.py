@@ -40,14 +40,11 @@ async def _reply(db) -> dict:
     return (await notices(db, "rca/hypotheses"))[-1].context
 
 
-async def test_a_rollback_button_goes_once_the_alias_moved_on(db, tmp_path: Path, engines) -> None:
-    now = time.time()
-    csv = tmp_path / "signals.csv"
-    _replay(csv, now - 100 * 60 + 120)  # the latency jumps two minutes after the promotions below
-    path = tmp_path / f"opsbot-{uuid.uuid4().hex[:8]}.yaml"
-    path.write_text(yaml.safe_dump({"environment": "production", "policy": POLICY_YAML,
-                                    "rca": {"replay_csv": str(csv), "models": {"churn": "churn-api"},
-                                            "auto_interval_s": 0}}))
+async def _churn_engine(db, folder: Path, engines, rca: dict | None = None):
+    """Build the engine from settings (an opsbot.yaml with the policy and `rca`, the registry twin as the
+    registry port's adapter) with churn's champion moved to v1, then to v2, by lee."""
+    path = folder / f"opsbot-{uuid.uuid4().hex[:8]}.yaml"
+    path.write_text(yaml.safe_dump({"environment": "production", "policy": POLICY_YAML, **({"rca": rca} if rca else {})}))
     settings = EngineSettings(OPSBOT_DATABASE_URL=db.url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
     reg = MemoryRegistry()
     seed(reg, "churn")
@@ -57,6 +54,15 @@ async def test_a_rollback_button_goes_once_the_alias_moved_on(db, tmp_path: Path
     for v in (1, 2):  # lee may move production aliases directly
         await eng.models.promote(LEAD, "churn", v)
         await eng.approvals.wait_idle()
+    return eng, reg
+
+
+async def test_a_rollback_button_goes_once_the_alias_moved_on(db, tmp_path: Path, engines) -> None:
+    now = time.time()
+    csv = tmp_path / "signals.csv"
+    _replay(csv, now - 100 * 60 + 120)  # the latency jumps two minutes after the promotions below
+    eng, _ = await _churn_engine(db, tmp_path, engines, rca={"replay_csv": str(csv), "models": {"churn": "churn-api"},
+                                                            "auto_interval_s": 0})
     await eng.alerts.receive("alertmanager", _alert("churn-api", time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                               time.gmtime(now + 180))))
     (inc,) = await eng.alerts.queries.incidents("open")
@@ -75,22 +81,11 @@ async def test_a_rollback_button_goes_once_the_alias_moved_on(db, tmp_path: Path
     assert [b["action_id"] for b in top["buttons"]][:2] == ["rca.confirm", "rca.wrong"]
 
 
-
 async def test_a_reply_that_no_longer_renders_does_not_undo_the_alias_move(db, tmp_path: Path, engines) -> None:
     from engine.core.outbox_tables import OutboxItem
     from engine.rca.tables import AnalysisRow
 
-    path = tmp_path / "opsbot.yaml"
-    path.write_text(yaml.safe_dump({"environment": "production", "policy": POLICY_YAML}))
-    settings = EngineSettings(OPSBOT_DATABASE_URL=db.url, OPSBOT_CONFIG=str(path), MLFLOW_TRACKING_URI="")
-    reg = MemoryRegistry()
-    seed(reg, "churn")
-    eng = await engines(build_engine(settings, load_config(settings.config_path).model_copy(update={"models": CONFIG}),
-                                     model_registry=reg))
-    assert eng.models is not None
-    for v in (1, 2):
-        await eng.models.promote(LEAD, "churn", v)
-        await eng.approvals.wait_idle()
+    eng, reg = await _churn_engine(db, tmp_path, engines)
     # A stored analysis pointing at churn whose hypothesis the reply can no longer read.
     async with eng.db.session() as s:
         now = eng.clock.now()
