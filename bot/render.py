@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,19 @@ def use_templates(path: Path | None) -> None:
 def mrkdwn_escape(value: Any) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Slack user ids (U…, W… on Enterprise Grid); anything else an actor may be (Opsbot's own
+# triggers, "opsbot-auto", a CLI user) is a name and must not become a broken `<@…>` mention.
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+
+
+def person(value: Any, name: Any = None) -> str:
+    """Mention a Slack user id as `<@U…>`; show any other actor by its name (or id), escaped."""
+    who = str(value or "")
+    if _SLACK_USER_ID.fullmatch(who):
+        return f"<@{who}>"
+    return mrkdwn_escape(name or who or "someone")
 
 
 def truncate(value: Any, limit: int = 150, marker: str = "…") -> str:
@@ -75,7 +89,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(j=_tojson, esc=mrkdwn_escape, truncate_to=truncate, sparkline=sparkline,
-                       slack_date=slack_date)
+                       slack_date=slack_date, person=person)
     return env
 
 

@@ -82,7 +82,7 @@ class Home:
             if r.id in voted or not await self.policy.holds_any(actor, r.approver_roles):
                 continue
             out.append({"id": r.id, "title": r.title, "env": r.env, "requester": r.requester,
-                        "expires_at": r.expires_at.isoformat(), "channel": r.channel})
+                        "requester_name": r.requester_name, "expires_at": r.expires_at.isoformat(), "channel": r.channel})
             if len(out) >= MAX_ITEMS:
                 break
         return out
