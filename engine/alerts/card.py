@@ -203,5 +203,6 @@ class IncidentUpdate(MessageData):
     incident: IncidentCard
     at: str | None
     changes: list[ChangeLine]
+    until: str | None = None  # set when later growth was folded in: the reply covers at..until
     groups: list[AlertGroup]
     more_alerts: int

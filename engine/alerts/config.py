@@ -68,6 +68,10 @@ class AlertsConfig(_Strict):
     # to it ("3rd time today"). It never takes a new occurrence otherwise.
     reopen_window_s: float = 1800.0
     repeat_interval_s: float = 4 * 3600.0
+    # A storm grows an incident batch by batch: automatic thread replies (new services, new alert
+    # names, severity raised) within this long of the open one edit it instead of posting another,
+    # as Alertmanager's group_interval batches notifications. People's actions always post. 0: off.
+    thread_fold_s: float = Field(default=300.0, ge=0)
     default_channel: str = "#alerts"
     routes: list[Route] = Field(default_factory=list)
     # First matching rule owns an incident (by its first alert's labels); see docs/oncall.md.

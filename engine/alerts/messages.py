@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeFacts, ChangeLine, IncidentCard,
                                 IncidentPage, IncidentUpdate, SuggestedRunbook)
+from engine.alerts import thread_fold
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lead import card_links, with_times
 from engine.alerts.lifecycle import Change, change_key
@@ -146,18 +147,34 @@ def build_notices(inc: Incident, decision: NotifyDecision, changes: list[Change]
         if page is not None:
             out.append(page)
     if decision.thread:
-        inc.thread_seq += 1
         inc.last_notified_at = now
-        shown = members[:MAX_THREAD_ALERTS]
-        update = IncidentUpdate(
-            incident=incident_card(inc, cfg), at=_iso(now),
-            changes=fold_changes(changes),
-            groups=[AlertGroup(**g) for g in alert_groups([alert_line(a) for a in shown], cfg.service_label)],
-            more_alerts=max(0, len(members) - len(shown)))
+        update = thread_update(inc, decision.fold, changes, members, cfg, now)
         out.append(Notice.of(update, key=f"{key}:update:{inc.thread_seq}", channel=inc.channel, thread_key=key))
     inc.next_due_at = decision.next_due_at
     inc.dirty = True
     return out
+
+
+def thread_update(inc: Incident, fold: bool, changes: list[Change], members: list[AlertState],
+                  cfg: AlertsConfig, now: datetime) -> IncidentUpdate:
+    """Return the incident's thread reply: a new one, or the open one with this batch folded in."""
+    lines = [line.model_dump(mode="json") for line in fold_changes(changes)]
+    alerts = [thread_fold.compact_alert(alert_line(a), cfg.service_label) for a in members]
+    previous = inc.thread_open if fold else None
+    if previous is None:
+        inc.thread_seq += 1
+        shown, more = alerts[:MAX_THREAD_ALERTS], max(0, len(alerts) - MAX_THREAD_ALERTS)
+        started = _iso(now)
+    else:  # the same key: the outbox edits the reply already in the thread
+        lines = thread_fold.merge_lines(previous["changes"], lines)
+        shown, overflow = thread_fold.merge_alerts(previous["alerts"], alerts, MAX_THREAD_ALERTS)
+        more, started = previous["more"] + overflow, previous["at"]
+    inc.thread_open = ({"seq": inc.thread_seq, "at": started, "until": _iso(now), "changes": lines,
+                        "alerts": shown, "more": more} if thread_fold.opens(changes) else None)
+    return IncidentUpdate(
+        incident=incident_card(inc, cfg), at=started, until=_iso(now) if previous is not None else None,
+        changes=[ChangeLine(**line) for line in lines],
+        groups=[AlertGroup(**g) for g in alert_groups(shown, cfg.service_label)], more_alerts=more)
 
 
 def card_notice(inc: Incident, card: IncidentCard) -> Notice:

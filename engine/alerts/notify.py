@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.alerts import thread_fold
 from engine.alerts.config import AlertsConfig
 from engine.alerts.lifecycle import Change, change_key
 from engine.alerts.types import Incident, IncidentStatus
@@ -24,6 +25,7 @@ class NotifyDecision:
     reason: str
     next_due_at: datetime | None
     facts: dict[str, Any] | None = None  # the changes weighed (summarize) or the snooze's end, for `/ops why`
+    fold: bool = False  # the thread reply edits the incident's open one (engine/alerts/thread_fold.py)
 
 
 def next_due(inc: Incident, cfg: AlertsConfig) -> datetime | None:
@@ -76,6 +78,9 @@ def decide_notice(inc: Incident, changes: list[Change], now: datetime, cfg: Aler
     if until is not None and until > now and not human:
         return NotifyDecision("edit", False, "snoozed", "message edited, no thread reply", due,
                               {"until": until.isoformat()})
+    if meaningful and thread_fold.folds(inc.thread_open, changes, now, cfg.thread_fold_s):
+        return NotifyDecision("edit", True, "folded_change", "meaningful change folded into the open thread reply",
+                              due, summarize(meaningful), fold=True)
     if meaningful:
         return NotifyDecision("edit", True, "meaningful_change", "meaningful change", due, summarize(meaningful))
     return NotifyDecision("edit", False, "minor_change", "message edited in place", due, summarize(changes))

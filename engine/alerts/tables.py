@@ -104,6 +104,8 @@ class IncidentRow(SQLModel, table=True):
     sources: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True,
                                                                         server_default="[]"))
     thread_seq: int = 0
+    # Nullable (expand step, revision 9a3c5e7f1b24): the previous release still inserts.
+    thread_open: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     recurrence_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     recurrence_nth: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # Nullable with defaults (expand step, revision 0c4f2a9e7d31): the previous release still inserts.

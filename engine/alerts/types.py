@@ -148,6 +148,9 @@ class Incident:
     # Alertmanager's alerts can be silenced there. Empty for rows an older release wrote.
     sources: list[str] = field(default_factory=list)
     thread_seq: int = 0
+    # The open automatic thread reply that later growth folds into (messages.fold_into_reply):
+    # {"seq", "at", "until", "changes", "alerts", "more"}; None once anything else is posted.
+    thread_open: dict[str, Any] | None = None
     flaps: int = 0
     # What the first alert says and where to look (engine/alerts/lead.py), refreshed by its deliveries.
     lead: dict[str, Any] = field(default_factory=dict)
