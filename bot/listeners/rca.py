@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from bot.render import mrkdwn_escape
 from bot.commands import CommandContext, Subcommand, actor_from_body, parse_days, parse_incident_id
 from engine.core.bounds import parse_int
 from engine.errors import InvalidInput
@@ -21,6 +22,15 @@ def _verdict_value(value: str) -> tuple[int, int]:
     if not sep:
         raise InvalidInput("this button does not name a hypothesis")
     return parse_int(head, "analysis id"), parse_int(tail, "hypothesis number")
+
+
+def analysis_answer(incident_id: int, shown: int, likely_cause: str | None) -> str:
+    """Word what `/ops rca <id>` did: what its thread now shows, never "Posted 0 hypotheses"."""
+    if not shown:
+        return f"Nothing to rank for incident #{incident_id} yet; its thread says why."
+    noun = "hypothesis" if shown == 1 else "hypotheses"
+    likely = f" Likely cause: {mrkdwn_escape(likely_cause)}." if likely_cause else " None is a likely cause yet."
+    return f"Posted {shown} {noun} in the thread of incident #{incident_id}.{likely}"
 
 
 def register(app: "AsyncApp", deps: "Deps") -> None:
@@ -40,7 +50,7 @@ def register(app: "AsyncApp", deps: "Deps") -> None:
             raise InvalidInput(f"`/ops rca` takes one incident id; left over: {' '.join(ctx.args[1:])!r}",
                                hint="usage: `/ops rca <incident id>` or `/ops rca stats [30d]`")
         row = await svc().analyse(parse_incident_id(ctx.args[0]), ctx.actor)
-        return {"text": f"Posted {len(row.hypotheses)} hypotheses in the thread of incident #{row.incident_id}.",
+        return {"text": analysis_answer(row.incident_id, len(row.hypotheses), row.likely_cause),
                 "response_type": "ephemeral"}
 
     deps.router.add(Subcommand(

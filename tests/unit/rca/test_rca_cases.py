@@ -85,3 +85,13 @@ def test_cli_no_graph_withholds_the_graph_that_simulate_writes(tmp_path, capsys)
     assert json.loads(capsys.readouterr().out)["cases_with_graph"] == 0
     assert main(["eval", "rca", str(tmp_path / "sim"), "--no-graph"]) == 0
     assert "graph: used in 0 of 2 cases (--no-graph)" in capsys.readouterr().out
+
+
+def test_the_rca_command_answer_says_what_the_thread_shows():
+    from bot.listeners.rca import analysis_answer
+
+    assert analysis_answer(5, 0, None) == "Nothing to rank for incident #5 yet; its thread says why."
+    assert analysis_answer(2, 1, None) == \
+        "Posted 1 hypothesis in the thread of incident #2. None is a likely cause yet."
+    assert analysis_answer(2, 3, "db saturation up 33.5σ (99% confidence)") == \
+        "Posted 3 hypotheses in the thread of incident #2. Likely cause: db saturation up 33.5σ (99% confidence)."
