@@ -48,6 +48,13 @@ def _ensemble_coarse(sensitivity: float = 1.0) -> Detector:
     return EnsembleDetector(sensitivity=sensitivity, coarse=True)
 
 
+def _ensemble_flat(sensitivity: float = 1.0) -> Detector:
+    """ensemble-coarse plus the flatline view: blocks far quieter than usual (detectors/spread.py), opt in."""
+    from engine.anomaly.detectors.ensemble import EnsembleDetector
+
+    return EnsembleDetector(sensitivity=sensitivity, coarse=True, flat=True)
+
+
 def _restore_ensemble(state: dict[str, Any]) -> Detector:
     from engine.anomaly.detectors.ensemble import EnsembleDetector
 
@@ -62,7 +69,7 @@ def _restore_robust(state: dict[str, Any]) -> Detector:
 
 _FACTORIES: dict[str, Callable[..., Detector]] = {"robust": _robust, "robust-plain": _robust_plain,
                                                   "robust-v1": _robust_v1, "ensemble": _ensemble,
-                                                  "ensemble-coarse": _ensemble_coarse}
+                                                  "ensemble-coarse": _ensemble_coarse, "ensemble-flat": _ensemble_flat}
 _RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restore_robust,
                                                                   "ensemble": _restore_ensemble}
 

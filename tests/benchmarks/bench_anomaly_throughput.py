@@ -1,15 +1,17 @@
 """Scoring cost: one day of 1-minute points (1440) for 10,000 series, and per-point cost.
 
-Run: .venv/bin/python tests/benchmarks/bench_anomaly_throughput.py [SERIES]
+Run: .venv/bin/python tests/benchmarks/bench_anomaly_throughput.py [SERIES] [DETECTOR,...]
 Matrix form (series as columns, 2 processes) for `robust`, `ensemble` (whose two members are
-two columns per series) and the default `ensemble-coarse`, against the peer measured side by side: one
+two columns per series), the default `ensemble-coarse` and the opt-in `ensemble-flat`
+(default: all four), against the peer measured side by side: one
 stateful detector per series fed the same day. Then the stateful per-point update (one new
-point on a detector that already holds 3 days): median, mean and p99, for both detectors.
+point on a detector that already holds 3 days): median, mean and p99, and the state's JSON size.
 Every figure is the median of REPEATS runs; the machine is shared, so load shows in p99.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -48,7 +50,8 @@ def _score_chunk(job: tuple[str, int]) -> tuple[int, float]:
     y = _series(seed, CHUNK)
     if detector.startswith("ensemble"):
         # One day of rows: the coarse view (two-hour buckets) is still in its quiet rows.
-        scores = score_fresh_matrix(y, POINTS, step=60.0, coarse=detector == "ensemble-coarse")
+        scores = score_fresh_matrix(y, POINTS, step=60.0, coarse=detector in ("ensemble-coarse", "ensemble-flat"),
+                                    flat=detector == "ensemble-flat")
     else:
         p = RobustParams()
         scores = score_matrix(y, State.fresh(CHUNK, p, POINTS), POINTS, p).scores
@@ -83,9 +86,10 @@ def _update_latency(detector: str) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     """Print matrix throughput on 2 processes, the per-series peer and per-point latency."""
     n_series = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    detectors = sys.argv[2].split(",") if len(sys.argv) > 2 else ["robust", "ensemble", "ensemble-coarse", "ensemble-flat"]
     workers = min(2, os.cpu_count() or 1)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {REPEATS} runs")
-    for det in ("robust", "ensemble", "ensemble-coarse"):
+    for det in detectors:
         mats = [_matrix(det, n_series, workers) for _ in range(REPEATS)]
         secs, cpu = median(r[0] for r in mats), median(r[1] for r in mats)
         print(f"{det:<9} matrix form: {n_series} series x {POINTS} points in {secs:.1f}s wall on {workers} processes "
@@ -107,6 +111,10 @@ def main() -> None:
             p99 = median(float(np.percentile(r[k], 99)) for r in runs)
             print(f"          stateful update {label} (1-min series, daily period, 3 days held): median {med:.3f} ms, "
                   f"mean {mean:.3f} ms, p99 {p99:.3f} ms over 1000 points (target < 0.2 ms)")
+        held = registry.create(det)
+        days = _series(5, 1, 4 * POINTS)[:, 0]
+        held.score_batch(1.7e9 + np.arange(len(days)) * 60.0, days)
+        print(f"          state JSON after 4 days of 1-minute points: {len(json.dumps(held.to_state())) / 1e3:.0f} kB")
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ import numpy as np
 
 from engine.anomaly.detectors.blocks import BlockState
 from engine.anomaly.detectors.features import period_from_step
-from engine.anomaly.detectors.record import PERIOD_PROBE, RecordViews, _dec, _enc
+from engine.anomaly.detectors.record import FEEDBACK_MARGIN, PERIOD_PROBE, RecordViews, _dec, _enc
 from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score_matrix
+from engine.anomaly.detectors.spread import SpreadState, score_spread
 
 MEMBERS = 2  # raw, asinh
 SCALE_PROBE = 32  # rows that fix the log scale; below RobustParams.min_history, so no score is lost
@@ -44,6 +45,14 @@ COARSE_SECONDS = 7200.0  # the coarse view's bucket: two hours of rows
 # Picked among 1.0-1.3 on NAB (1.1 in every leave-one-category-out fold, standard profile);
 # docs/anomaly.md gives the grid and the generated dev corpus' figures.
 COARSE_WEIGHT = 1.1
+# The flatline view (`ensemble-flat`, opt in: detectors/spread.py) scores blocks of the row
+# view's size against the row view's `blocks` blocks, its record forgetting over
+# SPREAD_HALFLIFE blocks; its score counts 0.8 (an alert needs its drop to be three times
+# its record at the 0.60 threshold). Both picked on dev data (docs/anomaly.md): on NAB's labels
+# every weight costs a little, as the flat stretches it finds there (tweet collection
+# outages) are not labelled, so it is not the default.
+SPREAD_WEIGHT = 0.8
+SPREAD_HALFLIFE = 1400.0
 
 
 def coarse_rows(step_seconds: float) -> int | None:
@@ -74,8 +83,10 @@ class EnsembleDetector(RecordViews):
 
     name = "ensemble"
 
-    def __init__(self, params: RobustParams | None = None, sensitivity: float = 1.0, coarse: bool = False) -> None:
-        """Create a detector; sensitivity > 1 alerts on smaller deviations; coarse adds the two-hour view."""
+    def __init__(
+        self, params: RobustParams | None = None, sensitivity: float = 1.0, coarse: bool = False, flat: bool = False
+    ) -> None:
+        """Create a detector; sensitivity > 1 alerts on smaller deviations; coarse adds the two-hour view, flat the flatline view."""
         if sensitivity <= 0:
             raise ValueError("sensitivity must be positive")
         self.params = params or (COARSE_PARAMS if coarse else RobustParams())
@@ -93,6 +104,7 @@ class EnsembleDetector(RecordViews):
         self.bucket: int | None = None  # rows per coarse bucket, fixed by the first PERIOD_PROBE stamps
         self._pending: list[tuple[float, float]] = []  # rows of the unfinished bucket (all rows until fixed)
         self._coarse: EnsembleDetector | None = None
+        self._flat = SpreadState.fresh(1, self.params.blocks) if flat else None
 
     def update(self, timestamp: float, value: float) -> float:
         """Score one new point."""
@@ -107,6 +119,9 @@ class EnsembleDetector(RecordViews):
         out = self._score_fine(ts, vals)
         if self.coarse:
             out = np.maximum(out, np.minimum(1.0, COARSE_WEIGHT * self._score_coarse(ts, vals)))
+        if self._flat is not None:
+            flat, self._flat = score_spread(vals[:, None], self._flat, self.params.block, SPREAD_HALFLIFE, self.sensitivity)
+            out = np.maximum(out, SPREAD_WEIGHT * flat[:, 0])
         return out
 
     def _score_coarse(self, ts: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -174,6 +189,8 @@ class EnsembleDetector(RecordViews):
         super().feedback_not_anomaly()
         if self._coarse is not None:
             self._coarse.feedback_not_anomaly()
+        if self._flat is not None and self._flat.last is not None:
+            self._flat.record = np.maximum(self._flat.record, FEEDBACK_MARGIN * self._flat.last)
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serializable snapshot."""
@@ -199,6 +216,10 @@ class EnsembleDetector(RecordViews):
             "bucket": self.bucket,
             "pending": [list(r) for r in self._pending],
             "coarse_state": self._coarse.to_state() if self._coarse is not None else None,
+            "flat": None if self._flat is None else {
+                "partial": _enc(self._flat.partial), "past": _enc(self._flat.past), "record": _enc(self._flat.record),
+                "closed": self._flat.closed, "last": None if self._flat.last is None else _enc(self._flat.last),
+            },
         }
 
     @classmethod
@@ -206,6 +227,10 @@ class EnsembleDetector(RecordViews):
         """Restore a detector from to_state() output."""
         # States written before the coarse view existed restore without it, as they ran.
         det = cls(RobustParams(**state["params"]), state["sensitivity"], coarse=bool(state.get("coarse", False)))
+        flat = state.get("flat")
+        if flat is not None:
+            det._flat = SpreadState(_dec(flat["partial"]), _dec(flat["past"]), _dec(flat["record"]), int(flat["closed"]),
+                                    None if flat["last"] is None else _dec(flat["last"]))
         det.period = state["period"]
         det.scale = state["scale"]
         det._stamps = list(state["stamps"])
@@ -226,7 +251,7 @@ class EnsembleDetector(RecordViews):
 
 def score_fresh_matrix(
     values: np.ndarray, period: int | None, params: RobustParams | None = None,
-    step: float | None = None, coarse: bool = False,
+    step: float | None = None, coarse: bool = False, flat: bool = False,
 ) -> np.ndarray:
     """Score m fresh series at once (values (n, m), n >= SCALE_PROBE): same scores as one detector each.
 
@@ -248,4 +273,7 @@ def score_fresh_matrix(
         means = bucket_means(values[: done * k], k)
         coarse_scores = np.minimum(1.0, COARSE_WEIGHT * score_fresh_matrix(means, cperiod, p, coarse=False))
         out[k - 1 : done * k : k] = np.maximum(out[k - 1 : done * k : k], coarse_scores)
+    if flat:
+        spread, _ = score_spread(values, SpreadState.fresh(m, p.blocks), p.block, SPREAD_HALFLIFE)
+        out = np.maximum(out, SPREAD_WEIGHT * spread)
     return out
