@@ -142,9 +142,11 @@ async def watch_failover(c: Cluster, wave_started: list[asyncio.Event]) -> dict[
     killed_at = time.monotonic()
     while True:
         view = await c.lease_view("outbox")
-        if any(held == 1.0 for held, _ in view.values()):
+        # Exactly one: on a loaded machine a survivor that took the lease and then missed a
+        # renewal still reports it until its next tick, while the other survivor already holds it.
+        if sum(held == 1.0 for held, _ in view.values()) == 1:
             break
-        assert time.monotonic() - killed_at < LEASE_TTL_S + 15, f"outbox lease never moved: {view}"
+        assert time.monotonic() - killed_at < LEASE_TTL_S + 15, f"outbox lease never moved to one survivor: {view}"
         await asyncio.sleep(0.2)
     return {"victim": victim.name, "jobs": jobs, "moved_after_s": time.monotonic() - killed_at,
             "view": view, "acquired_before": acquired_before}
