@@ -28,7 +28,10 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   switch there failing too);
 * unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
-  silence is worth there (0 without a graph).
+  silence is worth there (0 without a graph);
+* anonymous: onset_15m for an alert that names nothing the model reads (no entity - service or
+  entity_labels -, node/host or failure domain), else 0: what time alone is worth for it. Its weight
+  is fitted on its own, on training storms whose labels the model cannot read (family_fit.fit_anonymous).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
@@ -57,15 +60,16 @@ from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
             "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "same_domain", "domain_link",
-            "unmapped", "bias")
+            "unmapped", "anonymous", "bias")
 LABEL_TAU_S = 900.0
 # The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
 # from that, not fitted.
 SPREAD_TAU_S = 180.0
-_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15)  # features bounded by exp(-gap/900 s): see _reach
+_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
 _HOST = (11, 12)  # same_host, host_link: 0 unless the incident has the alert's node or host
 _DOMAIN = (13, 14)  # same_domain, domain_link: 0 unless the incident has one of the alert's domains
+_ANON = 16  # anonymous: 0 unless the alert names nothing to place it by
 _BIAS = len(FEATURES) - 1
 
 
@@ -132,7 +136,7 @@ class GroupingModel:
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
         # same_host and host_link are added per candidate, only when it has the alert's node or host.
-        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST + _DOMAIN)
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST + _DOMAIN + (_ANON,))
         self._host_w = tuple(max(0.0, self.weights[i]) for i in _HOST)
         self._dom_w = tuple(max(0.0, self.weights[i]) for i in _DOMAIN)
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
@@ -165,7 +169,8 @@ class GroupingModel:
         return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
                       hosts or None, doms or None, mapped, UNMAPPED + cl,
-                      not ent or (hosts is not None and hosts[0].startswith(MACHINE)))  # model_keys.about_infra
+                      not ent or (hosts is not None and hosts[0].startswith(MACHINE)),  # model_keys.about_infra
+                      not ent and not hosts and not doms)
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -246,7 +251,11 @@ class GroupingModel:
                 t = keys.get(a.unmapped_key)
                 if t is not None:
                     unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, dom, dlink, unmapped, 1.0)
+        # An alert that names nothing the model reads (no entity, machine or domain) can only be placed
+        # by when it began: how much that is worth is fitted on its own (onset_15m for it, else 0).
+        anon = onset[1] if a.anonymous else 0.0
+        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, dom, dlink, unmapped,
+                anon, 1.0)
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -292,6 +301,8 @@ class GroupingModel:
                 cl = scope(labels)
                 hosts = host_keys(labels, ent, cl)
                 doms = domain_keys(labels, ent, cl)
+                if not ent and hosts is None and doms is None:  # anonymous: its feature can be up to onset_15m
+                    recent += max(0.0, w[_ANON])
             onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:
@@ -344,3 +355,4 @@ class _Alert:
     mapped: bool | None  # its service is in the graph (None: no graph configured)
     unmapped_key: str  # the memory key of services the graph does not have, in its cluster
     infra: bool  # the alert is about infrastructure (a machine, a zone, rack or circuit)
+    anonymous: bool  # it names no entity, node/host or failure domain

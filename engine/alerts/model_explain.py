@@ -37,8 +37,8 @@ def top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list
 _WORDS = ("1 hop away in depends_on", "2 hops away in depends_on", "3 hops away in depends_on", "same service",
           "same namespace", "same alert name", None, None, "still spreading: a new service", "same node/host",
           "a workload and its node/host", "same zone/rack", "a zone/rack/circuit's infrastructure and what is in it",
-          "a service not in depends_on")
-_TAU = (900.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None, 180.0, 900.0, 900.0, 900.0, 900.0, 900.0)
+          "a service not in depends_on", None)
+_TAU = (900.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None, 180.0, 900.0, 900.0, 900.0, 900.0, 900.0, None)
 
 
 def _part(i: int, v: float) -> str:
@@ -46,6 +46,8 @@ def _part(i: int, v: float) -> str:
         return f"fired together in {v:.0%} of past incidents"
     if i == 7:
         return "in another cluster"
+    if i == 14:  # anonymous: its value is onset_15m, whose age the line already gives
+        return "the alert names no service, host or zone: placed by time alone"
     tau = _TAU[i]
     assert tau is not None
     return f"{_WORDS[i]} {max(0.0, -tau * math.log(v)):.0f}s ago"  # max: never "-0s"

@@ -1,13 +1,14 @@
 """Grouping on a family of storm styles: Opsbot with and without the graph, trivial baselines, the ceiling.
 
 Run: .venv/bin/python tests/benchmarks/bench_grouping_family.py [--seeds 30] [--holdout] [--holdout2] [--holdout3]
-[--holdout4] [--holdout5] [--holdout6] [--fit]
+[--holdout4] [--holdout5] [--holdout6] [--holdout7] [--fit]
 
 Styles: the seven training styles (family_train.py) and, with --holdout / --holdout2 / --holdout3 / --holdout4 /
---holdout5 / --holdout6, the held-out styles of family_holdout.py ... family_holdout6.py (each written and committed before
+--holdout5 / --holdout6 / --holdout7, the held-out styles of family_holdout.py ... family_holdout7.py (each written and committed before
 the fitting it checks, never fitted on; managed-platform is delivered by its own late_deliveries: one alert per
 webhook, 0-120 s late; bare-metal by mixed_deliveries: services' alerts batched, hardware alerts late; serverless-queues by
-sns_deliveries: one alarm per call, 0-60 s late). Seeds
+sns_deliveries: one alarm per call, 0-60 s late; data-platform by am_deliveries: Alertmanager's group_wait and
+group_interval, minutes late in batches). Seeds
 0..N-1 are scored (N <= 1000); the fit uses seeds 1000-1009 (family_fit.FIT_SEEDS), disjoint.
 Per style it prints median and worst pairwise F1 over the seeds for: Opsbot with the storm's dependency graph,
 Opsbot without it, `alertname+service` in 10-minute sessions, `namespace` in 5-minute sessions,
@@ -42,6 +43,8 @@ from engine.lab.alerts.family_holdout5 import (HOLDOUT5_STYLE, holdout5_storm,  
                                                mixed_deliveries)
 from engine.lab.alerts.family_holdout6 import (HOLDOUT6_STYLE, holdout6_storm,  # noqa: E402 - after sys.path
                                                sns_deliveries)
+from engine.lab.alerts.family_holdout7 import HOLDOUT7_STYLE, holdout7_storm  # noqa: E402 - after sys.path
+from engine.lab.alerts.family_holdout7_wire import am_deliveries  # noqa: E402 - after sys.path
 
 COLS = ("opsbot+graph", "opsbot", "name+svc/10m", "ns/5m", "fp-ceiling")
 
@@ -69,6 +72,9 @@ def style_rows(style: str, seeds: int) -> dict:
         elif style == HOLDOUT6_STYLE:
             storm = holdout6_storm(seed)  # its depends_on is the partial app graph an operator declared
             feed = sns_deliveries(storm)  # one alarm per call, 0-60 s late, some twice
+        elif style == HOLDOUT7_STYLE:
+            storm = holdout7_storm(seed)  # its depends_on is the partial graph an operator declared
+            feed = am_deliveries(storm)  # Alertmanager's timers: group_wait, then group_interval
         else:
             storm = train_storm(style, seed)
             feed = deliveries(storm)
@@ -94,7 +100,7 @@ def table(styles: list[str], seeds: int) -> str:
         r = style_rows(style, seeds)
         cells = [f"{statistics.median(v):.2f} / {min(v):.2f}" for v in r["f1"].values()]
         name = f"{style} (held out)" if style in (HOLDOUT_STYLE, HOLDOUT2_STYLE, HOLDOUT3_STYLE, HOLDOUT4_STYLE,
-                                                    HOLDOUT5_STYLE, HOLDOUT6_STYLE) else style
+                                                    HOLDOUT5_STYLE, HOLDOUT6_STYLE, HOLDOUT7_STYLE) else style
         lines.append(f"| {name} | " + " | ".join(cells) +
                      f" | {r['compression']:.2f} | {r['lost']} / {r['lost_ng']} | {r['rate']:,.0f} |")
         print(lines[-1], flush=True)
@@ -111,6 +117,7 @@ def main() -> None:
     ap.add_argument("--holdout4", action="store_true", help="score the fourth held-out style too (once, at the end)")
     ap.add_argument("--holdout5", action="store_true", help="score the fifth held-out style too (once, at the end)")
     ap.add_argument("--holdout6", action="store_true", help="score the sixth held-out style too (once, at the end)")
+    ap.add_argument("--holdout7", action="store_true", help="score the seventh held-out style too (once, at the end)")
     ap.add_argument("--fit", action="store_true", help="run the fit and print model_weights constants")
     a = ap.parse_args()
     if not 0 < a.seeds <= 1000:
@@ -125,7 +132,8 @@ def main() -> None:
         return
     styles = list(TRAIN_STYLES) + ([HOLDOUT_STYLE] if a.holdout else []) + ([HOLDOUT2_STYLE] if a.holdout2 else []) + \
         ([HOLDOUT3_STYLE] if a.holdout3 else []) + ([HOLDOUT4_STYLE] if a.holdout4 else []) + \
-        ([HOLDOUT5_STYLE] if a.holdout5 else []) + ([HOLDOUT6_STYLE] if a.holdout6 else [])
+        ([HOLDOUT5_STYLE] if a.holdout5 else []) + ([HOLDOUT6_STYLE] if a.holdout6 else []) + \
+        ([HOLDOUT7_STYLE] if a.holdout7 else [])
     print(f"{a.seeds} seeds per style\n")
     print("\n" + table(styles, a.seeds))
 

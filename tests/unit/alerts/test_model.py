@@ -137,3 +137,25 @@ def test_a_datacenter_scopes_services_when_there_is_no_cluster_label():
     f = dict(zip(FEATURES, m.features(CFG, ev("HighLatency", "api", cluster="c1", datacenter="ams2").labels, inc,
                                       at(60).timestamp())[1]))
     assert f["topology_1h"] > 0.9 and f["other_cluster"] == 0
+
+
+def test_an_alert_that_names_nothing_is_placed_by_time_alone():
+    # No service (nor entity_labels), node/host or zone: only when it began can place it. Before the
+    # anonymous feature such alerts never joined anything (every one its own incident).
+    cfg = AlertsConfig()
+    anon = {"alertname": "PipelineTaskFailed", "dag_id": "daily_revenue", "job": "airflow"}
+    state = PipelineState({}, {}, model=GroupingModel(cfg))
+    first = ev("PipelineTaskFailed", fp="a", dag_id="daily_revenue", job="airflow")
+    del first.labels["service"]
+    process(state, [first], cfg, at(0))
+    inc = next(iter(state.incidents.values()))
+    m = GroupingModel(cfg)
+    f = dict(zip(FEATURES, m.features(cfg, dict(anon, alertname="PipelineSLAMissed"), inc, at(30).timestamp())[1]))
+    assert f["anonymous"] == pytest.approx(f["onset_15m"]) and f["anonymous"] > 0.9
+    assert m.score(tuple(f.values())) >= m.threshold  # seconds apart: joined
+    late = dict(zip(FEATURES, m.features(cfg, anon, inc, at(1800).timestamp())[1]))
+    assert m.score(tuple(late.values())) < m.threshold  # half an hour later: not by time alone
+    named = dict(zip(FEATURES, m.features(cfg, {"alertname": "X", "service": "api"}, inc, at(30).timestamp())[1]))
+    hosted = dict(zip(FEATURES, m.features(cfg, {"alertname": "X", "instance": "db-1:9187"}, inc, at(30).timestamp())[1]))
+    assert named["anonymous"] == hosted["anonymous"] == 0  # it names something the model reads
+    assert model_weights.WITH_GRAPH[FEATURES.index("anonymous")] > 0 < model_weights.WITHOUT_GRAPH[FEATURES.index("anonymous")]
