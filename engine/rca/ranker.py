@@ -141,7 +141,7 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
             Component(m, {n: max(residuals[i][n][0], DROP_WEIGHT * residuals[i][n][1]) for n in grid.names}, weight)
             for i, m in series.items()]
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
-                           {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS)
+                           {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS, series.get(1))
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     scored = service_rules(scored, grid, episode, onsets, devs, config, ANOMALOUS)
     return _finish(scored + changes, config)
