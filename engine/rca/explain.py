@@ -41,12 +41,14 @@ def peaks_given(
     episode_rows: np.ndarray,
     chosen: list[int],
     drop_weight: float,
+    noise: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return per column of ``target`` the peak deviation (rise, or drop times
     ``drop_weight``) of its part that the ``chosen`` columns of ``values`` (current and
-    previous rows) do not explain, in robust sigmas of the same residual over the baseline."""
+    previous rows, and with ``noise`` their own-noise estimates) do not explain, in robust sigmas
+    of the same residual over the baseline."""
     lagged = np.vstack([values[:1], values[:-1]])
-    feats = np.hstack([values[:, chosen], lagged[:, chosen]])
+    feats = np.hstack([values[:, chosen], lagged[:, chosen]] + ([] if noise is None else [noise[:, chosen]]))
     fit = baseline_rows.copy()
     fit[0] = False  # the first row has no previous value
     mu, ymu = feats[fit].mean(axis=0), target[fit].mean(axis=0)
@@ -78,6 +80,7 @@ def explain_away(
     components: list[Component],
     drop_weight: float,
     min_score: float,
+    noise: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Return new scores whose descending order is the greedy explaining-away ranking.
 
@@ -86,6 +89,12 @@ def explain_away(
     services or when the best remaining score falls below ``min_score`` (nothing left
     worth explaining).  Every returned score is at most the input score and a pick's
     score is at least every later one, so sorting by score reproduces the greedy order.
+
+    ``noise`` (rows, columns): each signal's estimated own noise (its residual given its learned
+    parents and past).  The picks' noise is a regressor too: a parent ``p`` of a root cause ``c``
+    carries ``-A_cp e_c / D_c`` of ``c``'s own noise in its partial residual (its row of the
+    precision holds its children's noise), and that residual is uncorrelated with every raw
+    signal over the baseline by construction, so the raw picks alone explain none of it.
     """
     out = dict(scores)
     if int(baseline_rows.sum()) < MIN_BASE_ROWS or len(scores) < 2:
@@ -105,7 +114,7 @@ def explain_away(
         cols = [col[n] for n in live]
         factor = np.ones(len(live))
         for comp in components:
-            given = peaks_given(values, comp.series[:, cols], baseline_rows, episode_rows, chosen, drop_weight)
+            given = peaks_given(values, comp.series[:, cols], baseline_rows, episode_rows, chosen, drop_weight, noise)
             peaks = np.array([comp.peaks[n] for n in live])
             ratio = np.minimum(np.divide(given, peaks, out=np.ones_like(given), where=peaks > 0), 1.0)
             factor *= ratio**comp.weight

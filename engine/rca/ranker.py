@@ -102,11 +102,11 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         return []
     grid = build_grid(series)
     episode = analyse(grid, inp.detect_time, config.lookback_seconds)
-    series: dict[int, np.ndarray] = {}  # view index -> its residual series, for explaining away
+    view_series: dict[int, np.ndarray] = {}  # view index -> its residual series, for explaining away
     if inp.graph:
         residuals = [residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)]
     else:
-        residuals = _graph_free_residual(grid, episode, config.graph_free, series, config.shift_orient)
+        residuals = _graph_free_residual(grid, episode, config.graph_free, view_series, config.shift_orient)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step
@@ -139,9 +139,9 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         weight = 1.0 / (1 + len(residuals))
         comps = [Component(grid.values, devs, weight)] + [
             Component(m, {n: max(residuals[i][n][0], DROP_WEIGHT * residuals[i][n][1]) for n in grid.names}, weight)
-            for i, m in series.items()]
+            for i, m in view_series.items()]
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
-                           {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS)
+                           {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS, view_series.get(1))
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     scored = service_rules(scored, grid, episode, onsets, devs, config, ANOMALOUS)
     return _finish(scored + changes, config)

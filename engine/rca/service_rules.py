@@ -80,8 +80,10 @@ def service_rules(
                  if np.isfinite(r) and r > 0 and episode.stats[n].up >= anomalous and n in raw}
         scored = _apply(scored, error_order({s[1]: s[0] for s in scored}, moved, onsets, step))
     if config.onset_first:
-        scored = _apply(scored, onset_first({s[1]: s[0] for s in scored}, {n: t for n, t in onsets.items() if n in raw},
-                                            step, config.onset_first == "symptoms"))
+        # Only rises are ordered by onset: a slowdown or failures spread up the callers over time,
+        # while a latency or error rate that fell (less traffic reaching a service) spreads nothing.
+        rising = {n: t for n, t in onsets.items() if n in raw and episode.stats[n].up >= episode.stats[n].down}
+        scored = _apply(scored, onset_first({s[1]: s[0] for s in scored}, rising, step, config.onset_first == "symptoms"))
     if config.late_resource_steps >= 0:
         # A resource that moved after the incident's first symptom is its effect (a caller's
         # memory or CPU drifting, GC under retries), not evidence that it started the incident.

@@ -23,7 +23,8 @@ development (issue #21) and are no longer held out; seeds 8801-8803 were scored 
 (0.600 / 0.688 / 0.700 at 10 services), 9901-9903 once after the daily-wave deviations
 (0.812 / 0.787 / 0.875), 9904 / 9905 once after the still-signal change, and 9906 / 9907 once
 after the per-type heavy tails and the timeouts leader (0.887 / 0.850; issue #21 part 3, which
-used 7773, 7774, 8801-8803 and 9901-9905 for design).  Pick fresh seeds for the next held-out check.
+used 7773, 7774, 8801-8803 and 9901-9905 for design), and 6121 / 6122 once after its second round
+(CIRCA-style 6113 / 6157 likewise; dev seeds 4401, 4402, 4411).  Pick fresh seeds for the next held-out check.
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,

@@ -93,3 +93,28 @@ def test_explaining_away_finds_more_causes_of_multi_cause_simulated_cases():
             ranked = rank_names(inp, RankerConfig(explain_away=flag, shift_orient=False))
             found[flag] += len(set(ranked[:len(truth)]) & truth)
     assert found[True] > found[False]
+
+
+def test_a_parent_of_the_chosen_cause_loses_its_partial_residual_given_the_causes_own_noise():
+    # p -> c -> s1, s2; a fault on c's own noise shows in p's partial residual (p's row of the
+    # precision holds its child c's noise), which no raw signal explains over the baseline.
+    from engine.rca.grid import Grid
+    from engine.rca.structure import partial_residuals
+
+    rng = np.random.default_rng(11)
+    p = rng.standard_normal(ROWS)
+    e_c = 0.3 * rng.standard_normal(ROWS)
+    e_c[-3:] += 3.0
+    c = 1.5 * p + e_c
+    s1 = c + 0.5 * rng.standard_normal(ROWS)
+    s2 = -c + 0.5 * rng.standard_normal(ROWS)
+    x = np.column_stack([p, c, s1, s2])
+    base, episode = _masks()
+    grid = Grid(np.arange(ROWS, dtype=float), ["p_x", "c_x", "s1_x", "s2_x"], x)
+    partial = partial_residuals(grid, base)
+    noise = x.copy()
+    noise[:, 1] = c - np.polyfit(p[base], c[base], 1)[0] * p  # c given its parent p: its own noise
+    raw_only = peaks_given(x, partial[:, [0]], base, episode, [1], drop_weight=1.0)
+    with_noise = peaks_given(x, partial[:, [0]], base, episode, [1], drop_weight=1.0, noise=noise)
+    assert raw_only[0] > 4.0  # the raw pick leaves p's borrowed jump
+    assert with_noise[0] < 0.5 * raw_only[0]

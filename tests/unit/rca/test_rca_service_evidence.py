@@ -220,3 +220,22 @@ def test_of_the_latencies_that_rose_by_a_large_fraction_the_fewest_added_millise
     # a callee candidate that started clearly later than the others does not lead
     late = amplification_order(scores, rel, {"api_latency": 0.0, "db_latency": 600.0}, 60.0, ms)
     assert late["api_latency"] == 30.0
+
+
+def _slowdown_after_an_early_drop(seed: int):
+    """db's latency triples; ten minutes earlier cache's latency fell (less traffic reached it)."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = 1_700_000_000 + 60 * np.arange(n)
+    db = 20 * np.exp(rng.normal(0, 0.05, n))
+    db[360:] *= 3.0
+    cache = 5 * np.exp(rng.normal(0, 0.02, n))
+    cache[350:] *= 0.5
+    series = {"db_latency": Series(t, db), "cache_latency": Series(t, cache),
+              "db_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n)), "cache_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n))}
+    return RcaInput(series, float(t[360]))
+
+
+def test_a_latency_that_fell_earlier_is_not_ordered_ahead_of_the_slowdown_by_onset():
+    for seed in range(3):
+        assert rank_services(rank(_slowdown_after_an_early_drop(seed)))[0][0] == "db"
