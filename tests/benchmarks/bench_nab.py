@@ -37,7 +37,7 @@ from engine.lab.anomaly.nab.threshold import loco, null_and_perfect, production_
 
 PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
 SHORT = {"standard": "std", "reward_low_FP_rate": "lowFP", "reward_low_FN_rate": "lowFN"}
-DETECTORS = ("robust", "ensemble", "ensemble-coarse", "ensemble-flat", "robust-v1", "robust-plain")
+DETECTORS = ("robust", "ensemble", "ensemble-coarse", "ensemble-calm", "ensemble-flat", "robust-v1", "robust-plain")
 
 
 def _three_ways(files: list[DataFile], scores: dict[str, np.ndarray], windows: int | None, t: float) -> str:
