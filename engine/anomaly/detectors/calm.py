@@ -22,7 +22,7 @@ generated dev corpora; docs/anomaly.md gives the grid).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ class CalmState:
     day: int | None
     today: np.ndarray
     past: np.ndarray
+    ref: np.ndarray | None = field(default=None, compare=False)  # recurring(past), cached for the day
 
     @classmethod
     def fresh(cls) -> "CalmState":
@@ -82,7 +83,7 @@ def _advance(st: CalmState, day: int) -> None:
     if shift <= PHASE_DAYS:
         past[shift - 1] = st.today
         past[shift:] = st.past[: PHASE_DAYS - shift]
-    st.past, st.today, st.day = past, np.zeros(PHASE_BINS), day
+    st.past, st.today, st.day, st.ref = past, np.zeros(PHASE_BINS), day, None
 
 
 def calm_scores(ts: np.ndarray, scores: np.ndarray, st: CalmState) -> np.ndarray:
@@ -106,7 +107,9 @@ def calm_scores(ts: np.ndarray, scores: np.ndarray, st: CalmState) -> np.ndarray
             st.day = d
         elif d > st.day:
             _advance(st, d)
-        ref = recurring(st.past)[bins[i:j]]
+        if st.ref is None:
+            st.ref = recurring(st.past)
+        ref = st.ref[bins[i:j]]
         x = out[i:j]
         np.maximum.at(st.today, bins[i:j], np.nan_to_num(x))
         out[i:j] = np.where((ref > 0) & (x < PHASE_BEAT * ref), x * (1 - PHASE_DAMP), x)
