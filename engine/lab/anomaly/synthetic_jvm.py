@@ -86,7 +86,6 @@ def _render(cat: str, rng: np.random.Generator, t: np.ndarray, s: dict[str, np.n
     load, batch, backup = _load(rng, t), s["batch"], s["backup"]
     dt = float(np.median(np.diff(t)))
     warm = np.exp(-_since_deploy(t, s["deploys"]) / rng.uniform(600, 2400))  # 1 just after a restart
-    bump = np.zeros(n)  # incident additive term, category units
     mult = np.ones(n)
     if cat == "heap_used":
         limit = rng.uniform(1024, 8192)
