@@ -86,6 +86,25 @@ def _advance(st: CalmState, day: int) -> None:
     st.past, st.today, st.day, st.ref = past, np.zeros(PHASE_BINS), day, None
 
 
+def _calm_one(t: float, x: float, st: CalmState) -> float:
+    """Return one row's damped score, updating the state (as calm_scores on a one-row batch)."""
+    assert st.t0 is not None
+    d = int(t // DAY_S)
+    if st.day is None:
+        st.day = d
+    elif d > st.day:
+        _advance(st, d)
+    b = min(max(int((t % DAY_S) // PHASE_BIN_S), 0), PHASE_BINS - 1)
+    if st.ref is None:
+        st.ref = recurring(st.past)
+    ref = float(st.ref[b])
+    if x == x:  # NaN never enters the memory (as nan_to_num's 0 would not raise it)
+        st.today[b] = max(float(st.today[b]), x)
+    if ref > 0 and x < PHASE_BEAT * ref:
+        x *= 1 - PHASE_DAMP
+    return x * min(max(RAMP_FROM + (1 - RAMP_FROM) * (t - st.t0) / RAMP_SECONDS, RAMP_FROM), 1.0)
+
+
 def calm_scores(ts: np.ndarray, scores: np.ndarray, st: CalmState) -> np.ndarray:
     """Return the damped scores of consecutive rows (stamps in epoch seconds), updating the state in place."""
     n = len(scores)
@@ -94,6 +113,8 @@ def calm_scores(ts: np.ndarray, scores: np.ndarray, st: CalmState) -> np.ndarray
         return out
     if st.t0 is None:
         st.t0 = float(ts[0])
+    if n == 1:  # a watch's usual update: the same rule on plain floats, without array set-up
+        return np.array([_calm_one(float(ts[0]), float(out[0]), st)])
     days = (ts // DAY_S).astype(np.int64)
     # A stamp earlier than the current day (out of order) counts as today: the memory never goes back.
     days = np.maximum.accumulate(np.maximum(days, st.day if st.day is not None else days[0]))
