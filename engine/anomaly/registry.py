@@ -10,7 +10,7 @@ from engine.errors import InvalidInput
 if TYPE_CHECKING:
     from engine.anomaly.types import Detector
 
-DEFAULT_DETECTOR = "ensemble-coarse"
+DEFAULT_DETECTOR = "ensemble-calm"
 
 
 # The detectors (numpy) load on first use, so naming them (config validation, --help) is cheap.
@@ -55,6 +55,13 @@ def _ensemble_flat(sensitivity: float = 1.0) -> Detector:
     return EnsembleDetector(sensitivity=sensitivity, coarse=True, flat=True)
 
 
+def _ensemble_calm(sensitivity: float = 1.0) -> Detector:
+    """ensemble-coarse with a warm-up confidence ramp and damping of moves that recur at the same time of day (detectors/calm.py)."""
+    from engine.anomaly.detectors.ensemble import EnsembleDetector
+
+    return EnsembleDetector(sensitivity=sensitivity, coarse=True, calm=True)
+
+
 def _restore_ensemble(state: dict[str, Any]) -> Detector:
     from engine.anomaly.detectors.ensemble import EnsembleDetector
 
@@ -69,7 +76,8 @@ def _restore_robust(state: dict[str, Any]) -> Detector:
 
 _FACTORIES: dict[str, Callable[..., Detector]] = {"robust": _robust, "robust-plain": _robust_plain,
                                                   "robust-v1": _robust_v1, "ensemble": _ensemble,
-                                                  "ensemble-coarse": _ensemble_coarse, "ensemble-flat": _ensemble_flat}
+                                                  "ensemble-coarse": _ensemble_coarse, "ensemble-flat": _ensemble_flat,
+                                                  "ensemble-calm": _ensemble_calm}
 _RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restore_robust,
                                                                   "ensemble": _restore_ensemble}
 

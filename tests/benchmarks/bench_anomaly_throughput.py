@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_anomaly_throughput.py [SERIES] [DETECTOR,...]
 Matrix form (series as columns, 2 processes) for `robust`, `ensemble` (whose two members are
-two columns per series), the default `ensemble-coarse` and the opt-in `ensemble-flat`
-(default: all four), against the peer measured side by side: one
+two columns per series), `ensemble-coarse`, the default `ensemble-calm` and the opt-in
+`ensemble-flat` (default: all five), against the peer measured side by side: one
 stateful detector per series fed the same day. Then the stateful per-point update (one new
 point on a detector that already holds 3 days): median, mean and p99, and the state's JSON size.
 Every figure is the median of REPEATS runs; the machine is shared, so load shows in p99.
@@ -50,8 +50,9 @@ def _score_chunk(job: tuple[str, int]) -> tuple[int, float]:
     y = _series(seed, CHUNK)
     if detector.startswith("ensemble"):
         # One day of rows: the coarse view (two-hour buckets) is still in its quiet rows.
-        scores = score_fresh_matrix(y, POINTS, step=60.0, coarse=detector in ("ensemble-coarse", "ensemble-flat"),
-                                    flat=detector == "ensemble-flat")
+        scores = score_fresh_matrix(y, POINTS, step=60.0, coarse=detector != "ensemble",
+                                    flat=detector == "ensemble-flat",
+                                    stamps=1.7e9 + np.arange(POINTS) * 60.0 if detector == "ensemble-calm" else None)
     else:
         p = RobustParams()
         scores = score_matrix(y, State.fresh(CHUNK, p, POINTS), POINTS, p).scores
@@ -86,7 +87,7 @@ def _update_latency(detector: str) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     """Print matrix throughput on 2 processes, the per-series peer and per-point latency."""
     n_series = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    detectors = sys.argv[2].split(",") if len(sys.argv) > 2 else ["robust", "ensemble", "ensemble-coarse", "ensemble-flat"]
+    detectors = sys.argv[2].split(",") if len(sys.argv) > 2 else ["robust", "ensemble", "ensemble-coarse", "ensemble-calm", "ensemble-flat"]
     workers = min(2, os.cpu_count() or 1)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {REPEATS} runs")
     for det in detectors:

@@ -10,8 +10,8 @@ standard-profile LOCO score per category for each detector and its change agains
 A seeded uniform-random detector, scored the same ways, is the trivial baseline (the null
 detector is 0 by construction). `--held-out` also scores the generated server-metric corpora
 at the NAB-chosen thresholds: synthetic_metrics.py (seed 2026) and synthetic_fleet.py (seed
-4711), both held out once and dev data since, and synthetic_hosts.py (seed 8123), held out:
-written before the flatline view was tuned and scored once, after.
+4711) and synthetic_hosts.py (seed 8123), each held out once and dev data since, and
+synthetic_jvm.py (seed 31337), held out: written before the calm layer was tuned and scored once, after.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from engine.lab.anomaly.nab.threshold import loco, null_and_perfect, production_
 
 PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
 SHORT = {"standard": "std", "reward_low_FP_rate": "lowFP", "reward_low_FN_rate": "lowFN"}
-DETECTORS = ("robust", "ensemble", "ensemble-coarse", "ensemble-flat", "robust-v1", "robust-plain")
+DETECTORS = ("robust", "ensemble", "ensemble-coarse", "ensemble-calm", "ensemble-flat", "robust-v1", "robust-plain")
 
 
 def _three_ways(files: list[DataFile], scores: dict[str, np.ndarray], windows: int | None, t: float) -> str:
@@ -65,17 +65,18 @@ def loco_by_category(files: list[DataFile], scores: dict[str, np.ndarray]) -> di
 
 def held_out(nab_thresholds: dict[str, float]) -> None:
     """Score the generated server-metric corpora once each: NAB-chosen production threshold, LOCO and fitted."""
-    from engine.lab.anomaly import synthetic_fleet, synthetic_hosts, synthetic_metrics
+    from engine.lab.anomaly import synthetic_fleet, synthetic_hosts, synthetic_jvm, synthetic_metrics
 
     for label, make in (("seen: generated server metrics (synthetic_metrics, seed 2026)", synthetic_metrics.make_corpus),
                         ("seen: generated fleet metrics (synthetic_fleet, seed 4711)", synthetic_fleet.make_corpus),
-                        ("held out: generated host metrics (synthetic_hosts, seed 8123)", synthetic_hosts.make_corpus)):
+                        ("seen: generated host metrics (synthetic_hosts, seed 8123)", synthetic_hosts.make_corpus),
+                        ("held out: generated JVM/database/queue metrics (synthetic_jvm, seed 31337)", synthetic_jvm.make_corpus)):
         files = make()
         print(f"{label}: {len(files)} files, {sum(len(f.windows) for f in files)} windows")
         rng = np.random.default_rng(0)
         noise = {f.name: rng.random(len(f.values)) for f in files}
         print(f"  {'random (seed 0)':<17} {_three_ways(files, noise, None, nab_thresholds['random'])}")
-        for det in ("robust", "ensemble", "ensemble-coarse", "ensemble-flat"):
+        for det in ("robust", "ensemble", "ensemble-coarse", "ensemble-calm", "ensemble-flat"):
             print(f"  {det:<17} {_three_ways(files, detect_corpus(det, files), None, nab_thresholds[det])}")
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from engine.anomaly.detectors.blocks import BlockState
+from engine.anomaly.detectors.calm import CalmState, calm_scores
 from engine.anomaly.detectors.features import period_from_step
 from engine.anomaly.detectors.record import FEEDBACK_MARGIN, PERIOD_PROBE, RecordViews, _dec, _enc
 from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score_matrix
@@ -84,9 +85,11 @@ class EnsembleDetector(RecordViews):
     name = "ensemble"
 
     def __init__(
-        self, params: RobustParams | None = None, sensitivity: float = 1.0, coarse: bool = False, flat: bool = False
+        self, params: RobustParams | None = None, sensitivity: float = 1.0, coarse: bool = False, flat: bool = False,
+        calm: bool = False,
     ) -> None:
-        """Create a detector; sensitivity > 1 alerts on smaller deviations; coarse adds the two-hour view, flat the flatline view."""
+        """Create a detector; sensitivity > 1 alerts on smaller deviations; coarse adds the two-hour view, flat the
+        flatline view, calm the warm-up ramp and phase-recurrence damping (detectors/calm.py)."""
         if sensitivity <= 0:
             raise ValueError("sensitivity must be positive")
         self.params = params or (COARSE_PARAMS if coarse else RobustParams())
@@ -105,6 +108,7 @@ class EnsembleDetector(RecordViews):
         self._pending: list[tuple[float, float]] = []  # rows of the unfinished bucket (all rows until fixed)
         self._coarse: EnsembleDetector | None = None
         self._flat = SpreadState.fresh(1, self.params.blocks) if flat else None
+        self._calm = CalmState.fresh() if calm else None
 
     def update(self, timestamp: float, value: float) -> float:
         """Score one new point."""
@@ -122,6 +126,8 @@ class EnsembleDetector(RecordViews):
         if self._flat is not None:
             flat, self._flat = score_spread(vals[:, None], self._flat, self.params.block, SPREAD_HALFLIFE, self.sensitivity)
             out = np.maximum(out, SPREAD_WEIGHT * flat[:, 0])
+        if self._calm is not None:
+            out = calm_scores(ts, out, self._calm)
         return out
 
     def _score_coarse(self, ts: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -220,6 +226,7 @@ class EnsembleDetector(RecordViews):
                 "partial": _enc(self._flat.partial), "past": _enc(self._flat.past), "record": _enc(self._flat.record),
                 "closed": self._flat.closed, "last": None if self._flat.last is None else _enc(self._flat.last),
             },
+            "calm": None if self._calm is None else self._calm.to_json(),
         }
 
     @classmethod
@@ -231,6 +238,8 @@ class EnsembleDetector(RecordViews):
         if flat is not None:
             det._flat = SpreadState(_dec(flat["partial"]), _dec(flat["past"]), _dec(flat["record"]), int(flat["closed"]),
                                     None if flat["last"] is None else _dec(flat["last"]))
+        if state.get("calm") is not None:
+            det._calm = CalmState.from_json(state["calm"])
         det.period = state["period"]
         det.scale = state["scale"]
         det._stamps = list(state["stamps"])
@@ -251,11 +260,12 @@ class EnsembleDetector(RecordViews):
 
 def score_fresh_matrix(
     values: np.ndarray, period: int | None, params: RobustParams | None = None,
-    step: float | None = None, coarse: bool = False, flat: bool = False,
+    step: float | None = None, coarse: bool = False, flat: bool = False, stamps: np.ndarray | None = None,
 ) -> np.ndarray:
     """Score m fresh series at once (values (n, m), n >= SCALE_PROBE): same scores as one detector each.
 
     step is the sampling step in seconds (default: a day / period); without either there is no coarse view.
+    With stamps (n epoch seconds, shared by the columns) the calm layer applies, as in `ensemble-calm`.
     """
     p = params or (COARSE_PARAMS if coarse else RobustParams())
     n, m = values.shape
@@ -276,4 +286,7 @@ def score_fresh_matrix(
     if flat:
         spread, _ = score_spread(values, SpreadState.fresh(m, p.blocks), p.block, SPREAD_HALFLIFE)
         out = np.maximum(out, SPREAD_WEIGHT * spread)
+    if stamps is not None:
+        ts = np.asarray(stamps, dtype=np.float64)
+        out = np.stack([calm_scores(ts, out[:, j], CalmState.fresh()) for j in range(m)], axis=1)
     return out

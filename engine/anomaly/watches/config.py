@@ -15,7 +15,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # public subset: the median of the leave-one-category-out standard-profile thresholds, 2 decimals
 # (tests/unit/anomaly/test_anomaly_threshold.py checks it). Scores above 0.5 mean "beats the
 # series' own recent record". A watch that names no threshold gets its detector's.
-PRODUCTION_THRESHOLDS = {"ensemble": 0.57, "ensemble-coarse": 0.60, "ensemble-flat": 0.60}
+PRODUCTION_THRESHOLDS = {"ensemble": 0.57, "ensemble-coarse": 0.60, "ensemble-flat": 0.60, "ensemble-calm": 0.60}
 DEFAULT_THRESHOLD = PRODUCTION_THRESHOLDS[registry.DEFAULT_DETECTOR]
 
 

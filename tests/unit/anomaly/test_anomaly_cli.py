@@ -17,7 +17,7 @@ def test_subcommand_is_added_with_callable():
     parser = argparse.ArgumentParser()
     add_eval_nab(parser.add_subparsers(dest="cmd"))
     args = parser.parse_args(ARGS + ["--json"])
-    assert callable(args.func) and args.json and args.detector == DEFAULT_DETECTOR == "ensemble-coarse"
+    assert callable(args.func) and args.json and args.detector == DEFAULT_DETECTOR == "ensemble-calm"
 
 
 def test_scores_dir_json_has_profiles_and_categories(capsys):
