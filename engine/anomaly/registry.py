@@ -82,6 +82,28 @@ _RESTORERS: dict[str, Callable[[dict[str, Any]], Detector]] = {"robust": _restor
                                                                   "ensemble": _restore_ensemble}
 
 
+# Views (coarse, flat, calm) of each ensemble variant: a restored state carries over to the
+# configured variant when only the calm layer differs (it acts on scores, not on what was learned).
+_ENSEMBLE_VIEWS = {"ensemble": (False, False, False), "ensemble-coarse": (True, False, False),
+                   "ensemble-flat": (True, True, False), "ensemble-calm": (True, False, True)}
+
+
+def carried_over(det: Detector, name: str) -> bool:
+    """Make a restored detector the configured `name` when its learned state carries over; False if it cannot.
+
+    The robust variants share one state kind, so a robust state carries over to any of them.
+    """
+    from engine.anomaly.detectors.ensemble import EnsembleDetector
+
+    if isinstance(det, EnsembleDetector):
+        want = _ENSEMBLE_VIEWS.get(name)
+        if want is None or det.variant()[:2] != want[:2]:
+            return False
+        det.set_calm(want[2])
+        return True
+    return name.startswith("robust") and getattr(det, "name", "") == "robust"
+
+
 def names() -> list[str]:
     """Return the registered detector names."""
     return sorted(_FACTORIES)

@@ -55,6 +55,11 @@ class CalmState:
         """Return the state of a series with no rows yet."""
         return cls(None, None, np.zeros(PHASE_BINS), np.zeros((PHASE_DAYS, PHASE_BINS)))
 
+    @classmethod
+    def learned(cls) -> "CalmState":
+        """Return the layer for a detector that has already learned its series: no warm-up ramp left."""
+        return cls(0.0, None, np.zeros(PHASE_BINS), np.zeros((PHASE_DAYS, PHASE_BINS)))
+
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serializable snapshot (scores rounded to 4 places: they only gate a comparison)."""
         return {"t0": self.t0, "day": self.day, "today": np.round(self.today, 4).tolist(),

@@ -110,6 +110,17 @@ class EnsembleDetector(RecordViews):
         self._flat = SpreadState.fresh(1, self.params.blocks) if flat else None
         self._calm = CalmState.fresh() if calm else None
 
+    def variant(self) -> tuple[bool, bool, bool]:
+        """Return which views this detector runs: (coarse, flat, calm)."""
+        return self.coarse, self._flat is not None, self._calm is not None
+
+    def set_calm(self, on: bool) -> None:
+        """Add the calm layer to a detector that has learned its series (no warm-up ramp), or drop it."""
+        if not on:
+            self._calm = None
+        elif self._calm is None:
+            self._calm = CalmState.learned()
+
     def update(self, timestamp: float, value: float) -> float:
         """Score one new point."""
         return float(self.score_batch(np.array([timestamp]), np.array([value]))[0])

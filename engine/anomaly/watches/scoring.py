@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ from engine.anomaly import registry
 from engine.anomaly.forecast import Crossing, Direction, ForecastRule, forecast_crossing
 from engine.anomaly.types import Detector
 from engine.anomaly.watches.config import WatchConfig, seconds
+
+log = logging.getLogger("opsbot.anomaly")
 
 
 @dataclass
@@ -42,6 +45,11 @@ class Verdict:
 
 def _detector(watch: WatchConfig, state: dict[str, Any]) -> Detector:
     det = registry.restore(state) if state else registry.create(watch.detector, watch.sensitivity)
+    if state and not registry.carried_over(det, watch.detector):
+        # The configured detector changed to one this state cannot become: it runs what the
+        # config (and every evidence line) names, learning afresh, rather than the old one.
+        log.info("watch detector changed: learning afresh", extra={"watch": watch.name, "detector": watch.detector})
+        return registry.create(watch.detector, watch.sensitivity)
     if state and getattr(det, "sensitivity", watch.sensitivity) != watch.sensitivity:
         det.sensitivity = watch.sensitivity  # the config changed: the learned state stays valid
     return det
