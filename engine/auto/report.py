@@ -13,7 +13,7 @@ from engine.approvals.tables import ApprovalRequest
 from engine.auto import store
 from engine.auto.breaker import SUCCEEDED
 from engine.auto.switch import AUTO_ACTOR_ID
-from engine.auto.triggers import effective_mode, match, views
+from engine.auto.triggers import could_match, effective_mode, match, views
 from engine.errors import NotFound
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ class Report:
     days: int
     paused: bool
     triggers: list[TriggerReport]
+
+
+OTHER_ALERT = "other_alert"  # a trigger for an alert name the incident never held
 
 
 @dataclass
@@ -130,6 +133,10 @@ async def why(auto: "AutoService", incident_id: int) -> list[WhyLine]:
             what = ("ran " + fire.runbook + (f": {fire.outcome}" if fire.outcome else " (running)")
                     if fire.mode == "auto" else f"shadow: would have run {fire.runbook}")
             lines.append(WhyLine(t.id, True, fire.reason, what))
+            continue
+        if not could_match(t.spec, detail.incident.alertnames):
+            # Not a near miss: the incident never held the alert it watches (the template counts these).
+            lines.append(WhyLine(t.id, False, OTHER_ALERT, f"watches {t.spec.wanted().get('alertname')}"))
             continue
         m = match(t.spec, views(detail.alerts), auto.clock.now(), auto.severity_label)
         lines.append(WhyLine(t.id, m.matched, m.reason, m.detail))
