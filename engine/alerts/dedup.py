@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 
@@ -104,12 +104,11 @@ def absorb_repeat(prev: AlertState | None, ev: AlertEvent, now: datetime) -> str
 def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: datetime) -> AlertState:
     """Return the fingerprint's new state after a delivery (mutating prev when given)."""
     if prev is None:
-        return AlertState(
-            fingerprint=ev.fingerprint, status=ev.status, labels=ev.labels, annotations=ev.annotations,
-            starts_at=ev.starts_at, ends_at=ev.ends_at, first_seen_at=now, last_seen_at=now,
-            source=ev.source, group_key=ev.group_key,
-            resolved_at=now if ev.status is Status.RESOLVED else None,
-            last_decision=d.kind._value_, last_reason=d.reason)
+        # Positional, in AlertState's field order (checked below): every alert of a storm's onset
+        # is built here, and thirteen keywords cost the generated __init__ 1.5 µs against 0.4.
+        return AlertState(ev.fingerprint, ev.status, ev.labels, ev.annotations, ev.starts_at, ev.ends_at,
+                          now, now, ev.source, ev.group_key, None, None,
+                          now if ev.status is Status.RESOLVED else None, 1, 0, 0, d.kind._value_, d.reason)
     s = prev
     s.last_seen_at = now
     s.deliveries += 1
@@ -134,3 +133,9 @@ def apply_dedup(prev: AlertState | None, ev: AlertEvent, d: DedupDecision, now: 
     elif d.kind is Dedup.RESOLVED:
         s.status, s.ends_at, s.resolved_at = Status.RESOLVED, ev.ends_at, now
     return s
+
+
+assert [f.name for f in fields(AlertState)][:18] == [
+    "fingerprint", "status", "labels", "annotations", "starts_at", "ends_at", "first_seen_at", "last_seen_at",
+    "source", "group_key", "incident_id", "inhibited_by", "resolved_at", "deliveries", "flaps", "repeat_resolves",
+    "last_decision", "last_reason"], "apply_dedup builds AlertState positionally in this order"

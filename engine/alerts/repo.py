@@ -9,7 +9,7 @@ from sqlalchemy import JSON, DateTime, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import corr_store
-from engine.store.bulk import Bulk, js, json_rows_sql
+from engine.store.bulk import Bulk, js, json_rows, json_rows_sql
 from engine.alerts.counters import PendingCounters
 from engine.alerts.dedup import Dedup
 from engine.alerts.tables import AlertRow, DecisionRow, IncidentRow
@@ -162,8 +162,16 @@ _DECISION_INSERT = ("INSERT INTO alerts_decision (at, stage, name, reason, finge
                     "next_due_at, actor, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 _ALERT_UPSERT_PG = json_rows_sql(_ALERT_UPSERT, A, _ALERT_FIELDS)
-_DECISION_INSERT_PG = json_rows_sql(_DECISION_INSERT, D, ["at", "stage", "name", "reason", "fingerprint",
-                                                       "incident_id", "next_due_at", "actor", "facts"])
+# PostgreSQL: the transaction's time and actor travel once, and each distinct reason once ($4, a
+# JSON array the rows index into): a storm's alerts share a few verdicts, so rows shrink from
+# about 230 bytes to 60 and the server parses a quarter of the JSON. OFFSET 0 keeps the one-row
+# subquery from being pulled up, so $4 is read once, not per row. No length casts: a value too
+# long fails the insert instead of being cut (as json_rows_sql).
+_DECISION_INSERT_PG = (
+    "INSERT INTO alerts_decision (at, stage, name, reason, fingerprint, incident_id, next_due_at, actor, facts) "
+    "SELECT $2::timestamptz, e->>0, e->>1, t.texts->>((e->>2)::int), e->>3, (e->>4)::bigint, "
+    "(e->>5)::timestamptz, $3::text, (e->>6)::json "
+    "FROM jsonb_array_elements($1::jsonb) AS e CROSS JOIN (SELECT $4::jsonb AS texts OFFSET 0) AS t")
 
 def _alert_row(b: Bulk, st: AlertState) -> tuple:
     # Built field by field in _ALERT_FIELDS order (checked below): a storm writes a row per alert.
@@ -216,9 +224,21 @@ async def save_decisions(s: AsyncSession, decisions: list[Decision], now: dateti
     if not decisions:
         return
     b = await Bulk.of(s)
-    at = b.ts(now)
+    # The filter is stored(d), inline: a storm's transaction weighs about two decisions per alert.
+    if b.pg:
+        texts: dict[str, int] = {}
+        code = texts.setdefault
+        coded = [(d.stage, d.name, code(d.reason[:500], len(texts)), d.fingerprint,
+                  remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
+                  d.next_due_at, js(d.facts) if d.facts is not None else None)
+                 for d in decisions if d.name != NEW or d.stage != "dedup"]
+        if coded:
+            await b.driver.execute(_DECISION_INSERT_PG, json_rows(coded), now, actor, js(list(texts)))
+        return
+    at, ts = b.ts(now), b.ts
     rows = [(at, d.stage, d.name, d.reason[:500], d.fingerprint,
              remap.get(d.incident_id, d.incident_id) if d.incident_id is not None else None,
-             b.ts(d.next_due_at), actor, js(d.facts) if d.facts is not None else None)
-            for d in decisions if stored(d)]
+             None if d.next_due_at is None else ts(d.next_due_at), actor,
+             js(d.facts) if d.facts is not None else None)
+            for d in decisions if d.name != NEW or d.stage != "dedup"]
     await b.insert_many(_DECISION_INSERT, _DECISION_INSERT_PG, rows)

@@ -47,7 +47,8 @@ class AlertRow(SQLModel, table=True):
     fingerprint: str = Field(sa_column=Column(String(128), primary_key=True))
     source: str = Field(sa_column=Column(String(64), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
-    alertname: str = Field(default="", sa_column=Column(String(ALERTNAME_CHARS), nullable=False, index=True))
+    # Not indexed: nothing looks alerts up by name, and a storm inserts a row per new alert.
+    alertname: str = Field(default="", sa_column=Column(String(ALERTNAME_CHARS), nullable=False))
     labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     annotations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     starts_at: datetime = _dt(False)

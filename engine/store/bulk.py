@@ -72,6 +72,9 @@ def json_rows(rows: Sequence[Sequence[Any]]) -> str:
     return orjson.dumps(rows, option=orjson.OPT_NAIVE_UTC).decode()
 
 
+_BULK = "opsbot.bulk"  # Session.info key: (its transaction, its Bulk)
+
+
 class Bulk:
     """The driver connection under a session, with qmark SQL that runs on either dialect."""
 
@@ -85,6 +88,14 @@ class Bulk:
     @classmethod
     async def of(cls, s: AsyncSession) -> "Bulk":
         """Return the bulk helper for a session, its transaction begun."""
+        # One per session transaction: a storm's transaction asks about ten times (lock, batches,
+        # rows, decisions, outbox), and each `s.connection()` is a greenlet round of SQLAlchemy's.
+        # A later transaction of the session may hold another pooled connection: never reused.
+        tx = s.sync_session.get_transaction()
+        got = s.info.get(_BULK)
+        if got is not None and tx is not None and got[0] is tx and tx.is_active:
+            bulk: Bulk = got[1]
+            return bulk
         conn = await s.connection()
         raw = await conn.get_raw_connection()
         adapted: Any = raw.dbapi_connection
@@ -92,7 +103,9 @@ class Bulk:
             # asyncpg: SQLAlchemy begins lazily, at its first statement; a raw statement before
             # that would run outside the transaction. Begin it the way that first statement would.
             await adapted._start_transaction()
-        return cls(raw.driver_connection, conn.dialect.name)
+        bulk = cls(raw.driver_connection, conn.dialect.name)
+        s.info[_BULK] = (s.sync_session.get_transaction(), bulk)
+        return bulk
 
     def ts(self, dt: datetime | None) -> Any:
         """Convert a datetime the way SQLAlchemy would bind it."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, TypeVar
 
 from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,6 +81,27 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+PING_IDLE_S = 1.0  # a pooled PostgreSQL connection idle this long is pinged before use
+
+
+def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+    record.info["opsbot.idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    # SQLAlchemy's pool_pre_ping costs three round trips (BEGIN, an empty query, ROLLBACK) on
+    # every checkout: under a storm, a tenth of a transaction's statements. A connection handed
+    # back moments ago has just answered; only one that sat idle (a server restart, a dropped
+    # link) is checked. A failed ping makes the pool replace the connection, as pre-ping did.
+    since = record.info.get("opsbot.idle_since")
+    if since is None or time.monotonic() - since < PING_IDLE_S:
+        return  # just connected, or just used
+    try:
+        dbapi_conn.ping()
+    except Exception as exc:  # any failure: this connection is not usable
+        raise DisconnectionError(f"pooled connection failed its ping: {first_line(exc)}") from exc
+
+
 def _sqlite_path(url: str) -> str | None:
     db = make_url(url).database
     return None if not db or db == ":memory:" or db.startswith("file:") else db
@@ -123,8 +146,11 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 10}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_size=10, max_overflow=20)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if not self.is_sqlite:
+            event.listen(self.engine.sync_engine.pool, "checkin", _checked_in)
+            event.listen(self.engine.sync_engine.pool, "checkout", _ping_if_idle)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             path = _sqlite_path(self.url)

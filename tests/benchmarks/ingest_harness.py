@@ -138,6 +138,37 @@ async def drained(db_url: str, timeout: float = 120.0) -> float:
     return time.perf_counter() - t0
 
 
+def postgres_cpu_by_pid() -> dict[int, float]:
+    """Return the CPU time used so far by each local postgres process."""
+    out: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    out[int(d.name)] = cpu_seconds(int(d.name))
+            except OSError:
+                continue
+    return out
+
+
+def backend_cpu_since(dbname: str, before: dict[int, float]) -> float:
+    """Return the CPU the backends now connected to dbname used since `before` (postgres_cpu_by_pid).
+
+    Only that database's sessions: on a shared machine other databases' work (and the shared
+    WAL writer and checkpointer, which this leaves out) would blur the figure.
+    """
+    import psycopg2
+
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (dbname,))
+        pids = [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+    return sum(cpu_seconds(p) - before.get(p, 0.0) for p in pids)
+
+
 def postgres_cpu_seconds() -> float:
     """Return the CPU time used so far by every local postgres process (the store's own cost)."""
     total = 0.0
