@@ -5,14 +5,14 @@ services, new alert names) edits instead of posting another. Nullable: the previ
 keeps inserting incidents without it.
 
 Revision ID: 9a3c5e7f1b24
-Revises: e41c7b9a2f60
+Revises: f3a9c1d27b64
 Create Date: 2026-12-07 15:30:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '9a3c5e7f1b24'
-down_revision = 'e41c7b9a2f60'
+down_revision = 'f3a9c1d27b64'
 branch_labels = None
 depends_on = None
 
