@@ -85,7 +85,7 @@ class ModelMemo:
 
 
 def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingModel,
-               candidates: Collection[Incident]) -> tuple[Any, ...]:
+               candidates: Collection[Incident], unplaced: tuple[object, ...] = ()) -> tuple[Any, ...]:
     # Everything GroupingModel.rank and context read of an alert (entity, cluster, namespace,
     # alert name; the group key is alertname|entity), its onset, the learned pairs' version, and
     # which candidates know its node or host, and how (all the host features read: alerts on
@@ -98,7 +98,8 @@ def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingM
         same, link = hosts
         on_host = tuple((c.id, c.corr_keys.get(same), c.corr_keys.get(link)) for c in candidates
                         if same in c.corr_keys or link in c.corr_keys)
-    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, doms, ts, model.cooc.version)
+    # unplaced: for an alert with no entity, its label values and the label statistics' version.
+    return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, doms, ts, model.cooc.version, unplaced)
 
 
 def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],
@@ -143,10 +144,14 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[In
     if ts is None:
         ts = onset_ts(ev, now)
     verdict: GroupDecision | str | None
+    if where is None:
+        where = place(cfg, labels)
+    # Every alert with no entity is counted, whether scored or answered from the memo (model_labels).
+    unplaced = model.observe(cfg, labels, where[0])
     if memo is None or model.trace is not None:  # the fit records every scoring
         verdict = model_verdict(model, cfg, labels, candidates, ts)
     else:
-        sig = _model_key(labels, place(cfg, labels) if where is None else where, ts, model, candidates)
+        sig = _model_key(labels, where, ts, model, candidates, unplaced)
         verdict = memo.verdicts.get(sig)
         if verdict is None:
             verdict = memo.verdicts[sig] = model_verdict(model, cfg, labels, candidates, ts)

@@ -31,7 +31,11 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
   silence is worth there (0 without a graph);
 * anonymous: onset_15m for an alert that names nothing the model reads (no entity - service or
   entity_labels -, node/host or failure domain), else 0: what time alone is worth for it. Its weight
-  is fitted on its own, on training storms whose labels the model cannot read (family_fit.fit_anonymous).
+  is fitted on its own, on training storms whose labels the model cannot read (family_fit.fit_unplaced);
+* label_match: for an alert with no entity, the highest weight (model_labels.LabelStats.weight: how few
+  alert identities carry it) of a label value it shares with the incident, times exp(-age/900 s) of the
+  latest onset that carried it; fitted with anonymous. Such an alert's `instance` is not read as its
+  machine once it is a shared exporter or probe (model_labels).
 
 The score is a logistic regression over them (weights in model_weights.py, fitted on the training
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
@@ -43,33 +47,31 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Literal
 
 from engine.alerts import model_weights as W
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
-from engine.alerts.model_keys import (AN, ANY_CL, CL, KEY, LAST, MACHINE, NAMESPACE, NS, SVC, UNMAPPED, domain_keys,
-                                      entity, host_keys, incident_keys, neighbours, scope)
+from engine.alerts.model_keys import (AN, CL, KEY, LAST, LV, MACHINE, NAMESPACE, NS, SVC, UNMAPPED, domain_keys,
+                                      entity, host_keys, incident_keys, label_values, neighbours, scope)
+from engine.alerts.model_labels import LabelStats
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
 from engine.alerts.model_explain import Scored, top2
+from engine.alerts.model_features import LABEL_TAU_S as LABEL_TAU_S, SPREAD_TAU_S, Alert, features_of
 from engine.alerts.model_explain import explain as explain  # re-exported: grouping names candidates
 from engine.alerts.types import Incident, IncidentStatus
 
 FEATURES = ("onset_2m", "onset_15m", "topology_1h", "topology_2h", "topology_3h", "service", "namespace",
             "alertname", "cooccurrence", "other_cluster", "spread", "same_host", "host_link", "same_domain", "domain_link",
-            "unmapped", "anonymous", "bias")
-LABEL_TAU_S = 900.0
-# The time scale of a cascade's hops (a dependent alerts about 30-150 s after what it calls): set
-# from that, not fitted.
-SPREAD_TAU_S = 180.0
-_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16)  # features bounded by exp(-gap/900 s): see _reach
+            "unmapped", "anonymous", "label_match", "bias")
+_RECENT = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17)  # features bounded by exp(-gap/900 s): see _reach
 _SPREAD = 10  # bounded by exp(-gap/180 s)
 _HOST = (11, 12)  # same_host, host_link: 0 unless the incident has the alert's node or host
 _DOMAIN = (13, 14)  # same_domain, domain_link: 0 unless the incident has one of the alert's domains
 _ANON = 16  # anonymous: 0 unless the alert names nothing to place it by
+_LM = 17  # label_match: 0 unless the alert has no entity (at most its best label value's weight)
 _BIAS = len(FEATURES) - 1
 
 
@@ -84,12 +86,6 @@ def _reach(w: tuple[float, ...], gap: float) -> float:
     return (max(0.0, w[0]) * math.exp(-gap / 120.0) + sum(max(0.0, w[i]) for i in _RECENT)
             * math.exp(-gap / 900.0) + max(0.0, w[_SPREAD]) * math.exp(-gap / SPREAD_TAU_S)
             + max(0.0, w[8]) + max(0.0, w[9]) + w[_BIAS])
-
-
-def _latest(keys: dict[str, float], want: tuple[str, ...], ts: float) -> float:
-    """Return exp(-age/900 s) of the latest onset among the memory keys wanted (0 if none is there)."""
-    t = max((keys[k] for k in want if k in keys), default=None)
-    return math.exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
 
 
 def _onset_terms(gap: float) -> tuple[float, float]:
@@ -136,14 +132,36 @@ class GroupingModel:
         # Parts of the exact per-candidate bound (see rank): features bounded by exp(-gap/900 s)
         # after the three exact ones, and other_cluster + bias.
         # same_host and host_link are added per candidate, only when it has the alert's node or host.
-        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT if i > 1 and i not in _HOST + _DOMAIN + (_ANON,))
+        self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT
+                             if i > 1 and i not in _HOST + _DOMAIN + (_ANON, _LM))
+        self.labels = LabelStats()
         self._host_w = tuple(max(0.0, self.weights[i]) for i in _HOST)
         self._dom_w = tuple(max(0.0, self.weights[i]) for i in _DOMAIN)
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
 
+    def observe(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> tuple[object, ...]:
+        """Count an alert with no entity in the label statistics; return what a batch memo keys it by."""
+        ent = entity(cfg, labels) if ent is None else ent
+        if ent:
+            return ()
+        values = label_values(labels)
+        self.labels.observe(labels, values)
+        return values, self.labels.version
+
+    def _unplaced(self, labels: dict[str, str], ent: str, cl: str,
+                  hosts: tuple[str, str] | None) -> tuple[tuple[str, str] | None, tuple[tuple[str, float], ...]]:
+        """Return the alert's host keys (None for a shared exporter's instance) and its label values' keys and weights."""
+        if ent:
+            return hosts, ()
+        if hosts is not None and self.labels.is_shared(labels):
+            hosts = None
+        weight = self.labels.weight
+        return hosts, tuple((f"{LV}{cl}|{v}", weight(v)) for v in label_values(labels))
+
     def context(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None,
                 hosts: tuple[str, str] | None | Literal[False] = False,
-                doms: tuple[tuple[str, ...], tuple[str, ...]] | None | Literal[False] = False) -> "_Alert":
+                doms: tuple[tuple[str, ...], tuple[str, ...]] | None | Literal[False] = False,
+                values: tuple[tuple[str, float], ...] | None = None) -> Alert:
         """Return what scoring reads from one occurrence, built once for all its candidates."""
         ent = entity(cfg, labels) if ent is None else ent
         cl, ns = scope(labels), labels.get(NAMESPACE)
@@ -161,16 +179,16 @@ class GroupingModel:
         # The learned partners of its group key, looked up once for all candidates.
         partners, best = self._partners(gk)
         if hosts is False:  # not given by rank
-            hosts = host_keys(labels, ent, cl)
+            hosts, values = self._unplaced(labels, ent, cl, host_keys(labels, ent, cl))
         if doms is False:
             doms = domain_keys(labels, ent, cl)
         # With a graph: is the alert's service placed in it? (None: no graph, nothing to say)
         mapped = (bool(ent) and ent in self.near) if self.near else None
-        return _Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
+        return Alert((f"{SVC}{cl}|{ent}" if ent else None, f"{NS}{cl}|{ns}" if ns else None,
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
                       hosts or None, doms or None, mapped, UNMAPPED + cl,
                       not ent or (hosts is not None and hosts[0].startswith(MACHINE)),  # model_keys.about_infra
-                      not ent and not hosts and not doms)
+                      not ent and not hosts and not doms, values or ())
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -188,74 +206,7 @@ class GroupingModel:
     def features(self, cfg: AlertsConfig, labels: dict[str, str], inc: Incident, ts: float) -> tuple[float, tuple[float, ...]]:
         """Return (gap since the incident's last onset, feature vector) for one candidate."""
         gap = max(0.0, ts - _last_onset(inc))
-        return gap, self._features(self.context(cfg, labels), inc, ts, _onset_terms(gap))
-
-    def _features(self, a: "_Alert", inc: Incident, ts: float,
-                  onset: tuple[float, float]) -> tuple[float, ...]:
-        keys = inc.corr_keys
-        exp = math.exp
-        topo = [0.0, 0.0, 0.0, 0.0]  # 1, 2, 3 hops away (index 1..3): exp(-age/900 s) of the latest onset
-        near = a.near
-        if near:
-            # Walk the smaller side: the incident's services, or the alert's neighbourhood.
-            services = inc.services
-            pairs = [near[x] for x in services if x in near] if len(services) < len(near) else near.values()
-            latest = [-math.inf] * 4
-            for key, h in pairs:
-                t = keys.get(key)
-                if t is not None and t > latest[h]:
-                    latest[h] = t
-            for h in (1, 2, 3):
-                if latest[h] > -math.inf:
-                    topo[h] = exp(min(0.0, latest[h] - ts) / LABEL_TAU_S)
-        sk, nk, ak = a.labels  # service, namespace, alertname (None: the alert has no such label)
-        t = keys.get(sk) if sk is not None else None
-        svc = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
-        t = keys.get(nk) if nk is not None else None
-        ns = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
-        t = keys.get(ak) if ak is not None else None
-        an = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
-        co = 0.0
-        for pk, v in a.partners:
-            if v > co and pk in keys:
-                co = v
-        other = 1.0 if a.cluster is not None and ANY_CL in keys and a.cluster not in keys else 0.0
-        # Still spreading: how recently a service first fired in the incident. A cascade reaches a new
-        # service every hop; an incident that only refires what it has is not spreading, so a new
-        # service alerting then more likely starts something else. Never above exp(-gap/180 s): a
-        # service's first onset is one of the incident's onsets.
-        first = inc.services
-        spread = exp(min(0.0, max(first.values()) - ts) / SPREAD_TAU_S) if first else 0.0
-        same = link = unmapped = 0.0
-        # A failure of infrastructure begins before the workloads it takes down alert: an alert about a
-        # machine or domain links to workloads there only when one of them began at or after it (it was
-        # delivered after its effects). Workloads that alerted before it belong to something earlier: a
-        # long incident has workloads on every machine and in every zone.
-        if a.hosts is not None:
-            t = keys.get(a.hosts[0])
-            same = exp(min(0.0, t - ts) / LABEL_TAU_S) if t is not None else 0.0
-            t = keys.get(a.hosts[1])
-            if t is not None:
-                link = (1.0 if t >= ts else 0.0) if a.infra else exp(min(0.0, t - ts) / LABEL_TAU_S)
-        dom = dlink = 0.0
-        if a.domains is not None:
-            work, infra = a.domains
-            if a.infra:  # work: the workloads' keys, infra: the other infrastructure's (see domain_keys)
-                dlink = max(_latest(keys, infra, ts), 1.0 if any(keys.get(k, -math.inf) >= ts for k in work) else 0.0)
-            else:
-                dom, dlink = _latest(keys, work, ts), _latest(keys, infra, ts)
-        if a.mapped is not None:
-            if not a.mapped:  # the graph knows nothing of this alert's service: as recent as the incident
-                unmapped = onset[1]
-            else:  # the latest onset in the incident of a service the graph does not have
-                t = keys.get(a.unmapped_key)
-                if t is not None:
-                    unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
-        # An alert that names nothing the model reads (no entity, machine or domain) can only be placed
-        # by when it began: how much that is worth is fitted on its own (onset_15m for it, else 0).
-        anon = onset[1] if a.anonymous else 0.0
-        return (*onset, topo[1], topo[2], topo[3], svc, ns, an, co, other, spread, same, link, dom, dlink, unmapped,
-                anon, 1.0)
+        return gap, features_of(self.context(cfg, labels), inc, ts, _onset_terms(gap))
 
     def score(self, f: Iterable[float]) -> float:
         """Return the probability-like score of a feature vector."""
@@ -276,13 +227,14 @@ class GroupingModel:
         w0, w1, recent, rest = w[0], w[1], self._recent_w, self._rest_w
         spread_w = max(0.0, w[_SPREAD])
         resolved = IncidentStatus.RESOLVED
-        a: _Alert | None = None
+        a: Alert | None = None
         scored = []
         bound: tuple[float, float, Incident] | None = None  # (logit bound, gap, incident) of the best unscored
         far: tuple[float, Incident] | None = None  # (gap, incident) of the nearest beyond reach
         rest_bound: float | None = None
         hosts: tuple[str, str] | None = None
         doms: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        values: tuple[tuple[str, float], ...] = ()
         hw_same, hw_link = self._host_w
         dw_same, dw_link = self._dom_w
         for inc in candidates:
@@ -299,10 +251,12 @@ class GroupingModel:
                 ent = entity(cfg, labels)
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
                 cl = scope(labels)
-                hosts = host_keys(labels, ent, cl)
+                hosts, values = self._unplaced(labels, ent, cl, host_keys(labels, ent, cl))
                 doms = domain_keys(labels, ent, cl)
                 if not ent and hosts is None and doms is None:  # anonymous: its feature can be up to onset_15m
                     recent += max(0.0, w[_ANON])
+                if values:  # label_match: at most its best value's weight times onset_15m
+                    recent += max(0.0, w[_LM]) * max(v for _, v in values)
             onset = _onset_terms(gap)
             near_w = recent
             if hosts is not None:
@@ -319,8 +273,8 @@ class GroupingModel:
                     bound = (ub, gap, inc)
                 continue
             if a is None:
-                a = self.context(cfg, labels, ent, hosts, doms)
-            f = self._features(a, inc, ts, onset)
+                a = self.context(cfg, labels, ent, hosts, doms, values)
+            f = features_of(a, inc, ts, onset)
             scored.append((max(-30.0, min(30.0, sum(map(operator.mul, w, f)))), inc, f, gap))
         if fit:
             self.trace.append([(x[1].id, x[2]) for x in scored])  # type: ignore[union-attr]
@@ -338,21 +292,3 @@ class GroupingModel:
         keys = incident_keys(inc)
         if len(keys) > 1:
             self.cooc.observe(keys, keys, together=True)
-
-
-@dataclass(frozen=True, slots=True)
-class _Alert:
-    """The keys one occurrence is looked up by in every candidate's memory."""
-
-    labels: tuple[str | None, ...]  # memory keys of its service, namespace, alertname (None: no such label)
-    group_key: str
-    near: dict[str, tuple[str, int]]  # neighbour service -> (its memory key, hops)
-    cluster: str | None  # memory key of its cluster (None: no cluster label)
-    partners: tuple[tuple[str, float], ...]  # (memory key of a learned partner, pair score)
-    best_partner: float  # the highest of those scores (0 with none): bounds cooccurrence
-    hosts: tuple[str, str] | None  # memory keys of its node/host: same kind, other kind (None: no location)
-    domains: tuple[tuple[str, ...], tuple[str, ...]] | None  # memory keys of its zone/rack/circuit: workloads, infrastructure
-    mapped: bool | None  # its service is in the graph (None: no graph configured)
-    unmapped_key: str  # the memory key of services the graph does not have, in its cluster
-    infra: bool  # the alert is about infrastructure (a machine, a zone, rack or circuit)
-    anonymous: bool  # it names no entity, node/host or failure domain

@@ -37,8 +37,8 @@ def top2(scored: list[tuple[float, Incident, tuple[float, ...], float]]) -> list
 _WORDS = ("1 hop away in depends_on", "2 hops away in depends_on", "3 hops away in depends_on", "same service",
           "same namespace", "same alert name", None, None, "still spreading: a new service", "same node/host",
           "a workload and its node/host", "same zone/rack", "a zone/rack/circuit's infrastructure and what is in it",
-          "a service not in depends_on", None)
-_TAU = (900.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None, 180.0, 900.0, 900.0, 900.0, 900.0, 900.0, None)
+          "a service not in depends_on", None, None)
+_TAU = (900.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None, 180.0, 900.0, 900.0, 900.0, 900.0, 900.0, None, None)
 
 
 def _part(i: int, v: float) -> str:
@@ -48,6 +48,8 @@ def _part(i: int, v: float) -> str:
         return "in another cluster"
     if i == 14:  # anonymous: its value is onset_15m, whose age the line already gives
         return "the alert names no service, host or zone: placed by time alone"
+    if i == 15:  # label_match: a rare label value's weight times its recency
+        return f"shares a label value few alerts carry ({v:.2f})"
     tau = _TAU[i]
     assert tau is not None
     return f"{_WORDS[i]} {max(0.0, -tau * math.log(v)):.0f}s ago"  # max: never "-0s"

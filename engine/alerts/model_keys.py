@@ -38,6 +38,15 @@ _DOMAIN_SET = frozenset(k for _, names in DOMAIN_LABELS for k in names)
 DOM_WORK, DOM_INFRA = "m|dom|", "m|domi|"  # + cluster|kind=value: a workload there, an alert about infrastructure
 
 
+# What the model reads of an alert that names no entity: its other label values (model_labels.py).
+LV = "m|lv|"  # + cluster|key=value, in an incident's memory
+
+
+def label_values(labels: dict[str, str]) -> tuple[str, ...]:
+    """Return the `key=value` pairs of an alert the model reads only as label values (sorted)."""
+    return tuple(sorted(f"{k}={v}" for k, v in labels.items() if v and k not in _READ_ELSEWHERE))
+
+
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
     """Return what is alerting: the service label, else the first entity label present, else ''."""
     v = labels.get(cfg.service_label)  # the common case, without building the list of names
@@ -54,6 +63,7 @@ def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
 # the datacenter: fleets without Kubernetes name their sites that way, each running the same service
 # names (a service alerting in two datacenters is two failures, not one).
 SCOPE_LABELS = (CLUSTER, "datacenter")
+_READ_ELSEWHERE = frozenset({"alertname", NAMESPACE, *SCOPE_LABELS, *NODE_LABELS, *_DOMAIN_SET})
 
 
 def scope(labels: dict[str, str]) -> str:
@@ -189,12 +199,14 @@ def memory_key_parts(cfg: AlertsConfig, labels: dict[str, str],
     unmapped = bool(cfg.depends_on) and bool(ent) and ent not in neighbours(cfg)
     # The domains' own-kind keys hold the domains and about_infra(entity, location) (scoped by cluster).
     own = doms[0] if doms is not None else ()
-    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), unmapped, own)
+    # An alert with no entity is remembered by its label values too (model_labels: label_match).
+    lv = () if ent else tuple(f"{LV}{cl}|{v}" for v in label_values(labels))
+    sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), unmapped, own, lv)
     got = _KEYS.get(sig)
     if got is None:
         if len(_KEYS) > 10_000:  # bounded: clusters x entities x names x namespaces x domains seen
             _KEYS.clear()
-        got = _KEYS[sig] = _memory_keys(cfg, labels, cl, ent, unmapped, own)
+        got = _KEYS[sig] = _memory_keys(cfg, labels, cl, ent, unmapped, own + lv)
     return got[0], hosts[0] if hosts is not None else None, got[1]
 
 
@@ -206,6 +218,7 @@ def memory_keys(cfg: AlertsConfig, labels: dict[str, str], where: Place | None =
 
 def _memory_keys(cfg: AlertsConfig, labels: dict[str, str], cl: str, ent: str,
                  unmapped: bool, doms: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # doms: its failure domains' keys of its own kind, then (no entity) its label values' keys.
     # cl is '' for alerts without a cluster: it scopes their services together.
     out = [LAST, KEY + group_key(cfg, labels, ent)]
     if cl:

@@ -2,8 +2,9 @@
 
 Procedure (run by `python tests/benchmarks/bench_grouping_family.py --fit`):
 1. Storms: every training style (family_train.TRAIN_STYLES) at FIT_SEEDS; the bench scores other seeds.
-   Then the anonymous feature's weight alone (fit_anonymous): every ANON_EVERY-th storm of
-   ANON_STYLES again with its service and instance renamed to labels the model does not read.
+   Then the weights of the anonymous and label_match features alone (fit_unplaced): every
+   ANON_EVERY-th storm of ANON_STYLES again with its service and instance renamed to labels the
+   model does not read as an entity or a machine. Steps 2-3 read label_match as 0.
 2. For each variant (with the dependency graph, without it), ROUNDS rounds: replay every storm with
    the current weights, one event at a time; at every grouping decision record each open
    candidate's features, labelled 1 when the candidate's commonest true incident (of the members
@@ -38,6 +39,7 @@ FIT_SEEDS = range(1000, 1010)
 ROUNDS = 3
 L2 = 1.0
 START = (2.0,) + (0.0,) * (len(FEATURES) - 2) + (-1.0,)  # "join what had an onset in the last minutes"
+_LM = FEATURES.index("label_match")
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 Example = tuple[tuple[float, ...], int]
@@ -140,7 +142,8 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
         pool: list[Example] = []
         for r in range(rounds):
             for storm in storms:
-                pool += examples(storm, graph, w)
+                # label_match is fitted with anonymous (fit_unplaced): kept out of this fit.
+                pool += [(f[:_LM] + (0.0,) + f[_LM + 1:], y) for f, y in examples(storm, graph, w)]
             w = logistic(pool)
             if not graph:  # the graph's features are always 0 without a graph: keep their weights out
                 w = tuple(0.0 if FEATURES[i].startswith("topology") or FEATURES[i] == "unmapped" else x
@@ -152,41 +155,47 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
     anon = [anonymous(st) for st in storms[::ANON_EVERY] if st.style in ANON_STYLES]
     for name, graph in (("with_graph", True), ("without_graph", False)):
         out["threshold_" + name] = pick_threshold(storms, graph, fitted[name], log, name)
-        out[name] = fit_anonymous(anon, graph, fitted[name], rounds, log, name)
+        out[name] = fit_unplaced(anon, graph, fitted[name], rounds, log, name)
     return out
 
 
-def fit_anonymous(storms: list[Storm], graph: bool, weights: tuple[float, ...], rounds: int = ROUNDS,
-                  log: Any = None, name: str = "") -> tuple[float, ...]:
-    """Return the weights with the anonymous feature's weight fitted on its own, the others fixed.
+def fit_unplaced(storms: list[Storm], graph: bool, weights: tuple[float, ...], rounds: int = ROUNDS,
+                 log: Any = None, name: str = "") -> tuple[float, ...]:
+    """Return the weights with the anonymous and label_match weights fitted on their own, the others fixed.
 
-    The training storms hold no alert that names nothing (their machine alerts name a node or host),
-    so the main fit leaves it at 0; here the storms whose labels the model cannot read are replayed
-    and only the candidates of anonymous alerts are examples: a one-weight logistic regression
-    (Newton's method, L2 as above) with the other features' fixed logit as its offset. It changes no
-    score of an alert that names something.
+    The training storms' alerts name a service or a machine, so the main fit cannot weigh what time
+    and shared label values are worth for an alert that names neither; here the storms whose service
+    and instance are renamed are replayed and the candidates where either feature is not 0 are the
+    examples: a two-weight logistic regression (damped Newton from 0, L2 as above) with the other
+    features' fixed logit as its offset. It changes no score of an alert that names an entity.
     """
-    i = FEATURES.index("anonymous")
+    idx = (FEATURES.index("anonymous"), _LM)
     w = list(weights)
-    pool: list[tuple[float, float, int]] = []  # (offset, anonymous feature, label)
+    pool: list[tuple[float, float, float, int]] = []  # (offset, anonymous, label_match, label)
     for r in range(rounds):
         for storm in storms:
             for f, y in examples(storm, graph, tuple(w)):
-                if f[i] > 0:
-                    pool.append((sum(a * b for j, (a, b) in enumerate(zip(weights, f)) if j != i), f[i], y))
-        wa = 0.0
+                if f[idx[0]] > 0 or f[idx[1]] > 0:
+                    pool.append((sum(a * b for j, (a, b) in enumerate(zip(weights, f)) if j not in idx),
+                                 f[idx[0]], f[idx[1]], y))
+        wa = wl = 0.0
         for _ in range(100):
-            g, h = L2 * wa, L2
-            for off, x, y in pool:
-                p = 1 / (1 + math.exp(-max(-30.0, min(30.0, off + wa * x))))
-                g, h = g + (p - y) * x, h + p * (1 - p) * x * x
-            step = max(-1.0, min(1.0, g / h))  # damped: a full Newton step from 0 overshoots into saturation
-            wa -= step
-            if abs(step) < 1e-6:
+            ga, gl, haa, hal, hll = L2 * wa, L2 * wl, L2, 0.0, L2
+            for off, xa, xl, y in pool:
+                p = 1 / (1 + math.exp(-max(-30.0, min(30.0, off + wa * xa + wl * xl))))
+                s = p * (1 - p)
+                ga, gl = ga + (p - y) * xa, gl + (p - y) * xl
+                haa, hal, hll = haa + s * xa * xa, hal + s * xa * xl, hll + s * xl * xl
+            det = haa * hll - hal * hal
+            sa, sl = (hll * ga - hal * gl) / det, (haa * gl - hal * ga) / det
+            # damped: a full Newton step from 0 overshoots into saturation
+            sa, sl = max(-1.0, min(1.0, sa)), max(-1.0, min(1.0, sl))
+            wa, wl = wa - sa, wl - sl
+            if max(abs(sa), abs(sl)) < 1e-6:
                 break
-        w[i] = round(wa, 3)
+        w[idx[0]], w[idx[1]] = round(wa, 3), round(wl, 3)
         if log:
-            log(f"{name} anonymous round {r}: {len(pool)} examples, weight {w[i]}")
+            log(f"{name} unplaced round {r}: {len(pool)} examples, anonymous {w[idx[0]]}, label_match {w[idx[1]]}")
     return tuple(w)
 
 

@@ -12,6 +12,7 @@ from engine.lab.alerts.family_holdout7 import holdout7_knobs
 from engine.lab.alerts.family_wire import Delivery
 
 GROUP_WAIT_S = 30.0
+SUMMARY_KEYS = ("dag_id", "pipeline", "dataset", "db", "datname", "instance")
 
 
 def am_deliveries(storm: Storm) -> list[Delivery]:
@@ -19,6 +20,12 @@ def am_deliveries(storm: Storm) -> list[Delivery]:
     _, x = holdout7_knobs(storm.seed)
     group_by: tuple[str, ...] = x["group_by"]  # type: ignore[assignment]
     interval: float = x["group_interval"]  # type: ignore[assignment]
+    return am_timed_deliveries(storm, group_by, interval, SUMMARY_KEYS)
+
+
+def am_timed_deliveries(storm: Storm, group_by: tuple[str, ...], interval: float,
+                        summary_keys: tuple[str, ...]) -> list[Delivery]:
+    """Return Alertmanager's deliveries grouped by group_by: group_wait for a new group, then every interval."""
     rng = random.Random(f"am:{storm.style}:{storm.seed}")
     fps = [fingerprint_of(a.labels, frozenset()) for a in storm.alerts]
     groups: dict[tuple[str, ...], list[tuple[float, int, str, float]]] = {}
@@ -41,7 +48,8 @@ def am_deliveries(storm: Storm) -> list[Delivery]:
                     current[i] = (st, occ, t if st == "resolved" else None)
                     touched, j = True, j + 1
                 if touched:
-                    evs = tuple(_event(storm.alerts[i].labels, fps[i], *current[i], label, frozenset(group_by))
+                    evs = tuple(_event(storm.alerts[i].labels, fps[i], *current[i], label, frozenset(group_by),
+                                       summary_keys)
                                 for i in sorted(current))
                     out.append((flush, evs))
                     if rng.random() < storm.knobs.dup:
@@ -55,8 +63,8 @@ def am_deliveries(storm: Storm) -> list[Delivery]:
 
 
 def _event(labels: dict[str, str], fp: str, st: str, occ: float, end: float | None, gk: str,
-           gl: frozenset[str]) -> AlertEvent:
-    what = next((labels[k] for k in ("dag_id", "pipeline", "dataset", "db", "datname", "instance") if k in labels), "")
+           gl: frozenset[str], summary_keys: tuple[str, ...]) -> AlertEvent:
+    what = next((labels[k] for k in summary_keys if k in labels), "")
     return AlertEvent(fp, Status(st), labels, {"summary": f"{labels['alertname']} on {what}"},
                       BASE + timedelta(seconds=occ), BASE + timedelta(seconds=end) if end is not None else None,
                       "alertmanager", gk, "", gl)

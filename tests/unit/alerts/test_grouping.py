@@ -147,13 +147,14 @@ def test_the_join_reason_reads_as_evidence_with_ages_not_feature_codes():
     from engine.alerts.model_explain import Scored, explain
 
     e60, e60s = math.exp(-60 / 900), math.exp(-60 / 180)
-    f = (1.0, 1.0, e60, e60, e60, e60, e60, e60, 0.4, 1.0, e60s, e60, e60, e60, e60, e60, e60, 1.0)
+    f = (1.0, 1.0, e60, e60, e60, e60, e60, e60, 0.4, 1.0, e60s, e60, e60, e60, e60, e60, e60, 0.62, 1.0)
     assert len(f) == len(FEATURES)
     line = explain(Scored(SimpleNamespace(id=5), f, 12.0, 0.93))
     assert line.startswith("#5 score 0.93 (last onset 12s ago, 1 hop away in depends_on 60s ago"), line
     for words in ("same node/host 60s ago", "a workload and its node/host 60s ago", "a service not in depends_on 60s ago",
                   "same zone/rack 60s ago", "a zone/rack/circuit's infrastructure and what is in it 60s ago", "still spreading: a new service 60s ago", "same alert name 60s ago", "fired together in 40% of past",
-                  "in another cluster", "the alert names no service, host or zone: placed by time alone"):
+                  "in another cluster", "the alert names no service, host or zone: placed by time alone",
+                  "shares a label value few alerts carry (0.62)"):
         assert words in line, (words, line)
     assert "same service 0s ago" in explain(Scored(SimpleNamespace(id=5), f[:5] + (1.0,) + f[6:], 0.0, 0.9))
     for code in ("-0s", *[c for c in FEATURES if "_" in c], "cooccurrence", "unmapped", "topology", "alertname", "co-occurrence", "outside the graph", " 0.94"):

@@ -159,3 +159,38 @@ def test_an_alert_that_names_nothing_is_placed_by_time_alone():
     hosted = dict(zip(FEATURES, m.features(cfg, {"alertname": "X", "instance": "db-1:9187"}, inc, at(30).timestamp())[1]))
     assert named["anonymous"] == hosted["anonymous"] == 0  # it names something the model reads
     assert model_weights.WITH_GRAPH[FEATURES.index("anonymous")] > 0 < model_weights.WITHOUT_GRAPH[FEATURES.index("anonymous")]
+
+
+def test_an_alert_with_no_entity_is_placed_by_its_rarer_label_values_learned_from_the_stream():
+    # No service: what it shares with the incident counts by how few alerts carry it. `env` and `job`
+    # are on every alert (little), `dag_id` on a few (much).
+    from engine.alerts.model_labels import LabelStats
+
+    cfg = AlertsConfig()
+    m = GroupingModel(cfg)
+    for dag in ("a", "b", "c", "d"):
+        for name in ("PipelineTaskFailed", "PipelineSLAMissed"):
+            m.observe(cfg, {"alertname": name, "dag_id": dag, "env": "prod", "job": "airflow"})
+    stats = m.labels
+    assert stats.weight("dag_id=a") > 0.6 > 0.35 > stats.weight("env=prod")
+    first = ev("PipelineTaskFailed", fp="a", dag_id="a", env="prod", job="airflow")
+    del first.labels["service"]
+    _, inc = _incident([(0, first)], cfg)
+    same = dict(zip(FEATURES, m.features(cfg, {"alertname": "PipelineSLAMissed", "dag_id": "a", "env": "prod",
+                                               "job": "airflow"}, inc, at(300).timestamp())[1]))
+    other = dict(zip(FEATURES, m.features(cfg, {"alertname": "PipelineSLAMissed", "dag_id": "b", "env": "prod",
+                                                "job": "airflow"}, inc, at(300).timestamp())[1]))
+    assert same["label_match"] == pytest.approx(stats.weight("dag_id=a") * math.exp(-300 / 900))
+    assert other["label_match"] == pytest.approx(stats.weight("job=airflow") * math.exp(-300 / 900))
+    assert m.score(tuple(same.values())) > m.score(tuple(other.values()))
+    named = dict(zip(FEATURES, m.features(cfg, {"alertname": "X", "service": "api", "dag_id": "a"}, inc,
+                                          at(300).timestamp())[1]))
+    assert named["label_match"] == 0  # an alert with an entity is read as before
+    # An instance on which one alert name fired for three label sets is a shared exporter, not a machine.
+    s = LabelStats()
+    for dag in ("a", "b"):
+        s.observe({"alertname": "PipelineTaskFailed", "instance": "statsd:9102", "dag_id": dag}, ())
+    assert not s.is_shared({"alertname": "X", "instance": "statsd:9102"})
+    s.observe({"alertname": "PipelineTaskFailed", "instance": "statsd:9102", "dag_id": "c"}, ())
+    assert s.is_shared({"alertname": "X", "instance": "statsd:9102"})
+    assert not s.is_shared({"alertname": "X", "instance": "statsd:9102", "node": "n1"})  # a node label: its machine
