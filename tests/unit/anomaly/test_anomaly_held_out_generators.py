@@ -1,14 +1,19 @@
-"""Fourth held-out generator (JVM, database and queue style): NAB-shaped windows, irregular scrapes, seeded, NAB label format."""
+"""The third and fourth held-out generators (hosts; JVM, database and queues): NAB-shaped windows,
+irregular scrapes, seeded, NAB label format."""
 
 import numpy as np
+import pytest
 
+from engine.lab.anomaly import synthetic_hosts, synthetic_jvm
 from engine.lab.anomaly.nab.corpus import window_indices
-from engine.lab.anomaly.synthetic_jvm import CATEGORIES, make_corpus, nab_labels
+
+GENERATORS = pytest.mark.parametrize("gen", [synthetic_hosts, synthetic_jvm], ids=["hosts", "jvm"])
 
 
-def test_jvm_corpus_has_nab_shaped_windows_after_probation():
-    files = make_corpus(files_per_category=2, seed=11)
-    assert sorted({f.category for f in files}) == sorted(CATEGORIES) and len(files) == 12
+@GENERATORS
+def test_corpus_has_nab_shaped_windows_after_probation(gen):
+    files = gen.make_corpus(files_per_category=2, seed=11)
+    assert sorted({f.category for f in files}) == sorted(gen.CATEGORIES) and len(files) == 2 * len(gen.CATEGORIES)
     for f in files:
         n = len(f.values)
         assert len(f.timestamps) == n and np.all(np.isfinite(f.values)) and f.values.min() >= 0
@@ -21,19 +26,21 @@ def test_jvm_corpus_has_nab_shaped_windows_after_probation():
             covered = sum(hi - lo + 1 for lo, hi in f.windows)
             assert abs(covered - 0.1 * n) <= 2 * len(f.windows) + 1
     assert any(not f.windows for f in files) and any(f.windows for f in files)
-    # Scrape jitter makes the series irregular, as NAB's real files are.
+    # Scrape gaps, jitter and job runs make some series irregular, as NAB's real files are.
     assert any(len(set(np.diff(f.timestamps.astype(np.int64)).tolist())) > 1 for f in files)
 
 
-def test_labels_round_trip_through_nab_format():
-    files = make_corpus(files_per_category=2, seed=5)
-    labels = nab_labels(files)
+@GENERATORS
+def test_labels_round_trip_through_nab_format(gen):
+    files = gen.make_corpus(files_per_category=2, seed=5)
+    labels = gen.nab_labels(files)
     assert set(labels) == {f.name for f in files}
     for f in files:
         assert window_indices(f.timestamps, labels[f.name]) == f.windows
 
 
-def test_jvm_corpus_is_seeded():
-    a, b = make_corpus(2, seed=3), make_corpus(2, seed=3)
+@GENERATORS
+def test_corpus_is_seeded(gen):
+    a, b = gen.make_corpus(2, seed=3), gen.make_corpus(2, seed=3)
     assert all(np.array_equal(x.values, y.values) and x.windows == y.windows for x, y in zip(a, b))
-    assert not np.array_equal(a[1].values, make_corpus(2, seed=4)[1].values)
+    assert not np.array_equal(a[1].values, gen.make_corpus(2, seed=4)[1].values)
