@@ -1,0 +1,49 @@
+"""The ninth held-out storm style (saas-app): what it generates, not how Opsbot scores on it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from engine.alerts.config import AlertsConfig
+from engine.alerts.fingerprint import fingerprint_of
+from engine.lab.alerts.family import BASE
+from engine.lab.alerts.family_holdout7_wire import GROUP_WAIT_S
+from engine.lab.alerts.family_holdout9 import SLO_BURN, holdout9_knobs, holdout9_storm, saas_deliveries
+
+
+def test_a_shared_database_cascades_over_minutes_and_no_identity_serves_two_causes_at_once():
+    slow_cascades = recurring = untagged = 0
+    for seed in range(10):
+        storm = holdout9_storm(seed)
+        by_truth, by_fp = defaultdict(list), defaultdict(list)
+        for a in storm.alerts:
+            by_truth[a.truth].append(a)
+            by_fp[fingerprint_of(a.labels, frozenset())].append(a)
+            assert not {"namespace", "cluster", "node", "host", "rack", "zone"} & set(a.labels)
+            untagged += "service" not in a.labels
+        for alerts in by_fp.values():  # one alert identity is never firing for two incidents at once
+            spans = sorted((a.start, a.end) for a in alerts)
+            assert all(b[0] >= a[1] for a, b in zip(spans, spans[1:]))
+        for truth, alerts in by_truth.items():
+            recurring += truth.startswith("recurring-")
+            starts = [a.start for a in alerts]
+            slow_cascades += truth.startswith("inc-") and max(starts) - min(starts) > 600 and any(
+                a.labels["alertname"] == SLO_BURN for a in alerts)
+        AlertsConfig(depends_on=storm.depends_on)  # a valid depends_on (no cycle)
+    assert slow_cascades >= 5 and recurring >= 20 and untagged > 0
+
+
+def test_alertmanager_timers_deliver_in_group_batches_and_the_style_is_deterministic():
+    for seed in range(5):
+        a, b = holdout9_storm(seed), holdout9_storm(seed)
+        assert [(x.labels, x.start, x.truth) for x in a.alerts] == [(x.labels, x.start, x.truth) for x in b.alerts]
+        feed = saas_deliveries(a)
+        assert feed == saas_deliveries(b)
+        interval = holdout9_knobs(seed)[1]["group_interval"]
+        first: dict[tuple[str, object], float] = {}
+        for at, evs in feed:
+            for ev in evs:
+                if ev.status.value == "firing":
+                    first.setdefault((ev.fingerprint, ev.starts_at), at - (ev.starts_at - BASE).total_seconds())
+        assert 0 <= min(first.values()) and max(first.values()) <= max(GROUP_WAIT_S, interval) + 1e-6
+        assert len(first) == len(a.alerts)
