@@ -93,6 +93,9 @@ class RankerConfig:
     # A resource that started more than this many steps after the first deviating symptom is an
     # effect: no resource-led or resource-support boost (service_evidence.late_resources). -1 disables.
     late_resource_steps: int = 1
+    # Onset order leaves out latencies that rose by under half the largest relative latency rise
+    # (service_rules._minor_latencies): a caller's amplified or noisy latency does not jump its callee.
+    onset_rise_gate: bool = True
 
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:

@@ -15,9 +15,12 @@ import numpy as np
 
 from engine.rca.grid import Grid
 from engine.rca.service_evidence import (
+    ONSET_SLACK_STEPS,
+    SUBSTANTIAL,
     absolute_rise,
     amplification_order,
     error_order,
+    is_latency,
     late_resources,
     onset_first,
     relative_rise,
@@ -26,7 +29,7 @@ from engine.rca.service_evidence import (
     timeouts_below_leader,
 )
 from engine.rca.signals import Episode
-from engine.rca.types import Evidence
+from engine.rca.types import Evidence, split_name
 
 Scored = list[tuple[float, str, bool, Evidence]]
 
@@ -48,6 +51,8 @@ class RuleSwitches(Protocol):
     def resource_led(self) -> bool: ...
     @property
     def resource_weight(self) -> float: ...
+    @property
+    def onset_rise_gate(self) -> bool: ...
 
 
 def _apply(scored: Scored, new: dict[str, float]) -> Scored:
@@ -83,6 +88,11 @@ def service_rules(
         # Only rises are ordered by onset: a slowdown or failures spread up the callers over time,
         # while a latency or error rate that fell (less traffic reaching a service) spreads nothing.
         rising = {n: t for n, t in onsets.items() if n in raw and episode.stats[n].up >= episode.stats[n].down}
+        if config.onset_rise_gate:
+            # A latency that barely rose for its level (a caller holding its callee's added time,
+            # or noise) often starts a step early by chance: it does not jump the callee by onset.
+            minor = _minor_latencies(grid, episode, anomalous, rising, step)
+            rising = {n: t for n, t in rising.items() if n not in minor}
         scored = _apply(scored, onset_first({s[1]: s[0] for s in scored}, rising, step, config.onset_first == "symptoms"))
     if config.late_resource_steps >= 0:
         # A resource that moved after the incident's first symptom is its effect (a caller's
@@ -96,3 +106,23 @@ def service_rules(
         scored = _apply(scored, resource_support({s[1]: s[0] for s in scored}, devs, anomalous,
                                                  config.resource_weight, onsets, step))
     return scored
+
+
+
+def _minor_latencies(grid: Grid, episode: Episode, anomalous: float, onsets: dict[str, float], step: float
+                     ) -> set[str]:
+    """Return the moved latencies that rose by under ``SUBSTANTIAL`` of the largest relative rise and did not lead.
+
+    A caller holds its callee's added time on top of its own work, so its rise is the smaller
+    fraction of its level (as in ``amplification_order``); its onset a step or two ahead of the
+    latencies that rose most is within onset noise (``ONSET_SLACK_STEPS``) and says little.  A
+    latency that started clearly before all of them (a callee whose callers' retries amplified
+    their rise by more) keeps its place in the onset order.
+    """
+    rise = relative_rise(grid.values, episode.baseline_rows, episode.episode_rows)
+    moved = {n: float(r) for n, r in zip(grid.names, rise)
+             if np.isfinite(r) and r > 0 and episode.stats[n].up >= anomalous and is_latency(split_name(n)[1])}
+    top = max(moved.values(), default=0.0)
+    major = [onsets[n] for n, r in moved.items() if r >= SUBSTANTIAL * top and n in onsets]
+    lead = min(major, default=float("inf")) - ONSET_SLACK_STEPS * step
+    return {n for n, r in moved.items() if r < SUBSTANTIAL * top and not onsets.get(n, lead) < lead}

@@ -25,6 +25,11 @@ development (issue #21) and are no longer held out; seeds 8801-8803 were scored 
 after the per-type heavy tails and the timeouts leader (0.887 / 0.850; issue #21 part 3, which
 used 7773, 7774, 8801-8803 and 9901-9905 for design), and 6121 / 6122 once after its second round
 (CIRCA-style 6113 / 6157 likewise; dev seeds 4401, 4402, 4411).  Pick fresh seeds for the next held-out check.
+Round 3 of issue #21 part 3 fixed its held-out seeds before any tuning, to be scored once at its end:
+CIRCA-style 5519 (10 nodes) and 5563 (50 nodes) (``opsbot simulate rca`` + ``opsbot eval rca DIR --no-graph
+--compare [--delay 60]``, and ``--quick --seed10 5519 --seed50 5563``); ``simulate_calls`` 5527 and 5541
+(``--heldout``).  Its dev seeds: CIRCA 5701 (10 nodes) beside 101, 4401, 6113; ``simulate_calls`` 5711
+beside 6121, 6122, 4411; all scored once at its end and now spent.  Pick fresh seeds again.
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,

@@ -239,3 +239,50 @@ def _slowdown_after_an_early_drop(seed: int):
 def test_a_latency_that_fell_earlier_is_not_ordered_ahead_of_the_slowdown_by_onset():
     for seed in range(3):
         assert rank_services(rank(_slowdown_after_an_early_drop(seed)))[0][0] == "db"
+
+
+def _callee_slowdown_with_a_caller_moving_early(seed: int, early: int):
+    """db's latency doubles at row 360; its caller api adds db's time to its own and drifted up ``early`` rows before."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = 1_700_000_000 + 60 * np.arange(n)
+    db = 20 * np.ones(n)
+    db[360:] *= 2.0
+    api = 200 + db
+    api[360 - early:360] += 12  # a run of its own (load, noise) that merges into the incident
+    api = api * np.exp(rng.normal(0, 0.01, n))
+    db = db * np.exp(rng.normal(0, 0.05, n))
+    series = {"db_latency": Series(t, db), "api_latency": Series(t, api),
+              "db_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n)), "api_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n))}
+    return RcaInput(series, float(t[360]))
+
+
+def test_a_caller_that_rose_by_a_small_fraction_a_step_early_does_not_jump_its_callee():
+    old = RankerConfig(onset_rise_gate=False)
+    for seed in range(3):
+        case = _callee_slowdown_with_a_caller_moving_early(seed, 1)
+        assert rank_services(rank(case))[0][0] == "db"
+        assert rank_services(rank(case, old))[0][0] == "api"  # what onset order alone did
+
+
+
+
+
+def _retry_amplified_caller_after_an_early_callee(seed: int):
+    """db's latency triples at row 356; api sees it from row 360 (a queue's lag), retrying: elevenfold."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = 1_700_000_000 + 60 * np.arange(n)
+    db = 20 * np.ones(n)
+    db[356:] *= 3.0
+    api = np.full(n, 30.0)
+    api[360:] = 10 + 6 * db[360:]
+    series = {"db_latency": Series(t, db * np.exp(rng.normal(0, 0.05, n))),
+              "api_latency": Series(t, api * np.exp(rng.normal(0, 0.02, n))),
+              "db_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n)), "api_cpu": Series(t, 0.3 + rng.normal(0, 0.02, n))}
+    return RcaInput(series, float(t[360]))
+
+
+def test_a_callee_that_started_clearly_earlier_keeps_its_onset_lead_over_a_caller_that_rose_more():
+    for seed in range(3):
+        assert rank_services(rank(_retry_amplified_caller_after_an_early_callee(seed)))[0][0] == "db"
