@@ -12,6 +12,7 @@ the held-out styles live in family_holdout*.py and are never used by the fit (do
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -239,18 +240,27 @@ class _Builder:
                 self.alerts.append(a)
 
 
+def place_incidents(rng: random.Random, k: Knobs, start: Callable[[int, float], None], beside_s: float) -> None:
+    """Start each incident at a random time, or (with probability `concurrency`) beside an earlier one.
+
+    `start(n, t0)` builds incident n; its draws come between the draws of the start times, so
+    every style that uses this keeps one draw order (and its scored storms).
+    """
+    starts: list[float] = []
+    for n in range(k.incidents):
+        if starts and rng.random() < k.concurrency:
+            t0 = rng.choice(starts) + rng.uniform(0, beside_s)
+        else:
+            t0 = rng.uniform(0, k.duration_s * 0.8)
+        starts.append(t0)
+        start(n, t0)
+
+
 def build_storm(style: str, seed: int, k: Knobs) -> Storm:
     """Generate one storm of a style from its drawn knobs."""
     rng = random.Random(f"{style}:{seed}")
     b = _Builder(k, rng)
-    starts: list[float] = []
-    for n in range(k.incidents):
-        if starts and rng.random() < k.concurrency:
-            t0 = rng.choice(starts) + rng.uniform(0, 120)
-        else:
-            t0 = rng.uniform(0, k.duration_s * 0.8)
-        starts.append(t0)
-        b.incident(n, t0)
+    place_incidents(rng, k, b.incident, beside_s=120)
     b.noise(round(k.noise * k.incidents))
     return Storm(style, seed, k, b.alerts, b.deps)
 

@@ -44,7 +44,7 @@ reads this module.
 from __future__ import annotations
 
 import random
-from engine.lab.alerts.family import FamAlert, Knobs, Storm
+from engine.lab.alerts.family import FamAlert, Knobs, Storm, place_incidents
 
 HOLDOUT7_STYLE = "data-platform"
 PG_DOWN, REPL_BROKEN, REPL_LAG = "PostgresDown", "PostgresReplicationBroken", "PostgresReplicationLagHigh"
@@ -349,14 +349,7 @@ def holdout7_storm(seed: int) -> Storm:
     k, x = holdout7_knobs(seed)
     rng = random.Random(f"{HOLDOUT7_STYLE}:{seed}")
     b = _DataBuilder(rng, x["dbs"], x["pipelines"], x["vocab"], x["envs"])  # type: ignore[arg-type]
-    starts: list[float] = []
-    for n in range(k.incidents):
-        if starts and rng.random() < k.concurrency:
-            t0 = rng.choice(starts) + rng.uniform(0, 300)
-        else:
-            t0 = rng.uniform(0, k.duration_s * 0.8)
-        starts.append(t0)
-        b.incident(n, t0, x["shares"], k.recurrence)  # type: ignore[arg-type]
+    place_incidents(rng, k, lambda n, t0: b.incident(n, t0, x["shares"], k.recurrence), beside_s=300)  # type: ignore[arg-type]
     b.recurring(x["recurring"], k.duration_s)  # type: ignore[arg-type]
     b.noise(round(k.noise * k.incidents), k.duration_s)
     return Storm(HOLDOUT7_STYLE, seed, k, b.alerts, b.depends_on(x["coverage"]))  # type: ignore[arg-type]

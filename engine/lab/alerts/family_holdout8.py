@@ -45,7 +45,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from engine.lab.alerts.family import FamAlert, Knobs, Storm
+from engine.lab.alerts.family import FamAlert, Knobs, Storm, place_incidents
 from engine.lab.alerts.family_holdout7_wire import am_timed_deliveries
 from engine.lab.alerts.family_wire import Delivery
 
@@ -358,14 +358,7 @@ def holdout8_storm(seed: int) -> Storm:
     k, x = holdout8_knobs(seed)
     rng = random.Random(f"{HOLDOUT8_STYLE}:{seed}")
     b = _EdgeBuilder(rng, x)
-    starts: list[float] = []
-    for n in range(k.incidents):
-        if starts and rng.random() < k.concurrency:
-            t0 = rng.choice(starts) + rng.uniform(0, 300)
-        else:
-            t0 = rng.uniform(0, k.duration_s * 0.8)
-        starts.append(t0)
-        b.incident(n, t0, x["shares"], k.recurrence)
+    place_incidents(rng, k, lambda n, t0: b.incident(n, t0, x["shares"], k.recurrence), beside_s=300)
     b.recurring(x["recurring"], k.duration_s)
     b.noise(round(k.noise * k.incidents), k.duration_s)
     return Storm(HOLDOUT8_STYLE, seed, k, b.alerts, b.depends_on(x["coverage"]))

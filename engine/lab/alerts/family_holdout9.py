@@ -40,7 +40,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from engine.lab.alerts.family import FamAlert, Knobs, Storm
+from engine.lab.alerts.family import FamAlert, Knobs, Storm, place_incidents
 from engine.lab.alerts.family_holdout7_wire import am_timed_deliveries
 from engine.lab.alerts.family_wire import Delivery
 
@@ -170,14 +170,14 @@ class _SaasBuilder:
         if rng.random() < 0.4:
             plan.append((self.cloud(DB_CONN if plan[0][0]["alertname"] == DB_CPU else DB_CPU, db), t0 + rng.uniform(30, 240)))
         span = rng.uniform(600, 1200)  # how long the cascade takes to reach everything
-        for c in readers:
+        for c in sorted(readers):  # sets iterate by string hash: sorted, so a seed is one storm in every process
             for op in rng.sample(self.ops[c], rng.randint(1, 3)):
                 plan.append((self.apm(LATENCY, c, op, "warning"), t0 + rng.uniform(60, 360) * span / 1200))
                 if rng.random() < 0.7:
                     plan.append((self.apm(ERRORS, c, op, "critical"), t0 + rng.uniform(180, 720) * span / 1200))
             if c in self.workers and rng.random() < 0.8:
                 plan.append((self.backlog(c), t0 + rng.uniform(360, 1080) * span / 1200))
-        for c in self._callers(readers):
+        for c in sorted(self._callers(readers)):
             if rng.random() < 0.5:
                 plan.append((self.apm(ERRORS, c, rng.choice(self.ops[c]), "warning"),
                              t0 + rng.uniform(300, 900) * span / 1200))
@@ -202,7 +202,7 @@ class _SaasBuilder:
         c = rng.choice(self.comps)
         plan: Plan = [(self.apm(ERRORS, c, op, "critical"), t0 + rng.uniform(0, 60))
                       for op in rng.sample(self.ops[c], rng.randint(1, 3))]
-        for d in self._callers({c}):
+        for d in sorted(self._callers({c})):
             if rng.random() < 0.6:
                 plan.append((self.apm(ERRORS, d, rng.choice(self.ops[d]), "warning"), t0 + rng.uniform(60, 300)))
         for f in self._flows_through({c}):
@@ -312,14 +312,7 @@ def holdout9_storm(seed: int) -> Storm:
     k, x = holdout9_knobs(seed)
     rng = random.Random(f"{HOLDOUT9_STYLE}:{seed}")
     b = _SaasBuilder(rng, x)
-    starts: list[float] = []
-    for n in range(k.incidents):
-        if starts and rng.random() < k.concurrency:
-            t0 = rng.choice(starts) + rng.uniform(0, 300)
-        else:
-            t0 = rng.uniform(0, k.duration_s * 0.8)
-        starts.append(t0)
-        b.incident(n, t0, x["shares"], k.recurrence)
+    place_incidents(rng, k, lambda n, t0: b.incident(n, t0, x["shares"], k.recurrence), beside_s=300)
     b.recurring(x["recurring"], k.duration_s)
     b.noise(round(k.noise * k.incidents), k.duration_s)
     return Storm(HOLDOUT9_STYLE, seed, k, b.alerts, b.depends_on(x["coverage"]))
