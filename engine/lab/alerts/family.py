@@ -240,7 +240,7 @@ class _Builder:
                 self.alerts.append(a)
 
 
-def place_incidents(rng: random.Random, k: Knobs, start: Callable[[int, float], None], beside_s: float) -> None:
+def place_incidents(rng: random.Random, k: Knobs, start: Callable[[int, float], object], beside_s: float) -> None:
     """Start each incident at a random time, or (with probability `concurrency`) beside an earlier one.
 
     `start(n, t0)` builds incident n; its draws come between the draws of the start times, so
