@@ -21,9 +21,9 @@ STATUSES = ("Open", "Acknowledged", "Snoozed", "Resolved")
 
 
 def _card_facts(card_text: str) -> tuple[str, str]:
-    """(status, 'N firing of M') from an incident card's text."""
+    """(status, 'N/M' firing) from an incident card's text ("N firing of M", resolved: "N of M still firing")."""
     status = re.search(r"Status\s*\n?\W*(\w+)", card_text)
-    counts = re.search(r"(\d+) firing of (\d+)", card_text)
+    counts = re.search(r"(\d+)(?: firing)? of (\d+)", card_text)
     assert status and counts, card_text
     return status.group(1), f"{counts.group(1)}/{counts.group(2)}"
 
