@@ -45,7 +45,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from engine.lab.alerts.family import FamAlert, Knobs, Storm, place_incidents
+from engine.lab.alerts.family_book import AlertBook, Plan
+from engine.lab.alerts.family import Knobs, Storm, place_incidents
 from engine.lab.alerts.family_holdout7_wire import am_timed_deliveries
 from engine.lab.alerts.family_wire import Delivery
 
@@ -54,7 +55,6 @@ SERVER_DOWN, BACKEND_DOWN, HTTP_5XX = "HAProxyServerDown", "HAProxyBackendDown",
 BGP_DOWN, SSL_SOON, SLOW = "BGPSessionDown", "SSLCertExpiringSoon", "BlackboxProbeSlowHttp"
 CDN_ORIGIN, CDN_5XX, CDN_HIT = "CDNOriginErrorsHigh", "CDNEdge5xxHigh", "CDNCacheHitRatioLow"
 IF_ERRORS = "InterfaceErrorsHigh"
-MARGIN_S = 120.0
 MIN_SPAN_S = 360.0
 POPS = ["ams", "fra", "lhr", "cdg", "iad", "sjc", "nrt", "sin", "gru", "syd", "ord", "dfw"]
 TRANSIT = ["174", "3356", "1299", "2914", "6939", "6453"]
@@ -62,14 +62,13 @@ BACKENDS = ["api", "web", "auth", "checkout", "search", "media", "accounts", "gr
 DOMAINS = ["shop.example", "example.com", "corp.example.net"]
 REGIONS = ["eu-west", "us-east", "ap-south", "sa-east"]
 
-Plan = list[tuple[dict[str, str], float]]  # (labels, onset)
 
 
-class _EdgeBuilder:
+class _EdgeBuilder(AlertBook):
     """POPs, routers, origin, hostnames, probers; incidents as alerts with truth; one cause per alert at a time."""
 
     def __init__(self, rng: random.Random, x: dict[str, Any]) -> None:
-        self.rng = rng
+        super().__init__(rng, MIN_SPAN_S)
         self.v: dict[str, Any] = x["vocab"]
         self.pops = rng.sample(POPS, x["pops"])
         self.routers = {p: [f"edge{j}-{p}" for j in range(1, rng.randint(1, 2) + 1)] for p in self.pops}
@@ -99,8 +98,6 @@ class _EdgeBuilder:
                    for d in self.domains}
         self.probers: list[str] = REGIONS[:x["probers"]]
         self.routed = {r: rng.choice(self.pops) for r in self.probers}  # a prober's anycast POP
-        self.busy: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
-        self.alerts: list[FamAlert] = []
 
     # Labels, as each exporter writes them.
     def _base(self, name: str, sev: str, team: str) -> dict[str, str]:
@@ -151,29 +148,6 @@ class _EdgeBuilder:
             out.update({"job": "cloudflare", "instance": "cloudflare-exporter:8080",
                         "zone": self.domain_of[self.hosts[backend][0]], "colocation": pop.upper()})
         return out
-
-    # Bookkeeping.
-    def free(self, keys: list[tuple[tuple[str, str], ...]], a: float, b: float) -> bool:
-        """Return True when none of the alerts is firing for another cause then (with a margin)."""
-        return not any(s - MARGIN_S < b and a < e + MARGIN_S for k in keys for s, e in self.busy.get(k, []))
-
-    def add(self, plan: Plan, truth: str, end: float, long: bool = False) -> bool:
-        """Add one incident's alerts ending near end, if none of them is firing for another cause then."""
-        seen: set[tuple[tuple[str, str], ...]] = set()
-        kept: Plan = []
-        for lab, t in sorted(plan, key=lambda p: p[1]):
-            k = tuple(sorted(lab.items()))
-            if k not in seen and t < end - 60:
-                seen.add(k)
-                kept.append((lab, t))
-        keys = [tuple(sorted(lab.items())) for lab, _ in kept]
-        if not kept or not self.free(keys, kept[0][1], end):
-            return False
-        for k, (lab, t) in zip(keys, kept):
-            self.busy.setdefault(k, []).append((t, end))
-            stop = end if long else max(t + MIN_SPAN_S, end + self.rng.uniform(-60, 120))
-            self.alerts.append(FamAlert(lab, truth, t, stop))
-        return True
 
     # Kinds of trouble.
     def backend_down(self, t0: float) -> tuple[Plan, float]:
@@ -308,24 +282,6 @@ class _EdgeBuilder:
             b = rng.choice(self.backends)
             return self.haproxy(SERVER_DOWN, b, rng.choice([1, 2]), rng.choice(self.servers[b]), "warning")
         return self.cdn(CDN_HIT, rng.choice(self.backends), rng.choice(self.pops))
-
-    def recurring(self, k: int, duration: float) -> None:
-        """Add k noisy recurring alerts: 2-8 minutes every 15-45 minutes, each firing its own incident."""
-        rng = self.rng
-        for j in range(k):
-            lab = self._noise_alert()
-            t, m = rng.uniform(0, 1800), 0
-            period = rng.uniform(900, 2700)
-            while t < duration:
-                if self.add([(lab, t)], f"recurring-{j}-{m}", t + rng.uniform(120, 480)):
-                    m += 1
-                t += period * rng.uniform(0.8, 1.2)
-
-    def noise(self, n: int, duration: float) -> None:
-        """Add n one-off alerts, nothing following."""
-        for j in range(n):
-            t = self.rng.uniform(0, duration)
-            self.add([(self._noise_alert(), t)], f"noise-{j}", t + self.rng.uniform(180, 1800))
 
     def depends_on(self, coverage: float) -> dict[str, list[str]]:
         """Return the operator's declared graph: each hostname on its backend."""

@@ -40,7 +40,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from engine.lab.alerts.family import FamAlert, Knobs, Storm, place_incidents
+from engine.lab.alerts.family_book import AlertBook, Plan
+from engine.lab.alerts.family import Knobs, Storm, place_incidents
 from engine.lab.alerts.family_holdout7_wire import am_timed_deliveries
 from engine.lab.alerts.family_wire import Delivery
 
@@ -49,7 +50,6 @@ LATENCY, ERRORS, CHECK_FAILED = "APMLatencyHigh", "APMErrorRateHigh", "Synthetic
 DB_CPU, DB_CONN, DB_STORAGE = "ManagedDBCPUHigh", "ManagedDBConnectionsSaturated", "ManagedDBStorageLow"
 CACHE_EVICT, BACKLOG, SLO_BURN, EXTERNAL = "CacheEvictionsHigh", "QueueBacklogGrowing", "SLOBurnRateHigh", \
     "ExternalCallErrors"
-MARGIN_S = 120.0
 MIN_SPAN_S = 300.0
 COMPONENTS = ["web", "api", "auth", "billing", "search", "notifications", "reports", "webhooks", "uploads",
               "admin", "graphql", "sessions"]
@@ -59,14 +59,13 @@ LOCATIONS = ["aws:us-east-1", "aws:eu-west-1", "gcp:asia-east1", "azure:westeuro
 VENDORS = ["stripe", "sendgrid", "twilio", "github"]
 DBS = ["app-main", "billing-db", "analytics-ro"]
 
-Plan = list[tuple[dict[str, str], float]]  # (labels, onset)
 
 
-class _SaasBuilder:
+class _SaasBuilder(AlertBook):
     """Components, flows, databases, workers; incidents as alerts with truth; one cause per alert at a time."""
 
     def __init__(self, rng: random.Random, x: dict[str, Any]) -> None:
-        self.rng = rng
+        super().__init__(rng, MIN_SPAN_S)
         self.v: dict[str, Any] = x["vocab"]
         self.comps = rng.sample(COMPONENTS, x["components"])
         teams = rng.sample(TEAMS, rng.randint(2, 4))
@@ -87,8 +86,6 @@ class _SaasBuilder:
                                                                ("PUT", "update"), ("POST", "batch")], 3)]
                     for c in self.comps}
         self.locations = LOCATIONS[:x["locations"]]
-        self.busy: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
-        self.alerts: list[FamAlert] = []
 
     # Labels, as each source writes them.
     def apm(self, name: str, comp: str, op: str | None, sev: str) -> dict[str, str]:
@@ -130,29 +127,6 @@ class _SaasBuilder:
     def slo(self, flow: str, window: str = "1h") -> dict[str, str]:
         return {"alertname": SLO_BURN, "severity": "critical", "team": self.team[self.flows[flow][0]],
                 "slo": f"{flow}-availability", "window": window}
-
-    # Bookkeeping.
-    def free(self, keys: list[tuple[tuple[str, str], ...]], a: float, b: float) -> bool:
-        """Return True when none of the alerts is firing for another cause then (with a margin)."""
-        return not any(s - MARGIN_S < b and a < e + MARGIN_S for k in keys for s, e in self.busy.get(k, []))
-
-    def add(self, plan: Plan, truth: str, end: float, long: bool = False) -> bool:
-        """Add one incident's alerts ending near end, if none of them is firing for another cause then."""
-        seen: set[tuple[tuple[str, str], ...]] = set()
-        kept: Plan = []
-        for lab, t in sorted(plan, key=lambda p: p[1]):
-            k = tuple(sorted(lab.items()))
-            if k not in seen and t < end - 60:
-                seen.add(k)
-                kept.append((lab, t))
-        keys = [tuple(sorted(lab.items())) for lab, _ in kept]
-        if not kept or not self.free(keys, kept[0][1], end):
-            return False
-        for k, (lab, t) in zip(keys, kept):
-            self.busy.setdefault(k, []).append((t, end))
-            stop = end if long else max(t + MIN_SPAN_S, end + self.rng.uniform(-60, 120))
-            self.alerts.append(FamAlert(lab, truth, t, stop))
-        return True
 
     def _flows_through(self, comps: set[str]) -> list[str]:
         return [f for f, cs in self.flows.items() if comps & set(cs)]
@@ -258,24 +232,6 @@ class _SaasBuilder:
             return self.cloud(DB_STORAGE, rng.choice(self.dbs), sev="warning")
         c = rng.choice(self.comps)
         return self.apm(ERRORS, c, rng.choice(self.ops[c]), "warning")
-
-    def recurring(self, k: int, duration: float) -> None:
-        """Add k noisy recurring alerts: 2-8 minutes every 15-45 minutes, each firing its own incident."""
-        rng = self.rng
-        for j in range(k):
-            lab = self._noise_alert()
-            t, m = rng.uniform(0, 1800), 0
-            period = rng.uniform(900, 2700)
-            while t < duration:
-                if self.add([(lab, t)], f"recurring-{j}-{m}", t + rng.uniform(120, 480)):
-                    m += 1
-                t += period * rng.uniform(0.8, 1.2)
-
-    def noise(self, n: int, duration: float) -> None:
-        """Add n one-off alerts, nothing following."""
-        for j in range(n):
-            t = self.rng.uniform(0, duration)
-            self.add([(self._noise_alert(), t)], f"noise-{j}", t + self.rng.uniform(180, 1800))
 
     def depends_on(self, coverage: float) -> dict[str, list[str]]:
         """Return the operator's declared graph: components on those they call and on their database."""
