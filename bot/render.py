@@ -48,6 +48,21 @@ def person(value: Any, name: Any = None) -> str:
     return mrkdwn_escape(name or who or "someone")
 
 
+# Slack channel ids: public (C…), private (G…) and direct (D…) conversations.
+_SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")  # names are lowercase in Slack
+
+
+def channel_link(value: Any) -> str:
+    """Link a Slack channel id as `<#C…>`; show a configured channel name as plain `#name`, escaped.
+
+    Slack only links `<#C…>`: `<#ops>` is not a channel link, so a name stays text.
+    """
+    where = str(value or "").lstrip("#")
+    if _SLACK_CHANNEL_ID.fullmatch(where):
+        return f"<#{where}>"
+    return "#" + mrkdwn_escape(where or "?")
+
+
 def truncate(value: Any, limit: int = 150, marker: str = "…") -> str:
     """Cut text to Slack's field limits, marking the cut."""
     s = str(value)
@@ -89,7 +104,8 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(j=_tojson, esc=mrkdwn_escape, truncate_to=truncate, sparkline=sparkline,
-                       slack_date=slack_date, person=person)
+                       slack_date=slack_date, person=person,
+                       channel_link=channel_link)
     return env
 
 

@@ -182,3 +182,16 @@ def test_a_runbook_names_its_file_not_the_bots_filesystem_path():
     context["path"] = "/srv/opsbot/config/runbooks/restart-service.yaml"
     shown = render("runbooks/show", context)["blocks"][-1]["elements"][0]["text"]
     assert "/srv/" not in shown and "defined in `restart-service.yaml`" in shown and " `  ·" not in shown, shown
+
+
+def test_a_hypothesis_with_a_small_share_does_not_read_as_ruled_out():
+    # The demo showed "3. db errors · 0% confidence" beside a 99% one: it was 0.4%, not none.
+    from tests.unit.templates.test_golden import FIXTURES
+
+    hyp = json.loads((FIXTURES / "rca" / "hypotheses.json").read_text())
+    shares = [0.996, 0.002, 0.0]
+    for h, c in zip(hyp["hypotheses"], shares):
+        h["confidence"] = c
+    shown = " ".join(_texts(render("rca/hypotheses", hyp)))
+    assert "&gt;99% confidence" in shown and "&lt;1% confidence" in shown, shown
+    assert "100% confidence" not in shown
