@@ -15,7 +15,8 @@ from engine.alerts.notify import NotifyDecision
 from engine.alerts.types import AlertState, Incident
 from engine.core.notices import Notice
 
-MAX_THREAD_ALERTS = 20  # a thread reply lists at most this many alerts; the rest are counted
+MAX_THREAD_ALERTS = 20  # a folded reply remembers at most this many alerts; the rest are counted
+MAX_THREAD_GROUPS = 15  # a thread reply names at most this many alert names; the rest are counted
 
 # action_ids of the incident message's buttons (templates/slack/alerts/incident.json.j2)
 ACK, RESOLVE, SILENCE, UNSILENCE = "alerts.ack", "alerts.resolve", "alerts.silence", "alerts.unsilence"
@@ -165,16 +166,26 @@ def thread_update(inc: Incident, fold: bool, changes: list[Change], members: lis
         inc.thread_seq += 1
         shown, more = alerts[:MAX_THREAD_ALERTS], max(0, len(alerts) - MAX_THREAD_ALERTS)
         started = _iso(now)
+        # A new reply counts every alert by name ("HighErrorRate x22"), not the first 20 of them:
+        # "x13 ... and 18 more" contradicted the card and `/ops incident`.
+        groups, listed_more = _named_groups(alert_groups(alerts, cfg.service_label))
     else:  # the same key: the outbox edits the reply already in the thread
         lines = thread_fold.merge_lines(previous["changes"], lines)
         shown, overflow = thread_fold.merge_alerts(previous["alerts"], alerts, MAX_THREAD_ALERTS)
         more, started = previous["more"] + overflow, previous["at"]
+        groups, beyond = _named_groups(alert_groups(shown, cfg.service_label))
+        listed_more = more + beyond
     inc.thread_open = ({"seq": inc.thread_seq, "at": started, "until": _iso(now), "changes": lines,
                         "alerts": shown, "more": more} if thread_fold.opens(changes) else None)
     return IncidentUpdate(
         incident=incident_card(inc, cfg), at=started, until=_iso(now) if previous is not None else None,
         changes=[ChangeLine(**line) for line in lines],
-        groups=[AlertGroup(**g) for g in alert_groups(shown, cfg.service_label)], more_alerts=more)
+        groups=[AlertGroup(**g) for g in groups], more_alerts=listed_more)
+
+
+def _named_groups(groups: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Return the alert groups a reply names and how many alerts the unnamed rest holds."""
+    return groups[:MAX_THREAD_GROUPS], sum(g["total"] for g in groups[MAX_THREAD_GROUPS:])
 
 
 def card_notice(inc: Incident, card: IncidentCard) -> Notice:

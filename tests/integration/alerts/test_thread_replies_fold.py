@@ -107,3 +107,22 @@ async def test_with_folding_off_every_batch_of_growth_posts_its_own_reply(make_e
         clock.advance(10)
         await engine.alerts.receive("alertmanager", body([("HighErrorRate", f"svc{i}")], clock.now()))
     assert len(await _updates(engine.db, inc.id)) == 3
+
+
+async def test_a_reply_counts_every_alert_by_name_not_the_first_twenty(engine, clock):
+    # The demo's "acknowledged by bob" reply read "HighErrorRate ×13 ... and 18 more alerts" on an
+    # incident whose card and `/ops incident` said 22 HighErrorRate of 38 alerts.
+    alerts, db = engine.alerts, engine.db
+    many = [("HighErrorRate", "front")] + [("HighErrorRate", f"svc{i % 8 + 1}-{i}") for i in range(21)]
+    many += [("HighLatency", f"svc{i % 8 + 1}-{i}") for i in range(8)]
+    await alerts.receive("alertmanager", body(many, clock.now()))
+    (inc,) = await alerts.queries.incidents("open")
+    assert inc.alert_count == 30
+    clock.advance(120)
+    await alerts.acknowledge(inc.id, ANN)
+
+    updates = await _updates(db, inc.id)
+    ack = list(updates.values())[-1]
+    assert "acknowledged" in {line["change"]["kind"] for line in ack["changes"]}
+    counts = {g["alertname"]: g["total"] for g in ack["groups"]}
+    assert counts == {"HighErrorRate": 22, "HighLatency": 8} and ack["more_alerts"] == 0
