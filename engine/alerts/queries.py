@@ -123,15 +123,16 @@ class AlertQueries:
             d = await self.incident(parse_int(t, "incident id", hint="give an incident id such as 42 or a "
                                               "fingerprint from the incident thread"), decisions=6)
             inc = d.incident
-            # The grouping decisions first: each names the features and scores of the chosen and
-            # the runner-up candidate for one of its alerts; then the latest of the rest.
+            # The latest incident-level decisions first (people's actions, lifecycle, messages), then
+            # the grouping ones: each names the features and scores of the chosen and the runner-up
+            # candidate for one alert, so a long storm's grouping lines must not hide an acknowledgement.
             async with self.db.session() as s:
                 gs = (await s.execute(select(D).where(D.c.incident_id == inc.id, D.c.stage.in_(("group", "inhibit")))
                                       .order_by(desc(D.c.id)).limit(6))).all()
                 grouped = [_decision(r) for r in gs]
                 rest = [x for x in d.decisions if x["stage"] not in ("group", "inhibit")]
                 await self._name_alerts(s, grouped + rest, inc.id)
-            return WhyAnswer(f"incident #{inc.id}", grouped + rest, inc.next_due_at, {
+            return WhyAnswer(f"incident #{inc.id}", rest + grouped, inc.next_due_at, {
                 "status": inc.status.value, "snoozed_until": inc.snoozed_until.isoformat() if inc.snoozed_until and inc.is_open
                 else None, "silences": inc.silences, "resolve_due_at": inc.resolve_due_at.isoformat()
                 if inc.resolve_due_at and inc.is_open else None, "recurrence_of": f"#{inc.recurrence_of}"

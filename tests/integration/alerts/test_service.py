@@ -158,6 +158,24 @@ async def test_why_for_incident_shows_the_chosen_and_runner_up_scores(service, c
     assert any(d["stage"] == "notify" for d in why.decisions)
 
 
+async def test_why_for_a_storm_incident_shows_peoples_actions_before_its_grouping_lines(service, clock):
+    # In the demo, six long grouping lines filled the answer and hid bob's acknowledgement and
+    # alice's split behind "…and 4 more; `/ops why <fingerprint>` explains one alert".
+    await service.receive("alertmanager", am_body([("HighErrorRate", "front")]))
+    (inc,) = await service.queries.incidents("open")
+    for i in range(8):
+        clock.advance(5)
+        await service.receive("alertmanager", am_body([("HighErrorRate", "front"), (f"Err{i}", "front")]))
+    clock.advance(30)
+    await service.acknowledge(inc.id, Actor("U0BOB", "bob"))
+    why = await service.queries.why(str(inc.id))
+    stages = [d["stage"] for d in why.decisions]
+    assert stages.index("lifecycle") < stages.index("group"), stages
+    shown = json.dumps(render("alerts/why", {"subject": why.subject, "decisions": why.decisions,
+                                              "next_due_at": None, "state": why.state}))
+    assert "acknowledged by bob" in shown
+
+
 async def test_a_recurrence_opens_a_linked_incident_and_its_card_says_so(service, db, clock):
     await service.receive("alertmanager", am_body([("A", "billing")]))
     (first,) = await service.queries.incidents("open")

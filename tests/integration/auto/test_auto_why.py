@@ -28,7 +28,7 @@ async def test_a_trigger_for_an_alert_the_incident_never_held_is_counted_not_exp
                                     "auto": [vars(x) for x in incident_lines]})
         return msg["blocks"][-1]["text"]["text"]
 
-    assert "No trigger applies: 1 watches alerts this incident does not hold: `restart-api/api-down`" in \
+    assert "No trigger applies: 1 trigger watches alerts this incident does not hold: `restart-api/api-down`" in \
         said(await auto_why(eng.auto, unrelated))
     assert "`restart-api/api-down` did not match: matching alerts are not critical" in \
         said(await auto_why(eng.auto, near))
