@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Protocol
 
 from sqlalchemy import select
@@ -65,7 +65,7 @@ async def statuses(svc: Watches) -> list[dict[str, Any]]:
         firing = sum(x.firing for x in mine) + sum(x.forecast_firing for x in mine)
         warming = bool(mine) and all(x.scored_points <= w.warmup_points for x in mine)
         row = rows.get(name)
-        out.append({"name": name, "status": _status(row, firing, warming),
+        out.append({"name": name, "status": _status(row, firing, warming), **_calming(mine, w.resolve_after_s),
                     "source": "replay" if w.replay else "promql",
                     "query": w.query or (w.replay.path if w.replay else ""), "step": w.step,
                     "detector": w.detector, "sensitivity": w.sensitivity,
@@ -76,6 +76,19 @@ async def statuses(svc: Watches) -> list[dict[str, Any]]:
                     "series": len(mine), "firing": firing,
                     "useful": sum(x.useful for x in mine), "not_anomaly": sum(x.not_anomaly for x in mine)})
     return out
+
+
+def _calming(series: list[AnomalySeries], resolve_after_s: float) -> dict[str, Any]:
+    """Say since when a firing watch's series have scored normal, and how long normal resolves it.
+
+    "firing · last score 0.46" read as a contradiction: an alert stays until `resolve_after` passes
+    without an anomalous point and the value is back within its expected range.
+    """
+    firing = [x for x in series if x.firing and x.last_anomalous_ts is not None]
+    if not firing or any(x.last_anomalous_ts is not None and x.last_anomalous_ts >= x.last_ts for x in firing):
+        return {"calm_since": None, "resolve_after_s": resolve_after_s}
+    since = max(float(x.last_anomalous_ts or 0.0) for x in firing)
+    return {"calm_since": datetime.fromtimestamp(since, timezone.utc).isoformat(), "resolve_after_s": resolve_after_s}
 
 
 async def set_muted(svc: Watches, name: str, muted: bool, actor: Actor) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 import numpy as np
 from sqlalchemy import select
 
@@ -144,3 +145,27 @@ async def test_forecast_alerts_ahead_of_the_limit_and_resolves_when_it_no_longer
     clock.advance(hours=12)
     result = await eng.watches.run("disk-db")
     assert result.resolved == 1 and [a.status for a in await _alerts(eng)] == ["resolved"]
+
+
+async def test_a_firing_watch_whose_new_points_score_normal_says_when_it_resolves(make_engine, tmp_path):
+    # `/ops watches` read "firing · last score 0.46" beside a 0.6 threshold, as if contradicting itself.
+    clock = FakeClock(START)
+    eng = await make_engine(demo_watches(tmp_path), clock)
+    assert (await eng.watches.run(WATCH)).fired == 1
+    [firing] = await eng.watches.statuses()
+    assert firing["status"] == "firing" and firing["calm_since"] is None
+    # Step through the rest of the jump: between its end and `resolve_after` later the watch still
+    # fires, and says since when its points scored normal.
+    calming = None
+    for _ in range(60):
+        clock.advance(minutes=5)
+        if (await eng.watches.run(WATCH)).resolved:
+            break
+        [now] = await eng.watches.statuses()
+        if now["calm_since"] is not None:
+            calming = now
+    assert calming is not None and calming["status"] == "firing"
+    assert calming["resolve_after_s"] == 1800.0
+    after = await _series(eng)
+    assert not after.firing and after.last_anomalous_ts is not None
+    assert calming["calm_since"] == datetime.fromtimestamp(after.last_anomalous_ts, timezone.utc).isoformat()
