@@ -124,7 +124,8 @@ def _incident_command(db: Database, clock: Clock, alerts: Any, audit: Any, polic
     return {"incident_channels": IncidentChannels(db, alerts.cfg.incident_channel, clock, alerts, audit, directory,
                                                   sources=[members]),
             "postmortems": Postmortems(db, clock),
-            "home": Home(db, clock, policy, roles=[sources.commanded], oncall=[sources.oncall_entries(oncall)])}
+            "home": Home(db, clock, policy, roles=[sources.commanded, sources.on_call_for(alerts.cfg, oncall)],
+                         oncall=[sources.oncall_entries(oncall)])}
 
 
 def _prometheus(settings: EngineSettings) -> Any:

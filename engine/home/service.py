@@ -24,9 +24,9 @@ RECENT_MOVES = timedelta(days=7)
 MAX_ITEMS = 10  # per section; the tab stays well under Slack's 100 blocks
 MAX_VIEWERS = 500  # Home tabs re-published per change, the most recently opened first
 
-# Another feature's answer for one person: incident ids they command or own, their team's on-call.
-IncidentRoleSource = Callable[[AsyncSession, str], Awaitable[dict[int, str]]]
-OnCallSource = Callable[[AsyncSession, str], Awaitable[list[dict[str, Any]]]]
+# Another feature's answer for one person: incident ids they command or are on call for, the on-call.
+IncidentRoleSource = Callable[[AsyncSession, Actor], Awaitable[dict[int, str]]]
+OnCallSource = Callable[[AsyncSession, Actor], Awaitable[list[dict[str, Any]]]]
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Home:
             out.approvals = await self._approvals(s, actor)
             out.incidents = await self._incidents(s, actor)
             for source in self.oncall:
-                out.oncall += await source(s, actor.user_id)
+                out.oncall += await source(s, actor)
             moves = (await s.execute(select(AliasChange).where(
                 col(AliasChange.actor_id) == actor.user_id, col(AliasChange.state) == "done",
                 col(AliasChange.created_at) >= now - RECENT_MOVES)
@@ -90,7 +90,7 @@ class Home:
     async def _incidents(self, s: AsyncSession, actor: Actor) -> list[dict[str, Any]]:
         roles: dict[int, str] = {}
         for source in self.roles:
-            for inc_id, role in (await source(s, actor.user_id)).items():
+            for inc_id, role in (await source(s, actor)).items():
                 roles.setdefault(inc_id, role)
         # Without a commander feature, who acknowledged it or asked for its channel leads an incident
         # (decisions keep the user id; the incident row keeps only a display name).
