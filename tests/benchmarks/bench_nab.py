@@ -11,7 +11,8 @@ A seeded uniform-random detector, scored the same ways, is the trivial baseline 
 detector is 0 by construction). `--held-out` also scores the generated server-metric corpora
 at the NAB-chosen thresholds: synthetic_metrics.py (seed 2026) and synthetic_fleet.py (seed
 4711) and synthetic_hosts.py (seed 8123), each held out once and dev data since, and
-synthetic_jvm.py (seed 31337), held out: written before the calm layer was tuned and scored once, after.
+synthetic_jvm.py (seed 31337), held out before the calm layer and seen since, and
+synthetic_cloud.py (seed 60917), held out: written before the single-row work was tuned.
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ def loco_by_category(files: list[DataFile], scores: dict[str, np.ndarray]) -> di
 
 def held_out(nab_thresholds: dict[str, float]) -> None:
     """Score the generated server-metric corpora once each: NAB-chosen production threshold, LOCO and fitted."""
-    from engine.lab.anomaly import synthetic_fleet, synthetic_hosts, synthetic_jvm, synthetic_metrics
+    from engine.lab.anomaly import synthetic_cloud, synthetic_fleet, synthetic_hosts, synthetic_jvm, synthetic_metrics
 
     for label, make in (("seen: generated server metrics (synthetic_metrics, seed 2026)", synthetic_metrics.make_corpus),
                         ("seen: generated fleet metrics (synthetic_fleet, seed 4711)", synthetic_fleet.make_corpus),
                         ("seen: generated host metrics (synthetic_hosts, seed 8123)", synthetic_hosts.make_corpus),
-                        ("held out: generated JVM/database/queue metrics (synthetic_jvm, seed 31337)", synthetic_jvm.make_corpus)):
+                        ("seen: generated JVM/database/queue metrics (synthetic_jvm, seed 31337)", synthetic_jvm.make_corpus),
+                        ("held out: generated cloud-monitoring metrics (synthetic_cloud, seed 60917)", synthetic_cloud.make_corpus)):
         files = make()
         print(f"{label}: {len(files)} files, {sum(len(f.windows) for f in files)} windows")
         rng = np.random.default_rng(0)

@@ -46,6 +46,10 @@ class RobustParams:
     rel_floor: float = 0.01
     range_c: float = 0.005  # 0 disables the range channel (the v1 detector); leave-one-category-out pick
     range_warm: int = 300  # rows of history before the range channel may score
+    # 0: the range channel's scale is range_c alone. Else also the largest range excess of the
+    # last rows, forgotten with this half-life in rows: a series climbing to a new extreme row
+    # after row (a trend, a burst's successive highs) scores its first break, not every step.
+    range_halflife: float = 0.0
 
     @property
     def quiet(self) -> int:
@@ -89,6 +93,7 @@ class State:
     refractory: np.ndarray  # (m,) decayed max of undamped scores
     seen: int = 0
     bounds: np.ndarray | None = None  # (2, m) max and min of every value seen, NaN before
+    range_record: np.ndarray | None = None  # (m,) decayed max range excess (with range_halflife), None before
 
     @classmethod
     def fresh(cls, m: int, p: RobustParams, period: int | None = None) -> "State":
@@ -201,8 +206,10 @@ def score_matrix(
         before, after = decayed_max(devs[ch], state.record[ch], p.record_halflife)
         records.append(np.maximum(before, floors[ch][None, :]))
         carries.append(after)
-    # The range channel has no record: its own width already normalises it.
-    records.append(np.broadcast_to(np.maximum(p.range_c, floors[RECORDS])[None, :], (n, m)))
+    # The range channel's own width already normalises it; with range_halflife a break must
+    # also beat the recent breaks' excess.
+    rscale, rcarry = _range_scale(excess, state.range_record, p)
+    records.append(np.maximum(rscale, floors[RECORDS][None, :]))
     record = np.stack(records)
     sens = np.asarray(sensitivity, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -214,9 +221,18 @@ def score_matrix(
     new = State(
         np.vstack([raw, values])[-rows:], np.vstack([lev, level])[-rows:],
         [spike[3], spike[4], lvl[3], lvl[4]], spike_tail[len(spike_tail) - (p.energy - 1) :],
-        np.stack(carries), refr, state.seen + n, bounds,
+        np.stack(carries), refr, state.seen + n, bounds, rcarry,
     )
     return Scored(out, spike[1], spike[2], devs, record, new)
+
+
+def _range_scale(excess: np.ndarray, prior: np.ndarray | None, p: RobustParams) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the range channel's scale at each row (n, m) and the carry of its recent-excess memory."""
+    n, m = excess.shape
+    if p.range_halflife <= 0:
+        return np.full((n, m), p.range_c), prior
+    before, carry = decayed_max(excess, np.zeros(m) if prior is None else prior, p.range_halflife)
+    return np.maximum(p.range_c, before), carry
 
 
 def _small_median(a: np.ndarray) -> np.ndarray:
@@ -323,7 +339,12 @@ def score_row(
     devs = np.stack([spike[0], lvl[0], energy, excess])
     floors = np.zeros((CHANNELS, m)) if floors is None else floors
     before, carries = _row_decay(state.record, devs[:RECORDS], p.record_halflife)
-    record = np.vstack([np.maximum(before, floors[:RECORDS]), np.maximum(p.range_c, floors[RECORDS])[None, :]])
+    rcarry = state.range_record
+    rscale = np.full(m, p.range_c)
+    if p.range_halflife > 0:
+        rbefore, rcarry = _row_decay(np.zeros(m) if rcarry is None else rcarry, excess, p.range_halflife)
+        rscale = np.maximum(p.range_c, rbefore)
+    record = np.vstack([np.maximum(before, floors[:RECORDS]), np.maximum(rscale, floors[RECORDS])[None, :]])
     sens = np.asarray(sensitivity, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
@@ -333,6 +354,6 @@ def score_row(
     new = State(
         _push(raw, x), _push(lev, level),
         [spike[3], spike[4], lvl[3], lvl[4]], spike_tail[len(spike_tail) - (p.energy - 1) :],
-        carries, refr, seen, np.stack([np.fmax(hi, x), np.fmin(lo, x)]),
+        carries, refr, seen, np.stack([np.fmax(hi, x), np.fmin(lo, x)]), rcarry,
     )
     return Scored(out[None, :], spike[1][None, :], spike[2][None, :], devs[:, None, :], record[:, None, :], new)

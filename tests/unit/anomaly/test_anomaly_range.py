@@ -68,3 +68,52 @@ def test_state_from_before_the_range_channel_restores():
     scores = restored.score_batch(t[600:], y[600:])
     assert np.all((scores >= 0) & (scores <= 1))
     assert len(restored.to_state()["floors"]) == 4
+
+
+def _climb(n=1200, seed=1):
+    """Noise inside a range set early, then a series stepping to a new high every few rows (a fill, a peak growing)."""
+    t, y = noisy(n, seed)
+    y = np.clip(y, 97.5, 102.5)
+    y[5], y[6] = 103.0, 97.0
+    steps = np.arange(800, 900, 4)
+    for k, at in enumerate(steps):
+        y[at] = y[:800].max() + 0.3 * (k + 1)
+    return t, y, steps
+
+
+def test_range_memory_scores_the_first_break_and_damps_the_climb_after_it():
+    from dataclasses import replace
+
+    from engine.anomaly.detectors.robust import RobustParams, State, score_matrix
+
+    t, y, steps = _climb()
+    p = RobustParams(seasons=1)
+    mem = replace(p, range_halflife=30.0)
+    run = {q: score_matrix(y[:, None], State.fresh(1, q), None, q) for q in (p, mem)}
+    ratio = {q: r.deviation[3, :, 0] / (r.deviation[3, :, 0] + r.record[3, :, 0]) for q, r in run.items()}
+    first = steps[0]
+    assert ratio[mem][first] == ratio[p][first] > 0.9  # the first new extreme scores as before
+    later = steps[1:]
+    assert np.all(ratio[mem][later] <= ratio[p][later]) and np.median(ratio[mem][later]) < 0.6 < np.median(ratio[p][later])
+    # Row by row (the watches' path) gives the same scores and memory as one batch.
+    st = State.fresh(1, mem)
+    rows = []
+    for v in y:
+        r = score_matrix(np.array([[v]]), st, None, mem)
+        st = r.state
+        rows.append(r.scores[0, 0])
+    np.testing.assert_allclose(rows, run[mem].scores[:, 0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(st.range_record, run[mem].state.range_record, rtol=1e-9)
+
+
+def test_calm_detector_carries_its_range_memory_through_a_restore():
+    t, y, steps = _climb()
+    whole = registry.create("ensemble-calm").score_batch(t, y)
+    det = registry.create("ensemble-calm")
+    det.score_batch(t[:830], y[:830])
+    assert det.to_state()["range_record"] is not None
+    restored = registry.restore(json.loads(json.dumps(det.to_state())))
+    tail = restored.score_batch(t[830:], y[830:])
+    np.testing.assert_allclose(tail, whole[830:], rtol=1e-9, atol=1e-4)  # the calm memory rounds to 4 places
+    coarse = registry.create("ensemble-coarse")
+    assert coarse.to_state()["params"]["range_halflife"] == 0.0  # the range memory is the calm variant's
