@@ -21,6 +21,7 @@ log = logging.getLogger("opsbot.home")
 # (and their channels), model version cards after an alias move.
 WATCHED = ("approvals/", "alerts/incident", "models/")
 REFRESH_EVERY_S = 2.0  # a storm edits cards many times a second: one re-publish pass per this at most
+NAMES_TTL_S = 3600.0  # how long a person's Slack names (users.info) are reused
 
 
 def home_view(items: dict[str, Any]) -> dict[str, Any]:
@@ -39,13 +40,37 @@ class HomePublisher:
         self._pass: asyncio.Task[None] | None = None
         self._last = 0.0
         self._dirty = False
+        self._names: dict[str, tuple[float, Actor]] = {}
 
-    async def publish(self, user_id: str, name: str = "") -> None:
+    async def person(self, user_id: str) -> Actor:
+        """Return the viewer with their Slack names (users.info, cached), so schedules can name them.
+
+        `app_home_opened` carries only the user id; without the lookup nobody is "on call" on Home.
+        A failed lookup shows the tab without on-call matches by name rather than not at all.
+        """
+        now = time.monotonic()
+        cached = self._names.get(user_id)
+        if cached is not None and now - cached[0] < NAMES_TTL_S:
+            return cached[1]
+        try:
+            user = (await self.client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("users.info failed for the Home tab", extra={"user": user_id,
+                                                                     "error": exc.response.get("error")})
+            return Actor(user_id=user_id)
+        profile = user.get("profile") or {}
+        aliases = {str(v) for v in (user.get("real_name"), profile.get("real_name"), profile.get("display_name"))
+                   if v}
+        actor = Actor(user_id=user_id, name=str(user.get("name") or ""), aliases=frozenset(aliases))
+        self._names[user_id] = (now, actor)
+        return actor
+
+    async def publish(self, user_id: str) -> None:
         """Publish `user_id`'s Home tab from current state."""
         home = self.engine.home
         if home is None:
             return
-        items = await home.items(Actor(user_id=user_id, name=name))
+        items = await home.items(await self.person(user_id))
         await self.client.views_publish(user_id=user_id, view=home_view(asdict(items)))
         await home.published(user_id, self.engine.clock.now())
 

@@ -12,6 +12,9 @@ class Actor:
     user_id: str
     name: str = ""
     groups: frozenset[str] = field(default_factory=frozenset)
+    # Other names the person goes by in Slack (real name, display name): on-call schedules and
+    # calendars often name people so ("Carol Chen").
+    aliases: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def mention(self) -> str:

@@ -27,12 +27,13 @@ OPEN_SCANNED = 200  # open incidents read for the on-call role, newest first
 
 
 def names_you(actor: Actor, people: Iterable[str]) -> bool:
-    """Return True when an on-call entry names this person: by Slack user id or by their Slack name.
+    """Return True when an on-call entry names this person: by Slack user id, Slack name or real name.
 
-    Schedules name people "as they should read on the card" (docs/oncall.md), often the Slack name.
+    Schedules name people "as they should read on the card" (docs/oncall.md): a Slack name in a
+    rotation, a full name in an exported calendar.
     """
-    name = actor.name.strip().lower()
-    return any(p == actor.user_id or (name and p.strip().lower() == name) for p in people)
+    names = {n.strip().casefold() for n in (actor.name, *actor.aliases) if n and n.strip()}
+    return any(p == actor.user_id or p.strip().casefold() in names for p in people)
 
 
 def channel_members(alerts_cfg: AlertsConfig, oncall: OncallService) -> MemberSource:
