@@ -19,6 +19,11 @@ of the two, so the coarse view adds detections and never hides one. The two-hour
 five-day seasonal memory and the weight were picked by leave-one-category-out on NAB and
 checked on generated dev series and, once, on two held-out generated corpora
 (tests/benchmarks/bench_nab.py --held-out; docs/anomaly.md gives the neighbours' figures).
+
+The members' and views' parameters and weights live in detectors/ensemble_views.py, the
+encoding of the members' and the flat view's state in detectors/ensemble_state.py, the
+many-series scorer in detectors/ensemble_matrix.py; this module wires the views into one
+streaming detector and combines their scores.
 """
 
 from __future__ import annotations
@@ -28,69 +33,23 @@ from typing import Any
 
 import numpy as np
 
-from engine.anomaly.detectors.blocks import BlockState
 from engine.anomaly.detectors.calm import CalmState, calm_scores
-from engine.anomaly.detectors.features import period_from_step
+from engine.anomaly.detectors.ensemble_matrix import score_fresh_matrix
+from engine.anomaly.detectors.ensemble_state import decode_flat, decode_members, encode_flat, encode_members
+from engine.anomaly.detectors.ensemble_views import (
+    COARSE_PARAMS, COARSE_SECONDS, COARSE_WEIGHT, MEMBERS, RANGE_HALFLIFE, SCALE_PROBE, SPREAD_HALFLIFE, SPREAD_WEIGHT,
+    bucket_means, coarse_rows, default_params, log_scale,
+)
 from engine.anomaly.detectors.record import FEEDBACK_MARGIN, PERIOD_PROBE, RecordViews, _dec, _enc
 from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score_matrix
 from engine.anomaly.detectors.spread import SpreadState, score_spread
 
-MEMBERS = 2  # raw, asinh
-SCALE_PROBE = 32  # rows that fix the log scale; below RobustParams.min_history, so no score is lost
-# With the coarse view (the `ensemble-coarse` detector): five days of the same phase make the
-# seasonal baseline robust to one odd day (three by default).
-COARSE_PARAMS = RobustParams(seasons=5)
-COARSE_SECONDS = 7200.0  # the coarse view's bucket: two hours of rows
-# The coarse view's scores count 10% more than the row view's (capped at 1): a two-hour mean
-# that beats its record is surer than one row that does, as its noise is averaged out.
-# Picked among 1.0-1.3 on NAB (1.1 in every leave-one-category-out fold, standard profile);
-# docs/anomaly.md gives the grid and the generated dev corpus' figures.
-COARSE_WEIGHT = 1.1
-# The flatline view (`ensemble-flat`, opt in: detectors/spread.py) scores blocks of the row
-# view's size against the row view's `blocks` blocks, its record forgetting over
-# SPREAD_HALFLIFE blocks; its score counts 0.8 (an alert needs its drop to be three times
-# its record at the 0.60 threshold). Both picked on dev data (docs/anomaly.md): on NAB's labels
-# every weight costs a little, as the flat stretches it finds there (tweet collection
-# outages) are not labelled, so it is not the default.
-SPREAD_WEIGHT = 0.8
-SPREAD_HALFLIFE = 1400.0
-# With the calm layer (`ensemble-calm`) the range channel also remembers its recent breaks: a
-# new extreme must beat the excess of the breaks of the last rows, forgotten by half every
-# RANGE_HALFLIFE rows. On server metrics most false alarms left after the calm layer were
-# range breaks by 1-7% of the range on a series climbing to a new extreme row after row (a
-# filling disk, a growing queue at peak, a heavy tail's successive highs); the first break after
-# a quiet spell scores as before. Picked on seen data (docs/anomaly.md gives the grid): 20-30
-# rows change no NAB alarm that counts, 40 and more lose a NAB detection.
-RANGE_HALFLIFE = 30.0
-
-
-def default_params(coarse: bool, calm: bool) -> RobustParams:
-    """Return a variant's member parameters: five days of seasons with the coarse view, the range memory with calm."""
-    p = COARSE_PARAMS if coarse else RobustParams()
-    return replace(p, range_halflife=RANGE_HALFLIFE) if calm else p
-
-
-def coarse_rows(step_seconds: float) -> int | None:
-    """Return rows per coarse bucket for this sampling step, None when a bucket would be one row."""
-    if not np.isfinite(step_seconds) or step_seconds <= 0:
-        return None
-    k = int(round(COARSE_SECONDS / step_seconds))
-    return k if k >= 2 else None
-
-
-def bucket_means(values: np.ndarray, k: int) -> np.ndarray:
-    """Return the NaN-ignoring mean of each run of k rows (values (n*k, ...) -> (n, ...)); NaN if all are."""
-    b = values.reshape(len(values) // k, k, *values.shape[1:])
-    ok = np.isfinite(b)
-    cnt = ok.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cnt > 0, np.where(ok, b, 0.0).sum(axis=1) / np.maximum(cnt, 1), np.nan)
-
-
-def log_scale(values: np.ndarray) -> float:
-    """Return the asinh scale: the median magnitude of the nonzero probe values (1 if none)."""
-    mag = np.abs(values[np.isfinite(values) & (values != 0)])
-    return float(np.median(mag)) if len(mag) else 1.0
+# Importers name the ensemble's constants and helpers from here.
+__all__ = [
+    "COARSE_PARAMS", "COARSE_SECONDS", "COARSE_WEIGHT", "MEMBERS", "RANGE_HALFLIFE", "SCALE_PROBE", "SPREAD_HALFLIFE",
+    "SPREAD_WEIGHT", "EnsembleDetector", "bucket_means", "coarse_rows", "default_params", "log_scale",
+    "score_fresh_matrix",
+]
 
 
 class EnsembleDetector(RecordViews):
@@ -233,8 +192,7 @@ class EnsembleDetector(RecordViews):
             self._flat.record = np.maximum(self._flat.record, FEEDBACK_MARGIN * self._flat.last)
 
     def to_state(self) -> dict[str, Any]:
-        """Return a JSON-serializable snapshot."""
-        s = self._state
+        """Return a JSON-serializable snapshot (members and flat view encoded by detectors/ensemble_state.py)."""
         return {
             "detector": self.name,
             "params": asdict(self.params),
@@ -243,24 +201,13 @@ class EnsembleDetector(RecordViews):
             "scale": self.scale,
             "stamps": list(self._stamps),
             "held": [list(r) for r in self._held],
-            "raw": _enc(s.raw),
-            "lev": _enc(s.lev),
-            "chans": [{"partial": _enc(c.partial), "stats": _enc(c.stats)} for c in s.chans],
-            "dev_tail": _enc(s.dev_tail),
-            "record": _enc(s.record),
-            "refractory": _enc(s.refractory),
-            "seen": int(s.seen),
-            "bounds": _enc(s.bounds if s.bounds is not None else np.full((2, MEMBERS), np.nan)),
-            "range_record": None if s.range_record is None else _enc(s.range_record),
+            **encode_members(self._state),
             "floors": _enc(self._floors),
             "coarse": self.coarse,
             "bucket": self.bucket,
             "pending": [list(r) for r in self._pending],
             "coarse_state": self._coarse.to_state() if self._coarse is not None else None,
-            "flat": None if self._flat is None else {
-                "partial": _enc(self._flat.partial), "past": _enc(self._flat.past), "record": _enc(self._flat.record),
-                "closed": self._flat.closed, "last": None if self._flat.last is None else _enc(self._flat.last),
-            },
+            "flat": encode_flat(self._flat),
             "calm": None if self._calm is None else self._calm.to_json(),
         }
 
@@ -271,58 +218,17 @@ class EnsembleDetector(RecordViews):
         det = cls(RobustParams(**state["params"]), state["sensitivity"], coarse=bool(state.get("coarse", False)))
         flat = state.get("flat")
         if flat is not None:
-            det._flat = SpreadState(_dec(flat["partial"]), _dec(flat["past"]), _dec(flat["record"]), int(flat["closed"]),
-                                    None if flat["last"] is None else _dec(flat["last"]))
+            det._flat = decode_flat(flat)
         if state.get("calm") is not None:
             det._calm = CalmState.from_json(state["calm"])
         det.period = state["period"]
         det.scale = state["scale"]
         det._stamps = list(state["stamps"])
         det._held = [(float(a), float(b)) for a, b in state["held"]]
-        det._state = State(
-            _dec(state["raw"]), _dec(state["lev"]),
-            [BlockState(_dec(c["partial"]), _dec(c["stats"])) for c in state["chans"]],
-            _dec(state["dev_tail"]), _dec(state["record"]), _dec(state["refractory"]),
-            int(state["seen"]), _dec(state["bounds"]),
-            None if state.get("range_record") is None else _dec(state["range_record"]),
-        )
+        det._state = decode_members(state)
         det._floors = _dec(state["floors"])
         det.bucket = state.get("bucket")
         det._pending = [(float(a), float(b)) for a, b in state.get("pending", [])]
         if state.get("coarse_state") is not None:
             det._coarse = cls.from_state(state["coarse_state"])
         return det
-
-
-def score_fresh_matrix(
-    values: np.ndarray, period: int | None, params: RobustParams | None = None,
-    step: float | None = None, coarse: bool = False, flat: bool = False, stamps: np.ndarray | None = None,
-) -> np.ndarray:
-    """Score m fresh series at once (values (n, m), n >= SCALE_PROBE): same scores as one detector each.
-
-    step is the sampling step in seconds (default: a day / period); without either there is no coarse view.
-    With stamps (n epoch seconds, shared by the columns) the calm layer applies, as in `ensemble-calm`.
-    """
-    p = params or default_params(coarse, stamps is not None)
-    n, m = values.shape
-    if n < SCALE_PROBE:
-        raise ValueError(f"need at least {SCALE_PROBE} rows to fix the log scale")
-    scales = np.array([log_scale(values[:SCALE_PROBE, j]) for j in range(m)])
-    x = np.hstack([values, np.arcsinh(values / scales)])  # members side by side: raw block, asinh block
-    scored = score_matrix(x, State.fresh(2 * m, p, period), period, p)
-    out = np.asarray(0.5 * (scored.scores[:, :m] + scored.scores[:, m:]))
-    step = step if step is not None else (86400.0 / period if period else None)
-    k = coarse_rows(step) if coarse and step and n >= PERIOD_PROBE else None
-    if step and k is not None and n // k >= SCALE_PROBE:
-        done = n // k
-        cperiod = period_from_step(k * step)  # what the coarse detector infers from its bucket stamps
-        means = bucket_means(values[: done * k], k)
-        coarse_scores = np.minimum(1.0, COARSE_WEIGHT * score_fresh_matrix(means, cperiod, p, coarse=False))
-        out[k - 1 : done * k : k] = np.maximum(out[k - 1 : done * k : k], coarse_scores)
-    if flat:
-        spread, _ = score_spread(values, SpreadState.fresh(m, p.blocks), p.block, SPREAD_HALFLIFE)
-        out = np.maximum(out, SPREAD_WEIGHT * spread)
-    if stamps is not None:
-        ts = np.asarray(stamps, dtype=np.float64)
-        out = np.stack([calm_scores(ts, out[:, j], CalmState.fresh()) for j in range(m)], axis=1)
-    return out

@@ -116,7 +116,7 @@ def test_registry_rejects_unknown_names():
 
 
 def test_pushed_tails_equal_a_copy_and_older_states_never_overwrite_newer_ones():
-    from engine.anomaly.detectors.robust import _push
+    from engine.anomaly.detectors.robust_row import _push
 
     rng = np.random.default_rng(0)
     tail = rng.normal(size=(8, 2))
