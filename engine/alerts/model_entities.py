@@ -27,6 +27,8 @@ Counts are per model, from the alerts that reach the model stage, and bounded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from engine.alerts.model_keys import READ_ELSEWHERE
 
 MIN_SHARED = 2  # values carried by two or more alert names that make a key an entity label (set beforehand)
@@ -92,7 +94,7 @@ class EntityStats:
         return (self.shared.get(k, 0) >= MIN_SHARED and n is not None
                 and self.ids.get(k, 0) <= MAX_PER_VALUE * len(n))
 
-    def infer(self, labels: dict[str, str], skip: frozenset[str], graph: dict[str, object]) -> tuple[str, str]:
+    def infer(self, labels: dict[str, str], skip: frozenset[str], graph: Mapping[str, object]) -> tuple[str, str]:
         """Return (key, value) of the alert's entity label, or ('', '') when none is known."""
         keys = [k for k, v in labels.items() if v and k not in skip]
         if graph:
@@ -105,8 +107,8 @@ class EntityStats:
                         self._pick.clear()
         fk = frozenset(keys)
         if fk in self._pick:
-            k = self._pick[fk]
-            return (k, labels[k]) if k is not None else ("", "")
+            got = self._pick[fk]
+            return (got, labels[got]) if got is not None else ("", "")
         best: tuple[float, str] | None = None
         for k in keys:
             if self.is_entity_label(k):
