@@ -14,7 +14,7 @@ from typing import Any, Collection
 
 from engine.alerts.config import AlertsConfig, InhibitRule
 from engine.alerts.model import GroupingModel, explain
-from engine.alerts.model_keys import NAMESPACE, Place, place
+from engine.alerts.model_keys import NAMESPACE, Place
 from engine.alerts.types import AlertEvent, AlertState, Incident
 
 FLAP = "flap"  # dedup's name for a refire within the flap window (Dedup.FLAP)
@@ -103,10 +103,10 @@ def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingM
 
 
 def model_verdict(model: GroupingModel, cfg: AlertsConfig, labels: dict[str, str],
-                  candidates: Collection[Incident], ts: float) -> GroupDecision | str:
+                  candidates: Collection[Incident], ts: float, ent: str | None = None) -> GroupDecision | str:
     """Score the candidates for one alert: the decision to join one, or the words of why none."""
-    ranked = model.rank(cfg, labels, candidates, ts)
-    runner = f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else ""
+    ranked = model.rank(cfg, labels, candidates, ts, ent)
+    runner = (f"; runner-up {explain(ranked[1])}" if len(ranked) > 1 else "") + model.entity_note(cfg, labels, ent)
     if ranked and ranked[0].score >= model.threshold:
         return GroupDecision(ranked[0].incident, "model", f"joined {explain(ranked[0])} >= threshold "
                              f"{model.threshold:.2f}{runner}")
@@ -122,7 +122,7 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[In
 
     `memo` (the batch's, see ModelMemo) reuses the model's verdict for an alert that reads
     the same as one already scored while no candidate changed; `ts` is onset_ts(ev, now) and
-    `where` model_keys.place(cfg, ev.labels), if known.
+    `where` model.place(cfg, ev.labels), if known.
     """
     prev = next((i for i in candidates if i.id == state.incident_id), None) if state.incident_id else None
     if prev is not None and state.last_decision == FLAP:
@@ -145,16 +145,16 @@ def choose_incident(ev: AlertEvent, state: AlertState, candidates: Collection[In
         ts = onset_ts(ev, now)
     verdict: GroupDecision | str | None
     if where is None:
-        where = place(cfg, labels)
+        where = model.place(cfg, labels)
     # Every alert with no entity is counted, whether scored or answered from the memo (model_labels).
-    unplaced = model.observe(cfg, labels, where[0])
+    unplaced = model.observe(cfg, labels)  # (its entity counts only when a configured label names it)
     if memo is None or model.trace is not None:  # the fit records every scoring
-        verdict = model_verdict(model, cfg, labels, candidates, ts)
+        verdict = model_verdict(model, cfg, labels, candidates, ts, where[0])
     else:
         sig = _model_key(labels, where, ts, model, candidates, unplaced)
         verdict = memo.verdicts.get(sig)
         if verdict is None:
-            verdict = memo.verdicts[sig] = model_verdict(model, cfg, labels, candidates, ts)
+            verdict = memo.verdicts[sig] = model_verdict(model, cfg, labels, candidates, ts, where[0])
     if isinstance(verdict, GroupDecision):  # joined (it names no fact of one alert: shared)
         return verdict
     best = verdict

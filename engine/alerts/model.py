@@ -29,15 +29,19 @@ For an occurrence at time t and an open incident, the features (each in [0, 1]) 
 * unmapped: with a graph, exp(-age/900 s) of the incident's latest onset of a service that the
   graph cannot place next to the alert's (either side absent from depends_on): what the graph's
   silence is worth there (0 without a graph);
-* anonymous: onset_15m for an alert that names nothing the model reads (no entity - service or
-  entity_labels -, node/host or failure domain), else 0: what time alone is worth for it. Its weight
-  is fitted on its own, on training storms whose labels the model cannot read (family_fit.fit_unplaced);
-* label_match: for an alert with no entity, the highest weight (model_labels.LabelStats.weight: how few
-  alert identities carry it) of a label value it shares with the incident, times exp(-age/900 s) of the
-  latest onset that carried it; fitted with anonymous. Such an alert's `instance` is not read as its
-  machine once it is a shared exporter or probe (model_labels).
+* anonymous: onset_15m for an alert that names nothing the model was told about (no service or
+  entity_labels label, node/host or failure domain), else 0: what time alone is worth for it;
+* label_match: for an alert with no service or entity_labels label, the highest weight
+  (model_labels.LabelStats.weight: how few alert identities carry it) of a label value it shares with
+  the incident, times exp(-age/900 s) of the latest onset that carried it. Such an alert's `instance`
+  is not read as its machine once it is a shared exporter or probe (model_labels).
 
-The score is a logistic regression over them (weights in model_weights.py, fitted on the training
+An alert with no service or entity_labels label may still have an entity: the label the stream shows
+names things (model_entities: its values carried by several alert names, or named by depends_on).
+The features of an entity (service, topology, cooccurrence, spread, unmapped) read it; anonymous and
+label_match still apply, as no label the operator configured names it.
+
+The score is a logistic regression over them (weights in model_weights.py, fitted on the seen
 styles by `python tests/benchmarks/bench_grouping_family.py --fit`, see docs/grouping.md);
 the alert joins the best candidate whose score reaches the threshold, else opens a new incident.
 With no depends_on configured, the weights and threshold fitted without the topology features apply.
@@ -55,6 +59,8 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.model_keys import (AN, CL, KEY, LAST, LV, MACHINE, NAMESPACE, NS, SVC, UNMAPPED, domain_keys,
                                       entity, host_keys, incident_keys, label_values, neighbours, scope)
+from engine.alerts.model_entities import NEVER, EntityStats
+from engine.alerts.model_keys import Place, place as place_of
 from engine.alerts.model_labels import LabelStats
 # Re-exported: lifecycle.join writes memory_keys, corrections key alerts by group_key.
 from engine.alerts.model_keys import group_key as group_key, memory_keys as memory_keys
@@ -135,9 +141,29 @@ class GroupingModel:
         self._recent_w = sum(max(0.0, self.weights[i]) for i in _RECENT
                              if i > 1 and i not in _HOST + _DOMAIN + (_ANON, _LM))
         self.labels = LabelStats()
+        self.entities = EntityStats()
+        # Labels never read as an inferred entity: severity, and those the config already names.
+        self._no_entity = NEVER | {cfg.severity_label, cfg.service_label, *cfg.entity_labels, *cfg.volatile_labels}
         self._host_w = tuple(max(0.0, self.weights[i]) for i in _HOST)
         self._dom_w = tuple(max(0.0, self.weights[i]) for i in _DOMAIN)
         self._rest_w = max(0.0, self.weights[9]) + self.weights[_BIAS]
+
+    def place(self, cfg: AlertsConfig, labels: dict[str, str]) -> Place:
+        """Return model_keys.place of an alert, its entity inferred from the stream when no configured label names one."""
+        ent = entity(cfg, labels)
+        if not ent:
+            skip = self._no_entity
+            self.entities.observe(labels, skip)
+            ent = self.entities.infer(labels, skip, self.near)[1]
+        return place_of(cfg, labels, ent)
+
+    def entity_note(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None) -> str:
+        """Return how `/ops why` names an inferred entity ('' when a configured label names it, or none is known)."""
+        if not ent or entity(cfg, labels):
+            return ""
+        key = next((k for k, v in sorted(labels.items()) if v == ent and k not in self._no_entity), "")
+        why = "a label depends_on names" if key in self.entities.graph_keys else "a label several alert names carry"
+        return f"; entity {key}={ent} ({why})"
 
     def observe(self, cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> tuple[object, ...]:
         """Count an alert with no entity in the label statistics; return what a batch memo keys it by."""
@@ -148,10 +174,13 @@ class GroupingModel:
         self.labels.observe(labels, values)
         return values, self.labels.version
 
-    def _unplaced(self, labels: dict[str, str], ent: str, cl: str,
+    def _unplaced(self, labels: dict[str, str], known: bool, cl: str,
                   hosts: tuple[str, str] | None) -> tuple[tuple[str, str] | None, tuple[tuple[str, float], ...]]:
-        """Return the alert's host keys (None for a shared exporter's instance) and its label values' keys and weights."""
-        if ent:
+        """Return the alert's host keys (None for a shared exporter's instance) and its label values' keys and weights.
+
+        known: a configured label names its entity (an inferred entity leaves it unplaced: model_entities).
+        """
+        if known:
             return hosts, ()
         if hosts is not None and self.labels.is_shared(labels):
             hosts = None
@@ -178,8 +207,9 @@ class GroupingModel:
         gk = group_key(cfg, labels, ent)
         # The learned partners of its group key, looked up once for all candidates.
         partners, best = self._partners(gk)
+        known = bool(entity(cfg, labels))  # a configured label names it (else its entity, if any, is inferred)
         if hosts is False:  # not given by rank
-            hosts, values = self._unplaced(labels, ent, cl, host_keys(labels, ent, cl))
+            hosts, values = self._unplaced(labels, known, cl, host_keys(labels, ent, cl))
         if doms is False:
             doms = domain_keys(labels, ent, cl)
         # With a graph: is the alert's service placed in it? (None: no graph, nothing to say)
@@ -188,7 +218,7 @@ class GroupingModel:
                        AN + name if name else None), gk, near, CL + cl if cl else None, partners, best,
                       hosts or None, doms or None, mapped, UNMAPPED + cl,
                       not ent or (hosts is not None and hosts[0].startswith(MACHINE)),  # model_keys.about_infra
-                      not ent and not hosts and not doms, values or ())
+                      not known and not hosts and not doms, values or ())
 
     def _partners(self, gk: str) -> tuple[tuple[tuple[str, float], ...], float]:
         """Return the learned partners of a group key as (memory key, pair score), and the best score."""
@@ -213,7 +243,7 @@ class GroupingModel:
         return _sigmoid(sum(map(operator.mul, self.weights, f)))
 
     def rank(self, cfg: AlertsConfig, labels: dict[str, str], candidates: Iterable[Incident],
-             ts: float) -> list[Scored]:
+             ts: float, ent: str | None = None) -> list[Scored]:
         """Return the best two open candidates, best first.
 
         A candidate whose exact upper bound (from its onset gap and best learned pair) cannot reach the
@@ -248,12 +278,13 @@ class GroupingModel:
                     far = (gap, inc)
                 continue
             if rest_bound is None:  # with the best learned pair score of the alert's group key, once per alert
-                ent = entity(cfg, labels)
+                known = entity(cfg, labels)
+                ent = known if ent is None else ent
                 rest_bound = rest + max(0.0, w[8]) * self._partners(group_key(cfg, labels, ent))[1]
                 cl = scope(labels)
-                hosts, values = self._unplaced(labels, ent, cl, host_keys(labels, ent, cl))
+                hosts, values = self._unplaced(labels, bool(known), cl, host_keys(labels, ent, cl))
                 doms = domain_keys(labels, ent, cl)
-                if not ent and hosts is None and doms is None:  # anonymous: its feature can be up to onset_15m
+                if not known and hosts is None and doms is None:  # anonymous: its feature can be up to onset_15m
                     recent += max(0.0, w[_ANON])
                 if values:  # label_match: at most its best value's weight times onset_15m
                     recent += max(0.0, w[_LM]) * max(v for _, v in values)

@@ -82,7 +82,7 @@ def features_of(a: Alert, inc: Incident, ts: float, onset: tuple[float, float]) 
             if t is not None:
                 unmapped = exp(min(0.0, t - ts) / LABEL_TAU_S)
     # An alert that names nothing the model reads (no entity, machine or domain) can only be placed
-    # by when it began: how much that is worth is fitted on its own (onset_15m for it, else 0).
+    # by when it began: how much that is worth is fitted (onset_15m for it, else 0).
     anon = onset[1] if a.anonymous else 0.0
     lm = 0.0
     for k, wv in a.values:  # no entity: the rarest label value it shares with the incident, and how recently

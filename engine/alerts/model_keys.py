@@ -64,6 +64,7 @@ def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
 # names (a service alerting in two datacenters is two failures, not one).
 SCOPE_LABELS = (CLUSTER, "datacenter")
 _READ_ELSEWHERE = frozenset({"alertname", NAMESPACE, *SCOPE_LABELS, *NODE_LABELS, *_DOMAIN_SET})
+READ_ELSEWHERE = _READ_ELSEWHERE  # labels that name no entity (model_entities)
 
 
 def scope(labels: dict[str, str]) -> str:
@@ -172,9 +173,12 @@ def domain_keys(labels: dict[str, str], ent: str, cl: str) -> DomainKeys | None:
 Place = tuple[str, str, "tuple[str, bool] | None", "tuple[str, str] | None", "DomainKeys | None"]
 
 
-def place(cfg: AlertsConfig, labels: dict[str, str]) -> Place:
-    """Return (entity, cluster or '', location, host_keys, domain_keys) of one alert, computed once for every stage."""
-    ent = entity(cfg, labels)
+def place(cfg: AlertsConfig, labels: dict[str, str], ent: str | None = None) -> Place:
+    """Return (entity, cluster or '', location, host_keys, domain_keys) of one alert, computed once for every stage.
+
+    `ent`: the entity when the caller knows it (GroupingModel.place: an inferred entity label).
+    """
+    ent = entity(cfg, labels) if ent is None else ent
     cl = scope(labels)
     loc = location(labels, ent)
     doms = _domain_keys(domains(labels), ent, loc, cl)
@@ -200,7 +204,8 @@ def memory_key_parts(cfg: AlertsConfig, labels: dict[str, str],
     # The domains' own-kind keys hold the domains and about_infra(entity, location) (scoped by cluster).
     own = doms[0] if doms is not None else ()
     # An alert with no entity is remembered by its label values too (model_labels: label_match).
-    lv = () if ent else tuple(f"{LV}{cl}|{v}" for v in label_values(labels))
+    # (also when its entity is inferred, not configured: GroupingModel.place)
+    lv = () if entity(cfg, labels) else tuple(f"{LV}{cl}|{v}" for v in label_values(labels))
     sig = (cl, ent, labels.get("alertname"), labels.get(NAMESPACE), unmapped, own, lv)
     got = _KEYS.get(sig)
     if got is None:

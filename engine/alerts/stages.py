@@ -36,7 +36,7 @@ class Trip:
     inhibit: InhibitDecision | None = None
     incident: Incident | None = None
     ts: float | None = None  # the occurrence's onset (grouping.onset_ts), once the group stage needed it
-    where: Place | None = None  # model_keys.place of its labels, once the group stage needed it
+    where: Place | None = None  # GroupingModel.place of its labels, once the group stage needed it
 
 
 class AlertStage(Protocol):
@@ -86,7 +86,9 @@ class GroupStage:
             trip.ts = onset_ts(trip.ev, trip.now)
             self._onset = (trip.ev.starts_at, trip.now, trip.ts)
         # Read once here for the memo key and the memory keys the lifecycle stage writes.
-        trip.where = place(self.cfg, trip.ev.labels)
+        # The model's place: an alert no configured label names gets the entity label it learned.
+        labels = trip.ev.labels
+        trip.where = state.model.place(self.cfg, labels) if state.model is not None else place(self.cfg, labels)
         trip.group = choose_incident(trip.ev, trip.st, state.incidents.values(), self.cfg, trip.now,
                                      state.model, state.memo, trip.ts, trip.where)
         return True

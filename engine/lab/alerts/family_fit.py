@@ -1,15 +1,17 @@
-"""Fit the grouping model's weights and threshold on the training styles (never the held-out one).
+"""Fit the grouping model's weights and threshold on the seen styles (never a held-out one not yet scored).
 
 Procedure (run by `python tests/benchmarks/bench_grouping_family.py --fit`):
-1. Storms: every training style (family_train.TRAIN_STYLES) at FIT_SEEDS; the bench scores other seeds.
-   Then the weights of the anonymous and label_match features alone (fit_unplaced): every
-   ANON_EVERY-th storm of ANON_STYLES again with its service and instance renamed to labels the
-   model does not read as an entity or a machine. Steps 2-3 read label_match as 0.
+1. Storms: every seen style (SEEN_STYLES: the training styles of family_train.TRAIN_STYLES and the
+   held-out styles already scored, family_seen.HELD_OUT_SEEN, each with its own wire) at FIT_SEEDS;
+   the bench scores other seeds. Then every ANON_EVERY-th storm of ANON_STYLES again with its service
+   and instance renamed to labels the model is not told about (the model may infer them: model_entities).
 2. For each variant (with the dependency graph, without it), ROUNDS rounds: replay every storm with
    the current weights, one event at a time; at every grouping decision record each open
    candidate's features, labelled 1 when the candidate's commonest true incident (of the members
    it had then) is the occurrence's own. Pool the rounds' examples and fit a logistic regression
-   (Newton's method, L2 penalty L2 on every weight but the bias). Round 0 starts from START.
+   (Newton's method, L2 penalty L2 on every weight but the bias), each style's examples weighed so
+   that every style counts as much (an edge-network storm gives ten times a tree storm's candidates).
+   Round 0 starts from START.
 3. Threshold, per variant: the value of THRESHOLDS with the best mean pairwise F1 over the fit
    storms (the mean, not the median: a median of a few dozen F1 values jumps between thresholds);
    a tie goes to the value nearest 0.5.
@@ -29,8 +31,9 @@ from engine.alerts.model import FEATURES, GroupingModel
 from engine.alerts.pipeline import PipelineState
 from engine.alerts.types import Status
 from engine.lab.alerts.family import FamAlert, Storm
-from engine.lab.alerts.family_train import TRAIN_STYLES, train_storm
-from engine.lab.alerts.family_wire import deliveries
+from engine.lab.alerts.family_seen import HELD_OUT_SEEN, style_of
+from engine.lab.alerts.family_train import TRAIN_STYLES
+from engine.lab.alerts.family_wire import Delivery, deliveries
 from engine.lab.alerts.family_eval import config_for, majority, replay, score_opsbot, truth_of
 
 # Ten storms per training style: three moved the no-graph medians by +-0.1 between seed sets.
@@ -39,7 +42,7 @@ FIT_SEEDS = range(1000, 1010)
 ROUNDS = 3
 L2 = 1.0
 START = (2.0,) + (0.0,) * (len(FEATURES) - 2) + (-1.0,)  # "join what had an onset in the last minutes"
-_LM = FEATURES.index("label_match")
+SEEN_STYLES = (*TRAIN_STYLES, *HELD_OUT_SEEN)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 Example = tuple[tuple[float, ...], int]
@@ -58,8 +61,8 @@ def anonymous(storm: Storm) -> Storm:
     return Storm(storm.style, storm.seed, storm.knobs, alerts, storm.depends_on)
 
 
-def examples(storm: Storm, graph: bool, weights: tuple[float, ...]) -> list[Example]:
-    """Replay a storm event by event and return labelled candidate feature vectors."""
+def examples(storm: Storm, graph: bool, weights: tuple[float, ...], feed: list[Delivery] | None = None) -> list[Example]:
+    """Replay a storm (on its wire, else family_wire's) event by event and return labelled candidate feature vectors."""
     cfg = config_for(storm, graph)
     model = GroupingModel(cfg, CoOccurrence(), weights=weights, threshold=0.5)
     trace: list[list[tuple[int, tuple[float, ...]]]] = []
@@ -84,21 +87,26 @@ def examples(storm: Storm, graph: bool, weights: tuple[float, ...]) -> list[Exam
         if inc_id is not None and t is not None:
             members.setdefault(inc_id, Counter())[t] += 1
 
-    replay(storm, deliveries(storm), cfg, model, on_event)
+    replay(storm, deliveries(storm) if feed is None else feed, cfg, model, on_event)
     return out
 
 
-def logistic(data: list[Example], l2: float = L2, iters: int = 25) -> tuple[float, ...]:
-    """Fit logistic regression weights by Newton's method (the last feature is the unpenalized bias)."""
+def logistic(data: list[Example], l2: float = L2, iters: int = 25,
+             weights: list[float] | None = None) -> tuple[float, ...]:
+    """Fit logistic regression weights by Newton's method (the last feature is the unpenalized bias).
+
+    `weights`: one per example (default 1).
+    """
     d = len(FEATURES)
     w = [0.0] * d
     for _ in range(iters):
         g = [l2 * w[j] if j < d - 1 else 0.0 for j in range(d)]
         h = [[(l2 if i == j and j < d - 1 else 0.0) for j in range(d)] for i in range(d)]
-        for f, y in data:
+        for n, (f, y) in enumerate(data):
             z = max(-30.0, min(30.0, sum(a * b for a, b in zip(w, f))))
             p = 1 / (1 + math.exp(-z))
-            r, s = p - y, p * (1 - p)
+            c = weights[n] if weights is not None else 1.0
+            r, s = c * (p - y), c * p * (1 - p)
             for i in range(d):
                 if f[i]:
                     g[i] += r * f[i]
@@ -135,77 +143,46 @@ def fit(seeds: range = FIT_SEEDS, rounds: int = ROUNDS, log: Any = None) -> dict
 
     Keys: with_graph, without_graph, threshold_with_graph, threshold_without_graph.
     """
-    storms = [train_storm(style, s) for style in TRAIN_STYLES for s in seeds]
-    fitted: dict[str, tuple[float, ...]] = {}
+    runs: list[tuple[Storm, list[Delivery]]] = []
+    for style in SEEN_STYLES:
+        storm_of, wire = style_of(style)
+        runs += [(st, wire(st)) for st in (storm_of(s) for s in seeds)]
+    train = [st for st, _ in runs if st.style in TRAIN_STYLES]
+    runs += [(st, deliveries(st)) for st in (anonymous(st) for st in train[::ANON_EVERY] if st.style in ANON_STYLES)]
+    out: dict[str, Any] = {}
     for name, graph in (("with_graph", True), ("without_graph", False)):
         w: tuple[float, ...] = START
         pool: list[Example] = []
+        styles: list[str] = []  # the style of each example
         for r in range(rounds):
-            for storm in storms:
-                # label_match is fitted with anonymous (fit_unplaced): kept out of this fit.
-                pool += [(f[:_LM] + (0.0,) + f[_LM + 1:], y) for f, y in examples(storm, graph, w)]
-            w = logistic(pool)
+            for storm, feed in runs:
+                got = examples(storm, graph, w, feed)
+                pool += got
+                styles += [storm.style] * len(got)
+            w = logistic(pool, weights=style_weights(styles))
             if not graph:  # the graph's features are always 0 without a graph: keep their weights out
                 w = tuple(0.0 if FEATURES[i].startswith("topology") or FEATURES[i] == "unmapped" else x
                           for i, x in enumerate(w))
             if log:
                 log(f"{name} round {r}: {len(pool)} examples, weights {w}")
-        fitted[name] = w
-    out: dict[str, Any] = dict(fitted)
-    anon = [anonymous(st) for st in storms[::ANON_EVERY] if st.style in ANON_STYLES]
-    for name, graph in (("with_graph", True), ("without_graph", False)):
-        out["threshold_" + name] = pick_threshold(storms, graph, fitted[name], log, name)
-        out[name] = fit_unplaced(anon, graph, fitted[name], rounds, log, name)
+        out[name] = w
+        out["threshold_" + name] = pick_threshold(runs, graph, w, log, name)
     return out
 
 
-def fit_unplaced(storms: list[Storm], graph: bool, weights: tuple[float, ...], rounds: int = ROUNDS,
-                 log: Any = None, name: str = "") -> tuple[float, ...]:
-    """Return the weights with the anonymous and label_match weights fitted on their own, the others fixed.
-
-    The training storms' alerts name a service or a machine, so the main fit cannot weigh what time
-    and shared label values are worth for an alert that names neither; here the storms whose service
-    and instance are renamed are replayed and the candidates where either feature is not 0 are the
-    examples: a two-weight logistic regression (damped Newton from 0, L2 as above) with the other
-    features' fixed logit as its offset. It changes no score of an alert that names an entity.
-    """
-    idx = (FEATURES.index("anonymous"), _LM)
-    w = list(weights)
-    pool: list[tuple[float, float, float, int]] = []  # (offset, anonymous, label_match, label)
-    for r in range(rounds):
-        for storm in storms:
-            for f, y in examples(storm, graph, tuple(w)):
-                if f[idx[0]] > 0 or f[idx[1]] > 0:
-                    pool.append((sum(a * b for j, (a, b) in enumerate(zip(weights, f)) if j not in idx),
-                                 f[idx[0]], f[idx[1]], y))
-        wa = wl = 0.0
-        for _ in range(100):
-            ga, gl, haa, hal, hll = L2 * wa, L2 * wl, L2, 0.0, L2
-            for off, xa, xl, y in pool:
-                p = 1 / (1 + math.exp(-max(-30.0, min(30.0, off + wa * xa + wl * xl))))
-                s = p * (1 - p)
-                ga, gl = ga + (p - y) * xa, gl + (p - y) * xl
-                haa, hal, hll = haa + s * xa * xa, hal + s * xa * xl, hll + s * xl * xl
-            det = haa * hll - hal * hal
-            sa, sl = (hll * ga - hal * gl) / det, (haa * gl - hal * ga) / det
-            # damped: a full Newton step from 0 overshoots into saturation
-            sa, sl = max(-1.0, min(1.0, sa)), max(-1.0, min(1.0, sl))
-            wa, wl = wa - sa, wl - sl
-            if max(abs(sa), abs(sl)) < 1e-6:
-                break
-        w[idx[0]], w[idx[1]] = round(wa, 3), round(wl, 3)
-        if log:
-            log(f"{name} unplaced round {r}: {len(pool)} examples, anonymous {w[idx[0]]}, label_match {w[idx[1]]}")
-    return tuple(w)
+def style_weights(styles: list[str]) -> list[float]:
+    """Return each example's weight so that every style weighs as much in the regression, whatever its storms' sizes."""
+    n = Counter(styles)
+    per = len(styles) / len(n) if n else 0.0
+    return [per / n[s] for s in styles]
 
 
-def pick_threshold(storms: list[Storm], graph: bool, weights: tuple[float, ...], log: Any = None,
+def pick_threshold(runs: list[tuple[Storm, list[Delivery]]], graph: bool, weights: tuple[float, ...], log: Any = None,
                    name: str = "") -> float:
-    """Return the threshold of THRESHOLDS with the best mean F1 over storms (ties: nearest 0.5)."""
-    feeds = [deliveries(storm) for storm in storms]
+    """Return the threshold of THRESHOLDS with the best mean F1 over the storms on their wires (ties: nearest 0.5)."""
     best: tuple[tuple[float, float], float] | None = None  # ((mean F1, -distance to 0.5), threshold)
     for th in THRESHOLDS:
-        mean = statistics.fmean(score_opsbot(storm, feed, graph, weights, th).f1 for storm, feed in zip(storms, feeds))
+        mean = statistics.fmean(score_opsbot(storm, feed, graph, weights, th).f1 for storm, feed in runs)
         if log:
             log(f"{name} threshold {th}: mean F1 {mean:.4f}")
         key = (round(mean, 4), -abs(th - 0.5))

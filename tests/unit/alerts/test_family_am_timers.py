@@ -10,12 +10,14 @@ from engine.lab.alerts.family_holdout7 import holdout7_knobs, holdout7_storm
 from engine.lab.alerts.family_holdout7_wire import GROUP_WAIT_S, am_deliveries
 from engine.lab.alerts.family_holdout8 import edge_deliveries, holdout8_knobs, holdout8_storm
 from engine.lab.alerts.family_holdout9 import holdout9_knobs, holdout9_storm, saas_deliveries
+from engine.lab.alerts.family_holdout10 import holdout10_knobs, holdout10_storm, serving_deliveries
 
 STYLES = pytest.mark.parametrize("storm, deliveries, knobs", [
     (holdout7_storm, am_deliveries, holdout7_knobs),
     (holdout8_storm, edge_deliveries, holdout8_knobs),
     (holdout9_storm, saas_deliveries, holdout9_knobs),
-], ids=["data-platform", "edge-network", "saas-app"])
+    (holdout10_storm, serving_deliveries, holdout10_knobs),
+], ids=["data-platform", "edge-network", "saas-app", "ml-serving"])
 
 
 @STYLES
