@@ -23,9 +23,11 @@ class PipelineState:
     incidents: dict[int, Incident]
     next_temp_id: int = -1
     model: GroupingModel | None = None  # the ingest's model (learned co-occurrence); None: a fresh one
-    # The grouping model's verdicts within one batch (Pipeline.process), cleared whenever a candidate changes.
+    # The grouping model's verdicts within one batch or transaction (Pipeline.process), cleared
+    # whenever a candidate changes.
     memo: ModelMemo = field(default_factory=ModelMemo)
-    # Which shared memory keys each incident already holds at an onset, within one batch (lifecycle.join).
+    # Which shared memory keys each incident already holds at an onset, within one batch or
+    # transaction (lifecycle.join).
     refreshed: dict[tuple[int, int], tuple[tuple[str, ...], dict[str, float], float]] = field(default_factory=dict)
 
 

@@ -61,7 +61,7 @@ def onset_ts(ev: AlertEvent, now: datetime) -> float:
 
 
 class ModelMemo:
-    """The grouping model's verdicts within one batch, reused while no candidate changed.
+    """The grouping model's verdicts within one batch (or transaction), reused while no candidate changed.
 
     In a storm's onset a body's hundred alerts share a few (service, alert name, onset) tuples,
     which is all the model reads of an alert; scoring every candidate again for each gives the
@@ -96,8 +96,11 @@ def _model_key(labels: dict[str, str], where: Place, ts: float, model: GroupingM
     on_host: tuple[tuple[int | None, float | None, float | None], ...] = ()
     if hosts is not None:
         same, link = hosts
-        on_host = tuple((c.id, c.corr_keys.get(same), c.corr_keys.get(link)) for c in candidates
-                        if same in c.corr_keys or link in c.corr_keys)
+        # A plain loop: most alerts of a storm run on machines no candidate knows (no tuple to build).
+        for c in candidates:
+            corr = c.corr_keys
+            if same in corr or link in corr:
+                on_host += ((c.id, corr.get(same), corr.get(link)),)
     # unplaced: for an alert with no entity, its label values and the label statistics' version.
     return (ent, cl, labels.get(NAMESPACE), labels.get("alertname"), on_host, doms, ts, model.cooc.version, unplaced)
 

@@ -182,8 +182,9 @@ class AlertIngest:
         # The cached candidates dict itself: new incidents land in the cache as they are made.
         state = PipelineState(alerts, await self.store.candidates(s, now), model=self.model)
         out = Outcome()
-        for b in batches:
-            out.merge(self.pipeline.process(state, b.alerts, now))
+        for n, b in enumerate(batches):
+            # The batches share the grouping model's verdicts (nothing but the stages runs between them).
+            out.merge(self.pipeline.process(state, b.alerts, now, same_transaction=n > 0))
         await self.pipeline.commit(s, state, out, now)
         return out.counts
 

@@ -160,18 +160,18 @@ def thread_update(inc: Incident, fold: bool, changes: list[Change], members: lis
                   cfg: AlertsConfig, now: datetime) -> IncidentUpdate:
     """Return the incident's thread reply: a new one, or the open one with this batch folded in."""
     lines = [line.model_dump(mode="json") for line in fold_changes(changes)]
-    alerts = [thread_fold.compact_alert(alert_line(a), cfg.service_label) for a in members]
     previous = inc.thread_open if fold else None
     if previous is None:
         inc.thread_seq += 1
-        shown, more = alerts[:MAX_THREAD_ALERTS], max(0, len(alerts) - MAX_THREAD_ALERTS)
+        shown, more = thread_fold.reply_alerts(None, members, MAX_THREAD_ALERTS, cfg.service_label)
         started = _iso(now)
         # A new reply counts every alert by name ("HighErrorRate x22"), not the first 20 of them:
         # "x13 ... and 18 more" contradicted the card and `/ops incident`.
         groups, listed_more = _named_groups(alert_groups(alerts, cfg.service_label))
     else:  # the same key: the outbox edits the reply already in the thread
         lines = thread_fold.merge_lines(previous["changes"], lines)
-        shown, overflow = thread_fold.merge_alerts(previous["alerts"], alerts, MAX_THREAD_ALERTS)
+        shown, overflow = thread_fold.reply_alerts(previous["alerts"], members, MAX_THREAD_ALERTS,
+                                                   cfg.service_label)
         more, started = previous["more"] + overflow, previous["at"]
         groups, beyond = _named_groups(alert_groups(shown, cfg.service_label))
         listed_more = more + beyond

@@ -68,13 +68,20 @@ class Pipeline:
         """Return the stage names in the order they run."""
         return (self.door.name, *(s.name for s in self.alert_stages), *(s.name for s in self.tail))
 
-    def process(self, state: PipelineState, events: Sequence[AlertEvent], now: datetime) -> Outcome:
-        """Run every event of a batch through the per-alert stages, in order."""
+    def process(self, state: PipelineState, events: Sequence[AlertEvent], now: datetime,
+                same_transaction: bool = False) -> Outcome:
+        """Run every event of a batch through the per-alert stages, in order.
+
+        `same_transaction`: the previous call ran on this state at this `now` with nothing else
+        in between (the next batch of one transaction), so what it remembered still holds.
+        """
         out = Outcome()
-        # Verdicts are remembered for this batch only: between calls (ticks, people's actions,
-        # corrections) candidates change outside the stages that clear it.
-        state.memo.clear()
-        state.refreshed.clear()
+        # Verdicts are remembered for one call, or for the batches of one transaction: between
+        # other calls (ticks, people's actions, corrections) candidates change outside the stages
+        # that clear it.
+        if not same_transaction:
+            state.memo.clear()
+            state.refreshed.clear()
         # Counted by the enum's plain value: hashing the enum itself runs Python code per alert.
         kinds: dict[str, int] = {}
         alerts, window, stages = state.alerts, self.cfg.flap_window_s, self.alert_stages

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.alerts.lifecycle import Change
+from engine.alerts.types import AlertState
 
 # What a storm adds to an incident; anything else in a batch (a person's action, a resolve,
 # a reminder, a reopen) gets a reply of its own, and closes the open one.
@@ -62,3 +63,35 @@ def compact_alert(line: dict[str, Any], service_label: str) -> dict[str, Any]:
     svc = (line.get("labels") or {}).get(service_label)
     return {"fingerprint": line.get("fingerprint") or "", "alertname": line["alertname"],
             "status": line["status"], "labels": {service_label: svc} if svc else {}}
+
+
+def compact_state(st: AlertState, service_label: str) -> dict[str, Any]:
+    """Return compact_alert(messages.alert_line(st)) without building the full line (alertname is not a label there)."""
+    labels = st.labels
+    svc = labels.get(service_label) if service_label != "alertname" else None
+    return {"fingerprint": st.fingerprint or "", "alertname": labels.get("alertname", ""),
+            "status": st.status.value, "labels": {service_label: svc} if svc else {}}
+
+
+def reply_alerts(old: list[dict[str, Any]] | None, members: list[AlertState], limit: int,
+                 service_label: str) -> tuple[list[dict[str, Any]], int]:
+    """Return the alert lines a reply shows and how many more it counts: merge_alerts(old, compacted members)
+    (or their first `limit` when no reply is open), compacting only the members that are shown.
+
+    A storm's transaction brings hundreds of members to a reply that lists twenty: the rest are
+    only counted. `members` hold distinct fingerprints (one state per fingerprint).
+    """
+    if old is None:
+        return [compact_state(m, service_label) for m in members[:limit]], max(0, len(members) - limit)
+    by_fp: dict[str, dict[str, Any]] = {}
+    for a in old:
+        by_fp[a.get("fingerprint") or json.dumps(a, sort_keys=True)] = a
+    extra = 0  # members neither shown already nor fitting: counted only
+    for m in members:
+        fp = m.fingerprint or json.dumps(compact_state(m, service_label), sort_keys=True)
+        if fp in by_fp or len(by_fp) < limit:
+            by_fp[fp] = compact_state(m, service_label)  # a known alert keeps its place with its latest line
+        else:
+            extra += 1
+    lines = list(by_fp.values())
+    return lines[:limit], max(0, len(lines) + extra - limit)

@@ -11,6 +11,9 @@ Opsbot runs in its own process (aiohttp + the real pipeline, every batch stored 
 the 200) on SQLite, then on PostgreSQL; Alertmanager is Debian's binary. Same client, same bodies.
 A third peer runs too: the issue's floor, a bare aiohttp handler that writes each batch in one
 transaction (bare_sqlite_sink.py, bare_pg_sink.py: no validation, dedup or grouping).
+CPU per batch is the peer's process tree's; on PostgreSQL the CPU of the backends serving that
+peer's own database is added (not other databases of a shared machine, nor the shared WAL writer
+and checkpointer).
 With --workers N > 1 the server runs as `opsbot serve --workers N` does (bot/workers.py: N
 processes on one port, webhooks store and answer, one leased pump processes): the rate counted
 is end to end, from the first request until every accepted batch is processed, and CPU is the
@@ -39,8 +42,8 @@ TOKEN = "bench-token"
 
 from bot.demo_alertmanager import alertmanager_argv, find_binary  # noqa: E402 - after the sys.path insert
 from alert_workloads import am_body, make_batches, make_storm_batches, webhook_body  # noqa: E402 - after sys.path
-from ingest_harness import (drained, drop_pg, free_port, incidents_posted, load, pg_database,
-                            postgres_cpu_seconds, tree_cpu_seconds, wait_up)
+from ingest_harness import (backend_cpu_since, drained, drop_pg, free_port, incidents_posted, load, pg_database,
+                            postgres_cpu_by_pid, tree_cpu_seconds, wait_up)
 
 
 def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen, str]:
@@ -238,7 +241,11 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                                 skip = w["batches"] + w["errors"]
                                 if who == "bot":
                                     await drained(url)
-                            c0, pg0 = tree_cpu_seconds(pids[who]), postgres_cpu_seconds()
+                            # The store's CPU: the backends serving this peer's own database only
+                            # (other databases on a shared machine, and the shared WAL writer and
+                            # checkpointer, are left out).
+                            pg_db = {"bot": pg_name, "bare": bare_pg}.get(who)
+                            c0, pg0 = tree_cpu_seconds(pids[who]), postgres_cpu_by_pid() if pg_db else {}
                             res[who] = await load(target, bodies[skip:], hdr, args.seconds, args.concurrency)
                             if who == "bot":  # count a batch when it is processed, not when answered
                                 lag = await drained(url)
@@ -248,7 +255,7 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                                 r["outbox_lag_s"], r["incidents"] = await incidents_posted(url)
                             res[who]["cpu_ms_per_batch"] = (1000 * (tree_cpu_seconds(pids[who]) - c0)
                                                             / max(1, res[who]["batches"]))
-                            res[who]["pg_ms_per_batch"] = (1000 * (postgres_cpu_seconds() - pg0)
+                            res[who]["pg_ms_per_batch"] = (1000 * (backend_cpu_since(pg_db, pg0) if pg_db else 0.0)
                                                            / max(1, res[who]["batches"]))
                         stored = await stored_alerts(url)
                     finally:

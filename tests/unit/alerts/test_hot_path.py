@@ -87,3 +87,28 @@ def test_neighbours_cached_per_graph_equal_to_a_fresh_walk():
     assert neighbours(a) is neighbours(a)
     assert "db" in dict(neighbours(a)["web"]) and "db" not in dict(neighbours(b).get("web", ()))
     assert neighbours(CFG) == {}
+
+
+def test_reply_alerts_shows_and_counts_what_merging_every_compacted_line_would():
+    from engine.alerts import thread_fold
+    from engine.alerts.messages import alert_line
+
+    rng = random.Random(5)
+    for trial in range(300):
+        label = rng.choice(["service", "alertname", "team"])
+        members = []
+        for i in rng.sample(range(40), rng.randrange(0, 40)):
+            st = _state(rng.choice(["firing", "resolved"]), 0, False)
+            st.fingerprint = f"fp{i}"
+            st.labels = {"alertname": f"A{i % 3}", **({"service": f"s{i % 4}"} if i % 5 else {}), "team": "x"}
+            members.append(st)
+        full = [thread_fold.compact_alert(alert_line(m), label) for m in members]
+        limit = rng.choice([1, 5, 20])
+        if trial % 3 == 0:
+            assert thread_fold.reply_alerts(None, members, limit, label) == (full[:limit], max(0, len(full) - limit))
+            continue
+        old = [{"fingerprint": f"fp{i}", "alertname": "old", "status": "firing", "labels": {}}
+               for i in rng.sample(range(60), rng.randrange(0, 25))]
+        if trial % 7 == 0:
+            old.append({"alertname": "no fingerprint", "status": "firing", "labels": {}})
+        assert thread_fold.reply_alerts(old, members, limit, label) == thread_fold.merge_alerts(old, full, limit)

@@ -122,3 +122,47 @@ def test_alerts_differing_only_in_zone_or_rack_share_no_verdict_and_no_memory_ke
     assert [memory_keys(cfg, lb) for lb in reversed(kinds)] == cached[::-1]  # the cache answers as building does
     assert "m|dom|c1|zone=eu-1a" in cached[1] and "m|domi|c1|zone=eu-1a" in cached[4]
     assert {"m|dom|c1|zone=eu-1a", "m|dom|c1|rack=r2"} <= set(cached[3])
+
+
+def _replay_grouped(feed, cfg: AlertsConfig, memo: ModelMemo, size: int) -> tuple[list[tuple], int]:
+    """Run a feed as ingest.run_batches does under load: `size` deliveries per transaction, one `now`."""
+    from engine.alerts.pipeline import Pipeline, _NO_DOOR
+
+    pipe = Pipeline(cfg, _NO_DOOR)
+    state = PipelineState({}, {}, model=GroupingModel(cfg, CoOccurrence()), memo=memo)
+    rows: list[tuple] = []
+    last_tick = 0.0
+    for g in range(0, len(feed), size):
+        group = feed[g:g + size]
+        t = group[-1][0]
+        while last_tick + cfg.tick_interval_s <= t:
+            last_tick += cfg.tick_interval_s
+            rows += _rows(tick(state, cfg, BASE + timedelta(seconds=last_tick)))
+        for n, (_, events) in enumerate(group):
+            rows += _rows(pipe.process(state, events, BASE + timedelta(seconds=t), same_transaction=n > 0))
+    return rows, len(state.incidents)
+
+
+def test_memo_kept_across_the_batches_of_a_transaction_changes_no_decision():
+    _Counting.reused = 0
+    for style in TRAIN_STYLES:
+        storm = train_storm(style, 1)
+        feed = [(t, tuple(replace(e, starts_at=_grid(e.starts_at)) for e in evs)) for t, evs in deliveries(storm)]
+        for size in (3, 8):
+            cfg = AlertsConfig(depends_on=storm.depends_on)
+            got, n = _replay_grouped(feed, cfg, _counting(), size)
+            want, m = _replay_grouped(feed, cfg, _no_memo(), size)
+            assert got == want and n == m, (style, size)
+    rng = random.Random(7)
+    cfg = AlertsConfig()
+    feed = []
+    for b in range(60):
+        svc = f"storm-{b // 10}"
+        feed.append((b // 20 * 10 + 5, [ev(f"Alert{rng.randrange(7)}", svc, start=b // 20 * 10, fp=f"{svc}-{b}-{i}",
+                                          cluster=rng.choice(["c1", "c2"])) for i in range(100)]))
+    feed = [(12 * 3600 + t, evs) for t, evs in feed]  # the helpers' events start at noon of BASE's day
+    got, n = _replay_grouped(feed, cfg, _counting(), 8)
+    want, m = _replay_grouped(feed, cfg, _no_memo(), 8)
+    assert got == want and n == m > 1
+    assert _Counting.reused > 0
+
