@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from engine.alerts.card import (AlertGroup, CardLead, CardLink, CardOwner, ChangeFacts, ChangeLine, IncidentCard,
                                 IncidentPage, IncidentUpdate, SuggestedRunbook)
@@ -12,7 +12,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.lead import card_links, with_times
 from engine.alerts.lifecycle import Change, change_key
 from engine.alerts.notify import NotifyDecision
-from engine.alerts.types import AlertState, Incident
+from engine.alerts.types import AlertState, Incident, Status
 from engine.core.notices import Notice
 
 MAX_THREAD_ALERTS = 20  # a folded reply remembers at most this many alerts; the rest are counted
@@ -167,7 +167,7 @@ def thread_update(inc: Incident, fold: bool, changes: list[Change], members: lis
         started = _iso(now)
         # A new reply counts every alert by name ("HighErrorRate x22"), not the first 20 of them:
         # "x13 ... and 18 more" contradicted the card and `/ops incident`.
-        groups, listed_more = _named_groups(alert_groups(alerts, cfg.service_label))
+        groups, listed_more = _named_groups(member_groups(members, cfg.service_label))
     else:  # the same key: the outbox edits the reply already in the thread
         lines = thread_fold.merge_lines(previous["changes"], lines)
         shown, overflow = thread_fold.reply_alerts(previous["alerts"], members, MAX_THREAD_ALERTS,
@@ -195,13 +195,28 @@ def card_notice(inc: Incident, card: IncidentCard) -> Notice:
 
 def alert_groups(alerts: list[dict[str, Any]], service_label: str = "service") -> list[dict[str, Any]]:
     """Fold an incident's alerts by name: how many, how many still firing, on which services."""
+    return _fold_by_name((a["alertname"], a["status"] != "resolved", (a.get("labels") or {}).get(service_label),
+                          a.get("fingerprint") or "") for a in alerts)
+
+
+def member_groups(members: list[AlertState], service_label: str = "service") -> list[dict[str, Any]]:
+    """Fold alert states by name as alert_groups does, without building an alert line for each.
+
+    A storm's reply counts hundreds of members by name and shows twenty.
+    """
+    return _fold_by_name((st.labels.get("alertname", ""), st.status is not Status.RESOLVED,
+                          st.labels.get(service_label) if service_label != "alertname" else None,
+                          st.fingerprint or "") for st in members)
+
+
+def _fold_by_name(rows: Iterable[tuple[str, bool, str | None, str]]) -> list[dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
-    for a in alerts:
-        g = groups.setdefault(a["alertname"], {"alertname": a["alertname"], "total": 0, "firing": 0, "services": [],
-                                                  "fingerprint": a.get("fingerprint") or ""})
+    for name, firing, svc, fingerprint in rows:
+        g = groups.get(name)
+        if g is None:
+            g = groups[name] = {"alertname": name, "total": 0, "firing": 0, "services": [], "fingerprint": fingerprint}
         g["total"] += 1
-        g["firing"] += a["status"] != "resolved"
-        svc = (a.get("labels") or {}).get(service_label)
+        g["firing"] += firing
         if svc and svc not in g["services"]:
             g["services"].append(svc)
     return sorted(groups.values(), key=lambda g: (-g["firing"], -g["total"], g["alertname"]))
