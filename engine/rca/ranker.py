@@ -140,12 +140,8 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     changes = _change_hypotheses(inp, episode, scored, step, config)
     if config.explain_away:
         weight = 1.0 / (1 + len(residuals))
-        # The picks' own-noise estimates explain only the partial view (view 0): a parent of a pick holds
-        # that pick's noise in its precision-row residual.  Raw values and learned-parent residuals are
-        # explained by the picks' values; the noise, collinear with them, only adds coefficient error that
-        # grows with the fault (CIRCA-style 50 nodes, dev seeds 7433 / 7477: 0.938 / 0.917 -> 0.940 / 0.934).
         comps = [Component(grid.values, devs, weight, noise=False)] + [
-            Component(m, {n: max(residuals[i][n][0], DROP_WEIGHT * residuals[i][n][1]) for n in grid.names}, weight, noise=i == 0)
+            Component(m, {n: max(residuals[i][n][0], DROP_WEIGHT * residuals[i][n][1]) for n in grid.names}, weight)
             for i, m in view_series.items()]
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
                            {s[1]: s[0] for s in scored}, comps, DROP_WEIGHT, ANOMALOUS, view_series.get(1))
