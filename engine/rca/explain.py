@@ -32,7 +32,6 @@ class Component:
     series: np.ndarray  # (rows, columns) aligned with the grid: raw values or a residual
     peaks: dict[str, float]  # the peak used in the score, per signal name
     weight: float
-    noise: bool = True  # regress on the picks' own-noise estimates too (see explain_away)
 
 
 def peaks_given(
@@ -115,8 +114,7 @@ def explain_away(
         cols = [col[n] for n in live]
         factor = np.ones(len(live))
         for comp in components:
-            given = peaks_given(values, comp.series[:, cols], baseline_rows, episode_rows, chosen, drop_weight,
-                                noise if comp.noise else None)
+            given = peaks_given(values, comp.series[:, cols], baseline_rows, episode_rows, chosen, drop_weight, noise)
             peaks = np.array([comp.peaks[n] for n in live])
             ratio = np.minimum(np.divide(given, peaks, out=np.ones_like(given), where=peaks > 0), 1.0)
             factor *= ratio**comp.weight

@@ -140,7 +140,7 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     changes = _change_hypotheses(inp, episode, scored, step, config)
     if config.explain_away:
         weight = 1.0 / (1 + len(residuals))
-        comps = [Component(grid.values, devs, weight, noise=False)] + [
+        comps = [Component(grid.values, devs, weight)] + [
             Component(m, {n: max(residuals[i][n][0], DROP_WEIGHT * residuals[i][n][1]) for n in grid.names}, weight)
             for i, m in view_series.items()]
         new = explain_away(grid.values, grid.names, episode.baseline_rows, episode.episode_rows,
