@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 
+from typing import Callable
+
 from engine.lab.alerts.family import FamAlert
 
 Plan = list[tuple[dict[str, str], float]]  # (labels, onset)
@@ -49,6 +51,31 @@ class AlertBook:
             stop = end if long else max(t + self.min_span_s, end + self.rng.uniform(-60, 120))
             self.alerts.append(FamAlert(lab, truth, t, stop))
         return True
+
+    def place(self, n: int, t0: float, kinds: list[Callable[[float], tuple[Plan, float]]], shares: list[float],
+              recurrence: float) -> None:
+        """Add incident n of one of `kinds` at t0 and maybe 1-3 recurrences of it.
+
+        Every kind may recur: the builders meant a bad deploy not to, but tested it with `is` on a
+        bound method, which never holds, and their scored storms were drawn so; they stay so.
+        """
+        rng = self.rng
+        for _ in range(30):
+            kind = rng.choices(kinds, weights=shares)[0]
+            plan, end = kind(t0)
+            if self.add(plan, f"inc-{n}", end):
+                break
+        else:
+            return
+        if rng.random() >= recurrence:
+            return
+        last = end
+        for r in range(rng.randint(1, 3)):
+            start = last + rng.uniform(360, 1500)
+            again = [(lab, start + (t - t0) * rng.uniform(0.7, 1.3)) for lab, t in plan]
+            last = start + (end - t0) * rng.uniform(0.6, 1.0)
+            if not self.add(again, f"inc-{n}-r{r + 1}", last):
+                break
 
     def recurring(self, k: int, duration: float) -> None:
         """Add k noisy recurring alerts: 2-8 minutes every 15-45 minutes, each firing its own incident."""

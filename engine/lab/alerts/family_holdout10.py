@@ -184,24 +184,7 @@ class _ServingBuilder(AlertBook):
 
     def incident(self, n: int, t0: float, shares: list[float], recurrence: float) -> None:
         """Add incident n of one kind at t0, and maybe its recurrences."""
-        rng = self.rng
-        kinds = [self.gpu_node_failing, self.pool_saturated, self.store_degraded, self.bad_rollout]
-        for _ in range(30):
-            kind = rng.choices(kinds, weights=shares)[0]
-            plan, end = kind(t0)
-            if self.add(plan, f"inc-{n}", end):
-                break
-        else:
-            return
-        if kind is self.bad_rollout or rng.random() >= recurrence:
-            return
-        last = end
-        for r in range(rng.randint(1, 3)):
-            start = last + rng.uniform(360, 1500)
-            again = [(lab, start + (t - t0) * rng.uniform(0.7, 1.3)) for lab, t in plan]
-            last = start + (end - t0) * rng.uniform(0.6, 1.0)
-            if not self.add(again, f"inc-{n}-r{r + 1}", last):
-                break
+        self.place(n, t0, [self.gpu_node_failing, self.pool_saturated, self.store_degraded, self.bad_rollout], shares, recurrence)
 
     def _noise_alert(self) -> dict[str, str]:
         rng = self.rng

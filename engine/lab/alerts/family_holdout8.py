@@ -256,6 +256,8 @@ class _EdgeBuilder(AlertBook):
                 break
         else:
             return
+        # `kind is self.deploy` never holds (a bound method is a new object each time): deploys recur,
+        # as in every scored storm of this style.
         if long or kind is self.deploy or rng.random() >= recurrence:
             return
         last = end
