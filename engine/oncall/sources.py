@@ -64,11 +64,13 @@ def on_call_for(alerts_cfg: AlertsConfig, oncall: OncallService) -> IncidentRole
     """Return a Home role source: the open incidents owned by a team this person is on call for."""
 
     async def roles(s: AsyncSession, actor: Actor) -> dict[int, str]:
-        now = oncall.clock.now()
         teams = set()
         for team in oncall.teams:
-            answer = oncall.now_for(team, now)  # the loaded copy: a Home tab never waits for a calendar
-            if answer is not None and names_you(actor, answer.people):
+            try:  # as the tab's on-call section: calendars are read on first use, then kept
+                (answer,) = await oncall.who(team)
+            except OpsError:  # a calendar that cannot be read leaves out that team's incidents only
+                continue
+            if names_you(actor, answer.people):
                 teams.add(team)
         if not teams:
             return {}
