@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.lab.anomaly.nab.corpus import DataFile
+from engine.lab.anomaly.synthetic_hosts import nab_onsets
 
 CATEGORIES = ("rps", "heap", "queue", "errors", "cpu")
 STEPS_S = (60, 120, 300)
@@ -208,14 +209,10 @@ def make_corpus(files_per_category: int = 6, seed: int = 4711) -> list[DataFile]
             t = np.arange(n) * step + rng.integers(0, 7) * DAY_S
             _, parts = _series(cat, rng, t, step)
             count = 0 if k == 0 else int(rng.integers(1, 4))
-            half = int(0.1 * n / max(count, 1)) // 2
-            # Onsets after NAB's probation (15%), far enough apart that windows never overlap.
-            slots = np.arange(int(0.2 * n), int(0.95 * n), max(2 * half + 2, n // 10))
-            onsets = sorted(int(a) for a in rng.choice(slots, min(count, len(slots)), replace=False))
+            onsets, windows = nab_onsets(rng, n, count)
             for at in onsets:
                 _inject(cat, parts, at, rng, step)
             y = _render(cat, rng, parts, step)
             stamps = (np.datetime64("2026-03-02T00:00:00") + t.astype("timedelta64[s]")).astype("datetime64[ns]")
-            windows = [(max(0, a - half), min(n - 1, a + half)) for a in onsets]
             files.append(DataFile(f"{cat}/{cat}_{k}.csv", stamps, y, windows))
     return files

@@ -196,17 +196,25 @@ def make_corpus(files_per_category: int = 6, seed: int = 8123) -> list[DataFile]
             n = len(t)
             d = _normal(cat, rng, t)
             count = 0 if k == 0 else int(rng.integers(1, 4))
-            half = int(0.1 * n / max(count, 1)) // 2
-            # Onsets after NAB's probation (15%) and far enough apart that windows never overlap.
-            slots = np.arange(int(0.2 * n), int(0.95 * n), max(2 * half + 2, n // 10))
-            onsets = sorted(int(a) for a in rng.choice(slots, min(count, len(slots)), replace=False))
+            onsets, windows = nab_onsets(rng, n, count)
             for at in onsets:
                 _inject(cat, rng, t, d, at)
             y = _render(cat, rng, t, d)
             stamps = (start + np.round(t).astype("timedelta64[s]")).astype("datetime64[ns]")
-            windows = [(max(0, a - half), min(n - 1, a + half)) for a in onsets]
             files.append(DataFile(f"{cat}/{cat}_{k}.csv", stamps, np.asarray(y, dtype=np.float64), windows))
     return files
+
+
+def nab_onsets(rng: np.random.Generator, n: int, count: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """Return `count` anomaly onsets in n rows and their windows, by NAB's rule (the generators share it).
+
+    Onsets fall after NAB's probation (15%), far enough apart that windows never overlap; the
+    windows together cover 10% of the rows, split evenly, centred on each onset.
+    """
+    half = int(0.1 * n / max(count, 1)) // 2
+    slots = np.arange(int(0.2 * n), int(0.95 * n), max(2 * half + 2, n // 10))
+    onsets = sorted(int(a) for a in rng.choice(slots, min(count, len(slots)), replace=False))
+    return onsets, [(max(0, a - half), min(n - 1, a + half)) for a in onsets]
 
 
 def nab_labels(files: list[DataFile]) -> dict[str, list[list[str]]]:

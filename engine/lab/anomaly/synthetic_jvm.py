@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.lab.anomaly.nab.corpus import DataFile
-from engine.lab.anomaly.synthetic_hosts import nab_labels
+from engine.lab.anomaly.synthetic_hosts import nab_labels, nab_onsets
 
 __all__ = ["CATEGORIES", "make_corpus", "nab_labels"]
 
@@ -176,10 +176,7 @@ def make_corpus(files_per_category: int = 6, seed: int = 31337) -> list[DataFile
             n = len(t)
             s = _schedule(rng, t)
             count = 0 if k == 0 else int(rng.integers(1, 4))
-            half = int(0.1 * n / max(count, 1)) // 2
-            # Onsets after NAB's probation (15%) and far enough apart that windows never overlap.
-            slots = np.arange(int(0.2 * n), int(0.95 * n), max(2 * half + 2, n // 10))
-            onsets = sorted(int(a) for a in rng.choice(slots, min(count, len(slots)), replace=False))
+            onsets, windows = nab_onsets(rng, n, count)
             inc = []
             for at in onsets:
                 minutes = rng.uniform(30, 360)
@@ -187,6 +184,5 @@ def make_corpus(files_per_category: int = 6, seed: int = 31337) -> list[DataFile
                 inc.append((int(rng.integers(0, 2)), at, end))
             y = _render(cat, rng, t, s, inc)
             stamps = (start + np.round(t).astype("timedelta64[s]")).astype("datetime64[ns]")
-            windows = [(max(0, a - half), min(n - 1, a + half)) for a in onsets]
             files.append(DataFile(f"{cat}/{cat}_{k}.csv", stamps, np.asarray(y, dtype=np.float64), windows))
     return files
