@@ -103,7 +103,7 @@ def evidence(h: Hypothesis, cand: Candidates, source: ServiceSignals, cfg: RcaCo
     """Return one hypothesis as the message shows it: signal, onset, size, what it explains, link."""
     ev, onset = h.evidence, cand.onset.timestamp()
     out: dict[str, Any] = {
-        "name": h.name, "service": h.service, "metric": h.metric, "confidence": round(h.confidence, 3),
+        "name": h.name, "service": h.service, "metric": h.metric, "confidence": h.confidence,
         "signal": ev.signal, "since": _iso(ev.onset), "direction": ev.direction,
         "deviation": ev.deviation, "explains": list(ev.explains), "notes": list(ev.notes),
         "lead_s": int(onset - ev.onset) if ev.onset is not None else None, "graph_url": None,

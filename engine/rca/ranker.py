@@ -296,7 +296,8 @@ def _finish(scored, config: RankerConfig) -> list[Hypothesis]:
     for (score, name, is_change, ev), share in zip(scored, shares):
         strength = 1.0 - math.exp(-max(score - ANOMALOUS, 0.0) / ANOMALOUS)
         service, metric = (ev.change.service, None) if is_change else split_name(name)
-        out.append(Hypothesis(service=service, metric=metric, confidence=round(float(strength * share), 4),
+        # Significant digits, not decimals: a tiny share stays above 0 ("<1%", never "ruled out").
+        out.append(Hypothesis(service=service, metric=metric, confidence=float(f"{strength * share:.4g}"),
                               score=round(float(score), 4), evidence=ev))
     return out
 

@@ -94,3 +94,18 @@ def test_empty_and_flat_inputs_give_no_hypotheses():
     t = np.arange(10.0)
     assert rank(RcaInput({}, 5.0)) == []
     assert rank(RcaInput({"a_cpu": Series(t, np.ones(10))}, 5.0)) == []
+
+
+def test_a_deviating_signal_behind_a_dominant_one_keeps_a_nonzero_confidence():
+    # The demo read "3. db errors · 0% confidence" beside 99%: rounding to decimals had made a
+    # small share exactly 0, which reads as "ruled out". Every deviating signal keeps a share > 0.
+    from engine.rca.ranker import ANOMALOUS
+    cases = simulate(10, 8, seed=2024)
+    tiny = 0
+    for case in cases:
+        inp, _ = _sim_input(case, 60)
+        for h in rank(inp):
+            if h.score > ANOMALOUS:
+                assert h.confidence > 0, h
+                tiny += h.confidence < 5e-5
+    assert tiny, "no case had a share small enough to have been rounded away"
