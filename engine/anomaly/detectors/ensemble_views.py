@@ -49,7 +49,7 @@ DROP_POWER = 4.0
 
 def combine_members(scores: np.ndarray, below: np.ndarray, by_direction: bool) -> np.ndarray:
     """Return the row view's score from its members' (n, 2): the mean, or by direction (DROP_POWER mean below)."""
-    mean = 0.5 * (scores[:, 0] + scores[:, 1])
+    mean: np.ndarray = 0.5 * (scores[:, 0] + scores[:, 1])
     if not by_direction:
         return mean
     if len(mean) == 1:  # a watch's usual one-row update: plain floats, no array set-up
