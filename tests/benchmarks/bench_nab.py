@@ -13,8 +13,8 @@ at the NAB-chosen thresholds: synthetic_metrics.py (seed 2026) and synthetic_fle
 4711) and synthetic_hosts.py (seed 8123), each held out once and dev data since, and
 synthetic_jvm.py (seed 31337), held out before the calm layer and seen since, and
 synthetic_cloud.py (seed 60917), held out before the range memory and seen since.
-`--held-out-k8s` adds synthetic_k8s.py (seed 88463), held out: committed alone before the
-combination-rule work it checks; score it once, at the end.
+`--held-out-k8s` adds synthetic_k8s.py (seed 88463), committed alone before the direction
+rule it checked, scored once after it (docs/anomaly.md) and seen since.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def held_out(nab_thresholds: dict[str, float], k8s: bool = False) -> None:
                ("seen: generated JVM/database/queue metrics (synthetic_jvm, seed 31337)", synthetic_jvm.make_corpus),
                ("seen: generated cloud-monitoring metrics (synthetic_cloud, seed 60917)", synthetic_cloud.make_corpus)]
     if k8s:
-        corpora.append(("held out: generated Kubernetes container metrics (synthetic_k8s, seed 88463)",
+        corpora.append(("seen: generated Kubernetes container metrics (synthetic_k8s, seed 88463)",
                         synthetic_k8s.make_corpus))
     for label, make in corpora:
         files = make()
