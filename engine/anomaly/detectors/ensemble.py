@@ -37,8 +37,8 @@ from engine.anomaly.detectors.calm import CalmState, calm_scores
 from engine.anomaly.detectors.ensemble_matrix import score_fresh_matrix
 from engine.anomaly.detectors.ensemble_state import decode_flat, decode_members, encode_flat, encode_members
 from engine.anomaly.detectors.ensemble_views import (
-    COARSE_PARAMS, COARSE_SECONDS, COARSE_WEIGHT, MEMBERS, RANGE_HALFLIFE, SCALE_PROBE, SPREAD_HALFLIFE, SPREAD_WEIGHT,
-    bucket_means, coarse_rows, default_params, log_scale,
+    COARSE_PARAMS, COARSE_SECONDS, COARSE_WEIGHT, DROP_POWER, MEMBERS, RANGE_HALFLIFE, SCALE_PROBE, SPREAD_HALFLIFE,
+    SPREAD_WEIGHT, bucket_means, coarse_rows, combine_members, default_params, log_scale,
 )
 from engine.anomaly.detectors.record import FEEDBACK_MARGIN, PERIOD_PROBE, RecordViews, _dec, _enc
 from engine.anomaly.detectors.robust import CHANNELS, RobustParams, State, score_matrix
@@ -46,9 +46,9 @@ from engine.anomaly.detectors.spread import SpreadState, score_spread
 
 # Importers name the ensemble's constants and helpers from here.
 __all__ = [
-    "COARSE_PARAMS", "COARSE_SECONDS", "COARSE_WEIGHT", "MEMBERS", "RANGE_HALFLIFE", "SCALE_PROBE", "SPREAD_HALFLIFE",
-    "SPREAD_WEIGHT", "EnsembleDetector", "bucket_means", "coarse_rows", "default_params", "log_scale",
-    "score_fresh_matrix",
+    "COARSE_PARAMS", "COARSE_SECONDS", "COARSE_WEIGHT", "DROP_POWER", "MEMBERS", "RANGE_HALFLIFE", "SCALE_PROBE",
+    "SPREAD_HALFLIFE", "SPREAD_WEIGHT", "EnsembleDetector", "bucket_means", "coarse_rows", "combine_members",
+    "default_params", "log_scale", "score_fresh_matrix",
 ]
 
 
@@ -181,7 +181,10 @@ class EnsembleDetector(RecordViews):
         self._state = scored.state
         last = scored.record[:, -1, 0] / self.sensitivity
         self._last = (vals[-1], scored.expected[-1, 0], scored.scale[-1, 0], scored.deviation[:, -1, :], last)
-        return np.asarray(scored.scores.mean(axis=1))
+        # With the calm layer, rows below what the raw member expected combine nearer the surer
+        # member (ensemble_views.combine_members); the coarse view (no calm of its own) keeps the mean.
+        below = vals < scored.expected[:, 0]
+        return combine_members(scored.scores, below, self._calm is not None)
 
     def feedback_not_anomaly(self) -> None:
         """Raise the record floors of both views so deviations like the last ones stop alerting."""

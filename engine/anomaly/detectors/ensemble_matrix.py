@@ -6,7 +6,8 @@ import numpy as np
 
 from engine.anomaly.detectors.calm import CalmState, calm_scores
 from engine.anomaly.detectors.ensemble_views import (
-    COARSE_WEIGHT, SCALE_PROBE, SPREAD_HALFLIFE, SPREAD_WEIGHT, bucket_means, coarse_rows, default_params, log_scale,
+    COARSE_WEIGHT, SCALE_PROBE, SPREAD_HALFLIFE, SPREAD_WEIGHT, bucket_means, coarse_rows, combine_members,
+    default_params, log_scale,
 )
 from engine.anomaly.detectors.features import period_from_step
 from engine.anomaly.detectors.record import PERIOD_PROBE
@@ -30,7 +31,9 @@ def score_fresh_matrix(
     scales = np.array([log_scale(values[:SCALE_PROBE, j]) for j in range(m)])
     x = np.hstack([values, np.arcsinh(values / scales)])  # members side by side: raw block, asinh block
     scored = score_matrix(x, State.fresh(2 * m, p, period), period, p)
-    out = np.asarray(0.5 * (scored.scores[:, :m] + scored.scores[:, m:]))
+    members = np.stack([scored.scores[:, :m], scored.scores[:, m:]], axis=-1).reshape(n * m, 2)
+    below = (values < scored.expected[:, :m]).reshape(n * m)
+    out = combine_members(members, below, stamps is not None).reshape(n, m)
     step = step if step is not None else (86400.0 / period if period else None)
     k = coarse_rows(step) if coarse and step and n >= PERIOD_PROBE else None
     if step and k is not None and n // k >= SCALE_PROBE:

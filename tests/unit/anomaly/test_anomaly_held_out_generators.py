@@ -1,13 +1,14 @@
-"""The third, fourth and fifth held-out generators (hosts; JVM, database and queues; cloud monitoring): NAB-shaped windows,
+"""The third to sixth held-out generators (hosts; JVM, database and queues; cloud monitoring; Kubernetes): NAB-shaped windows,
 irregular scrapes, seeded, NAB label format."""
 
 import numpy as np
 import pytest
 
-from engine.lab.anomaly import synthetic_cloud, synthetic_hosts, synthetic_jvm
+from engine.lab.anomaly import synthetic_cloud, synthetic_hosts, synthetic_jvm, synthetic_k8s
 from engine.lab.anomaly.nab.corpus import window_indices
 
-GENERATORS = pytest.mark.parametrize("gen", [synthetic_hosts, synthetic_jvm, synthetic_cloud], ids=["hosts", "jvm", "cloud"])
+GENERATORS = pytest.mark.parametrize("gen", [synthetic_hosts, synthetic_jvm, synthetic_cloud, synthetic_k8s],
+                                     ids=["hosts", "jvm", "cloud", "k8s"])
 
 
 @GENERATORS

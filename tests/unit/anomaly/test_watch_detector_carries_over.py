@@ -27,11 +27,14 @@ def test_a_learned_coarse_state_becomes_calm_without_a_second_warm_up():
     state = _learned("ensemble-coarse")
     det = _detector(WatchConfig(name="w", query="up", detector="ensemble-calm"), state)
     assert det.variant() == (True, False, True)
-    # Same learned state, calm memory empty and no ramp left: the scores of the next points are unchanged.
+    # Same learned state, calm memory empty and no ramp left (a ramp would halve every score):
+    # rises score as before, drops as high or higher (the direction rule, ensemble_views.combine_members).
     old = registry.restore(state)
     ts, vs = _series(1400)
     vs[1250] += 80  # a spike the learned series must still score at full strength
-    np.testing.assert_allclose(det.score_batch(ts[1200:], vs[1200:]), old.score_batch(ts[1200:], vs[1200:]))
+    new, before = det.score_batch(ts[1200:], vs[1200:]), old.score_batch(ts[1200:], vs[1200:])
+    assert np.all(new >= before - 1e-12) and np.isclose(new, before).mean() > 0.5
+    assert new[50] == before[50] and new[50] >= 0.6
 
 
 def test_a_state_that_cannot_become_the_configured_detector_is_replaced_by_it():
