@@ -33,9 +33,11 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.store.db import Database, table_of
 
 if TYPE_CHECKING:
+    from engine.alerts.model_keys import Place
     from engine.alerts.service import AlertService
 
 C = table_of(GroupingCorrection)
+Placer = Callable[[dict[str, str]], "Place"]  # labels -> model_keys.place, as the grouping stage read them
 A = repo.A
 
 
@@ -71,14 +73,27 @@ def _event(st: AlertState) -> AlertEvent:
                       st.source, st.group_key)
 
 
-def _derive(members: Iterable[AlertState], cfg: AlertsConfig, like: Incident) -> Incident:
+def _derive(members: Iterable[AlertState], cfg: AlertsConfig, like: Incident, place: Placer) -> Incident:
     """Return a scratch incident carrying the correlation memory these members would leave."""
     scratch = Incident(id=0, status=IncidentStatus.OPEN, title="", severity="", channel=like.channel,
                        opened_at=like.opened_at, last_activity_at=like.opened_at)
     for st in sorted(members, key=lambda a: (a.first_seen_at, a.fingerprint)):
         # A copy: join re-points the alert it is given, and these alerts move only on purpose.
-        lifecycle.join(scratch, replace(st), _event(st), cfg, st.first_seen_at)
+        # Placed as the grouping stage placed it (an entity learned from the stream included), so
+        # the rebuilt memory holds the keys the model reads.
+        lifecycle.join(scratch, replace(st), _event(st), cfg, st.first_seen_at, where=place(st.labels))
     return scratch
+
+
+def _placer(alerts: AlertService, cfg: AlertsConfig) -> Placer:
+    """Return where the ingest's grouping model places an alert (its entity inferred when no configured label names it)."""
+    model = alerts.ingest.model
+    return lambda labels: model.place(cfg, labels)
+
+
+def _keys(cfg: AlertsConfig, members: Iterable[AlertState], place: Placer) -> tuple[str, ...]:
+    """Return a lesson's side: the members' co-occurrence keys as the model reads them (alertname|entity)."""
+    return tuple(side(group_key(cfg, a.labels, place(a.labels)[0]) for a in members))
 
 
 def _carry(derived: dict[str, float], known: dict[str, float]) -> dict[str, float]:
@@ -236,8 +251,9 @@ async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
             src.drop_firing(a.fingerprint)
             if a.status is Status.FIRING:
                 new.add_firing(a.fingerprint, a.group_key or "")
-        _remember(new, _derive(moved, cfg, src), src, moved, cfg)
-        _remember(src, _derive(stay, cfg, src), src, stay, cfg)
+        place = _placer(alerts, cfg)
+        _remember(new, _derive(moved, cfg, src, place), src, moved, cfg)
+        _remember(src, _derive(stay, cfg, src, place), src, stay, cfg)
         src.alert_count = len(stay)
         _settle(src, cfg, now)
         _settle(new, cfg, now)
@@ -245,8 +261,7 @@ async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         incidents[new.id] = new  # the store's cache: the next batch sees the new incident
         for a in moved:
             a.incident_id, a.inhibited_by, a.dirty = new.id, None, True
-        lesson = Lesson(SPLIT, tuple(side(group_key(cfg, a.labels) for a in moved)),
-                        tuple(side(group_key(cfg, a.labels) for a in stay)))
+        lesson = Lesson(SPLIT, _keys(cfg, moved, place), _keys(cfg, stay, place))
         cid = await log.add(s, SPLIT, src.id, new.id, lesson, len(moved), actor_id, who, now)
         names = tuple(sorted({a.labels.get("alertname", "?") for a in moved}))
         await _commit(alerts, s, members, [
@@ -295,8 +310,8 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
             src.drop_firing(fp)
         src.group_keys, src.corr_keys, src.services, src.inhibitors = {}, {}, {}, {}
         src.alert_count, src.last_activity_at, src.dirty = 0, now, True
-        lesson = Lesson(MERGE, tuple(side(group_key(cfg, a.labels) for a in moved)),
-                        tuple(side(group_key(cfg, a.labels) for a in keep)))
+        place = _placer(alerts, cfg)
+        lesson = Lesson(MERGE, _keys(cfg, moved, place), _keys(cfg, keep, place))
         cid = await log.add(s, MERGE, src.id, dst.id, lesson, len(moved), actor_id, who, now)
         await _commit(alerts, s, moved + keep, [
             (src, Change("merged_into", who=who, incident=dst.id, count=len(moved))),

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.alerts.model_keys import READ_ELSEWHERE
+from engine.alerts.model_keys import READ_ELSEWHERE, node_like
 
 MIN_SHARED = 2  # values carried by two or more alert names that make a key an entity label (set beforehand)
 MAX_PER_VALUE = 2.0  # most alert identities per (alert name, value) of an entity label (set beforehand)
@@ -67,7 +67,7 @@ class EntityStats:
         name = labels.get("alertname", "")
         moved = False
         for k, v in labels.items():
-            if not v or k in skip:
+            if not v or k in skip or node_like(k):
                 continue
             self.ids[k] = self.ids.get(k, 0) + 1
             pairs = self.pairs.setdefault(k, set())
@@ -96,7 +96,7 @@ class EntityStats:
 
     def infer(self, labels: dict[str, str], skip: frozenset[str], graph: Mapping[str, object]) -> tuple[str, str]:
         """Return (key, value) of the alert's entity label, or ('', '') when none is known."""
-        keys = [k for k, v in labels.items() if v and k not in skip]
+        keys = [k for k, v in labels.items() if v and k not in skip and not node_like(k)]
         if graph:
             for k in keys:
                 if labels[k] in graph and k not in self.graph_keys:

@@ -26,6 +26,29 @@ LOCATION_PREFIXES = (WORK, MACHINE)  # memory keys of a node or host
 UNMAPPED = "m|unmapped|"  # + cluster: an alert of a service the configured graph does not have
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
 _NODE_SET = frozenset(NODE_LABELS)
+# A node label as exporters spell it: the names above in any case and with any separators
+# (DCGM's `Hostname`, `node_name`, `HOST`), and Prometheus' `exported_` prefix for a target's own.
+_NODE_NORM = frozenset(k.replace("_", "") for k in NODE_LABELS)
+_NODE_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+@lru_cache(maxsize=4096)
+def node_like(key: str) -> bool:
+    """Return whether a label key names the node or host an alert runs on (in any spelling)."""
+    norm = "".join(c for c in key.lower() if c.isalnum())
+    return norm.removeprefix("exported") in _NODE_NORM
+
+
+def node_keys(labels: dict[str, str]) -> tuple[str, ...]:
+    """Return the alert's node labels, the usual names first (in NODE_LABELS' order), then other spellings."""
+    keys = tuple(labels)
+    got = _NODE_KEYS.get(keys)
+    if got is None:
+        if len(_NODE_KEYS) > 10_000:  # bounded: the label-key sets of a stream
+            _NODE_KEYS.clear()
+        usual = [k for k in NODE_LABELS if k in labels]
+        got = _NODE_KEYS[keys] = (*usual, *sorted(k for k in keys if k not in _NODE_SET and node_like(k)))
+    return got
 # Failure domains coarser than a machine: what many machines share and can lose at once. Per kind,
 # the labels that name it (the first present counts): a zone as cloud providers, Kubernetes'
 # well-known node labels (Prometheus-sanitised) and common exporters name it, a rack as on-premises
@@ -44,7 +67,7 @@ LV = "m|lv|"  # + cluster|key=value, in an incident's memory
 
 def label_values(labels: dict[str, str]) -> tuple[str, ...]:
     """Return the `key=value` pairs of an alert the model reads only as label values (sorted)."""
-    return tuple(sorted(f"{k}={v}" for k, v in labels.items() if v and k not in _READ_ELSEWHERE))
+    return tuple(sorted(f"{k}={v}" for k, v in labels.items() if v and k not in _READ_ELSEWHERE and not node_like(k)))
 
 
 def entity(cfg: AlertsConfig, labels: dict[str, str]) -> str:
@@ -101,11 +124,10 @@ def location(labels: dict[str, str], ent: str) -> tuple[str, bool] | None:
     """
     pod = labels.get("pod")
     on_workload = bool(pod or labels.get("container"))
-    if not _NODE_SET.isdisjoint(labels):  # one C-level test for the common case: no node label
-        for k in NODE_LABELS:
-            v = labels.get(k)
-            if v:
-                return v.lower(), not on_workload and (not ent or k == "node")
+    for k in node_keys(labels):
+        v = labels.get(k)
+        if v:
+            return v.lower(), not on_workload and (not ent or k == "node")
     if pod:
         return None
     inst = labels.get("instance")

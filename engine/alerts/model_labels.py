@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from engine.alerts.model_keys import NODE_LABELS
+from engine.alerts.model_keys import node_keys
 from engine.alerts.model_keys import LV as LV, label_values as label_values  # re-exported
 
 SHARED_SETS = 3  # label sets of one alert name on one instance that make it a shared exporter (set beforehand)
@@ -70,4 +70,4 @@ class LabelStats:
     def is_shared(self, labels: dict[str, str]) -> bool:
         """Return whether the alert's location would come from an instance that is a shared exporter or probe."""
         inst = labels.get("instance")
-        return bool(inst) and inst in self.shared and not any(labels.get(k) for k in NODE_LABELS)
+        return bool(inst) and inst in self.shared and not any(labels.get(k) for k in node_keys(labels))

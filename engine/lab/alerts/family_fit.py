@@ -32,7 +32,7 @@ from engine.alerts.model import FEATURES, GroupingModel
 from engine.alerts.pipeline import PipelineState
 from engine.alerts.types import Status
 from engine.lab.alerts.family import FamAlert, Storm
-from engine.lab.alerts.family_seen import HELD_OUT_SEEN, style_of
+from engine.lab.alerts.family_seen import HELD_OUT_SEEN, NOT_YET_FITTED, style_of
 from engine.lab.alerts.family_train import TRAIN_STYLES
 from engine.lab.alerts.family_wire import Delivery, deliveries
 from engine.lab.alerts.family_eval import config_for, majority, replay, score_opsbot, truth_of
@@ -43,7 +43,9 @@ FIT_SEEDS = range(1000, 1010)
 ROUNDS = 3
 L2 = 1.0
 START = (2.0,) + (0.0,) * (len(FEATURES) - 2) + (-1.0,)  # "join what had an onset in the last minutes"
-SEEN_STYLES = (*TRAIN_STYLES, *HELD_OUT_SEEN)
+# A style scored and listed as seen after the last refit waits for the next one (family_seen.NOT_YET_FITTED),
+# so the shipped constants stay what this procedure gives.
+SEEN_STYLES = tuple(s for s in (*TRAIN_STYLES, *HELD_OUT_SEEN) if s not in NOT_YET_FITTED)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 Example = tuple[tuple[float, ...], int]

@@ -251,3 +251,30 @@ async def test_a_split_and_a_new_alert_on_another_replica_lose_nothing(service, 
         d = await service.queries.incident(i)
         assert d.incident.alert_count == len(d.alerts) == sum(1 for v in rows.values() if v == i)
         assert set(d.incident.firing) == {a.fingerprint for a in d.alerts}
+
+
+def unnamed(alerts: list[tuple[str, str]], group: str) -> bytes:
+    """Return body() whose alerts name their subject in `component`, a label the config does not list."""
+    data = json.loads(body(alerts, group))
+    for a in data["alerts"]:
+        a["labels"]["component"] = a["labels"].pop("service")
+    return json.dumps(data).encode()
+
+
+async def test_split_and_merge_keep_the_entity_the_model_learned_from_the_stream(service, fixes, clock):
+    # `component` names the thing (two alert names on each of two values): the model reads it as the entity.
+    await service.receive("alertmanager", unnamed([("HighLatency", "checkout"), ("HighErrorRate", "checkout"),
+                                                   ("DiskFull", "logs"), ("DiskSlow", "logs")], "g1"))
+    (inc,) = await service.queries.incidents("open")
+    # (learned from the third alert on: a second value naming a service of depends_on)
+    assert any(k.endswith("DiskFull|logs") for k in inc.corr_keys), inc.corr_keys
+    done = await fixes.split(inc.id, ["a:DiskFull-logs", "a:DiskSlow-logs"], ANN)
+    # Both rebuilt memories hold the learned entity's keys, as the grouping stage places them now.
+    assert any(k.endswith("DiskFull|logs") for k in done.target.corr_keys), done.target.corr_keys
+    assert any(k.endswith("HighLatency|checkout") for k in done.source.corr_keys), done.source.corr_keys
+    assert not any(k.endswith("DiskFull|") or k.endswith("HighLatency|") for k in
+                   [*done.source.corr_keys, *done.target.corr_keys])
+    # The lesson teaches the keys the model scores with.
+    assert lean(fixes.feedback, "DiskFull|logs", "HighLatency|checkout") == -1
+    done = await fixes.merge(done.target.id, done.source.id, BOB)
+    assert lean(fixes.feedback, "DiskFull|logs", "HighLatency|checkout") == 0

@@ -11,13 +11,15 @@ from engine.lab.alerts.family_holdout7_wire import GROUP_WAIT_S, am_deliveries
 from engine.lab.alerts.family_holdout8 import edge_deliveries, holdout8_knobs, holdout8_storm
 from engine.lab.alerts.family_holdout9 import holdout9_knobs, holdout9_storm, saas_deliveries
 from engine.lab.alerts.family_holdout10 import holdout10_knobs, holdout10_storm, serving_deliveries
+from engine.lab.alerts.family_holdout11 import holdout11_knobs, holdout11_storm, mesh_deliveries
 
 STYLES = pytest.mark.parametrize("storm, deliveries, knobs", [
     (holdout7_storm, am_deliveries, holdout7_knobs),
     (holdout8_storm, edge_deliveries, holdout8_knobs),
     (holdout9_storm, saas_deliveries, holdout9_knobs),
     (holdout10_storm, serving_deliveries, holdout10_knobs),
-], ids=["data-platform", "edge-network", "saas-app", "ml-serving"])
+    (holdout11_storm, mesh_deliveries, holdout11_knobs),
+], ids=["data-platform", "edge-network", "saas-app", "ml-serving", "k8s-mesh"])
 
 
 @STYLES

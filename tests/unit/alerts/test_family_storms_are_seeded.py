@@ -15,7 +15,7 @@ SCRIPT = """
 import hashlib, importlib
 from engine.lab.alerts.family_train import TRAIN_STYLES, train_storm
 fns = [lambda s, st=st: train_storm(st, s) for st in TRAIN_STYLES]
-for mod, fn in [("family_holdout", "holdout_storm")] + [(f"family_holdout{i}", f"holdout{i}_storm") for i in range(2, 11)]:
+for mod, fn in [("family_holdout", "holdout_storm")] + [(f"family_holdout{i}", f"holdout{i}_storm") for i in range(2, 12)]:
     fns.append(getattr(importlib.import_module("engine.lab.alerts." + mod), fn))
 h = hashlib.sha256()
 for f in fns:

@@ -8,7 +8,8 @@ import pytest
 
 from engine.alerts.config import AlertsConfig
 from engine.alerts.model import FEATURES, GroupingModel
-from engine.alerts.model_keys import location
+from engine.alerts.model_entities import EntityStats
+from engine.alerts.model_keys import label_values, location, node_like
 from engine.alerts.pipeline import PipelineState, process
 
 from alerts_helpers import at, ev, feed, incident_of
@@ -29,6 +30,22 @@ def test_location_reads_the_node_or_the_host_of_instance_and_whether_the_alert_i
            "job": "kube-state-metrics"}
     assert location(ksm, "") is None
     assert location(dict(ksm, pod="billing-1c2", namespace="money"), "") is None  # never "same host" as api-7f9
+
+
+def test_a_node_label_is_read_in_any_spelling_and_is_neither_an_entity_nor_a_label_value():
+    # NVIDIA's DCGM exporter names the node `Hostname`; its instance is the exporter's address.
+    dcgm = {"alertname": "GPUXidErrors", "job": "dcgm-exporter", "instance": "10.8.0.12:9400", "gpu": "3",
+            "Hostname": "gke-ml-a100-1f2e"}
+    assert location(dcgm, "") == ("gke-ml-a100-1f2e", True)
+    assert location({"exported_node": "N2", "node": "n3"}, "") == ("n3", True)  # the usual spelling first
+    assert location({"node_name": "N4", "pod": "p"}, "") == ("n4", False)
+    assert node_like("Hostname") and node_like("HOST") and node_like("exported_node") and not node_like("hostgroup")
+    assert not any(v.startswith("Hostname=") for v in label_values(dcgm))
+    stats = EntityStats()
+    for name in ("GPUXidErrors", "GPUDoubleBitECCErrors"):
+        for node in ("a", "b"):
+            stats.observe(dict(dcgm, alertname=name, Hostname=node), frozenset())
+    assert not stats.is_entity_label("Hostname")
 
 
 def _features(cfg, events, new, when):
