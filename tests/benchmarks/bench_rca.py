@@ -32,6 +32,8 @@ CIRCA-style 5519 (10 nodes) and 5563 (50 nodes) (``opsbot simulate rca`` + ``ops
 beside 6121, 6122, 4411; all scored once at its end and now spent.  Pick fresh seeds again.
 Round 4 held out CIRCA-style 3187 / 3229 and ``simulate_calls`` 3271 / 3313 (dev: CIRCA 7433 / 7477 / 7519,
 ``simulate_calls`` 7561 / 7603); all spent now.
+Round 5 held out CIRCA-style 8641 / 8693 and ``simulate_calls`` 8737 / 8779 (dev: CIRCA 9011 / 9043 / 9067,
+``simulate_calls`` 9091 / 9127); all spent now.
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,
