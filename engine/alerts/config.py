@@ -92,9 +92,6 @@ class AlertsConfig(_Strict):
     # Repeat deliveries' counters (deliveries, last seen, last dedup decision) are written at
     # most this late, as increments (engine/alerts/counters.py); 0 writes them every transaction.
     counter_flush_s: float = Field(default=5.0, ge=0)
-    # PostgreSQL: a group of webhook bodies has its stages run while the group before it is
-    # still being written, each answered once its own transaction committed (chain.py).
-    commit_chain: bool = True
     alertmanager_url: str | None = None  # API v2 base URL for silences; unset disables the button
     alertmanager_timeout_s: float = 5.0
 

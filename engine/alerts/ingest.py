@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.alerts import dead_letter
 from engine.store.bulk import Bulk
-from engine.alerts.chain import CommitChain
 from engine.alerts.config import AlertsConfig
 from engine.alerts.cooccurrence import CoOccurrence
 from engine.alerts.enrich import ContextEnricher, EnrichStage
@@ -62,9 +61,7 @@ class AlertIngest:
                                                  cfg.severity_label),
                                  (self.enrich, self.notify), self.store)
         self.counters: Counter = Counter()  # exported on /metrics by the bot
-        # A group's rows are written while the next group's stages run (chain.py).
-        chain = CommitChain(self) if cfg.commit_chain else None
-        self.intake = GroupCommit(self.counters, self._process_group, self._one, self._store_queued, chain)
+        self.intake = GroupCommit(self.counters, self._process_group, self._one, self._store_queued)
         # Multi-worker serving: webhooks only store batches and the one pump processes them.
         self.queue_mode = False
         self.queued = asyncio.Event()  # set when this process stored batches for the pump
@@ -151,34 +148,26 @@ class AlertIngest:
                                          set_=on_conflict or {"deliveries": B.c.deliveries + 1})
 
     async def _process_group(self, items: list[Item]) -> list[IngestResult]:
+        results: list[IngestResult] = []
         async with self.store.locked() as s:
             now = self.clock.now()
-            results, todo = await self.claim(s, items, now)
+            bulk = await Bulk.of(s)
+            ids, fresh = await claim_batches(bulk, [self._batch_row(it) for it in items], now)
+            todo: list[Batch] = []
+            for it in items:
+                # A body seen twice in one group is processed once, like a retry would be.
+                dup = it.digest not in fresh
+                fresh.discard(it.digest)
+                results.append(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup))
+                if not dup:
+                    todo.append(it.batch)
             counts = await self.run_batches(s, todo, now)
-        self.account(results, counts)
-        return results
-
-    async def claim(self, s: AsyncSession, items: list[Item], now: datetime) -> tuple[list[IngestResult], list[Batch]]:
-        """Store a group's bodies as processed in the caller's transaction; return its results and the batches to run."""
-        ids, fresh = await claim_batches(await Bulk.of(s), [self._batch_row(it) for it in items], now)
-        results: list[IngestResult] = []
-        todo: list[Batch] = []
-        for it in items:
-            # A body seen twice in one group is processed once, like a retry would be.
-            dup = it.digest not in fresh
-            fresh.discard(it.digest)
-            results.append(IngestResult(ids[it.digest], len(it.batch.alerts), duplicate=dup))
-            if not dup:
-                todo.append(it.batch)
-        return results, todo
-
-    def account(self, results: list[IngestResult], counts: Counter[str]) -> None:
-        """Count a committed group's batches and what its stages did."""
         self.counters.update(counts)
         for r in results:
             self.counters["duplicate_batches" if r.duplicate else "batches"] += 1
             self.counters["alerts"] += r.alerts
             r.counts = counts if len(results) == 1 else Counter()
+        return results
 
     def _batch_row(self, it: Item) -> tuple:
         b = it.batch
@@ -189,12 +178,6 @@ class AlertIngest:
         """Run parsed batches through the pipeline in the caller's locked session; return the counts."""
         if not batches:
             return Counter()
-        state, out = await self.stages(s, batches, now)
-        await self.pipeline.commit(s, state, out, now)
-        return out.counts
-
-    async def stages(self, s: AsyncSession, batches: list[Batch], now: datetime) -> tuple[PipelineState, Outcome]:
-        """Run parsed batches through the per-alert stages (state read in the caller's locked session)."""
         alerts = await self.store.alerts_for(s, (a.fingerprint for b in batches for a in b.alerts))
         # The cached candidates dict itself: new incidents land in the cache as they are made.
         state = PipelineState(alerts, await self.store.candidates(s, now), model=self.model)
@@ -202,7 +185,8 @@ class AlertIngest:
         for n, b in enumerate(batches):
             # The batches share the grouping model's verdicts (nothing but the stages runs between them).
             out.merge(self.pipeline.process(state, b.alerts, now, same_transaction=n > 0))
-        return state, out
+        await self.pipeline.commit(s, state, out, now)
+        return out.counts
 
     async def _store_pending(self, kind: str, batch: Batch, body: bytes, digest: str, error: str) -> int:
         async with self.db.session() as s:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Protocol
+from typing import Awaitable, Callable
 
 from engine.alerts.types import Batch
 
@@ -40,18 +40,6 @@ class IngestResult:
 
 
 GroupFn = Callable[[list[Item]], Awaitable[list[IngestResult]]]
-
-
-class Chain(Protocol):
-    """Groups whose writes overlap the next group's stages (chain.CommitChain)."""
-
-    async def run(self, items: list[Item], alone: Callable[[Item], Awaitable[None]]) -> None:
-        """Process a group; answer it once committed."""
-        ...
-
-    async def finish(self, alone: Callable[[Item], Awaitable[None]]) -> None:
-        """Answer the group in flight and let go of the write lock."""
-        ...
 OneFn = Callable[[Item], Awaitable[IngestResult]]
 QueueFn = Callable[[list[Item]], Awaitable[None]]
 
@@ -60,11 +48,9 @@ class GroupCommit:
     """Queues items and runs them in groups: under load the lock, the commit and the state writes
     are paid once per group instead of once per request."""
 
-    def __init__(self, counters: Counter[str], group: GroupFn, one: OneFn, store_queued: QueueFn,
-                 chain: Chain | None = None) -> None:
+    def __init__(self, counters: Counter[str], group: GroupFn, one: OneFn, store_queued: QueueFn) -> None:
         self.counters = counters
         self._group, self._one, self._store_queued = group, one, store_queued
-        self._chain = chain  # PostgreSQL: groups overlap (chain.py)
         self._queue: list[Item] = []
         self._drainer: asyncio.Task[None] | None = None
         self._arrived = asyncio.Event()
@@ -85,29 +71,9 @@ class GroupCommit:
             self._inflight -= 1
 
     async def _drain(self) -> None:
-        chain = self._chain
-        try:
-            while True:
-                await self._drain_groups(chain)
-                if chain is None:
-                    return
-                await chain.finish(self._alone)  # requests may arrive meanwhile: no other drainer starts
-                if not self._queue:
-                    return
-        finally:
-            if chain is not None:  # cancelled midway: answer what committed, let go of the lock
-                await chain.finish(self._alone)
-
-    async def _alone(self, it: Item) -> None:
-        await self._settle(it, self._one(it))
-
-    async def _drain_groups(self, chain: Chain | None) -> None:
         while self._queue:
-            # Chained, a group takes half of the requests in flight: the other half is the next
-            # group, whose stages run while this one is written.
-            limit = GROUP_MAX if chain is None else max(1, min(GROUP_MAX, (self._inflight + 1) // 2))
-            await self._gather(limit)
-            group, self._queue = self._queue[:limit], self._queue[limit:]
+            await self._gather()
+            group, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
             self.counters["groups"] += 1
             queued = [it for it in group if it.queued]
             if queued:
@@ -115,11 +81,6 @@ class GroupCommit:
                 group = [it for it in group if not it.queued]
                 if not group:
                     continue
-            if chain is not None:
-                if len(group) > 1:
-                    await chain.run(group, self._alone)
-                    continue
-                await chain.finish(self._alone)  # the serial path takes the lock itself
             if len(group) == 1:
                 await self._settle(group[0], self._one(group[0]))
                 continue
@@ -134,11 +95,11 @@ class GroupCommit:
                 if not it.future.done():
                     it.future.set_result(res)
 
-    async def _gather(self, limit: int = GROUP_MAX) -> None:
+    async def _gather(self) -> None:
         # Under load senders answered by the last commit are about to send again; waiting a
         # moment for them (never past COALESCE_S) turns two half groups into one full one, and
         # a transaction costs more than the wait. Without load there is nothing to wait for.
-        target, self._peak = min(limit, self._peak), self._inflight
+        target, self._peak = min(GROUP_MAX, self._peak), self._inflight
         loop = asyncio.get_running_loop()
         deadline = loop.time() + COALESCE_S
         while len(self._queue) < target and loop.time() < deadline:

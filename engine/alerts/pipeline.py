@@ -24,7 +24,6 @@ from engine.alerts.flow import Flow, Outcome, PipelineState
 from engine.alerts.parse import ParseStage
 from engine.alerts.stages import AlertStage, DedupStage, GroupStage, InhibitStage, LifecycleStage, Trip
 from engine.alerts.types import AlertEvent, Decision, Status
-from engine.store.bulk import Bulk
 
 __all__ = ["Flow", "Outcome", "Pipeline", "PipelineState", "process", "tick"]
 
@@ -108,12 +107,8 @@ class Pipeline:
         return out
 
     async def commit(self, s: AsyncSession, state: PipelineState, out: Outcome, now: datetime,
-                     actor: str | None = None, defer: bool = False) -> dict[int, int]:
-        """Give new incidents their ids, run enrich and notify, then store it all; return the id remap.
-
-        `defer`: the store's rows are built but their statements kept on the session's Bulk, for
-        the caller to replay before its commit (chain.py overlaps them with the next transaction's stages).
-        """
+                     actor: str | None = None) -> dict[int, int]:
+        """Give new incidents their ids, run enrich and notify, then store it all; return the id remap."""
         assert self.store is not None, "a pipeline without a store only processes"
         remap = await self.store.assign_ids(s, state)
         if remap:  # the tail stages and the store see real ids only
@@ -131,8 +126,6 @@ class Pipeline:
                 flow.stale[inc_id] = old
         for stage in self.tail:
             await stage.run(flow)
-        if defer:
-            (await Bulk.of(s)).record()
         await self.store.save(s, state, out.decisions, now, remap, actor)
         return remap
 

@@ -51,65 +51,12 @@ class AlertStore:
         self.known: set[str] | None = None
         self._steady = False  # this replica also wrote the transaction before this one
         self._too_many = False  # more fingerprints than MAX_KNOWN: rows are looked up
-        self.waiting = 0  # writers waiting for the lock (a commit chain ends for them: chain.py)
-        self.streak = 0  # transactions in a row that found the cache current (no other writer between)
 
     def invalidate(self) -> None:
         """Forget cached state (after a failed transaction the objects may be half-changed)."""
         self._gen, self.incidents, self.known, self._steady, self._too_many = None, None, None, False, False
         self.alerts.clear()
         self.held.drop()  # they may count the failed transaction's deliveries
-
-    async def acquire(self) -> None:
-        """Take the in-process write lock (a commit chain holds it across transactions)."""
-        self.waiting += 1
-        try:
-            await self._lock.acquire()
-        finally:
-            self.waiting -= 1
-
-    def release(self) -> None:
-        """Give the in-process write lock back."""
-        self._lock.release()
-
-    async def begin(self, s: AsyncSession, speculated: bool = False) -> bool:
-        """Bump the generation in a new transaction (the lock held); return whether the cache is current.
-
-        `speculated`: the cached states already carry a speculative transaction's changes, so held
-        counters cannot be written on a mismatch (they may count them) and are dropped with the cache.
-        """
-        gen = await self._bump(s)
-        current = self._gen is not None and gen == self._gen + 1
-        if not current:
-            # Another replica wrote in between: our held counts are increments, still right to
-            # add; the cached states are not current any more.
-            if not speculated:
-                await self.flush_counters(s)
-            self.invalidate()
-        else:
-            self._steady = True
-        self._gen = gen
-        self.streak = self.streak + 1 if current else 0
-        return current
-
-    def cached_state(self, fingerprints: set[str], now: datetime) -> tuple[dict[str, AlertState], dict[int, Incident]] | None:
-        """Return the states and candidates a transaction reads if the cache holds them all, else None."""
-        if self.incidents is None or len(self.alerts) > MAX_CACHED_ALERTS:
-            return None
-        alerts, known = self.alerts, self.known
-        found = {fp: alerts[fp] for fp in fingerprints if fp in alerts}
-        if len(found) < len(fingerprints) and (known is None or any(
-                fp in known for fp in fingerprints if fp not in found)):
-            return None  # a stored alert not cached: reading it needs the transaction
-        return found, self._prune(now)
-
-    def _prune(self, now: datetime) -> dict[int, Incident]:
-        assert self.incidents is not None
-        horizon = now - timedelta(seconds=self.cfg.reopen_window_s)
-        for i in [i for i, inc in self.incidents.items()
-                  if not inc.is_open and inc.resolved_at and inc.resolved_at < horizon]:
-            del self.incidents[i]
-        return self.incidents
 
     async def _bump(self, s: AsyncSession) -> int:
         # On the driver (Bulk.of begins the transaction, on asyncpg too): every writer's first
@@ -125,23 +72,33 @@ class AlertStore:
     @asynccontextmanager
     async def locked(self) -> AsyncIterator[AsyncSession]:
         """Yield a session holding the alerts write lock until commit or rollback."""
-        await self.acquire()
-        try:
-            async with self.db.session() as s:
-                await self.begin(s)
-                yield s
-        except BaseException:
-            self.invalidate()
-            raise
-        finally:
-            self.release()
+        async with self._lock:
+            try:
+                async with self.db.session() as s:
+                    gen = await self._bump(s)
+                    if self._gen is None or gen != self._gen + 1:
+                        # Another replica wrote in between: our held counts are increments, still
+                        # right to add; the cached states are not current any more.
+                        await self.flush_counters(s)
+                        self.invalidate()
+                    else:
+                        self._steady = True
+                    self._gen = gen
+                    yield s
+            except BaseException:
+                self.invalidate()
+                raise
 
     async def candidates(self, s: AsyncSession, now: datetime) -> dict[int, Incident]:
         """Return open and recently resolved incidents (cached while this replica is the writer)."""
         if self.incidents is None:
             self.incidents = await repo.load_candidates(s, now, self.cfg.reopen_window_s)
-            return self.incidents
-        return self._prune(now)
+        else:
+            horizon = now - timedelta(seconds=self.cfg.reopen_window_s)
+            for i in [i for i, inc in self.incidents.items()
+                      if not inc.is_open and inc.resolved_at and inc.resolved_at < horizon]:
+                del self.incidents[i]
+        return self.incidents
 
     async def alerts_for(self, s: AsyncSession, fingerprints: Iterable[str]) -> dict[str, AlertState]:
         """Return stored states of the given fingerprints, reading only those not cached."""

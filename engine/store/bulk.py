@@ -75,27 +75,11 @@ def json_rows(rows: Sequence[Sequence[Any]]) -> str:
 _BULK = "opsbot.bulk"  # Session.info key: (its transaction, its Bulk)
 
 
-class _Recorder:
-    """Stands in for the driver while a Bulk records: keeps statements that return no rows."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    async def execute(self, *args: Any) -> None:
-        """Keep one statement."""
-        self.calls.append(("execute", args))
-
-    async def executemany(self, *args: Any) -> None:
-        """Keep one statement run for many rows."""
-        self.calls.append(("executemany", args))
-
-
 class Bulk:
     """The driver connection under a session, with qmark SQL that runs on either dialect."""
 
     def __init__(self, driver: Any, dialect: str) -> None:
         self.driver, self.dialect = driver, dialect
-        self._real: Any = None  # the driver while statements are recorded (record / replay)
         self.pg = dialect == "postgresql"
         # Converted times by object: a commit's rows share a few (its `now`, a storm's startsAt).
         # The entry holds the datetime, so its id cannot be reused while cached.
@@ -122,21 +106,6 @@ class Bulk:
         bulk = cls(raw.driver_connection, conn.dialect.name)
         s.info[_BULK] = (s.sync_session.get_transaction(), bulk)
         return bulk
-
-    def record(self) -> None:
-        """Keep the statements that follow instead of running them, until `replay` (no fetch meanwhile).
-
-        The rows are built now, from the state as it is now; only the server's work waits.
-        """
-        self._real, self.driver = self.driver, _Recorder()
-
-    async def replay(self) -> None:
-        """Run the kept statements in order on the driver, and stop recording."""
-        if self._real is None:
-            return  # nothing was recorded
-        rec, self.driver, self._real = self.driver, self._real, None
-        for method, args in rec.calls:
-            await getattr(self.driver, method)(*args)
 
     def ts(self, dt: datetime | None) -> Any:
         """Convert a datetime the way SQLAlchemy would bind it."""

@@ -2,7 +2,6 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--workload storm,steady] [--seconds 8]
      [--concurrency 8] [--rounds 3] [--workers N] [--warmup 6] [--counter-flush S] [--loop uvloop|asyncio]
-     [--no-chain]
 
 Two workloads, printed side by side: `steady` re-sends 10,000 known alerts (~5% flip per batch);
 `storm` is a storm's onset, every alert new (distinct instances, ten 100-alert bodies per
@@ -65,11 +64,10 @@ def start_bare_sink(target: str) -> tuple[subprocess.Popen, str]:
 
 
 def start_opsbot(db_url: str, workers: int = 1, counter_flush_s: float | None = None,
-                 loop: str = "uvloop", chain: bool = True) -> tuple[subprocess.Popen, str]:
+                 loop: str = "uvloop") -> tuple[subprocess.Popen, str]:
     """Start the Opsbot webhook endpoint in its own process (or a supervisor and its workers)."""
     port = free_port()
     extra = ["--loop", loop] + ([] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)])
-    extra += [] if chain else ["--no-chain"]
     proc = subprocess.Popen([sys.executable, __file__, "serve", "--db", db_url, "--port", str(port),
                              "--workers", str(workers), *extra], cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
@@ -97,8 +95,7 @@ def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float |
                      os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
-async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: float | None = None,
-                chain: bool = True) -> None:
+async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: float | None = None) -> None:
     """Run the real webhook handler over a fresh store (the benchmark's server process)."""
     from aiohttp import web
     from pydantic import SecretStr
@@ -118,7 +115,7 @@ async def serve(db_url: str, port: int, worker: bool = False, counter_flush_s: f
     if not worker:
         await db.run_sync(SQLModel.metadata.create_all)
     clock = SystemClock()
-    cfg = AlertsConfig(commit_chain=chain, **({} if counter_flush_s is None else {"counter_flush_s": counter_flush_s}))
+    cfg = AlertsConfig() if counter_flush_s is None else AlertsConfig(counter_flush_s=counter_flush_s)
     svc = AlertService(db, cfg, clock, emit_many)
     scheduler = None
     if worker:  # what bot/workers.py does in each `opsbot serve --workers N` process
@@ -203,7 +200,7 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
     out = []
     print(f"\n# workload {workload}: {len(wh)} distinct 100-alert batches, {args.seconds}s per run, "
           f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs, opsbot workers {args.workers}, "
-          f"event loop {args.loop}, commit chain {'off' if args.no_chain else 'on'}; load {open('/proc/loadavg').read().split(' ', 3)[:3]}")
+          f"event loop {args.loop}; load {open('/proc/loadavg').read().split(' ', 3)[:3]}")
     with tempfile.TemporaryDirectory() as tmp:
         am, am_url = start_alertmanager(Path(tmp))
         try:
@@ -216,7 +213,7 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                         url, pg_name = f"sqlite:///{tmp}/bench-{rnd}.db", None
                     else:
                         url, pg_name = pg_database()
-                    bot, bot_url = start_opsbot(url, args.workers, args.counter_flush, args.loop, not args.no_chain)
+                    bot, bot_url = start_opsbot(url, args.workers, args.counter_flush, args.loop)
                     bare = bare_url = bare_pg = None
                     if not args.no_bare:
                         if backend == "sqlite":
@@ -340,8 +337,6 @@ def main() -> None:
                    help="seconds of load before each measured run, so held counters reach steady state")
     p.add_argument("--counter-flush", type=float, default=None,
                    help="alerts.counter_flush_s of the Opsbot server (default: the shipped default)")
-    p.add_argument("--no-chain", action="store_true",
-                   help="alerts.commit_chain off: each group written before the next group's stages run")
     p.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"],
                    help="the Opsbot server's event loop (bot.event_loop; `opsbot serve` runs uvloop)")
     args = p.parse_args()
@@ -351,7 +346,7 @@ def main() -> None:
         from bot.event_loop import run
 
         run(serve(args.db, args.port, worker=args.worker_index is not None,
-                  counter_flush_s=args.counter_flush, chain=not args.no_chain), args.loop)
+                  counter_flush_s=args.counter_flush), args.loop)
     else:
         asyncio.run(main_async(args))
 
