@@ -12,7 +12,8 @@ from engine.errors import InvalidInput, OpsError
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.event_loop import run  # here, not at the top: `--help` must not pay for it
+    import asyncio  # here, not at the top: `--help` must not pay for it
+
     from bot.logs import setup_logging
     from bot.runtime import build_runtime, serve_forever
     from bot.settings import BotSettings
@@ -36,9 +37,9 @@ def _serve(args: argparse.Namespace) -> int:
         if args.worker_index is not None:
             from bot.workers import serve_worker
 
-            run(serve_worker(runtime, host, port), settings.event_loop)
+            asyncio.run(serve_worker(runtime, host, port))
         else:
-            run(serve_forever(runtime, host, port), settings.event_loop)
+            asyncio.run(serve_forever(runtime, host, port))
     except KeyboardInterrupt:
         pass
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,8 +22,6 @@ class BotSettings(BaseSettings):
     port: int = Field(default=3000, validation_alias="OPSBOT_PORT")
     log_level: str = Field(default="INFO", validation_alias="OPSBOT_LOG_LEVEL")
     max_webhook_bytes: int = Field(default=4 * 1024 * 1024, validation_alias="OPSBOT_MAX_WEBHOOK_BYTES")
-    # `opsbot serve`'s event loop (bot/event_loop.py): uvloop, or asyncio's own.
-    event_loop: Literal["uvloop", "asyncio"] = Field(default="uvloop", validation_alias="OPSBOT_EVENT_LOOP")
     # Where templates/ is when it is not beside the source tree (the container image sets it).
     templates_dir: Path | None = Field(default=None, validation_alias="OPSBOT_TEMPLATES_DIR")
     # prometheus_client's multiprocess directory (serve --workers N makes one when unset).

@@ -1,7 +1,7 @@
 """Alert ingest and p99 webhook latency: Opsbot vs Alertmanager's POST /api/v2/alerts.
 
 Run: .venv/bin/python tests/benchmarks/bench_alerts.py [--workload storm,steady] [--seconds 8]
-     [--concurrency 8] [--rounds 3] [--workers N] [--warmup 6] [--counter-flush S] [--loop uvloop|asyncio]
+     [--concurrency 8] [--rounds 3] [--workers N] [--warmup 6] [--counter-flush S]
 
 Two workloads, printed side by side: `steady` re-sends 10,000 known alerts (~5% flip per batch);
 `storm` is a storm's onset, every alert new (distinct instances, ten 100-alert bodies per
@@ -63,18 +63,16 @@ def start_bare_sink(target: str) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def start_opsbot(db_url: str, workers: int = 1, counter_flush_s: float | None = None,
-                 loop: str = "uvloop") -> tuple[subprocess.Popen, str]:
+def start_opsbot(db_url: str, workers: int = 1, counter_flush_s: float | None = None) -> tuple[subprocess.Popen, str]:
     """Start the Opsbot webhook endpoint in its own process (or a supervisor and its workers)."""
     port = free_port()
-    extra = ["--loop", loop] + ([] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)])
+    extra = [] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)]
     proc = subprocess.Popen([sys.executable, __file__, "serve", "--db", db_url, "--port", str(port),
                              "--workers", str(workers), *extra], cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
 
 
-def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float | None = None,
-                  loop: str = "uvloop") -> int:
+def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float | None = None) -> int:
     """Create the store once, then run `workers` server processes the way `opsbot serve` does."""
     from sqlmodel import SQLModel
 
@@ -89,7 +87,7 @@ def serve_workers(db_url: str, port: int, workers: int, counter_flush_s: float |
         await db.dispose()
 
     asyncio.run(create())
-    extra = ["--loop", loop] + ([] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)])
+    extra = [] if counter_flush_s is None else ["--counter-flush", str(counter_flush_s)]
     return supervise(workers, lambda i: [sys.executable, __file__, "serve", "--db", db_url, "--port",
                                          str(port), "--worker-index", str(i), *extra], os.environ,
                      os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -199,8 +197,8 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
     hdr_am = {"Content-Type": "application/json"}
     out = []
     print(f"\n# workload {workload}: {len(wh)} distinct 100-alert batches, {args.seconds}s per run, "
-          f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs, opsbot workers {args.workers}, "
-          f"event loop {args.loop}; load {open('/proc/loadavg').read().split(' ', 3)[:3]}")
+          f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs, opsbot workers {args.workers}; "
+          f"load {open('/proc/loadavg').read().split(' ', 3)[:3]}")
     with tempfile.TemporaryDirectory() as tmp:
         am, am_url = start_alertmanager(Path(tmp))
         try:
@@ -213,7 +211,7 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                         url, pg_name = f"sqlite:///{tmp}/bench-{rnd}.db", None
                     else:
                         url, pg_name = pg_database()
-                    bot, bot_url = start_opsbot(url, args.workers, args.counter_flush, args.loop)
+                    bot, bot_url = start_opsbot(url, args.workers, args.counter_flush)
                     bare = bare_url = bare_pg = None
                     if not args.no_bare:
                         if backend == "sqlite":
@@ -337,16 +335,12 @@ def main() -> None:
                    help="seconds of load before each measured run, so held counters reach steady state")
     p.add_argument("--counter-flush", type=float, default=None,
                    help="alerts.counter_flush_s of the Opsbot server (default: the shipped default)")
-    p.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"],
-                   help="the Opsbot server's event loop (bot.event_loop; `opsbot serve` runs uvloop)")
     args = p.parse_args()
     if args.mode == "serve" and args.workers > 1:
-        sys.exit(serve_workers(args.db, args.port, args.workers, args.counter_flush, args.loop))
+        sys.exit(serve_workers(args.db, args.port, args.workers, args.counter_flush))
     if args.mode == "serve":
-        from bot.event_loop import run
-
-        run(serve(args.db, args.port, worker=args.worker_index is not None,
-                  counter_flush_s=args.counter_flush), args.loop)
+        asyncio.run(serve(args.db, args.port, worker=args.worker_index is not None,
+                          counter_flush_s=args.counter_flush))
     else:
         asyncio.run(main_async(args))
 

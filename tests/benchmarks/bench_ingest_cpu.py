@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_ingest_cpu.py [--workload storm,steady]
      [--backends sqlite postgresql] [--batches 400] [--rounds 5] [--concurrency 8] [--profile FILE]
-     [--sql-profile] [--graph] [--loop uvloop|asyncio]
+     [--sql-profile] [--graph]
 
 Wall-clock ratios need an idle machine; process CPU time (every thread of this process:
 the event loop and aiosqlite's writer thread) does not. The garbage collector is set as
@@ -172,14 +172,10 @@ def main() -> None:
     p.add_argument("--profile", help="write a cProfile of the measured sends to this file")
     p.add_argument("--graph", action="store_true", help="a service graph in the config (alerts.depends_on)")
     p.add_argument("--sql-profile", action="store_true", help="SQLite: the writer thread's CPU by statement")
-    p.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"], help="the event loop (bot.event_loop)")
     args = p.parse_args()
     if args.sql_profile:
         profile_sql()
-    from bot.event_loop import run
-
-    print(f"# event loop {args.loop}", flush=True)
-    run(main_async(args), args.loop)
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
