@@ -197,7 +197,8 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
     hdr_am = {"Content-Type": "application/json"}
     out = []
     print(f"\n# workload {workload}: {len(wh)} distinct 100-alert batches, {args.seconds}s per run, "
-          f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs, opsbot workers {args.workers}")
+          f"{args.concurrency} concurrent senders, {os.cpu_count()} CPUs, opsbot workers {args.workers}; "
+          f"load {open('/proc/loadavg').read().split(' ', 3)[:3]}")
     with tempfile.TemporaryDirectory() as tmp:
         am, am_url = start_alertmanager(Path(tmp))
         try:
@@ -276,7 +277,7 @@ async def run_workload(args: argparse.Namespace, workload: str) -> list[tuple]:
                     # process already, and postgres processes then belong to other users of the machine.
                     cpus.append((r_am["cpu_ms_per_batch"], r_bot["cpu_ms_per_batch"]
                                  + (r_bot["pg_ms_per_batch"] if pg_name else 0.0)))
-                    print(f"round {rnd + 1}")
+                    print(f"round {rnd + 1} (load {open('/proc/loadavg').read().split(' ', 1)[0]})")
                     rows = [("alertmanager POST /api/v2/alerts", r_am)]
                     if "bare" in res:
                         rows.append((f"bare aiohttp + {'SQLite' if backend == 'sqlite' else 'PostgreSQL'} (floor)",

@@ -15,7 +15,8 @@ measures as many more. Printed: the median over rounds of CPU ms per batch (all 
 event loop thread's share beside it, the rest is mostly aiosqlite's writer thread), and for
 PostgreSQL the CPU of the server backends serving this round's database beside it (not
 included: it is not our process; the shared WAL writer and checkpointer are left out, so that
-other databases' work on a shared machine does not blur it).
+other databases' work on a shared machine does not blur it), and the wall time per batch (the
+in-process rate: what overlapping the server's work with ours, PostgreSQL's commit chain, moves).
 --graph gives the config a service graph (alerts.depends_on: each workload service depends on
 the next), as users with topology run. --sql-profile (SQLite) adds the writer thread's CPU per batch by statement, summed over rounds.
 """
@@ -74,8 +75,8 @@ async def _send(svc, bodies: list[bytes], concurrency: int) -> None:
 
 async def one_round(db_url: str, workload: str, bodies: list[bytes], n: int, concurrency: int,
                     prof: cProfile.Profile | None, graph: dict[str, list[str]] | None = None,
-                    pg_name: str | None = None) -> tuple[float, float, float]:
-    """Return CPU ms per batch of one fresh-store round: ours, the event loop's share, postgres'."""
+                    pg_name: str | None = None) -> tuple[float, float, float, float]:
+    """Return ms per batch of one fresh-store round: CPU ours, the event loop's share, postgres', and wall time."""
     from sqlmodel import SQLModel
 
     import engine.alerts.tables  # noqa: F401 - registers its tables with SQLModel.metadata
@@ -95,20 +96,20 @@ async def one_round(db_url: str, workload: str, bodies: list[bytes], n: int, con
             bodies = bodies[n:]
         todo = bodies[:n]
         pg0 = postgres_cpu_by_pid() if pg_name else {}
-        c0, t0 = time.process_time(), time.thread_time()
+        c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
         SQL_CPU.clear()  # the unmeasured steady warm-up is not counted
         if prof:
             prof.enable()
         await _send(svc, todo, concurrency)
         if prof:
             prof.disable()
-        cpu, loop = time.process_time() - c0, time.thread_time() - t0
+        cpu, loop, wall = time.process_time() - c0, time.thread_time() - t0, time.perf_counter() - w0
         pg = backend_cpu_since(pg_name, pg0) if pg_name else 0.0
         SQL_SEEN.update(SQL_CPU)
         await svc.aclose()
     finally:
         await db.dispose()
-    return 1000 * cpu / len(todo), 1000 * loop / len(todo), 1000 * pg / len(todo)
+    return 1000 * cpu / len(todo), 1000 * loop / len(todo), 1000 * pg / len(todo), 1000 * wall / len(todo)
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -129,7 +130,7 @@ async def main_async(args: argparse.Namespace) -> None:
         names = [f"storm-{i}" for i in range(n // 10 + 1)] if workload == "storm" else [f"svc-{i}" for i in range(100)]
         graph = {a: [b] for a, b in zip(names, names[1:])} if args.graph else None
         for backend in args.backends:
-            ours, loops, pgs = [], [], []
+            ours, loops, pgs, walls = [], [], [], []
             for rnd in range(args.rounds):
                 with tempfile.TemporaryDirectory() as tmp:
                     name = None
@@ -138,17 +139,20 @@ async def main_async(args: argparse.Namespace) -> None:
                     else:
                         url, name = pg_database()
                     try:
-                        a, t, b = await one_round(url, workload, bodies, n, args.concurrency, prof, graph, name)
+                        a, t, b, w = await one_round(url, workload, bodies, n, args.concurrency, prof, graph, name)
                     finally:
                         if name:
                             drop_pg(name)
                 ours.append(a)
                 loops.append(t)
                 pgs.append(b)
+                walls.append(w)
             med = statistics.median
             print(f"{workload:6s} {backend:10s} CPU per 100-alert batch: median {med(ours):.2f} ms "
                   f"(rounds {', '.join(f'{x:.2f}' for x in ours)}), event loop thread {med(loops):.2f} ms"
-                  + (f"; postgres server {med(pgs):.2f} ms" if backend == "postgresql" else ""), flush=True)
+                  + (f"; postgres server {med(pgs):.2f} ms" if backend == "postgresql" else "")
+                  + f"; wall {med(walls):.2f} ms per batch (rounds {', '.join(f'{x:.2f}' for x in walls)}); "
+                  f"load {open('/proc/loadavg').read().split(' ', 1)[0]}", flush=True)
             if args.sql_profile and SQL_SEEN:
                 for key, sec in SQL_SEEN.most_common(6):
                     print(f"  writer thread {1000 * sec / (n * args.rounds):.3f} ms per batch: {key}")
