@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -218,11 +220,25 @@ def stored(d: Decision) -> bool:
     return d.name != NEW or d.stage != "dedup"
 
 
+_TEMP_REF = re.compile(r"#(-\d+)")
+
+
+def real_ids(reason: str, remap: dict[int, int]) -> str:
+    """Return a reason with every "#-N" (an incident opened in this transaction) as its stored id."""
+    if not remap or "#-" not in reason:
+        return reason
+    return _TEMP_REF.sub(lambda m: f"#{remap.get(int(m.group(1)), m.group(1))}", reason)
+
+
 async def save_decisions(s: AsyncSession, decisions: list[Decision], now: datetime,
                          remap: dict[int, int], actor: str | None = None) -> None:
     """Append decisions, translating temp incident ids (a first firing is not stored: see stored)."""
     if not decisions:
         return
+    if remap:
+        # A grouping reason scored against an incident this transaction opened names its temp id.
+        decisions = [d if "#-" not in d.reason else replace(d, reason=real_ids(d.reason, remap))
+                     for d in decisions]
     b = await Bulk.of(s)
     # The filter is stored(d), inline: a storm's transaction weighs about two decisions per alert.
     if b.pg:

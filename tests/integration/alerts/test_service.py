@@ -195,3 +195,17 @@ async def test_a_recurrence_opens_a_linked_incident_and_its_card_says_so(service
     why = await service.queries.why(str(second.id))
     assert why.state["recurrence_of"] == f"#{first.id}"
     assert any(d["name"] == "recurrence" for d in why.decisions)
+
+
+async def test_a_grouping_reason_names_an_incident_opened_in_the_same_body_by_its_real_id(service, clock):
+    # An incident opened earlier in the same transaction carried a temporary id (-1) while the
+    # next alert was scored, and the stored reason said "joined #-1", which `/ops why` showed.
+    await service.receive("alertmanager", am_body([("DatabaseDown", "db")], group="a"))
+    clock.advance(20)
+    await service.receive("alertmanager", am_body([("DiskFull", "billing"), ("HighLatency", "billing"),
+                                                   ("HighErrorRate", "billing")], group="b"))
+    (billing,) = [i for i in await service.queries.incidents("open") if i.title == "DiskFull on billing"]
+    why = await service.queries.why(str(billing.id))
+    joined = [d["reason"] for d in why.decisions if d["stage"] == "group" and d["name"] == "model"]
+    assert joined and all(r.startswith(f"joined #{billing.id} score") for r in joined), joined
+    assert not any("#-" in d["reason"] for d in why.decisions), why.decisions
