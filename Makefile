@@ -4,6 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`: the suite mostly waits on real servers, so two workers on two
+# cores halve its wall time; each module (and tests/journeys) stays on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast venv system-deps bench clean
 
@@ -11,7 +14,8 @@ demo: $(STAMP)
 	$(VENV)/bin/opsbot demo $(DEMO_ARGS)
 
 test: $(STAMP) system-deps
-	@. scripts/ensure-postgres.sh && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@. scripts/ensure-postgres.sh && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -q -p no:cacheprovider \
+	  -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Unit tests only: no servers, seconds.
 test-fast: $(STAMP)

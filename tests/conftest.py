@@ -17,6 +17,28 @@ for _name, _value in http_environment(30.0).items():
     os.environ.setdefault(_name, _value)
 
 
+# Folders whose tests share one package-scoped fixture (the journeys' `opsbot demo`): one xdist worker each.
+XDIST_PACKAGES = ("tests/journeys/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With pytest-xdist's `--dist loadfile` (as `make test` runs it), keep each module on one worker and
+    each of XDIST_PACKAGES on one worker, so module and package server fixtures start once, as serially.
+
+    (pytest 9 ignores the nodeid suffix `--dist loadgroup` relies on, so groups are made here.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleAndPackage(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((p for p in XDIST_PACKAGES if path.startswith(p)), path)
+
+    return ByModuleAndPackage(config, log)
+
+
 async def _make_db(url: str) -> Database:
     import engine.store.tables  # noqa: F401 - registers every table with SQLModel.metadata
 
