@@ -9,7 +9,7 @@ what a reload would build.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Iterable
 
@@ -19,25 +19,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.alerts import lifecycle, repo
 from engine.alerts.config import AlertsConfig
 from engine.alerts.correction_tables import GroupingCorrection
-from engine.alerts.corrections import MERGE, SPLIT, Lesson, side
+from engine.alerts.corrections_memory import alert_event, derive, lesson_side, placer, remember, settle, unite
+from engine.alerts.corrections import MERGE, SPLIT, Lesson
 from engine.alerts.card import ChangeFacts
 from engine.alerts.lifecycle import Change
 from engine.alerts.messages import message_key
-from engine.alerts.model import group_key
 from engine.alerts.pipeline import Outcome, PipelineState
 from engine.alerts.store import AlertStore
-from engine.alerts.types import AlertEvent, AlertState, Decision, Incident, IncidentStatus, Status
+from engine.alerts.types import AlertState, Decision, Incident, IncidentStatus, Status
 from engine.core.clock import utc
 from engine.core.notices import MessageData, Notice
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.store.db import Database, table_of
 
 if TYPE_CHECKING:
-    from engine.alerts.model_keys import Place
     from engine.alerts.service import AlertService
 
 C = table_of(GroupingCorrection)
-Placer = Callable[[dict[str, str]], "Place"]  # labels -> model_keys.place, as the grouping stage read them
 A = repo.A
 
 
@@ -66,72 +64,6 @@ class Corrected:
 
 # Called last inside the correction's transaction (the audit event joins it).
 Finish = Callable[[AsyncSession, Corrected], Awaitable[None]]
-
-
-def _event(st: AlertState) -> AlertEvent:
-    return AlertEvent(st.fingerprint, st.status, st.labels, st.annotations, st.starts_at, st.ends_at,
-                      st.source, st.group_key)
-
-
-def _derive(members: Iterable[AlertState], cfg: AlertsConfig, like: Incident, place: Placer) -> Incident:
-    """Return a scratch incident carrying the correlation memory these members would leave."""
-    scratch = Incident(id=0, status=IncidentStatus.OPEN, title="", severity="", channel=like.channel,
-                       opened_at=like.opened_at, last_activity_at=like.opened_at)
-    for st in sorted(members, key=lambda a: (a.first_seen_at, a.fingerprint)):
-        # A copy: join re-points the alert it is given, and these alerts move only on purpose.
-        # Placed as the grouping stage placed it (an entity learned from the stream included), so
-        # the rebuilt memory holds the keys the model reads.
-        lifecycle.join(scratch, replace(st), _event(st), cfg, st.first_seen_at, where=place(st.labels))
-    return scratch
-
-
-def _placer(alerts: AlertService, cfg: AlertsConfig) -> Placer:
-    """Return where the ingest's grouping model places an alert (its entity inferred when no configured label names it)."""
-    model = alerts.ingest.model
-    return lambda labels: model.place(cfg, labels)
-
-
-def _keys(cfg: AlertsConfig, members: Iterable[AlertState], place: Placer) -> tuple[str, ...]:
-    """Return a lesson's side: the members' co-occurrence keys as the model reads them (alertname|entity)."""
-    return tuple(side(group_key(cfg, a.labels, place(a.labels)[0]) for a in members))
-
-
-def _carry(derived: dict[str, float], known: dict[str, float]) -> dict[str, float]:
-    # Keep the times the incident already knew: a rule's window runs from its own evidence.
-    return {k: known.get(k, t) for k, t in derived.items()}
-
-
-def _remember(inc: Incident, scratch: Incident, known: Incident, members: Iterable[AlertState],
-              cfg: AlertsConfig) -> None:
-    inc.services = _carry(scratch.services, known.services)
-    inc.group_keys = _carry(scratch.group_keys, known.group_keys)
-    inc.corr_keys = _carry(scratch.corr_keys, known.corr_keys)
-    inc.alertnames = list(scratch.alertnames)
-    inc.sources = list(scratch.sources)
-    inc.inhibitors = {k: fp for k, fp in scratch.inhibitors.items() if fp in inc.firing}
-    inc.severity = scratch.severity or inc.severity
-    if inc.lead.get("fingerprint") not in {a.fingerprint for a in members}:
-        # Its lead alert left (or it has none yet): the card, owner and title follow its first alert.
-        inc.lead = dict(scratch.lead)
-        if inc.lead:
-            inc.title = lifecycle.incident_title(inc.lead["alertname"], inc.lead.get("labels") or {}, cfg)
-    inc.dirty = True
-
-
-def _unite(into: dict[str, float], other: dict[str, float], newest: bool) -> None:
-    for k, t in other.items():
-        have = into.get(k)
-        into[k] = t if have is None else (max(have, t) if newest else min(have, t))
-
-
-def _settle(inc: Incident, cfg: AlertsConfig, now: datetime) -> None:
-    """Schedule the cool-down resolve of an open incident left with nothing firing."""
-    if inc.is_open and not inc.firing and inc.resolve_due_at is None:
-        inc.resolve_due_at = now + timedelta(seconds=cfg.resolve_cooldown_s)
-    elif inc.firing:
-        inc.resolve_due_at = None
-    inc.last_activity_at = now
-    inc.dirty = True
 
 
 async def _members(store: AlertStore, s: AsyncSession, incident_id: int) -> list[AlertState]:
@@ -245,23 +177,23 @@ async def split(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
             raise InvalidInput(f"that is every alert of incident #{src.id}: leave at least one",
                                hint="to put all of them elsewhere, use Merge into…")
         first = min(moved, key=lambda a: (a.first_seen_at, a.fingerprint))
-        new = lifecycle.new_incident(-1, _event(first), cfg, now)
+        new = lifecycle.new_incident(-1, alert_event(first), cfg, now)
         new.channel, new.alert_count = src.channel, len(moved)
         for a in moved:
             src.drop_firing(a.fingerprint)
             if a.status is Status.FIRING:
                 new.add_firing(a.fingerprint, a.group_key or "")
-        place = _placer(alerts, cfg)
-        _remember(new, _derive(moved, cfg, src, place), src, moved, cfg)
-        _remember(src, _derive(stay, cfg, src, place), src, stay, cfg)
+        place = placer(alerts, cfg)
+        remember(new, derive(moved, cfg, src, place), src, moved, cfg)
+        remember(src, derive(stay, cfg, src, place), src, stay, cfg)
         src.alert_count = len(stay)
-        _settle(src, cfg, now)
-        _settle(new, cfg, now)
+        settle(src, cfg, now)
+        settle(new, cfg, now)
         await repo.insert_incidents(s, [new])
         incidents[new.id] = new  # the store's cache: the next batch sees the new incident
         for a in moved:
             a.incident_id, a.inhibited_by, a.dirty = new.id, None, True
-        lesson = Lesson(SPLIT, _keys(cfg, moved, place), _keys(cfg, stay, place))
+        lesson = Lesson(SPLIT, lesson_side(cfg, moved, place), lesson_side(cfg, stay, place))
         cid = await log.add(s, SPLIT, src.id, new.id, lesson, len(moved), actor_id, who, now)
         names = tuple(sorted({a.labels.get("alertname", "?") for a in moved}))
         await _commit(alerts, s, members, [
@@ -290,10 +222,10 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
             a.incident_id, a.inhibited_by, a.dirty = dst.id, None, True
             if a.status is Status.FIRING:
                 dst.add_firing(a.fingerprint, a.group_key or "")
-        _unite(dst.group_keys, src.group_keys, newest=True)
-        _unite(dst.corr_keys, src.corr_keys, newest=True)
+        unite(dst.group_keys, src.group_keys, newest=True)
+        unite(dst.corr_keys, src.corr_keys, newest=True)
         dst.ledger = None  # changed outside lifecycle.join: the next save rewrites its machine rows
-        _unite(dst.services, src.services, newest=False)
+        unite(dst.services, src.services, newest=False)
         for k, fp in src.inhibitors.items():
             dst.inhibitors.setdefault(k, fp)
         dst.alertnames += [n for n in src.alertnames if n not in dst.alertnames]
@@ -301,7 +233,7 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
         if cfg.severity_rank(src.severity) > cfg.severity_rank(dst.severity):
             dst.severity = src.severity
         dst.alert_count = len(keep) + len(moved)
-        _settle(dst, cfg, now)
+        settle(dst, cfg, now)
         # Closed with an empty memory: no later alert can match it, so nothing reopens it; its
         # alerts' rows point at the target, which later deliveries follow.
         src.status, src.resolved_at, src.resolved_by = IncidentStatus.RESOLVED, now, who[:120]
@@ -310,8 +242,8 @@ async def merge(alerts: AlertService, log: CorrectionLog, cfg: AlertsConfig, now
             src.drop_firing(fp)
         src.group_keys, src.corr_keys, src.services, src.inhibitors = {}, {}, {}, {}
         src.alert_count, src.last_activity_at, src.dirty = 0, now, True
-        place = _placer(alerts, cfg)
-        lesson = Lesson(MERGE, _keys(cfg, moved, place), _keys(cfg, keep, place))
+        place = placer(alerts, cfg)
+        lesson = Lesson(MERGE, lesson_side(cfg, moved, place), lesson_side(cfg, keep, place))
         cid = await log.add(s, MERGE, src.id, dst.id, lesson, len(moved), actor_id, who, now)
         await _commit(alerts, s, moved + keep, [
             (src, Change("merged_into", who=who, incident=dst.id, count=len(moved))),
