@@ -47,8 +47,9 @@ async def test_alert_and_decision_rows_round_trip(db):
     assert (two.status, two.group_key, two.inhibited_by, two.deliveries, two.flaps, two.repeat_resolves) == \
         ("resolved", None, "src", 7, 2, 3)
     assert two.resolved_at.replace(tzinfo=timezone.utc) == NOW
+    # The temp id is mapped in the incident column and in the reason's words alike.
     assert [(d.stage, d.name, d.reason, d.fingerprint, d.incident_id, d.actor, d.facts) for d in dec] == [
-        ("group", "model", "joined #-1", "fp-1", 9, "U1", {"changes": [{"k": 1.5}], "more": 0}),
+        ("group", "model", "joined #9", "fp-1", 9, "U1", {"changes": [{"k": 1.5}], "more": 0}),
         ("notify", "none", "quiet", None, None, "U1", None)]
     assert dec[0].next_due_at.replace(tzinfo=timezone.utc) == NOW + timedelta(hours=1)
 
