@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
-# pytest-xdist workers for `make test`: the suite mostly waits on real servers, so two workers on two
-# cores halve its wall time; each module (and tests/journeys) stays on one worker (tests/conftest.py).
+# pytest-xdist workers for `make test` (PYTEST_WORKERS=0 runs serially): the suite mostly waits on real
+# servers, so one worker runs while the other waits; each module (and tests/journeys) stays on one
+# worker (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast venv system-deps bench clean
