@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from bot.router import Reply, Router, StaticReply, Subcommand
 from engine.actor import Actor
-from engine.core.bounds import parse_int
+from engine.core.bounds import PERIOD_DAYS_MAX, parse_int
 from engine.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -71,4 +71,4 @@ def parse_days(args: list[str], default: int) -> int:
     """Read an optional period such as `7d` or `30` from the first argument."""
     if not args:
         return default
-    return parse_int(args[0].removesuffix("d"), "period (days)", hint="use e.g. 7d or 30d")
+    return parse_int(args[0].removesuffix("d"), "period (days)", hi=PERIOD_DAYS_MAX, hint="use e.g. 7d or 30d")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import Row, desc, select
@@ -15,7 +15,7 @@ from engine.alerts.config import AlertsConfig
 from engine.alerts.counters import PendingCounters
 from engine.alerts.dedup import NEW_REASON, Dedup
 from engine.alerts.types import AlertState, Incident, IncidentStatus
-from engine.core.bounds import parse_int
+from engine.core.bounds import check_period_days, parse_int
 from engine.core.clock import Clock, utc
 from engine.errors import InvalidInput, NotFound
 from engine.store.db import Database
@@ -177,10 +177,7 @@ class AlertQueries:
 
     async def stats(self, days: int = 7) -> Stats:
         """Return alerts in, incidents out, compression, MTTA, MTTR and the noisiest alerts."""
-        if not 1 <= days <= 365:
-            raise InvalidInput(f"{days} days is out of range: periods run from 1d to 365d",
-                               hint="use e.g. 7d or 30d")
-        since = self.clock.now() - timedelta(days=days)
+        since = self.clock.now() - check_period_days(days)
         async with self.db.session() as s:
             arows = (await s.execute(select(A.c.alertname, A.c.deliveries).where(A.c.last_seen_at >= since))).all()
             irows = (await s.execute(select(I.c.opened_at, I.c.acked_at, I.c.resolved_at)

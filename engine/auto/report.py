@@ -14,6 +14,7 @@ from engine.auto import store
 from engine.auto.breaker import SUCCEEDED
 from engine.auto.switch import AUTO_ACTOR_ID
 from engine.auto.triggers import could_match, effective_mode, match, views
+from engine.core.bounds import check_period_days
 from engine.errors import NotFound
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def _within(run: ApprovalRequest, opened: datetime, closed: datetime | None) -> 
 
 async def report(auto: "AutoService", days: int) -> Report:
     """Return, per trigger, its firings in the window and how those incidents ended."""
-    since = auto.clock.now() - timedelta(days=days)
+    since = auto.clock.now() - check_period_days(days)
     states = await store.triggers(auto.db)
     out: dict[str, TriggerReport] = {}
     for t in auto.triggers():
@@ -145,7 +146,7 @@ async def why(auto: "AutoService", incident_id: int) -> list[WhyLine]:
 
 async def stats(auto: "AutoService", days: int) -> AutoStats:
     """Return automatic runs, successes and minutes saved against the median manual time-to-run."""
-    since = auto.clock.now() - timedelta(days=days)
+    since = auto.clock.now() - check_period_days(days)
     runs = [f for f in await store.fires(auto.db, since=since) if f.mode == "auto" and f.outcome]
     ok = [f for f in runs if f.outcome == SUCCEEDED]
     saved, baseline_n = 0.0, 0

@@ -13,6 +13,7 @@ ID_MAX = 2**31 - 1
 SEQ_MAX = 2**63 - 1  # `bigint`: audit sequence numbers
 # Past this a duration means nothing to us and `timedelta` itself would overflow.
 DURATION_MAX = timedelta(days=3650)
+PERIOD_DAYS_MAX = 365  # reports (`stats`, `rca stats`, `auto report`) look back at most a year
 _DURATION = re.compile(r"([0-9]{1,15}(?:\.[0-9]{1,9})?)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -44,3 +45,11 @@ def parse_duration(text: str, what: str = "window", *, hi: timedelta = DURATION_
         raise InvalidInput(f"{what} {shown(text)} is too long: the longest is {hi.days}d",
                            hint="use e.g. 24h, 7d or 30d")
     return timedelta(seconds=seconds)
+
+
+def check_period_days(days: int) -> timedelta:
+    """Return a report's look-back of `days` as a timedelta, or raise InvalidInput outside 1d-365d."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= PERIOD_DAYS_MAX:
+        raise InvalidInput(f"{shown(str(days))} days is out of range: periods run from 1d to {PERIOD_DAYS_MAX}d",
+                           hint="use e.g. 7d or 30d")
+    return timedelta(days=days)

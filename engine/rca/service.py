@@ -17,6 +17,7 @@ from engine.actor import Actor
 from engine.alerts import repo
 from engine.core.notices import Button
 from engine.core.clock import Clock, utc
+from engine.core.bounds import check_period_days
 from engine.errors import InvalidInput, NotFound, OpsError, Unavailable
 from engine.core.outbox import emit as outbox_emit
 from engine.core.outbox_tables import OutboxItem
@@ -190,10 +191,7 @@ class RcaService:
 
     async def stats(self, days: int = 30) -> RcaStats:
         """Return how many analyses people judged and how often the top ones were right."""
-        if not 1 <= days <= 365:
-            raise InvalidInput(f"{days} days is out of range: periods run from 1d to 365d",
-                               hint="use e.g. 7d or 30d")
-        since = self.clock.now() - timedelta(days=days)
+        since = self.clock.now() - check_period_days(days)
         async with self.db.session() as s:
             analyses = (await s.execute(select(func.count()).select_from(AnalysisRow)
                                         .where(AnalysisRow.created_at >= since))).scalar_one()

@@ -75,6 +75,11 @@ async def test_shadow_note_report_why_stats_and_kill_switch(auto_stack):
     text = _texts(report.json or ws.last_ephemeral("bob"))
     assert "restart-api/api-down" in text and "fired 1" in text and "#1" in text and "still open 1" in text
 
+    for period in ("999999999d", "0d", "366d"):  # refused with the range, never "something went wrong"
+        huge = await ws.send_slash_command("bob", "ops", f"auto report {period}")
+        text = _texts(huge.json or ws.last_ephemeral("bob"))
+        assert "1 to 365" in text and "went wrong" not in text, text
+
     why = await ws.send_slash_command("bob", "ops", "why 1")
     assert "restart-api/api-down" in _texts(why.json or ws.last_ephemeral("bob"))
     assert "the trigger is in shadow mode" in _texts(why.json or ws.last_ephemeral("bob"))  # in words, not `shadow_mode`

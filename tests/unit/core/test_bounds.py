@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.core.bounds import ID_MAX, parse_duration, parse_int
+from engine.core.bounds import ID_MAX, PERIOD_DAYS_MAX, check_period_days, parse_duration, parse_int
 from engine.errors import InvalidInput
 
 
@@ -30,3 +30,12 @@ def test_parse_duration_bounds_and_names_the_field():
     for bad, words in [("99999999999999h", "too long"), ("0h", "positive"), ("1e5h", "positive"), ("²h", "positive")]:
         with pytest.raises(InvalidInput, match=words):
             parse_duration(bad, "--window")
+
+
+def test_a_report_period_is_one_day_to_a_year_at_every_door():
+    assert check_period_days(1) == timedelta(days=1) and check_period_days(PERIOD_DAYS_MAX) == timedelta(days=365)
+    # 999999999 days once overflowed `now - timedelta(days=...)` inside `/ops auto report` (a 500).
+    for bad in (0, -3, PERIOD_DAYS_MAX + 1, 999_999_999, True):
+        with pytest.raises(InvalidInput) as err:
+            check_period_days(bad)
+        assert "periods run from 1d to 365d" in err.value.message
