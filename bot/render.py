@@ -64,9 +64,18 @@ def channel_link(value: Any) -> str:
 
 
 def truncate(value: Any, limit: int = 150, marker: str = "…") -> str:
-    """Cut text to Slack's field limits, marking the cut."""
+    """Cut text to Slack's field limits, marking the cut (never inside an `&amp;` entity or a `<...>` sequence)."""
     s = str(value)
-    return s if len(s) <= limit else s[: max(0, limit - len(marker))] + marker
+    if len(s) <= limit:
+        return s
+    head = s[: max(0, limit - len(marker))]
+    # A cut entity ("&am") or control sequence ("<@U0AL", "<https://…") would show as debris.
+    amp, lt = head.rfind("&"), head.rfind("<")
+    if amp > head.rfind(";") and len(head) - amp <= 5:
+        head = head[:amp]
+    if lt > head.rfind(">"):
+        head = head[:lt]
+    return head + marker
 
 
 def sparkline(values: list[float] | None) -> str:

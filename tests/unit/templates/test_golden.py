@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,30 @@ def _fixtures(template: str) -> list[Path]:
     return sorted(p for p in found if not p.name.endswith(".golden.json"))
 
 
+# Slack reads `<...>` in mrkdwn as a control sequence (mention, channel, date, link); any other
+# `<word>` is not shown as typed, so a literal angle bracket must be written `&lt;` / `&gt;`.
+_ANGLED = re.compile(r"<([^<>]*)>")
+_CONTROL = re.compile(r"[@#!]|(https?|mailto|slack):")
+
+
+def _stray_angle_brackets(message: dict) -> list[str]:
+    """Return the `<...>` of a message's mrkdwn (its text and mrkdwn objects) that are not control sequences."""
+    texts = [message.get("text", "")]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                texts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("blocks", []))
+    return [m[0] for t in texts for m in _ANGLED.finditer(t) if not _CONTROL.match(m[1])]
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_template_has_a_fixture_and_renders_within_slack_limits(template):
     fixtures = _fixtures(template)
@@ -34,6 +59,8 @@ def test_template_has_a_fixture_and_renders_within_slack_limits(template):
         blocks = message.get("blocks", [])
         problems = validate_blocks(blocks)
         assert not problems, f"{fixture.name}: {problems}"
+        stray = _stray_angle_brackets(message)
+        assert not stray, f"{fixture.name}: write {stray} as &lt;...&gt;: Slack would not show them as typed"
         golden = fixture.with_suffix(".golden.json")
         if golden.exists():
             assert message == json.loads(golden.read_text()), f"{fixture.name}: differs from {golden.name}"
