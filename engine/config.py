@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from engine.alerts.config import AlertsConfig
 from engine.anomaly.watches.config import WatchConfig, check_unique
 from engine.audit.config import AuditConfig
+from engine.core.config_errors import describe_all
 from engine.auto.config import AutoConfig
 from engine.drift.config import DriftConfig
 from engine.errors import InvalidInput
@@ -59,16 +60,6 @@ class OpsbotConfig(Strict):
         default_factory=list, description="metric watches: anomaly detection and forecasts")
 
 
-def _describe(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"key `{loc}`: unknown key"
-    got = err.get("input")
-    got_s = f" (got {got!r})" if got is not None and not isinstance(got, (dict, list)) else ""
-    return f"key `{loc}`: {err['msg']}{got_s}"
-
-
 def parse_config(data: Any, source: str = "opsbot.yaml") -> OpsbotConfig:
     """Validate parsed YAML, raising InvalidInput naming the file, each key and what was expected."""
     if data is None:
@@ -78,7 +69,7 @@ def parse_config(data: Any, source: str = "opsbot.yaml") -> OpsbotConfig:
     try:
         return OpsbotConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())
+        problems = describe_all(exc)
         raise InvalidInput(f"{source}: {problems}", hint="fix the file and run `opsbot check`") from exc
 
 

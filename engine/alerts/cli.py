@@ -41,10 +41,16 @@ def load_alerts_config(path: str | None, stream_header: dict[str, Any]) -> Alert
             raise InvalidInput(f"--config {path}: `alerts:` must be a mapping, not {type(data).__name__}")
     elif stream_header.get("alerts_config"):
         data = stream_header["alerts_config"]
+    from pydantic import ValidationError
+
+    from engine.core.config_errors import describe_all
+
     try:
         return AlertsConfig.model_validate(data)
-    except Exception as exc:  # pydantic's message names the bad key
-        raise InvalidInput(f"alerts config: {exc}") from None
+    except ValidationError as exc:
+        where = f"--config {path}" if path else "the stream's alerts_config"
+        raise InvalidInput(f"{where}: {describe_all(exc, 'alerts')}",
+                           hint="`opsbot check` validates a whole opsbot.yaml") from None
 
 
 def _eval_grouping(args: argparse.Namespace) -> int:

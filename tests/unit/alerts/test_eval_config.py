@@ -53,3 +53,11 @@ def test_valid_config_is_used_and_empty_section_means_defaults(tmp_path):
     assert load_alerts_config(str(cfg), {"alerts_config": {"flap_window_s": 9}}).flap_window_s == 120
     cfg.write_text("alerts:\n")
     assert load_alerts_config(str(cfg), {}).flap_window_s == 300
+
+
+def test_a_wrong_key_or_value_is_named_as_opsbot_check_names_it(stream, tmp_path, capsys):
+    cfg = tmp_path / "opsbot.yaml"
+    cfg.write_text("alerts:\n  nonsense: 3\n  reopen_window_s: abc\n")
+    code, err = _run(capsys, str(stream), "--config", str(cfg))
+    assert code == 2 and "Traceback" not in err and "errors.pydantic.dev" not in err
+    assert "key `alerts.nonsense`: unknown key" in err and "key `alerts.reopen_window_s`" in err and "'abc'" in err
