@@ -34,6 +34,8 @@ Round 4 held out CIRCA-style 3187 / 3229 and ``simulate_calls`` 3271 / 3313 (dev
 ``simulate_calls`` 7561 / 7603); all spent now.
 Round 5 held out CIRCA-style 8641 / 8693 and ``simulate_calls`` 8737 / 8779 (dev: CIRCA 9011 / 9043 / 9067,
 ``simulate_calls`` 9091 / 9127); all spent now.
+Round 6 held out CIRCA-style 2503 / 2551 and ``simulate_calls`` 2417 / 2459 (dev: ``simulate_calls`` 2609 / 2647,
+``simulate_faults`` 2687); all spent now.
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,

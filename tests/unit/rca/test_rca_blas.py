@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-threadpoolctl = pytest.importorskip("threadpoolctl")
+from engine.rca import blas, ranker, service
+from engine.rca.types import RcaInput, Series
 
-from engine.rca import blas, ranker, service  # noqa: E402
-from engine.rca.types import RcaInput, Series  # noqa: E402
+threadpoolctl = pytest.importorskip("threadpoolctl")
 
 
 def _blas_threads() -> list[int]:
