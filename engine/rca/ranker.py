@@ -36,15 +36,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.rca.dagsearch import search_dag
+from engine.rca.blas import bounded_blas
 from engine.rca.explain import Component, explain_away
 from engine.rca.grid import build_grid
 from engine.rca.signals import Episode, analyse
+from engine.rca.views import graph_free_views
 from engine.rca.service_rules import service_rules
-from engine.rca.shift import innovation_peaks
-from engine.rca.orient import orient_by_shift
-from engine.rca.pcgraph import learn_graph
-from engine.rca.structure import parent_residual_peaks, parent_residuals, partial_residual_peaks, partial_residuals
 from engine.rca.topology import dependents_closure, residual_peaks
 from engine.rca.types import ChangeEvent, Evidence, Hypothesis, RcaInput, Series, split_name
 
@@ -100,6 +97,14 @@ class RankerConfig:
 
 def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesis]:
     """Return hypotheses, most likely first: one per signal, plus one per relevant change."""
+    # Every caller (the bot's button and rca-auto job, `opsbot eval rca`, the bench) ranks here,
+    # so the BLAS thread bound is applied here (blas.py: spinning threads tripled the CPU).
+    with bounded_blas():
+        return _rank(inp, config)
+
+
+def _rank(inp: RcaInput, config: RankerConfig) -> list[Hypothesis]:
+    """``rank`` without the BLAS bound."""
     series = {n: s for n, s in inp.series.items() if s.values.size and np.ptp(s.values) > 0}
     if not series:
         return []
@@ -109,7 +114,8 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
     if inp.graph:
         residuals = [residual_peaks(grid, episode.baseline_rows, episode.episode_rows, inp.graph)]
     else:
-        residuals = _graph_free_residual(grid, episode, config.graph_free, view_series, config.shift_orient)
+        residuals = graph_free_views(grid, episode, config.graph_free, view_series, config.shift_orient,
+                                     ANOMALOUS, DROP_WEIGHT)
     closure = dependents_closure(inp.graph) if inp.graph else {}
     onsets = _onsets(episode, inp)
     step = grid.step
@@ -148,52 +154,6 @@ def rank(inp: RcaInput, config: RankerConfig = RankerConfig()) -> list[Hypothesi
         scored = [(new[name], name, c, ev) for _, name, c, ev in scored]
     scored = service_rules(scored, grid, episode, onsets, devs, config, ANOMALOUS)
     return _finish(scored + changes, config)
-
-
-Residual = dict[str, tuple[float, float]]
-
-
-def _graph_free_residual(
-    grid, episode: Episode, mode: str, series: dict[int, np.ndarray], shift_orient: bool = True
-) -> list[Residual]:
-    """Return the views of each signal's unexplained part without a graph, by ``RankerConfig.graph_free``.
-
-    Views whose residual series can be conditioned further (explaining away) are put in
-    ``series`` by their index in the returned list.
-    """
-    presid = partial_residuals(grid, episode.baseline_rows)
-    partial = partial_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, presid, episode.heavy)
-    if presid is not None and mode != "innovation":
-        series[0] = presid  # every view is conditioned on the picks, the partial one too
-    if mode == "partial":
-        return [partial]
-    if mode == "learned":
-        learned = None
-        if shift_orient:
-            learned = search_dag(grid.values, episode.baseline_rows, episode.episode_rows)
-        exact = learned is not None
-        if learned is None:  # too many signals for the exact search (or not asked for): PC
-            learned = learn_graph(grid.values[episode.baseline_rows])
-            if learned is None:  # too little baseline to test independences: the shrunk model still works
-                return [partial]
-            if shift_orient:
-                learned = orient_by_shift(grid.values, episode.baseline_rows, episode.episode_rows, learned)
-        moved = {j for j, n in enumerate(grid.names) if episode.stats[n].deviation >= ANOMALOUS}
-        # Two views: the Markov blanket dilutes a root cause through its children, the
-        # learned parents are often wrong; a cause unexplained under both is robust.
-        # The learned-parent view also conditions on the signal's own past (a front end
-        # summing many moved causes otherwise keeps their echo as its own residual).
-        # PC's orientations are often wrong: there a still signal is regressed on still ones only
-        # (CIRCA-style 50 nodes, training seeds 3001-3004: +0.002..+0.012 Avg@5 with the lighter
-        # shrinkage in structure.py; at 10 nodes the exact search's parents lost 0.002-0.007 so).
-        resid = parent_residuals(grid, episode.baseline_rows, learned, moved, still_given_still=not exact)
-        series[1] = resid
-        return [partial, parent_residual_peaks(grid, episode.baseline_rows, episode.episode_rows, learned, moved, resid,
-                                               heavy=episode.heavy)]
-    inn = innovation_peaks(grid, episode.baseline_rows, episode.episode_rows, DROP_WEIGHT)
-    if inn is None:  # baseline too short for the covariance: the shrunk model still works
-        return [partial]
-    return [inn] if mode == "innovation" else [partial, inn]
 
 
 def rank_services(hypotheses: list[Hypothesis]) -> list[tuple[str, float]]:

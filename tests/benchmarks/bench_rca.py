@@ -34,6 +34,8 @@ Round 4 held out CIRCA-style 3187 / 3229 and ``simulate_calls`` 3271 / 3313 (dev
 ``simulate_calls`` 7561 / 7603); all spent now.
 Round 5 held out CIRCA-style 8641 / 8693 and ``simulate_calls`` 8737 / 8779 (dev: CIRCA 9011 / 9043 / 9067,
 ``simulate_calls`` 9091 / 9127); all spent now.
+Round 6 held out CIRCA-style 2503 / 2551 and ``simulate_calls`` 2417 / 2459 (dev: ``simulate_calls`` 2609 / 2647,
+``simulate_faults`` 2687); all spent now.
 
 Writes 100 CIRCA-style cases each of 10 and 50 nodes (10 graphs of 10 cases, as CIRCA)
 to a temporary folder, reads them back through the same loader as ``opsbot eval rca``,
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import tempfile
 import time
@@ -152,6 +155,11 @@ def _suite(root: Path, nodes: int, cases: int, seed: int):
     return [load_case(p) for p in find_cases(root / f"sim{nodes}")]
 
 
+def _load() -> str:
+    """Return the 1, 5 and 15 minute load averages: wall times on a shared machine mean little without them."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _timing(case, repeats: int = 30) -> tuple[float, float, float]:
     """Return median and p99 wall seconds and median process CPU seconds of one full ``rank`` call.
 
@@ -241,7 +249,7 @@ def main() -> None:
                 baro_med = (time.perf_counter() - baro_t[0]) / 30
                 print(f"\nranking time, 50-service case (1450 points each): wall median {med * 1000:.1f} ms, "
                       f"p99 {p99 * 1000:.1f} ms, CPU median {cpu * 1000:.1f} ms; BARO wall mean {baro_med * 1000:.1f} ms "
-                      f"(ratio {med / baro_med:.1f}x)")
+                      f"(ratio {med / baro_med:.1f}x); load {_load()}")
 
 
 def _quick(args) -> None:
@@ -264,7 +272,7 @@ def _quick(args) -> None:
             if label.startswith("50 nodes"):
                 med, p99, cpu = _timing(cases[0])
                 print(f"ranking time, 50-service case: wall median {med * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms,"
-                      f" CPU median {cpu * 1000:.1f} ms", flush=True)
+                      f" CPU median {cpu * 1000:.1f} ms; load {_load()}", flush=True)
 
 
 if __name__ == "__main__":
