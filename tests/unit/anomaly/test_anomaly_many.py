@@ -8,6 +8,7 @@ import pytest
 from engine.anomaly import registry
 from engine.anomaly.detectors.ensemble_many import batchable, score_fresh_many
 from engine.anomaly.watches.config import WatchConfig
+from engine.anomaly.watches import scoring
 from engine.anomaly.watches.scoring import SeriesMemory, score_all, score_new
 
 
@@ -88,8 +89,11 @@ def test_detectors_that_are_not_fresh_or_not_alike_are_scored_one_by_one():
     np.testing.assert_array_equal(score_fresh_many(dets, t, y[:, :2]), want)
 
 
-def test_a_watch_run_decides_as_series_by_series():
+@pytest.mark.parametrize("cells", [None, 3 * 2 * 1440])  # one matrix call, or two of 3 series each
+def test_a_watch_run_decides_as_series_by_series(cells, monkeypatch):
     """score_all (new series batched by shared stamps) gives score_new's verdicts and memories."""
+    if cells is not None:
+        monkeypatch.setattr(scoring, "MANY_CELLS", cells)
     watch = WatchConfig(name="w", query="up", warmup_points=100)
     t, y = varied(2 * 1440, 60.0, seed=7)
     y[-10, 5] += 100  # an alert in the first run (an older one would have resolved by its end)
