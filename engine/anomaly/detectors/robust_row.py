@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from engine.anomaly.detectors.blocks import BlockState, close_block, nan_median
+from engine.anomaly.detectors.blocks import BlockState, close_block, nan_median, nan_to_zero
 from engine.anomaly.detectors.robust_state import (
     CHANNELS, FMAX, RECORDS, RobustParams, RowChannel, Scored, State, _resize,
 )
@@ -62,10 +62,9 @@ def _row_channel(
 
 
 def _row_decay(prior: np.ndarray, r: np.ndarray, halflife: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return decayed_max for one row, with the same floating-point steps."""
-    with np.errstate(divide="ignore"):
-        init = np.log(np.maximum(prior, 0.0)) + (-math.log(2.0) / halflife)
-        return np.exp(init), np.exp(np.maximum(init, np.log(np.maximum(r, 0.0))))
+    """Return decayed_max for one row, with the same floating-point steps (call under errstate(divide="ignore"))."""
+    init = np.log(np.maximum(prior, 0.0)) + (-math.log(2.0) / halflife)
+    return np.exp(init), np.exp(np.maximum(init, np.log(np.maximum(r, 0.0))))
 
 
 SPARE = 0.25  # spare rows per tail row in a pushed tail's buffer: memory for amortised O(1) pushes
@@ -112,25 +111,25 @@ def score_row(
     bounds = np.full((2, m), np.nan) if state.bounds is None else state.bounds
     hi, lo = bounds[0], bounds[1]
     width = np.maximum(hi - lo, 1e-9 * (np.abs(hi) + 1.0))
-    with np.errstate(invalid="ignore"):
-        excess = np.nan_to_num(np.fmax(np.fmax(x - hi, lo - x), 0.0) / width, nan=0.0)
-    seen = state.seen + 1
-    if p.range_c <= 0 or seen <= p.range_warm:
-        excess = np.zeros_like(excess)
-    devs = np.stack([spike[0], lvl[0], energy, excess])
-    floors = np.zeros((CHANNELS, m)) if floors is None else floors
-    before, carries = _row_decay(state.record, devs[:RECORDS], p.record_halflife)
-    rcarry = state.range_record
-    rscale = np.full(m, p.range_c)
-    if p.range_halflife > 0:
-        rbefore, rcarry = _row_decay(np.zeros(m) if rcarry is None else rcarry, excess, p.range_halflife)
-        rscale = np.maximum(p.range_c, rbefore)
-    record = np.vstack([np.maximum(before, floors[:RECORDS]), np.maximum(rscale, floors[RECORDS])[None, :]])
-    sens = np.asarray(sensitivity, dtype=np.float64)
+    # One errstate for the rest of the row: log(0) of an empty record and 0/0 ratios are expected.
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.nan_to_num(sens * devs / (sens * devs + record), nan=0.0)
-    u = ratio.max(axis=0) if p.live(seen, period) else np.zeros(m)
-    prev, refr = _row_decay(state.refractory, u, p.refractory_halflife)
+        excess = nan_to_zero(np.fmax(np.fmax(x - hi, lo - x), 0.0) / width)
+        seen = state.seen + 1
+        if p.range_c <= 0 or seen <= p.range_warm:
+            excess = np.zeros_like(excess)
+        devs = np.stack([spike[0], lvl[0], energy, excess])
+        floors = np.zeros((CHANNELS, m)) if floors is None else floors
+        before, carries = _row_decay(state.record, devs[:RECORDS], p.record_halflife)
+        rcarry = state.range_record
+        rscale = np.full(m, p.range_c)
+        if p.range_halflife > 0:
+            rbefore, rcarry = _row_decay(np.zeros(m) if rcarry is None else rcarry, excess, p.range_halflife)
+            rscale = np.maximum(p.range_c, rbefore)
+        record = np.vstack([np.maximum(before, floors[:RECORDS]), np.maximum(rscale, floors[RECORDS])[None, :]])
+        sens = np.asarray(sensitivity, dtype=np.float64)
+        ratio = nan_to_zero(sens * devs / (sens * devs + record))
+        u = ratio.max(axis=0) if p.live(seen, period) else np.zeros(m)
+        prev, refr = _row_decay(state.refractory, u, p.refractory_halflife)
     out = np.where(u > prev, u, p.damp * u)
     new = State(
         _push(raw, x), _push(lev, level),

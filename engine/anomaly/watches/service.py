@@ -15,7 +15,7 @@ from engine.adapters.prometheus import Series
 from engine.anomaly.watches import actions
 from engine.anomaly.watches import alerting as al
 from engine.anomaly.watches.config import WatchConfig
-from engine.anomaly.watches.scoring import SeriesMemory, forecast_rule, forecast_verdict, score_new
+from engine.anomaly.watches.scoring import SeriesMemory, forecast_rule, forecast_verdict, score_all
 from engine.ports import WatchSeries
 from engine.anomaly.watches.tables import AnomalySeries, AnomalyWatch
 from engine.core.clock import Clock
@@ -171,11 +171,11 @@ class WatchService:
     def _score_all(watch: WatchConfig, work: list[tuple[Series, AnomalySeries | None]]) -> list[tuple]:
         """Score every series (in a worker thread: numpy and the forecast fit are CPU work)."""
         rule = forecast_rule(watch)
+        items = [(SeriesMemory(**{f: getattr(old, f) for f in MEMORY_FIELDS}) if old else SeriesMemory(),
+                  np.asarray(x.timestamps, dtype=np.float64), np.asarray(x.values, dtype=np.float64)) for x, old in work]
+        verdicts = score_all(watch, items)
         out = []
-        for x, old in work:
-            mem = SeriesMemory(**{f: getattr(old, f) for f in MEMORY_FIELDS}) if old else SeriesMemory()
-            ts, vs = np.asarray(x.timestamps, dtype=np.float64), np.asarray(x.values, dtype=np.float64)
-            verdict = score_new(watch, mem, ts, vs)
+        for (_, old), (_, ts, vs), verdict in zip(work, items, verdicts):
             fc = forecast_verdict(rule, bool(old and old.forecast_firing), ts, vs) if rule else None
             out.append((verdict, fc))
         return out
