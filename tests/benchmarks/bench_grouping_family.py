@@ -1,14 +1,14 @@
 """Grouping on a family of storm styles: Opsbot with and without the graph, trivial baselines, the ceiling.
 
 Run: .venv/bin/python tests/benchmarks/bench_grouping_family.py [--seeds 30] [--holdout] [--holdout2] [--holdout3]
-[--holdout4] [--holdout5] [--holdout6] [--holdout7] [--holdout8] [--holdout9] [--holdout10] [--holdout11] [--fit]
+[--holdout4] [--holdout5] [--holdout6] [--holdout7] [--holdout8] [--holdout9] [--holdout10] [--holdout11] [--holdout12] [--fit]
 
 Styles: the seven training styles (family_train.py) and, with --holdout / --holdout2 / --holdout3 / --holdout4 /
---holdout5 / --holdout6 / --holdout7 / --holdout8 / --holdout9 / --holdout10 / --holdout11, the held-out styles of family_holdout.py ... family_holdout11.py (each written and committed before
+--holdout5 / --holdout6 / --holdout7 / --holdout8 / --holdout9 / --holdout10 / --holdout11 / --holdout12, the held-out styles of family_holdout.py ... family_holdout12.py (each written and committed before
 the fitting it checks, never fitted on; managed-platform is delivered by its own late_deliveries: one alert per
 webhook, 0-120 s late; bare-metal by mixed_deliveries: services' alerts batched, hardware alerts late; serverless-queues by
 sns_deliveries: one alarm per call, 0-60 s late; data-platform by am_deliveries: Alertmanager's group_wait and
-group_interval, minutes late in batches; edge-network by edge_deliveries, saas-app by saas_deliveries and ml-serving by serving_deliveries and k8s-mesh by mesh_deliveries: the same timers). Seeds
+group_interval, minutes late in batches; edge-network by edge_deliveries, saas-app by saas_deliveries and ml-serving by serving_deliveries, k8s-mesh by mesh_deliveries and tenant-cells by tenant_deliveries: the same timers). Seeds
 0..N-1 are scored (N <= 1000); the fit uses seeds 1000-1009 (family_fit.FIT_SEEDS), disjoint.
 Per style it prints median and worst pairwise F1 over the seeds for: Opsbot with the storm's dependency graph,
 Opsbot without it, `alertname+service` in 10-minute sessions, `namespace` in 5-minute sessions,
@@ -51,6 +51,8 @@ from engine.lab.alerts.family_holdout10 import (HOLDOUT10_STYLE, holdout10_storm
                                                 serving_deliveries)
 from engine.lab.alerts.family_holdout11 import (HOLDOUT11_STYLE, holdout11_storm,  # noqa: E402 - after sys.path
                                                 mesh_deliveries)
+from engine.lab.alerts.family_holdout12 import (HOLDOUT12_STYLE, holdout12_storm,  # noqa: E402 - after sys.path
+                                                tenant_deliveries)
 
 COLS = ("opsbot+graph", "opsbot", "name+svc/10m", "ns/5m", "fp-ceiling")
 
@@ -93,6 +95,9 @@ def style_rows(style: str, seeds: int) -> dict:
         elif style == HOLDOUT11_STYLE:
             storm = holdout11_storm(seed)  # its depends_on is the partial graph an operator declared
             feed = mesh_deliveries(storm)  # Alertmanager's timers: group_wait, then group_interval
+        elif style == HOLDOUT12_STYLE:
+            storm = holdout12_storm(seed)  # its depends_on is the partial graph an operator declared
+            feed = tenant_deliveries(storm)  # Alertmanager's timers: group_wait, then group_interval
         else:
             storm = train_storm(style, seed)
             feed = deliveries(storm)
@@ -120,7 +125,7 @@ def table(styles: list[str], seeds: int) -> str:
         name = f"{style} (held out)" if style in (HOLDOUT_STYLE, HOLDOUT2_STYLE, HOLDOUT3_STYLE, HOLDOUT4_STYLE,
                                                     HOLDOUT5_STYLE, HOLDOUT6_STYLE, HOLDOUT7_STYLE,
                                                     HOLDOUT8_STYLE, HOLDOUT9_STYLE, HOLDOUT10_STYLE,
-                                                    HOLDOUT11_STYLE) else style
+                                                    HOLDOUT11_STYLE, HOLDOUT12_STYLE) else style
         lines.append(f"| {name} | " + " | ".join(cells) +
                      f" | {r['compression']:.2f} | {r['lost']} / {r['lost_ng']} | {r['rate']:,.0f} |")
         print(lines[-1], flush=True)
@@ -142,6 +147,7 @@ def main() -> None:
     ap.add_argument("--holdout9", action="store_true", help="score the ninth held-out style too (once, at the end)")
     ap.add_argument("--holdout10", action="store_true", help="score the tenth held-out style too (once, at the end)")
     ap.add_argument("--holdout11", action="store_true", help="score the eleventh held-out style too (once, at the end)")
+    ap.add_argument("--holdout12", action="store_true", help="score the twelfth held-out style too (once, at the end)")
     ap.add_argument("--fit", action="store_true", help="run the fit and print model_weights constants")
     a = ap.parse_args()
     if not 0 < a.seeds <= 1000:
@@ -159,7 +165,7 @@ def main() -> None:
         ([HOLDOUT5_STYLE] if a.holdout5 else []) + ([HOLDOUT6_STYLE] if a.holdout6 else []) + \
         ([HOLDOUT7_STYLE] if a.holdout7 else []) + ([HOLDOUT8_STYLE] if a.holdout8 else []) + \
         ([HOLDOUT9_STYLE] if a.holdout9 else []) + ([HOLDOUT10_STYLE] if a.holdout10 else []) + \
-        ([HOLDOUT11_STYLE] if a.holdout11 else [])
+        ([HOLDOUT11_STYLE] if a.holdout11 else []) + ([HOLDOUT12_STYLE] if a.holdout12 else [])
     print(f"{a.seeds} seeds per style\n")
     print("\n" + table(styles, a.seeds))
 

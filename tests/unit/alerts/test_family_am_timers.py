@@ -12,6 +12,7 @@ from engine.lab.alerts.family_holdout8 import edge_deliveries, holdout8_knobs, h
 from engine.lab.alerts.family_holdout9 import holdout9_knobs, holdout9_storm, saas_deliveries
 from engine.lab.alerts.family_holdout10 import holdout10_knobs, holdout10_storm, serving_deliveries
 from engine.lab.alerts.family_holdout11 import holdout11_knobs, holdout11_storm, mesh_deliveries
+from engine.lab.alerts.family_holdout12 import holdout12_knobs, holdout12_storm, tenant_deliveries
 
 STYLES = pytest.mark.parametrize("storm, deliveries, knobs", [
     (holdout7_storm, am_deliveries, holdout7_knobs),
@@ -19,7 +20,8 @@ STYLES = pytest.mark.parametrize("storm, deliveries, knobs", [
     (holdout9_storm, saas_deliveries, holdout9_knobs),
     (holdout10_storm, serving_deliveries, holdout10_knobs),
     (holdout11_storm, mesh_deliveries, holdout11_knobs),
-], ids=["data-platform", "edge-network", "saas-app", "ml-serving", "k8s-mesh"])
+    (holdout12_storm, tenant_deliveries, holdout12_knobs),
+], ids=["data-platform", "edge-network", "saas-app", "ml-serving", "k8s-mesh", "tenant-cells"])
 
 
 @STYLES
