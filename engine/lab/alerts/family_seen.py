@@ -2,8 +2,8 @@
 
 A held-out style becomes seen once its held-out figure is written down (docs/grouping.md); from then on
 the fit may learn from it (family_fit.SEEN_STYLES) at its fit seeds, never the bench's. The eleventh
-style (k8s-mesh, family_holdout11) was scored once at the eleventh session's end and waits in
-NOT_YET_FITTED for the next refit.
+and twelfth styles (k8s-mesh, family_holdout11; tenant-cells, family_holdout12) were scored once
+at their sessions' ends and wait in NOT_YET_FITTED for the next refit.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from engine.lab.alerts.family_holdout8 import HOLDOUT8_STYLE, edge_deliveries, h
 from engine.lab.alerts.family_holdout9 import HOLDOUT9_STYLE, holdout9_storm, saas_deliveries
 from engine.lab.alerts.family_holdout10 import HOLDOUT10_STYLE, holdout10_storm, serving_deliveries
 from engine.lab.alerts.family_holdout11 import HOLDOUT11_STYLE, holdout11_storm, mesh_deliveries
+from engine.lab.alerts.family_holdout12 import HOLDOUT12_STYLE, holdout12_storm, tenant_deliveries
 from engine.lab.alerts.family_train import TRAIN_STYLES, train_storm
 from engine.lab.alerts.family_wire import Delivery, deliveries
 
 # Seen (scored once, its figure written down) but not yet in the fit: the shipped weights were fitted
 # before it was scored. The next refit drops it from here and fits on it.
-NOT_YET_FITTED: tuple[str, ...] = (HOLDOUT11_STYLE,)
+NOT_YET_FITTED: tuple[str, ...] = (HOLDOUT11_STYLE, HOLDOUT12_STYLE)
 
 Style = tuple[Callable[[int], Storm], Callable[[Storm], list[Delivery]]]
 
@@ -44,6 +45,7 @@ HELD_OUT_SEEN: dict[str, Style] = {
     HOLDOUT9_STYLE: (holdout9_storm, saas_deliveries),
     HOLDOUT10_STYLE: (holdout10_storm, serving_deliveries),
     HOLDOUT11_STYLE: (holdout11_storm, mesh_deliveries),
+    HOLDOUT12_STYLE: (holdout12_storm, tenant_deliveries),
 }
 
 
