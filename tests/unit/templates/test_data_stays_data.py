@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import pytest
 
 from bot.render import TEMPLATES_DIR, render
+from tests.unit.templates.mrkdwn_texts import mrkdwn_texts
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
 PING = "<!channel>"
@@ -47,23 +48,6 @@ def _leaves(node: Any, path: tuple = ()) -> Iterator[tuple]:
         yield path
 
 
-def _texts(message: dict) -> list[str]:
-    out = [message.get("text", "")]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                out.append(node["text"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(message.get("blocks", []))
-    return out
-
-
 def _cases() -> list[tuple[str, Path]]:
     out = []
     for fixture in sorted(FIXTURES.rglob("*.json")):
@@ -93,6 +77,6 @@ def test_no_field_becomes_markup(template, fixture):
             message = render(template, context)
         except Exception:  # a value the template parses (a number, a time) cannot take words
             continue
-        if any(PING in t for t in _texts(message)):
+        if any(PING in t for t in mrkdwn_texts(message)):
             leaks.append(key)
     assert not leaks, f"{fixture.name}: {sorted(set(leaks))} reach Slack as markup; escape them (| esc)"

@@ -10,6 +10,7 @@ import pytest
 
 from bot.render import TEMPLATES_DIR, render
 from bot.workspace.blocks import validate_blocks
+from tests.unit.templates.mrkdwn_texts import mrkdwn_texts
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
 TEMPLATES = sorted(p.relative_to(TEMPLATES_DIR / "slack").as_posix()[: -len(".json.j2")]
@@ -32,20 +33,7 @@ _CONTROL = re.compile(r"[@#!]|(https?|mailto|slack):")
 
 def _stray_angle_brackets(message: dict) -> list[str]:
     """Return the `<...>` of a message's mrkdwn (its text and mrkdwn objects) that are not control sequences."""
-    texts = [message.get("text", "")]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                texts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.get("blocks", []))
-    return [m[0] for t in texts for m in _ANGLED.finditer(t) if not _CONTROL.match(m[1])]
+    return [m[0] for t in mrkdwn_texts(message) for m in _ANGLED.finditer(t) if not _CONTROL.match(m[1])]
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
